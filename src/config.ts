@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { PROVIDERS } from './sources/types.js';
+
+/**
+ * One configuration file (YAML or JSON), parsed and validated once at start. `${ENV_VAR}`
+ * references keep keys out of the file; every problem is reported before the process exits.
+ */
+
+const id = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, 'letters, digits, "_", "." or "-", at most 63');
+const url = z.string().regex(/^https?:\/\/[^/\s]+$/, 'an http(s) URL without a path or trailing slash');
+
+const policy = {
+  maxConcurrency: z.number().int().min(1).max(64).optional(),
+  timeoutMs: z.number().int().min(100).max(120_000).optional(),
+};
+
+const alibabaCredentials = z.object({
+  accessKeyId: z.string().min(1),
+  accessKeySecret: z.string().min(1),
+  securityToken: z.string().min(1).optional(),
+});
+
+const base = { id, region: z.string().regex(/^[a-z0-9-]+$/, 'a region id such as cn-hangzhou'), endpoint: url.optional(), ...policy };
+
+const saeSource = z.object({
+  ...base,
+  provider: z.literal('alibaba-sae'),
+  credentials: alibabaCredentials,
+  /** Namespace ids; when absent they are discovered with DescribeNamespaceList. */
+  namespaces: z.array(z.string().min(1)).min(1).optional(),
+});
+const apigSource = z.object({ ...base, provider: z.literal('alibaba-apig'), credentials: alibabaCredentials });
+const kmsSource = z.object({ ...base, provider: z.literal('alibaba-kms'), credentials: alibabaCredentials });
+const csmsSource = z.object({
+  ...base,
+  provider: z.literal('huawei-csms'),
+  projectId: z.string().regex(/^[a-zA-Z0-9]{1,64}$/, 'a project id'),
+  iamEndpoint: url.optional(),
+  credentials: z.union([
+    z.object({ ak: z.string().min(1), sk: z.string().min(1), securityToken: z.string().optional() }).strict(),
+    z.object({ token: z.string().min(1) }).strict(),
+    z.object({ domainName: z.string().min(1), userName: z.string().min(1), password: z.string().min(1), projectName: z.string().optional() }).strict(),
+  ]),
+});
+
+const sourceSchema = z.discriminatedUnion('provider', [saeSource, apigSource, kmsSource, csmsSource]);
+
+export const configSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(4000),
+        graphiql: z.boolean().default(true),
+      })
+      .default({ host: '127.0.0.1', port: 4000, graphiql: true }),
+    /** Key that signs pagination cursors; random per process when absent (cursors then die with it). */
+    cursorSecret: z.string().min(16).optional(),
+    sources: z.array(sourceSchema).min(1),
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Set<string>();
+    cfg.sources.forEach((s, i) => {
+      if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id "${s.id}"` });
+      seen.add(s.id);
+    });
+  });
+
+export type GatewayConfig = z.infer<typeof configSchema>;
+export type SourceConfig = GatewayConfig['sources'][number];
+export type SaeSourceConfig = z.infer<typeof saeSource>;
+export type ApigSourceConfig = z.infer<typeof apigSource>;
+export type KmsSourceConfig = z.infer<typeof kmsSource>;
+export type CsmsSourceConfig = z.infer<typeof csmsSource>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Replaces `${NAME}` in every string; unknown names are collected as problems. */
+function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: string, problems: string[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const found = env[name];
+      if (found === undefined) {
+        problems.push(`${path}: environment variable ${name} is not set`);
+        return '';
+      }
+      return found;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, `${path}[${i}]`, problems));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, path ? `${path}.${k}` : k, problems)]));
+  }
+  return value;
+}
+
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const problems: string[] = [];
+  const interpolated = interpolate(raw, env, '', problems);
+  const result = configSchema.safeParse(interpolated);
+  if (!result.success) {
+    for (const issue of result.error.issues) problems.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const config = result.data!;
+  if (env.PORT !== undefined) {
+    const port = Number(env.PORT);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError([`PORT: "${env.PORT}" is not a port number`]);
+    config.server.port = port;
+  }
+  return config;
+}
+
+export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unknown error'}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new ConfigError([`${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`]);
+  }
+  return parseConfig(raw, env);
+}
+
+export const PUBLIC_ENDPOINTS: Record<(typeof PROVIDERS)[number], (region: string) => string> = {
+  'alibaba-sae': (region) => `https://sae.${region}.aliyuncs.com`,
+  'alibaba-apig': (region) => `https://apig.${region}.aliyuncs.com`,
+  'alibaba-kms': (region) => `https://kms.${region}.aliyuncs.com`,
+  'huawei-csms': (region) => `https://kms.${region}.myhuaweicloud.com`,
+};
+
+export const huaweiIamEndpoint = (region: string): string => `https://iam.${region}.myhuaweicloud.com`;
+
+export const DEFAULT_POLICY: Record<(typeof PROVIDERS)[number], { maxConcurrency: number; timeoutMs: number }> = {
+  // SAE allows about 60 calls a minute per user: keep its fan-out small.
+  'alibaba-sae': { maxConcurrency: 5, timeoutMs: 5000 },
+  'alibaba-apig': { maxConcurrency: 8, timeoutMs: 5000 },
+  'alibaba-kms': { maxConcurrency: 8, timeoutMs: 5000 },
+  'huawei-csms': { maxConcurrency: 8, timeoutMs: 5000 },
+};

@@ -1,0 +1,143 @@
+import DataLoader from 'dataloader';
+import type { SegmentFetchers } from '../pagination/segment.js';
+import type { MarkerPage, NamespaceRecord, PageNumberPage, PushedQuery, SecretDetail, SecretRecord, SecretSource } from '../sources/types.js';
+
+/**
+ * Per-request loaders: every upstream read of a request goes through here, so identical calls
+ * are made once, lookups by key are batched, and what a list returned is never fetched again.
+ */
+export interface Loaders {
+  namespaces(source: SecretSource): Promise<NamespaceRecord[]>;
+  fetchers(source: SecretSource, namespaceId: string, query: PushedQuery): SegmentFetchers;
+  record(source: SecretSource, namespaceId: string, key: string): Promise<SecretRecord | null>;
+  detail(source: SecretSource, record: SecretRecord): Promise<SecretDetail | null>;
+}
+
+const keyOf = (namespaceId: string, key: string) => JSON.stringify([namespaceId, key]);
+
+function groupByNamespace(keys: readonly string[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const k of keys) {
+    const [namespaceId, key] = JSON.parse(k) as [string, string];
+    const list = groups.get(namespaceId) ?? [];
+    list.push(key);
+    groups.set(namespaceId, list);
+  }
+  return groups;
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export function createLoaders(options: { maxDetailBatch?: number } = {}): Loaders {
+  const memo = new Map<string, Promise<unknown>>();
+  const once = <T>(key: string, work: () => Promise<T>): Promise<T> => {
+    let found = memo.get(key) as Promise<T> | undefined;
+    if (!found) {
+      found = work();
+      memo.set(key, found);
+      // A failed call may be retried by a later field of the same request.
+      found.catch(() => memo.delete(key));
+    }
+    return found;
+  };
+
+  const recordLoaders = new Map<string, DataLoader<string, SecretRecord | null>>();
+  const detailLoaders = new Map<string, DataLoader<string, SecretDetail | null>>();
+
+  const prime = (source: SecretSource, records: SecretRecord[]) => {
+    const records_ = recordLoader(source);
+    for (const record of records) {
+      records_.prime(keyOf(record.namespaceId, record.key), record);
+      if (record.detail) detailLoader(source).prime(keyOf(record.namespaceId, record.key), record.detail);
+    }
+    return records;
+  };
+
+  function fetchers(source: SecretSource, namespaceId: string, query: PushedQuery): SegmentFetchers {
+    const base = JSON.stringify([source.id, namespaceId, query]);
+    const paging = source.paging;
+    return {
+      page: (pageNumber, pageSize) => {
+        if (paging.kind !== 'page-number') throw new Error(`${source.provider} does not page by number`);
+        return once(`page:${base}:${pageNumber}:${pageSize}`, async () => {
+          const page: PageNumberPage = await paging.fetchPage(namespaceId, query, pageNumber, pageSize);
+          prime(source, page.items);
+          return page;
+        });
+      },
+      marker: (marker, limit) => {
+        if (paging.kind !== 'marker') throw new Error(`${source.provider} does not page by marker`);
+        return once(`marker:${base}:${marker}:${limit}`, async () => {
+          const page: MarkerPage = await paging.fetchPage(namespaceId, query, marker, limit);
+          prime(source, page.items);
+          return page;
+        });
+      },
+      all: () => {
+        if (paging.kind !== 'none') throw new Error(`${source.provider} pages its list`);
+        return once(`all:${base}`, async () => prime(source, await paging.fetchAll(namespaceId, query)));
+      },
+    };
+  }
+
+  function recordLoader(source: SecretSource): DataLoader<string, SecretRecord | null> {
+    let loader = recordLoaders.get(source.id);
+    if (loader) return loader;
+    const lookup = source.lookup;
+    loader = new DataLoader<string, SecretRecord | null>(async (keys) => {
+      const found = new Map<string, SecretRecord | null>();
+      await Promise.all(
+        [...groupByNamespace(keys)].map(async ([namespaceId, wanted]) => {
+          if (lookup.kind === 'via-list') {
+            const all = await fetchers(source, namespaceId, {}).all();
+            const byKey = new Map(all.map((r) => [r.key, r]));
+            for (const key of wanted) found.set(keyOf(namespaceId, key), byKey.get(key) ?? null);
+            return;
+          }
+          await Promise.all(
+            chunk(wanted, lookup.maxBatchSize).map(async (batch) => {
+              const results = await lookup.fetch(namespaceId, batch);
+              batch.forEach((key, i) => found.set(keyOf(namespaceId, key), results[i]));
+              prime(source, results.filter((r): r is SecretRecord => r !== null));
+            }),
+          );
+        }),
+      );
+      return keys.map((k) => found.get(k) ?? null);
+    });
+    recordLoaders.set(source.id, loader);
+    return loader;
+  }
+
+  function detailLoader(source: SecretSource): DataLoader<string, SecretDetail | null> {
+    let loader = detailLoaders.get(source.id);
+    if (loader) return loader;
+    loader = new DataLoader<string, SecretDetail | null>(
+      async (keys) => {
+        if (!source.describe) return keys.map(() => null);
+        const found = new Map<string, SecretDetail | null>();
+        await Promise.all(
+          [...groupByNamespace(keys)].map(async ([namespaceId, wanted]) => {
+            const results = await source.describe!(namespaceId, wanted);
+            wanted.forEach((key, i) => found.set(keyOf(namespaceId, key), results[i]));
+          }),
+        );
+        return keys.map((k) => found.get(k) ?? null);
+      },
+      { maxBatchSize: options.maxDetailBatch ?? 100 },
+    );
+    detailLoaders.set(source.id, loader);
+    return loader;
+  }
+
+  return {
+    namespaces: (source) => once(`namespaces:${source.id}`, () => source.listNamespaces()),
+    fetchers,
+    record: (source, namespaceId, key) => recordLoader(source).load(keyOf(namespaceId, key)),
+    detail: (source, record) => (record.detail ? Promise.resolve(record.detail) : detailLoader(source).load(keyOf(record.namespaceId, record.key))),
+  };
+}

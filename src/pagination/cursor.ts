@@ -1,0 +1,78 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { GraphQLError } from 'graphql';
+
+/**
+ * Opaque, versioned cursors bound to the connection they came from. A cursor is
+ * base64url(JSON payload) + "." + HMAC, so a malformed, tampered or foreign one is rejected.
+ */
+
+const VERSION = 1;
+
+export interface CursorPayload {
+  /** Segment (source/namespace) the position belongs to. */
+  s: string;
+  /** Position inside the segment: an index or a provider marker. */
+  p: number | string;
+}
+
+export type CursorProblem = 'MALFORMED_CURSOR' | 'TAMPERED_CURSOR' | 'FOREIGN_CURSOR';
+
+export function cursorError(reason: CursorProblem, argument: string): GraphQLError {
+  const text: Record<CursorProblem, string> = {
+    MALFORMED_CURSOR: `"${argument}" is not a cursor this gateway issued`,
+    TAMPERED_CURSOR: `"${argument}" has been altered`,
+    FOREIGN_CURSOR: `"${argument}" belongs to another connection or other arguments; start from the first page`,
+  };
+  return new GraphQLError(text[reason], { extensions: { code: 'BAD_USER_INPUT', reason, argument } });
+}
+
+/** Stable digest of what a cursor must be used with: the connection and its filter. */
+export function bindingOf(value: unknown): string {
+  return createHash('sha256').update(stableStringify(value)).digest('base64url').slice(0, 12);
+}
+
+function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined && v !== null)
+    .sort(([a], [b]) => a.localeCompare(b));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+}
+
+export class CursorCodec {
+  private readonly key: Buffer;
+  constructor(secret?: string) {
+    this.key = secret ? Buffer.from(secret) : randomBytes(32);
+  }
+
+  private sign(body: string): string {
+    return createHmac('sha256', this.key).update(body).digest('base64url').slice(0, 22);
+  }
+
+  encode(binding: string, payload: CursorPayload): string {
+    const body = Buffer.from(JSON.stringify({ v: VERSION, b: binding, ...payload })).toString('base64url');
+    return `${body}.${this.sign(body)}`;
+  }
+
+  decode(cursor: string, binding: string, argument: string): CursorPayload {
+    const [body, mac, extra] = cursor.split('.');
+    if (!body || !mac || extra !== undefined || cursor.length > 2048) throw cursorError('MALFORMED_CURSOR', argument);
+    const expected = Buffer.from(this.sign(body));
+    const given = Buffer.from(mac);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+      throw cursorError(/^[A-Za-z0-9_-]+$/.test(body) && /^[A-Za-z0-9_-]{22}$/.test(mac) ? 'TAMPERED_CURSOR' : 'MALFORMED_CURSOR', argument);
+    }
+    let parsed: { v?: unknown; b?: unknown; s?: unknown; p?: unknown };
+    try {
+      parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+    } catch {
+      throw cursorError('MALFORMED_CURSOR', argument);
+    }
+    if (parsed.v !== VERSION || typeof parsed.s !== 'string' || !(typeof parsed.p === 'number' || typeof parsed.p === 'string')) {
+      throw cursorError('MALFORMED_CURSOR', argument);
+    }
+    if (parsed.b !== binding) throw cursorError('FOREIGN_CURSOR', argument);
+    return { s: parsed.s, p: parsed.p };
+  }
+}

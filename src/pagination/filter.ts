@@ -1,0 +1,41 @@
+import type { SecretFilter, SecretRecord, SecretSource } from '../sources/types.js';
+
+const RECORD_FIELDS: ReadonlyArray<keyof SecretFilter> = ['nameContains', 'names', 'types', 'states', 'gatewayType', 'tags'];
+
+function isSet(value: unknown): boolean {
+  return value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0);
+}
+
+/** True when the filter constrains record fields (not just which sources and namespaces). */
+export function hasRecordFilter(filter: SecretFilter): boolean {
+  return RECORD_FIELDS.some((field) => isSet(filter[field]));
+}
+
+/** A source whose records lack a filtered field can never match: skip it without calling it. */
+export function sourceCanMatch(source: SecretSource, filter: SecretFilter): boolean {
+  if (filter.providers?.length && !filter.providers.includes(source.provider)) return false;
+  if (filter.sources?.length && !filter.sources.includes(source.id)) return false;
+  return RECORD_FIELDS.every((field) => !isSet(filter[field]) || source.filterableFields.includes(field));
+}
+
+export function namespaceCanMatch(namespaceId: string, filter: SecretFilter): boolean {
+  return !filter.namespaces?.length || filter.namespaces.includes(namespaceId);
+}
+
+/** The whole filter, checked in the gateway. Provider-side pushdown only narrows what is fetched. */
+export function matches(record: SecretRecord, filter: SecretFilter): boolean {
+  if (filter.nameContains && !record.name.toLowerCase().includes(filter.nameContains.toLowerCase())) return false;
+  if (filter.names?.length && !filter.names.includes(record.name)) return false;
+  if (filter.types?.length && (record.type === null || !filter.types.includes(record.type))) return false;
+  if (filter.states?.length) {
+    const state = record.provider === 'huawei-csms' ? record.state : record.provider === 'alibaba-apig' ? record.status : null;
+    if (state === null || !filter.states.includes(state)) return false;
+  }
+  if (filter.gatewayType && (record.provider !== 'alibaba-apig' || record.gatewayType !== filter.gatewayType)) return false;
+  if (filter.tags?.length) {
+    const tags = record.provider === 'alibaba-kms' ? (record.tags ?? []) : [];
+    const ok = filter.tags.every((want) => tags.some((t) => t.key === want.key && (want.value == null || t.value === want.value)));
+    if (!ok) return false;
+  }
+  return true;
+}

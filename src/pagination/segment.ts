@@ -1,0 +1,218 @@
+import type { MarkerPage, PageNumberPage, Paging, SecretFilter, SecretRecord } from '../sources/types.js';
+import { matches } from './filter.js';
+import { planPages } from './page-plan.js';
+
+/**
+ * One pager per (source, namespace): walks the provider's own scheme (page number, marker or
+ * none) forward or backward, applying the part of the filter the provider could not.
+ */
+
+export type Position = number | string;
+
+export interface Entry {
+  record: SecretRecord;
+  position: Position;
+}
+
+export interface Slice {
+  /** Ascending provider order, whichever direction was asked. */
+  entries: Entry[];
+  /** More matching items lie beyond the slice in the direction walked. */
+  hasMore: boolean;
+}
+
+export interface SegmentPager {
+  readonly backwardSupported: boolean;
+  forward(after: Position | null, want: number): Promise<Slice>;
+  backward(before: Position | null, want: number): Promise<Slice>;
+  /** Matching items in the segment, or null when only a full walk could tell. */
+  count(): Promise<number | null>;
+}
+
+/** Cached, priming fetchers bound to one segment and one pushed-down query (see src/loaders). */
+export interface SegmentFetchers {
+  page(pageNumber: number, pageSize: number): Promise<PageNumberPage>;
+  marker(marker: string | null, limit: number): Promise<MarkerPage>;
+  all(): Promise<SecretRecord[]>;
+}
+
+export function createPager(paging: Paging, fetch: SegmentFetchers, filter: SecretFilter | null): SegmentPager {
+  switch (paging.kind) {
+    case 'page-number':
+      return new PageNumberPager(paging.maxPageSize, fetch, filter);
+    case 'marker':
+      return new MarkerPager(paging.maxLimit, paging.markerOf, fetch, filter);
+    case 'none':
+      return new UnpagedPager(fetch, filter);
+  }
+}
+
+function expectIndex(position: Position | null): number | null {
+  if (position === null) return null;
+  if (typeof position !== 'number' || !Number.isInteger(position) || position < 0) throw new TypeError('position is not an index');
+  return position;
+}
+
+class PageNumberPager implements SegmentPager {
+  readonly backwardSupported = true;
+  private total: number | null = null;
+  /** Rows already fetched in this request, by absolute offset. */
+  private fetched: Array<{ offset: number; items: SecretRecord[] }> = [];
+
+  constructor(
+    private readonly maxPageSize: number,
+    private readonly fetch: SegmentFetchers,
+    private readonly filter: SecretFilter | null,
+  ) {}
+
+  private async page(pageNumber: number, pageSize: number): Promise<SecretRecord[]> {
+    const result = await this.fetch.page(pageNumber, pageSize);
+    this.total = result.totalCount;
+    this.fetched.push({ offset: (pageNumber - 1) * pageSize, items: result.items });
+    return result.items;
+  }
+
+  private async ensureTotal(): Promise<number> {
+    if (this.total === null) await this.page(1, this.maxPageSize);
+    return this.total!;
+  }
+
+  /** Rows [start, end), clipped to the total, in the fewest calls. */
+  private async range(start: number, end: number): Promise<SecretRecord[]> {
+    if (this.total !== null) end = Math.min(end, this.total);
+    if (end <= start) return [];
+    const known = this.fetched.find((f) => f.offset <= start && f.offset + f.items.length >= end);
+    if (known) return known.items.slice(start - known.offset, end - known.offset);
+    const plan = planPages(start, end, this.maxPageSize);
+    const firstOffset = (plan.pages[0] - 1) * plan.pageSize;
+    const rows = [...(await this.page(plan.pages[0], plan.pageSize))];
+    // The first answer tells the total: pages past it would come back empty, so skip them.
+    const rest = plan.pages.slice(1).filter((p) => (p - 1) * plan.pageSize < this.total!);
+    for (const items of await Promise.all(rest.map((p) => this.page(p, plan.pageSize)))) rows.push(...items);
+    return rows.slice(start - firstOffset, end - firstOffset);
+  }
+
+  async forward(after: Position | null, want: number): Promise<Slice> {
+    const start = (expectIndex(after) ?? -1) + 1;
+    if (!this.filter) {
+      const rows = await this.range(start, start + want);
+      return { entries: rows.map((record, i) => ({ record, position: start + i })), hasMore: start + rows.length < this.total! };
+    }
+    const found: Entry[] = [];
+    let index = start;
+    while (found.length <= want && (this.total === null || index < this.total)) {
+      const pageNumber = Math.floor(index / this.maxPageSize) + 1;
+      const offset = (pageNumber - 1) * this.maxPageSize;
+      const items = await this.page(pageNumber, this.maxPageSize);
+      for (let i = index - offset; i < items.length && found.length <= want; i++) {
+        if (matches(items[i], this.filter)) found.push({ record: items[i], position: offset + i });
+      }
+      if (items.length < this.maxPageSize) break;
+      index = offset + this.maxPageSize;
+    }
+    return { entries: found.slice(0, want), hasMore: found.length > want };
+  }
+
+  async backward(before: Position | null, want: number): Promise<Slice> {
+    const end = expectIndex(before) ?? (await this.ensureTotal());
+    if (!this.filter) {
+      const start = Math.max(0, end - want);
+      const rows = await this.range(start, end);
+      return { entries: rows.map((record, i) => ({ record, position: start + i })), hasMore: start > 0 };
+    }
+    const found: Entry[] = [];
+    let index = end - 1;
+    while (found.length <= want && index >= 0) {
+      const pageNumber = Math.floor(index / this.maxPageSize) + 1;
+      const offset = (pageNumber - 1) * this.maxPageSize;
+      const items = await this.range(offset, offset + this.maxPageSize);
+      for (let i = Math.min(index - offset, items.length - 1); i >= 0 && found.length <= want; i--) {
+        if (matches(items[i], this.filter)) found.push({ record: items[i], position: offset + i });
+      }
+      index = offset - 1;
+    }
+    return { entries: found.slice(0, want).reverse(), hasMore: found.length > want };
+  }
+
+  async count(): Promise<number | null> {
+    return this.filter ? null : this.ensureTotal();
+  }
+}
+
+class MarkerPager implements SegmentPager {
+  readonly backwardSupported = false;
+
+  constructor(
+    private readonly maxLimit: number,
+    private readonly markerOf: (item: SecretRecord) => string,
+    private readonly fetch: SegmentFetchers,
+    private readonly filter: SecretFilter | null,
+  ) {}
+
+  async forward(after: Position | null, want: number): Promise<Slice> {
+    if (after !== null && typeof after !== 'string') throw new TypeError('position is not a marker');
+    const found: Entry[] = [];
+    const seen = new Set<string>();
+    let marker = after;
+    for (;;) {
+      // One extra row tells whether more follow; one more absorbs a page that repeats its marker.
+      const limit = this.filter ? this.maxLimit : Math.min(this.maxLimit, want + 1 - found.length + (marker === null ? 0 : 1));
+      const page = await this.fetch.marker(marker, limit);
+      for (const record of page.items) {
+        const position = this.markerOf(record);
+        // Whether a page starts with its marker row is undocumented: drop it, and any repeat.
+        if (position === marker || seen.has(position)) continue;
+        seen.add(position);
+        if (!this.filter || matches(record, this.filter)) found.push({ record, position });
+      }
+      const exhausted = !page.nextMarker || page.items.length < limit || page.items.length === 0;
+      if (found.length > want || exhausted) break;
+      marker = this.markerOf(page.items[page.items.length - 1]);
+    }
+    return { entries: found.slice(0, want), hasMore: found.length > want };
+  }
+
+  async backward(): Promise<Slice> {
+    throw new Error('marker pagination cannot walk backward');
+  }
+
+  async count(): Promise<number | null> {
+    return null;
+  }
+}
+
+class UnpagedPager implements SegmentPager {
+  readonly backwardSupported = true;
+  private list: SecretRecord[] | null = null;
+
+  constructor(
+    private readonly fetch: SegmentFetchers,
+    private readonly filter: SecretFilter | null,
+  ) {}
+
+  private async items(): Promise<SecretRecord[]> {
+    if (!this.list) {
+      const all = await this.fetch.all();
+      this.list = this.filter ? all.filter((r) => matches(r, this.filter!)) : all;
+    }
+    return this.list;
+  }
+
+  async forward(after: Position | null, want: number): Promise<Slice> {
+    const list = await this.items();
+    const start = (expectIndex(after) ?? -1) + 1;
+    const rows = list.slice(start, start + want);
+    return { entries: rows.map((record, i) => ({ record, position: start + i })), hasMore: start + want < list.length };
+  }
+
+  async backward(before: Position | null, want: number): Promise<Slice> {
+    const list = await this.items();
+    const end = Math.min(expectIndex(before) ?? list.length, list.length);
+    const start = Math.max(0, end - want);
+    return { entries: list.slice(start, end).map((record, i) => ({ record, position: start + i })), hasMore: start > 0 };
+  }
+
+  async count(): Promise<number | null> {
+    return (await this.items()).length;
+  }
+}

@@ -1,0 +1,69 @@
+import SchemaBuilder from '@pothos/core';
+import RelayPlugin from '@pothos/plugin-relay';
+import { GraphQLError } from 'graphql';
+import type { GatewayContext } from '../context.js';
+
+export const NODE_TYPES = ['SaeSecret', 'ApigSecret', 'KmsSecret', 'CsmsSecret', 'Namespace', 'RelatedApp'] as const;
+
+function invalidId(): GraphQLError {
+  return new GraphQLError('not a valid ID of this gateway', { extensions: { code: 'BAD_USER_INPUT', reason: 'INVALID_ID' } });
+}
+
+/** Global IDs are base64url("Type:" + a JSON array of the parts that locate the object). */
+export function encodeGlobalId(typename: string, id: string | number | bigint): string {
+  return Buffer.from(`${typename}:${String(id)}`).toString('base64url');
+}
+
+export function decodeGlobalId(globalId: string): { typename: string; id: string } {
+  if (typeof globalId !== 'string' || globalId.length > 1024 || !/^[A-Za-z0-9_-]+={0,2}$/.test(globalId)) throw invalidId();
+  const text = Buffer.from(globalId, 'base64url').toString('utf8');
+  const colon = text.indexOf(':');
+  const typename = text.slice(0, colon);
+  if (colon < 1 || !(NODE_TYPES as readonly string[]).includes(typename)) throw invalidId();
+  return { typename, id: text.slice(colon + 1) };
+}
+
+/** The parts inside a global ID; anything else is bad input, not a crash. */
+export function idParts(id: string, count: number): string[] {
+  let parts: unknown;
+  try {
+    parts = JSON.parse(id);
+  } catch {
+    throw invalidId();
+  }
+  if (!Array.isArray(parts) || parts.length !== count || !parts.every((p) => typeof p === 'string' && p.length > 0 && p.length <= 256)) throw invalidId();
+  return parts as string[];
+}
+
+export const builder = new SchemaBuilder<{
+  Context: GatewayContext;
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    ID: { Input: string; Output: string };
+  };
+  DefaultFieldNullability: false;
+}>({
+  plugins: [RelayPlugin],
+  defaultFieldNullability: false,
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    nodesOnConnection: true,
+    encodeGlobalID: encodeGlobalId,
+    decodeGlobalID: decodeGlobalId,
+    nodeQueryOptions: { description: 'Any object of this gateway by its global ID.' },
+    nodesQueryOptions: { description: 'Objects by global ID, in the order asked; null where none exists.' },
+  },
+});
+
+builder.queryType({});
+
+builder.scalarType('DateTime', {
+  description: 'An instant, as an ISO 8601 string in UTC. Providers send milliseconds, seconds or ISO strings; all arrive here.',
+  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(value as string).toISOString()),
+  parseValue: (value) => {
+    const date = typeof value === 'string' ? new Date(value) : null;
+    if (!date || Number.isNaN(date.getTime())) throw new GraphQLError('DateTime must be an ISO 8601 string', { extensions: { code: 'BAD_USER_INPUT' } });
+    return date;
+  },
+});

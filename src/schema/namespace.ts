@@ -1,0 +1,87 @@
+import { GraphQLError } from 'graphql';
+import type { GatewayContext } from '../context.js';
+import type { NamespaceRecord } from '../sources/types.js';
+import { UpstreamError } from '../upstream/errors.js';
+import { builder, idParts } from './builder.js';
+import { NamespaceRef, ProviderEnum, RelatedAppRef, SecretRef, SourceRef, type NamespaceShape, type RelatedAppShape } from './refs.js';
+import { resolveSecretConnection, SecretConnectionRef, SecretFilterInput } from './secret-connection.js';
+
+const NamespaceKindEnum = builder.enumType('NamespaceKind', {
+  values: {
+    SAE_NAMESPACE: { description: 'An SAE namespace.' },
+    REGION: { description: 'The region of a KMS or APIG source.' },
+    PROJECT: { description: 'A CSMS project.' },
+  } as const,
+});
+
+/** The namespace's own record; only SAE discovery costs a call, once per request. */
+async function recordOf(ns: NamespaceShape, ctx: GatewayContext): Promise<NamespaceRecord | null> {
+  return (await ctx.loaders.namespaces(ns.source)).find((r) => r.id === ns.id) ?? null;
+}
+
+export async function relatedAppsOf(ctx: GatewayContext, ns: NamespaceShape): Promise<RelatedAppShape[]> {
+  if (ns.source.paging.kind !== 'none' || ns.source.provider !== 'alibaba-sae') return [];
+  const secrets = await ctx.loaders.fetchers(ns.source, ns.id, {}).all();
+  const apps = new Map<string, RelatedAppShape>();
+  for (const secret of secrets) {
+    if (secret.provider !== 'alibaba-sae') continue;
+    for (const app of secret.relatedApps) apps.set(app.appId, { ...app, sourceId: ns.source.id, namespaceId: ns.id });
+  }
+  return [...apps.values()].sort((a, b) => a.appName.localeCompare(b.appName) || a.appId.localeCompare(b.appId));
+}
+
+builder.node(NamespaceRef, {
+  description: 'Where secrets live: an SAE namespace, the region of a KMS or APIG source, or a CSMS project.',
+  id: { resolve: (ns) => JSON.stringify([ns.source.id, ns.id]) },
+  isTypeOf: (value) => typeof value === 'object' && value !== null && 'source' in value && 'id' in value && !('appId' in value),
+  loadMany: (ids, ctx) =>
+    Promise.all(
+      ids.map(async (id) => {
+        const [sourceId, namespaceId] = idParts(id, 2);
+        const source = ctx.registry.get(sourceId);
+        if (!source) return null;
+        const found = (await ctx.loaders.namespaces(source)).some((r) => r.id === namespaceId);
+        return found ? { source, id: namespaceId } : null;
+      }),
+    ),
+  fields: (t) => ({
+    namespaceId: t.exposeString('id', { description: 'The provider\'s own id (e.g. "cn-hangzhou:prod").' }),
+    name: t.string({ resolve: async (ns, _a, ctx) => (await recordOf(ns, ctx))?.name ?? ns.id }),
+    kind: t.field({ type: NamespaceKindEnum, resolve: (ns) => (ns.source.provider === 'alibaba-sae' ? 'SAE_NAMESPACE' : ns.source.provider === 'huawei-csms' ? 'PROJECT' : 'REGION') }),
+    region: t.string({ resolve: (ns) => ns.source.region }),
+    description: t.string({ nullable: true, resolve: async (ns, _a, ctx) => (await recordOf(ns, ctx))?.description ?? null }),
+    provider: t.field({ type: ProviderEnum, resolve: (ns) => ns.source.provider }),
+    source: t.field({ type: SourceRef, resolve: (ns) => ns.source }),
+    relatedApps: t.field({
+      type: [RelatedAppRef],
+      description: 'Applications that use secrets of this namespace (SAE only; from one ListSecrets).',
+      resolve: (ns, _a, ctx) => relatedAppsOf(ctx, ns),
+    }),
+    secrets: t.connection(
+      {
+        type: SecretRef,
+        args: { filter: t.arg({ type: SecretFilterInput }) },
+        resolve: (ns, args, ctx, info) =>
+          resolveSecretConnection(ctx, info, { connection: `ns:${ns.source.id}:${ns.id}`, sources: [ns.source], namespaceId: ns.id }, args) as never,
+      },
+      SecretConnectionRef,
+    ),
+  }),
+});
+
+/** All namespaces of the given sources; a source that fails is reported and skipped. */
+export async function listNamespaces(ctx: GatewayContext, path: ReadonlyArray<string | number>, sourceIds?: readonly string[] | null): Promise<NamespaceShape[]> {
+  const sources = ctx.registry.sources.filter((s) => !sourceIds?.length || sourceIds.includes(s.id));
+  const lists = await Promise.all(
+    sources.map(async (source) => {
+      try {
+        return (await ctx.loaders.namespaces(source)).map((r) => ({ source, id: r.id }));
+      } catch (error) {
+        if (!(error instanceof UpstreamError)) throw error;
+        ctx.partialErrors.push(new GraphQLError(error.message, { path, extensions: error.extensions }));
+        return [];
+      }
+    }),
+  );
+  return lists.flat();
+}

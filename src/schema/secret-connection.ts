@@ -1,0 +1,142 @@
+import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
+import type { GatewayContext } from '../context.js';
+import { badArgument, paginate, segmentKey, type ConnectionArgs, type ConnectionPage, type SegmentGroup, type SegmentState } from '../pagination/connection.js';
+import { bindingOf } from '../pagination/cursor.js';
+import { hasRecordFilter, namespaceCanMatch, sourceCanMatch } from '../pagination/filter.js';
+import { createPager } from '../pagination/segment.js';
+import type { SecretFilter, SecretSource } from '../sources/types.js';
+import { builder } from './builder.js';
+import { ProviderEnum, SecretRef } from './refs.js';
+
+export const GatewayTypeEnum = builder.enumType('GatewayType', { values: ['AI', 'API'] as const });
+
+const TagFilterInput = builder.inputType('TagFilter', {
+  fields: (t) => ({
+    key: t.string({ required: true }),
+    value: t.string({ description: 'Any value when absent.' }),
+  }),
+});
+
+export const SecretFilterInput = builder.inputType('SecretFilter', {
+  description:
+    'Every field narrows the result (AND); the values of a list field are alternatives (OR). Pushed down to the provider where its API can filter (APIG nameLike and gatewayType, KMS Filters), checked in the gateway otherwise. A source whose secrets lack a filtered field is skipped without a call.',
+  fields: (t) => ({
+    nameContains: t.string({ description: 'Case-insensitive substring of the name.' }),
+    names: t.stringList({ description: 'Exact names.' }),
+    types: t.stringList({ description: 'SecretType (SAE, KMS). Excludes APIG and CSMS, whose lists carry no type.' }),
+    providers: t.field({ type: [ProviderEnum] }),
+    sources: t.idList({ description: 'Source ids from the configuration.' }),
+    namespaces: t.stringList({ description: 'Namespace ids: SAE namespace ids, KMS/APIG region ids, CSMS project ids.' }),
+    states: t.stringList({ description: 'CSMS state (ENABLED, DISABLED, PENDING_DELETE, FROZEN) or APIG status (ENABLE, DISABLE).' }),
+    gatewayType: t.field({ type: GatewayTypeEnum, description: 'APIG gateway type.' }),
+    tags: t.field({ type: [TagFilterInput], description: 'KMS tags; a secret must carry every one.' }),
+  }),
+});
+
+const SourceStatusEnum = builder.enumType('SourceStatus', { values: ['OK', 'FAILED'] as const });
+
+const SourceStateType = builder.objectRef<SegmentState>('SourceState').implement({
+  description: 'How one source (and namespace) fared while this connection was read.',
+  fields: (t) => ({
+    source: t.exposeID('sourceId'),
+    provider: t.field({ type: ProviderEnum, resolve: (s) => s.provider as never }),
+    namespace: t.exposeString('namespaceId', { nullable: true }),
+    status: t.field({ type: SourceStatusEnum, resolve: (s) => s.status }),
+    code: t.string({ nullable: true, resolve: (s) => s.error?.info.code ?? null }),
+    providerCode: t.string({ nullable: true, resolve: (s) => s.error?.info.providerCode ?? null }),
+    retryable: t.boolean({ nullable: true, resolve: (s) => s.error?.info.retryable ?? null }),
+  }),
+});
+
+export const SecretConnectionRef = builder.connectionObject(
+  {
+    type: SecretRef,
+    name: 'SecretConnection',
+    fields: (t) => ({
+      totalCount: t.int({
+        nullable: true,
+        description: 'Matching secrets across the connection, where every provider reports a count (KMS, APIG, SAE). Null when a filter must be applied in the gateway on a paged provider, or for CSMS.',
+        resolve: (page) => (page as unknown as ConnectionPage).totalCount(),
+      }),
+      sourceStates: t.field({
+        type: [SourceStateType],
+        description: 'Each source and namespace this page read, and whether it answered.',
+        resolve: (page) => (page as unknown as ConnectionPage).states,
+      }),
+    }),
+  },
+  { name: 'SecretEdge' },
+);
+
+const MAX_FILTER_VALUES = 100;
+const MAX_TEXT = 256;
+
+/** Rejects filters no provider could mean, before anything is called. */
+export function validateFilter(filter: SecretFilter | null | undefined): SecretFilter {
+  const out = filter ?? {};
+  const texts: Array<[string, string]> = [];
+  for (const [field, value] of Object.entries(out)) {
+    if (Array.isArray(value)) {
+      if (value.length > MAX_FILTER_VALUES) throw badArgument(`filter.${field} takes at most ${MAX_FILTER_VALUES} values`, `filter.${field}`);
+      for (const v of value) {
+        if (typeof v === 'string') texts.push([field, v]);
+        else if (v && typeof v === 'object') for (const inner of Object.values(v)) if (typeof inner === 'string') texts.push([field, inner]);
+      }
+    } else if (typeof value === 'string') texts.push([field, value]);
+  }
+  for (const [field, text] of texts) {
+    if (text.length > MAX_TEXT) throw badArgument(`filter.${field} values are at most ${MAX_TEXT} characters`, `filter.${field}`);
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(text)) throw badArgument(`filter.${field} must not contain control characters`, `filter.${field}`);
+  }
+  return out;
+}
+
+/** Segment groups for the given sources (one namespace when `namespaceId` is given), in walk order. */
+export function secretGroups(ctx: GatewayContext, sources: readonly SecretSource[], filter: SecretFilter, namespaceId?: string): SegmentGroup[] {
+  const recordFilter = hasRecordFilter(filter) ? filter : null;
+  return sources
+    .filter((source) => sourceCanMatch(source, filter))
+    .map((source) => ({
+      sourceId: source.id,
+      provider: source.provider,
+      async segments() {
+        const ids = namespaceId !== undefined ? [namespaceId] : (await ctx.loaders.namespaces(source)).map((ns) => ns.id);
+        const query = source.pushdown(filter);
+        return ids
+          .filter((id) => namespaceCanMatch(id, filter))
+          .map((id) => ({
+            key: segmentKey(source.id, id),
+            sourceId: source.id,
+            namespaceId: id,
+            pager: () => createPager(source.paging, ctx.loaders.fetchers(source, id, query), recordFilter),
+          }));
+      },
+    }));
+}
+
+/** Runs a secrets connection and reports failed sources as errors beside the data. */
+export async function resolveSecretConnection(
+  ctx: GatewayContext,
+  info: GraphQLResolveInfo,
+  scope: { connection: string; sources: readonly SecretSource[]; namespaceId?: string },
+  args: ConnectionArgs & { filter?: SecretFilter | null },
+): Promise<ConnectionPage> {
+  const filter = validateFilter(args.filter);
+  const page = await paginate({
+    groups: secretGroups(ctx, scope.sources, filter, scope.namespaceId),
+    args,
+    codec: ctx.cursors,
+    binding: bindingOf({ c: scope.connection, f: filter }),
+  });
+  for (const state of page.states) {
+    if (state.error) ctx.partialErrors.push(new GraphQLError(state.error.message, { path: pathOf(info), extensions: state.error.extensions }));
+  }
+  return page;
+}
+
+export function pathOf(info: GraphQLResolveInfo): Array<string | number> {
+  const path: Array<string | number> = [];
+  for (let p: GraphQLResolveInfo['path'] | undefined = info.path; p; p = p.prev) path.unshift(p.key);
+  return path;
+}

@@ -1,0 +1,26 @@
+import { builder } from './builder.js';
+import { listNamespaces } from './namespace.js';
+import { NamespaceRef, ProviderEnum, SecretRef, SourceRef } from './refs.js';
+import { pathOf, resolveSecretConnection, SecretConnectionRef, SecretFilterInput } from './secret-connection.js';
+
+SourceRef.implement({
+  description: 'A configured account of one provider in one region.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The id chosen in the configuration.' }),
+    provider: t.field({ type: ProviderEnum, resolve: (s) => s.provider }),
+    region: t.exposeString('region'),
+    namespaces: t.field({
+      type: [NamespaceRef],
+      resolve: (source, _a, ctx, info) => listNamespaces(ctx, pathOf(info), [source.id]),
+    }),
+    secrets: t.connection(
+      {
+        type: SecretRef,
+        args: { filter: t.arg({ type: SecretFilterInput }) },
+        resolve: (source, args, ctx, info) => resolveSecretConnection(ctx, info, { connection: `source:${source.id}`, sources: [source] }, args) as never,
+      },
+      SecretConnectionRef,
+    ),
+  }),
+});
+

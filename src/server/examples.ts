@@ -1,0 +1,53 @@
+/** Ready example queries for GraphiQL's tabs; each one runs against the embedded emulators. */
+export const EXAMPLE_TABS = [
+  {
+    query: `# Every secret of every source, 10 at a time. Copy pageInfo.endCursor into "after" for the next page.
+query AllSecrets($after: String) {
+  secrets(first: 10, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges {
+      node { id provider name type updatedAt source { id } namespace { namespaceId } }
+    }
+    sourceStates { source namespace status code }
+  }
+}`,
+  },
+  {
+    query: `# SAE namespaces, the apps that use their secrets, and which keys each secret holds (never the values).
+query SaeNamespaces {
+  namespaces(sources: ["sae-demo"]) {
+    namespaceId
+    name
+    relatedApps { appName secrets { name } }
+    secrets(first: 5) {
+      nodes { name ... on SaeSecret { secretId dataKeys relatedApps { appName } } }
+    }
+  }
+}`,
+  },
+  {
+    query: `# KMS secrets tagged env=prod, with the DescribeSecret fields.
+query ProdKmsSecrets {
+  secrets(first: 5, filter: { providers: [ALIBABA_KMS], tags: [{ key: "env", value: "prod" }] }) {
+    totalCount
+    nodes {
+      name
+      ... on KmsSecret { tags { key value } description arn automaticRotation nextRotationDate }
+    }
+  }
+}`,
+  },
+  {
+    query: `# CSMS secrets pending deletion, and APIG secrets of AI gateways.
+query StateAndGateway {
+  pendingDeletion: secrets(first: 10, filter: { providers: [HUAWEI_CSMS], states: ["PENDING_DELETE"] }) {
+    nodes { name ... on CsmsSecret { state scheduledDeleteTime kmsKeyId } }
+  }
+  aiGateways: secrets(first: 10, filter: { gatewayType: AI }) {
+    totalCount
+    nodes { name ... on ApigSecret { gatewayType status referenceCount secretSource } }
+  }
+}`,
+  },
+];

@@ -1,0 +1,71 @@
+import type { ApigSourceConfig } from '../config.js';
+import { nullIfNotFound, POP_GATEWAY_CODES, type ErrorCodeTable } from '../upstream/errors.js';
+import type { UpstreamCaller } from '../upstream/call.js';
+import { AlibabaRoa } from './alibaba-client.js';
+import { asArray, asObject, toDate, toInt, toStr } from './normalize.js';
+import type { ApigSecret, SecretSource } from './types.js';
+
+export const APIG_ERROR_CODES: ErrorCodeTable = {
+  ...POP_GATEWAY_CODES,
+  'NotFound.Secret': 'UPSTREAM_NOT_FOUND',
+  NotFound: 'UPSTREAM_NOT_FOUND',
+};
+
+export function createApigSource(config: ApigSourceConfig, endpoint: string, caller: UpstreamCaller): SecretSource {
+  const client = new AlibabaRoa({ endpoint, apiVersion: '2024-03-27', credentials: config.credentials, timeoutMs: caller.policy.timeoutMs });
+
+  const toSecret = (raw: Record<string, unknown>): ApigSecret => {
+    const secretId = String(raw.secretId);
+    const kms = raw.kmsConfig ? asObject(raw.kmsConfig) : null;
+    return {
+      provider: 'alibaba-apig',
+      sourceId: config.id,
+      namespaceId: config.region,
+      key: secretId,
+      secretId,
+      name: toStr(raw.name) ?? secretId,
+      type: null,
+      createdAt: toDate(raw.createTimestamp),
+      updatedAt: toDate(raw.updateTimestamp),
+      gatewayType: toStr(raw.gatewayType),
+      referenceCount: toInt(raw.referenceCount),
+      secretSource: toStr(raw.secretSource),
+      status: toStr(raw.status),
+      kmsConfig: kms && { kmsInstanceId: toStr(kms.kmsInstanceId), kmsKeyId: toStr(kms.kmsKeyId) },
+    };
+  };
+
+  return {
+    id: config.id,
+    provider: 'alibaba-apig',
+    region: config.region,
+    filterableFields: ['nameContains', 'names', 'states', 'gatewayType', 'providers', 'sources', 'namespaces'],
+    pushdown: (filter) => ({
+      nameLike: filter.nameContains ?? (filter.names?.length === 1 ? filter.names[0] : undefined),
+      gatewayType: filter.gatewayType ?? undefined,
+    }),
+    paging: {
+      kind: 'page-number',
+      maxPageSize: 100,
+      async fetchPage(_namespaceId, query, pageNumber, pageSize) {
+        const body = await caller.call('ListSecrets', () => client.get('/v1/secrets', { ...query, pageNumber, pageSize }));
+        const data = asObject(body.data);
+        return { items: asArray<Record<string, unknown>>(data.items).map(toSecret), totalCount: toInt(data.totalSize) ?? 0 };
+      },
+    },
+    lookup: {
+      kind: 'batch',
+      maxBatchSize: 1,
+      fetch: (_namespaceId, keys) =>
+        Promise.all(
+          keys.map(async (secretId) => {
+            const body = await nullIfNotFound(caller.call('GetSecret', () => client.get(`/v1/secrets/${encodeURIComponent(secretId)}`)));
+            return body && toSecret(asObject(body.data));
+          }),
+        ),
+    },
+    async listNamespaces() {
+      return [{ sourceId: config.id, provider: 'alibaba-apig', id: config.region, name: config.region, kind: 'REGION', region: config.region, description: null }];
+    },
+  };
+}

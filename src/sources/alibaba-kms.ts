@@ -1,0 +1,105 @@
+import type { KmsSourceConfig } from '../config.js';
+import { nullIfNotFound, POP_GATEWAY_CODES, type ErrorCodeTable } from '../upstream/errors.js';
+import type { UpstreamCaller } from '../upstream/call.js';
+import { AlibabaRpc } from './alibaba-client.js';
+import { asArray, asObject, toDate, toStr } from './normalize.js';
+import type { KmsSecret, KmsSecretDetail, PushedQuery, SecretFilter, SecretSource, Tag } from './types.js';
+
+export const KMS_ERROR_CODES: ErrorCodeTable = {
+  ...POP_GATEWAY_CODES,
+  InvalidParameter: 'UPSTREAM_BAD_REQUEST',
+  InternalFailure: 'UPSTREAM_UNAVAILABLE',
+  'Forbidden.NoPermission': 'UPSTREAM_FORBIDDEN',
+  'Forbidden.ResourceNotFound': 'UPSTREAM_NOT_FOUND',
+  'InvalidAccessKeyId.NotFound': 'UPSTREAM_AUTH_FAILED',
+};
+
+/** KMS accepts at most 10 values per filter key. */
+const MAX_FILTER_VALUES = 10;
+
+function filtersFor(filter: SecretFilter): string | undefined {
+  const pairs: Array<{ Key: string; Values: string[] }> = [];
+  if (filter.names?.length && filter.names.length <= MAX_FILTER_VALUES) pairs.push({ Key: 'SecretName', Values: filter.names });
+  if (filter.types?.length && filter.types.length <= MAX_FILTER_VALUES) pairs.push({ Key: 'SecretType', Values: filter.types });
+  const tagKeys = [...new Set((filter.tags ?? []).map((t) => t.key))];
+  if (tagKeys.length && tagKeys.length <= MAX_FILTER_VALUES) pairs.push({ Key: 'TagKey', Values: tagKeys });
+  const tagValues = (filter.tags ?? []).map((t) => t.value);
+  if (tagValues.length && tagValues.every((v): v is string => typeof v === 'string') && tagValues.length <= MAX_FILTER_VALUES)
+    pairs.push({ Key: 'TagValue', Values: [...new Set(tagValues)] });
+  return pairs.length ? JSON.stringify(pairs) : undefined;
+}
+
+function tagsOf(raw: unknown): Tag[] {
+  return asArray<Record<string, unknown>>(asObject(raw).Tag).map((t) => ({ key: String(t.TagKey), value: String(t.TagValue ?? '') }));
+}
+
+export function createKmsSource(config: KmsSourceConfig, endpoint: string, caller: UpstreamCaller): SecretSource {
+  const client = new AlibabaRpc({ endpoint, apiVersion: '2016-01-20', credentials: config.credentials, timeoutMs: caller.policy.timeoutMs });
+
+  const toSecret = (raw: Record<string, unknown>): KmsSecret => {
+    const name = String(raw.SecretName);
+    return {
+      provider: 'alibaba-kms',
+      sourceId: config.id,
+      namespaceId: config.region,
+      key: name,
+      name,
+      type: toStr(raw.SecretType),
+      createdAt: toDate(raw.CreateTime),
+      updatedAt: toDate(raw.UpdateTime),
+      plannedDeleteTime: toDate(raw.PlannedDeleteTime),
+      owingService: toStr(raw.OwingService),
+      tags: raw.Tags === undefined ? null : tagsOf(raw.Tags),
+    };
+  };
+
+  const listSecrets = async (query: PushedQuery, pageNumber: number, pageSize: number) => {
+    const body = await caller.call('ListSecrets', () => client.call('ListSecrets', { ...query, FetchTags: 'true', PageNumber: pageNumber, PageSize: pageSize }));
+    return { items: asArray<Record<string, unknown>>(asObject(body.SecretList).Secret).map(toSecret), totalCount: Number(body.TotalCount ?? 0) };
+  };
+
+  return {
+    id: config.id,
+    provider: 'alibaba-kms',
+    region: config.region,
+    filterableFields: ['nameContains', 'names', 'types', 'tags', 'providers', 'sources', 'namespaces'],
+    pushdown: (filter) => ({ Filters: filtersFor(filter) }),
+    paging: {
+      kind: 'page-number',
+      maxPageSize: 100,
+      fetchPage: (_namespaceId, query, pageNumber, pageSize) => listSecrets(query, pageNumber, pageSize),
+    },
+    lookup: {
+      // One ListSecrets with a SecretName filter answers up to 10 names at once.
+      kind: 'batch',
+      maxBatchSize: MAX_FILTER_VALUES,
+      async fetch(_namespaceId, keys) {
+        const { items } = await listSecrets({ Filters: JSON.stringify([{ Key: 'SecretName', Values: keys }]) }, 1, MAX_FILTER_VALUES);
+        const byName = new Map(items.map((item) => [item.name, item]));
+        return keys.map((key) => byName.get(key) ?? null);
+      },
+    },
+    async listNamespaces() {
+      return [{ sourceId: config.id, provider: 'alibaba-kms', id: config.region, name: config.region, kind: 'REGION', region: config.region, description: null }];
+    },
+    describe: (_namespaceId, keys) =>
+      Promise.all(
+        keys.map(async (name): Promise<KmsSecretDetail | null> => {
+          const body = await nullIfNotFound(caller.call('DescribeSecret', () => client.call<Record<string, unknown>>('DescribeSecret', { SecretName: name, FetchTags: 'true' })));
+          return (
+            body && {
+              description: toStr(body.Description),
+              arn: toStr(body.Arn),
+              encryptionKeyId: toStr(body.EncryptionKeyId),
+              automaticRotation: toStr(body.AutomaticRotation),
+              rotationInterval: toStr(body.RotationInterval),
+              lastRotationDate: toDate(body.LastRotationDate),
+              nextRotationDate: toDate(body.NextRotationDate),
+              extendedConfig: toStr(body.ExtendedConfig),
+              dkmsInstanceId: toStr(body.DKMSInstanceId),
+            }
+          );
+        }),
+      ),
+  };
+}

@@ -1,0 +1,181 @@
+/**
+ * The gateway's own domain model. Adapters translate provider responses into these types;
+ * nothing outside src/sources ever sees an SDK response shape.
+ */
+
+export const PROVIDERS = ['alibaba-sae', 'alibaba-apig', 'alibaba-kms', 'huawei-csms'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+export type NamespaceKind = 'SAE_NAMESPACE' | 'REGION' | 'PROJECT';
+
+export interface NamespaceRecord {
+  sourceId: string;
+  provider: Provider;
+  id: string;
+  name: string;
+  kind: NamespaceKind;
+  region: string;
+  description: string | null;
+}
+
+export interface Tag {
+  key: string;
+  value: string;
+}
+
+export interface RelatedAppRecord {
+  appId: string;
+  appName: string;
+}
+
+/** Identifies one secret inside a source: what a detail call takes. */
+export interface SecretRef {
+  sourceId: string;
+  namespaceId: string;
+  /** SAE: SecretId; APIG: secretId; KMS: SecretName; CSMS: name. */
+  key: string;
+}
+
+interface SecretBase extends SecretRef {
+  name: string;
+  type: string | null;
+  createdAt: Date | null;
+  updatedAt: Date | null;
+}
+
+export interface SaeSecret extends SecretBase {
+  provider: 'alibaba-sae';
+  /** An integer that can exceed 2^53, so carried as its decimal string. */
+  secretId: string;
+  relatedApps: RelatedAppRecord[];
+  detail?: SaeSecretDetail;
+}
+export interface SaeSecretDetail {
+  dataKeys: string[];
+}
+
+export interface ApigSecret extends SecretBase {
+  provider: 'alibaba-apig';
+  secretId: string;
+  gatewayType: string | null;
+  referenceCount: number | null;
+  secretSource: string | null;
+  status: string | null;
+  kmsConfig: { kmsInstanceId: string | null; kmsKeyId: string | null } | null;
+  detail?: never;
+}
+
+export interface KmsSecret extends SecretBase {
+  provider: 'alibaba-kms';
+  plannedDeleteTime: Date | null;
+  owingService: string | null;
+  /** null when the list call did not fetch tags. */
+  tags: Tag[] | null;
+  detail?: KmsSecretDetail;
+}
+export interface KmsSecretDetail {
+  description: string | null;
+  arn: string | null;
+  encryptionKeyId: string | null;
+  automaticRotation: string | null;
+  rotationInterval: string | null;
+  lastRotationDate: Date | null;
+  nextRotationDate: Date | null;
+  extendedConfig: string | null;
+  dkmsInstanceId: string | null;
+}
+
+export interface CsmsSecret extends SecretBase {
+  provider: 'huawei-csms';
+  secretId: string;
+  state: string | null;
+  kmsKeyId: string | null;
+  description: string | null;
+  scheduledDeleteTime: Date | null;
+  detail?: CsmsSecretDetail;
+}
+export interface CsmsSecretDetail {
+  secretType: string | null;
+  autoRotation: boolean | null;
+  rotationPeriod: string | null;
+  rotationConfig: string | null;
+  rotationTime: Date | null;
+  nextRotationTime: Date | null;
+  eventSubscriptions: string[];
+  enterpriseProjectId: string | null;
+  rotationFuncUrn: string | null;
+}
+
+export type SecretRecord = SaeSecret | ApigSecret | KmsSecret | CsmsSecret;
+export type SecretDetail = SaeSecretDetail | KmsSecretDetail | CsmsSecretDetail;
+
+/** The user's filter, as the schema accepts it. Every field narrows (AND); list values OR. */
+export interface SecretFilter {
+  nameContains?: string | null;
+  names?: string[] | null;
+  types?: string[] | null;
+  providers?: Provider[] | null;
+  sources?: string[] | null;
+  namespaces?: string[] | null;
+  /** CSMS state or APIG status. */
+  states?: string[] | null;
+  gatewayType?: string | null;
+  tags?: Array<{ key: string; value?: string | null }> | null;
+}
+
+/** Provider-side query parameters an adapter derived from a filter. JSON-serialisable. */
+export type PushedQuery = Record<string, string | number | boolean | string[] | undefined>;
+
+export interface PageNumberPage {
+  items: SecretRecord[];
+  totalCount: number;
+}
+export interface MarkerPage {
+  items: SecretRecord[];
+  nextMarker: string | null;
+}
+
+/** How a provider pages its ListSecrets; the shared engine in src/pagination does the rest. */
+export type Paging =
+  | {
+      kind: 'page-number';
+      maxPageSize: number;
+      fetchPage(namespaceId: string, query: PushedQuery, pageNumber: number, pageSize: number): Promise<PageNumberPage>;
+    }
+  | {
+      kind: 'marker';
+      maxLimit: number;
+      /** Position of an item as the provider's marker understands it. */
+      markerOf(item: SecretRecord): string;
+      fetchPage(namespaceId: string, query: PushedQuery, marker: string | null, limit: number): Promise<MarkerPage>;
+    }
+  | {
+      kind: 'none';
+      fetchAll(namespaceId: string, query: PushedQuery): Promise<SecretRecord[]>;
+    };
+
+/** How records are found by key (node lookups, federation references). */
+export type Lookup =
+  /** Look the key up in the namespace's full list (unpaged providers). */
+  | { kind: 'via-list' }
+  | {
+      kind: 'batch';
+      maxBatchSize: number;
+      /** One result per key, same order; null for a key that does not exist. */
+      fetch(namespaceId: string, keys: string[]): Promise<Array<SecretRecord | null>>;
+    };
+
+export interface SecretSource {
+  readonly id: string;
+  readonly provider: Provider;
+  readonly region: string;
+  readonly paging: Paging;
+  readonly lookup: Lookup;
+  /** Which filter fields this provider's records carry at all; a filter on any other field excludes the source without a call. */
+  readonly filterableFields: ReadonlyArray<keyof SecretFilter>;
+  listNamespaces(): Promise<NamespaceRecord[]>;
+  /** Provider-side parameters for the parts of the filter the API can apply. The gateway re-checks the whole filter. */
+  pushdown(filter: SecretFilter): PushedQuery;
+  /** Detail fields; one result per key, same order; null for a missing key. Absent when the list carries everything. */
+  describe?(namespaceId: string, keys: string[]): Promise<Array<SecretDetail | null>>;
+}
