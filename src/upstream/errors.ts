@@ -153,7 +153,10 @@ export function readProviderError(error: unknown): RawProviderError {
   else if (/ECONNRESET|EPIPE|ECONNABORTED|socket hang up/.test(errno + String(err.message ?? ''))) transport = 'reset';
   else if (/ETIMEDOUT|ESOCKETTIMEDOUT|Timeout/i.test(errno + String(err.name ?? '')) || /timeout/i.test(String(err.message ?? '')) && !body)
     transport = 'timeout';
-  else if (err.name === 'SyntaxError' || err.name === 'FormatError' || err.transport === 'bad-body') transport = 'bad-body';
+  else if (err.name === 'SyntaxError' || err.name === 'FormatError' || err.kind === 'malformed-response') transport = 'bad-body';
+  // The CSMS client names its failures itself.
+  if (err.kind === 'timeout') transport = 'timeout';
+  else if (err.kind === 'network' && transport === null) transport = 'reset';
 
   const providerCode =
     pick(body, CODE_KEYS) ?? pick(nested, ['code']) ?? (typeof err.errorCode === 'string' ? err.errorCode : null) ??

@@ -1,0 +1,99 @@
+import type { GatewayConfig } from '../config.js';
+import { parseConfig } from '../config.js';
+import { generateApigSeed, generateKmsSeed, generateSaeSeed, type ApigSeed, type KmsSeed, type SaeSeed } from './alibaba-data.js';
+import { createApigEmulator, type ApigEmulator, type ApigEmulatorOptions } from './apig.js';
+import { EmulatorServer } from './core.js';
+import { EMULATOR_CREDENTIALS } from './credentials.js';
+import { createCsmsEmulator, type CsmsEmulator, type CsmsEmulatorOptions } from './csms.js';
+import { generateCsmsSeed, type CsmsSeed } from './huawei-data.js';
+import { createKmsEmulator, type KmsEmulator, type KmsEmulatorOptions } from './kms.js';
+import { createSaeEmulator, type SaeEmulator, type SaeEmulatorOptions } from './sae.js';
+
+/**
+ * The four provider emulators together: what `npm start` runs when no configuration is given,
+ * what the tests and the benchmark run against, and what a portal team can start on its own.
+ */
+
+export interface EmulatorSetOptions {
+  /** Multiplies every seeded record count. Default 1 (several hundred secrets per provider). */
+  scale?: number;
+  seed?: number;
+  host?: string;
+  /** Fixed ports; 0 (default) picks free ones. */
+  ports?: Partial<Record<'sae' | 'apig' | 'kms' | 'csms', number>>;
+  sae?: SaeEmulatorOptions;
+  apig?: ApigEmulatorOptions;
+  kms?: KmsEmulatorOptions;
+  csms?: CsmsEmulatorOptions;
+}
+
+export interface EmulatorSet {
+  servers: { sae: EmulatorServer; apig: EmulatorServer; kms: EmulatorServer; csms: EmulatorServer };
+  /** The provider handlers, for per-call forced errors (`failNext`). */
+  providers: { sae: SaeEmulator; apig: ApigEmulator; kms: KmsEmulator; csms: CsmsEmulator };
+  /** The seeded data each emulator serves, for tests to compare against. */
+  data: { sae: SaeSeed; apig: ApigSeed; kms: KmsSeed; csms: CsmsSeed };
+  urls: { sae: string; apig: string; kms: string; csms: string };
+  stop(): Promise<void>;
+}
+
+export async function startEmulators(options: EmulatorSetOptions = {}): Promise<EmulatorSet> {
+  const seedOptions = { scale: options.scale ?? 1, seed: options.seed };
+  const data = {
+    sae: generateSaeSeed(seedOptions),
+    apig: generateApigSeed(seedOptions),
+    kms: generateKmsSeed(seedOptions),
+    csms: generateCsmsSeed(seedOptions),
+  };
+  const providers = {
+    sae: createSaeEmulator(data.sae, options.sae),
+    apig: createApigEmulator(data.apig, options.apig),
+    kms: createKmsEmulator(data.kms, options.kms),
+    csms: createCsmsEmulator(data.csms, options.csms),
+  };
+  const servers = {
+    sae: new EmulatorServer(providers.sae, { faultSeed: 1 }),
+    apig: new EmulatorServer(providers.apig, { faultSeed: 2 }),
+    kms: new EmulatorServer(providers.kms, { faultSeed: 3 }),
+    csms: new EmulatorServer(providers.csms, { faultSeed: 4 }),
+  };
+  const host = options.host ?? '127.0.0.1';
+  const [sae, apig, kms, csms] = await Promise.all(
+    (['sae', 'apig', 'kms', 'csms'] as const).map((name) => servers[name].start(options.ports?.[name] ?? 0, host)),
+  );
+  return {
+    servers,
+    providers,
+    data,
+    urls: { sae, apig, kms, csms },
+    stop: async () => {
+      await Promise.all(Object.values(servers).map((s) => s.stop()));
+    },
+  };
+}
+
+/** A gateway configuration with one source per emulator, as the embedded demo serves it. */
+export function embeddedConfig(emulators: Pick<EmulatorSet, 'urls' | 'data'>, env: NodeJS.ProcessEnv = {}, overrides: Partial<GatewayConfig['server']> = {}): GatewayConfig {
+  const alibaba = EMULATOR_CREDENTIALS.alibaba;
+  const huawei = EMULATOR_CREDENTIALS.huawei;
+  return parseConfig(
+    {
+      server: { host: '127.0.0.1', port: 4000, graphiql: true, ...overrides },
+      sources: [
+        { id: 'sae-demo', provider: 'alibaba-sae', region: emulators.data.sae.regionId, endpoint: emulators.urls.sae, credentials: alibaba },
+        { id: 'apig-demo', provider: 'alibaba-apig', region: emulators.data.apig.regionId, endpoint: emulators.urls.apig, credentials: alibaba },
+        { id: 'kms-demo', provider: 'alibaba-kms', region: emulators.data.kms.regionId, endpoint: emulators.urls.kms, credentials: alibaba },
+        {
+          id: 'csms-demo',
+          provider: 'huawei-csms',
+          region: 'cn-north-4',
+          endpoint: emulators.urls.csms,
+          iamEndpoint: emulators.urls.csms,
+          projectId: emulators.data.csms.projectId,
+          credentials: { domainName: huawei.domainName, userName: huawei.userName, password: huawei.password },
+        },
+      ],
+    },
+    env,
+  );
+}

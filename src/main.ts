@@ -1,0 +1,61 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfigFile, type GatewayConfig } from './config.js';
+import { embeddedConfig, startEmulators, type EmulatorSet } from './emulators/index.js';
+import { createLogger } from './logger.js';
+import { createGateway } from './server/app.js';
+import { listen } from './server/listen.js';
+
+const USAGE = `Usage: secrets-gateway [--config FILE]
+
+  --config FILE   configuration (YAML or JSON); also SECRETS_GATEWAY_CONFIG.
+                  Without one, the gateway starts on local emulators of the four
+                  provider APIs with sample data (the embedded demo).
+  PORT            overrides server.port.`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const logger = createLogger();
+  const configPath = values.config ?? process.env.SECRETS_GATEWAY_CONFIG;
+  let config: GatewayConfig;
+  let emulators: EmulatorSet | null = null;
+  try {
+    if (configPath) {
+      config = loadConfigFile(configPath);
+    } else {
+      emulators = await startEmulators();
+      config = embeddedConfig(emulators, process.env);
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+
+  const gateway = createGateway(config, logger);
+  const server = await listen(gateway, config.server.host, config.server.port);
+  const mode = emulators ? 'embedded demo: local emulators with sample data' : `config ${configPath}`;
+  console.log(`\nsecrets-gateway (${mode})\n  GraphiQL and GraphQL: ${server.url}/graphql\n  health:               ${server.url}/healthz\n`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining in-flight requests');
+    await server.close();
+    await emulators?.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`secrets-gateway failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

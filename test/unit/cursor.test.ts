@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { bindingOf, CursorCodec } from '../../src/pagination/cursor.js';
+
+const reasonOf = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (error) {
+    return (error as { extensions: { code: string; reason: string } }).extensions;
+  }
+  throw new Error('expected an error');
+};
+
+describe('CursorCodec', () => {
+  const codec = new CursorCodec('a-test-secret-of-enough-length');
+  const binding = bindingOf({ c: 'secrets', f: { names: ['a'] } });
+
+  it('round-trips index and marker positions', () => {
+    expect(codec.decode(codec.encode(binding, { s: '["s","n"]', p: 41 }), binding, 'after')).toEqual({ s: '["s","n"]', p: 41 });
+    expect(codec.decode(codec.encode(binding, { s: 'x', p: 'name-7' }), binding, 'after')).toEqual({ s: 'x', p: 'name-7' });
+  });
+
+  it('binds the binding independently of key order', () => {
+    expect(bindingOf({ a: 1, b: [1, 2] })).toBe(bindingOf({ b: [1, 2], a: 1 }));
+    expect(bindingOf({ a: 1 })).not.toBe(bindingOf({ a: 2 }));
+  });
+
+  it('rejects malformed, tampered and foreign cursors as BAD_USER_INPUT', () => {
+    const good = codec.encode(binding, { s: 'x', p: 3 });
+    expect(reasonOf(() => codec.decode('not a cursor', binding, 'after'))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'MALFORMED_CURSOR' });
+    expect(reasonOf(() => codec.decode('', binding, 'after'))).toMatchObject({ reason: 'MALFORMED_CURSOR' });
+    const [body, mac] = good.split('.');
+    const forged = Buffer.from(Buffer.from(body, 'base64url').toString().replace('"p":3', '"p":4')).toString('base64url');
+    expect(reasonOf(() => codec.decode(`${forged}.${mac}`, binding, 'after'))).toMatchObject({ reason: 'TAMPERED_CURSOR' });
+    expect(reasonOf(() => codec.decode(good, bindingOf({ c: 'other' }), 'after'))).toMatchObject({ reason: 'FOREIGN_CURSOR' });
+    expect(reasonOf(() => new CursorCodec('another-secret-of-enough-length').decode(good, binding, 'after'))).toMatchObject({ reason: 'TAMPERED_CURSOR' });
+  });
+});
