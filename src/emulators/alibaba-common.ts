@@ -1,0 +1,214 @@
+import { randomBytes } from 'node:crypto';
+import { EMULATOR_CREDENTIALS } from './credentials.js';
+import { requestId, type EmulatorResponse, type ProviderEmulator } from './core.js';
+
+/**
+ * Pieces shared by the three Alibaba Cloud emulators (SAE, APIG, KMS): JSON bodies that may carry
+ * big integers, the POP gateway error body, the forced-error hook, and parameter parsing.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Options every Alibaba emulator accepts
+// ---------------------------------------------------------------------------------------------
+
+export interface AlibabaEmulatorOptions {
+  /** Accepted AccessKeyId → AccessKeySecret. Defaults to EMULATOR_CREDENTIALS.alibaba. */
+  credentials?: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
+  /** Server clock (ms since epoch) for the signature time window; tests use it to simulate skew. */
+  now?: () => number;
+}
+
+export function credentialsMap(option: AlibabaEmulatorOptions['credentials']): ReadonlyMap<string, string> {
+  if (option instanceof Map) return option;
+  if (option) return new Map(Object.entries(option));
+  const { accessKeyId, accessKeySecret } = EMULATOR_CREDENTIALS.alibaba;
+  return new Map([[accessKeyId, accessKeySecret]]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON with big integers
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * JSON.stringify, except that a bigint is written as a bare integer literal. The real SAE API
+ * returns SecretId as a JSON number; pop-core parses it with json-bigint, which turns integers of
+ * more than 15 digits into BigNumber. JSON.stringify cannot write such a literal, so each bigint
+ * first becomes a string tagged with a random per-call token, and the quoted tags are then
+ * replaced by the digits. This keeps native stringify speed for large bench-scale lists.
+ */
+export function toJson(value: unknown): string {
+  const tag = { token: '' };
+  const text: string | undefined = JSON.stringify(value, (_key, member: unknown) => {
+    if (typeof member !== 'bigint') return member;
+    tag.token ||= randomBytes(12).toString('hex');
+    return `${tag.token}:${member}`;
+  });
+  if (text === undefined) return 'null';
+  return tag.token ? text.replace(new RegExp(`"${tag.token}:(-?\\d+)"`, 'g'), '$1') : text;
+}
+
+/** A JSON answer serialised by toJson (core.ts would use JSON.stringify, which rejects bigint). */
+export function jsonResponse(status: number, body: unknown): EmulatorResponse {
+  return { status, headers: { 'content-type': 'application/json;charset=utf-8' }, body: toJson(body) };
+}
+
+export function newRequestId(): string {
+  return requestId();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Which body an error travels in:
+ * - 'pop': written by the POP API gateway in front of every product (signature, throttling, …);
+ * - 'product': written by the product itself (its own envelope, e.g. lowerCamel for APIG).
+ * SAE and KMS use one shape for both; APIG's differ.
+ */
+export type ErrorOrigin = 'pop' | 'product';
+
+export interface ErrorSpec {
+  status: number;
+  message: string;
+  origin: ErrorOrigin;
+}
+
+/** The documented error codes of one API, with a representative message for each. */
+export type ErrorCatalog = Readonly<Record<string, ErrorSpec>>;
+
+export interface ApiError extends ErrorSpec {
+  code: string;
+}
+
+/**
+ * Codes the POP API gateway answers itself, before a request reaches any product: signature and
+ * clock checks (alibaba-signature.ts), version and route checks. Each catalog includes these.
+ */
+export const POP_GATEWAY_ERRORS: ErrorCatalog = {
+  'InvalidAccessKeyId.NotFound': { status: 404, origin: 'pop', message: 'The Access Key ID provided does not exist in our records.' },
+  SignatureDoesNotMatch: { status: 400, origin: 'pop', message: 'Specified signature is not matched with our calculation.' },
+  IncompleteSignature: { status: 400, origin: 'pop', message: 'The request signature does not conform to Aliyun standards.' },
+  MissingAuthorization: { status: 400, origin: 'pop', message: 'Authorization is mandatory for this action.' },
+  MissingParameter: { status: 400, origin: 'pop', message: 'The input parameter "Timestamp" that is mandatory for processing this request is not supplied.' },
+  IllegalTimestamp: { status: 400, origin: 'pop', message: 'Specified time stamp or date value is expired.' },
+  SignatureNonceUsed: { status: 400, origin: 'pop', message: 'Specified signature nonce was used already.' },
+  InvalidVersion: { status: 400, origin: 'pop', message: 'Specified parameter Version is not valid.' },
+  'InvalidAction.NotFound': { status: 404, origin: 'pop', message: 'Specified api is not found, please check your url and method.' },
+};
+
+/** The POP gateway's ROA error body ({RequestId, HostId, Code, Message, Recommend}). */
+export function popErrorBody(error: ApiError, hostId: string, product: string): Record<string, unknown> {
+  return {
+    RequestId: newRequestId(),
+    HostId: hostId,
+    Code: error.code,
+    Message: error.message,
+    Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(error.code)}&product=${product}`,
+  };
+}
+
+export function apiError(catalog: ErrorCatalog, code: string, message?: string): ApiError {
+  const spec = catalog[code];
+  if (!spec) throw new Error(`error code ${code} is not in this emulator's catalog`);
+  return { code, ...spec, message: message ?? spec.message };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forced errors: make the next call(s) fail with any documented code
+// ---------------------------------------------------------------------------------------------
+
+export interface FailNextOptions {
+  /** Only calls of this operation (e.g. 'ListSecrets') consume the entry; default: any operation. */
+  operation?: string;
+  /** How many consecutive matching calls fail; default 1. */
+  times?: number;
+  /** Overrides the catalog's message. */
+  message?: string;
+  /** Needed (with origin) only for a code that is not in the catalog. */
+  status?: number;
+  origin?: ErrorOrigin;
+}
+
+/** What the Alibaba emulators add to ProviderEmulator. */
+export interface AlibabaEmulator extends ProviderEmulator {
+  /** The documented error codes this API returns, with status and message. */
+  readonly errorCatalog: ErrorCatalog;
+  /**
+   * Answers the next matching authenticated call with this error instead of its result.
+   * Signature checks run first: a badly signed call fails on its own and leaves the entry queued.
+   * Throws for a code outside the catalog unless options.status is given.
+   */
+  failNext(code: string, options?: FailNextOptions): void;
+  clearForcedErrors(): void;
+}
+
+interface Forced {
+  error: ApiError;
+  operation: string | null;
+  remaining: number;
+}
+
+export class ForcedErrors {
+  private queue: Forced[] = [];
+
+  constructor(private readonly catalog: ErrorCatalog) {}
+
+  add(code: string, options: FailNextOptions = {}): void {
+    const known = this.catalog[code];
+    if (!known && options.status === undefined) {
+      throw new Error(`unknown error code ${code}: pass options.status (and origin) to force an undocumented code`);
+    }
+    const times = options.times ?? 1;
+    if (!Number.isInteger(times) || times < 1) throw new Error('times must be a positive integer');
+    const error: ApiError = {
+      code,
+      status: options.status ?? known.status,
+      message: options.message ?? known?.message ?? code,
+      origin: options.origin ?? known?.origin ?? 'product',
+    };
+    this.queue.push({ error, operation: options.operation ?? null, remaining: times });
+  }
+
+  clear(): void {
+    this.queue = [];
+  }
+
+  /** The first queued error that applies to this operation, consuming one use of it. */
+  take(operation: string): ApiError | null {
+    const index = this.queue.findIndex((entry) => entry.operation === null || entry.operation === operation);
+    if (index < 0) return null;
+    const entry = this.queue[index];
+    if (--entry.remaining === 0) this.queue.splice(index, 1);
+    return entry.error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * An optional integer parameter: absent or empty gives the default; anything but a plain decimal
+ * integer within [min, max] is rejected (null), so "1.5", "1e2", " 3" and "-0" all fail.
+ */
+export function intParam(raw: string | undefined | null, fallback: number, min: number, max: number): number | null {
+  if (raw === undefined || raw === null || raw === '') return fallback;
+  if (!/^-?\d{1,9}$/.test(raw)) return null;
+  const value = Number(raw);
+  return value >= min && value <= max ? value : null;
+}
+
+/** An optional boolean parameter ("true"/"false", any case); null when it is something else. */
+export function boolParam(raw: string | undefined | null, fallback: boolean): boolean | null {
+  if (raw === undefined || raw === null || raw === '') return fallback;
+  const lower = raw.toLowerCase();
+  if (lower === 'true') return true;
+  if (lower === 'false') return false;
+  return null;
+}
+
+/** `2024-07-17T07:59:05Z`: ISO 8601 in UTC without milliseconds, as KMS writes times. */
+export function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

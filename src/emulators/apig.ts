@@ -1,0 +1,168 @@
+import type { EmulatorRequest, EmulatorResponse } from './core.js';
+import {
+  apiError,
+  credentialsMap,
+  ForcedErrors,
+  POP_GATEWAY_ERRORS,
+  intParam,
+  jsonResponse,
+  newRequestId,
+  popErrorBody,
+  type AlibabaEmulator,
+  type AlibabaEmulatorOptions,
+  type ApiError,
+  type ErrorCatalog,
+} from './alibaba-common.js';
+import type { ApigSecretSeed, ApigSeed } from './alibaba-data.js';
+import { NonceStore, ROA_DATE_WINDOW_MS, verifyRoaRequest } from './alibaba-signature.js';
+
+/**
+ * Emulator of the cloud-native API Gateway (APIG) 2024-03-27, ROA style with lowerCamel fields:
+ * ListSecrets and GetSecret. See docs alibaba-apig-ListSecrets.txt and wire-protocols.md §2.2.
+ *
+ * Two points the documentation leaves open are options, so that tests can cover both readings:
+ * the success `code` (the SDK model says "Ok", the doc example shows the number 200) and the unit
+ * of the timestamps (the doc example 1234567890 looks like seconds; the console uses ms).
+ */
+
+export const APIG_API_VERSION = '2024-03-27';
+
+export type ApigOperation = 'ListSecrets' | 'GetSecret';
+
+export const APIG_MAX_PAGE_SIZE = 100;
+export const APIG_DEFAULT_PAGE_SIZE = 10;
+
+/**
+ * APIG documents no error codes of its own; these are the ones it plausibly returns (lowerCamel
+ * body) and the POP gateway codes (capitalised body) that the emulator produces.
+ */
+export const APIG_ERRORS: ErrorCatalog = {
+  InvalidParameter: { status: 400, origin: 'product', message: 'The parameter pageSize is invalid.' },
+  'NotFound.Secret': { status: 404, origin: 'product', message: 'The specified secret does not exist.' },
+  'Throttling.User': { status: 400, origin: 'pop', message: 'Request was denied due to user flow control.' },
+  InternalError: { status: 500, origin: 'pop', message: 'The request processing has failed due to some unknown error, exception or failure.' },
+  ...POP_GATEWAY_ERRORS,
+};
+
+export interface ApigEmulatorOptions extends AlibabaEmulatorOptions {
+  /** The `code` of a successful answer. Default "Ok" (SDK model); the doc example shows 200. */
+  successCode?: 'Ok' | 200 | '200';
+  /** Unit of createTimestamp/updateTimestamp. Default 'ms'. */
+  timestampUnit?: 'ms' | 's';
+}
+
+export interface ApigEmulator extends AlibabaEmulator {
+  readonly regionId: string;
+}
+
+const GATEWAY_TYPES = new Set(['AI', 'API']);
+
+export function createApigEmulator(data: ApigSeed, options: ApigEmulatorOptions = {}): ApigEmulator {
+  const regionId = data.regionId;
+  const hostId = `apig.${regionId}.aliyuncs.com`;
+  const secrets = credentialsMap(options.credentials);
+  const now = options.now ?? Date.now;
+  const successCode = options.successCode ?? 'Ok';
+  const toUnit = options.timestampUnit === 's' ? (ms: number) => Math.floor(ms / 1000) : (ms: number) => ms;
+  const nonces = new NonceStore(ROA_DATE_WINDOW_MS);
+  const forced = new ForcedErrors(APIG_ERRORS);
+
+  // The order pages are cut from: creation time, then id.
+  const ordered = [...data.secrets].sort((a, b) => a.createTimestamp - b.createTimestamp || (a.secretId < b.secretId ? -1 : 1));
+  const byId = new Map(ordered.map((secret) => [secret.secretId, secret]));
+
+  function errorResponse(error: ApiError): EmulatorResponse {
+    if (error.origin === 'pop') return jsonResponse(error.status, popErrorBody(error, hostId, 'APIG'));
+    // The product's own errors follow its lowerCamel envelope; pop-core ROA reads only Code/errorCode,
+    // so callers see err.code === '' and must look at err.result.
+    return jsonResponse(error.status, { requestId: newRequestId(), code: error.code, message: error.message });
+  }
+
+  function fail(code: string, message?: string): EmulatorResponse {
+    return errorResponse(apiError(APIG_ERRORS, code, message));
+  }
+
+  function ok(payload: unknown): EmulatorResponse {
+    return jsonResponse(200, { requestId: newRequestId(), code: successCode, message: 'success', data: payload });
+  }
+
+  function item(secret: ApigSecretSeed): Record<string, unknown> {
+    return {
+      secretId: secret.secretId,
+      name: secret.name,
+      gatewayType: secret.gatewayType,
+      secretSource: secret.secretSource,
+      status: secret.status,
+      referenceCount: secret.referenceCount,
+      createTimestamp: toUnit(secret.createTimestamp),
+      updateTimestamp: toUnit(secret.updateTimestamp),
+      kmsConfig: { ...secret.kmsConfig },
+    };
+  }
+
+  function listSecrets(params: Record<string, string>): EmulatorResponse {
+    const pageNumber = intParam(params.pageNumber, 1, 1, 1_000_000);
+    if (pageNumber === null) return fail('InvalidParameter', `The parameter pageNumber is invalid: ${params.pageNumber}.`);
+    const pageSize = intParam(params.pageSize, APIG_DEFAULT_PAGE_SIZE, 1, APIG_MAX_PAGE_SIZE);
+    if (pageSize === null) return fail('InvalidParameter', `The parameter pageSize is invalid: ${params.pageSize}, it must be between 1 and ${APIG_MAX_PAGE_SIZE}.`);
+    const gatewayType = params.gatewayType || null;
+    if (gatewayType !== null && !GATEWAY_TYPES.has(gatewayType)) {
+      return fail('InvalidParameter', `The parameter gatewayType is invalid: ${gatewayType}, it must be AI or API.`);
+    }
+    const nameLike = (params.nameLike ?? '').toLowerCase();
+
+    const matching = ordered.filter(
+      (secret) => (gatewayType === null || secret.gatewayType === gatewayType) && secret.name.toLowerCase().includes(nameLike),
+    );
+    const start = (pageNumber - 1) * pageSize;
+    return ok({
+      items: matching.slice(start, start + pageSize).map(item),
+      pageNumber,
+      pageSize,
+      totalSize: matching.length,
+    });
+  }
+
+  function getSecret(req: EmulatorRequest): EmulatorResponse {
+    const segment = req.path.slice('/v1/secrets/'.length);
+    let secretId: string;
+    try {
+      secretId = decodeURIComponent(segment);
+    } catch {
+      return fail('InvalidParameter', 'The parameter secretId is invalid.');
+    }
+    const secret = byId.get(secretId);
+    return secret ? ok(item(secret)) : fail('NotFound.Secret', `The specified secret ${secretId} does not exist.`);
+  }
+
+  return {
+    name: 'alibaba-apig',
+    regionId,
+    errorCatalog: APIG_ERRORS,
+
+    operationOf(req: EmulatorRequest): string | null {
+      if (req.method !== 'GET') return null;
+      if (req.path === '/v1/secrets') return 'ListSecrets';
+      if (/^\/v1\/secrets\/[^/]+$/.test(req.path)) return 'GetSecret';
+      return null;
+    },
+
+    handle(req: EmulatorRequest, operation: string): EmulatorResponse {
+      const verified = verifyRoaRequest(req, secrets, { now: now(), nonces });
+      if (!verified.ok) return errorResponse({ code: verified.code, status: verified.status, message: verified.message, origin: 'pop' });
+      if (req.headers['x-acs-version'] !== APIG_API_VERSION) return fail('InvalidVersion');
+
+      const forcedError = forced.take(operation);
+      if (forcedError) return errorResponse(forcedError);
+
+      return operation === 'GetSecret' ? getSecret(req) : listSecrets(verified.params);
+    },
+
+    throttled: () => fail('Throttling.User'),
+    serverError: () => fail('InternalError'),
+    notFound: () => fail('InvalidAction.NotFound'),
+
+    failNext: (code, failOptions) => forced.add(code, failOptions),
+    clearForcedErrors: () => forced.clear(),
+  };
+}
