@@ -119,6 +119,7 @@ export async function paginate(options: {
       si = segments.findIndex((s) => s.key === cursor.s);
       if (si < 0) throw cursorError('FOREIGN_CURSOR', cursorArg);
       position = cursor.p;
+      if (cursor.h !== undefined) pagerOf(segments[si]).useHint(cursor.h);
     }
     for (; si >= 0 && si < segments.length; si += step) {
       const segment = segments[si];
@@ -151,7 +152,10 @@ export async function paginate(options: {
     }
   }
 
-  const edges = collected.map(({ segment, record, position }) => ({ cursor: codec.encode(binding, { s: segment.key, p: position }), node: record }));
+  const edges = collected.map(({ segment, record, position }) => {
+    const hint = pagerOf(segment).totalHint();
+    return { cursor: codec.encode(binding, hint === null ? { s: segment.key, p: position } : { s: segment.key, p: position, h: hint }), node: record };
+  });
   return {
     edges,
     pageInfo: {

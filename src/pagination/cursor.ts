@@ -13,6 +13,8 @@ export interface CursorPayload {
   s: string;
   /** Position inside the segment: an index or a provider marker. */
   p: number | string;
+  /** The segment's total when the cursor was made, so the next page can plan without asking. */
+  h?: number;
 }
 
 export type CursorProblem = 'MALFORMED_CURSOR' | 'TAMPERED_CURSOR' | 'FOREIGN_CURSOR';
@@ -63,7 +65,7 @@ export class CursorCodec {
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
       throw cursorError(/^[A-Za-z0-9_-]+$/.test(body) && /^[A-Za-z0-9_-]{22}$/.test(mac) ? 'TAMPERED_CURSOR' : 'MALFORMED_CURSOR', argument);
     }
-    let parsed: { v?: unknown; b?: unknown; s?: unknown; p?: unknown };
+    let parsed: { v?: unknown; b?: unknown; s?: unknown; p?: unknown; h?: unknown };
     try {
       parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
     } catch {
@@ -73,6 +75,7 @@ export class CursorCodec {
       throw cursorError('MALFORMED_CURSOR', argument);
     }
     if (parsed.b !== binding) throw cursorError('FOREIGN_CURSOR', argument);
-    return { s: parsed.s, p: parsed.p };
+    const hint = Number.isSafeInteger(parsed.h) && (parsed.h as number) >= 0 ? (parsed.h as number) : undefined;
+    return hint === undefined ? { s: parsed.s, p: parsed.p } : { s: parsed.s, p: parsed.p, h: hint };
   }
 }

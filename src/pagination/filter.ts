@@ -6,6 +6,11 @@ function isSet(value: unknown): boolean {
   return value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0);
 }
 
+/** The record fields the filter constrains. */
+export function recordFieldsSet(filter: SecretFilter): Array<keyof SecretFilter> {
+  return RECORD_FIELDS.filter((field) => isSet(filter[field]));
+}
+
 /** True when the filter constrains record fields (not just which sources and namespaces). */
 export function hasRecordFilter(filter: SecretFilter): boolean {
   return RECORD_FIELDS.some((field) => isSet(filter[field]));

@@ -27,6 +27,10 @@ export interface SegmentPager {
   backward(before: Position | null, want: number): Promise<Slice>;
   /** Matching items in the segment, or null when only a full walk could tell. */
   count(): Promise<number | null>;
+  /** The provider's total as last seen, for cursors to carry; null when not known. */
+  totalHint(): number | null;
+  /** Adopts a total carried by a cursor; a fresh answer from the provider overrides it. */
+  useHint(total: number): void;
 }
 
 /** Cached, priming fetchers bound to one segment and one pushed-down query (see src/loaders). */
@@ -56,6 +60,7 @@ function expectIndex(position: Position | null): number | null {
 class PageNumberPager implements SegmentPager {
   readonly backwardSupported = true;
   private total: number | null = null;
+  private hint: number | null = null;
   /** Rows already fetched in this request, by absolute offset. */
   private fetched: Array<{ offset: number; items: SecretRecord[] }> = [];
 
@@ -77,12 +82,33 @@ class PageNumberPager implements SegmentPager {
     return this.total!;
   }
 
+  totalHint(): number | null {
+    return this.total ?? this.hint;
+  }
+
+  useHint(total: number): void {
+    this.hint = total;
+  }
+
   /** Rows [start, end), clipped to the total, in the fewest calls. */
-  private async range(start: number, end: number): Promise<SecretRecord[]> {
-    if (this.total !== null) end = Math.min(end, this.total);
-    if (end <= start) return [];
-    const known = this.fetched.find((f) => f.offset <= start && f.offset + f.items.length >= end);
-    if (known) return known.items.slice(start - known.offset, end - known.offset);
+  private async range(start: number, wantedEnd: number): Promise<SecretRecord[]> {
+    const known = this.total ?? this.hint;
+    const end = known === null ? wantedEnd : Math.min(wantedEnd, known);
+    if (end <= start) {
+      if (this.total !== null || known === null || start >= wantedEnd) return [];
+      // Only a hint said the list ends here: ask, since it may have grown.
+      this.hint = null;
+      return this.range(start, wantedEnd);
+    }
+    const rows = await this.planned(start, end);
+    // The list grew past the hint: fetch what now lies within the window.
+    if (end < wantedEnd && this.total !== null && this.total > end) rows.push(...(await this.range(end, wantedEnd)));
+    return rows;
+  }
+
+  private async planned(start: number, end: number): Promise<SecretRecord[]> {
+    const cached = this.fetched.find((f) => f.offset <= start && f.offset + f.items.length >= end);
+    if (cached) return cached.items.slice(start - cached.offset, end - cached.offset);
     const plan = planPages(start, end, this.maxPageSize);
     const firstOffset = (plan.pages[0] - 1) * plan.pageSize;
     const rows = [...(await this.page(plan.pages[0], plan.pageSize))];
@@ -96,7 +122,7 @@ class PageNumberPager implements SegmentPager {
     const start = (expectIndex(after) ?? -1) + 1;
     if (!this.filter) {
       const rows = await this.range(start, start + want);
-      return { entries: rows.map((record, i) => ({ record, position: start + i })), hasMore: start + rows.length < this.total! };
+      return { entries: rows.map((record, i) => ({ record, position: start + i })), hasMore: start + rows.length < (this.total ?? this.hint ?? 0) };
     }
     const found: Entry[] = [];
     let index = start;
@@ -179,6 +205,12 @@ class MarkerPager implements SegmentPager {
   async count(): Promise<number | null> {
     return null;
   }
+
+  totalHint(): null {
+    return null;
+  }
+
+  useHint(): void {}
 }
 
 class UnpagedPager implements SegmentPager {
@@ -215,4 +247,10 @@ class UnpagedPager implements SegmentPager {
   async count(): Promise<number | null> {
     return (await this.items()).length;
   }
+
+  totalHint(): null {
+    return null;
+  }
+
+  useHint(): void {}
 }

@@ -2,7 +2,7 @@ import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { badArgument, paginate, segmentKey, type ConnectionArgs, type ConnectionPage, type SegmentGroup, type SegmentState } from '../pagination/connection.js';
 import { bindingOf } from '../pagination/cursor.js';
-import { hasRecordFilter, namespaceCanMatch, sourceCanMatch } from '../pagination/filter.js';
+import { namespaceCanMatch, sourceCanMatch } from '../pagination/filter.js';
 import { createPager } from '../pagination/segment.js';
 import type { SecretFilter, SecretSource } from '../sources/types.js';
 import { builder } from './builder.js';
@@ -94,7 +94,6 @@ export function validateFilter(filter: SecretFilter | null | undefined): SecretF
 
 /** Segment groups for the given sources (one namespace when `namespaceId` is given), in walk order. */
 export function secretGroups(ctx: GatewayContext, sources: readonly SecretSource[], filter: SecretFilter, namespaceId?: string): SegmentGroup[] {
-  const recordFilter = hasRecordFilter(filter) ? filter : null;
   return sources
     .filter((source) => sourceCanMatch(source, filter))
     .map((source) => ({
@@ -102,14 +101,15 @@ export function secretGroups(ctx: GatewayContext, sources: readonly SecretSource
       provider: source.provider,
       async segments() {
         const ids = namespaceId !== undefined ? [namespaceId] : (await ctx.loaders.namespaces(source)).map((ns) => ns.id);
-        const query = source.pushdown(filter);
+        const { query, complete } = source.pushdown(filter);
+        const residual = complete ? null : filter;
         return ids
           .filter((id) => namespaceCanMatch(id, filter))
           .map((id) => ({
             key: segmentKey(source.id, id),
             sourceId: source.id,
             namespaceId: id,
-            pager: () => createPager(source.paging, ctx.loaders.fetchers(source, id, query), recordFilter),
+            pager: () => createPager(source.paging, ctx.loaders.fetchers(source, id, query), residual),
           }));
       },
     }));

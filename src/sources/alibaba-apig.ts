@@ -1,5 +1,6 @@
 import type { ApigSourceConfig } from '../config.js';
 import { nullIfNotFound, POP_GATEWAY_CODES, type ErrorCodeTable } from '../upstream/errors.js';
+import { recordFieldsSet } from '../pagination/filter.js';
 import type { UpstreamCaller } from '../upstream/call.js';
 import { AlibabaRoa } from './alibaba-client.js';
 import { asArray, asObject, toDate, toInt, toStr } from './normalize.js';
@@ -41,8 +42,12 @@ export function createApigSource(config: ApigSourceConfig, endpoint: string, cal
     region: config.region,
     filterableFields: ['nameContains', 'names', 'states', 'gatewayType', 'providers', 'sources', 'namespaces'],
     pushdown: (filter) => ({
-      nameLike: filter.nameContains ?? (filter.names?.length === 1 ? filter.names[0] : undefined),
-      gatewayType: filter.gatewayType ?? undefined,
+      query: {
+        nameLike: filter.nameContains ?? (filter.names?.length === 1 ? filter.names[0] : undefined),
+        gatewayType: filter.gatewayType ?? undefined,
+      },
+      // nameLike is documented only as "fuzzy": names are always re-checked here.
+      complete: recordFieldsSet(filter).every((field) => field === 'gatewayType'),
     }),
     paging: {
       kind: 'page-number',

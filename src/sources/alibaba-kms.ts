@@ -3,7 +3,8 @@ import { nullIfNotFound, POP_GATEWAY_CODES, type ErrorCodeTable } from '../upstr
 import type { UpstreamCaller } from '../upstream/call.js';
 import { AlibabaRpc } from './alibaba-client.js';
 import { asArray, asObject, toDate, toStr } from './normalize.js';
-import type { KmsSecret, KmsSecretDetail, PushedQuery, SecretFilter, SecretSource, Tag } from './types.js';
+import { recordFieldsSet } from '../pagination/filter.js';
+import type { KmsSecret, KmsSecretDetail, PushedQuery, Pushdown, SecretFilter, SecretSource, Tag } from './types.js';
 
 export const KMS_ERROR_CODES: ErrorCodeTable = {
   ...POP_GATEWAY_CODES,
@@ -16,6 +17,21 @@ export const KMS_ERROR_CODES: ErrorCodeTable = {
 
 /** KMS accepts at most 10 values per filter key. */
 const MAX_FILTER_VALUES = 10;
+
+/**
+ * KMS Filters: values of one key are alternatives, keys must all hold. TagKey and TagValue are
+ * matched independently of each other, so only a single key-only tag filter is exact.
+ */
+function pushdownOf(filter: SecretFilter): Pushdown {
+  const filters = filtersFor(filter);
+  const exact = recordFieldsSet(filter).every(
+    (field) =>
+      (field === 'names' && filter.names!.length <= MAX_FILTER_VALUES) ||
+      (field === 'types' && filter.types!.length <= MAX_FILTER_VALUES) ||
+      (field === 'tags' && filter.tags!.length === 1 && filter.tags![0].value == null),
+  );
+  return { query: { Filters: filters }, complete: exact };
+}
 
 function filtersFor(filter: SecretFilter): string | undefined {
   const pairs: Array<{ Key: string; Values: string[] }> = [];
@@ -63,7 +79,7 @@ export function createKmsSource(config: KmsSourceConfig, endpoint: string, calle
     provider: 'alibaba-kms',
     region: config.region,
     filterableFields: ['nameContains', 'names', 'types', 'tags', 'providers', 'sources', 'namespaces'],
-    pushdown: (filter) => ({ Filters: filtersFor(filter) }),
+    pushdown: pushdownOf,
     paging: {
       kind: 'page-number',
       maxPageSize: 100,

@@ -1,5 +1,6 @@
 import type { SaeSourceConfig } from '../config.js';
 import { nullIfNotFound, POP_GATEWAY_CODES, type ErrorCodeTable } from '../upstream/errors.js';
+import { hasRecordFilter } from '../pagination/filter.js';
 import type { UpstreamCaller } from '../upstream/call.js';
 import { AlibabaRoa } from './alibaba-client.js';
 import { asArray, asObject, toDate, toStr } from './normalize.js';
@@ -52,7 +53,7 @@ export function createSaeSource(config: SaeSourceConfig, endpoint: string, calle
     provider: 'alibaba-sae',
     region: config.region,
     filterableFields: ['nameContains', 'names', 'types', 'providers', 'sources', 'namespaces'],
-    pushdown: () => ({}),
+    pushdown: (filter) => ({ query: {}, complete: !hasRecordFilter(filter) }),
     paging: {
       kind: 'none',
       async fetchAll(namespaceId) {

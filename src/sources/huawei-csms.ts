@@ -1,5 +1,6 @@
 import type { CsmsSourceConfig } from '../config.js';
 import { nullIfNotFound, type ErrorCodeTable } from '../upstream/errors.js';
+import { hasRecordFilter } from '../pagination/filter.js';
 import type { UpstreamCaller } from '../upstream/call.js';
 import { registerSecret } from '../upstream/redact.js';
 import { CSMS_PATH_SEGMENT_PATTERN, CsmsClient, type CsmsAuth, type CsmsSecret as RawSecret, type CsmsSecretSummary } from './huawei-csms-client.js';
@@ -74,7 +75,7 @@ export function createCsmsSource(config: CsmsSourceConfig, endpoint: string, iam
     provider: 'huawei-csms',
     region: config.region,
     filterableFields: ['nameContains', 'names', 'states', 'providers', 'sources', 'namespaces'],
-    pushdown: () => ({}),
+    pushdown: (filter) => ({ query: {}, complete: !hasRecordFilter(filter) }),
     paging: {
       kind: 'marker',
       // CSMS documents no maximum; 200 is what the emulator enforces and a safe size for the real API.

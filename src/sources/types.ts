@@ -126,6 +126,12 @@ export interface SecretFilter {
 /** Provider-side query parameters an adapter derived from a filter. JSON-serialisable. */
 export type PushedQuery = Record<string, string | number | boolean | string[] | undefined>;
 
+export interface Pushdown {
+  query: PushedQuery;
+  /** The provider applies the whole filter exactly: nothing is re-checked, and its counts hold. */
+  complete: boolean;
+}
+
 export interface PageNumberPage {
   items: SecretRecord[];
   totalCount: number;
@@ -174,8 +180,8 @@ export interface SecretSource {
   /** Which filter fields this provider's records carry at all; a filter on any other field excludes the source without a call. */
   readonly filterableFields: ReadonlyArray<keyof SecretFilter>;
   listNamespaces(): Promise<NamespaceRecord[]>;
-  /** Provider-side parameters for the parts of the filter the API can apply. The gateway re-checks the whole filter. */
-  pushdown(filter: SecretFilter): PushedQuery;
+  /** Provider-side parameters for the parts of the filter the API can apply; unless complete, the gateway re-checks the whole filter. */
+  pushdown(filter: SecretFilter): Pushdown;
   /** Detail fields; one result per key, same order; null for a missing key. Absent when the list carries everything. */
   describe?(namespaceId: string, keys: string[]): Promise<Array<SecretDetail | null>>;
 }

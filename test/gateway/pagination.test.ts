@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecretsPageDocument, type SecretFilter, type SecretsPageQuery } from '../generated/graphql.js';
+import { expectedKeys, keyOfGlobalId, SOURCE, type ProviderKey } from '../helpers/expected.js';
+import { expectData, startStack, type Stack } from '../helpers/stack.js';
+
+async function walkForward(stack: Stack, filter: SecretFilter, first: number): Promise<string[]> {
+  const keys: string[] = [];
+  let after: string | null = null;
+  for (let page = 0; page < 5000; page++) {
+    const data: SecretsPageQuery = expectData(await stack.execute(SecretsPageDocument, { first, after, filter }));
+    const { edges, pageInfo } = data.secrets;
+    expect(edges.length).toBeLessThanOrEqual(first);
+    keys.push(...edges.map((e) => keyOfGlobalId(e.node.id)));
+    if (!pageInfo.hasNextPage) return keys;
+    expect(pageInfo.endCursor).toBeTruthy();
+    after = pageInfo.endCursor ?? null;
+  }
+  throw new Error('walk did not end');
+}
+
+async function walkBackward(stack: Stack, filter: SecretFilter, last: number): Promise<string[]> {
+  const keys: string[] = [];
+  let before: string | null = null;
+  for (let page = 0; page < 5000; page++) {
+    const data: SecretsPageQuery = expectData(await stack.execute(SecretsPageDocument, { last, before, filter }));
+    const { edges, pageInfo } = data.secrets;
+    keys.unshift(...edges.map((e) => keyOfGlobalId(e.node.id)));
+    if (!pageInfo.hasPreviousPage) return keys;
+    before = pageInfo.startCursor ?? null;
+  }
+  throw new Error('walk did not end');
+}
+
+const PROVIDERS: ProviderKey[] = ['sae', 'apig', 'kms', 'csms'];
+
+describe('forward walks return every secret exactly once, in a stable order', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.close());
+
+  for (const provider of PROVIDERS) {
+    it(`${provider}: first 1, 7 and 100 over the whole inventory`, async () => {
+      const expected = expectedKeys(stack.emulators, provider);
+      expect(expected.length).toBeGreaterThanOrEqual(250);
+      for (const first of [1, 7, 100]) {
+        const keys = await walkForward(stack, { sources: [SOURCE[provider]] }, first);
+        expect(new Set(keys).size).toBe(keys.length);
+        expect(keys).toEqual(expected);
+      }
+    });
+  }
+
+  it('secrets across all sources: first 100 and 33 give the concatenation of every source', async () => {
+    const expected = PROVIDERS.flatMap((p) => expectedKeys(stack.emulators, p));
+    for (const first of [100, 33]) expect(await walkForward(stack, {}, first)).toEqual(expected);
+  });
+
+  for (const provider of ['sae', 'apig', 'kms'] as const) {
+    it(`${provider}: backward walks with last 7 and 100 give the same order`, async () => {
+      const expected = expectedKeys(stack.emulators, provider);
+      for (const last of [7, 100]) expect(await walkBackward(stack, { sources: [SOURCE[provider]] }, last)).toEqual(expected);
+    });
+  }
+
+  it('backward across all Alibaba sources', async () => {
+    const expected = (['sae', 'apig', 'kms'] as const).flatMap((p) => expectedKeys(stack.emulators, p));
+    expect(await walkBackward(stack, { providers: ['ALIBABA_SAE', 'ALIBABA_APIG', 'ALIBABA_KMS'] }, 50)).toEqual(expected);
+  });
+});
+
+describe('provider ambiguities are handled both ways', () => {
+  it('CSMS pages that repeat their marker row, and times in seconds', async () => {
+    const stack = await startStack({ csms: { markerInclusive: true, timestampUnit: 's' }, apig: { timestampUnit: 's', successCode: 200 } });
+    try {
+      const expected = expectedKeys(stack.emulators, 'csms');
+      for (const first of [1, 7, 100]) expect(await walkForward(stack, { sources: [SOURCE.csms] }, first)).toEqual(expected);
+      expect(await walkForward(stack, { sources: [SOURCE.apig] }, 100)).toEqual(expectedKeys(stack.emulators, 'apig'));
+    } finally {
+      await stack.close();
+    }
+  });
+});
