@@ -1,9 +1,14 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
-import { printGatewaySchema } from './src/schema/index.js';
+import { assertNoUnacceptedBreakingChanges } from './scripts/schema-guard.js';
+import { printGatewaySchema, subgraphSdl } from './src/schema/index.js';
+
+// A breaking change to the federation contract stops codegen (and so `npm test`) until accepted.
+await assertNoUnacceptedBreakingChanges('subgraph.graphql', subgraphSdl);
 
 /**
- * `npm run codegen` writes schema.graphql (committed) and typed documents for the test
- * operations; `npm test` runs it with --check and fails when either is stale.
+ * `npm run codegen` writes schema.graphql (the client API), subgraph.graphql (the federation SDL
+ * with @link and @key) and typed documents for the test operations, all committed; `npm test`
+ * runs it with --check and fails when any of them is stale.
  */
 const config: CodegenConfig = {
   schema: printGatewaySchema(),
@@ -12,6 +17,7 @@ const config: CodegenConfig = {
   importExtension: '.js',
   generates: {
     'schema.graphql': { plugins: ['schema-ast'], config: { includeDirectives: true } },
+    'subgraph.graphql': { plugins: [{ add: { content: subgraphSdl } }] },
     'test/generated/': {
       preset: 'client',
       presetConfig: { fragmentMasking: false },

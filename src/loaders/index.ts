@@ -10,6 +10,8 @@ export interface Loaders {
   namespaces(source: SecretSource): Promise<NamespaceRecord[]>;
   fetchers(source: SecretSource, namespaceId: string, query: PushedQuery): SegmentFetchers;
   record(source: SecretSource, namespaceId: string, key: string): Promise<SecretRecord | null>;
+  /** By name (federation's natural key): a key lookup where names are keys, else one scan of the namespace. */
+  recordByName(source: SecretSource, namespaceId: string, name: string): Promise<SecretRecord | null>;
   detail(source: SecretSource, record: SecretRecord): Promise<SecretDetail | null>;
 }
 
@@ -84,6 +86,62 @@ export function createLoaders(options: { maxDetailBatch?: number } = {}): Loader
     };
   }
 
+  /** Every record of a namespace, in the fewest list calls: page 1 tells the total, the rest go in parallel. */
+  function scan(source: SecretSource, namespaceId: string): Promise<SecretRecord[]> {
+    return once(`scan:${source.id}:${namespaceId}`, async () => {
+      const fetch = fetchers(source, namespaceId, {});
+      const paging = source.paging;
+      if (paging.kind === 'none') return fetch.all();
+      if (paging.kind === 'page-number') {
+        const size = paging.maxPageSize;
+        const first = await fetch.page(1, size);
+        const pages = Array.from({ length: Math.ceil(first.totalCount / size) - 1 }, (_, i) => i + 2);
+        const rest = await Promise.all(pages.map((p) => fetch.page(p, size)));
+        return [first, ...rest].flatMap((page) => page.items);
+      }
+      const all: SecretRecord[] = [];
+      const seen = new Set<string>();
+      let marker: string | null = null;
+      for (;;) {
+        const page = await fetch.marker(marker, paging.maxLimit);
+        for (const item of page.items) if (!seen.has(item.key)) (seen.add(item.key), all.push(item));
+        if (!page.nextMarker || page.items.length === 0) return all;
+        marker = paging.markerOf(page.items[page.items.length - 1]);
+      }
+    });
+  }
+
+  /**
+   * Keys of one namespace through the provider's batch lookup, unless scanning the whole list is
+   * cheaper: when the batches would take more than two calls, page 1 of the list is read first,
+   * and its total decides between the remaining batches and the remaining pages.
+   */
+  async function lookupBatch(source: SecretSource, lookup: Extract<SecretSource['lookup'], { kind: 'batch' }>, namespaceId: string, keys: string[]) {
+    const found = new Map<string, SecretRecord | null>();
+    let missing = keys;
+    const paging = source.paging;
+    if (paging.kind === 'page-number' && Math.ceil(keys.length / lookup.maxBatchSize) > 2) {
+      const first = await fetchers(source, namespaceId, {}).page(1, paging.maxPageSize);
+      const inFirst = new Map(first.items.map((r) => [r.key, r]));
+      missing = keys.filter((k) => !inFirst.has(k));
+      for (const k of keys) if (inFirst.has(k)) found.set(k, inFirst.get(k)!);
+      const scanCalls = Math.ceil(first.totalCount / paging.maxPageSize) - 1;
+      if (scanCalls <= Math.ceil(missing.length / lookup.maxBatchSize)) {
+        const byKey = new Map((await scan(source, namespaceId)).map((r) => [r.key, r]));
+        for (const k of missing) found.set(k, byKey.get(k) ?? null);
+        return found;
+      }
+    }
+    await Promise.all(
+      chunk(missing, lookup.maxBatchSize).map(async (batch) => {
+        const results = await lookup.fetch(namespaceId, batch);
+        batch.forEach((key, i) => found.set(key, results[i]));
+        prime(source, results.filter((r): r is SecretRecord => r !== null));
+      }),
+    );
+    return found;
+  }
+
   function recordLoader(source: SecretSource): DataLoader<string, SecretRecord | null> {
     let loader = recordLoaders.get(source.id);
     if (loader) return loader;
@@ -98,13 +156,7 @@ export function createLoaders(options: { maxDetailBatch?: number } = {}): Loader
             for (const key of wanted) found.set(keyOf(namespaceId, key), byKey.get(key) ?? null);
             return;
           }
-          await Promise.all(
-            chunk(wanted, lookup.maxBatchSize).map(async (batch) => {
-              const results = await lookup.fetch(namespaceId, batch);
-              batch.forEach((key, i) => found.set(keyOf(namespaceId, key), results[i]));
-              prime(source, results.filter((r): r is SecretRecord => r !== null));
-            }),
-          );
+          for (const [key, record] of await lookupBatch(source, lookup, namespaceId, wanted)) found.set(keyOf(namespaceId, key), record);
         }),
       );
       return keys.map((k) => found.get(k) ?? null);
@@ -138,6 +190,8 @@ export function createLoaders(options: { maxDetailBatch?: number } = {}): Loader
     namespaces: (source) => once(`namespaces:${source.id}`, () => source.listNamespaces()),
     fetchers,
     record: (source, namespaceId, key) => recordLoader(source).load(keyOf(namespaceId, key)),
+    recordByName: async (source, namespaceId, name) =>
+      source.keyIsName ? recordLoader(source).load(keyOf(namespaceId, name)) : ((await scan(source, namespaceId)).find((r) => r.name === name) ?? null),
     detail: (source, record) => (record.detail ? Promise.resolve(record.detail) : detailLoader(source).load(keyOf(record.namespaceId, record.key))),
   };
 }

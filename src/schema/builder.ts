@@ -1,4 +1,6 @@
 import SchemaBuilder from '@pothos/core';
+import DirectivesPlugin from '@pothos/plugin-directives';
+import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../context.js';
@@ -43,7 +45,9 @@ export const builder = new SchemaBuilder<{
   };
   DefaultFieldNullability: false;
 }>({
-  plugins: [RelayPlugin],
+  // Federation after the plugins that wrap resolvers; it needs Directives listed to print @key.
+  plugins: [RelayPlugin, DirectivesPlugin, FederationPlugin],
+  directives: { useGraphQLToolsUnorderedDirectives: true },
   defaultFieldNullability: false,
   relay: {
     clientMutationId: 'omit',
@@ -53,6 +57,8 @@ export const builder = new SchemaBuilder<{
     decodeGlobalID: decodeGlobalId,
     nodeQueryOptions: { description: 'Any object of this gateway by its global ID.' },
     nodesQueryOptions: { description: 'Objects by global ID, in the order asked; null where none exists.' },
+    // Several subgraphs may define these value types.
+    pageInfoTypeOptions: { shareable: true },
   },
 });
 

@@ -1,4 +1,6 @@
-import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { printSubgraphSchema } from '@apollo/subgraph';
+import { mapSchema, MapperKind, pruneSchema } from '@graphql-tools/utils';
+import { GraphQLObjectType, lexicographicSortSchema, printSchema, type GraphQLFieldConfigMap, type GraphQLSchema } from 'graphql';
 import { builder } from './builder.js';
 import './refs.js';
 import './secret.js';
@@ -7,9 +9,39 @@ import './namespace.js';
 import './related-app.js';
 import './source.js';
 import './query.js';
+import './entities.js';
 
-export const schema: GraphQLSchema = builder.toSchema();
+/** The served schema: the whole API plus `_entities` and `_service` for a federation router. */
+export const schema: GraphQLSchema = builder.toSubGraphSchema({
+  linkUrl: 'https://specs.apollo.dev/federation/v2.6',
+  federationDirectives: ['@key', '@shareable', '@inaccessible', '@tag'],
+});
 
+/**
+ * Relay's `node`/`nodes` can only be owned by one subgraph of a supergraph. They stay on the
+ * served endpoint for direct clients, but the subgraph SDL a router composes leaves them out.
+ */
+function withoutQueryFields(source: GraphQLSchema, names: ReadonlySet<string>): GraphQLSchema {
+  return mapSchema(source, {
+    [MapperKind.QUERY]: (type) => {
+      const config = (type as GraphQLObjectType).toConfig();
+      const fields: GraphQLFieldConfigMap<unknown, unknown> = Object.fromEntries(Object.entries(config.fields).filter(([name]) => !names.has(name)));
+      // The printers read the AST when there is one: drop it with the fields.
+      return new GraphQLObjectType({ ...config, astNode: undefined, fields });
+    },
+  });
+}
+
+export const subgraphSdl: string = printSubgraphSchema(withoutQueryFields(schema, new Set(['node', 'nodes'])));
+// The router reads the SDL from `_service`: answer with the composed-safe one.
+schema.getQueryType()!.getFields()._service.resolve = () => ({ sdl: subgraphSdl });
+
+/** The API as direct clients see it, without federation's plumbing (schema.graphql). */
 export function printGatewaySchema(): string {
-  return printSchema(lexicographicSortSchema(schema));
+  const api = pruneSchema(withoutQueryFields(schema, new Set(['_entities', '_service'])));
+  // Federation's directive definitions belong to subgraph.graphql, not to the client API.
+  return printSchema(lexicographicSortSchema(api))
+    .split('\n\n')
+    .filter((block) => !/^("""[\s\S]*?"""\n|"[^\n]*"\n)?directive @/.test(block))
+    .join('\n\n');
 }

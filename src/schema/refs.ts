@@ -1,4 +1,4 @@
-import type { RelatedAppRecord, SecretRecord, SecretSource } from '../sources/types.js';
+import type { ApigSecret, CsmsSecret, KmsSecret, RelatedAppRecord, SaeSecret, SecretRecord, SecretSource } from '../sources/types.js';
 import { builder } from './builder.js';
 
 /** Type refs, declared apart from their fields so that type files can point at each other freely. */
@@ -14,6 +14,10 @@ export interface RelatedAppShape extends RelatedAppRecord {
 }
 
 export const SecretRef = builder.interfaceRef<SecretRecord>('Secret');
+export const SaeSecretRef = builder.objectRef<SaeSecret>('SaeSecret');
+export const ApigSecretRef = builder.objectRef<ApigSecret>('ApigSecret');
+export const KmsSecretRef = builder.objectRef<KmsSecret>('KmsSecret');
+export const CsmsSecretRef = builder.objectRef<CsmsSecret>('CsmsSecret');
 export const NamespaceRef = builder.objectRef<NamespaceShape>('Namespace');
 export const RelatedAppRef = builder.objectRef<RelatedAppShape>('RelatedApp');
 export const SourceRef = builder.objectRef<SecretSource>('Source');

@@ -1,7 +1,7 @@
 import type { GatewayContext } from '../context.js';
 import type { ApigSecret, CsmsSecret, CsmsSecretDetail, KmsSecret, KmsSecretDetail, SaeSecret, SaeSecretDetail, SecretRecord, SecretSource } from '../sources/types.js';
 import { builder, idParts } from './builder.js';
-import { NamespaceRef, ProviderEnum, RelatedAppRef, SecretRef, SourceRef } from './refs.js';
+import { ApigSecretRef, CsmsSecretRef, KmsSecretRef, NamespaceRef, ProviderEnum, RelatedAppRef, SaeSecretRef, SecretRef, SourceRef } from './refs.js';
 
 export const SECRET_TYPENAMES: Record<SecretRecord['provider'], string> = {
   'alibaba-sae': 'SaeSecret',
@@ -41,6 +41,7 @@ function loadSecrets<P extends SecretRecord['provider']>(provider: P) {
 
 export const TagType = builder.objectRef<{ key: string; value: string }>('Tag').implement({
   description: 'A resource tag (KMS).',
+  shareable: true,
   fields: (t) => ({ key: t.exposeString('key'), value: t.exposeString('value') }),
 });
 
@@ -50,6 +51,8 @@ SecretRef.implement({
   resolveType: (record) => SECRET_TYPENAMES[record.provider],
   fields: (t) => ({
     provider: t.field({ type: ProviderEnum, resolve: (r) => r.provider }),
+    sourceId: t.exposeID('sourceId', { description: 'The configured source holding it (also `source.id`).' }),
+    namespaceId: t.exposeString('namespaceId', { description: 'Its namespace in the provider\'s own terms (also `namespace.namespaceId`).' }),
     name: t.exposeString('name'),
     type: t.string({
       nullable: true,
@@ -63,7 +66,7 @@ SecretRef.implement({
   }),
 });
 
-builder.node(builder.objectRef<SaeSecret>('SaeSecret'), {
+builder.node(SaeSecretRef, {
   description: 'A Secret of Alibaba Cloud Serverless App Engine (SAE), scoped to a namespace.',
   interfaces: [SecretRef],
   id: { resolve: secretKey },
@@ -90,7 +93,7 @@ const KmsConfigType = builder.objectRef<{ kmsInstanceId: string | null; kmsKeyId
   }),
 });
 
-builder.node(builder.objectRef<ApigSecret>('ApigSecret'), {
+builder.node(ApigSecretRef, {
   description: 'A secret of Alibaba Cloud-native API Gateway (APIG). Every field comes from ListSecrets.',
   interfaces: [SecretRef],
   id: { resolve: secretKey },
@@ -109,7 +112,7 @@ builder.node(builder.objectRef<ApigSecret>('ApigSecret'), {
 const kmsDetail = <K extends keyof KmsSecretDetail>(key: K) => async (r: KmsSecret, _args: unknown, ctx: GatewayContext) =>
   (await detailOf<KmsSecretDetail>(ctx, r))?.[key] ?? null;
 
-builder.node(builder.objectRef<KmsSecret>('KmsSecret'), {
+builder.node(KmsSecretRef, {
   description: 'A secret of Alibaba Cloud Key Management Service (KMS). Fields marked "DescribeSecret" cost one call per secret.',
   interfaces: [SecretRef],
   id: { resolve: secretKey },
@@ -134,7 +137,7 @@ builder.node(builder.objectRef<KmsSecret>('KmsSecret'), {
 const csmsDetail = <K extends keyof CsmsSecretDetail>(key: K) => async (r: CsmsSecret, _args: unknown, ctx: GatewayContext) =>
   (await detailOf<CsmsSecretDetail>(ctx, r))?.[key] ?? null;
 
-builder.node(builder.objectRef<CsmsSecret>('CsmsSecret'), {
+builder.node(CsmsSecretRef, {
   description: 'A secret of Huawei Cloud CSMS (DEW). Fields marked "ShowSecret" cost one call per secret.',
   interfaces: [SecretRef],
   id: { resolve: secretKey },

@@ -40,6 +40,7 @@ export function createApigSource(config: ApigSourceConfig, endpoint: string, cal
     id: config.id,
     provider: 'alibaba-apig',
     region: config.region,
+    keyIsName: false,
     filterableFields: ['nameContains', 'names', 'states', 'gatewayType', 'providers', 'sources', 'namespaces'],
     pushdown: (filter) => ({
       query: {

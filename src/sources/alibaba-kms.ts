@@ -78,6 +78,7 @@ export function createKmsSource(config: KmsSourceConfig, endpoint: string, calle
     id: config.id,
     provider: 'alibaba-kms',
     region: config.region,
+    keyIsName: true,
     filterableFields: ['nameContains', 'names', 'types', 'tags', 'providers', 'sources', 'namespaces'],
     pushdown: pushdownOf,
     paging: {

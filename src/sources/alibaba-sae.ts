@@ -52,6 +52,7 @@ export function createSaeSource(config: SaeSourceConfig, endpoint: string, calle
     id: config.id,
     provider: 'alibaba-sae',
     region: config.region,
+    keyIsName: false,
     filterableFields: ['nameContains', 'names', 'types', 'providers', 'sources', 'namespaces'],
     pushdown: (filter) => ({ query: {}, complete: !hasRecordFilter(filter) }),
     paging: {

@@ -74,6 +74,7 @@ export function createCsmsSource(config: CsmsSourceConfig, endpoint: string, iam
     id: config.id,
     provider: 'huawei-csms',
     region: config.region,
+    keyIsName: true,
     filterableFields: ['nameContains', 'names', 'states', 'providers', 'sources', 'namespaces'],
     pushdown: (filter) => ({ query: {}, complete: !hasRecordFilter(filter) }),
     paging: {

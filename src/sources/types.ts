@@ -177,6 +177,8 @@ export interface SecretSource {
   readonly region: string;
   readonly paging: Paging;
   readonly lookup: Lookup;
+  /** The lookup key is the secret's name (KMS, CSMS), so a name finds a record without a scan. */
+  readonly keyIsName: boolean;
   /** Which filter fields this provider's records carry at all; a filter on any other field excludes the source without a call. */
   readonly filterableFields: ReadonlyArray<keyof SecretFilter>;
   listNamespaces(): Promise<NamespaceRecord[]>;

@@ -1,0 +1,99 @@
+import { GraphQLError } from 'graphql';
+import type { GatewayContext } from '../context.js';
+import type { ApigSecret, CsmsSecret, KmsSecret, Provider, SaeSecret, SecretRecord } from '../sources/types.js';
+import { builder, decodeGlobalId, idParts } from './builder.js';
+import { relatedAppsOf } from './namespace.js';
+import { ApigSecretRef, CsmsSecretRef, KmsSecretRef, NamespaceRef, RelatedAppRef, SaeSecretRef, SecretRef } from './refs.js';
+import { SECRET_TYPENAMES } from './secret.js';
+
+/**
+ * Federation entities. Secrets are keyed by global `id` and by the natural key other teams hold
+ * (provider, sourceId, namespaceId, name); namespaces by `id`; related apps by `id` or `appId`.
+ * References resolve through the request's loaders, so a batch of them costs what a page costs.
+ */
+
+function notFound(what: string): GraphQLError {
+  return new GraphQLError(`no ${what} matches this reference`, { extensions: { code: 'NOT_FOUND' } });
+}
+
+function badReference(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', reason: 'INVALID_REFERENCE' } });
+}
+
+const SECRET_TYPES = new Set(Object.values(SECRET_TYPENAMES));
+
+interface SecretReference {
+  id?: string;
+  provider?: string;
+  sourceId?: string;
+  namespaceId?: string;
+  name?: string;
+}
+
+async function resolveSecretReference(ref: SecretReference, ctx: GatewayContext, provider?: Provider): Promise<SecretRecord> {
+  let record: SecretRecord | null;
+  if (typeof ref.id === 'string') {
+    const { typename, id } = decodeGlobalId(ref.id);
+    if (!SECRET_TYPES.has(typename)) throw badReference('the id is not a secret id');
+    const [sourceId, namespaceId, key] = idParts(id, 3);
+    const source = ctx.registry.get(sourceId);
+    record = source && SECRET_TYPENAMES[source.provider] === typename ? await ctx.loaders.record(source, namespaceId, key) : null;
+  } else if (typeof ref.sourceId === 'string' && typeof ref.namespaceId === 'string' && typeof ref.name === 'string') {
+    const source = ctx.registry.get(ref.sourceId);
+    if (ref.provider !== undefined && source && ref.provider !== source.provider) throw badReference(`source "${ref.sourceId}" is not a ${ref.provider} source`);
+    record = source ? await ctx.loaders.recordByName(source, ref.namespaceId, ref.name) : null;
+  } else {
+    throw badReference('a secret reference needs "id", or "provider", "sourceId", "namespaceId" and "name"');
+  }
+  if (!record || (provider && record.provider !== provider)) throw notFound('secret');
+  return record;
+}
+
+const idKey = builder.selection<{ id: string }>('id');
+const naturalKey = builder.selection<{ provider: string; sourceId: string; namespaceId: string; name: string }>('provider sourceId namespaceId name');
+
+builder.asEntity(SecretRef, { key: [idKey, naturalKey], resolveReference: (ref, ctx) => resolveSecretReference(ref, ctx) });
+
+builder.asEntity(SaeSecretRef, { key: [idKey, naturalKey], resolveReference: async (r, ctx) => (await resolveSecretReference(r, ctx, 'alibaba-sae')) as SaeSecret });
+builder.asEntity(ApigSecretRef, { key: [idKey, naturalKey], resolveReference: async (r, ctx) => (await resolveSecretReference(r, ctx, 'alibaba-apig')) as ApigSecret });
+builder.asEntity(KmsSecretRef, { key: [idKey, naturalKey], resolveReference: async (r, ctx) => (await resolveSecretReference(r, ctx, 'alibaba-kms')) as KmsSecret });
+builder.asEntity(CsmsSecretRef, { key: [idKey, naturalKey], resolveReference: async (r, ctx) => (await resolveSecretReference(r, ctx, 'huawei-csms')) as CsmsSecret });
+
+builder.asEntity(NamespaceRef, {
+  key: idKey,
+  resolveReference: async ({ id }, ctx) => {
+    const { typename, id: raw } = decodeGlobalId(id);
+    if (typename !== 'Namespace') throw badReference('the id is not a namespace id');
+    const [sourceId, namespaceId] = idParts(raw, 2);
+    const source = ctx.registry.get(sourceId);
+    if (!source || !(await ctx.loaders.namespaces(source)).some((n) => n.id === namespaceId)) throw notFound('namespace');
+    return { source, id: namespaceId };
+  },
+});
+
+builder.asEntity(RelatedAppRef, {
+  key: [idKey, builder.selection<{ appId: string }>('appId')],
+  resolveReference: async (ref: { id?: string; appId?: string }, ctx) => {
+    let sourceIds = ctx.registry.sources.filter((s) => s.provider === 'alibaba-sae').map((s) => s.id);
+    let namespaceIds: string[] | null = null;
+    let appId = ref.appId;
+    if (typeof ref.id === 'string') {
+      const { typename, id } = decodeGlobalId(ref.id);
+      if (typename !== 'RelatedApp') throw badReference('the id is not a related app id');
+      const [sourceId, namespaceId, app] = idParts(id, 3);
+      sourceIds = sourceIds.filter((s) => s === sourceId);
+      namespaceIds = [namespaceId];
+      appId = app;
+    }
+    if (typeof appId !== 'string' || appId.length === 0 || appId.length > 256) throw badReference('a related app reference needs "id" or "appId"');
+    // By appId alone: look through every SAE namespace (one list call each, shared by the request).
+    for (const sourceId of sourceIds) {
+      const source = ctx.registry.get(sourceId)!;
+      const namespaces = namespaceIds ?? (await ctx.loaders.namespaces(source)).map((n) => n.id);
+      const lists = await Promise.all(namespaces.map((id) => relatedAppsOf(ctx, { source, id })));
+      const app = lists.flat().find((a) => a.appId === appId);
+      if (app) return app;
+    }
+    throw notFound('related app');
+  },
+});
