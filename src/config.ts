@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PROVIDERS } from './sources/types.js';
+import type { UpstreamPolicy } from './upstream/call.js';
 
 /**
  * One configuration file (YAML or JSON), parsed and validated once at start. `${ENV_VAR}`
@@ -14,6 +15,12 @@ const url = z.string().regex(/^https?:\/\/[^/\s]+$/, 'an http(s) URL without a p
 const policy = {
   maxConcurrency: z.number().int().min(1).max(64).optional(),
   timeoutMs: z.number().int().min(100).max(120_000).optional(),
+  rateLimit: z.object({ perSecond: z.number().positive().max(10_000), burst: z.number().int().min(1).max(10_000) }).strict().optional(),
+  retry: z
+    .object({ maxAttempts: z.number().int().min(1).max(10), baseDelayMs: z.number().int().min(1).max(60_000), maxDelayMs: z.number().int().min(1).max(120_000) })
+    .strict()
+    .optional(),
+  circuitBreaker: z.object({ failureThreshold: z.number().int().min(1).max(1000), halfOpenAfterMs: z.number().int().min(100).max(600_000) }).strict().optional(),
 };
 
 const alibabaCredentials = z.object({
@@ -54,8 +61,10 @@ export const configSchema = z
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(4000),
         graphiql: z.boolean().default(true),
+        /** Every GraphQL request answers within this, with whatever the sources gave by then. */
+        requestDeadlineMs: z.number().int().min(100).max(300_000).default(15_000),
       })
-      .default({ host: '127.0.0.1', port: 4000, graphiql: true }),
+      .default({ host: '127.0.0.1', port: 4000, graphiql: true, requestDeadlineMs: 15_000 }),
     /** Key that signs pagination cursors; random per process when absent (cursors then die with it). */
     cursorSecret: z.string().min(16).optional(),
     sources: z.array(sourceSchema).min(1),
@@ -142,10 +151,28 @@ export const PUBLIC_ENDPOINTS: Record<(typeof PROVIDERS)[number], (region: strin
 
 export const huaweiIamEndpoint = (region: string): string => `https://iam.${region}.myhuaweicloud.com`;
 
-export const DEFAULT_POLICY: Record<(typeof PROVIDERS)[number], { maxConcurrency: number; timeoutMs: number }> = {
-  // SAE allows about 60 calls a minute per user: keep its fan-out small.
-  'alibaba-sae': { maxConcurrency: 5, timeoutMs: 5000 },
-  'alibaba-apig': { maxConcurrency: 8, timeoutMs: 5000 },
-  'alibaba-kms': { maxConcurrency: 8, timeoutMs: 5000 },
-  'huawei-csms': { maxConcurrency: 8, timeoutMs: 5000 },
+const RETRY = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 2000 };
+const BREAKER = { failureThreshold: 5, halfOpenAfterMs: 10_000 };
+
+/**
+ * Defaults per provider, from their published quotas: SAE allows about 60 calls a minute per
+ * user; KMS and APIG answer tens of calls a second per account; Huawei's API gateway throttles
+ * (APIG.0308) well above what one gateway needs. Each source can override any of them.
+ */
+export const DEFAULT_POLICY: Record<(typeof PROVIDERS)[number], UpstreamPolicy> = {
+  'alibaba-sae': { maxConcurrency: 5, timeoutMs: 5000, rateLimit: { perSecond: 1, burst: 20 }, retry: RETRY, circuitBreaker: BREAKER },
+  'alibaba-apig': { maxConcurrency: 8, timeoutMs: 5000, rateLimit: { perSecond: 20, burst: 40 }, retry: RETRY, circuitBreaker: BREAKER },
+  'alibaba-kms': { maxConcurrency: 8, timeoutMs: 5000, rateLimit: { perSecond: 50, burst: 100 }, retry: RETRY, circuitBreaker: BREAKER },
+  'huawei-csms': { maxConcurrency: 8, timeoutMs: 5000, rateLimit: { perSecond: 20, burst: 40 }, retry: RETRY, circuitBreaker: BREAKER },
 };
+
+export function policyOf(source: SourceConfig): UpstreamPolicy {
+  const defaults = DEFAULT_POLICY[source.provider];
+  return {
+    maxConcurrency: source.maxConcurrency ?? defaults.maxConcurrency,
+    timeoutMs: source.timeoutMs ?? defaults.timeoutMs,
+    rateLimit: source.rateLimit ?? defaults.rateLimit,
+    retry: source.retry ?? defaults.retry,
+    circuitBreaker: source.circuitBreaker ?? defaults.circuitBreaker,
+  };
+}

@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: draining in-flight requests');
+    gateway.startDraining();
     await server.close();
     await emulators?.stop();
     process.exit(0);

@@ -76,13 +76,15 @@ export async function startEmulators(options: EmulatorSetOptions = {}): Promise<
 export function embeddedConfig(emulators: Pick<EmulatorSet, 'urls' | 'data'>, env: NodeJS.ProcessEnv = {}, overrides: Partial<GatewayConfig['server']> = {}): GatewayConfig {
   const alibaba = EMULATOR_CREDENTIALS.alibaba;
   const huawei = EMULATOR_CREDENTIALS.huawei;
+  // The emulators enforce no quota: the cloud defaults (SAE: 1 call/s) would only slow the demo.
+  const rateLimit = { perSecond: 1000, burst: 1000 };
   return parseConfig(
     {
-      server: { host: '127.0.0.1', port: 4000, graphiql: true, ...overrides },
+      server: { host: '127.0.0.1', port: 4000, graphiql: true, requestDeadlineMs: 15_000, ...overrides },
       sources: [
-        { id: 'sae-demo', provider: 'alibaba-sae', region: emulators.data.sae.regionId, endpoint: emulators.urls.sae, credentials: alibaba },
-        { id: 'apig-demo', provider: 'alibaba-apig', region: emulators.data.apig.regionId, endpoint: emulators.urls.apig, credentials: alibaba },
-        { id: 'kms-demo', provider: 'alibaba-kms', region: emulators.data.kms.regionId, endpoint: emulators.urls.kms, credentials: alibaba },
+        { id: 'sae-demo', provider: 'alibaba-sae', region: emulators.data.sae.regionId, endpoint: emulators.urls.sae, credentials: alibaba, rateLimit },
+        { id: 'apig-demo', provider: 'alibaba-apig', region: emulators.data.apig.regionId, endpoint: emulators.urls.apig, credentials: alibaba, rateLimit },
+        { id: 'kms-demo', provider: 'alibaba-kms', region: emulators.data.kms.regionId, endpoint: emulators.urls.kms, credentials: alibaba, rateLimit },
         {
           id: 'csms-demo',
           provider: 'huawei-csms',
@@ -90,6 +92,7 @@ export function embeddedConfig(emulators: Pick<EmulatorSet, 'urls' | 'data'>, en
           endpoint: emulators.urls.csms,
           iamEndpoint: emulators.urls.csms,
           projectId: emulators.data.csms.projectId,
+          rateLimit,
           credentials: { domainName: huawei.domainName, userName: huawei.userName, password: huawei.password },
         },
       ],

@@ -34,7 +34,12 @@ function chunk<T>(items: T[], size: number): T[][] {
   return out;
 }
 
-export function createLoaders(options: { maxDetailBatch?: number } = {}): Loaders {
+/** Last total seen per source and namespace, kept across requests: counts only, never records. */
+export type KnownTotals = Map<string, number>;
+
+export function createLoaders(options: { maxDetailBatch?: number; totals?: KnownTotals } = {}): Loaders {
+  const totals = options.totals ?? new Map<string, number>();
+  const totalKey = (source: SecretSource, namespaceId: string) => JSON.stringify([source.id, namespaceId]);
   const memo = new Map<string, Promise<unknown>>();
   const once = <T>(key: string, work: () => Promise<T>): Promise<T> => {
     let found = memo.get(key) as Promise<T> | undefined;
@@ -67,6 +72,7 @@ export function createLoaders(options: { maxDetailBatch?: number } = {}): Loader
         if (paging.kind !== 'page-number') throw new Error(`${source.provider} does not page by number`);
         return once(`page:${base}:${pageNumber}:${pageSize}`, async () => {
           const page: PageNumberPage = await paging.fetchPage(namespaceId, query, pageNumber, pageSize);
+          if (Object.values(query).every((v) => v === undefined)) totals.set(totalKey(source, namespaceId), page.totalCount);
           prime(source, page.items);
           return page;
         });
@@ -112,21 +118,27 @@ export function createLoaders(options: { maxDetailBatch?: number } = {}): Loader
   }
 
   /**
-   * Keys of one namespace through the provider's batch lookup, unless scanning the whole list is
-   * cheaper: when the batches would take more than two calls, page 1 of the list is read first,
-   * and its total decides between the remaining batches and the remaining pages.
+   * Keys of one namespace through the provider's batch lookup, unless reading the whole list takes
+   * fewer calls. The namespace's size decides; when it is unknown and the batches would take more
+   * than four calls, page 1 of the list is read to learn it (and serves its keys).
    */
   async function lookupBatch(source: SecretSource, lookup: Extract<SecretSource['lookup'], { kind: 'batch' }>, namespaceId: string, keys: string[]) {
     const found = new Map<string, SecretRecord | null>();
     let missing = keys;
     const paging = source.paging;
-    if (paging.kind === 'page-number' && Math.ceil(keys.length / lookup.maxBatchSize) > 2) {
-      const first = await fetchers(source, namespaceId, {}).page(1, paging.maxPageSize);
-      const inFirst = new Map(first.items.map((r) => [r.key, r]));
-      missing = keys.filter((k) => !inFirst.has(k));
-      for (const k of keys) if (inFirst.has(k)) found.set(k, inFirst.get(k)!);
-      const scanCalls = Math.ceil(first.totalCount / paging.maxPageSize) - 1;
-      if (scanCalls <= Math.ceil(missing.length / lookup.maxBatchSize)) {
+    const batchCalls = (n: number) => Math.ceil(n / lookup.maxBatchSize);
+    if (paging.kind === 'page-number') {
+      let total = totals.get(totalKey(source, namespaceId));
+      let scanCalls = total === undefined ? Infinity : Math.ceil(total / paging.maxPageSize);
+      if (total === undefined && batchCalls(keys.length) > 4) {
+        const first = await fetchers(source, namespaceId, {}).page(1, paging.maxPageSize);
+        const inFirst = new Map(first.items.map((r) => [r.key, r]));
+        missing = keys.filter((k) => !inFirst.has(k));
+        for (const k of keys) if (inFirst.has(k)) found.set(k, inFirst.get(k)!);
+        total = first.totalCount;
+        scanCalls = Math.ceil(total / paging.maxPageSize) - 1;
+      }
+      if (missing.length > 0 && scanCalls < batchCalls(missing.length)) {
         const byKey = new Map((await scan(source, namespaceId)).map((r) => [r.key, r]));
         for (const k of missing) found.set(k, byKey.get(k) ?? null);
         return found;

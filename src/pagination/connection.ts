@@ -38,7 +38,8 @@ export interface SegmentState {
   sourceId: string;
   provider: string;
   namespaceId: string | null;
-  status: 'OK' | 'FAILED';
+  /** DEGRADED: answered, but only after retries (throttling, timeouts, 5xx). */
+  status: 'OK' | 'DEGRADED' | 'FAILED';
   error: UpstreamError | null;
 }
 

@@ -33,7 +33,13 @@ export const SecretFilterInput = builder.inputType('SecretFilter', {
   }),
 });
 
-const SourceStatusEnum = builder.enumType('SourceStatus', { values: ['OK', 'FAILED'] as const });
+const SourceStatusEnum = builder.enumType('SourceStatus', {
+  values: {
+    OK: { description: 'Answered.' },
+    DEGRADED: { description: 'Answered, but only after retries (throttling, timeouts or server errors).' },
+    FAILED: { description: 'Did not answer; see `errors` for the typed error.' },
+  } as const,
+});
 
 const SourceStateType = builder.objectRef<SegmentState>('SourceState').implement({
   description: 'How one source (and namespace) fared while this connection was read.',
@@ -131,6 +137,7 @@ export async function resolveSecretConnection(
   });
   for (const state of page.states) {
     if (state.error) ctx.partialErrors.push(new GraphQLError(state.error.message, { path: pathOf(info), extensions: state.error.extensions }));
+    else if (ctx.scope.retries.get(state.sourceId)) state.status = 'DEGRADED';
   }
   return page;
 }

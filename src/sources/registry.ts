@@ -1,4 +1,4 @@
-import { DEFAULT_POLICY, huaweiIamEndpoint, PUBLIC_ENDPOINTS, type GatewayConfig, type SourceConfig } from '../config.js';
+import { huaweiIamEndpoint, policyOf, PUBLIC_ENDPOINTS, type GatewayConfig, type SourceConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { UpstreamCaller } from '../upstream/call.js';
 import { createApigSource, APIG_ERROR_CODES } from './alibaba-apig.js';
@@ -38,14 +38,7 @@ function build(config: SourceConfig, caller: UpstreamCaller): SecretSource {
 export function createRegistry(config: GatewayConfig, logger: Logger): SourceRegistry {
   const callers = new Map<string, UpstreamCaller>();
   const sources = config.sources.map((sourceConfig) => {
-    const defaults = DEFAULT_POLICY[sourceConfig.provider];
-    const caller = new UpstreamCaller(
-      sourceConfig.provider,
-      sourceConfig.id,
-      { maxConcurrency: sourceConfig.maxConcurrency ?? defaults.maxConcurrency, timeoutMs: sourceConfig.timeoutMs ?? defaults.timeoutMs },
-      ERROR_TABLES[sourceConfig.provider],
-      logger,
-    );
+    const caller = new UpstreamCaller(sourceConfig.provider, sourceConfig.id, policyOf(sourceConfig), ERROR_TABLES[sourceConfig.provider], logger);
     callers.set(sourceConfig.id, caller);
     return build(sourceConfig, caller);
   });

@@ -1,34 +1,51 @@
-import { bulkhead, type BulkheadPolicy } from 'cockatiel';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { BrokenCircuitError, bulkhead, circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen, type BulkheadPolicy, type CircuitBreakerPolicy } from 'cockatiel';
 import type { Logger } from '../logger.js';
 import type { Provider } from '../sources/types.js';
-import { classify, isRetryable, readProviderError, UpstreamError, type ErrorCodeTable } from './errors.js';
+import { classify, isRetryable, readProviderError, UpstreamError, type ErrorCodeTable, type UpstreamErrorCode } from './errors.js';
+import { TokenBucket } from './rate-limit.js';
 import { redact } from './redact.js';
+import { currentScope } from './request-scope.js';
 
 export interface UpstreamPolicy {
   /** Calls in flight at once for this source, across all requests. */
   maxConcurrency: number;
-  /** Per-call timeout handed to the SDK client. */
+  /** Per-call timeout (also handed to the SDK client). */
   timeoutMs: number;
+  /** Token bucket: sustained calls per second and burst size. */
+  rateLimit: { perSecond: number; burst: number };
+  /** Attempts per call, including the first; backoff is exponential with jitter. */
+  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** Opens after this many consecutive failures of the source; probes again after `halfOpenAfterMs`. */
+  circuitBreaker: { failureThreshold: number; halfOpenAfterMs: number };
 }
 
-export interface UpstreamCallEvent {
-  provider: Provider;
-  source: string;
-  operation: string;
-  outcome: 'ok' | 'error';
-  code: string | null;
-  durationMs: number;
-}
+export type BreakerState = 'closed' | 'open' | 'half-open';
 
-export type UpstreamObserver = (event: UpstreamCallEvent) => void;
+export type UpstreamEvent =
+  | { type: 'call'; provider: Provider; source: string; operation: string; outcome: 'ok' | 'error'; code: UpstreamErrorCode | null; durationMs: number }
+  | { type: 'retry'; provider: Provider; source: string; operation: string; code: UpstreamErrorCode; delayMs: number }
+  | { type: 'breaker'; provider: Provider; source: string; state: BreakerState };
+
+export type UpstreamObserver = (event: UpstreamEvent) => void;
+
+/** Failures that say the source itself is unwell; bad requests and not-found do not count. */
+const BREAKER_CODES: ReadonlySet<UpstreamErrorCode> = new Set(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'UPSTREAM_BAD_RESPONSE']);
+
+/** Without a GraphQL request around the call (start-up, scripts), this bounds its retries. */
+const DEFAULT_DEADLINE_MS = 30_000;
+
+const tracer = trace.getTracer('secrets-gateway');
 
 /**
- * The one path every provider call takes. Policy (concurrency now; retries, rate limits and the
- * circuit breaker as they come), error classification, redaction, logging and metrics all wrap
- * here, so adapters only say what to call.
+ * The one path every provider call takes: deadline, circuit breaker, rate limit, concurrency cap
+ * and timeout around each attempt; retries with backoff and jitter on retryable failures only;
+ * error classification and redaction; logs, metrics events and trace spans.
  */
 export class UpstreamCaller {
   private readonly limiter: BulkheadPolicy;
+  private readonly breaker: CircuitBreakerPolicy;
+  private readonly bucket: TokenBucket;
   private readonly observers: UpstreamObserver[] = [];
 
   constructor(
@@ -39,6 +56,23 @@ export class UpstreamCaller {
     private readonly logger: Logger,
   ) {
     this.limiter = bulkhead(policy.maxConcurrency, Number.MAX_SAFE_INTEGER);
+    this.bucket = new TokenBucket(policy.rateLimit.perSecond, policy.rateLimit.burst);
+    this.breaker = circuitBreaker(
+      handleWhen((error) => error instanceof UpstreamError && BREAKER_CODES.has(error.info.code)),
+      { halfOpenAfter: policy.circuitBreaker.halfOpenAfterMs, breaker: new ConsecutiveBreaker(policy.circuitBreaker.failureThreshold) },
+    );
+    const report = (state: BreakerState) => () => {
+      this.log().warn({ provider, source: sourceId, breaker: state }, `circuit ${state}`);
+      this.emit({ type: 'breaker', provider, source: sourceId, state });
+    };
+    this.breaker.onBreak(report('open'));
+    this.breaker.onHalfOpen(report('half-open'));
+    this.breaker.onReset(report('closed'));
+  }
+
+  get breakerState(): BreakerState {
+    const state = this.breaker.state;
+    return state === CircuitState.Closed ? 'closed' : state === CircuitState.HalfOpen ? 'half-open' : 'open';
   }
 
   observe(observer: UpstreamObserver): void {
@@ -46,21 +80,78 @@ export class UpstreamCaller {
   }
 
   async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    return this.limiter.execute(async () => {
-      const started = performance.now();
+    const scope = currentScope();
+    const deadline = scope?.deadline ?? Date.now() + DEFAULT_DEADLINE_MS;
+    const { maxAttempts } = this.policy.retry;
+    for (let attempt = 1; ; attempt++) {
       try {
-        const result = await fn();
-        this.emit({ operation, outcome: 'ok', code: null, durationMs: performance.now() - started });
+        return await this.attempt(operation, fn, deadline);
+      } catch (error) {
+        const failure = error as UpstreamError;
+        const delayMs = failure.info.retryAfterMs ?? this.backoff(attempt);
+        const retry = failure.info.retryable && attempt < maxAttempts && this.breakerState === 'closed' && Date.now() + delayMs < deadline;
+        if (!retry) throw failure;
+        if (scope) scope.retries.set(this.sourceId, (scope.retries.get(this.sourceId) ?? 0) + 1);
+        this.emit({ type: 'retry', provider: this.provider, source: this.sourceId, operation, code: failure.info.code, delayMs });
+        this.log().info({ provider: this.provider, source: this.sourceId, operation, attempt, code: failure.info.code, delayMs: Math.round(delayMs) }, 'upstream call retried');
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+  }
+
+  /** Exponential, capped, with full jitter over the upper half so that retries spread out. */
+  private backoff(attempt: number): number {
+    const { baseDelayMs, maxDelayMs } = this.policy.retry;
+    const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+    return ceiling / 2 + Math.random() * (ceiling / 2);
+  }
+
+  private async attempt<T>(operation: string, fn: () => Promise<T>, deadline: number): Promise<T> {
+    if (Date.now() >= deadline) throw this.gatewayError(operation, 'UPSTREAM_TIMEOUT', 'the request deadline passed before the call could start');
+    try {
+      return await this.breaker.execute(async () => {
+        await this.bucket.take(deadline, () => this.gatewayError(operation, 'UPSTREAM_THROTTLED', 'the source\'s rate limit would delay the call past the request deadline'));
+        return this.limiter.execute(() => this.timed(operation, fn, deadline));
+      });
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) {
+        throw this.gatewayError(operation, 'UPSTREAM_UNAVAILABLE', 'the circuit breaker is open after repeated failures; the source is not called until it recovers');
+      }
+      throw error;
+    }
+  }
+
+  private timed<T>(operation: string, fn: () => Promise<T>, deadline: number): Promise<T> {
+    const timeoutMs = Math.min(this.policy.timeoutMs, deadline - Date.now());
+    return tracer.startActiveSpan(`${this.provider} ${operation}`, { attributes: { 'secrets.provider': this.provider, 'secrets.source': this.sourceId, 'rpc.method': operation } }, async (span) => {
+      const started = performance.now();
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        if (timeoutMs <= 0) throw Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' });
+        const result = await Promise.race([
+          fn(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
+          }),
+        ]);
+        this.emit({ type: 'call', provider: this.provider, source: this.sourceId, operation, outcome: 'ok', code: null, durationMs: performance.now() - started });
+        span.setStatus({ code: SpanStatusCode.OK });
         return result;
       } catch (error) {
         const mapped = this.toUpstreamError(operation, error);
         const durationMs = performance.now() - started;
-        this.emit({ operation, outcome: 'error', code: mapped.info.code, durationMs });
-        this.logger.warn(
-          { provider: this.provider, source: this.sourceId, operation, code: mapped.info.code, providerCode: mapped.info.providerCode, requestId: mapped.info.requestId, httpStatus: mapped.info.httpStatus, durationMs: Math.round(durationMs) },
+        this.emit({ type: 'call', provider: this.provider, source: this.sourceId, operation, outcome: 'error', code: mapped.info.code, durationMs });
+        span.setStatus({ code: SpanStatusCode.ERROR, message: mapped.info.code });
+        span.setAttribute('secrets.error_code', mapped.info.code);
+        if (mapped.info.providerCode) span.setAttribute('secrets.provider_code', mapped.info.providerCode);
+        this.log().warn(
+          { provider: this.provider, source: this.sourceId, operation, code: mapped.info.code, providerCode: mapped.info.providerCode, providerRequestId: mapped.info.requestId, httpStatus: mapped.info.httpStatus, durationMs: Math.round(durationMs) },
           'upstream call failed',
         );
         throw mapped;
+      } finally {
+        clearTimeout(timer);
+        span.end();
       }
     });
   }
@@ -80,11 +171,30 @@ export class UpstreamCaller {
       requestId: raw.requestId,
       httpStatus: raw.httpStatus,
       retryable: isRetryable(code),
+      retryAfterMs: raw.retryAfterMs,
     });
   }
 
-  private emit(event: Omit<UpstreamCallEvent, 'provider' | 'source'>): void {
-    for (const observer of this.observers) observer({ ...event, provider: this.provider, source: this.sourceId });
+  /** Failures the gateway decides on itself, before or instead of a provider answer. */
+  private gatewayError(operation: string, code: UpstreamErrorCode, why: string): UpstreamError {
+    return new UpstreamError(`${this.provider} ${operation} for source "${this.sourceId}" not made: ${why}`, {
+      code,
+      provider: this.provider,
+      source: this.sourceId,
+      operation,
+      providerCode: null,
+      requestId: null,
+      httpStatus: null,
+      retryable: code !== 'UPSTREAM_TIMEOUT',
+    });
+  }
+
+  private log(): Logger {
+    return currentScope()?.logger ?? this.logger;
+  }
+
+  private emit(event: UpstreamEvent): void {
+    for (const observer of this.observers) observer(event);
   }
 }
 

@@ -23,6 +23,8 @@ export interface RawProviderError {
   httpStatus: number | null;
   /** Set for failures below HTTP: refused, reset, timed out, unparseable body. */
   transport: 'refused' | 'reset' | 'timeout' | 'bad-body' | null;
+  /** From a Retry-After header, when the provider sent one. */
+  retryAfterMs: number | null;
 }
 
 export interface UpstreamErrorInfo {
@@ -34,6 +36,7 @@ export interface UpstreamErrorInfo {
   requestId: string | null;
   httpStatus: number | null;
   retryable: boolean;
+  retryAfterMs?: number | null;
 }
 
 export class UpstreamError extends GraphQLError {
@@ -163,7 +166,10 @@ export function readProviderError(error: unknown): RawProviderError {
     (transport === null && typeof err.code === 'string' && err.code !== '' && !/^E[A-Z]+$/.test(err.code) ? err.code : null);
   const statusCandidates = [err.httpStatus, err.statusCode, err.httpStatusCode, err.entry?.response?.statusCode, body?.HttpStatus];
   const httpStatus = statusCandidates.map(Number).find((n) => Number.isInteger(n) && n >= 100) ?? null;
+  const retryAfter = err.entry?.response?.headers?.['retry-after'] ?? err.headers?.['retry-after'] ?? err.response?.headers?.['retry-after'];
+  const retryAfterSeconds = retryAfter === undefined ? NaN : Number(retryAfter);
   return {
+    retryAfterMs: Number.isFinite(retryAfterSeconds) && retryAfterSeconds >= 0 ? Math.min(retryAfterSeconds * 1000, 60_000) : null,
     providerCode: providerCode === '' ? null : providerCode,
     message: pick(body, MESSAGE_KEYS) ?? pick(nested, ['message']) ?? (typeof err.errorMessage === 'string' ? err.errorMessage : null),
     requestId: pick(body, REQUEST_ID_KEYS) ?? (typeof err.requestId === 'string' ? err.requestId : null),

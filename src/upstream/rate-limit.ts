@@ -1,0 +1,39 @@
+/**
+ * A token bucket per source: `perSecond` tokens refill continuously up to `burst`. Callers wait
+ * for a token in arrival order; a wait that would pass the caller's deadline fails at once.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private updated = performance.now();
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly perSecond: number,
+    readonly burst: number,
+  ) {
+    this.tokens = burst;
+  }
+
+  private refill(): void {
+    const now = performance.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.updated) / 1000) * this.perSecond);
+    this.updated = now;
+  }
+
+  /** Resolves when a token is taken; rejects with `tooLate()` if that would be after `deadline` (epoch ms). */
+  take(deadline: number, tooLate: () => Error): Promise<void> {
+    const turn = this.queue.then(async () => {
+      this.refill();
+      if (this.tokens < 1) {
+        const waitMs = ((1 - this.tokens) / this.perSecond) * 1000;
+        if (Date.now() + waitMs > deadline) throw tooLate();
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+        this.refill();
+      }
+      this.tokens -= 1;
+    });
+    // A rejected turn must not block the ones behind it.
+    this.queue = turn.catch(() => undefined);
+    return turn;
+  }
+}
