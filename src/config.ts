@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { authSchema, limitsSchema } from './auth/config.js';
 import { PROVIDERS } from './sources/types.js';
 import type { UpstreamPolicy } from './upstream/call.js';
 
@@ -21,6 +22,11 @@ const policy = {
     .strict()
     .optional(),
   circuitBreaker: z.object({ failureThreshold: z.number().int().min(1).max(1000), halfOpenAfterMs: z.number().int().min(100).max(600_000) }).strict().optional(),
+  /** Cross-request metadata cache: `ttlMs: 0` turns it off; `readAhead` fetches whole provider pages. */
+  cache: z
+    .object({ ttlMs: z.number().int().min(0).max(3_600_000), staleMs: z.number().int().min(0).max(3_600_000).default(0), readAhead: z.boolean().default(true) })
+    .strict()
+    .optional(),
 };
 
 const alibabaCredentials = z.object({
@@ -68,12 +74,25 @@ export const configSchema = z
     /** Key that signs pagination cursors; random per process when absent (cursors then die with it). */
     cursorSecret: z.string().min(16).optional(),
     sources: z.array(sourceSchema).min(1),
+    /** Credentials every request must carry, and what each grants (README "Access control"). */
+    auth: authSchema,
+    /** Query limits, applied before anything is executed. */
+    limits: limitsSchema,
   })
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();
     cfg.sources.forEach((s, i) => {
       if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id "${s.id}"` });
       seen.add(s.id);
+    });
+    cfg.auth.apiKeys?.forEach((key, i) => {
+      key.sources?.forEach((id, j) => {
+        if (id !== '*' && !seen.has(id)) ctx.addIssue({ code: 'custom', path: ['auth', 'apiKeys', i, 'sources', j], message: `no source "${id}"` });
+      });
+      key.namespaces?.forEach((ref, j) => {
+        const id = ref.slice(0, ref.indexOf('/'));
+        if (!seen.has(id)) ctx.addIssue({ code: 'custom', path: ['auth', 'apiKeys', i, 'namespaces', j], message: `no source "${id}"` });
+      });
     });
   });
 
@@ -165,6 +184,19 @@ export const DEFAULT_POLICY: Record<(typeof PROVIDERS)[number], UpstreamPolicy> 
   'alibaba-kms': { maxConcurrency: 8, timeoutMs: 5000, rateLimit: { perSecond: 50, burst: 100 }, retry: RETRY, circuitBreaker: BREAKER },
   'huawei-csms': { maxConcurrency: 8, timeoutMs: 5000, rateLimit: { perSecond: 20, burst: 40 }, retry: RETRY, circuitBreaker: BREAKER },
 };
+
+export interface SourceCachePolicy {
+  ttlMs: number;
+  staleMs: number;
+  readAhead: boolean;
+}
+
+/** Metadata stays fresh 15 s and may be served up to 45 s more while it refreshes. */
+export const DEFAULT_CACHE: SourceCachePolicy = { ttlMs: 15_000, staleMs: 45_000, readAhead: true };
+
+export function cachePolicyOf(source: SourceConfig): SourceCachePolicy {
+  return { ...DEFAULT_CACHE, ...source.cache };
+}
 
 export function policyOf(source: SourceConfig): UpstreamPolicy {
   const defaults = DEFAULT_POLICY[source.provider];

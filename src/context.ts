@@ -1,14 +1,31 @@
 import type { GraphQLError } from 'graphql';
+import type { Grant } from './auth/grant.js';
+import { guardLoaders, guardValues } from './auth/guarded-loaders.js';
+import { sourceView, type SourceView } from './auth/source-view.js';
+import type { MetadataCache } from './cache/metadata-cache.js';
+import type { SourceCachePolicy } from './config.js';
 import { createLoaders, type KnownTotals, type Loaders } from './loaders/index.js';
+import { createValueLoader, type ValueLoader } from './loaders/values.js';
 import type { Logger } from './logger.js';
 import type { CursorCodec } from './pagination/cursor.js';
+import type { Caller } from './server/authentication.js';
 import type { SourceRegistry } from './sources/registry.js';
 import type { RequestScope } from './upstream/request-scope.js';
 
 /** Everything one GraphQL request carries: the sources, its own loaders, and what went wrong on the way. */
 export interface GatewayContext {
-  registry: SourceRegistry;
+  /** Who is asking and what they may see and do. */
+  grant: Grant;
+  /** The sources this caller may see; use it, never the registry, to find a source. */
+  sources: SourceView;
+  /** Metadata loaders, behind the grant. */
   loaders: Loaders;
+  /** Secret values (reveal scope only): per request, never cached beyond it, never logged. */
+  values: ValueLoader;
+  /** The connection's peer, for the audit log. */
+  client: { ip: string | null; forwardedFor: string | null };
+  /** One line per revealed secret: who, which, when, from where; never the value. */
+  audit: Logger;
   cursors: CursorCodec;
   logger: Logger;
   requestId: string;
@@ -16,6 +33,7 @@ export interface GatewayContext {
   partialErrors: GraphQLError[];
   /** Deadline, request id and per-source retries, as the upstream path sees them. */
   scope: RequestScope;
+  cachePolicy(sourceId: string): SourceCachePolicy;
 }
 
 export interface AppServices {
@@ -24,16 +42,34 @@ export interface AppServices {
   logger: Logger;
   requestDeadlineMs: number;
   totals: KnownTotals;
+  cache: MetadataCache;
+  cachePolicies: ReadonlyMap<string, SourceCachePolicy>;
+  /** Where reveal audit lines go (default: the logger; every line carries `audit: true`). */
+  audit: Logger;
 }
 
-export function createContext(services: AppServices, requestId: string): GatewayContext {
+const NO_CACHE: SourceCachePolicy = { ttlMs: 0, staleMs: 0, readAhead: false };
+
+/** `cachePartition` separates cached metadata by what the caller may see (its grant's digest by default). */
+export function createContext(services: AppServices, requestId: string, caller: Caller, options: { cachePartition?: string } = {}): GatewayContext {
   const logger = services.logger.child({ requestId });
+  const cachePolicy = (sourceId: string) => services.cachePolicies.get(sourceId) ?? NO_CACHE;
+  const sources = sourceView(services.registry, caller.grant);
+  const loaders = createLoaders({
+    totals: services.totals,
+    cache: { store: services.cache, policy: (source) => cachePolicy(source.id), partition: options.cachePartition ?? caller.grant.digest },
+  });
   return {
-    registry: services.registry,
+    grant: caller.grant,
+    sources,
+    loaders: guardLoaders(loaders, sources),
+    values: guardValues(createValueLoader(), sources),
+    client: { ip: caller.ip, forwardedFor: caller.forwardedFor },
+    audit: services.audit.child({ requestId }),
     cursors: services.cursors,
     logger,
     requestId,
-    loaders: createLoaders({ totals: services.totals }),
+    cachePolicy,
     partialErrors: [],
     scope: { requestId, deadline: Date.now() + services.requestDeadlineMs, logger, retries: new Map() },
   };

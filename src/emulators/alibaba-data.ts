@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { seededRandom } from './core.js';
 
 /**
@@ -81,6 +82,8 @@ export interface ApigSeed {
   regionId: string;
   /** Ordered by createTimestamp, then secretId. */
   secrets: ApigSecretSeed[];
+  /** What GetSecretValue returns, by secret name. */
+  values: Record<string, string>;
 }
 
 export type KmsSecretType = 'Generic' | 'Rds' | 'Redis' | 'RAMCredentials' | 'ECS' | 'PolarDB';
@@ -521,7 +524,13 @@ export function generateApigSeed(options: SeedOptions = {}): ApigSeed {
   }
 
   secrets.sort((a, b) => a.createTimestamp - b.createTimestamp || (a.secretId < b.secretId ? -1 : 1));
-  return { regionId: ALIBABA_REGION, secrets };
+  // Derived from the id, not drawn from `rng`, so that adding values left every other seeded field as it was.
+  const values: Record<string, string> = {};
+  for (const secret of secrets) {
+    const digest = createHash('sha256').update(`apig-value:${options.seed ?? 1}:${secret.secretId}`).digest('base64url');
+    values[secret.name] = secret.gatewayType === 'AI' ? `sk-${digest.slice(0, 40)}` : `apk_${digest.slice(0, 32)}`;
+  }
+  return { regionId: ALIBABA_REGION, secrets, values };
 }
 
 // ---------------------------------------------------------------------------------------------

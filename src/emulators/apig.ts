@@ -18,7 +18,8 @@ import { NonceStore, ROA_DATE_WINDOW_MS, verifyRoaRequest } from './alibaba-sign
 
 /**
  * Emulator of the cloud-native API Gateway (APIG) 2024-03-27, ROA style with lowerCamel fields:
- * ListSecrets and GetSecret. See docs alibaba-apig-ListSecrets.txt and wire-protocols.md §2.2.
+ * ListSecrets, GetSecret and GetSecretValue (by name). See docs alibaba-apig-ListSecrets.txt and
+ * wire-protocols.md §2.2.
  *
  * Two points the documentation leaves open are options, so that tests can cover both readings:
  * the success `code` (the SDK model says "Ok", the doc example shows the number 200) and the unit
@@ -27,7 +28,7 @@ import { NonceStore, ROA_DATE_WINDOW_MS, verifyRoaRequest } from './alibaba-sign
 
 export const APIG_API_VERSION = '2024-03-27';
 
-export type ApigOperation = 'ListSecrets' | 'GetSecret';
+export type ApigOperation = 'ListSecrets' | 'GetSecret' | 'GetSecretValue';
 
 export const APIG_MAX_PAGE_SIZE = 100;
 export const APIG_DEFAULT_PAGE_SIZE = 10;
@@ -70,6 +71,7 @@ export function createApigEmulator(data: ApigSeed, options: ApigEmulatorOptions 
   // The order pages are cut from: creation time, then id.
   const ordered = [...data.secrets].sort((a, b) => a.createTimestamp - b.createTimestamp || (a.secretId < b.secretId ? -1 : 1));
   const byId = new Map(ordered.map((secret) => [secret.secretId, secret]));
+  const byName = new Map(ordered.map((secret) => [secret.name, secret]));
 
   function errorResponse(error: ApiError): EmulatorResponse {
     if (error.origin === 'pop') return jsonResponse(error.status, popErrorBody(error, hostId, 'APIG'));
@@ -135,6 +137,19 @@ export function createApigEmulator(data: ApigSeed, options: ApigEmulatorOptions 
     return secret ? ok(item(secret)) : fail('NotFound.Secret', `The specified secret ${secretId} does not exist.`);
   }
 
+  /** `GET /v1/secrets/name/{name}/value`: `data: { secretData }`. */
+  function getSecretValue(req: EmulatorRequest): EmulatorResponse {
+    const segment = req.path.slice('/v1/secrets/name/'.length, -'/value'.length);
+    let name: string;
+    try {
+      name = decodeURIComponent(segment);
+    } catch {
+      return fail('InvalidParameter', 'The parameter name is invalid.');
+    }
+    const secret = byName.get(name);
+    return secret ? ok({ secretData: data.values[secret.name] ?? '' }) : fail('NotFound.Secret', `The specified secret ${name} does not exist.`);
+  }
+
   return {
     name: 'alibaba-apig',
     regionId,
@@ -144,6 +159,7 @@ export function createApigEmulator(data: ApigSeed, options: ApigEmulatorOptions 
       if (req.method !== 'GET') return null;
       if (req.path === '/v1/secrets') return 'ListSecrets';
       if (/^\/v1\/secrets\/[^/]+$/.test(req.path)) return 'GetSecret';
+      if (/^\/v1\/secrets\/name\/[^/]+\/value$/.test(req.path)) return 'GetSecretValue';
       return null;
     },
 
@@ -155,6 +171,7 @@ export function createApigEmulator(data: ApigSeed, options: ApigEmulatorOptions 
       const forcedError = forced.take(operation);
       if (forcedError) return errorResponse(forcedError);
 
+      if (operation === 'GetSecretValue') return getSecretValue(req);
       return operation === 'GetSecret' ? getSecret(req) : listSecrets(verified.params);
     },
 

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { mintToken, type MintOptions } from '../auth/jwt.js';
 import type { GatewayConfig } from '../config.js';
 import { parseConfig } from '../config.js';
 import { generateApigSeed, generateKmsSeed, generateSaeSeed, type ApigSeed, type KmsSeed, type SaeSeed } from './alibaba-data.js';
@@ -96,7 +98,28 @@ export function embeddedConfig(emulators: Pick<EmulatorSet, 'urls' | 'data'>, en
           credentials: { domainName: huawei.domainName, userName: huawei.userName, password: huawei.password },
         },
       ],
+      // A fresh HS256 key per start: the demo's token (demoToken) dies with the process.
+      auth: { jwt: { issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, hs256Secret: randomBytes(32).toString('base64url') } },
     },
     env,
   );
+}
+
+export const DEMO_ISSUER = 'secrets-gateway-demo';
+export const DEMO_AUDIENCE = 'secrets-gateway';
+
+/** A token for the embedded demo's key: read and reveal on every source unless narrowed. */
+export function demoToken(config: GatewayConfig, grant: Partial<Pick<MintOptions, 'subject' | 'scopes' | 'sources' | 'namespaces' | 'expiresInSeconds'>> = {}): string {
+  const jwt = config.auth.jwt;
+  if (!jwt?.hs256Secret) throw new Error('demoToken needs the embedded configuration (an HS256 key)');
+  return mintToken({
+    secret: jwt.hs256Secret,
+    issuer: DEMO_ISSUER,
+    audience: DEMO_AUDIENCE,
+    subject: grant.subject ?? 'demo-user',
+    scopes: grant.scopes ?? ['secrets:read', 'secrets:reveal'],
+    sources: grant.sources,
+    namespaces: grant.namespaces,
+    expiresInSeconds: grant.expiresInSeconds,
+  });
 }

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import type { CachePolicy, MetadataCache } from '../cache/metadata-cache.js';
 import type { SegmentFetchers } from '../pagination/segment.js';
 import type { MarkerPage, NamespaceRecord, PageNumberPage, PushedQuery, SecretDetail, SecretRecord, SecretSource } from '../sources/types.js';
 
@@ -37,8 +38,20 @@ function chunk<T>(items: T[], size: number): T[][] {
 /** Last total seen per source and namespace, kept across requests: counts only, never records. */
 export type KnownTotals = Map<string, number>;
 
-export function createLoaders(options: { maxDetailBatch?: number; totals?: KnownTotals } = {}): Loaders {
+export interface LoaderOptions {
+  maxDetailBatch?: number;
+  totals?: KnownTotals;
+  /** Cross-request metadata cache, its policy per source, and the caller's partition of it (its grant). */
+  cache?: { store: MetadataCache; policy(source: SecretSource): CachePolicy; partition: string };
+}
+
+export function createLoaders(options: LoaderOptions = {}): Loaders {
   const totals = options.totals ?? new Map<string, number>();
+  const cache = options.cache;
+  /** Through the cross-request cache when the source has one; values never come this way. */
+  const shared = <T>(source: SecretSource, key: string, work: () => Promise<T>): Promise<T> =>
+    cache ? cache.store.get(`${cache.partition}\u0000${key}`, cache.policy(source), work) : work();
+  const sharedKey = (source: SecretSource, kind: string, namespaceId: string, key: string) => JSON.stringify([kind, source.id, namespaceId, key]);
   const totalKey = (source: SecretSource, namespaceId: string) => JSON.stringify([source.id, namespaceId]);
   const memo = new Map<string, Promise<unknown>>();
   const once = <T>(key: string, work: () => Promise<T>): Promise<T> => {
@@ -70,8 +83,9 @@ export function createLoaders(options: { maxDetailBatch?: number; totals?: Known
     return {
       page: (pageNumber, pageSize) => {
         if (paging.kind !== 'page-number') throw new Error(`${source.provider} does not page by number`);
-        return once(`page:${base}:${pageNumber}:${pageSize}`, async () => {
-          const page: PageNumberPage = await paging.fetchPage(namespaceId, query, pageNumber, pageSize);
+        const key = `page:${base}:${pageNumber}:${pageSize}`;
+        return once(key, async () => {
+          const page: PageNumberPage = await shared(source, key, () => paging.fetchPage(namespaceId, query, pageNumber, pageSize));
           if (Object.values(query).every((v) => v === undefined)) totals.set(totalKey(source, namespaceId), page.totalCount);
           prime(source, page.items);
           return page;
@@ -79,15 +93,17 @@ export function createLoaders(options: { maxDetailBatch?: number; totals?: Known
       },
       marker: (marker, limit) => {
         if (paging.kind !== 'marker') throw new Error(`${source.provider} does not page by marker`);
-        return once(`marker:${base}:${marker}:${limit}`, async () => {
-          const page: MarkerPage = await paging.fetchPage(namespaceId, query, marker, limit);
+        const key = `marker:${base}:${marker}:${limit}`;
+        return once(key, async () => {
+          const page: MarkerPage = await shared(source, key, () => paging.fetchPage(namespaceId, query, marker, limit));
           prime(source, page.items);
           return page;
         });
       },
       all: () => {
         if (paging.kind !== 'none') throw new Error(`${source.provider} pages its list`);
-        return once(`all:${base}`, async () => prime(source, await paging.fetchAll(namespaceId, query)));
+        const key = `all:${base}`;
+        return once(key, async () => prime(source, await shared(source, key, () => paging.fetchAll(namespaceId, query))));
       },
     };
   }
@@ -123,7 +139,7 @@ export function createLoaders(options: { maxDetailBatch?: number; totals?: Known
    * than four calls, page 1 of the list is read to learn it (and serves its keys).
    */
   async function lookupBatch(source: SecretSource, lookup: Extract<SecretSource['lookup'], { kind: 'batch' }>, namespaceId: string, keys: string[]) {
-    const found = new Map<string, SecretRecord | null>();
+    const found = new Map<string, SecretRecord | null | Error>();
     let missing = keys;
     const paging = source.paging;
     const batchCalls = (n: number) => Math.ceil(n / lookup.maxBatchSize);
@@ -146,9 +162,13 @@ export function createLoaders(options: { maxDetailBatch?: number; totals?: Known
     }
     await Promise.all(
       chunk(missing, lookup.maxBatchSize).map(async (batch) => {
-        const results = await lookup.fetch(namespaceId, batch);
-        batch.forEach((key, i) => found.set(key, results[i]));
-        prime(source, results.filter((r): r is SecretRecord => r !== null));
+        const results: Array<SecretRecord | null | Error> = await lookup.fetch(namespaceId, batch).catch((error: Error) => batch.map(() => error));
+        // Providers looked up by key alone (KMS names, APIG ids) answer for any namespace: hold them to the one asked.
+        batch.forEach((key, i) => {
+          const result = results[i];
+          found.set(key, result instanceof Error || result === null || result.namespaceId === namespaceId ? result : null);
+        });
+        prime(source, results.filter((r): r is SecretRecord => r !== null && !(r instanceof Error) && r.namespaceId === namespaceId));
       }),
     );
     return found;
@@ -159,16 +179,30 @@ export function createLoaders(options: { maxDetailBatch?: number; totals?: Known
     if (loader) return loader;
     const lookup = source.lookup;
     loader = new DataLoader<string, SecretRecord | null>(async (keys) => {
-      const found = new Map<string, SecretRecord | null>();
+      const found = new Map<string, SecretRecord | null | Error>();
       await Promise.all(
-        [...groupByNamespace(keys)].map(async ([namespaceId, wanted]) => {
+        [...groupByNamespace(keys)].map(async ([namespaceId, requested]) => {
+          try {
+          const wanted = requested.filter((key) => {
+            const hit = cache?.store.peek<SecretRecord | null>(`${cache.partition}\u0000${sharedKey(source, 'record', namespaceId, key)}`, cache.policy(source));
+            if (hit !== undefined) found.set(keyOf(namespaceId, key), hit);
+            return hit === undefined;
+          });
+          if (wanted.length === 0) return;
           if (lookup.kind === 'via-list') {
             const all = await fetchers(source, namespaceId, {}).all();
             const byKey = new Map(all.map((r) => [r.key, r]));
             for (const key of wanted) found.set(keyOf(namespaceId, key), byKey.get(key) ?? null);
             return;
           }
-          for (const [key, record] of await lookupBatch(source, lookup, namespaceId, wanted)) found.set(keyOf(namespaceId, key), record);
+          for (const [key, record] of await lookupBatch(source, lookup, namespaceId, wanted)) {
+            found.set(keyOf(namespaceId, key), record);
+            if (cache && !(record instanceof Error)) cache.store.set(`${cache.partition}\u0000${sharedKey(source, 'record', namespaceId, key)}`, cache.policy(source), record);
+          }
+          } catch (error) {
+            // A namespace that failed fails only its own keys.
+            for (const key of requested) if (!found.has(keyOf(namespaceId, key))) found.set(keyOf(namespaceId, key), error as Error);
+          }
         }),
       );
       return keys.map((k) => found.get(k) ?? null);
@@ -183,11 +217,21 @@ export function createLoaders(options: { maxDetailBatch?: number; totals?: Known
     loader = new DataLoader<string, SecretDetail | null>(
       async (keys) => {
         if (!source.describe) return keys.map(() => null);
-        const found = new Map<string, SecretDetail | null>();
+        const found = new Map<string, SecretDetail | null | Error>();
+        const cacheKey = (namespaceId: string, key: string) => cache && `${cache.partition}\u0000${sharedKey(source, 'detail', namespaceId, key)}`;
         await Promise.all(
-          [...groupByNamespace(keys)].map(async ([namespaceId, wanted]) => {
-            const results = await source.describe!(namespaceId, wanted);
-            wanted.forEach((key, i) => found.set(keyOf(namespaceId, key), results[i]));
+          [...groupByNamespace(keys)].map(async ([namespaceId, requested]) => {
+            const wanted = requested.filter((key) => {
+              const hit = cache?.store.peek<SecretDetail | null>(cacheKey(namespaceId, key)!, cache.policy(source));
+              if (hit !== undefined) found.set(keyOf(namespaceId, key), hit);
+              return hit === undefined;
+            });
+            if (wanted.length === 0) return;
+            const results = await source.describe!(namespaceId, wanted).catch((error: Error) => wanted.map(() => error));
+            wanted.forEach((key, i) => {
+              found.set(keyOf(namespaceId, key), results[i]);
+              if (cache && !(results[i] instanceof Error)) cache.store.set(cacheKey(namespaceId, key)!, cache.policy(source), results[i]);
+            });
           }),
         );
         return keys.map((k) => found.get(k) ?? null);
@@ -198,12 +242,18 @@ export function createLoaders(options: { maxDetailBatch?: number; totals?: Known
     return loader;
   }
 
+  const namespaces = (source: SecretSource) => once(`namespaces:${source.id}`, () => shared(source, `namespaces:${source.id}`, () => source.listNamespaces()));
+  const hasNamespace = async (source: SecretSource, namespaceId: string) => (await namespaces(source)).some((ns) => ns.id === namespaceId);
+
   return {
-    namespaces: (source) => once(`namespaces:${source.id}`, () => source.listNamespaces()),
+    namespaces,
     fetchers,
-    record: (source, namespaceId, key) => recordLoader(source).load(keyOf(namespaceId, key)),
-    recordByName: async (source, namespaceId, name) =>
-      source.keyIsName ? recordLoader(source).load(keyOf(namespaceId, name)) : ((await scan(source, namespaceId)).find((r) => r.name === name) ?? null),
+    // A namespace the source does not have holds nothing: no call is made for it.
+    record: async (source, namespaceId, key) => ((await hasNamespace(source, namespaceId)) ? recordLoader(source).load(keyOf(namespaceId, key)) : null),
+    recordByName: async (source, namespaceId, name) => {
+      if (!(await hasNamespace(source, namespaceId))) return null;
+      return source.keyIsName ? recordLoader(source).load(keyOf(namespaceId, name)) : ((await scan(source, namespaceId)).find((r) => r.name === name) ?? null);
+    },
     detail: (source, record) => (record.detail ? Promise.resolve(record.detail) : detailLoader(source).load(keyOf(record.namespaceId, record.key))),
   };
 }

@@ -167,6 +167,8 @@ export async function paginate(options: {
     },
     states,
     async totalCount() {
+      // A source that failed on this page cannot be counted; asking it again would only repeat the failure.
+      if (states.some((s) => s.status === 'FAILED')) return null;
       let total = 0;
       for (let gi = 0; gi < groups.length; gi++) {
         const segments = await segmentsOf(gi);

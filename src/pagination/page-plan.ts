@@ -26,3 +26,10 @@ export function planPages(start: number, end: number, maxPageSize: number): Page
   for (let p = best!.first; p <= best!.last; p++) pages.push(p + 1);
   return { pageSize: best!.size, pages };
 }
+
+/** Whole pages of the largest size: more rows per call, and the same pages for every window. */
+export function alignedPages(start: number, end: number, maxPageSize: number): PagePlan {
+  const pages: number[] = [];
+  for (let p = Math.floor(start / maxPageSize); p <= Math.floor((end - 1) / maxPageSize); p++) pages.push(p + 1);
+  return { pageSize: maxPageSize, pages };
+}

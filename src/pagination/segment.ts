@@ -1,6 +1,6 @@
 import type { MarkerPage, PageNumberPage, Paging, SecretFilter, SecretRecord } from '../sources/types.js';
 import { matches } from './filter.js';
-import { planPages } from './page-plan.js';
+import { alignedPages, planPages } from './page-plan.js';
 
 /**
  * One pager per (source, namespace): walks the provider's own scheme (page number, marker or
@@ -40,10 +40,15 @@ export interface SegmentFetchers {
   all(): Promise<SecretRecord[]>;
 }
 
-export function createPager(paging: Paging, fetch: SegmentFetchers, filter: SecretFilter | null): SegmentPager {
+export interface PagerOptions {
+  /** Fetch whole provider pages, aligned, so that the next GraphQL pages come from the cache. */
+  readAhead?: boolean;
+}
+
+export function createPager(paging: Paging, fetch: SegmentFetchers, filter: SecretFilter | null, options: PagerOptions = {}): SegmentPager {
   switch (paging.kind) {
     case 'page-number':
-      return new PageNumberPager(paging.maxPageSize, fetch, filter);
+      return new PageNumberPager(paging.maxPageSize, fetch, filter, options.readAhead ?? false);
     case 'marker':
       return new MarkerPager(paging.maxLimit, paging.markerOf, fetch, filter);
     case 'none':
@@ -68,6 +73,7 @@ class PageNumberPager implements SegmentPager {
     private readonly maxPageSize: number,
     private readonly fetch: SegmentFetchers,
     private readonly filter: SecretFilter | null,
+    private readonly readAhead: boolean,
   ) {}
 
   private async page(pageNumber: number, pageSize: number): Promise<SecretRecord[]> {
@@ -109,7 +115,7 @@ class PageNumberPager implements SegmentPager {
   private async planned(start: number, end: number): Promise<SecretRecord[]> {
     const cached = this.fetched.find((f) => f.offset <= start && f.offset + f.items.length >= end);
     if (cached) return cached.items.slice(start - cached.offset, end - cached.offset);
-    const plan = planPages(start, end, this.maxPageSize);
+    const plan = this.readAhead ? alignedPages(start, end, this.maxPageSize) : planPages(start, end, this.maxPageSize);
     const firstOffset = (plan.pages[0] - 1) * plan.pageSize;
     const rows = [...(await this.page(plan.pages[0], plan.pageSize))];
     // The first answer tells the total: pages past it would come back empty, so skip them.

@@ -1,9 +1,12 @@
 import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
 import DirectivesPlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from '@pothos/plugin-scope-auth';
 import { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../context.js';
+import { lookupCost } from './cost.js';
 
 export const NODE_TYPES = ['SaeSecret', 'ApigSecret', 'KmsSecret', 'CsmsSecret', 'Namespace', 'RelatedApp'] as const;
 
@@ -37,6 +40,21 @@ export function idParts(id: string, count: number): string[] {
   return parts as string[];
 }
 
+const SCOPE_NAMES: Record<string, string> = { read: 'secrets:read', reveal: 'secrets:reveal' };
+
+function missingScopes(failure: AuthFailure): string[] {
+  if (failure.kind === AuthScopeFailureType.AuthScope || failure.kind === AuthScopeFailureType.GrantedScope) return [SCOPE_NAMES[failure.scope] ?? failure.scope];
+  if (failure.kind === AuthScopeFailureType.AnyAuthScopes || failure.kind === AuthScopeFailureType.AllAuthScopes) return failure.failures.flatMap(missingScopes);
+  return [];
+}
+
+/** Missing scope: FORBIDDEN, naming the scope, and the field resolves to null without running. */
+function forbidden(failure: AuthFailure): GraphQLError {
+  const scopes = [...new Set(missingScopes(failure))];
+  const what = scopes.length ? `the ${scopes.map((s) => `"${s}"`).join(' and ')} scope` : 'a scope this caller does not have';
+  return new GraphQLError(`not allowed: this needs ${what}`, { extensions: { code: 'FORBIDDEN', requiredScopes: scopes } });
+}
+
 export const builder = new SchemaBuilder<{
   Context: GatewayContext;
   Scalars: {
@@ -44,9 +62,18 @@ export const builder = new SchemaBuilder<{
     ID: { Input: string; Output: string };
   };
   DefaultFieldNullability: false;
+  AuthScopes: { read: boolean; reveal: boolean };
 }>({
-  // Federation after the plugins that wrap resolvers; it needs Directives listed to print @key.
-  plugins: [RelayPlugin, DirectivesPlugin, FederationPlugin],
+  // Scope checks before anything else wraps a resolver; Federation after the plugins that wrap
+  // resolvers; it needs Directives listed to print @key.
+  plugins: [ScopeAuthPlugin, RelayPlugin, ComplexityPlugin, DirectivesPlugin, FederationPlugin],
+  scopeAuth: {
+    authScopes: (ctx) => ({ read: ctx.grant.scopes.has('secrets:read'), reveal: ctx.grant.scopes.has('secrets:reveal') }),
+    unauthorizedError: (_parent, _ctx, _info, result) => forbidden(result.failure),
+  },
+  // Costs are declared per field (README "Query limits"); the limit itself is checked per request
+  // by the cost plugin in src/server/query-limits.ts, before execution.
+  complexity: { defaultComplexity: 0, defaultListMultiplier: 1, disabled: true },
   directives: { useGraphQLToolsUnorderedDirectives: true },
   defaultFieldNullability: false,
   relay: {
@@ -55,14 +82,18 @@ export const builder = new SchemaBuilder<{
     nodesOnConnection: true,
     encodeGlobalID: encodeGlobalId,
     decodeGlobalID: decodeGlobalId,
-    nodeQueryOptions: { description: 'Any object of this gateway by its global ID.' },
-    nodesQueryOptions: { description: 'Objects by global ID, in the order asked; null where none exists.' },
+    nodeQueryOptions: { description: 'Any object of this gateway by its global ID.', complexity: lookupCost(1) },
+    nodesQueryOptions: {
+      description: 'Objects by global ID, in the order asked; null where none exists.',
+      complexity: (args: { ids?: readonly unknown[] }) => lookupCost(args.ids?.length ?? 0),
+    },
     // Several subgraphs may define these value types.
     pageInfoTypeOptions: { shareable: true },
   },
 });
 
-builder.queryType({});
+// Every query field needs the read scope; `_entities` (added by federation) checks it in resolveReference.
+builder.queryType({ authScopes: { read: true } });
 
 builder.scalarType('DateTime', {
   description: 'An instant, as an ISO 8601 string in UTC. Providers send milliseconds, seconds or ISO strings; all arrive here.',

@@ -30,16 +30,27 @@ interface SecretReference {
   name?: string;
 }
 
+/**
+ * `_entities` is federation's own field, outside the schema's scope checks: references check the
+ * read scope here, before any lookup. What lies outside the grant is NOT_FOUND like the unknown.
+ */
+function assertRead(ctx: GatewayContext): void {
+  if (!ctx.grant.scopes.has('secrets:read')) {
+    throw new GraphQLError('not allowed: this needs the "secrets:read" scope', { extensions: { code: 'FORBIDDEN', requiredScopes: ['secrets:read'] } });
+  }
+}
+
 async function resolveSecretReference(ref: SecretReference, ctx: GatewayContext, provider?: Provider): Promise<SecretRecord> {
+  assertRead(ctx);
   let record: SecretRecord | null;
   if (typeof ref.id === 'string') {
     const { typename, id } = decodeGlobalId(ref.id);
     if (!SECRET_TYPES.has(typename)) throw badReference('the id is not a secret id');
     const [sourceId, namespaceId, key] = idParts(id, 3);
-    const source = ctx.registry.get(sourceId);
+    const source = ctx.sources.get(sourceId);
     record = source && SECRET_TYPENAMES[source.provider] === typename ? await ctx.loaders.record(source, namespaceId, key) : null;
   } else if (typeof ref.sourceId === 'string' && typeof ref.namespaceId === 'string' && typeof ref.name === 'string') {
-    const source = ctx.registry.get(ref.sourceId);
+    const source = ctx.sources.get(ref.sourceId);
     if (ref.provider !== undefined && source && ref.provider !== source.provider) throw badReference(`source "${ref.sourceId}" is not a ${ref.provider} source`);
     record = source ? await ctx.loaders.recordByName(source, ref.namespaceId, ref.name) : null;
   } else {
@@ -62,10 +73,11 @@ builder.asEntity(CsmsSecretRef, { key: [idKey, naturalKey], resolveReference: as
 builder.asEntity(NamespaceRef, {
   key: idKey,
   resolveReference: async ({ id }, ctx) => {
+    assertRead(ctx);
     const { typename, id: raw } = decodeGlobalId(id);
     if (typename !== 'Namespace') throw badReference('the id is not a namespace id');
     const [sourceId, namespaceId] = idParts(raw, 2);
-    const source = ctx.registry.get(sourceId);
+    const source = ctx.sources.get(sourceId);
     if (!source || !(await ctx.loaders.namespaces(source)).some((n) => n.id === namespaceId)) throw notFound('namespace');
     return { source, id: namespaceId };
   },
@@ -74,7 +86,8 @@ builder.asEntity(NamespaceRef, {
 builder.asEntity(RelatedAppRef, {
   key: [idKey, builder.selection<{ appId: string }>('appId')],
   resolveReference: async (ref: { id?: string; appId?: string }, ctx) => {
-    let sourceIds = ctx.registry.sources.filter((s) => s.provider === 'alibaba-sae').map((s) => s.id);
+    assertRead(ctx);
+    let sourceIds = ctx.sources.list.filter((s) => s.provider === 'alibaba-sae').map((s) => s.id);
     let namespaceIds: string[] | null = null;
     let appId = ref.appId;
     if (typeof ref.id === 'string') {
@@ -88,7 +101,7 @@ builder.asEntity(RelatedAppRef, {
     if (typeof appId !== 'string' || appId.length === 0 || appId.length > 256) throw badReference('a related app reference needs "id" or "appId"');
     // By appId alone: look through every SAE namespace (one list call each, shared by the request).
     for (const sourceId of sourceIds) {
-      const source = ctx.registry.get(sourceId)!;
+      const source = ctx.sources.get(sourceId)!;
       const namespaces = namespaceIds ?? (await ctx.loaders.namespaces(source)).map((n) => n.id);
       const lists = await Promise.all(namespaces.map((id) => relatedAppsOf(ctx, { source, id })));
       const app = lists.flat().find((a) => a.appId === appId);

@@ -2,6 +2,7 @@ import { printSubgraphSchema } from '@apollo/subgraph';
 import { mapSchema, MapperKind, pruneSchema } from '@graphql-tools/utils';
 import { GraphQLObjectType, lexicographicSortSchema, printSchema, type GraphQLFieldConfigMap, type GraphQLSchema } from 'graphql';
 import { builder } from './builder.js';
+import { lookupCost } from './cost.js';
 import './refs.js';
 import './secret.js';
 import './secret-connection.js';
@@ -30,6 +31,12 @@ function withoutQueryFields(source: GraphQLSchema, names: ReadonlySet<string>): 
       return new GraphQLObjectType({ ...config, astNode: undefined, fields });
     },
   });
+}
+
+// `_entities` comes from the federation plugin, outside Pothos: give it the cost of a lookup per reference.
+const entitiesField = schema.getQueryType()!.getFields()._entities;
+if (entitiesField) {
+  entitiesField.extensions = { ...entitiesField.extensions, complexity: (args: { representations?: readonly unknown[] }) => lookupCost(args.representations?.length ?? 0) };
 }
 
 export const subgraphSdl: string = printSubgraphSchema(withoutQueryFields(schema, new Set(['node', 'nodes'])));

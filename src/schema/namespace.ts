@@ -3,6 +3,7 @@ import type { GatewayContext } from '../context.js';
 import type { NamespaceRecord } from '../sources/types.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { builder, idParts } from './builder.js';
+import { listCost, pageCost } from './cost.js';
 import { NamespaceRef, ProviderEnum, RelatedAppRef, SecretRef, SourceRef, type NamespaceShape, type RelatedAppShape } from './refs.js';
 import { resolveSecretConnection, SecretConnectionRef, SecretFilterInput } from './secret-connection.js';
 
@@ -38,7 +39,7 @@ builder.node(NamespaceRef, {
     Promise.all(
       ids.map(async (id) => {
         const [sourceId, namespaceId] = idParts(id, 2);
-        const source = ctx.registry.get(sourceId);
+        const source = ctx.sources.get(sourceId);
         if (!source) return null;
         const found = (await ctx.loaders.namespaces(source)).some((r) => r.id === namespaceId);
         return found ? { source, id: namespaceId } : null;
@@ -46,7 +47,10 @@ builder.node(NamespaceRef, {
     ),
   fields: (t) => ({
     namespaceId: t.exposeString('id', { description: 'The provider\'s own id (e.g. "cn-hangzhou:prod").' }),
-    name: t.string({ resolve: async (ns, _a, ctx) => (await recordOf(ns, ctx))?.name ?? ns.id }),
+    name: t.string({
+      description: 'The provider\'s display name; the id when the provider has none or could not be asked.',
+      resolve: async (ns, _a, ctx) => (await recordOf(ns, ctx).catch(() => null))?.name ?? ns.id,
+    }),
     kind: t.field({ type: NamespaceKindEnum, resolve: (ns) => (ns.source.provider === 'alibaba-sae' ? 'SAE_NAMESPACE' : ns.source.provider === 'huawei-csms' ? 'PROJECT' : 'REGION') }),
     region: t.string({ resolve: (ns) => ns.source.region }),
     description: t.string({ nullable: true, resolve: async (ns, _a, ctx) => (await recordOf(ns, ctx))?.description ?? null }),
@@ -54,13 +58,16 @@ builder.node(NamespaceRef, {
     source: t.field({ type: SourceRef, resolve: (ns) => ns.source }),
     relatedApps: t.field({
       type: [RelatedAppRef],
-      description: 'Applications that use secrets of this namespace (SAE only; from one ListSecrets).',
+      nullable: true,
+      description: 'Applications that use secrets of this namespace (SAE only; from one ListSecrets); null (with an error) when that call fails.',
+      complexity: listCost,
       resolve: (ns, _a, ctx) => relatedAppsOf(ctx, ns),
     }),
     secrets: t.connection(
       {
         type: SecretRef,
         args: { filter: t.arg({ type: SecretFilterInput }) },
+        complexity: pageCost,
         resolve: (ns, args, ctx, info) =>
           resolveSecretConnection(ctx, info, { connection: `ns:${ns.source.id}:${ns.id}`, sources: [ns.source], namespaceId: ns.id }, args) as never,
       },
@@ -71,7 +78,7 @@ builder.node(NamespaceRef, {
 
 /** All namespaces of the given sources; a source that fails is reported and skipped. */
 export async function listNamespaces(ctx: GatewayContext, path: ReadonlyArray<string | number>, sourceIds?: readonly string[] | null): Promise<NamespaceShape[]> {
-  const sources = ctx.registry.sources.filter((s) => !sourceIds?.length || sourceIds.includes(s.id));
+  const sources = ctx.sources.list.filter((s) => !sourceIds?.length || sourceIds.includes(s.id));
   const lists = await Promise.all(
     sources.map(async (source) => {
       try {

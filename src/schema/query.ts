@@ -1,4 +1,5 @@
 import { builder, decodeGlobalId, idParts } from './builder.js';
+import { listCost, lookupCost, pageCost } from './cost.js';
 import { listNamespaces } from './namespace.js';
 import { NamespaceRef, SecretRef, SourceRef } from './refs.js';
 import { SECRET_TYPENAMES } from './secret.js';
@@ -7,28 +8,35 @@ import { pathOf, resolveSecretConnection, SecretConnectionRef, SecretFilterInput
 const SECRET_TYPES = new Set(Object.values(SECRET_TYPENAMES));
 
 builder.queryFields((t) => ({
-  sources: t.field({ type: [SourceRef], description: 'The configured sources, in configuration order.', resolve: (_r, _a, ctx) => [...ctx.registry.sources] }),
+  sources: t.field({
+    type: [SourceRef],
+    description: 'The configured sources this caller may see, in configuration order.',
+    complexity: (_a, ctx) => ({ field: 0, multiplier: ctx.sources.list.length }),
+    resolve: (_r, _a, ctx) => [...ctx.sources.list],
+  }),
   source: t.field({
     type: SourceRef,
     nullable: true,
     args: { id: t.arg.id({ required: true, description: 'The id chosen in the configuration.' }) },
-    resolve: (_r, { id }, ctx) => ctx.registry.get(id) ?? null,
+    resolve: (_r, { id }, ctx) => ctx.sources.get(id) ?? null,
   }),
   namespaces: t.field({
     type: [NamespaceRef],
     description: 'Namespaces of every source (or of the given ones). A source that fails is reported in `errors` and left out.',
     args: { sources: t.arg.idList() },
+    complexity: (_a, ctx) => ({ field: ctx.sources.list.length, multiplier: listCost.multiplier }),
     resolve: (_r, { sources }, ctx, info) => listNamespaces(ctx, pathOf(info), sources),
   }),
   namespace: t.field({
     type: NamespaceRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
+    complexity: lookupCost(1),
     resolve: async (_r, { id }, ctx) => {
       const { typename, id: raw } = decodeGlobalId(id);
       if (typename !== 'Namespace') return null;
       const [sourceId, namespaceId] = idParts(raw, 2);
-      const source = ctx.registry.get(sourceId);
+      const source = ctx.sources.get(sourceId);
       if (!source) return null;
       return (await ctx.loaders.namespaces(source)).some((r) => r.id === namespaceId) ? { source, id: namespaceId } : null;
     },
@@ -38,11 +46,12 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'One secret by its global ID.',
     args: { id: t.arg.id({ required: true }) },
+    complexity: lookupCost(1),
     resolve: async (_r, { id }, ctx) => {
       const { typename, id: raw } = decodeGlobalId(id);
       if (!SECRET_TYPES.has(typename)) return null;
       const [sourceId, namespaceId, key] = idParts(raw, 3);
-      const source = ctx.registry.get(sourceId);
+      const source = ctx.sources.get(sourceId);
       if (!source || SECRET_TYPENAMES[source.provider] !== typename) return null;
       return ctx.loaders.record(source, namespaceId, key);
     },
@@ -52,7 +61,8 @@ builder.queryFields((t) => ({
       type: SecretRef,
       description: 'Secrets of every namespace of every source, walked in a stable order: sources as configured, then namespaces, then each provider\'s own order.',
       args: { filter: t.arg({ type: SecretFilterInput }) },
-      resolve: (_r, args, ctx, info) => resolveSecretConnection(ctx, info, { connection: 'secrets', sources: ctx.registry.sources }, args) as never,
+      complexity: pageCost,
+      resolve: (_r, args, ctx, info) => resolveSecretConnection(ctx, info, { connection: 'secrets', sources: ctx.sources.list }, args) as never,
     },
     SecretConnectionRef,
   ),

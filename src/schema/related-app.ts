@@ -1,4 +1,5 @@
 import { builder, idParts } from './builder.js';
+import { ESTIMATED_LIST } from './cost.js';
 import { relatedAppsOf } from './namespace.js';
 import { NamespaceRef, RelatedAppRef, SecretRef } from './refs.js';
 
@@ -10,7 +11,7 @@ builder.node(RelatedAppRef, {
     Promise.all(
       ids.map(async (id) => {
         const [sourceId, namespaceId, appId] = idParts(id, 3);
-        const source = ctx.registry.get(sourceId);
+        const source = ctx.sources.get(sourceId);
         if (!source || source.provider !== 'alibaba-sae') return null;
         return (await relatedAppsOf(ctx, { source, id: namespaceId })).find((app) => app.appId === appId) ?? null;
       }),
@@ -20,13 +21,15 @@ builder.node(RelatedAppRef, {
     appName: t.exposeString('appName'),
     namespace: t.field({
       type: NamespaceRef,
-      resolve: (app, _a, ctx) => ({ source: ctx.registry.get(app.sourceId)!, id: app.namespaceId }),
+      resolve: (app, _a, ctx) => ({ source: ctx.sources.get(app.sourceId)!, id: app.namespaceId }),
     }),
     secrets: t.field({
       type: [SecretRef],
-      description: 'The secrets of its namespace this application uses (from the same ListSecrets).',
+      nullable: true,
+      description: 'The secrets of its namespace this application uses (from the same ListSecrets); null (with an error) when that call fails.',
+      complexity: { field: 0, multiplier: ESTIMATED_LIST },
       resolve: async (app, _a, ctx) => {
-        const source = ctx.registry.get(app.sourceId)!;
+        const source = ctx.sources.get(app.sourceId)!;
         const all = await ctx.loaders.fetchers(source, app.namespaceId, {}).all();
         return all.filter((s) => s.provider === 'alibaba-sae' && s.relatedApps.some((r) => r.appId === app.appId));
       },

@@ -115,7 +115,10 @@ export function secretGroups(ctx: GatewayContext, sources: readonly SecretSource
             key: segmentKey(source.id, id),
             sourceId: source.id,
             namespaceId: id,
-            pager: () => createPager(source.paging, ctx.loaders.fetchers(source, id, query), residual),
+            pager: () => {
+              const cache = ctx.cachePolicy(source.id);
+              return createPager(source.paging, ctx.loaders.fetchers(source, id, query), residual, { readAhead: cache.ttlMs > 0 && cache.readAhead });
+            },
           }));
       },
     }));
@@ -133,7 +136,8 @@ export async function resolveSecretConnection(
     groups: secretGroups(ctx, scope.sources, filter, scope.namespaceId),
     args,
     codec: ctx.cursors,
-    binding: bindingOf({ c: scope.connection, f: filter }),
+    // A cursor is good only for the connection, filter and grant (what the caller may see) it came from.
+    binding: bindingOf({ c: scope.connection, f: filter, g: ctx.grant.digest }),
   });
   for (const state of page.states) {
     if (state.error) ctx.partialErrors.push(new GraphQLError(state.error.message, { path: pathOf(info), extensions: state.error.extensions }));

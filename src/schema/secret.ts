@@ -1,6 +1,24 @@
+import { auditReveal } from '../auth/audit.js';
 import type { GatewayContext } from '../context.js';
-import type { ApigSecret, CsmsSecret, CsmsSecretDetail, KmsSecret, KmsSecretDetail, SaeSecret, SaeSecretDetail, SecretRecord, SecretSource } from '../sources/types.js';
-import { builder, idParts } from './builder.js';
+import type {
+  ApigSecret,
+  ApigSecretValue,
+  CsmsSecret,
+  CsmsSecretDetail,
+  CsmsSecretValue,
+  KmsSecret,
+  KmsSecretDetail,
+  KmsSecretValue,
+  SaeSecret,
+  SaeSecretDetail,
+  SaeSecretValue,
+  SecretRecord,
+  SecretSource,
+  SecretValue,
+} from '../sources/types.js';
+import { UpstreamError } from '../upstream/errors.js';
+import { builder, encodeGlobalId, idParts } from './builder.js';
+import { DETAIL_CALL } from './cost.js';
 import { ApigSecretRef, CsmsSecretRef, KmsSecretRef, NamespaceRef, ProviderEnum, RelatedAppRef, SaeSecretRef, SecretRef, SourceRef } from './refs.js';
 
 export const SECRET_TYPENAMES: Record<SecretRecord['provider'], string> = {
@@ -15,7 +33,7 @@ export function secretKey(record: SecretRecord): string {
 }
 
 export function sourceOf(ctx: GatewayContext, sourceId: string): SecretSource {
-  const source = ctx.registry.get(sourceId);
+  const source = ctx.sources.get(sourceId);
   if (!source) throw new Error(`unknown source ${sourceId}`);
   return source;
 }
@@ -25,6 +43,65 @@ async function detailOf<T>(ctx: GatewayContext, record: SecretRecord): Promise<T
   return (await ctx.loaders.detail(sourceOf(ctx, record.sourceId), record)) as T | null;
 }
 
+const audited = new WeakMap<GatewayContext, Set<string>>();
+
+/**
+ * A secret's value, for fields behind the reveal scope (checked before this runs, so a caller
+ * without it causes no call). One upstream read and one audit line per secret per request.
+ */
+async function revealOf<T extends SecretValue>(ctx: GatewayContext, record: SecretRecord): Promise<T | null> {
+  const id = encodeGlobalId(SECRET_TYPENAMES[record.provider], secretKey(record));
+  let seen = audited.get(ctx);
+  if (!seen) audited.set(ctx, (seen = new Set()));
+  const first = !seen.has(id);
+  seen.add(id);
+  try {
+    const value = await ctx.values.load(sourceOf(ctx, record.sourceId), record);
+    if (first) auditReveal(ctx, id, record, value ? 'revealed' : 'not-found');
+    return value as T | null;
+  } catch (error) {
+    if (first) auditReveal(ctx, id, record, 'failed', error instanceof UpstreamError ? error.info.code : undefined);
+    throw error;
+  }
+}
+
+const REVEAL = { authScopes: { reveal: true }, complexity: DETAIL_CALL, nullable: true } as const;
+
+const SecretDataEntryType = builder.objectRef<{ key: string; value: string }>('SecretDataEntry').implement({
+  description: 'One entry of an SAE secret\'s SecretData.',
+  fields: (t) => ({
+    key: t.exposeString('key'),
+    value: t.exposeString('value', { description: 'As SAE stores it (base64 for Kubernetes-style secrets).' }),
+  }),
+});
+
+const KmsSecretValueType = builder.objectRef<KmsSecretValue>('KmsSecretValue').implement({
+  description: 'GetSecretValue of the ACSCurrent version.',
+  fields: (t) => ({
+    secretData: t.exposeString('secretData'),
+    secretDataType: t.exposeString('secretDataType', { nullable: true, description: '"text", or "binary" (secretData is then base64).' }),
+    versionId: t.exposeString('versionId', { nullable: true }),
+    versionStages: t.exposeStringList('versionStages'),
+    createdAt: t.field({ type: 'DateTime', nullable: true, resolve: (v) => v.createdAt }),
+  }),
+});
+
+const CsmsSecretValueType = builder.objectRef<CsmsSecretValue>('CsmsSecretValue').implement({
+  description: 'ShowSecretVersion of the latest version.',
+  fields: (t) => ({
+    secretString: t.exposeString('secretString', { nullable: true }),
+    secretBinary: t.exposeString('secretBinary', { nullable: true, description: 'Base64.' }),
+    versionId: t.exposeString('versionId', { nullable: true }),
+    versionStages: t.exposeStringList('versionStages'),
+    createdAt: t.field({ type: 'DateTime', nullable: true, resolve: (v) => v.createdAt }),
+  }),
+});
+
+const ApigSecretValueType = builder.objectRef<ApigSecretValue>('ApigSecretValue').implement({
+  description: 'GetSecretValue (by name).',
+  fields: (t) => ({ secretData: t.exposeString('secretData') }),
+});
+
 /** Node lookup for one provider's secrets: batched through the per-request record loader. */
 function loadSecrets<P extends SecretRecord['provider']>(provider: P) {
   type Shape = Extract<SecretRecord, { provider: P }>;
@@ -32,7 +109,7 @@ function loadSecrets<P extends SecretRecord['provider']>(provider: P) {
     Promise.all(
       ids.map(async (id) => {
         const [sourceId, namespaceId, key] = idParts(id, 3);
-        const source = ctx.registry.get(sourceId);
+        const source = ctx.sources.get(sourceId);
         if (!source || source.provider !== provider) return null;
         return (await ctx.loaders.record(source, namespaceId, key)) as Shape | null;
       }),
@@ -46,7 +123,8 @@ export const TagType = builder.objectRef<{ key: string; value: string }>('Tag').
 });
 
 SecretRef.implement({
-  description: 'A secret held by one of the configured sources. Metadata only: no field returns a secret value.',
+  description:
+    'A secret held by one of the configured sources. Its metadata needs the "secrets:read" scope; its value (SaeSecret.data, ApigSecret.value, KmsSecret.value, CsmsSecret.value) also "secrets:reveal", and every reveal is audited.',
   interfaces: [builder.nodeInterfaceRef()],
   resolveType: (record) => SECRET_TYPENAMES[record.provider],
   fields: (t) => ({
@@ -57,6 +135,7 @@ SecretRef.implement({
     type: t.string({
       nullable: true,
       description: 'SAE and KMS SecretType; CSMS secret_type (from ShowSecret); APIG has none.',
+      complexity: DETAIL_CALL,
       resolve: async (r, _args, ctx) => (r.provider === 'huawei-csms' ? (r.type ?? (await detailOf<CsmsSecretDetail>(ctx, r))?.secretType ?? null) : r.type),
     }),
     createdAt: t.field({ type: 'DateTime', nullable: true, resolve: (r) => r.createdAt }),
@@ -80,8 +159,17 @@ builder.node(SaeSecretRef, {
       resolve: (r) => r.relatedApps.map((app) => ({ ...app, sourceId: r.sourceId, namespaceId: r.namespaceId })),
     }),
     dataKeys: t.stringList({
-      description: 'The keys of SecretData, never the values. Costs one DescribeSecret per secret, batched and capped per source.',
+      // Nullable: a failed DescribeSecret nulls this field (with an error), not the whole page.
+      nullable: true,
+      description: 'The keys of SecretData, never the values. Costs one DescribeSecret per secret, batched and capped per source; null (with an error) when that call fails.',
+      complexity: DETAIL_CALL,
       resolve: async (r, _args, ctx) => (await detailOf<SaeSecretDetail>(ctx, r))?.dataKeys ?? [],
+    }),
+    data: t.field({
+      ...REVEAL,
+      type: [SecretDataEntryType],
+      description: 'The SecretData entries with their values. Needs the "secrets:reveal" scope; audited; one DescribeSecret per secret.',
+      resolve: async (r, _args, ctx) => (await revealOf<SaeSecretValue>(ctx, r))?.data ?? null,
     }),
   }),
 });
@@ -106,6 +194,12 @@ builder.node(ApigSecretRef, {
     secretSource: t.exposeString('secretSource', { nullable: true }),
     status: t.exposeString('status', { nullable: true }),
     kmsConfig: t.field({ type: KmsConfigType, nullable: true, resolve: (r) => r.kmsConfig }),
+    value: t.field({
+      ...REVEAL,
+      type: ApigSecretValueType,
+      description: 'The secret value (GetSecretValue). Needs the "secrets:reveal" scope; audited; one call per secret.',
+      resolve: (r, _args, ctx) => revealOf<ApigSecretValue>(ctx, r),
+    }),
   }),
 });
 
@@ -122,15 +216,21 @@ builder.node(KmsSecretRef, {
     tags: t.field({ type: [TagType], resolve: (r) => r.tags ?? [] }),
     plannedDeleteTime: t.field({ type: 'DateTime', nullable: true, resolve: (r) => r.plannedDeleteTime }),
     owingService: t.exposeString('owingService', { nullable: true }),
-    description: t.string({ nullable: true, description: 'DescribeSecret.', resolve: kmsDetail('description') }),
-    arn: t.string({ nullable: true, description: 'DescribeSecret.', resolve: kmsDetail('arn') }),
-    encryptionKeyId: t.string({ nullable: true, description: 'DescribeSecret.', resolve: kmsDetail('encryptionKeyId') }),
-    automaticRotation: t.string({ nullable: true, description: 'DescribeSecret: Enabled, Disabled or Invalid.', resolve: kmsDetail('automaticRotation') }),
-    rotationInterval: t.string({ nullable: true, description: 'DescribeSecret, e.g. "604800s".', resolve: kmsDetail('rotationInterval') }),
-    lastRotationDate: t.field({ type: 'DateTime', nullable: true, description: 'DescribeSecret.', resolve: kmsDetail('lastRotationDate') }),
-    nextRotationDate: t.field({ type: 'DateTime', nullable: true, description: 'DescribeSecret.', resolve: kmsDetail('nextRotationDate') }),
-    extendedConfig: t.string({ nullable: true, description: 'DescribeSecret (JSON text).', resolve: kmsDetail('extendedConfig') }),
-    dkmsInstanceId: t.string({ nullable: true, description: 'DescribeSecret.', resolve: kmsDetail('dkmsInstanceId') }),
+    description: t.string({ nullable: true, description: 'DescribeSecret.', complexity: DETAIL_CALL, resolve: kmsDetail('description') }),
+    arn: t.string({ nullable: true, description: 'DescribeSecret.', complexity: DETAIL_CALL, resolve: kmsDetail('arn') }),
+    encryptionKeyId: t.string({ nullable: true, description: 'DescribeSecret.', complexity: DETAIL_CALL, resolve: kmsDetail('encryptionKeyId') }),
+    automaticRotation: t.string({ nullable: true, description: 'DescribeSecret: Enabled, Disabled or Invalid.', complexity: DETAIL_CALL, resolve: kmsDetail('automaticRotation') }),
+    rotationInterval: t.string({ nullable: true, description: 'DescribeSecret, e.g. "604800s".', complexity: DETAIL_CALL, resolve: kmsDetail('rotationInterval') }),
+    lastRotationDate: t.field({ type: 'DateTime', nullable: true, description: 'DescribeSecret.', complexity: DETAIL_CALL, resolve: kmsDetail('lastRotationDate') }),
+    nextRotationDate: t.field({ type: 'DateTime', nullable: true, description: 'DescribeSecret.', complexity: DETAIL_CALL, resolve: kmsDetail('nextRotationDate') }),
+    extendedConfig: t.string({ nullable: true, description: 'DescribeSecret (JSON text).', complexity: DETAIL_CALL, resolve: kmsDetail('extendedConfig') }),
+    dkmsInstanceId: t.string({ nullable: true, description: 'DescribeSecret.', complexity: DETAIL_CALL, resolve: kmsDetail('dkmsInstanceId') }),
+    value: t.field({
+      ...REVEAL,
+      type: KmsSecretValueType,
+      description: 'The current value (GetSecretValue, ACSCurrent). Needs the "secrets:reveal" scope; audited; one call per secret.',
+      resolve: (r, _args, ctx) => revealOf<KmsSecretValue>(ctx, r),
+    }),
   }),
 });
 
@@ -149,13 +249,19 @@ builder.node(CsmsSecretRef, {
     kmsKeyId: t.exposeString('kmsKeyId', { nullable: true }),
     description: t.exposeString('description', { nullable: true }),
     scheduledDeleteTime: t.field({ type: 'DateTime', nullable: true, resolve: (r) => r.scheduledDeleteTime }),
-    autoRotation: t.boolean({ nullable: true, description: 'ShowSecret.', resolve: csmsDetail('autoRotation') }),
-    rotationPeriod: t.string({ nullable: true, description: 'ShowSecret.', resolve: csmsDetail('rotationPeriod') }),
-    rotationConfig: t.string({ nullable: true, description: 'ShowSecret.', resolve: csmsDetail('rotationConfig') }),
-    rotationTime: t.field({ type: 'DateTime', nullable: true, description: 'ShowSecret.', resolve: csmsDetail('rotationTime') }),
-    nextRotationTime: t.field({ type: 'DateTime', nullable: true, description: 'ShowSecret.', resolve: csmsDetail('nextRotationTime') }),
-    eventSubscriptions: t.stringList({ description: 'ShowSecret.', resolve: async (r, _a, ctx) => (await detailOf<CsmsSecretDetail>(ctx, r))?.eventSubscriptions ?? [] }),
-    enterpriseProjectId: t.string({ nullable: true, description: 'ShowSecret.', resolve: csmsDetail('enterpriseProjectId') }),
-    rotationFuncUrn: t.string({ nullable: true, description: 'ShowSecret.', resolve: csmsDetail('rotationFuncUrn') }),
+    autoRotation: t.boolean({ nullable: true, description: 'ShowSecret.', complexity: DETAIL_CALL, resolve: csmsDetail('autoRotation') }),
+    rotationPeriod: t.string({ nullable: true, description: 'ShowSecret.', complexity: DETAIL_CALL, resolve: csmsDetail('rotationPeriod') }),
+    rotationConfig: t.string({ nullable: true, description: 'ShowSecret.', complexity: DETAIL_CALL, resolve: csmsDetail('rotationConfig') }),
+    rotationTime: t.field({ type: 'DateTime', nullable: true, description: 'ShowSecret.', complexity: DETAIL_CALL, resolve: csmsDetail('rotationTime') }),
+    nextRotationTime: t.field({ type: 'DateTime', nullable: true, description: 'ShowSecret.', complexity: DETAIL_CALL, resolve: csmsDetail('nextRotationTime') }),
+    eventSubscriptions: t.stringList({ nullable: true, description: 'ShowSecret; null (with an error) when that call fails.', complexity: DETAIL_CALL, resolve: async (r, _a, ctx) => (await detailOf<CsmsSecretDetail>(ctx, r))?.eventSubscriptions ?? [] }),
+    enterpriseProjectId: t.string({ nullable: true, description: 'ShowSecret.', complexity: DETAIL_CALL, resolve: csmsDetail('enterpriseProjectId') }),
+    rotationFuncUrn: t.string({ nullable: true, description: 'ShowSecret.', complexity: DETAIL_CALL, resolve: csmsDetail('rotationFuncUrn') }),
+    value: t.field({
+      ...REVEAL,
+      type: CsmsSecretValueType,
+      description: 'The latest version\'s value (ShowSecretVersion). Needs the "secrets:reveal" scope; audited; one call per secret.',
+      resolve: (r, _args, ctx) => revealOf<CsmsSecretValue>(ctx, r),
+    }),
   }),
 });

@@ -1,4 +1,5 @@
 import { builder } from './builder.js';
+import { listCost, pageCost } from './cost.js';
 import { listNamespaces } from './namespace.js';
 import { NamespaceRef, ProviderEnum, SecretRef, SourceRef } from './refs.js';
 import { pathOf, resolveSecretConnection, SecretConnectionRef, SecretFilterInput } from './secret-connection.js';
@@ -11,12 +12,14 @@ SourceRef.implement({
     region: t.exposeString('region'),
     namespaces: t.field({
       type: [NamespaceRef],
+      complexity: listCost,
       resolve: (source, _a, ctx, info) => listNamespaces(ctx, pathOf(info), [source.id]),
     }),
     secrets: t.connection(
       {
         type: SecretRef,
         args: { filter: t.arg({ type: SecretFilterInput }) },
+        complexity: pageCost,
         resolve: (source, args, ctx, info) => resolveSecretConnection(ctx, info, { connection: `source:${source.id}`, sources: [source] }, args) as never,
       },
       SecretConnectionRef,

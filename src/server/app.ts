@@ -1,6 +1,7 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import type { GatewayConfig } from '../config.js';
+import { MetadataCache } from '../cache/metadata-cache.js';
+import { cachePolicyOf, type GatewayConfig } from '../config.js';
 import { createContext, type AppServices, type GatewayContext } from '../context.js';
 import type { Logger } from '../logger.js';
 import { CursorCodec } from '../pagination/cursor.js';
@@ -8,11 +9,21 @@ import { schema } from '../schema/index.js';
 import { createRegistry } from '../sources/registry.js';
 import type { Registry } from 'prom-client';
 import { EXAMPLE_TABS } from './examples.js';
+import { useRequestErrorCodes } from './error-codes.js';
 import { useReadiness } from './health.js';
 import { createMetrics } from './metrics.js';
 import { usePartialErrors } from './partial-errors.js';
 import { requestIdOf, useRequestId } from './request-id.js';
 import { useRequestScope } from './request-scope.js';
+import { callerOf } from './authentication.js';
+import { securityPlugins } from './security.js';
+
+export interface GatewayOptions {
+  /** Headers GraphiQL starts with (the embedded demo puts its token here). */
+  graphiqlHeaders?: Record<string, string>;
+  /** Where reveal audit lines go (each line carries `audit: true`); default: `logger`. */
+  audit?: Logger;
+}
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
@@ -23,14 +34,18 @@ export interface Gateway {
 }
 
 /** The whole gateway as a fetch handler: testable through `yoga.fetch` with no socket. */
-export function createGateway(config: GatewayConfig, logger: Logger): Gateway {
+export function createGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Gateway {
   const services: AppServices = {
     registry: createRegistry(config, logger),
     cursors: new CursorCodec(config.cursorSecret),
     logger,
     requestDeadlineMs: config.server.requestDeadlineMs,
     totals: new Map(),
+    cache: new MetadataCache(),
+    cachePolicies: new Map(config.sources.map((source) => [source.id, cachePolicyOf(source)])),
+    audit: options.audit ?? logger.child({ component: 'audit' }),
   };
+  const graphiqlHeaders = options.graphiqlHeaders && JSON.stringify(options.graphiqlHeaders);
   const metrics = createMetrics(services.registry);
   let draining = false;
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
@@ -38,7 +53,9 @@ export function createGateway(config: GatewayConfig, logger: Logger): Gateway {
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/healthz',
     landingPage: false,
-    graphiql: config.server.graphiql ? { title: 'secrets-gateway', defaultTabs: EXAMPLE_TABS } : false,
+    graphiql: config.server.graphiql
+      ? { title: 'secrets-gateway', defaultTabs: EXAMPLE_TABS.map((tab) => ({ ...tab, headers: graphiqlHeaders })), headers: graphiqlHeaders, defaultHeaders: graphiqlHeaders }
+      : false,
     renderGraphiQL,
     maskedErrors: true,
     logging: {
@@ -47,8 +64,8 @@ export function createGateway(config: GatewayConfig, logger: Logger): Gateway {
       warn: (...args) => logger.warn({ yoga: args.map(String) }),
       error: (...args) => logger.error({ yoga: args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : String(a))) }),
     },
-    context: ({ request }) => createContext(services, requestIdOf(request)),
-    plugins: [useRequestId(), useReadiness(services.registry, () => draining), metrics.plugin, useRequestScope(), usePartialErrors()],
+    context: ({ request }) => createContext(services, requestIdOf(request), callerOf(request)),
+    plugins: [useRequestId(), useReadiness(services.registry, () => draining), metrics.plugin, ...securityPlugins(config, logger), useRequestScope(), usePartialErrors(), useRequestErrorCodes()],
   });
   return { yoga, services, metrics: metrics.registry, startDraining: () => void (draining = true) };
 }

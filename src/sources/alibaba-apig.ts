@@ -1,10 +1,12 @@
 import type { ApigSourceConfig } from '../config.js';
-import { nullIfNotFound, POP_GATEWAY_CODES, type ErrorCodeTable } from '../upstream/errors.js';
+import { eachOf, nullIfNotFound, POP_GATEWAY_CODES, type ErrorCodeTable } from '../upstream/errors.js';
 import { recordFieldsSet } from '../pagination/filter.js';
 import type { UpstreamCaller } from '../upstream/call.js';
 import { AlibabaRoa } from './alibaba-client.js';
 import { asArray, asObject, toDate, toInt, toStr } from './normalize.js';
-import type { ApigSecret, SecretSource } from './types.js';
+import type { ApigSecret, ApigSecretValue, SecretSource } from './types.js';
+
+const APIG_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 export const APIG_ERROR_CODES: ErrorCodeTable = {
   ...POP_GATEWAY_CODES,
@@ -63,13 +65,18 @@ export function createApigSource(config: ApigSourceConfig, endpoint: string, cal
       kind: 'batch',
       maxBatchSize: 1,
       fetch: (_namespaceId, keys) =>
-        Promise.all(
-          keys.map(async (secretId) => {
+        eachOf(keys, async (secretId) => {
             const body = await nullIfNotFound(caller.call('GetSecret', () => client.get(`/v1/secrets/${encodeURIComponent(secretId)}`)));
             return body && toSecret(asObject(body.data));
           }),
-        ),
     },
+    reveal: (_namespaceId, records) =>
+      eachOf(records, async (record): Promise<ApigSecretValue | null> => {
+          // Documented names are [A-Za-z0-9_]{1,64}: anything else has no value to fetch.
+          if (!APIG_NAME.test(record.name)) return null;
+          const body = await nullIfNotFound(caller.call('GetSecretValue', () => client.get(`/v1/secrets/name/${encodeURIComponent(record.name)}/value`)));
+          return body && { provider: 'alibaba-apig', secretData: toStr(asObject(body.data).secretData) ?? '' };
+        }),
     async listNamespaces() {
       return [{ sourceId: config.id, provider: 'alibaba-apig', id: config.region, name: config.region, kind: 'REGION', region: config.region, description: null }];
     },

@@ -1,10 +1,10 @@
 import type { KmsSourceConfig } from '../config.js';
-import { nullIfNotFound, POP_GATEWAY_CODES, type ErrorCodeTable } from '../upstream/errors.js';
+import { eachOf, nullIfNotFound, POP_GATEWAY_CODES, type ErrorCodeTable } from '../upstream/errors.js';
 import type { UpstreamCaller } from '../upstream/call.js';
 import { AlibabaRpc } from './alibaba-client.js';
 import { asArray, asObject, toDate, toStr } from './normalize.js';
 import { recordFieldsSet } from '../pagination/filter.js';
-import type { KmsSecret, KmsSecretDetail, PushedQuery, Pushdown, SecretFilter, SecretSource, Tag } from './types.js';
+import type { KmsSecret, KmsSecretDetail, KmsSecretValue, PushedQuery, Pushdown, SecretFilter, SecretSource, Tag } from './types.js';
 
 export const KMS_ERROR_CODES: ErrorCodeTable = {
   ...POP_GATEWAY_CODES,
@@ -99,9 +99,21 @@ export function createKmsSource(config: KmsSourceConfig, endpoint: string, calle
     async listNamespaces() {
       return [{ sourceId: config.id, provider: 'alibaba-kms', id: config.region, name: config.region, kind: 'REGION', region: config.region, description: null }];
     },
+    reveal: (_namespaceId, records) =>
+      eachOf(records, async (record): Promise<KmsSecretValue | null> => {
+          const body = await nullIfNotFound(caller.call('GetSecretValue', () => client.call<Record<string, unknown>>('GetSecretValue', { SecretName: record.key })));
+          if (!body) return null;
+          return {
+            provider: 'alibaba-kms',
+            secretData: toStr(body.SecretData) ?? '',
+            secretDataType: toStr(body.SecretDataType),
+            versionId: toStr(body.VersionId),
+            versionStages: asArray<unknown>(asObject(body.VersionStages).VersionStage).map(String),
+            createdAt: toDate(body.CreateTime),
+          };
+        }),
     describe: (_namespaceId, keys) =>
-      Promise.all(
-        keys.map(async (name): Promise<KmsSecretDetail | null> => {
+      eachOf(keys, async (name): Promise<KmsSecretDetail | null> => {
           const body = await nullIfNotFound(caller.call('DescribeSecret', () => client.call<Record<string, unknown>>('DescribeSecret', { SecretName: name, FetchTags: 'true' })));
           return (
             body && {
@@ -117,6 +129,5 @@ export function createKmsSource(config: KmsSourceConfig, endpoint: string, calle
             }
           );
         }),
-      ),
   };
 }

@@ -1,10 +1,10 @@
 import type { SaeSourceConfig } from '../config.js';
-import { nullIfNotFound, POP_GATEWAY_CODES, type ErrorCodeTable } from '../upstream/errors.js';
+import { eachOf, nullIfNotFound, POP_GATEWAY_CODES, type ErrorCodeTable } from '../upstream/errors.js';
 import { hasRecordFilter } from '../pagination/filter.js';
 import type { UpstreamCaller } from '../upstream/call.js';
 import { AlibabaRoa } from './alibaba-client.js';
 import { asArray, asObject, toDate, toStr } from './normalize.js';
-import type { NamespaceRecord, SaeSecret, SaeSecretDetail, SecretSource } from './types.js';
+import type { NamespaceRecord, SaeSecret, SaeSecretDetail, SaeSecretValue, SecretSource } from './types.js';
 
 export const SAE_ERROR_CODES: ErrorCodeTable = {
   ...POP_GATEWAY_CODES,
@@ -71,12 +71,17 @@ export function createSaeSource(config: SaeSourceConfig, endpoint: string, calle
         .sort((a, b) => a.id.localeCompare(b.id));
     },
     async describe(namespaceId, keys) {
-      return Promise.all(
-        keys.map(async (secretId): Promise<SaeSecretDetail | null> => {
+      return eachOf(keys, async (secretId): Promise<SaeSecretDetail | null> => {
           const body = await nullIfNotFound(caller.call('DescribeSecret', () => client.get(DESCRIBE_PATH, { NamespaceId: namespaceId, SecretId: secretId })));
           return body && { dataKeys: Object.keys(asObject(asObject(body.Data).SecretData)).sort() };
-        }),
-      );
+        });
     },
+    reveal: (namespaceId, records) =>
+      eachOf(records, async (record): Promise<SaeSecretValue | null> => {
+          const body = await nullIfNotFound(caller.call('DescribeSecret', () => client.get(DESCRIBE_PATH, { NamespaceId: namespaceId, SecretId: record.key })));
+          if (!body) return null;
+          const data = asObject(asObject(body.Data).SecretData);
+          return { provider: 'alibaba-sae', data: Object.keys(data).sort().map((key) => ({ key, value: String(data[key] ?? '') })) };
+        }),
   };
 }

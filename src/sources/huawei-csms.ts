@@ -1,11 +1,11 @@
 import type { CsmsSourceConfig } from '../config.js';
-import { nullIfNotFound, type ErrorCodeTable } from '../upstream/errors.js';
+import { eachOf, nullIfNotFound, type ErrorCodeTable } from '../upstream/errors.js';
 import { hasRecordFilter } from '../pagination/filter.js';
 import type { UpstreamCaller } from '../upstream/call.js';
 import { registerSecret } from '../upstream/redact.js';
 import { CSMS_PATH_SEGMENT_PATTERN, CsmsClient, type CsmsAuth, type CsmsSecret as RawSecret, type CsmsSecretSummary } from './huawei-csms-client.js';
 import { toBool, toDate, toStr } from './normalize.js';
-import type { CsmsSecret, CsmsSecretDetail, SecretSource } from './types.js';
+import type { CsmsSecret, CsmsSecretDetail, CsmsSecretValue, SecretSource } from './types.js';
 
 export const CSMS_ERROR_CODES: ErrorCodeTable = {
   'CSMS.0005': 'UPSTREAM_NOT_FOUND',
@@ -90,17 +90,32 @@ export function createCsmsSource(config: CsmsSourceConfig, endpoint: string, iam
     lookup: {
       kind: 'batch',
       maxBatchSize: 1,
-      fetch: (_namespaceId, keys) => Promise.all(keys.map(async (name) => {
+      fetch: (_namespaceId, keys) => eachOf(keys, async (name) => {
         const body = await show(name);
         return body && toSecret(body.secret);
-      })),
+      }),
     },
     async listNamespaces() {
       return [{ sourceId: config.id, provider: 'huawei-csms', id: config.projectId, name: config.projectId, kind: 'PROJECT', region: config.region, description: null }];
     },
-    describe: (_namespaceId, keys) => Promise.all(keys.map(async (name) => {
+    reveal: (_namespaceId, records) =>
+      eachOf(records, async (record): Promise<CsmsSecretValue | null> => {
+          if (!CSMS_PATH_SEGMENT_PATTERN.test(record.key)) return null;
+          const body = await nullIfNotFound(caller.call('ShowSecretVersion', () => client.showSecretVersion(record.key, 'latest')));
+          if (!body) return null;
+          const meta = body.version.version_metadata;
+          return {
+            provider: 'huawei-csms',
+            secretString: toStr(body.version.secret_string),
+            secretBinary: toStr(body.version.secret_binary),
+            versionId: toStr(meta.id),
+            versionStages: Array.isArray(meta.version_stages) ? meta.version_stages.map(String) : [],
+            createdAt: toDate(meta.create_time),
+          };
+        }),
+    describe: (_namespaceId, keys) => eachOf(keys, async (name) => {
       const body = await show(name);
       return body && detailOf(body.secret);
-    })),
+    }),
   };
 }

@@ -109,6 +109,38 @@ export interface CsmsSecretDetail {
 export type SecretRecord = SaeSecret | ApigSecret | KmsSecret | CsmsSecret;
 export type SecretDetail = SaeSecretDetail | KmsSecretDetail | CsmsSecretDetail;
 
+/**
+ * A secret's value, as its provider returns it. Only the reveal path (reveal scope, audit line)
+ * ever holds one; it lives as long as the request that asked for it and is never logged.
+ */
+export interface SaeSecretValue {
+  provider: 'alibaba-sae';
+  /** SecretData entries; SAE keeps each value base64-encoded. */
+  data: Array<{ key: string; value: string }>;
+}
+export interface ApigSecretValue {
+  provider: 'alibaba-apig';
+  secretData: string;
+}
+export interface KmsSecretValue {
+  provider: 'alibaba-kms';
+  secretData: string;
+  /** "text", or "binary" (then secretData is base64). */
+  secretDataType: string | null;
+  versionId: string | null;
+  versionStages: string[];
+  createdAt: Date | null;
+}
+export interface CsmsSecretValue {
+  provider: 'huawei-csms';
+  secretString: string | null;
+  secretBinary: string | null;
+  versionId: string | null;
+  versionStages: string[];
+  createdAt: Date | null;
+}
+export type SecretValue = SaeSecretValue | ApigSecretValue | KmsSecretValue | CsmsSecretValue;
+
 /** The user's filter, as the schema accepts it. Every field narrows (AND); list values OR. */
 export interface SecretFilter {
   nameContains?: string | null;
@@ -168,7 +200,7 @@ export type Lookup =
       kind: 'batch';
       maxBatchSize: number;
       /** One result per key, same order; null for a key that does not exist. */
-      fetch(namespaceId: string, keys: string[]): Promise<Array<SecretRecord | null>>;
+      fetch(namespaceId: string, keys: string[]): Promise<Array<SecretRecord | null | Error>>;
     };
 
 export interface SecretSource {
@@ -185,5 +217,7 @@ export interface SecretSource {
   /** Provider-side parameters for the parts of the filter the API can apply; unless complete, the gateway re-checks the whole filter. */
   pushdown(filter: SecretFilter): Pushdown;
   /** Detail fields; one result per key, same order; null for a missing key. Absent when the list carries everything. */
-  describe?(namespaceId: string, keys: string[]): Promise<Array<SecretDetail | null>>;
+  describe?(namespaceId: string, keys: string[]): Promise<Array<SecretDetail | null | Error>>;
+  /** Current values; one result per record, same order; null for a missing secret. Callers check the reveal scope first. */
+  reveal(namespaceId: string, records: SecretRecord[]): Promise<Array<SecretValue | null | Error>>;
 }

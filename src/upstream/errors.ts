@@ -200,3 +200,11 @@ export async function nullIfNotFound<T>(work: Promise<T>): Promise<T | null> {
     throw error;
   }
 }
+
+/**
+ * One call per key, one result per key: a key whose call fails gets its Error, and the others keep
+ * their answers (DataLoader then fails only that key's load).
+ */
+export function eachOf<K, T>(keys: readonly K[], fn: (key: K) => Promise<T>): Promise<Array<T | Error>> {
+  return Promise.all(keys.map((key) => fn(key).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
+}

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloGateway, LocalCompose } from '@apollo/gateway';
+import { ApolloGateway, LocalCompose, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { useApolloFederation } from '@envelop/apollo-federation';
 import { parse } from 'graphql';
 import { createYoga } from 'graphql-yoga';
@@ -46,6 +46,14 @@ describe('through a real federation gateway (Apollo Gateway)', () => {
           { name: 'apps', typeDefs: APPS_TYPE_DEFS, url: apps.url },
         ],
       }),
+      // The router authenticates to this subgraph like any client: here with the suite's token.
+      buildService: ({ url }) =>
+        new RemoteGraphQLDataSource({
+          url,
+          willSendRequest: ({ request }) => {
+            if (url === `${stack.server.url}/graphql`) request.http?.headers.set('authorization', stack.authHeaders.authorization);
+          },
+        }),
     });
     await gateway.load();
     const yoga = createYoga({ schema: gateway.schema!, plugins: [useApolloFederation({ gateway })], logging: false, maskedErrors: false });

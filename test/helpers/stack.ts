@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type GraphQLFormattedError } from 'graphql';
 import type { GatewayConfig } from '../../src/config.js';
-import { embeddedConfig, startEmulators, type EmulatorSet, type EmulatorSetOptions } from '../../src/emulators/index.js';
+import { demoToken, embeddedConfig, startEmulators, type EmulatorSet, type EmulatorSetOptions } from '../../src/emulators/index.js';
 import { createLogger } from '../../src/logger.js';
 import { createGateway, type Gateway } from '../../src/server/app.js';
 import { listen, type RunningServer } from '../../src/server/listen.js';
@@ -20,7 +20,12 @@ export interface Stack {
   server: RunningServer;
   /** Everything the gateway logged, for leak checks. */
   logs: string[];
+  /** Sends the document with the full-scope demo token, unless `headers` carry their own credential. */
   execute<T, V>(document: TypedDocumentNode<T, V>, variables?: V, headers?: Record<string, string>): Promise<ExecuteResult<T>>;
+  /** A token for this stack's HS256 key: read + reveal on every source unless narrowed. */
+  token(grant?: Parameters<typeof demoToken>[1]): string;
+  /** `{ authorization: "Bearer <full-scope token>" }`, for requests made without `execute`. */
+  authHeaders: Record<string, string>;
   /** Upstream calls per emulator operation since the last reset. */
   calls(provider: keyof EmulatorSet['servers'], operation: string): number;
   resetCounters(): void;
@@ -32,6 +37,8 @@ export async function startStack(options: EmulatorSetOptions & { configure?: (co
   const emulators = await startEmulators(options);
   const config = embeddedConfig(emulators, {}, { port: 0 });
   config.cursorSecret = 'test-cursor-secret-0123456789';
+  // Call-count tests need every request to reach the emulators; cache tests turn it on.
+  for (const source of config.sources) source.cache = { ttlMs: 0, staleMs: 0, readAhead: false };
   options.configure?.(config);
   const logs: string[] = [];
   const destination = new Writable({
@@ -42,7 +49,10 @@ export async function startStack(options: EmulatorSetOptions & { configure?: (co
   });
   const gateway = createGateway(config, createLogger({ level: 'debug', destination }));
   const server = await listen(gateway, '127.0.0.1', 0);
+  const authHeaders = { authorization: `Bearer ${demoToken(config, { subject: 'test-suite' })}` };
   return {
+    token: (grant) => demoToken(config, grant),
+    authHeaders,
     emulators,
     config,
     gateway,
@@ -51,7 +61,12 @@ export async function startStack(options: EmulatorSetOptions & { configure?: (co
     async execute(document, variables, headers = {}) {
       const response = await fetch(`${server.url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json, application/json',
+          ...(Object.keys(headers).some((h) => /^(authorization|x-api-key)$/i.test(h)) ? {} : authHeaders),
+          ...headers,
+        },
         body: JSON.stringify({ query: print(document), variables }),
       });
       const body = (await response.json()) as { data?: never; errors?: GraphQLFormattedError[] };

@@ -85,7 +85,7 @@ describe('a source that hangs', () => {
     const started = Date.now();
     const response = await fetch(`${stack.server.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...stack.authHeaders, 'content-type': 'application/json' },
       body: JSON.stringify({
         query: `{
           kms: secrets(first: 50, filter: { sources: ["${SOURCE.kms}"] }) { nodes { name } }
@@ -204,14 +204,14 @@ describe('observability', () => {
     const before = await metric(stack, 'secrets_gateway_upstream_calls_total', { source: SOURCE.kms, operation: 'ListSecrets', outcome: 'ok' });
     const response = await fetch(`${stack.server.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': 'portal-req-42' },
+      headers: { ...stack.authHeaders, 'content-type': 'application/json', 'x-request-id': 'portal-req-42' },
       body: JSON.stringify({ query: `{ secrets(first: 3, filter: { sources: ["${SOURCE.kms}"] }) { nodes { name } } }` }),
     });
     expect(response.headers.get('x-request-id')).toBe('portal-req-42');
     expect(await metric(stack, 'secrets_gateway_upstream_calls_total', { source: SOURCE.kms, operation: 'ListSecrets', outcome: 'ok' })).toBe(before + 1);
     expect(await metric(stack, 'secrets_gateway_upstream_call_duration_seconds_count', { source: SOURCE.kms })).toBeGreaterThan(0);
     expect(await metric(stack, 'graphql_envelop_request')).toBeGreaterThan(0);
-    const fresh = await fetch(`${stack.server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ sources { id } }' }) });
+    const fresh = await fetch(`${stack.server.url}/graphql`, { method: 'POST', headers: { ...stack.authHeaders, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ sources { id } }' }) });
     expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -219,7 +219,7 @@ describe('observability', () => {
     stack.emulators.providers.kms.failNext('Forbidden.NoPermission');
     await fetch(`${stack.server.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': 'trace-me-7' },
+      headers: { ...stack.authHeaders, 'content-type': 'application/json', 'x-request-id': 'trace-me-7' },
       body: JSON.stringify({ query: `{ secrets(first: 3, filter: { sources: ["${SOURCE.kms}"] }) { nodes { name } } }` }),
     });
     const line = stack.logs.find((l) => l.includes('upstream call failed') && l.includes('Forbidden.NoPermission'));

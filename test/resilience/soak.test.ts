@@ -55,7 +55,7 @@ describe(`soak: ${SECONDS} s of concurrent queries with faults injected`, () => 
       for (let i = id; Date.now() < end; i++) {
         const response = await fetch(`${stack.server.url}/graphql`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { ...stack.authHeaders, 'content-type': 'application/json' },
           body: JSON.stringify({ query: QUERIES[i % QUERIES.length] }),
         });
         const body = (await response.json()) as { errors?: unknown[] };

@@ -1,0 +1,110 @@
+/**
+ * Benchmark child, scenario 6 reference (b): a plain script making the same provider call the
+ * gateway makes for a page of 50 (with the same SDK client) and `JSON.stringify`-ing the page,
+ * `concurrency` calls at a time, in process: no HTTP server, no GraphQL.
+ */
+import { createRequire } from 'node:module';
+import { EMULATOR_CREDENTIALS } from '../../src/emulators/credentials.js';
+import { CsmsClient } from '../../src/sources/huawei-csms-client.js';
+import { serveIpc } from '../lib/ipc.js';
+import type { ProviderKey, ThroughputReport } from '../lib/types.js';
+
+interface PopConfig {
+  endpoint: string;
+  apiVersion: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+}
+const require = createRequire(import.meta.url);
+const popCore = require('@alicloud/pop-core') as {
+  RPCClient: new (config: PopConfig) => { request(action: string, params: Record<string, string>, opts: Record<string, unknown>): Promise<any> };
+  ROAClient: new (config: PopConfig) => { request(method: string, path: string, query: Record<string, string>, body: string, headers: Record<string, string>, opts: Record<string, unknown>): Promise<any> };
+};
+
+export interface SdkBaselineArgs {
+  provider: ProviderKey;
+  url: string;
+  /** SAE namespace or CSMS project id. */
+  scope: string;
+  pageSize: number;
+  concurrency: number;
+  durationS: number;
+  warmupS: number;
+}
+
+function pageCall(args: SdkBaselineArgs): () => Promise<unknown[]> {
+  const alibaba = { accessKeyId: EMULATOR_CREDENTIALS.alibaba.accessKeyId, accessKeySecret: EMULATOR_CREDENTIALS.alibaba.accessKeySecret };
+  const opts = { timeout: 30_000 };
+  switch (args.provider) {
+    case 'sae': {
+      const client = new popCore.ROAClient({ endpoint: args.url, apiVersion: '2019-05-06', ...alibaba });
+      // SAE's list is unpaged: the page is a slice of the namespace's list, as in the gateway.
+      return async () => ((await client.request('GET', '/pop/v1/sam/secret/secrets', { NamespaceId: args.scope }, '', {}, opts)).Data.Secrets as unknown[]).slice(0, args.pageSize);
+    }
+    case 'apig': {
+      const client = new popCore.ROAClient({ endpoint: args.url, apiVersion: '2024-03-27', ...alibaba });
+      return async () => (await client.request('GET', '/v1/secrets', { pageNumber: '1', pageSize: String(args.pageSize) }, '', {}, opts)).data.items as unknown[];
+    }
+    case 'kms': {
+      const client = new popCore.RPCClient({ endpoint: args.url, apiVersion: '2016-01-20', ...alibaba });
+      return async () => (await client.request('ListSecrets', { FetchTags: 'true', PageNumber: '1', PageSize: String(args.pageSize) }, { method: 'GET', ...opts })).SecretList.Secret as unknown[];
+    }
+    case 'csms': {
+      const huawei = EMULATOR_CREDENTIALS.huawei;
+      const client = new CsmsClient({
+        endpoint: args.url,
+        projectId: args.scope,
+        timeoutMs: 30_000,
+        auth: { kind: 'password', iamEndpoint: args.url, domainName: huawei.domainName, userName: huawei.userName, password: huawei.password, projectName: 'cn-north-4' },
+      });
+      // limit + 1, as the gateway asks, to know whether more follow.
+      return async () => ((await client.listSecrets({ limit: args.pageSize + 1 })).secrets ?? []).slice(0, args.pageSize);
+    }
+  }
+}
+
+async function drive(call: () => Promise<unknown[]>, concurrency: number, durationS: number, pageSize: number) {
+  const latencies: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  const end = started + durationS * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        try {
+          const page = await call();
+          if (JSON.stringify(page).length < 2 || page.length !== pageSize) errors++;
+          latencies.push(performance.now() - t0);
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  return { latencies, errors, durationMs: performance.now() - started };
+}
+
+const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0);
+
+serveIpc({
+  async run(args: SdkBaselineArgs): Promise<ThroughputReport & { cpuMsPerRequest: number }> {
+    const call = pageCall(args);
+    if (args.warmupS > 0) await drive(call, args.concurrency, args.warmupS, args.pageSize);
+    const cpu0 = process.cpuUsage();
+    const { latencies, errors, durationMs } = await drive(call, args.concurrency, args.durationS, args.pageSize);
+    const cpu = process.cpuUsage(cpu0);
+    latencies.sort((a, b) => a - b);
+    return {
+      requests: latencies.length,
+      errors,
+      durationMs,
+      perSecond: (latencies.length * 1000) / durationMs,
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+      cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / Math.max(1, latencies.length),
+    };
+  },
+});
+process.send?.({ type: 'ready' });

@@ -1,0 +1,88 @@
+/**
+ * Cross-request cache of provider metadata (never secret values): fresh for `ttlMs`, then served
+ * stale for up to `staleMs` more while one background call refreshes it; concurrent misses share
+ * one call (single-flight). Bounded by entry count, least recently stored out first.
+ */
+export interface CachePolicy {
+  /** 0 turns caching off for the source. */
+  ttlMs: number;
+  staleMs: number;
+}
+
+interface Entry {
+  value: unknown;
+  storedAt: number;
+}
+
+export interface CacheStats {
+  hits: number;
+  staleHits: number;
+  misses: number;
+  refreshFailures: number;
+}
+
+export class MetadataCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly inflight = new Map<string, Promise<unknown>>();
+  readonly stats: CacheStats = { hits: 0, staleHits: 0, misses: 0, refreshFailures: 0 };
+
+  constructor(
+    private readonly maxEntries = 20_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async get<T>(key: string, policy: CachePolicy, load: () => Promise<T>): Promise<T> {
+    if (policy.ttlMs <= 0) return load();
+    const entry = this.entries.get(key);
+    if (entry) {
+      const age = this.now() - entry.storedAt;
+      if (age < policy.ttlMs) {
+        this.stats.hits++;
+        return entry.value as T;
+      }
+      if (age < policy.ttlMs + policy.staleMs) {
+        this.stats.staleHits++;
+        this.load(key, load).catch(() => void this.stats.refreshFailures++);
+        return entry.value as T;
+      }
+    }
+    this.stats.misses++;
+    return this.load(key, load);
+  }
+
+  /** A fresh value without loading anything, for lookups that batch their misses. */
+  peek<T>(key: string, policy: CachePolicy): T | undefined {
+    if (policy.ttlMs <= 0) return undefined;
+    const entry = this.entries.get(key);
+    if (!entry || this.now() - entry.storedAt >= policy.ttlMs) return undefined;
+    this.stats.hits++;
+    return entry.value as T;
+  }
+
+  set(key: string, policy: CachePolicy, value: unknown): void {
+    if (policy.ttlMs <= 0) return;
+    this.entries.delete(key);
+    this.entries.set(key, { value, storedAt: this.now() });
+    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  private load<T>(key: string, load: () => Promise<T>): Promise<T> {
+    let pending = this.inflight.get(key) as Promise<T> | undefined;
+    if (!pending) {
+      pending = load().then((value) => {
+        this.entries.delete(key);
+        this.entries.set(key, { value, storedAt: this.now() });
+        if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+        return value;
+      });
+      const settled = pending.finally(() => this.inflight.delete(key));
+      settled.catch(() => undefined);
+      this.inflight.set(key, pending);
+    }
+    return pending;
+  }
+}

@@ -1,0 +1,114 @@
+import { useJWT } from '@graphql-yoga/plugin-jwt';
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { JwtPayload } from 'jsonwebtoken';
+import { ApiKeys } from '../auth/api-keys.js';
+import type { AuthConfig } from '../auth/config.js';
+import type { Grant } from '../auth/grant.js';
+import { grantFromClaims, signingKeyProvider, verifyOptions } from '../auth/jwt.js';
+import type { Logger } from '../logger.js';
+import { requestIdOf } from './request-id.js';
+
+/** Who called, as the rest of the request sees it. */
+export interface Caller {
+  grant: Grant;
+  /** The peer address of the connection (no proxy header is trusted for it). */
+  ip: string | null;
+  /** X-Forwarded-For as sent, for the audit log only. */
+  forwardedFor: string | null;
+}
+
+const callers = new WeakMap<Request, Caller>();
+
+export function callerOf(request: Request): Caller {
+  const caller = callers.get(request);
+  if (!caller) throw unauthenticated('MISSING_CREDENTIALS', 'credentials are required', false);
+  return caller;
+}
+
+const JWT_FIELD = 'verifiedJwt';
+
+function unauthenticated(reason: string, message: string, presented: boolean): GraphQLError {
+  const challenge = `Bearer realm="secrets-gateway"${presented ? ', error="invalid_token"' : ''}`;
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', reason, http: { status: 401, headers: { 'www-authenticate': challenge } } } });
+}
+
+function peerOf(serverContext: unknown): { ip: string | null } {
+  const req = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req;
+  return { ip: req?.socket?.remoteAddress ?? null };
+}
+
+/**
+ * Every GraphQL request must prove who it is: `Authorization: Bearer <JWT>` (verified by
+ * @graphql-yoga/plugin-jwt: signature, issuer, audience, expiry within the clock tolerance), or an
+ * API key (`X-API-Key: <key>` or `Authorization: ApiKey <key>`). Anything else is HTTP 401 with
+ * `extensions.code: UNAUTHENTICATED` before the document is even parsed. GraphiQL's page and
+ * the health endpoints are served before this runs.
+ */
+export function useAuthentication(config: AuthConfig, logger: Logger): Plugin[] {
+  const apiKeys = new ApiKeys(config.apiKeys ?? []);
+  const jwt = config.jwt;
+  const plugins: Plugin[] = [];
+  if (jwt) {
+    plugins.push(
+      useJWT({
+        signingKeyProviders: [signingKeyProvider(jwt)],
+        tokenVerification: verifyOptions(jwt),
+        // The scheme is case-insensitive (RFC 9110); anything but one bearer token is left to the checks below.
+        tokenLookupLocations: [
+          ({ request }) => {
+            const match = /^\s*bearer\s+(\S+)\s*$/i.exec(request.headers.get('authorization') ?? '');
+            return match ? { prefix: 'Bearer', token: match[1] } : undefined;
+          },
+        ],
+        // The decision (and its 401) is ours, below: one error shape for every way of failing.
+        reject: { missingToken: false, invalidToken: false },
+        extendContext: JWT_FIELD,
+      }) as Plugin,
+    );
+  }
+  plugins.push({
+    onRequestParse({ request, serverContext }) {
+      try {
+        authenticate(request, serverContext);
+      } catch (error) {
+        if (error instanceof GraphQLError) {
+          // Who tried and why, for security monitoring; never what they sent.
+          logger.warn({ requestId: requestIdOf(request), reason: error.extensions.reason, ip: peerOf(serverContext).ip }, 'request refused: not authenticated');
+        }
+        throw error;
+      }
+    },
+  });
+  return plugins;
+
+  function authenticate(request: Request, serverContext: unknown): void {
+    const authorization = request.headers.get('authorization');
+    const headerKey = request.headers.get('x-api-key');
+    const scheme = authorization?.trim().split(/\s+/)[0]?.toLowerCase();
+    if (authorization !== null && headerKey !== null) throw unauthenticated('AMBIGUOUS_CREDENTIALS', 'send one credential: a bearer token or an API key', true);
+    let grant: Grant;
+    if (scheme === 'bearer') {
+      const verified = (serverContext as Record<string, { payload?: JwtPayload } | undefined>)[JWT_FIELD]?.payload;
+      if (!jwt || !verified) throw unauthenticated('INVALID_TOKEN', 'the bearer token is invalid or expired', true);
+      const result = grantFromClaims(verified, jwt.claims);
+      if (typeof result === 'string') throw unauthenticated('INVALID_TOKEN', result, true);
+      grant = result;
+    } else if (scheme === 'apikey' || headerKey !== null) {
+      const presented = headerKey ?? authorization!.trim().slice('apikey'.length).trim();
+      const matched = apiKeys.match(presented);
+      if (!matched) throw unauthenticated('INVALID_API_KEY', 'the API key is not valid', true);
+      grant = matched;
+    } else if (authorization !== null) {
+      throw unauthenticated('UNSUPPORTED_SCHEME', 'use "Authorization: Bearer <token>" or an API key', true);
+    } else {
+      throw unauthenticated('MISSING_CREDENTIALS', 'credentials are required: a bearer token or an API key', false);
+    }
+    const forwarded = request.headers.get('x-forwarded-for');
+    callers.set(request, {
+      grant,
+      ...peerOf(serverContext),
+      forwardedFor: forwarded && /^[0-9A-Fa-f.:, \[\]]{1,256}$/.test(forwarded) ? forwarded : null,
+    });
+  }
+}

@@ -1,0 +1,270 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import jsonwebtoken from 'jsonwebtoken';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../src/auth/api-keys.js';
+import { ConfigError, parseConfig } from '../../src/config.js';
+import { DEMO_AUDIENCE, DEMO_ISSUER } from '../../src/emulators/index.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+import { allUpstreamCalls, gatewayOn, post, type RawResponse } from './helpers.js';
+
+const QUERY = { query: '{ sources { id } secrets(first: 1) { nodes { id } } }' };
+const API_KEY = `sgw_${randomBytes(24).toString('base64url')}`;
+
+function rsaKey(kid: string) {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { kid, privateKey, publicKey, jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' } };
+}
+
+function expectUnauthenticated(response: RawResponse, reason: string): void {
+  expect(response.status).toBe(401);
+  expect(response.body?.data).toBeUndefined();
+  expect(response.body?.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  expect(response.body?.errors?.[0]?.extensions?.reason).toBe(reason);
+  expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="secrets-gateway"/);
+}
+
+function expectAccepted(response: RawResponse): void {
+  expect(response.status, response.text).toBe(200);
+  expect(response.body?.errors).toBeUndefined();
+  expect(response.body?.data?.sources.length).toBe(4);
+}
+
+describe('authentication', () => {
+  let stack: Stack;
+  let secret: string;
+  /** A token for the stack's key; `exp` in the claims replaces the default 5-minute lifetime. */
+  const sign = (claims: Record<string, unknown>, options: jsonwebtoken.SignOptions = {}, key: string = secret) =>
+    jsonwebtoken.sign({ scope: 'secrets:read', ...claims }, key, {
+      algorithm: 'HS256',
+      issuer: DEMO_ISSUER,
+      audience: DEMO_AUDIENCE,
+      subject: 'alice',
+      ...('exp' in claims ? {} : { expiresIn: 300 }),
+      ...options,
+    });
+
+  beforeAll(async () => {
+    stack = await startStack({
+      configure: (config) => {
+        config.auth.apiKeys = [{ id: 'portal', sha256: sha256Hex(API_KEY), scopes: ['secrets:read'] }];
+      },
+    });
+    secret = stack.config.auth.jwt!.hs256Secret!;
+  });
+  afterAll(() => stack.close());
+  beforeEach(() => stack.resetCounters());
+
+  describe('without valid credentials: HTTP 401, UNAUTHENTICATED, and no cloud API is called', () => {
+    it('no credentials at all', async () => {
+      expectUnauthenticated(await post(stack.server.url, QUERY), 'MISSING_CREDENTIALS');
+      // GET with the CSRF header gets as far as authentication too.
+      const get = await fetch(`${stack.server.url}/graphql?query=${encodeURIComponent('{ sources { id } }')}`, { headers: { 'x-graphql-yoga-csrf': '1', accept: 'application/json' } });
+      expect(get.status).toBe(401);
+      expect(allUpstreamCalls(stack)).toBe(0);
+    });
+
+    it('a bearer value that is not a JWT', async () => {
+      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: 'Bearer not-a-token' }), 'INVALID_TOKEN');
+      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: 'Bearer' }), 'INVALID_TOKEN');
+      expect(allUpstreamCalls(stack)).toBe(0);
+    });
+
+    it('an expired token (beyond the clock tolerance)', async () => {
+      const expired = sign({ exp: Math.floor(Date.now() / 1000) - 120 });
+      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: `Bearer ${expired}` }), 'INVALID_TOKEN');
+      expect(allUpstreamCalls(stack)).toBe(0);
+    });
+
+    it('a token from another issuer', async () => {
+      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: `Bearer ${sign({}, { issuer: 'https://evil.example' })}` }), 'INVALID_TOKEN');
+    });
+
+    it('a token for another audience', async () => {
+      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: `Bearer ${sign({}, { audience: 'another-api' })}` }), 'INVALID_TOKEN');
+    });
+
+    it('a token with a bad signature (another key), or with its payload altered', async () => {
+      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: `Bearer ${sign({}, {}, randomBytes(32).toString('hex'))}` }), 'INVALID_TOKEN');
+      const [header, , signature] = sign({}).split('.');
+      const widened = Buffer.from(JSON.stringify({ sub: 'alice', scope: 'secrets:read secrets:reveal', iss: DEMO_ISSUER, aud: DEMO_AUDIENCE, exp: 9_999_999_999 })).toString('base64url');
+      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: `Bearer ${header}.${widened}.${signature}` }), 'INVALID_TOKEN');
+      expect(allUpstreamCalls(stack)).toBe(0);
+    });
+
+    it('an unsigned token (alg "none")', async () => {
+      const unsigned = jsonwebtoken.sign({ scope: 'secrets:read', sub: 'alice', iss: DEMO_ISSUER, aud: DEMO_AUDIENCE, exp: Math.floor(Date.now() / 1000) + 300 }, '', { algorithm: 'none' });
+      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: `Bearer ${unsigned}` }), 'INVALID_TOKEN');
+    });
+
+    it('a token without expiry or without subject', async () => {
+      const noExp = jsonwebtoken.sign({ scope: 'secrets:read' }, secret, { algorithm: 'HS256', issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, subject: 'alice' });
+      const noExpResponse = await post(stack.server.url, QUERY, { authorization: `Bearer ${noExp}` });
+      expectUnauthenticated(noExpResponse, 'INVALID_TOKEN');
+      expect(noExpResponse.body?.errors?.[0]?.message).toMatch(/exp/);
+      const noSub = jsonwebtoken.sign({ scope: 'secrets:read' }, secret, { algorithm: 'HS256', issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, expiresIn: 300 });
+      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: `Bearer ${noSub}` }), 'INVALID_TOKEN');
+    });
+
+    it('a restriction claim that is malformed rejects the token rather than widening it', async () => {
+      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: `Bearer ${sign({ sources: { any: true } })}` }), 'INVALID_TOKEN');
+      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: `Bearer ${sign({ namespaces: ['no-slash'] })}` }), 'INVALID_TOKEN');
+    });
+
+    it('a wrong API key, an unknown scheme, and two credentials at once', async () => {
+      expectUnauthenticated(await post(stack.server.url, QUERY, { 'x-api-key': `${API_KEY}x` }), 'INVALID_API_KEY');
+      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: `ApiKey ${API_KEY.slice(1)}` }), 'INVALID_API_KEY');
+      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: 'Basic YWxpY2U6c2VjcmV0' }), 'UNSUPPORTED_SCHEME');
+      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: `Bearer ${sign({})}`, 'x-api-key': API_KEY }), 'AMBIGUOUS_CREDENTIALS');
+      expect(allUpstreamCalls(stack)).toBe(0);
+    });
+  });
+
+  describe('accepted credentials', () => {
+    it('HS256 token from the configured secret', async () => {
+      expectAccepted(await post(stack.server.url, QUERY, { authorization: `Bearer ${sign({})}` }));
+      // The scheme is case-insensitive.
+      expectAccepted(await post(stack.server.url, QUERY, { authorization: `bearer ${sign({})}` }));
+    });
+
+    it('a token that expired a few seconds ago, within the clock tolerance (30 s)', async () => {
+      const justExpired = sign({ exp: Math.floor(Date.now() / 1000) - 5 });
+      expectAccepted(await post(stack.server.url, QUERY, { authorization: `Bearer ${justExpired}` }));
+    });
+
+    it('API key in X-API-Key and in Authorization: ApiKey', async () => {
+      expectAccepted(await post(stack.server.url, QUERY, { 'x-api-key': API_KEY }));
+      expectAccepted(await post(stack.server.url, QUERY, { authorization: `ApiKey ${API_KEY}` }));
+    });
+  });
+
+  describe('RS256 with keys from a JWKS', () => {
+    const current = rsaKey('key-2026-01');
+    const impostor = rsaKey('key-2026-01');
+    const signRs = (key: ReturnType<typeof rsaKey>, claims: Record<string, unknown> = {}, kid: string | undefined = key.kid) =>
+      jsonwebtoken.sign({ scope: 'secrets:read', ...claims }, key.privateKey, { algorithm: 'RS256', keyid: kid, issuer: 'https://idp.example', audience: 'secrets-gateway', subject: 'svc-portal', expiresIn: 300 });
+    const rsConfig = (key: { jwksFile?: string; jwksUrl?: string }) => ({ issuer: 'https://idp.example', audience: 'secrets-gateway', clockToleranceSeconds: 30, claims: { scope: 'scope', sources: 'sources', namespaces: 'namespaces' }, ...key });
+
+    let fileGateway: Awaited<ReturnType<typeof gatewayOn>>;
+    let urlGateway: Awaited<ReturnType<typeof gatewayOn>>;
+    let jwksServer: Server;
+    let jwksRequests = 0;
+
+    beforeAll(async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'sgw-jwks-'));
+      const jwksFile = join(dir, 'jwks.json');
+      writeFileSync(jwksFile, JSON.stringify({ keys: [current.jwk] }));
+      fileGateway = await gatewayOn(stack, (config) => {
+        config.auth = { jwt: rsConfig({ jwksFile }) };
+      });
+      jwksServer = createServer((req, res) => {
+        jwksRequests++;
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [current.jwk] }));
+      });
+      await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
+      const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/.well-known/jwks.json`;
+      urlGateway = await gatewayOn(stack, (config) => {
+        config.auth = { jwt: rsConfig({ jwksUrl }) };
+      });
+    });
+    afterAll(async () => {
+      await fileGateway.close();
+      await urlGateway.close();
+      jwksServer.closeAllConnections();
+      await new Promise((resolve) => jwksServer.close(resolve));
+    });
+
+    for (const [label, gateway] of [
+      ['JWKS file', () => fileGateway],
+      ['JWKS URL on 127.0.0.1', () => urlGateway],
+    ] as const) {
+      it(`${label}: a token signed with the published key is accepted`, async () => {
+        expectAccepted(await post(gateway().url, QUERY, { authorization: `Bearer ${signRs(current)}` }));
+      });
+
+      it(`${label}: another key under the same kid, an unknown kid, and an HS256 token keyed with the public key are 401 (never 500)`, async () => {
+        stack.resetCounters();
+        expectUnauthenticated(await post(gateway().url, QUERY, { authorization: `Bearer ${signRs(impostor)}` }), 'INVALID_TOKEN');
+        expectUnauthenticated(await post(gateway().url, QUERY, { authorization: `Bearer ${signRs(current, {}, 'no-such-kid')}` }), 'INVALID_TOKEN');
+        const pem = current.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+        const confused = jsonwebtoken.sign({ scope: 'secrets:read' }, pem, { algorithm: 'HS256', keyid: current.kid, issuer: 'https://idp.example', audience: 'secrets-gateway', subject: 'x', expiresIn: 300 });
+        expectUnauthenticated(await post(gateway().url, QUERY, { authorization: `Bearer ${confused}` }), 'INVALID_TOKEN');
+        // The demo's HS256 tokens mean nothing to an RS256 gateway.
+        expectUnauthenticated(await post(gateway().url, QUERY, stack.authHeaders), 'INVALID_TOKEN');
+        expect(allUpstreamCalls(stack)).toBe(0);
+      });
+    }
+
+    it('the JWKS URL is fetched once and cached, not per request', async () => {
+      const before = jwksRequests;
+      for (let i = 0; i < 3; i++) expectAccepted(await post(urlGateway.url, QUERY, { authorization: `Bearer ${signRs(current)}` }));
+      expect(jwksRequests - before).toBe(0);
+      expect(jwksRequests).toBeGreaterThanOrEqual(1);
+    });
+  });
+
+  describe('what stays open', () => {
+    it('health and readiness need no credentials', async () => {
+      expect((await fetch(`${stack.server.url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${stack.server.url}/readyz`)).status).toBe(200);
+    });
+
+    it('the GraphiQL page loads without credentials; the demo prefills its token', async () => {
+      const page = await fetch(`${stack.server.url}/graphql`, { headers: { accept: 'text/html' } });
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/text\/html/);
+      expect(await page.text()).not.toMatch(/Bearer ey/);
+      const demo = await gatewayOn(stack, () => undefined, { graphiqlHeaders: { Authorization: `Bearer ${stack.token()}` } });
+      try {
+        const html = await (await fetch(`${demo.url}/graphql`, { headers: { accept: 'text/html' } })).text();
+        expect(html).toMatch(/Bearer ey/);
+      } finally {
+        await demo.close();
+      }
+    });
+  });
+
+  describe('configuration', () => {
+    const base = { sources: [{ id: 'kms', provider: 'alibaba-kms', region: 'cn-hangzhou', credentials: { accessKeyId: 'a', accessKeySecret: 'b' } }] };
+    const problems = (raw: unknown): string[] => {
+      try {
+        parseConfig(raw, {});
+      } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+      }
+      return [];
+    };
+
+    it('a configuration file must say how requests authenticate', () => {
+      expect(problems(base)).toEqual([expect.stringMatching(/^auth: required/)]);
+    });
+
+    it('every problem of the auth section is reported', () => {
+      const found = problems({
+        ...base,
+        auth: {
+          jwt: { issuer: 'x', audience: 'y', hs256Secret: 'short', jwksUrl: 'http://idp.example/jwks' },
+          apiKeys: [{ id: 'p', sha256: 'abc', scopes: ['secrets:write'], sources: ['nope'] }],
+        },
+      });
+      expect(found.join('\n')).toMatch(/hs256Secret: at least 32/);
+      expect(found.join('\n')).toMatch(/jwksUrl: an https URL/);
+      expect(found.join('\n')).toMatch(/exactly one of jwksFile, jwksUrl or hs256Secret/);
+      expect(found.join('\n')).toMatch(/apiKeys\.0\.sha256/);
+      expect(found.join('\n')).toMatch(/apiKeys\.0\.scopes\.0/);
+    });
+
+    it('API keys may only name configured sources; secrets come from the environment', () => {
+      const found = problems({ ...base, auth: { apiKeys: [{ id: 'p', sha256: sha256Hex('k'), scopes: ['secrets:read'], sources: ['nope'] }] } });
+      expect(found).toEqual(['auth.apiKeys.0.sources.0: no source "nope"']);
+      const config = parseConfig({ ...base, auth: { jwt: { issuer: 'i', audience: 'a', hs256Secret: '${JWT_SECRET}' } } }, { JWT_SECRET: 'x'.repeat(40) });
+      expect(config.auth.jwt?.hs256Secret).toBe('x'.repeat(40));
+      expect(config.limits.maxCost).toBe(2500);
+    });
+  });
+});

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SaeSecretsWithDataKeysDocument, SecretsPageDocument, type SecretsPageQuery } from '../generated/graphql.js';
+import { expectedKeys, keyOfGlobalId, SOURCE } from '../helpers/expected.js';
+import { expectData, startStack, type Stack } from '../helpers/stack.js';
+
+describe('cross-request metadata cache', () => {
+  let stack: Stack;
+  const TTL = 300;
+  beforeAll(async () => {
+    stack = await startStack({
+      configure: (config) => {
+        for (const source of config.sources) source.cache = { ttlMs: 60_000, staleMs: 0, readAhead: true };
+        // A short TTL with a long stale window on APIG, and no cache at all on CSMS.
+        config.sources.find((s) => s.id === SOURCE.apig)!.cache = { ttlMs: TTL, staleMs: 60_000, readAhead: true };
+        config.sources.find((s) => s.id === SOURCE.csms)!.cache = { ttlMs: 0, staleMs: 0, readAhead: true };
+      },
+    });
+  });
+  afterAll(() => stack.close());
+  beforeEach(() => {
+    stack.gateway.services.cache.clear();
+    stack.resetCounters();
+  });
+
+  it('a repeated query within the TTL makes no upstream call', async () => {
+    const first = expectData(await stack.execute(SaeSecretsWithDataKeysDocument, { first: 20, filter: { sources: [SOURCE.sae] } }));
+    const calls = stack.calls('sae', 'ListSecrets') + stack.calls('sae', 'DescribeSecret') + stack.calls('sae', 'DescribeNamespaceList');
+    expect(calls).toBe(22);
+    stack.resetCounters();
+    const again = expectData(await stack.execute(SaeSecretsWithDataKeysDocument, { first: 20, filter: { sources: [SOURCE.sae] } }));
+    expect(again).toEqual(first);
+    expect(Object.keys(stack.emulators.servers.sae.getStats().operations)).toEqual([]);
+  });
+
+  it('reads ahead: a walk with first 7 costs one call per provider page, not per GraphQL page', async () => {
+    const keys: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const data: SecretsPageQuery = expectData(await stack.execute(SecretsPageDocument, { first: 7, after, filter: { sources: [SOURCE.kms] } }));
+      keys.push(...data.secrets.edges.map((e) => keyOfGlobalId(e.node.id)));
+      if (!data.secrets.pageInfo.hasNextPage) break;
+      after = data.secrets.pageInfo.endCursor ?? null;
+    }
+    expect(keys).toEqual(expectedKeys(stack.emulators, 'kms'));
+    expect(stack.calls('kms', 'ListSecrets')).toBe(Math.ceil(stack.emulators.data.kms.secrets.length / 100));
+  });
+
+  it('concurrent identical misses share one call', async () => {
+    const results = await Promise.all(Array.from({ length: 10 }, () => stack.execute(SecretsPageDocument, { first: 50, filter: { sources: [SOURCE.kms] } })));
+    results.forEach((r) => expectData(r));
+    expect(stack.calls('kms', 'ListSecrets')).toBe(1);
+  });
+
+  it('serves stale data past the TTL while one background call refreshes it', async () => {
+    expectData(await stack.execute(SecretsPageDocument, { first: 10, filter: { sources: [SOURCE.apig] } }));
+    expect(stack.calls('apig', 'ListSecrets')).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, TTL + 50));
+    stack.emulators.servers.apig.setFaults({ latencyMs: 200 });
+    const started = Date.now();
+    expectData(await stack.execute(SecretsPageDocument, { first: 10, filter: { sources: [SOURCE.apig] } }));
+    // Answered from the stale entry, without waiting for the slow refresh.
+    expect(Date.now() - started).toBeLessThan(200);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    stack.emulators.servers.apig.setFaults({ latencyMs: 0 });
+    expect(stack.calls('apig', 'ListSecrets')).toBe(2);
+    expectData(await stack.execute(SecretsPageDocument, { first: 10, filter: { sources: [SOURCE.apig] } }));
+    expect(stack.calls('apig', 'ListSecrets')).toBe(2);
+  });
+
+  it('a source with the cache off calls every time', async () => {
+    for (let i = 0; i < 3; i++) expectData(await stack.execute(SecretsPageDocument, { first: 10, filter: { sources: [SOURCE.csms] } }));
+    expect(stack.calls('csms', 'ListSecrets')).toBe(3);
+  });
+});
