@@ -11,6 +11,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The soak samples live memory after forced collections.
+    execArgv: ['--expose-gc'],
     reporters: ['default'],
   },
 });

@@ -107,7 +107,8 @@ export function grantFromClaims(payload: JwtPayload, claims: JwtConfig['claims']
   if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 256) return 'the token has no subject (sub)';
   if (typeof payload.exp !== 'number') return 'the token has no expiry (exp)';
   const rawScope = payload[claims.scope];
-  const scopeList = typeof rawScope === 'string' ? rawScope.split(/\s+/).filter(Boolean) : stringList(rawScope);
+  // No scope claim: an authenticated caller with no scope (every field is then FORBIDDEN).
+  const scopeList = rawScope === undefined ? [] : typeof rawScope === 'string' ? rawScope.split(/\s+/).filter(Boolean) : stringList(rawScope);
   if (!scopeList) return `the "${claims.scope}" claim is not a list of scopes`;
   const scopes = scopeList.filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
   const rawSources = payload[claims.sources];

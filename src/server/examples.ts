@@ -1,6 +1,17 @@
 /** Ready example queries for GraphiQL's tabs; each one runs against the embedded emulators. */
 export const EXAMPLE_TABS = [
   {
+    query: `# Three secrets from each cloud, side by side.
+query EachProvider {
+  sae: secrets(first: 3, filter: { providers: [ALIBABA_SAE] }) { nodes { ...Row ... on SaeSecret { relatedApps { appName } } } }
+  apig: secrets(first: 3, filter: { providers: [ALIBABA_APIG] }) { totalCount nodes { ...Row ... on ApigSecret { gatewayType status } } }
+  kms: secrets(first: 3, filter: { providers: [ALIBABA_KMS] }) { totalCount nodes { ...Row ... on KmsSecret { tags { key value } } } }
+  csms: secrets(first: 3, filter: { providers: [HUAWEI_CSMS] }) { nodes { ...Row ... on CsmsSecret { state } } }
+}
+
+fragment Row on Secret { name provider type createdAt namespace { namespaceId } }`,
+  },
+  {
     query: `# Every secret of every source, 10 at a time. Copy pageInfo.endCursor into "after" for the next page.
 query AllSecrets($after: String) {
   secrets(first: 10, after: $after) {

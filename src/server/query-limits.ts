@@ -96,7 +96,14 @@ export function useCostLimit(limits: Pick<LimitsConfig, 'maxCost' | 'maxBreadth'
         },
       });
       // Variable problems are left to execution, which reports them with its own codes.
-      validate(args.schema, args.document, [rule]);
+      try {
+        validate(args.schema, args.document, [rule]);
+      } catch (error) {
+        // An argument the cost depends on cannot be read (a malformed ID in `nodes(ids:)`): without
+        // a cost there is no execution; the caller gets that argument's own error.
+        if (error instanceof GraphQLError) return setResultAndStopExecution({ errors: [error] });
+        throw error;
+      }
       if (own.length > 0) setResultAndStopExecution({ errors: own });
     },
   };

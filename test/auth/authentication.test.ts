@@ -136,6 +136,16 @@ describe('authentication', () => {
       expectAccepted(await post(stack.server.url, QUERY, { authorization: `Bearer ${justExpired}` }));
     });
 
+    it('a valid token without a scope claim authenticates, and is then FORBIDDEN everything', async () => {
+      const noScope = jsonwebtoken.sign({}, secret, { algorithm: 'HS256', issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, subject: 'alice', expiresIn: 300 });
+      const response = await post(stack.server.url, QUERY, { authorization: `Bearer ${noScope}` });
+      expect(response.status).toBe(200);
+      expect(response.body?.data).toBeNull();
+      expect(response.body?.errors?.length).toBeGreaterThan(0);
+      expect(response.body?.errors?.every((e) => e.extensions?.code === 'FORBIDDEN')).toBe(true);
+      expect(allUpstreamCalls(stack)).toBe(0);
+    });
+
     it('API key in X-API-Key and in Authorization: ApiKey', async () => {
       expectAccepted(await post(stack.server.url, QUERY, { 'x-api-key': API_KEY }));
       expectAccepted(await post(stack.server.url, QUERY, { authorization: `ApiKey ${API_KEY}` }));

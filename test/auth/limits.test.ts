@@ -66,6 +66,20 @@ describe('query limits: rejected before execution, with a stable code, never a 5
     const huge = await send(`{ sources { id } } # ${'x'.repeat(70_000)}`);
     expect(huge.status).toBe(413);
     expect(huge.body?.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_LIMIT_EXCEEDED', reason: 'MAX_BODY_BYTES', limit: 65_536 });
+    // A streamed (chunked) body has no length to check up front: it must say its length.
+    const chunked = await fetch(`${stack.server.url}/graphql`, {
+      method: 'POST',
+      headers: { ...stack.authHeaders, 'content-type': 'application/json' },
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(JSON.stringify({ query: '{ sources { id } }' })));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(411);
+    expect((await chunked.json()).errors[0].extensions).toMatchObject({ code: 'QUERY_LIMIT_EXCEEDED', reason: 'MAX_BODY_BYTES' });
     const tokens = await send(`{ sources { ${Array.from({ length: 6000 }, () => 'id').join(' ')} } }`);
     expectLimit(tokens, 'MAX_TOKENS');
     expect(tokens.body?.errors?.[0]?.message).toMatch(/Token limit of 5000 exceeded/);

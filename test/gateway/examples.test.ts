@@ -1,0 +1,27 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXAMPLE_TABS } from '../../src/server/examples.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+
+describe('the GraphiQL example queries, as a new user runs them', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.close());
+
+  it('each returns data without errors, and together they show all four providers', async () => {
+    const providers = new Set<string>();
+    for (const tab of EXAMPLE_TABS) {
+      const response = await fetch(`${stack.server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...stack.authHeaders },
+        body: JSON.stringify({ query: tab.query }),
+      });
+      const body = (await response.json()) as { data?: unknown; errors?: unknown[] };
+      expect(response.status, tab.query.split('\n')[1]).toBe(200);
+      expect(body.errors, tab.query.split('\n')[1]).toBeUndefined();
+      for (const match of JSON.stringify(body.data).matchAll(/"provider":"(\w+)"/g)) providers.add(match[1]);
+    }
+    expect([...providers].sort()).toEqual(['ALIBABA_APIG', 'ALIBABA_KMS', 'ALIBABA_SAE', 'HUAWEI_CSMS']);
+  });
+});
