@@ -1,10 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { EMULATOR_CREDENTIALS } from './credentials.js';
-import { requestId, type EmulatorResponse, type ProviderEmulator } from './core.js';
+import { requestId, type EmulatorRequest, type EmulatorResponse, type ProviderEmulator } from './core.js';
+import {
+  NonceStore,
+  ROA_DATE_WINDOW_MS,
+  RPC_TIMESTAMP_WINDOW_MS,
+  rpcParamsOf,
+  verifyRoaRequest,
+  verifyRpcRequest,
+} from './alibaba-signature.js';
 
 /**
  * Pieces shared by the three Alibaba Cloud emulators (SAE, APIG, KMS): JSON bodies that may carry
- * big integers, the POP gateway error body, the forced-error hook, and parameter parsing.
+ * big integers, the POP gateway error body, the forced-error hook, parameter parsing, and the
+ * emulator skeleton itself (createAlibabaEmulator: signature, version, forced error, dispatch).
  */
 
 // ---------------------------------------------------------------------------------------------
@@ -114,6 +123,11 @@ export function apiError(catalog: ErrorCatalog, code: string, message?: string):
   return { code, ...spec, message: message ?? spec.message };
 }
 
+/** `(code, message?) => response`: an error of this catalog, written by the emulator's errorResponse. */
+export function failWith(catalog: ErrorCatalog, errorResponse: (error: ApiError) => EmulatorResponse) {
+  return (code: string, message?: string): EmulatorResponse => errorResponse(apiError(catalog, code, message));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Forced errors: make the next call(s) fail with any documented code
 // ---------------------------------------------------------------------------------------------
@@ -132,6 +146,7 @@ export interface FailNextOptions {
 
 /** What the Alibaba emulators add to ProviderEmulator. */
 export interface AlibabaEmulator extends ProviderEmulator {
+  readonly regionId: string;
   /** The documented error codes this API returns, with status and message. */
   readonly errorCatalog: ErrorCatalog;
   /**
@@ -182,6 +197,96 @@ export class ForcedErrors {
     if (--entry.remaining === 0) this.queue.splice(index, 1);
     return entry.error;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The emulator skeleton
+// ---------------------------------------------------------------------------------------------
+
+/** One operation: the verified (decoded) request parameters and the raw request, for path segments. */
+export type AlibabaOperationHandler = (params: Record<string, string>, req: EmulatorRequest) => EmulatorResponse;
+
+interface AlibabaEmulatorSpecBase<Op extends string> {
+  /** ProviderEmulator.name, e.g. 'alibaba-sae'. */
+  name: string;
+  regionId: string;
+  /** Accepted API version: the `x-acs-version` header (ROA) or the `Version` parameter (RPC). */
+  apiVersion: string;
+  catalog: ErrorCatalog;
+  /** Writes an error (POP or product) in this API's body shape. */
+  errorResponse: (error: ApiError) => EmulatorResponse;
+  operations: Readonly<Record<Op, AlibabaOperationHandler>>;
+  /** Catalog codes of throttled() and serverError(). */
+  throttleCode: string;
+  serverErrorCode: string;
+  options: AlibabaEmulatorOptions;
+}
+
+export type AlibabaEmulatorSpec<Op extends string> = AlibabaEmulatorSpecBase<Op> &
+  (
+    | {
+        /** RPC (V2 signature over the query/form): the `Action` parameter names the operation. */
+        style: 'rpc';
+        /** Default: `GET|POST /` with an `Action` that is one of `operations`. */
+        operationOf?: (req: EmulatorRequest) => Op | null;
+      }
+    | {
+        /** ROA (V2 signature over method, headers and path): the route names the operation. */
+        style: 'roa';
+        operationOf: (req: EmulatorRequest) => Op | null;
+      }
+  );
+
+/**
+ * The part every Alibaba emulator shares: option handling (credentials, clock, replay window,
+ * forced errors) and a handle() that verifies the signature, checks the API version, answers a
+ * queued forced error, then dispatches to the operation. A badly signed call fails before it can
+ * consume a forced error.
+ */
+export function createAlibabaEmulator<Op extends string>(spec: AlibabaEmulatorSpec<Op>): AlibabaEmulator {
+  const { catalog, errorResponse, operations, options } = spec;
+  const secrets = credentialsMap(options.credentials);
+  const now = options.now ?? Date.now;
+  const rpc = spec.style === 'rpc';
+  const nonces = new NonceStore(rpc ? RPC_TIMESTAMP_WINDOW_MS : ROA_DATE_WINDOW_MS);
+  const verify = rpc ? verifyRpcRequest : verifyRoaRequest;
+  const forced = new ForcedErrors(catalog);
+  const fail = failWith(catalog, errorResponse);
+  const isOperation = (name: string | undefined): name is Op => name !== undefined && Object.hasOwn(operations, name);
+
+  const operationOf =
+    spec.operationOf ??
+    ((req: EmulatorRequest): Op | null => {
+      if (req.path !== '/' || (req.method !== 'GET' && req.method !== 'POST')) return null;
+      const action = rpcParamsOf(req).Action;
+      return isOperation(action) ? action : null;
+    });
+
+  return {
+    name: spec.name,
+    regionId: spec.regionId,
+    errorCatalog: catalog,
+    operationOf,
+
+    handle(req: EmulatorRequest, operation: string): EmulatorResponse {
+      const verified = verify(req, secrets, { now: now(), nonces });
+      if (!verified.ok) return errorResponse({ code: verified.code, status: verified.status, message: verified.message, origin: 'pop' });
+      const version = rpc ? verified.params.Version : req.headers['x-acs-version'];
+      if (version !== spec.apiVersion) return fail('InvalidVersion');
+
+      const forcedError = forced.take(operation);
+      if (forcedError) return errorResponse(forcedError);
+
+      return isOperation(operation) ? operations[operation](verified.params, req) : fail('InvalidAction.NotFound');
+    },
+
+    throttled: () => fail(spec.throttleCode),
+    serverError: () => fail(spec.serverErrorCode),
+    notFound: () => fail('InvalidAction.NotFound'),
+
+    failNext: (code, failOptions) => forced.add(code, failOptions),
+    clearForcedErrors: () => forced.clear(),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

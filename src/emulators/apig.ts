@@ -1,8 +1,7 @@
 import type { EmulatorRequest, EmulatorResponse } from './core.js';
 import {
-  apiError,
-  credentialsMap,
-  ForcedErrors,
+  createAlibabaEmulator,
+  failWith,
   POP_GATEWAY_ERRORS,
   intParam,
   jsonResponse,
@@ -14,7 +13,6 @@ import {
   type ErrorCatalog,
 } from './alibaba-common.js';
 import type { ApigSecretSeed, ApigSeed } from './alibaba-data.js';
-import { NonceStore, ROA_DATE_WINDOW_MS, verifyRoaRequest } from './alibaba-signature.js';
 
 /**
  * Emulator of the cloud-native API Gateway (APIG) 2024-03-27, ROA style with lowerCamel fields:
@@ -52,21 +50,15 @@ export interface ApigEmulatorOptions extends AlibabaEmulatorOptions {
   timestampUnit?: 'ms' | 's';
 }
 
-export interface ApigEmulator extends AlibabaEmulator {
-  readonly regionId: string;
-}
+export type ApigEmulator = AlibabaEmulator;
 
 const GATEWAY_TYPES = new Set(['AI', 'API']);
 
 export function createApigEmulator(data: ApigSeed, options: ApigEmulatorOptions = {}): ApigEmulator {
   const regionId = data.regionId;
   const hostId = `apig.${regionId}.aliyuncs.com`;
-  const secrets = credentialsMap(options.credentials);
-  const now = options.now ?? Date.now;
   const successCode = options.successCode ?? 'Ok';
   const toUnit = options.timestampUnit === 's' ? (ms: number) => Math.floor(ms / 1000) : (ms: number) => ms;
-  const nonces = new NonceStore(ROA_DATE_WINDOW_MS);
-  const forced = new ForcedErrors(APIG_ERRORS);
 
   // The order pages are cut from: creation time, then id.
   const ordered = [...data.secrets].sort((a, b) => a.createTimestamp - b.createTimestamp || (a.secretId < b.secretId ? -1 : 1));
@@ -80,9 +72,7 @@ export function createApigEmulator(data: ApigSeed, options: ApigEmulatorOptions 
     return jsonResponse(error.status, { requestId: newRequestId(), code: error.code, message: error.message });
   }
 
-  function fail(code: string, message?: string): EmulatorResponse {
-    return errorResponse(apiError(APIG_ERRORS, code, message));
-  }
+  const fail = failWith(APIG_ERRORS, errorResponse);
 
   function ok(payload: unknown): EmulatorResponse {
     return jsonResponse(200, { requestId: newRequestId(), code: successCode, message: 'success', data: payload });
@@ -125,7 +115,7 @@ export function createApigEmulator(data: ApigSeed, options: ApigEmulatorOptions 
     });
   }
 
-  function getSecret(req: EmulatorRequest): EmulatorResponse {
+  function getSecret(_params: Record<string, string>, req: EmulatorRequest): EmulatorResponse {
     const segment = req.path.slice('/v1/secrets/'.length);
     let secretId: string;
     try {
@@ -138,7 +128,7 @@ export function createApigEmulator(data: ApigSeed, options: ApigEmulatorOptions 
   }
 
   /** `GET /v1/secrets/name/{name}/value`: `data: { secretData }`. */
-  function getSecretValue(req: EmulatorRequest): EmulatorResponse {
+  function getSecretValue(_params: Record<string, string>, req: EmulatorRequest): EmulatorResponse {
     const segment = req.path.slice('/v1/secrets/name/'.length, -'/value'.length);
     let name: string;
     try {
@@ -150,36 +140,27 @@ export function createApigEmulator(data: ApigSeed, options: ApigEmulatorOptions 
     return secret ? ok({ secretData: data.values[secret.name] ?? '' }) : fail('NotFound.Secret', `The specified secret ${name} does not exist.`);
   }
 
-  return {
+  return createAlibabaEmulator<ApigOperation>({
     name: 'alibaba-apig',
     regionId,
-    errorCatalog: APIG_ERRORS,
-
-    operationOf(req: EmulatorRequest): string | null {
+    style: 'roa',
+    apiVersion: APIG_API_VERSION,
+    catalog: APIG_ERRORS,
+    errorResponse,
+    operationOf(req: EmulatorRequest): ApigOperation | null {
       if (req.method !== 'GET') return null;
       if (req.path === '/v1/secrets') return 'ListSecrets';
       if (/^\/v1\/secrets\/[^/]+$/.test(req.path)) return 'GetSecret';
       if (/^\/v1\/secrets\/name\/[^/]+\/value$/.test(req.path)) return 'GetSecretValue';
       return null;
     },
-
-    handle(req: EmulatorRequest, operation: string): EmulatorResponse {
-      const verified = verifyRoaRequest(req, secrets, { now: now(), nonces });
-      if (!verified.ok) return errorResponse({ code: verified.code, status: verified.status, message: verified.message, origin: 'pop' });
-      if (req.headers['x-acs-version'] !== APIG_API_VERSION) return fail('InvalidVersion');
-
-      const forcedError = forced.take(operation);
-      if (forcedError) return errorResponse(forcedError);
-
-      if (operation === 'GetSecretValue') return getSecretValue(req);
-      return operation === 'GetSecret' ? getSecret(req) : listSecrets(verified.params);
+    operations: {
+      ListSecrets: listSecrets,
+      GetSecret: getSecret,
+      GetSecretValue: getSecretValue,
     },
-
-    throttled: () => fail('Throttling.User'),
-    serverError: () => fail('InternalError'),
-    notFound: () => fail('InvalidAction.NotFound'),
-
-    failNext: (code, failOptions) => forced.add(code, failOptions),
-    clearForcedErrors: () => forced.clear(),
-  };
+    throttleCode: 'Throttling.User',
+    serverErrorCode: 'InternalError',
+    options,
+  });
 }

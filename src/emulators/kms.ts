@@ -1,9 +1,8 @@
-import type { EmulatorRequest, EmulatorResponse } from './core.js';
+import type { EmulatorResponse } from './core.js';
 import {
-  apiError,
   boolParam,
-  credentialsMap,
-  ForcedErrors,
+  createAlibabaEmulator,
+  failWith,
   intParam,
   isoSeconds,
   jsonResponse,
@@ -16,7 +15,6 @@ import {
   type ErrorCatalog,
 } from './alibaba-common.js';
 import type { KmsSecretSeed, KmsSecretVersion, KmsSeed } from './alibaba-data.js';
-import { NonceStore, RPC_TIMESTAMP_WINDOW_MS, rpcParamsOf, verifyRpcRequest } from './alibaba-signature.js';
 
 /**
  * Emulator of Key Management Service (KMS) 2016-01-20, RPC style (GET query or POST form; the
@@ -27,7 +25,6 @@ import { NonceStore, RPC_TIMESTAMP_WINDOW_MS, rpcParamsOf, verifyRpcRequest } fr
 export const KMS_API_VERSION = '2016-01-20';
 
 export type KmsOperation = 'ListSecrets' | 'DescribeSecret' | 'GetSecretValue';
-const OPERATIONS = new Set<string>(['ListSecrets', 'DescribeSecret', 'GetSecretValue']);
 
 export const KMS_MAX_PAGE_SIZE = 100;
 export const KMS_DEFAULT_PAGE_SIZE = 10;
@@ -57,9 +54,7 @@ export const KMS_ERRORS: ErrorCatalog = {
 
 export type KmsEmulatorOptions = AlibabaEmulatorOptions;
 
-export interface KmsEmulator extends AlibabaEmulator {
-  readonly regionId: string;
-}
+export type KmsEmulator = AlibabaEmulator;
 
 /** Parses the Filters parameter; a string result is the reason it is invalid. */
 export function parseKmsFilters(raw: string | undefined): KmsFilter[] | string {
@@ -118,10 +113,6 @@ export function matchesKmsFilters(secret: KmsSecretSeed, filters: readonly KmsFi
 export function createKmsEmulator(data: KmsSeed, options: KmsEmulatorOptions = {}): KmsEmulator {
   const regionId = data.regionId;
   const hostId = `kms.${regionId}.aliyuncs.com`;
-  const secrets = credentialsMap(options.credentials);
-  const now = options.now ?? Date.now;
-  const nonces = new NonceStore(RPC_TIMESTAMP_WINDOW_MS);
-  const forced = new ForcedErrors(KMS_ERRORS);
 
   // The order pages are cut from: creation time, then name.
   const ordered = [...data.secrets].sort((a, b) => a.CreateTime - b.CreateTime || (a.SecretName < b.SecretName ? -1 : 1));
@@ -136,9 +127,7 @@ export function createKmsEmulator(data: KmsSeed, options: KmsEmulatorOptions = {
     return jsonResponse(error.status, { HttpStatus: error.status, ...popErrorBody(error, hostId, 'Kms') });
   }
 
-  function fail(code: string, message?: string): EmulatorResponse {
-    return errorResponse(apiError(KMS_ERRORS, code, message));
-  }
+  const fail = failWith(KMS_ERRORS, errorResponse);
 
   function invalid(parameter: string): EmulatorResponse {
     return fail('InvalidParameter', `some of the specified parameters "${parameter}" is not valid`);
@@ -247,41 +236,21 @@ export function createKmsEmulator(data: KmsSeed, options: KmsEmulatorOptions = {
     });
   }
 
-  return {
+  // RPC: the Action parameter of `GET|POST /` names the operation (createAlibabaEmulator's default).
+  return createAlibabaEmulator<KmsOperation>({
     name: 'alibaba-kms',
     regionId,
-    errorCatalog: KMS_ERRORS,
-
-    operationOf(req: EmulatorRequest): string | null {
-      if (req.path !== '/' || (req.method !== 'GET' && req.method !== 'POST')) return null;
-      const action = rpcParamsOf(req).Action;
-      return action !== undefined && OPERATIONS.has(action) ? action : null;
+    style: 'rpc',
+    apiVersion: KMS_API_VERSION,
+    catalog: KMS_ERRORS,
+    errorResponse,
+    operations: {
+      ListSecrets: listSecrets,
+      DescribeSecret: describeSecret,
+      GetSecretValue: getSecretValue,
     },
-
-    handle(req: EmulatorRequest, operation: string): EmulatorResponse {
-      const verified = verifyRpcRequest(req, secrets, { now: now(), nonces });
-      if (!verified.ok) return errorResponse({ code: verified.code, status: verified.status, message: verified.message, origin: 'pop' });
-      if (verified.params.Version !== KMS_API_VERSION) return fail('InvalidVersion');
-
-      const forcedError = forced.take(operation);
-      if (forcedError) return errorResponse(forcedError);
-
-      switch (operation as KmsOperation) {
-        case 'ListSecrets':
-          return listSecrets(verified.params);
-        case 'DescribeSecret':
-          return describeSecret(verified.params);
-        case 'GetSecretValue':
-          return getSecretValue(verified.params);
-      }
-      return fail('InvalidAction.NotFound');
-    },
-
-    throttled: () => fail('Rejected.Throttling'),
-    serverError: () => fail('InternalFailure'),
-    notFound: () => fail('InvalidAction.NotFound'),
-
-    failNext: (code, failOptions) => forced.add(code, failOptions),
-    clearForcedErrors: () => forced.clear(),
-  };
+    throttleCode: 'Rejected.Throttling',
+    serverErrorCode: 'InternalFailure',
+    options,
+  });
 }

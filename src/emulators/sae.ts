@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { EmulatorRequest, EmulatorResponse } from './core.js';
 import {
-  apiError,
   boolParam,
-  credentialsMap,
-  ForcedErrors,
+  createAlibabaEmulator,
+  failWith,
   POP_GATEWAY_ERRORS,
   jsonResponse,
   newRequestId,
@@ -15,7 +14,6 @@ import {
   type ErrorCatalog,
 } from './alibaba-common.js';
 import { compareIds, type SaeNamespaceSeed, type SaeSecretSeed, type SaeSeed } from './alibaba-data.js';
-import { NonceStore, ROA_DATE_WINDOW_MS, verifyRoaRequest } from './alibaba-signature.js';
 
 /**
  * Emulator of Serverless App Engine (SAE) 2019-05-06, ROA style: the secret and namespace reads
@@ -47,17 +45,11 @@ export const SAE_ERRORS: ErrorCatalog = {
 
 export type SaeEmulatorOptions = AlibabaEmulatorOptions;
 
-export interface SaeEmulator extends AlibabaEmulator {
-  readonly regionId: string;
-}
+export type SaeEmulator = AlibabaEmulator;
 
 export function createSaeEmulator(data: SaeSeed, options: SaeEmulatorOptions = {}): SaeEmulator {
   const regionId = data.regionId;
   const hostId = `sae.${regionId}.aliyuncs.com`;
-  const secrets = credentialsMap(options.credentials);
-  const now = options.now ?? Date.now;
-  const nonces = new NonceStore(ROA_DATE_WINDOW_MS);
-  const forced = new ForcedErrors(SAE_ERRORS);
 
   const namespaces = new Map<string, SaeNamespaceSeed>(data.namespaces.map((ns) => [ns.NamespaceId, ns]));
   // Per namespace, in the order ListSecrets returns them: creation time, then id.
@@ -71,9 +63,7 @@ export function createSaeEmulator(data: SaeSeed, options: SaeEmulatorOptions = {
     return jsonResponse(error.status, { ...popErrorBody(error, hostId, 'sae'), ErrorCode: error.code, Success: false });
   }
 
-  function fail(code: string, message?: string): EmulatorResponse {
-    return errorResponse(apiError(SAE_ERRORS, code, message));
-  }
+  const fail = failWith(SAE_ERRORS, errorResponse);
 
   function ok(payload: unknown): EmulatorResponse {
     return jsonResponse(200, {
@@ -154,39 +144,21 @@ export function createSaeEmulator(data: SaeSeed, options: SaeEmulatorOptions = {
     return ok(list);
   }
 
-  return {
+  return createAlibabaEmulator<SaeOperation>({
     name: 'alibaba-sae',
     regionId,
-    errorCatalog: SAE_ERRORS,
-
-    operationOf(req: EmulatorRequest): string | null {
-      return req.method === 'GET' ? (ROUTES[req.path] ?? null) : null;
+    style: 'roa',
+    apiVersion: SAE_API_VERSION,
+    catalog: SAE_ERRORS,
+    errorResponse,
+    operationOf: (req: EmulatorRequest) => (req.method === 'GET' ? (ROUTES[req.path] ?? null) : null),
+    operations: {
+      ListSecrets: listSecrets,
+      DescribeSecret: describeSecret,
+      DescribeNamespaceList: describeNamespaceList,
     },
-
-    handle(req: EmulatorRequest, operation: string): EmulatorResponse {
-      const verified = verifyRoaRequest(req, secrets, { now: now(), nonces });
-      if (!verified.ok) return errorResponse({ code: verified.code, status: verified.status, message: verified.message, origin: 'pop' });
-      if (req.headers['x-acs-version'] !== SAE_API_VERSION) return fail('InvalidVersion');
-
-      const forcedError = forced.take(operation);
-      if (forcedError) return errorResponse(forcedError);
-
-      switch (operation as SaeOperation) {
-        case 'ListSecrets':
-          return listSecrets(verified.params);
-        case 'DescribeSecret':
-          return describeSecret(verified.params);
-        case 'DescribeNamespaceList':
-          return describeNamespaceList(verified.params);
-      }
-      return fail('InvalidAction.NotFound');
-    },
-
-    throttled: () => fail('Throttling.User'),
-    serverError: () => fail('InternalError'),
-    notFound: () => fail('InvalidAction.NotFound'),
-
-    failNext: (code, failOptions) => forced.add(code, failOptions),
-    clearForcedErrors: () => forced.clear(),
-  };
+    throttleCode: 'Throttling.User',
+    serverErrorCode: 'InternalError',
+    options,
+  });
 }

@@ -24,6 +24,8 @@ export interface Segment {
 export interface SegmentGroup {
   sourceId: string;
   provider: string;
+  /** Whether its segments can be counted (known from the source's paging and the filter alone). */
+  countable: boolean;
   segments(): Promise<Segment[]>;
 }
 
@@ -169,17 +171,21 @@ export async function paginate(options: {
     async totalCount() {
       // A source that failed on this page cannot be counted; asking it again would only repeat the failure.
       if (states.some((s) => s.status === 'FAILED')) return null;
-      let total = 0;
+      // A source that cannot count (CSMS, a filter applied in the gateway) makes the total unknown, if it has
+      // anything in range; those sources list their namespaces without a call, so this costs nothing.
+      for (let gi = 0; gi < groups.length; gi++) {
+        if (!groups[gi].countable && ((await segmentsOf(gi))?.length ?? 0) > 0) return null;
+      }
+      const all: Segment[] = [];
       for (let gi = 0; gi < groups.length; gi++) {
         const segments = await segmentsOf(gi);
         if (!segments) return null;
-        for (const segment of segments) {
-          const count = await pagerOf(segment).count();
-          if (count === null) return null;
-          total += count;
-        }
+        all.push(...segments);
       }
-      return total;
+      // One segment that cannot count (CSMS, a filter applied in the gateway) makes the total unknown: call nothing.
+      if (!all.every((segment) => pagerOf(segment).countable)) return null;
+      const counts = await Promise.all(all.map((segment) => pagerOf(segment).count()));
+      return counts.every((c): c is number => c !== null) ? counts.reduce((a, b) => a + b, 0) : null;
     },
   };
 }

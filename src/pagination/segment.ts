@@ -27,6 +27,8 @@ export interface SegmentPager {
   backward(before: Position | null, want: number): Promise<Slice>;
   /** Matching items in the segment, or null when only a full walk could tell. */
   count(): Promise<number | null>;
+  /** Whether `count()` can answer at all, known without a call. */
+  readonly countable: boolean;
   /** The provider's total as last seen, for cursors to carry; null when not known. */
   totalHint(): number | null;
   /** Adopts a total carried by a cursor; a fresh answer from the provider overrides it. */
@@ -64,6 +66,9 @@ function expectIndex(position: Position | null): number | null {
 
 class PageNumberPager implements SegmentPager {
   readonly backwardSupported = true;
+  get countable(): boolean {
+    return !this.filter;
+  }
   private total: number | null = null;
   private hint: number | null = null;
   /** Rows already fetched in this request, by absolute offset. */
@@ -173,6 +178,7 @@ class PageNumberPager implements SegmentPager {
 
 class MarkerPager implements SegmentPager {
   readonly backwardSupported = false;
+  readonly countable = false;
 
   constructor(
     private readonly maxLimit: number,
@@ -221,6 +227,7 @@ class MarkerPager implements SegmentPager {
 
 class UnpagedPager implements SegmentPager {
   readonly backwardSupported = true;
+  readonly countable = true;
   private list: SecretRecord[] | null = null;
 
   constructor(

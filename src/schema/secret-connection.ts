@@ -102,26 +102,27 @@ export function validateFilter(filter: SecretFilter | null | undefined): SecretF
 export function secretGroups(ctx: GatewayContext, sources: readonly SecretSource[], filter: SecretFilter, namespaceId?: string): SegmentGroup[] {
   return sources
     .filter((source) => sourceCanMatch(source, filter))
-    .map((source) => ({
-      sourceId: source.id,
-      provider: source.provider,
-      async segments() {
-        const ids = namespaceId !== undefined ? [namespaceId] : (await ctx.loaders.namespaces(source)).map((ns) => ns.id);
-        const { query, complete } = source.pushdown(filter);
-        const residual = complete ? null : filter;
-        return ids
-          .filter((id) => namespaceCanMatch(id, filter))
-          .map((id) => ({
-            key: segmentKey(source.id, id),
-            sourceId: source.id,
-            namespaceId: id,
-            pager: () => {
-              const cache = ctx.cachePolicy(source.id);
-              return createPager(source.paging, ctx.loaders.fetchers(source, id, query), residual, { readAhead: cache.ttlMs > 0 && cache.readAhead });
-            },
-          }));
-      },
-    }));
+    .map((source) => {
+      const { query, complete } = source.pushdown(filter);
+      const residual = complete ? null : filter;
+      const cache = ctx.cachePolicy(source.id);
+      return {
+        sourceId: source.id,
+        provider: source.provider,
+        countable: source.paging.kind === 'none' || (source.paging.kind === 'page-number' && complete),
+        async segments() {
+          const ids = namespaceId !== undefined ? [namespaceId] : (await ctx.loaders.namespaces(source)).map((ns) => ns.id);
+          return ids
+            .filter((id) => namespaceCanMatch(id, filter))
+            .map((id) => ({
+              key: segmentKey(source.id, id),
+              sourceId: source.id,
+              namespaceId: id,
+              pager: () => createPager(source.paging, ctx.loaders.fetchers(source, id, query), residual, { readAhead: cache.ttlMs > 0 && cache.readAhead }),
+            }));
+        },
+      };
+    });
 }
 
 /** Runs a secrets connection and reports failed sources as errors beside the data. */

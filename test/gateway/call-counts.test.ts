@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { planPages } from '../../src/pagination/page-plan.js';
-import { KmsDetailsDocument, NamespaceSecretsPageDocument, NodesByIdDocument, SaeSecretsWithAppsDocument, SaeSecretsWithDataKeysDocument, SecretsPageDocument } from '../generated/graphql.js';
+import { KmsDetailsDocument, SecretsCountDocument, NamespaceSecretsPageDocument, NodesByIdDocument, SaeSecretsWithAppsDocument, SaeSecretsWithDataKeysDocument, SecretsPageDocument } from '../generated/graphql.js';
 import { SOURCE } from '../helpers/expected.js';
 import { expectData, namespaceGlobalId, startStack, type Stack } from '../helpers/stack.js';
 
@@ -89,6 +89,13 @@ describe('upstream calls are the fewest the query needs', () => {
     expect(nodes.nodes.map((n) => n && 'name' in n && n.name)).toEqual(page.secrets.edges.map((e) => e.node.name));
     expect(stack.calls('kms', 'ListSecrets')).toBe(3);
     expect(stack.calls('kms', 'DescribeSecret')).toBe(0);
+  });
+
+  it('totalCount that CSMS makes unknown costs no call beyond the page itself', async () => {
+    const data = expectData(await stack.execute(SecretsCountDocument, {}));
+    expect(data.secrets.totalCount).toBeNull();
+    expect(stack.calls('sae', 'ListSecrets')).toBe(1);
+    expect(stack.calls('apig', 'ListSecrets') + stack.calls('kms', 'ListSecrets') + stack.calls('csms', 'ListSecrets')).toBe(0);
   });
 
   it('a page that ends inside the first source calls no other source', async () => {
