@@ -1,4 +1,4 @@
-import { createPublicKey, randomBytes, type JsonWebKey } from 'node:crypto';
+import { createPublicKey, createSecretKey, randomBytes, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { createRemoteJwksSigningKeyProvider } from '@graphql-yoga/plugin-jwt';
 import jsonwebtoken, { type JwtPayload, type VerifyOptions } from 'jsonwebtoken';
@@ -72,14 +72,37 @@ function jwksUrlProvider(url: string): SigningKeyProvider {
   };
 }
 
+/**
+ * jsonwebtoken turns a string key into a KeyObject on every verify (and for an HS256 secret first
+ * tries, and fails, to read it as a public key): that was most of a request's cost. The plugin's
+ * type says string, but jsonwebtoken takes a KeyObject as is, so each distinct key is converted once.
+ */
+function asKeyObjects(provider: SigningKeyProvider, convert: (key: string) => KeyObject): SigningKeyProvider {
+  const converted = new Map<string, KeyObject>();
+  const toKey = (key: string) => {
+    if (key === NO_KEY) return key;
+    let object = converted.get(key);
+    if (!object) {
+      object = convert(key);
+      if (converted.size > 100) converted.clear();
+      converted.set(key, object);
+    }
+    return object as unknown as string;
+  };
+  return (kid) => {
+    const key = provider(kid);
+    return typeof key === 'string' ? toKey(key) : key.then(toKey);
+  };
+}
+
 export function signingKeyProvider(config: JwtConfig): SigningKeyProvider {
   if (config.hs256Secret !== undefined) {
     registerSecret(config.hs256Secret);
     const secret = config.hs256Secret;
-    return () => secret;
+    return asKeyObjects(() => secret, (key) => createSecretKey(Buffer.from(key)));
   }
-  if (config.jwksFile !== undefined) return jwksFileProvider(config.jwksFile);
-  return jwksUrlProvider(config.jwksUrl!);
+  const provider = config.jwksFile !== undefined ? jwksFileProvider(config.jwksFile) : jwksUrlProvider(config.jwksUrl!);
+  return asKeyObjects(provider, (pem) => createPublicKey(pem));
 }
 
 export function verifyOptions(config: JwtConfig): VerifyOptions {

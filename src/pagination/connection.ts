@@ -155,17 +155,28 @@ export async function paginate(options: {
     }
   }
 
-  const edges = collected.map(({ segment, record, position }) => {
+  // Cursors are signed only when asked for: a page that selects `nodes` pays for none.
+  const cursorOf = (segment: Segment, position: Position) => {
     const hint = pagerOf(segment).totalHint();
-    return { cursor: codec.encode(binding, hint === null ? { s: segment.key, p: position } : { s: segment.key, p: position, h: hint }), node: record };
-  });
+    return codec.encode(binding, hint === null ? { s: segment.key, p: position } : { s: segment.key, p: position, h: hint });
+  };
+  const edges = collected.map(({ segment, record, position }) => ({
+    get cursor() {
+      return cursorOf(segment, position);
+    },
+    node: record,
+  }));
   return {
     edges,
     pageInfo: {
       hasNextPage: backward ? !!cursor : more,
       hasPreviousPage: backward ? more : !!cursor,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges[edges.length - 1]?.cursor ?? null;
+      },
     },
     states,
     async totalCount() {

@@ -11,6 +11,7 @@ import type { Registry } from 'prom-client';
 import { EXAMPLE_TABS } from './examples.js';
 import { useRequestErrorCodes } from './error-codes.js';
 import { useReadiness } from './health.js';
+import { responseCachePlugins } from './response-cache.js';
 import { createMetrics } from './metrics.js';
 import { usePartialErrors } from './partial-errors.js';
 import { requestIdOf, useRequestId } from './request-id.js';
@@ -65,7 +66,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
       error: (...args) => logger.error({ yoga: args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : String(a))) }),
     },
     context: ({ request }) => createContext(services, requestIdOf(request), callerOf(request)),
-    plugins: [useRequestId(), useReadiness(services.registry, () => draining), metrics.plugin, ...securityPlugins(config, logger), useRequestScope(), usePartialErrors(), useRequestErrorCodes()],
+    plugins: [useRequestId(), useReadiness(services.registry, () => draining), metrics.plugin, ...securityPlugins(config, logger), useRequestScope(), usePartialErrors(), useRequestErrorCodes(), ...responseCachePlugins(config)],
   });
   return { yoga, services, metrics: metrics.registry, startDraining: () => void (draining = true) };
 }

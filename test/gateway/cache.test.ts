@@ -72,3 +72,53 @@ describe('cross-request metadata cache', () => {
     expect(stack.calls('csms', 'ListSecrets')).toBe(3);
   });
 });
+
+describe('whole-response cache (all sources cached)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      configure: (config) => {
+        for (const source of config.sources) source.cache = { ttlMs: 60_000, staleMs: 0, readAhead: true };
+      },
+    });
+  });
+  afterAll(() => stack.close());
+  beforeEach(() => stack.resetCounters());
+
+  const post = async (query: string, headers: Record<string, string> = stack.authHeaders) => {
+    const response = await fetch(`${stack.server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+    return (await response.json()) as { data?: any; errors?: Array<{ extensions?: Record<string, unknown> }> };
+  };
+
+  it('never caches a response holding secret values: each reveal calls the provider and is audited', async () => {
+    const token = stack.token({ subject: 'revealer', scopes: ['secrets:read', 'secrets:reveal'] });
+    const query = `{ secrets(first: 2, filter: { sources: ["${SOURCE.kms}"] }) { nodes { name ... on KmsSecret { value { secretData } } } } }`;
+    for (let i = 0; i < 2; i++) expect((await post(query, { authorization: `Bearer ${token}` })).data.secrets.nodes).toHaveLength(2);
+    expect(stack.calls('kms', 'GetSecretValue')).toBe(4);
+  });
+
+  it('never caches a response in which a source failed', async () => {
+    const query = `{ secrets(first: 3, filter: { sources: ["${SOURCE.apig}"] }) { nodes { name } } }`;
+    stack.emulators.providers.apig.failNext('InternalError', { operation: 'ListSecrets', times: 3 });
+    expect((await post(query)).errors?.[0].extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    const recovered = await post(query);
+    expect(recovered.errors).toBeUndefined();
+    expect(recovered.data.secrets.nodes).toHaveLength(3);
+  });
+
+  it('is not shared between credentials: a narrower grant gets its own answer', async () => {
+    const query = `{ sources { id } }`;
+    expect((await post(query)).data.sources).toHaveLength(4);
+    const narrow = stack.token({ subject: 'kms-only', scopes: ['secrets:read'], sources: [SOURCE.kms] });
+    expect((await post(query, { authorization: `Bearer ${narrow}` })).data.sources).toEqual([{ id: SOURCE.kms }]);
+  });
+
+  it('answers a repeated metadata query without executing it again', async () => {
+    const query = `{ secrets(first: 5, filter: { sources: ["${SOURCE.csms}"] }) { nodes { name } } }`;
+    const first = await post(query);
+    const before = stack.calls('csms', 'ListSecrets');
+    stack.gateway.services.cache.clear();
+    expect(await post(query)).toEqual(first);
+    expect(stack.calls('csms', 'ListSecrets')).toBe(before);
+  });
+});
