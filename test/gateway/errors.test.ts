@@ -12,6 +12,7 @@ import {
   type CoverageProviderSlicesQuery,
   type Provider,
 } from '../generated/graphql.js';
+import type { UpstreamErrorCode } from '../../src/upstream/errors.js';
 import { startStack, type ExecuteResult, type Stack } from '../helpers/stack.js';
 
 /**
@@ -45,15 +46,7 @@ function isolatePolicies(config: GatewayConfig): void {
   }
 }
 
-type GatewayCode =
-  | 'UPSTREAM_THROTTLED'
-  | 'UPSTREAM_UNAVAILABLE'
-  | 'UPSTREAM_TIMEOUT'
-  | 'UPSTREAM_AUTH_FAILED'
-  | 'UPSTREAM_FORBIDDEN'
-  | 'UPSTREAM_NOT_FOUND'
-  | 'UPSTREAM_BAD_REQUEST'
-  | 'UPSTREAM_BAD_RESPONSE';
+type GatewayCode = Exclude<UpstreamErrorCode, 'UPSTREAM_ERROR'>;
 
 interface Expectation {
   code: GatewayCode | GatewayCode[];
