@@ -18,7 +18,7 @@ import { post, problemsOf, requestHeaders } from './lib/graphql.js';
 import type { IpcClient } from './lib/ipc.js';
 import { load, type LoadResult } from './lib/load.js';
 import { lowerBoundMs, type Limits } from './lib/plan.js';
-import { cpuMs, cpuSnapshot, foreignShare, peakRssMb, resetPeakRss, ROOT, spawnIpcChild, spawnNode, stopChild } from './lib/processes.js';
+import { cpuMs, cpuSnapshot, foreignShare, peakRssMb, resetPeakRss, ROOT, rssMb, spawnIpcChild, spawnNode, stopChild } from './lib/processes.js';
 import { summarizeProfile } from './lib/profile.js';
 import { fmt, median, table, targetList, type Row, type TargetResult } from './lib/report.js';
 import { buildScenarios, type Scenario } from './lib/scenarios.js';
@@ -30,12 +30,12 @@ const USAGE = `Usage: npm run bench -- [options]
   --quick                 about a minute: shorter load runs, fewer samples, scenario 6 on KMS only
   --scale N               emulator data size (default 2: SAE ${'~'}980, APIG 624, KMS 660, CSMS 640 secrets)
   --latencies A,B         emulator latencies in ms (default 0,20)
-  --duration S            seconds of load per scenario (default 3; quick 1)
+  --duration S            seconds of load per scenario (default 2.5; quick 1)
   --connections N         load connections for scenarios 1-5 (default 8; scenario 2 uses half)
   --samples N             single-request samples for wall time (default 5; quick 2)
   --s6-duration S         seconds of measured load per scenario-6 target (default 5; quick 2),
                           split into --s6-rounds turns (default 2; quick 1) taken in turn with the other targets
-  --s6-warmup S           warm-up load per target before the first provider (default 5; quick 2)
+  --s6-warmup S           warm-up load per target before the first provider (default 4; quick 2)
   --s6-connections N      (default 32)
   --s6-providers LIST     scenario-6 providers (default sae,apig,kms,csms; quick kms)
   --only LIST             scenario groups to run, e.g. 1,6 (default all)
@@ -92,12 +92,12 @@ const num = (value: string | undefined, fallback: number) => (value === undefine
 const opts = {
   scale: num(args.scale, 2),
   latencies: (args.latencies ?? '0,20').split(',').map(Number),
-  durationS: num(args.duration, quick ? 1 : 3),
+  durationS: num(args.duration, quick ? 1 : 2.5),
   connections: num(args.connections, 8),
   samples: num(args.samples, quick ? 2 : 5),
   s6DurationS: num(args['s6-duration'], quick ? 2 : 5),
   s6Rounds: num(args['s6-rounds'], quick ? 1 : 2),
-  s6WarmS: num(args['s6-warmup'], quick ? 2 : 5),
+  s6WarmS: num(args['s6-warmup'], quick ? 2 : 4),
   s6Connections: num(args['s6-connections'], 32),
   s6Providers: (args['s6-providers'] ?? (quick ? 'kms' : 'sae,apig,kms,csms')).split(',') as ProviderKey[],
   only: args.only ? new Set(args.only.split(',').map(Number)) : null,
@@ -158,7 +158,7 @@ async function startEmulators(): Promise<Emulators> {
     setLatency: async (ms) => void (await ipc.request('faults', { latencyMs: ms })),
     reset: async () => void (await ipc.request('reset')),
     stats: () => ipc.request<UpstreamStats>('stats'),
-    async settle(quietMs = 250) {
+    async settle(quietMs = 120) {
       const deadline = Date.now() + 60_000;
       let last = -1;
       for (;;) {
@@ -423,6 +423,7 @@ async function main(): Promise<void> {
   progress(`emulators: SAE ${inv.sae.namespaces.reduce((n, x) => n + x.count, 0)} secrets in ${inv.sae.namespaces.length} namespaces, APIG ${inv.apig.total}, KMS ${inv.kms.total}, CSMS ${inv.csms.total}`);
 
   const gateway = await startGateway('no-cache', opts.noCachePolicy);
+  const idleRssMb = rssMb(gateway.pid);
   const limits: Limits = {
     concurrency: Object.fromEntries(PROVIDER_KEYS.map((p) => [p, limitsOf(gateway.config, p).maxConcurrency])) as Limits['concurrency'],
     rate: Object.fromEntries(PROVIDER_KEYS.map((p) => [p, limitsOf(gateway.config, p).rateLimit])) as Limits['rate'],
@@ -436,6 +437,7 @@ async function main(): Promise<void> {
     const outcome = await s.run(gateway.url);
     if (outcome.problems.length) progress(`  warm-up ${s.key}: ${outcome.problems.slice(0, 3).join('; ')}`);
   }
+  const warmRssMb = rssMb(gateway.pid);
 
   const measured: Measured[] = [];
   for (const latency of opts.latencies) {
@@ -583,7 +585,9 @@ async function main(): Promise<void> {
     rows.push({ group: '6', scenario: `${name} page of 50: gateway`, latencyMs: 0, calls: `${fmt(r.gateway.callsPerRequest, 2)}/req`, repeat: '—', wall: '—', connections: String(opts.s6Connections), latency: `${fmt(r.gateway.p50Ms)} / ${fmt(r.gateway.p99Ms)}`, perSecond: fmt(r.gateway.perSecond, 1), rssMb: fmt(r.gateway.maxRssMb), target: `${gwMet ? 'yes' : 'no'}: ${gwVerdicts.join(', ')}${r.gateway.errors ? `, ${r.gateway.errors} errors` : ''}` });
     if (r.cache) {
       const cr = r.cache.perSecond / r.bare.perSecond;
-      rows.push({ group: '6', scenario: `${name} page of 50: gateway (cache)`, latencyMs: 0, calls: `${fmt(r.cache.callsPerRequest, 2)}/req`, repeat: '—', wall: '—', connections: String(opts.s6Connections), latency: `${fmt(r.cache.p50Ms)} / ${fmt(r.cache.p99Ms)}`, perSecond: fmt(r.cache.perSecond, 1), rssMb: fmt(r.cache.maxRssMb), target: `${cr >= 1 && r.cache.maxRssMb < 200 ? 'yes' : 'no'}: ${(cr * 100).toFixed(0)}% of bare (≥100%)` });
+      const cacheVerdicts = [`${(cr * 100).toFixed(0)}% of bare ${cr >= 1 ? '≥' : '<'}100%`, r.cache.maxRssMb < 200 ? 'RSS<200' : 'RSS≥200'];
+      const cacheMet = cr >= 1 && r.cache.maxRssMb < 200 && r.cache.errors === 0;
+      rows.push({ group: '6', scenario: `${name} page of 50: gateway (cache)`, latencyMs: 0, calls: `${fmt(r.cache.callsPerRequest, 2)}/req`, repeat: '—', wall: '—', connections: String(opts.s6Connections), latency: `${fmt(r.cache.p50Ms)} / ${fmt(r.cache.p99Ms)}`, perSecond: fmt(r.cache.perSecond, 1), rssMb: fmt(r.cache.maxRssMb), target: `${cacheMet ? 'yes' : 'no'}: ${cacheVerdicts.join(', ')}${r.cache.errors ? `, ${r.cache.errors} errors` : ''}` });
     }
     rows.push({ group: '6', scenario: `${name} page of 50: bare yoga (ref)`, latencyMs: 0, calls: '0', repeat: '—', wall: '—', connections: String(opts.s6Connections), latency: `${fmt(r.bare.p50Ms)} / ${fmt(r.bare.p99Ms)}`, perSecond: fmt(r.bare.perSecond, 1), rssMb: fmt(r.bare.maxRssMb), target: r.sameResponse ? 'ref (same body)' : 'ref (BODY DIFFERS)' });
     rows.push({ group: '6', scenario: `${name} page of 50: SDK + JSON.stringify (ref)`, latencyMs: 0, calls: '1/call', repeat: '—', wall: '—', connections: String(opts.s6Connections), latency: `${fmt(r.sdk.p50Ms)} / ${fmt(r.sdk.p99Ms)}`, perSecond: fmt(r.sdk.perSecond, 1), rssMb: fmt(r.sdk.maxRssMb), target: `ref: gateway = ${((r.gateway.perSecond / r.sdk.perSecond) * 100).toFixed(0)}% of it` });
@@ -653,6 +657,7 @@ async function main(): Promise<void> {
     `noise: ${noise}${(runCpu?.foreign ?? 0) > 0.1 || (s6Cpu?.foreign ?? 0) > 0.1 ? ' — WARNING: the machine was not quiet; throughput figures are low and noisy' : ''}`,
     `data: scale ${opts.scale} — SAE ${inv.sae.namespaces.reduce((n, x) => n + x.count, 0)} secrets in ${inv.sae.namespaces.length} namespaces (${opts.discoverNamespaces ? 'discovered' : 'listed in the config'}), APIG ${inv.apig.total}, KMS ${inv.kms.total}, CSMS ${inv.csms.total}`,
     `limits: maxConcurrency ${PROVIDER_KEYS.map((p) => `${p} ${limits.concurrency[p]}`).join(', ')}; rate limits ${opts.keepRateLimits ? PROVIDER_KEYS.map((p) => `${p} ${limits.rate[p] ? `${limits.rate[p]!.perSecond}/s burst ${limits.rate[p]!.burst}` : 'none'}`).join(', ') : 'lifted (emulators have no quota)'}; cache off on the main gateway${opts.cachePhase ? `, ${opts.cachePolicy ? JSON.stringify(opts.cachePolicy) : 'default policy'} on the "(cache)" gateway` : ''}`,
+    `gateway process: ${opts.gatewayNodeArgs.length ? `node ${opts.gatewayNodeArgs.join(' ')} ` : ''}--import tsx src/main.ts (as npm start runs it); RSS ${fmt(idleRssMb)} MB idle after start, ${fmt(warmRssMb)} MB after one request of each scenario`,
     `load ${opts.durationS}s per scenario, wall = median of ${opts.samples}; scenario 6: ${opts.s6WarmS}s warm-up, then ${opts.s6DurationS}s per target in ${opts.s6Rounds} alternating turns, ${opts.s6Connections} connections`,
     '',
     table(rows),
@@ -675,7 +680,7 @@ async function main(): Promise<void> {
 
   console.log(`\n${text}`);
   writeFileSync(join(OUT, 'latest.md'), `${text}\n`);
-  const json = { date: new Date().toISOString(), machine, command, noise: { run: runCpu, scenario6: s6Cpu, loadAtStart }, profiles, options: opts, inventory: { ...inv, kms: { ...inv.kms, names: undefined }, sae: { ...inv.sae, refIds: undefined } }, limits, measured, cacheMeasured, scenario6: s6, targets, rows };
+  const json = { date: new Date().toISOString(), machine, command, noise: { run: runCpu, scenario6: s6Cpu, loadAtStart }, gatewayRssMb: { idle: idleRssMb, afterWarmUp: warmRssMb }, profiles, options: opts, inventory: { ...inv, kms: { ...inv.kms, names: undefined }, sae: { ...inv.sae, refIds: undefined } }, limits, measured, cacheMeasured, scenario6: s6, targets, rows };
   writeFileSync(join(OUT, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
   writeFileSync(join(OUT, `results-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), `${JSON.stringify(json, null, 2)}\n`);
 }
