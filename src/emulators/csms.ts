@@ -93,7 +93,7 @@ export interface CsmsEmulator extends ProviderEmulator {
   readonly seed: CsmsSeed;
   /** Makes the next `times` calls (default 1) of `operation` answer with `error`, before auth. */
   failNext(operation: CsmsOperation, error: CsmsForcedError, times?: number): void;
-  clearFailures(): void;
+  clearForcedErrors(): void;
   /** Changes pagination, time or token behaviour on a running emulator. */
   configure(changes: Pick<CsmsEmulatorOptions, 'markerInclusive' | 'timestampUnit' | 'tokenTtlSeconds'>): void;
   /** Forgets every issued token, as a password change would: callers get 401 until they log in again. */
@@ -341,7 +341,7 @@ export function createCsmsEmulator(data: CsmsSeed, options: CsmsEmulatorOptions 
       for (let i = 0; i < times; i++) queue.push(error);
       forced.set(operation, queue);
     },
-    clearFailures: () => forced.clear(),
+    clearForcedErrors: () => forced.clear(),
     configure(changes) {
       for (const [key, value] of Object.entries(changes)) {
         if (value !== undefined) Object.assign(settings, { [key]: value });

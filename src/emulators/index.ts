@@ -4,7 +4,7 @@ import type { GatewayConfig } from '../config.js';
 import { parseConfig } from '../config.js';
 import { generateApigSeed, generateKmsSeed, generateSaeSeed, type ApigSeed, type KmsSeed, type SaeSeed } from './alibaba-data.js';
 import { createApigEmulator, type ApigEmulator, type ApigEmulatorOptions } from './apig.js';
-import { EmulatorServer } from './core.js';
+import { EmulatorServer, NO_FAULTS } from './core.js';
 import { EMULATOR_CREDENTIALS } from './credentials.js';
 import { createCsmsEmulator, type CsmsEmulator, type CsmsEmulatorOptions } from './csms.js';
 import { generateCsmsSeed, type CsmsSeed } from './huawei-data.js';
@@ -36,6 +36,8 @@ export interface EmulatorSet {
   /** The seeded data each emulator serves, for tests to compare against. */
   data: { sae: SaeSeed; apig: ApigSeed; kms: KmsSeed; csms: CsmsSeed };
   urls: { sae: string; apig: string; kms: string; csms: string };
+  /** Clears faults, forced errors and counters of all four, for the next test. */
+  reset(): void;
   stop(): Promise<void>;
 }
 
@@ -68,6 +70,13 @@ export async function startEmulators(options: EmulatorSetOptions = {}): Promise<
     providers,
     data,
     urls: { sae, apig, kms, csms },
+    reset: () => {
+      for (const server of Object.values(servers)) {
+        server.setFaults(NO_FAULTS);
+        server.resetStats();
+      }
+      for (const provider of Object.values(providers)) provider.clearForcedErrors();
+    },
     stop: async () => {
       await Promise.all(Object.values(servers).map((s) => s.stop()));
     },

@@ -2,9 +2,9 @@ import { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import type { ApigSecret, CsmsSecret, KmsSecret, Provider, SaeSecret, SecretRecord } from '../sources/types.js';
 import { builder, decodeGlobalId, idParts } from './builder.js';
-import { relatedAppsOf } from './namespace.js';
+import { namespaceOfId, relatedAppsOf } from './namespace.js';
 import { ApigSecretRef, CsmsSecretRef, KmsSecretRef, NamespaceRef, RelatedAppRef, SaeSecretRef, SecretRef } from './refs.js';
-import { SECRET_TYPENAMES } from './secret.js';
+import { SECRET_TYPENAMES, secretOfId } from './secret.js';
 
 /**
  * Federation entities. Secrets are keyed by global `id` and by the natural key other teams hold
@@ -46,9 +46,7 @@ async function resolveSecretReference(ref: SecretReference, ctx: GatewayContext,
   if (typeof ref.id === 'string') {
     const { typename, id } = decodeGlobalId(ref.id);
     if (!SECRET_TYPES.has(typename)) throw badReference('the id is not a secret id');
-    const [sourceId, namespaceId, key] = idParts(id, 3);
-    const source = ctx.sources.get(sourceId);
-    record = source && SECRET_TYPENAMES[source.provider] === typename ? await ctx.loaders.record(source, namespaceId, key) : null;
+    record = await secretOfId(ctx, typename, id);
   } else if (typeof ref.sourceId === 'string' && typeof ref.namespaceId === 'string' && typeof ref.name === 'string') {
     const source = ctx.sources.get(ref.sourceId);
     if (ref.provider !== undefined && source && ref.provider !== source.provider) throw badReference(`source "${ref.sourceId}" is not a ${ref.provider} source`);
@@ -76,10 +74,9 @@ builder.asEntity(NamespaceRef, {
     assertRead(ctx);
     const { typename, id: raw } = decodeGlobalId(id);
     if (typename !== 'Namespace') throw badReference('the id is not a namespace id');
-    const [sourceId, namespaceId] = idParts(raw, 2);
-    const source = ctx.sources.get(sourceId);
-    if (!source || !(await ctx.loaders.namespaces(source)).some((n) => n.id === namespaceId)) throw notFound('namespace');
-    return { source, id: namespaceId };
+    const namespace = await namespaceOfId(ctx, raw);
+    if (!namespace) throw notFound('namespace');
+    return namespace;
   },
 });
 

@@ -31,20 +31,20 @@ export async function relatedAppsOf(ctx: GatewayContext, ns: NamespaceShape): Pr
   return [...apps.values()].sort((a, b) => a.appName.localeCompare(b.appName) || a.appId.localeCompare(b.appId));
 }
 
+/** The namespace a global ID's parts name, if its source is one the caller may see and has it; else null. */
+export async function namespaceOfId(ctx: GatewayContext, parts: string): Promise<NamespaceShape | null> {
+  const [sourceId, namespaceId] = idParts(parts, 2);
+  const source = ctx.sources.get(sourceId);
+  if (!source) return null;
+  return (await ctx.loaders.namespaces(source)).some((r) => r.id === namespaceId) ? { source, id: namespaceId } : null;
+}
+
 builder.node(NamespaceRef, {
   description: 'Where secrets live: an SAE namespace, the region of a KMS or APIG source, or a CSMS project.',
   id: { resolve: (ns) => JSON.stringify([ns.source.id, ns.id]) },
   isTypeOf: (value) => typeof value === 'object' && value !== null && 'source' in value && 'id' in value && !('appId' in value),
   loadMany: (ids, ctx) =>
-    Promise.all(
-      ids.map(async (id) => {
-        const [sourceId, namespaceId] = idParts(id, 2);
-        const source = ctx.sources.get(sourceId);
-        if (!source) return null;
-        const found = (await ctx.loaders.namespaces(source)).some((r) => r.id === namespaceId);
-        return found ? { source, id: namespaceId } : null;
-      }),
-    ),
+    Promise.all(ids.map((id) => namespaceOfId(ctx, id))),
   fields: (t) => ({
     namespaceId: t.exposeString('id', { description: 'The provider\'s own id (e.g. "cn-hangzhou:prod").' }),
     name: t.string({

@@ -1,8 +1,8 @@
-import { builder, decodeGlobalId, idParts } from './builder.js';
+import { builder, decodeGlobalId } from './builder.js';
 import { listCost, lookupCost, pageCost } from './cost.js';
-import { listNamespaces } from './namespace.js';
+import { listNamespaces, namespaceOfId } from './namespace.js';
 import { NamespaceRef, SecretRef, SourceRef } from './refs.js';
-import { SECRET_TYPENAMES } from './secret.js';
+import { SECRET_TYPENAMES, secretOfId } from './secret.js';
 import { pathOf, resolveSecretConnection, SecretConnectionRef, SecretFilterInput } from './secret-connection.js';
 
 const SECRET_TYPES = new Set(Object.values(SECRET_TYPENAMES));
@@ -34,11 +34,7 @@ builder.queryFields((t) => ({
     complexity: lookupCost(1),
     resolve: async (_r, { id }, ctx) => {
       const { typename, id: raw } = decodeGlobalId(id);
-      if (typename !== 'Namespace') return null;
-      const [sourceId, namespaceId] = idParts(raw, 2);
-      const source = ctx.sources.get(sourceId);
-      if (!source) return null;
-      return (await ctx.loaders.namespaces(source)).some((r) => r.id === namespaceId) ? { source, id: namespaceId } : null;
+      return typename === 'Namespace' ? namespaceOfId(ctx, raw) : null;
     },
   }),
   secret: t.field({
@@ -49,11 +45,7 @@ builder.queryFields((t) => ({
     complexity: lookupCost(1),
     resolve: async (_r, { id }, ctx) => {
       const { typename, id: raw } = decodeGlobalId(id);
-      if (!SECRET_TYPES.has(typename)) return null;
-      const [sourceId, namespaceId, key] = idParts(raw, 3);
-      const source = ctx.sources.get(sourceId);
-      if (!source || SECRET_TYPENAMES[source.provider] !== typename) return null;
-      return ctx.loaders.record(source, namespaceId, key);
+      return SECRET_TYPES.has(typename) ? secretOfId(ctx, typename, raw) : null;
     },
   }),
   secrets: t.connection(

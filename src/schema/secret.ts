@@ -1,7 +1,6 @@
 import { auditReveal } from '../auth/audit.js';
 import type { GatewayContext } from '../context.js';
 import type {
-  ApigSecret,
   ApigSecretValue,
   CsmsSecret,
   CsmsSecretDetail,
@@ -9,7 +8,6 @@ import type {
   KmsSecret,
   KmsSecretDetail,
   KmsSecretValue,
-  SaeSecret,
   SaeSecretDetail,
   SaeSecretValue,
   SecretRecord,
@@ -102,18 +100,22 @@ const ApigSecretValueType = builder.objectRef<ApigSecretValue>('ApigSecretValue'
   fields: (t) => ({ secretData: t.exposeString('secretData') }),
 });
 
-/** Node lookup for one provider's secrets: batched through the per-request record loader. */
+/**
+ * The secret a global ID's parts name, through the per-request record loader; null when its source
+ * is not one the caller may see or is of another type than the ID says.
+ */
+export async function secretOfId(ctx: GatewayContext, typename: string, parts: string): Promise<SecretRecord | null> {
+  const [sourceId, namespaceId, key] = idParts(parts, 3);
+  const source = ctx.sources.get(sourceId);
+  if (!source || SECRET_TYPENAMES[source.provider] !== typename) return null;
+  return ctx.loaders.record(source, namespaceId, key);
+}
+
+/** Node lookup for one provider's secrets. */
 function loadSecrets<P extends SecretRecord['provider']>(provider: P) {
   type Shape = Extract<SecretRecord, { provider: P }>;
   return (ids: string[], ctx: GatewayContext): Promise<Array<Shape | null>> =>
-    Promise.all(
-      ids.map(async (id) => {
-        const [sourceId, namespaceId, key] = idParts(id, 3);
-        const source = ctx.sources.get(sourceId);
-        if (!source || source.provider !== provider) return null;
-        return (await ctx.loaders.record(source, namespaceId, key)) as Shape | null;
-      }),
-    );
+    Promise.all(ids.map(async (id) => (await secretOfId(ctx, SECRET_TYPENAMES[provider], id)) as Shape | null));
 }
 
 export const TagType = builder.objectRef<{ key: string; value: string }>('Tag').implement({

@@ -1,4 +1,3 @@
-import { builder } from './builder.js';
 import { listCost, pageCost } from './cost.js';
 import { listNamespaces } from './namespace.js';
 import { NamespaceRef, ProviderEnum, SecretRef, SourceRef } from './refs.js';

@@ -41,7 +41,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  main.emulator.clearFailures();
+  main.emulator.clearForcedErrors();
   main.server.setFaults(NO_FAULTS);
   main.emulator.configure({ markerInclusive: false, timestampUnit: 'ms', tokenTtlSeconds: 86_400 });
 });

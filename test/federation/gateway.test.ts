@@ -69,8 +69,7 @@ describe('through a real federation gateway (Apollo Gateway)', () => {
     await stack.close();
   });
   beforeEach(() => {
-    stack.resetCounters();
-    for (const provider of Object.values(stack.emulators.providers)) ('clearForcedErrors' in provider ? provider.clearForcedErrors() : provider.clearFailures());
+    stack.emulators.reset();
   });
 
   it('apps → secrets: 100 secret references of one namespace cost one ListSecrets', async () => {

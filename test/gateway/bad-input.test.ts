@@ -1,6 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import type { GraphQLFormattedError } from 'graphql';
-import { NO_FAULTS } from '../../src/emulators/core.js';
 import {
   CoverageNamespaceDocument,
   CoverageNodeDocument,
@@ -62,12 +61,7 @@ afterAll(async () => {
 });
 
 afterEach(() => {
-  for (const server of Object.values(stack.emulators.servers)) server.setFaults(NO_FAULTS);
-  stack.emulators.providers.sae.clearForcedErrors();
-  stack.emulators.providers.apig.clearForcedErrors();
-  stack.emulators.providers.kms.clearForcedErrors();
-  stack.emulators.providers.csms.clearFailures();
-  stack.resetCounters();
+  stack.emulators.reset();
 });
 
 /** A real cursor of `secrets(first: 2, filter)`, fetched before the counters are reset. */

@@ -113,12 +113,7 @@ function expectIsolatedFailure(result: ExecuteResult<CoverageProviderSlicesQuery
 let stack: Stack;
 
 function clearInjected(target: Stack): void {
-  for (const name of SLICES) target.emulators.servers[name].setFaults(NO_FAULTS);
-  target.emulators.providers.sae.clearForcedErrors();
-  target.emulators.providers.apig.clearForcedErrors();
-  target.emulators.providers.kms.clearForcedErrors();
-  target.emulators.providers.csms.clearFailures();
-  target.resetCounters();
+  target.emulators.reset();
 }
 
 beforeAll(async () => {

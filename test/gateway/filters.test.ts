@@ -1,5 +1,4 @@
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
-import { NO_FAULTS } from '../../src/emulators/core.js';
 import type { EmulatorSet } from '../../src/emulators/index.js';
 import { SecretsCountDocument, SecretsPageDocument, type Provider, type SecretFilter, type SecretsPageQuery } from '../generated/graphql.js';
 import { expectData, startStack, type ExecuteResult, type Stack } from '../helpers/stack.js';
@@ -171,12 +170,7 @@ afterAll(async () => {
 });
 
 afterEach(() => {
-  for (const name of EMULATORS) stack.emulators.servers[name].setFaults(NO_FAULTS);
-  stack.emulators.providers.sae.clearForcedErrors();
-  stack.emulators.providers.apig.clearForcedErrors();
-  stack.emulators.providers.kms.clearForcedErrors();
-  stack.emulators.providers.csms.clearFailures();
-  stack.resetCounters();
+  stack.emulators.reset();
 });
 
 describe('secrets without a filter', () => {

@@ -7,7 +7,6 @@ import { EMULATOR_CREDENTIALS } from '../../src/emulators/credentials.js';
 import {
   CoverageNodeDocument,
   CoverageProviderSlicesDocument,
-  CoverageSaeDataKeysBesideKmsDocument,
   CsmsDetailsDocument,
   KmsDetailsDocument,
   NamespacesDocument,
@@ -180,12 +179,7 @@ afterAll(async () => {
 });
 
 afterEach(() => {
-  for (const server of Object.values(stack.emulators.servers)) server.setFaults(NO_FAULTS);
-  stack.emulators.providers.sae.clearForcedErrors();
-  stack.emulators.providers.apig.clearForcedErrors();
-  stack.emulators.providers.kms.clearForcedErrors();
-  stack.emulators.providers.csms.clearFailures();
-  stack.resetCounters();
+  stack.emulators.reset();
 });
 
 describe('succeeding queries', () => {
@@ -227,7 +221,7 @@ describe('failing queries', () => {
     for (const code of ['CSMS.0005', 'CSMS.0106', 'APIG.0308', 'CSMS.0500', 'APIGW.0301'] as const) {
       stack.emulators.providers.csms.failNext('ListSecrets', code, 1000);
       const result = await send(stack, 'forced', CoverageProviderSlicesDocument, { first: 3 });
-      stack.emulators.providers.csms.clearFailures();
+      stack.emulators.providers.csms.clearForcedErrors();
       expect(result.body.errors?.length).toBe(1);
     }
     stack.emulators.providers.sae.failNext('InvalidParameter.Obviously', { operation: 'DescribeSecret', times: 1000 });
