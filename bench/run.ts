@@ -3,7 +3,7 @@
  * upstream calls, wall time, latency under load, throughput and peak memory per scenario, each
  * measured against its reference in the same run. See BENCHMARKS.md for how to read the table.
  *
- * Processes: the emulators, the gateway (the real entry point, `src/main.ts --config`), the bare
+ * Processes: the emulators, the gateway (the real entry point as `npm start` builds it, `dist/main.js --config`), the bare
  * graphql-yoga reference and the SDK reference each run in a child process of their own; this
  * process only generates load (autocannon) and reads /proc for memory and CPU.
  */
@@ -18,7 +18,7 @@ import { post, problemsOf, requestHeaders } from './lib/graphql.js';
 import type { IpcClient } from './lib/ipc.js';
 import { load, type LoadResult } from './lib/load.js';
 import { lowerBoundMs, type Limits } from './lib/plan.js';
-import { cpuMs, cpuSnapshot, foreignShare, peakRssMb, resetPeakRss, ROOT, rssMb, spawnIpcChild, spawnNode, stopChild } from './lib/processes.js';
+import { buildGateway, cpuMs, cpuSnapshot, foreignShare, peakRssMb, resetPeakRss, ROOT, rssMb, spawnIpcChild, spawnNode, stopChild } from './lib/processes.js';
 import { summarizeProfile } from './lib/profile.js';
 import { fmt, median, table, targetList, type Row, type TargetResult } from './lib/report.js';
 import { buildScenarios, type Scenario } from './lib/scenarios.js';
@@ -127,6 +127,8 @@ const OUT = join(ROOT, '.bench');
 const LOGS = join(OUT, 'logs');
 rmSync(LOGS, { recursive: true, force: true });
 mkdirSync(LOGS, { recursive: true });
+// The gateway runs as `npm start` runs it: built with esbuild, plain node, no tsx loader.
+const gatewayEntry = buildGateway();
 
 const progress = (text: string) => process.stderr.write(`${text}\n`);
 const runStarted = performance.now();
@@ -204,7 +206,7 @@ async function startGateway(name: string, cache: { [key: string]: Json } | null,
   const configPath = join(OUT, `gateway-${name}.json`);
   writeConfig(configPath, config);
   const log = join(LOGS, `gateway-${name}.log`);
-  const child = spawnNode(['src/main.ts', '--config', configPath], { log, execArgv: [...opts.gatewayNodeArgs, ...execArgv], env: opts.logLevel ? { LOG_LEVEL: opts.logLevel } : {} });
+  const child = spawnNode([gatewayEntry, '--config', configPath], { log, compiled: true, execArgv: [...opts.gatewayNodeArgs, ...execArgv], env: opts.logLevel ? { LOG_LEVEL: opts.logLevel } : {} });
   children.push(child);
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
@@ -657,7 +659,7 @@ async function main(): Promise<void> {
     `noise: ${noise}${(runCpu?.foreign ?? 0) > 0.1 || (s6Cpu?.foreign ?? 0) > 0.1 ? ' — WARNING: the machine was not quiet; throughput figures are low and noisy' : ''}`,
     `data: scale ${opts.scale} — SAE ${inv.sae.namespaces.reduce((n, x) => n + x.count, 0)} secrets in ${inv.sae.namespaces.length} namespaces (${opts.discoverNamespaces ? 'discovered' : 'listed in the config'}), APIG ${inv.apig.total}, KMS ${inv.kms.total}, CSMS ${inv.csms.total}`,
     `limits: maxConcurrency ${PROVIDER_KEYS.map((p) => `${p} ${limits.concurrency[p]}`).join(', ')}; rate limits ${opts.keepRateLimits ? PROVIDER_KEYS.map((p) => `${p} ${limits.rate[p] ? `${limits.rate[p]!.perSecond}/s burst ${limits.rate[p]!.burst}` : 'none'}`).join(', ') : 'lifted (emulators have no quota)'}; cache off on the main gateway${opts.cachePhase ? `, ${opts.cachePolicy ? JSON.stringify(opts.cachePolicy) : 'default policy'} on the "(cache)" gateway` : ''}`,
-    `gateway process: ${opts.gatewayNodeArgs.length ? `node ${opts.gatewayNodeArgs.join(' ')} ` : ''}--import tsx src/main.ts (as npm start runs it); RSS ${fmt(idleRssMb)} MB idle after start, ${fmt(warmRssMb)} MB after one request of each scenario`,
+    `gateway process: ${opts.gatewayNodeArgs.length ? `node ${opts.gatewayNodeArgs.join(' ')} ` : ''}${gatewayEntry} (built as npm start builds it); RSS ${fmt(idleRssMb)} MB idle after start, ${fmt(warmRssMb)} MB after one request of each scenario`,
     `load ${opts.durationS}s per scenario, wall = median of ${opts.samples}; scenario 6: ${opts.s6WarmS}s warm-up, then ${opts.s6DurationS}s per target in ${opts.s6Rounds} alternating turns, ${opts.s6Connections} connections`,
     '',
     table(rows),

@@ -7,17 +7,18 @@ import { IpcClient } from './ipc.js';
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 
 /**
- * Every child runs as one plain `node` process with tsx's loader (no `tsx` wrapper process), so
- * that its pid is the process whose memory and CPU we read.
+ * Every child runs as one plain `node` process (no `tsx` or `npm` wrapper process), so that its pid
+ * is the process whose memory and CPU we read. TypeScript children get tsx's loader; `compiled`
+ * runs plain JavaScript (the gateway's build, as `npm start` runs it).
  */
 export function spawnNode(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; log: string; ipc?: boolean; execArgv?: string[] },
+  options: { env?: NodeJS.ProcessEnv; log: string; ipc?: boolean; execArgv?: string[]; compiled?: boolean },
 ): ChildProcess {
   const env = { ...process.env, ...options.env };
   // A PORT in the caller's environment would override the generated config's port.
   delete env.PORT;
-  const child = spawn(process.execPath, [...(options.execArgv ?? []), '--import', 'tsx', ...args], {
+  const child = spawn(process.execPath, [...(options.execArgv ?? []), ...(options.compiled ? [] : ['--import', 'tsx']), ...args], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
@@ -31,6 +32,13 @@ export function spawnNode(
 
 /** CPU (ms) of children that have exited, read just before they were stopped. */
 const finalCpu = new Map<number, number>();
+
+/** Builds the gateway as `npm start` does (`npm run build`: esbuild into dist/), so the bench runs what users run. */
+export function buildGateway(): string {
+  const result = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`npm run build failed:\n${result.stdout}${result.stderr}`);
+  return 'dist/main.js';
+}
 
 export async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;

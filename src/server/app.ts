@@ -1,5 +1,4 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import { MetadataCache } from '../cache/metadata-cache.js';
 import { cachePolicyOf, type GatewayConfig } from '../config.js';
 import { createContext, type AppServices, type GatewayContext } from '../context.js';
@@ -34,6 +33,12 @@ export interface Gateway {
   startDraining(): void;
 }
 
+/** The self-contained GraphiQL page is ~45 MB of memory once loaded: only a process that serves it pays for it. */
+async function renderGraphiQLLazily(options: GraphiQLOptions): Promise<string> {
+  const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
+  return renderGraphiQL(options);
+}
+
 /** The whole gateway as a fetch handler: testable through `yoga.fetch` with no socket. */
 export function createGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Gateway {
   const services: AppServices = {
@@ -57,7 +62,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
     graphiql: config.server.graphiql
       ? { title: 'secrets-gateway', defaultTabs: EXAMPLE_TABS.map((tab) => ({ ...tab, headers: graphiqlHeaders })), headers: graphiqlHeaders, defaultHeaders: graphiqlHeaders }
       : false,
-    renderGraphiQL,
+    renderGraphiQL: renderGraphiQLLazily,
     maskedErrors: true,
     logging: {
       debug: (...args) => logger.debug({ yoga: args.map(String) }),
