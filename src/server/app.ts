@@ -8,6 +8,7 @@ import { schema } from '../schema/index.js';
 import { createRegistry } from '../sources/registry.js';
 import type { Registry } from 'prom-client';
 import { EXAMPLE_TABS } from './examples.js';
+import { useCompiledExecution } from './compiled-execution.js';
 import { useRequestErrorCodes } from './error-codes.js';
 import { useReadiness } from './health.js';
 import { responseCachePlugins } from './response-cache.js';
@@ -71,7 +72,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
       error: (...args) => logger.error({ yoga: args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : String(a))) }),
     },
     context: ({ request }) => createContext(services, requestIdOf(request), callerOf(request)),
-    plugins: [useRequestId(), useReadiness(services.registry, () => draining), metrics.plugin, ...securityPlugins(config, logger), useRequestScope(), usePartialErrors(), useRequestErrorCodes(), ...responseCachePlugins(config)],
+    plugins: [useRequestId(), useReadiness(services.registry, () => draining), metrics.plugin, ...securityPlugins(config, logger), useCompiledExecution(logger), useRequestScope(), usePartialErrors(), useRequestErrorCodes(), ...responseCachePlugins(config)],
   });
   return { yoga, services, metrics: metrics.registry, startDraining: () => void (draining = true) };
 }

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { assertSuccessBody } from '../upstream/errors.js';
 import { registerSecret } from '../upstream/redact.js';
-import { toPlain } from './normalize.js';
+import { installFastJsonForPopCore } from './alibaba-json.js';
 
 /** pop-core ships types for RPCClient only; these describe the parts we call. */
 interface PopConfig {
@@ -24,6 +24,7 @@ const popCore = require('@alicloud/pop-core') as {
   RPCClient: new (config: PopConfig) => RpcClient;
   ROAClient: new (config: PopConfig) => RoaClient;
 };
+installFastJsonForPopCore();
 
 export interface AlibabaClientOptions {
   endpoint: string;
@@ -60,9 +61,8 @@ export class AlibabaRpc {
   }
   async call<T = Record<string, unknown>>(action: string, params: Record<string, unknown>): Promise<T> {
     const body = await this.client.request(action, compact(params), { method: 'GET', timeout: this.options.timeoutMs });
-    const plain = toPlain<Record<string, unknown>>(body);
-    assertSuccessBody(plain);
-    return plain as T;
+    assertSuccessBody(body as Record<string, unknown>);
+    return body as T;
   }
 }
 
@@ -77,8 +77,7 @@ export class AlibabaRoa {
     const body = await this.client.request('GET', path, compact(query), '', {}, { timeout: this.options.timeoutMs });
     // ROA returns non-JSON bodies as raw strings, even for a 5xx.
     if (typeof body === 'string') throw Object.assign(new Error('non-JSON response'), { name: 'FormatError' });
-    const plain = toPlain<Record<string, unknown>>(body);
-    assertSuccessBody(plain);
-    return plain as T;
+    assertSuccessBody(body as Record<string, unknown>);
+    return body as T;
   }
 }
