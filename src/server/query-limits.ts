@@ -3,9 +3,10 @@ import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { createComplexityRule } from '@pothos/plugin-complexity';
-import { GraphQLError, validate, type ValidationContext } from 'graphql';
+import { GraphQLError, validate, type DocumentNode, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { LimitsConfig } from '../auth/config.js';
+import type { GatewayContext } from '../context.js';
 
 /**
  * Query limits, all applied before anything executes (so a rejected query never reaches a
@@ -71,11 +72,19 @@ export function useDocumentLimits(limits: LimitsConfig): Plugin[] {
  * the request's variables and context, so it runs per request, after the cached validation.
  */
 export function useCostLimit(limits: Pick<LimitsConfig, 'maxCost' | 'maxBreadth'>): Plugin {
+  // Queries that passed, per document, by what the cost depends on: the operation, the variables
+  // and the caller's grant (which decides how many sources a field fans out to). Portals repeat
+  // the same few queries; measuring one walks the whole document with a TypeInfo.
+  const passed = new WeakMap<DocumentNode, Set<string>>();
   return {
     onExecute({ args, setResultAndStopExecution }) {
+      const context = args.contextValue as unknown as GatewayContext;
+      const key = `${context.grant?.digest}\n${args.operationName ?? ''}\n${JSON.stringify(args.variableValues ?? {})}`;
+      let seen = passed.get(args.document);
+      if (seen?.has(key)) return;
       const own: GraphQLError[] = [];
       const rule = createComplexityRule({
-        context: args.contextValue as object,
+        context,
         variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
         operationName: args.operationName ?? undefined,
         validate: (state, report) => {
@@ -104,7 +113,10 @@ export function useCostLimit(limits: Pick<LimitsConfig, 'maxCost' | 'maxBreadth'
         if (error instanceof GraphQLError) return setResultAndStopExecution({ errors: [error] });
         throw error;
       }
-      if (own.length > 0) setResultAndStopExecution({ errors: own });
+      if (own.length > 0) return setResultAndStopExecution({ errors: own });
+      if (!seen) passed.set(args.document, (seen = new Set()));
+      if (seen.size >= 256) seen.clear();
+      seen.add(key);
     },
   };
 }

@@ -111,6 +111,14 @@ describe('query limits: rejected before execution, with a stable code, never a 5
     stack.resetCounters();
     const twoByVariable = await send(`query($n: Int) { a: secrets(first: $n) { nodes { ...D } } b: secrets(last: $n) { nodes { ...D } } } fragment D on Secret { name ... on KmsSecret { ${KMS_DETAIL} } ... on CsmsSecret { ${CSMS_DETAIL} } ... on SaeSecret { ${SAE_DETAIL} } }`, { n: 100 });
     expectLimit(twoByVariable, 'MAX_COST');
+    // A document that passed with small variables is measured again with large ones (passes are
+    // remembered per document, variables and grant).
+    const sameTwo = `query($n: Int) { a: secrets(first: $n) { nodes { ...D } } b: secrets(last: $n) { nodes { ...D } } } fragment D on Secret { name ... on KmsSecret { ${KMS_DETAIL} } ... on CsmsSecret { ${CSMS_DETAIL} } ... on SaeSecret { ${SAE_DETAIL} } }`;
+    const limitCodes = (response: Awaited<ReturnType<typeof send>>) => (response.body?.errors ?? []).filter((e) => e.extensions?.code === 'QUERY_LIMIT_EXCEEDED');
+    expect(limitCodes(await send(sameTwo, { n: 5 }))).toEqual([]);
+    expect(limitCodes(await send(sameTwo, { n: 5 }))).toEqual([]);
+    stack.resetCounters();
+    expectLimit(await send(sameTwo, { n: 100 }), 'MAX_COST');
     const id = encodeGlobalId('KmsSecret', JSON.stringify([SOURCE.kms, stack.emulators.data.kms.regionId, 'x']));
     const ids = Array.from({ length: 300 }, () => id);
     expectLimit(await send(`query($ids: [ID!]!) { nodes(ids: $ids) { id ... on KmsSecret { ${KMS_DETAIL} } } }`, { ids }), 'MAX_COST');

@@ -79,7 +79,7 @@ describe('cursors', () => {
   });
 
   it('base64 of a JSON payload without the MAC is MALFORMED_CURSOR', async () => {
-    const payload = b64(JSON.stringify({ v: 1, b: 'anything', s: JSON.stringify(['sae-demo', 'cn-hangzhou']), p: 0 }));
+    const payload = b64(JSON.stringify({ v: 2, b: 'anything', s: JSON.stringify(['sae-demo', 'cn-hangzhou']), p: 0 }));
     expectRejected(await stack.execute(SecretsPageDocument, { first: 2, after: payload }), { reason: 'MALFORMED_CURSOR' });
   });
 

@@ -19,6 +19,18 @@ describe('CursorCodec', () => {
     expect(codec.decode(codec.encode(binding, { s: 'x', p: 'name-7' }), binding, 'after')).toEqual({ s: 'x', p: 'name-7' });
   });
 
+  it('round-trips the total hint, and segment keys and markers that JSON must escape', () => {
+    const segment = JSON.stringify(['src "1"', 'ns\\2']);
+    for (const payload of [{ s: segment, p: 0, h: 660 }, { s: segment, p: 'marker "q" \u2028', h: 0 }, { s: segment, p: 99 }]) {
+      const cursor = codec.encode(binding, payload);
+      expect(codec.decode(cursor, binding, 'after')).toEqual(payload);
+      expect(JSON.parse(Buffer.from(cursor.split('.')[0], 'base64url').toString('utf8'))).toEqual({ v: 2, b: binding, ...payload });
+    }
+    // Cursors of one segment differ by position only, and each is signed on its own.
+    const [a, b] = [codec.encode(binding, { s: segment, p: 1 }), codec.encode(binding, { s: segment, p: 2 })];
+    expect(a.split('.')[1]).not.toBe(b.split('.')[1]);
+  });
+
   it('binds the binding independently of key order', () => {
     expect(bindingOf({ a: 1, b: [1, 2] })).toBe(bindingOf({ b: [1, 2], a: 1 }));
     expect(bindingOf({ a: 1 })).not.toBe(bindingOf({ a: 2 }));
