@@ -68,13 +68,26 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
   const recordLoaders = new Map<string, DataLoader<string, SecretRecord | null>>();
   const detailLoaders = new Map<string, DataLoader<string, SecretDetail | null>>();
 
+  // What lists returned serves later lookups by key in the request, but is put into the loaders
+  // only when a lookup first comes: most requests (a page of a list) make none, and an SAE
+  // namespace list holds hundreds of records.
+  const listed: Array<[SecretSource, SecretRecord[]]> = [];
   const prime = (source: SecretSource, records: SecretRecord[]) => {
-    const records_ = recordLoader(source);
-    for (const record of records) {
-      records_.prime(keyOf(record.namespaceId, record.key), record);
-      if (record.detail) detailLoader(source).prime(keyOf(record.namespaceId, record.key), record.detail);
-    }
+    if (records.length > 0) listed.push([source, records]);
     return records;
+  };
+  const primeListed = () => {
+    for (const [source, records] of listed.splice(0)) {
+      const records_ = recordLoader(source);
+      for (const record of records) {
+        records_.prime(keyOf(record.namespaceId, record.key), record);
+        if (record.detail) detailLoader(source).prime(keyOf(record.namespaceId, record.key), record.detail);
+      }
+    }
+  };
+  const loadRecord = (source: SecretSource, namespaceId: string, key: string) => {
+    primeListed();
+    return recordLoader(source).load(keyOf(namespaceId, key));
   };
 
   function fetchers(source: SecretSource, namespaceId: string, query: PushedQuery): SegmentFetchers {
@@ -249,11 +262,15 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
     namespaces,
     fetchers,
     // A namespace the source does not have holds nothing: no call is made for it.
-    record: async (source, namespaceId, key) => ((await hasNamespace(source, namespaceId)) ? recordLoader(source).load(keyOf(namespaceId, key)) : null),
+    record: async (source, namespaceId, key) => ((await hasNamespace(source, namespaceId)) ? loadRecord(source, namespaceId, key) : null),
     recordByName: async (source, namespaceId, name) => {
       if (!(await hasNamespace(source, namespaceId))) return null;
-      return source.keyIsName ? recordLoader(source).load(keyOf(namespaceId, name)) : ((await scan(source, namespaceId)).find((r) => r.name === name) ?? null);
+      return source.keyIsName ? loadRecord(source, namespaceId, name) : ((await scan(source, namespaceId)).find((r) => r.name === name) ?? null);
     },
-    detail: (source, record) => (record.detail ? Promise.resolve(record.detail) : detailLoader(source).load(keyOf(record.namespaceId, record.key))),
+    detail: (source, record) => {
+      if (record.detail) return Promise.resolve(record.detail);
+      primeListed();
+      return detailLoader(source).load(keyOf(record.namespaceId, record.key));
+    },
   };
 }

@@ -9,8 +9,12 @@ import { toPlain } from './normalize.js';
  * decimal strings (what `toPlain` made of json-bigint's BigNumbers, so callers see no difference).
  */
 
-/** A JSON string token, or an integer token of 16+ digits (never part of a decimal or exponent). */
-const STRING_OR_LONG_INTEGER = /"(?:[^"\\]|\\.)*"|(?<![\w.+-])-?\d{16,}(?![\w.])/g;
+/**
+ * An integer of 16+ digits standing as a value: after `:`, `,` or `[`, before `,`, `}` or `]`.
+ * The same characters inside a string would be quoted too, but that always breaks the JSON (a
+ * string followed by digits): such a body is then read by json-bigint instead.
+ */
+const LONG_INTEGER_VALUE = /([:,[]\s*)(-?\d{16,})(?=\s*[,}\]])/g;
 /**
  * Keys JSON.parse would create as own properties but json-bigint refuses (`__proto__`,
  * `constructor`), also when written with \u escapes: such rare bodies take json-bigint's path.
@@ -19,10 +23,13 @@ const UNUSUAL = /__proto__|constructor|\\u00[0-7]/;
 
 export function parseJsonKeepingLongIntegers(text: string, slowParse: (text: string) => unknown): unknown {
   if (UNUSUAL.test(text)) return toPlain(slowParse(text));
-  if (!/\d{16}/.test(text)) return JSON.parse(text);
-  return JSON.parse(
-    text.replace(STRING_OR_LONG_INTEGER, (token) => (token.charCodeAt(0) === 0x22 || Number.isSafeInteger(Number(token)) ? token : `"${token}"`)),
-  );
+  const quoted = text.replace(LONG_INTEGER_VALUE, (match, before: string, digits: string) => (Number.isSafeInteger(Number(digits)) ? match : `${before}"${digits}"`));
+  try {
+    return JSON.parse(quoted);
+  } catch (error) {
+    if (quoted === text) throw error;
+    return toPlain(slowParse(text));
+  }
 }
 
 let installed = false;
