@@ -155,17 +155,28 @@ export async function paginate(options: {
     }
   }
 
-  // Cursors are signed only when asked for: a page that selects `nodes` pays for none.
-  const cursorOf = (segment: Segment, position: Position) => {
+  // Cursors are signed only when asked for (a page that selects `nodes` pays for none), and once per
+  // run of consecutive index positions in a segment: signing was the largest cost of a page of edges.
+  const payloadOf = (segment: Segment, position: Position) => {
     const hint = pagerOf(segment).totalHint();
-    return codec.encode(binding, hint === null ? { s: segment.key, p: position } : { s: segment.key, p: position, h: hint });
+    return hint === null ? { s: segment.key, p: position } : { s: segment.key, p: position, h: hint };
   };
-  const edges = collected.map(({ segment, record, position }) => ({
-    get cursor() {
-      return cursorOf(segment, position);
-    },
-    node: record,
-  }));
+  const runs: Array<{ segment: Segment; start: Position; length: number; cursorAt?: (offset: number) => string }> = [];
+  const edges = collected.map(({ segment, record, position }) => {
+    const last = runs[runs.length - 1];
+    let run = last;
+    let offset = 0;
+    if (last && last.segment.key === segment.key && typeof last.start === 'number' && position === last.start + last.length) offset = last.length++;
+    else runs.push((run = { segment, start: position, length: 1 }));
+    return {
+      get cursor() {
+        if (run.length === 1) return codec.encode(binding, payloadOf(run.segment, run.start));
+        run.cursorAt ??= codec.encodeRun(binding, payloadOf(run.segment, run.start) as ReturnType<typeof payloadOf> & { p: number }, run.length);
+        return run.cursorAt(offset);
+      },
+      node: record,
+    };
+  });
   return {
     edges,
     pageInfo: {

@@ -3,7 +3,8 @@ import { GraphQLError } from 'graphql';
 
 /**
  * Opaque, versioned cursors bound to the connection they came from. A cursor is
- * base64url(JSON payload) + "." + MAC, so a malformed, tampered or foreign one is rejected.
+ * base64url(JSON payload) + "." + MAC, so a malformed, tampered or foreign one is rejected; the
+ * edges of a run of consecutive positions share one signed payload and add their offset (`encodeRun`).
  */
 
 const VERSION = 2;
@@ -60,7 +61,7 @@ export class CursorCodec {
     return hash('sha256', this.outer + hash('sha256', this.inner + body, 'base64url'), 'base64url').slice(0, 22);
   }
 
-  encode(binding: string, payload: CursorPayload): string {
+  private body(binding: string, payload: CursorPayload, runLength?: number): string {
     const prefixKey = `${binding}\n${payload.s}`;
     let prefix = this.prefixes.get(prefixKey);
     if (prefix === undefined) {
@@ -69,20 +70,37 @@ export class CursorCodec {
       if (this.prefixes.size >= 1000) this.prefixes.clear();
       this.prefixes.set(prefixKey, prefix);
     }
-    const json = `${prefix}${JSON.stringify(payload.p)}${payload.h === undefined ? '' : `,"h":${payload.h}`}}`;
-    const body = Buffer.from(json).toString('base64url');
+    const json = `${prefix}${JSON.stringify(payload.p)}${runLength === undefined ? '' : `,"n":${runLength}`}${payload.h === undefined ? '' : `,"h":${payload.h}`}}`;
+    return Buffer.from(json).toString('base64url');
+  }
+
+  encode(binding: string, payload: CursorPayload): string {
+    const body = this.body(binding, payload);
     return `${body}.${this.sign(body)}`;
   }
 
+  /**
+   * Cursors of a run of `length` consecutive index positions of one segment, signed once: the
+   * cursor at `offset` is `<run>.<offset>` and stands for position `p + offset`. Any offset inside
+   * the run names a position this page returned, so the offset needs no signature of its own.
+   */
+  encodeRun(binding: string, payload: CursorPayload & { p: number }, length: number): (offset: number) => string {
+    const body = this.body(binding, payload, length);
+    const signed = `${body}.${this.sign(body)}`;
+    return (offset) => `${signed}.${offset}`;
+  }
+
   decode(cursor: string, binding: string, argument: string): CursorPayload {
-    const [body, mac, extra] = cursor.split('.');
-    if (!body || !mac || extra !== undefined || cursor.length > 2048) throw cursorError('MALFORMED_CURSOR', argument);
+    const [body, mac, offsetText, extra] = cursor.split('.');
+    if (!body || !mac || extra !== undefined || cursor.length > 2048 || (offsetText !== undefined && !/^\d{1,3}$/.test(offsetText))) {
+      throw cursorError('MALFORMED_CURSOR', argument);
+    }
     const expected = Buffer.from(this.sign(body));
     const given = Buffer.from(mac);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
       throw cursorError(/^[A-Za-z0-9_-]+$/.test(body) && /^[A-Za-z0-9_-]{22}$/.test(mac) ? 'TAMPERED_CURSOR' : 'MALFORMED_CURSOR', argument);
     }
-    let parsed: { v?: unknown; b?: unknown; s?: unknown; p?: unknown; h?: unknown };
+    let parsed: { v?: unknown; b?: unknown; s?: unknown; p?: unknown; h?: unknown; n?: unknown };
     try {
       parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
     } catch {
@@ -92,7 +110,14 @@ export class CursorCodec {
       throw cursorError('MALFORMED_CURSOR', argument);
     }
     if (parsed.b !== binding) throw cursorError('FOREIGN_CURSOR', argument);
+    let position = parsed.p;
+    if (parsed.n !== undefined || offsetText !== undefined) {
+      // A run's cursor: the signed run plus an offset inside it.
+      if (offsetText === undefined || typeof position !== 'number' || !Number.isSafeInteger(parsed.n)) throw cursorError('MALFORMED_CURSOR', argument);
+      if (Number(offsetText) >= (parsed.n as number)) throw cursorError('TAMPERED_CURSOR', argument);
+      position += Number(offsetText);
+    }
     const hint = Number.isSafeInteger(parsed.h) && (parsed.h as number) >= 0 ? (parsed.h as number) : undefined;
-    return hint === undefined ? { s: parsed.s, p: parsed.p } : { s: parsed.s, p: parsed.p, h: hint };
+    return hint === undefined ? { s: parsed.s, p: position } : { s: parsed.s, p: position, h: hint };
   }
 }

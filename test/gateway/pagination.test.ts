@@ -64,6 +64,27 @@ describe('forward walks return every secret exactly once, in a stable order', ()
     });
   }
 
+  it('every edge cursor of a page, not only the end cursor, continues right after its edge (and before it, backward)', async () => {
+    // A page crossing from SAE into APIG, so that edges come from two segments.
+    const filter: SecretFilter = { providers: ['ALIBABA_SAE', 'ALIBABA_APIG'] };
+    const all = (['sae', 'apig'] as const).flatMap((p) => expectedKeys(stack.emulators, p));
+    const start = expectedKeys(stack.emulators, 'sae').length - 3;
+    let before: string | null = null;
+    for (let read = 0; read < start; ) {
+      const first = Math.min(100, start - read);
+      before = expectData(await stack.execute(SecretsPageDocument, { first, after: before, filter })).secrets.pageInfo.endCursor ?? null;
+      read += first;
+    }
+    const page = expectData(await stack.execute(SecretsPageDocument, { first: 8, after: before, filter })).secrets.edges;
+    expect(page.map((e) => keyOfGlobalId(e.node.id))).toEqual(all.slice(start, start + 8));
+    for (const [i, edge] of page.entries()) {
+      const next = expectData(await stack.execute(SecretsPageDocument, { first: 2, after: edge.cursor, filter })).secrets.edges;
+      expect(next.map((e) => keyOfGlobalId(e.node.id))).toEqual(all.slice(start + i + 1, start + i + 3));
+      const previous = expectData(await stack.execute(SecretsPageDocument, { last: 1, before: edge.cursor, filter })).secrets.edges;
+      expect(previous.map((e) => keyOfGlobalId(e.node.id))).toEqual([all[start + i - 1]]);
+    }
+  });
+
   it('backward across all Alibaba sources', async () => {
     const expected = (['sae', 'apig', 'kms'] as const).flatMap((p) => expectedKeys(stack.emulators, p));
     expect(await walkBackward(stack, { providers: ['ALIBABA_SAE', 'ALIBABA_APIG', 'ALIBABA_KMS'] }, 50)).toEqual(expected);

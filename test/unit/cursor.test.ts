@@ -31,6 +31,21 @@ describe('CursorCodec', () => {
     expect(a.split('.')[1]).not.toBe(b.split('.')[1]);
   });
 
+  it('signs a run of consecutive positions once; each offset decodes to its own position', () => {
+    const at = codec.encodeRun(binding, { s: 'seg', p: 40, h: 660 }, 3);
+    const cursors = [0, 1, 2].map(at);
+    expect(new Set(cursors.map((c) => c.split('.').slice(0, 2).join('.'))).size).toBe(1);
+    expect(cursors.map((c) => codec.decode(c, binding, 'after'))).toEqual([40, 41, 42].map((p) => ({ s: 'seg', p, h: 660 })));
+    const [body, mac] = cursors[0].split('.');
+    // An offset past the run, a run without its offset, or a forged run: refused.
+    expect(reasonOf(() => codec.decode(`${body}.${mac}.3`, binding, 'after'))).toMatchObject({ reason: 'TAMPERED_CURSOR' });
+    expect(reasonOf(() => codec.decode(`${body}.${mac}`, binding, 'after'))).toMatchObject({ reason: 'MALFORMED_CURSOR' });
+    expect(reasonOf(() => codec.decode(`${body}.${mac}.x1`, binding, 'after'))).toMatchObject({ reason: 'MALFORMED_CURSOR' });
+    const longer = Buffer.from(Buffer.from(body, 'base64url').toString().replace('"n":3', '"n":99')).toString('base64url');
+    expect(reasonOf(() => codec.decode(`${longer}.${mac}.50`, binding, 'after'))).toMatchObject({ reason: 'TAMPERED_CURSOR' });
+    expect(reasonOf(() => codec.decode(cursors[1], bindingOf({ c: 'other' }), 'after'))).toMatchObject({ reason: 'FOREIGN_CURSOR' });
+  });
+
   it('binds the binding independently of key order', () => {
     expect(bindingOf({ a: 1, b: [1, 2] })).toBe(bindingOf({ b: [1, 2], a: 1 }));
     expect(bindingOf({ a: 1 })).not.toBe(bindingOf({ a: 2 }));
