@@ -55,15 +55,17 @@ export function createContext(services: AppServices, requestId: string, caller: 
   const logger = services.logger.child({ requestId });
   const cachePolicy = (sourceId: string) => services.cachePolicies.get(sourceId) ?? NO_CACHE;
   const sources = sourceView(services.registry, caller.grant);
+  const scope: RequestScope = { requestId, deadline: Date.now() + services.requestDeadlineMs, logger, retries: new Map() };
   const loaders = createLoaders({
     totals: services.totals,
     cache: { store: services.cache, policy: (source) => cachePolicy(source.id), partition: options.cachePartition ?? caller.grant.digest },
+    scope,
   });
   return {
     grant: caller.grant,
     sources,
     loaders: guardLoaders(loaders, sources),
-    values: guardValues(createValueLoader(), sources),
+    values: guardValues(createValueLoader(scope), sources),
     client: { ip: caller.ip, forwardedFor: caller.forwardedFor },
     audit: services.audit.child({ requestId }),
     cursors: services.cursors,
@@ -71,6 +73,6 @@ export function createContext(services: AppServices, requestId: string, caller: 
     requestId,
     cachePolicy,
     partialErrors: [],
-    scope: { requestId, deadline: Date.now() + services.requestDeadlineMs, logger, retries: new Map() },
+    scope,
   };
 }

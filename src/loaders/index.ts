@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { CachePolicy, MetadataCache } from '../cache/metadata-cache.js';
 import type { SegmentFetchers } from '../pagination/segment.js';
+import type { RequestScope } from '../upstream/request-scope.js';
 import type { MarkerPage, NamespaceRecord, PageNumberPage, PushedQuery, SecretDetail, SecretRecord, SecretSource } from '../sources/types.js';
 
 /**
@@ -43,11 +44,14 @@ export interface LoaderOptions {
   totals?: KnownTotals;
   /** Cross-request metadata cache, its policy per source, and the caller's partition of it (its grant). */
   cache?: { store: MetadataCache; policy(source: SecretSource): CachePolicy; partition: string };
+  /** The request every call is made for (deadline, request id, retry counts). */
+  scope?: RequestScope;
 }
 
 export function createLoaders(options: LoaderOptions = {}): Loaders {
   const totals = options.totals ?? new Map<string, number>();
   const cache = options.cache;
+  const scope = options.scope;
   /** Through the cross-request cache when the source has one; values never come this way. */
   const shared = <T>(source: SecretSource, key: string, work: () => Promise<T>): Promise<T> =>
     cache ? cache.store.get(`${cache.partition}\u0000${key}`, cache.policy(source), work) : work();
@@ -98,7 +102,7 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
         if (paging.kind !== 'page-number') throw new Error(`${source.provider} does not page by number`);
         const key = `page:${base}:${pageNumber}:${pageSize}`;
         return once(key, async () => {
-          const page: PageNumberPage = await shared(source, key, () => paging.fetchPage(namespaceId, query, pageNumber, pageSize));
+          const page: PageNumberPage = await shared(source, key, () => paging.fetchPage(namespaceId, query, pageNumber, pageSize, scope));
           if (Object.values(query).every((v) => v === undefined)) totals.set(totalKey(source, namespaceId), page.totalCount);
           prime(source, page.items);
           return page;
@@ -108,7 +112,7 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
         if (paging.kind !== 'marker') throw new Error(`${source.provider} does not page by marker`);
         const key = `marker:${base}:${marker}:${limit}`;
         return once(key, async () => {
-          const page: MarkerPage = await shared(source, key, () => paging.fetchPage(namespaceId, query, marker, limit));
+          const page: MarkerPage = await shared(source, key, () => paging.fetchPage(namespaceId, query, marker, limit, scope));
           prime(source, page.items);
           return page;
         });
@@ -116,7 +120,7 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
       all: () => {
         if (paging.kind !== 'none') throw new Error(`${source.provider} pages its list`);
         const key = `all:${base}`;
-        return once(key, async () => prime(source, await shared(source, key, () => paging.fetchAll(namespaceId, query))));
+        return once(key, async () => prime(source, await shared(source, key, () => paging.fetchAll(namespaceId, query, scope))));
       },
     };
   }
@@ -175,7 +179,7 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
     }
     await Promise.all(
       chunk(missing, lookup.maxBatchSize).map(async (batch) => {
-        const results: Array<SecretRecord | null | Error> = await lookup.fetch(namespaceId, batch).catch((error: Error) => batch.map(() => error));
+        const results: Array<SecretRecord | null | Error> = await lookup.fetch(namespaceId, batch, scope).catch((error: Error) => batch.map(() => error));
         // Providers looked up by key alone (KMS names, APIG ids) answer for any namespace: hold them to the one asked.
         batch.forEach((key, i) => {
           const result = results[i];
@@ -240,7 +244,7 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
               return hit === undefined;
             });
             if (wanted.length === 0) return;
-            const results = await source.describe!(namespaceId, wanted).catch((error: Error) => wanted.map(() => error));
+            const results = await source.describe!(namespaceId, wanted, scope).catch((error: Error) => wanted.map(() => error));
             wanted.forEach((key, i) => {
               found.set(keyOf(namespaceId, key), results[i]);
               if (cache && !(results[i] instanceof Error)) cache.store.set(cacheKey(namespaceId, key)!, cache.policy(source), results[i]);
@@ -255,7 +259,7 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
     return loader;
   }
 
-  const namespaces = (source: SecretSource) => once(`namespaces:${source.id}`, () => shared(source, `namespaces:${source.id}`, () => source.listNamespaces()));
+  const namespaces = (source: SecretSource) => once(`namespaces:${source.id}`, () => shared(source, `namespaces:${source.id}`, () => source.listNamespaces(scope)));
   const hasNamespace = async (source: SecretSource, namespaceId: string) => (await namespaces(source)).some((ns) => ns.id === namespaceId);
 
   return {

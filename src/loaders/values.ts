@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { SecretRecord, SecretSource, SecretValue } from '../sources/types.js';
+import type { RequestScope } from '../upstream/request-scope.js';
 
 /**
  * Secret values for one request. Kept apart from the metadata loaders on purpose: nothing primes
@@ -10,7 +11,7 @@ export interface ValueLoader {
   load(source: SecretSource, record: SecretRecord): Promise<SecretValue | null>;
 }
 
-export function createValueLoader(): ValueLoader {
+export function createValueLoader(scope?: RequestScope): ValueLoader {
   const loaders = new Map<string, DataLoader<SecretRecord, SecretValue | null, string>>();
   const loaderOf = (source: SecretSource) => {
     let loader = loaders.get(source.id);
@@ -20,7 +21,7 @@ export function createValueLoader(): ValueLoader {
         (records) =>
           Promise.all(
             records.map((record) =>
-              source.reveal(record.namespaceId, [record]).then(
+              source.reveal(record.namespaceId, [record], scope).then(
                 (values) => values[0] ?? null,
                 (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
               ),

@@ -15,7 +15,6 @@ import { responseCachePlugins } from './response-cache.js';
 import { createMetrics } from './metrics.js';
 import { usePartialErrors } from './partial-errors.js';
 import { requestIdOf, useRequestId } from './request-id.js';
-import { useRequestScope } from './request-scope.js';
 import { callerOf } from './authentication.js';
 import { securityPlugins } from './security.js';
 
@@ -72,7 +71,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
       error: (...args) => logger.error({ yoga: args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : String(a))) }),
     },
     context: ({ request }) => createContext(services, requestIdOf(request), callerOf(request)),
-    plugins: [useRequestId(), useReadiness(services.registry, () => draining), metrics.plugin, ...securityPlugins(config, logger), useCompiledExecution(logger), useRequestScope(), usePartialErrors(), useRequestErrorCodes(), ...responseCachePlugins(config)],
+    plugins: [useRequestId(), useReadiness(services.registry, () => draining), metrics.plugin, ...securityPlugins(config, logger), useCompiledExecution(logger), usePartialErrors(), useRequestErrorCodes(), ...responseCachePlugins(config)],
   });
   return { yoga, services, metrics: metrics.registry, startDraining: () => void (draining = true) };
 }

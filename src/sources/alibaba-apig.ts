@@ -55,8 +55,8 @@ export function createApigSource(config: ApigSourceConfig, endpoint: string, cal
     paging: {
       kind: 'page-number',
       maxPageSize: 100,
-      async fetchPage(_namespaceId, query, pageNumber, pageSize) {
-        const body = await caller.call('ListSecrets', () => client.get('/v1/secrets', { ...query, pageNumber, pageSize }));
+      async fetchPage(_namespaceId, query, pageNumber, pageSize, scope) {
+        const body = await caller.call('ListSecrets', () => client.get('/v1/secrets', { ...query, pageNumber, pageSize }), scope);
         const data = asObject(body.data);
         return { items: asArray<Record<string, unknown>>(data.items).map(toSecret), totalCount: toInt(data.totalSize) ?? 0 };
       },
@@ -64,17 +64,17 @@ export function createApigSource(config: ApigSourceConfig, endpoint: string, cal
     lookup: {
       kind: 'batch',
       maxBatchSize: 1,
-      fetch: (_namespaceId, keys) =>
+      fetch: (_namespaceId, keys, scope) =>
         eachOf(keys, async (secretId) => {
-            const body = await nullIfNotFound(caller.call('GetSecret', () => client.get(`/v1/secrets/${encodeURIComponent(secretId)}`)));
+            const body = await nullIfNotFound(caller.call('GetSecret', () => client.get(`/v1/secrets/${encodeURIComponent(secretId)}`), scope));
             return body && toSecret(asObject(body.data));
           }),
     },
-    reveal: (_namespaceId, records) =>
+    reveal: (_namespaceId, records, scope) =>
       eachOf(records, async (record): Promise<ApigSecretValue | null> => {
           // Documented names are [A-Za-z0-9_]{1,64}: anything else has no value to fetch.
           if (!APIG_NAME.test(record.name)) return null;
-          const body = await nullIfNotFound(caller.call('GetSecretValue', () => client.get(`/v1/secrets/name/${encodeURIComponent(record.name)}/value`)));
+          const body = await nullIfNotFound(caller.call('GetSecretValue', () => client.get(`/v1/secrets/name/${encodeURIComponent(record.name)}/value`), scope));
           return body && { provider: 'alibaba-apig', secretData: toStr(asObject(body.data).secretData) ?? '' };
         }),
     async listNamespaces() {

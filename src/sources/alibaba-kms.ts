@@ -1,6 +1,7 @@
 import type { KmsSourceConfig } from '../config.js';
 import { eachOf, nullIfNotFound, POP_GATEWAY_CODES, type ErrorCodeTable } from '../upstream/errors.js';
 import type { UpstreamCaller } from '../upstream/call.js';
+import type { RequestScope } from '../upstream/request-scope.js';
 import { AlibabaRpc } from './alibaba-client.js';
 import { asArray, asObject, toDate, toStr } from './normalize.js';
 import { recordFieldsSet } from '../pagination/filter.js';
@@ -69,8 +70,8 @@ export function createKmsSource(config: KmsSourceConfig, endpoint: string, calle
     };
   };
 
-  const listSecrets = async (query: PushedQuery, pageNumber: number, pageSize: number) => {
-    const body = await caller.call('ListSecrets', () => client.call('ListSecrets', { ...query, FetchTags: 'true', PageNumber: pageNumber, PageSize: pageSize }));
+  const listSecrets = async (query: PushedQuery, pageNumber: number, pageSize: number, scope: RequestScope | undefined) => {
+    const body = await caller.call('ListSecrets', () => client.call('ListSecrets', { ...query, FetchTags: 'true', PageNumber: pageNumber, PageSize: pageSize }), scope);
     return { items: asArray<Record<string, unknown>>(asObject(body.SecretList).Secret).map(toSecret), totalCount: Number(body.TotalCount ?? 0) };
   };
 
@@ -84,14 +85,14 @@ export function createKmsSource(config: KmsSourceConfig, endpoint: string, calle
     paging: {
       kind: 'page-number',
       maxPageSize: 100,
-      fetchPage: (_namespaceId, query, pageNumber, pageSize) => listSecrets(query, pageNumber, pageSize),
+      fetchPage: (_namespaceId, query, pageNumber, pageSize, scope) => listSecrets(query, pageNumber, pageSize, scope),
     },
     lookup: {
       // One ListSecrets with a SecretName filter answers up to 10 names at once.
       kind: 'batch',
       maxBatchSize: MAX_FILTER_VALUES,
-      async fetch(_namespaceId, keys) {
-        const { items } = await listSecrets({ Filters: JSON.stringify([{ Key: 'SecretName', Values: keys }]) }, 1, MAX_FILTER_VALUES);
+      async fetch(_namespaceId, keys, scope) {
+        const { items } = await listSecrets({ Filters: JSON.stringify([{ Key: 'SecretName', Values: keys }]) }, 1, MAX_FILTER_VALUES, scope);
         const byName = new Map(items.map((item) => [item.name, item]));
         return keys.map((key) => byName.get(key) ?? null);
       },
@@ -99,9 +100,9 @@ export function createKmsSource(config: KmsSourceConfig, endpoint: string, calle
     async listNamespaces() {
       return [{ sourceId: config.id, provider: 'alibaba-kms', id: config.region, name: config.region, kind: 'REGION', region: config.region, description: null }];
     },
-    reveal: (_namespaceId, records) =>
+    reveal: (_namespaceId, records, scope) =>
       eachOf(records, async (record): Promise<KmsSecretValue | null> => {
-          const body = await nullIfNotFound(caller.call('GetSecretValue', () => client.call<Record<string, unknown>>('GetSecretValue', { SecretName: record.key })));
+          const body = await nullIfNotFound(caller.call('GetSecretValue', () => client.call<Record<string, unknown>>('GetSecretValue', { SecretName: record.key }), scope));
           if (!body) return null;
           return {
             provider: 'alibaba-kms',
@@ -112,9 +113,9 @@ export function createKmsSource(config: KmsSourceConfig, endpoint: string, calle
             createdAt: toDate(body.CreateTime),
           };
         }),
-    describe: (_namespaceId, keys) =>
+    describe: (_namespaceId, keys, scope) =>
       eachOf(keys, async (name): Promise<KmsSecretDetail | null> => {
-          const body = await nullIfNotFound(caller.call('DescribeSecret', () => client.call<Record<string, unknown>>('DescribeSecret', { SecretName: name, FetchTags: 'true' })));
+          const body = await nullIfNotFound(caller.call('DescribeSecret', () => client.call<Record<string, unknown>>('DescribeSecret', { SecretName: name, FetchTags: 'true' }), scope));
           return (
             body && {
               description: toStr(body.Description),

@@ -57,28 +57,28 @@ export function createSaeSource(config: SaeSourceConfig, endpoint: string, calle
     pushdown: (filter) => ({ query: {}, complete: !hasRecordFilter(filter) }),
     paging: {
       kind: 'none',
-      async fetchAll(namespaceId) {
-        const body = await caller.call('ListSecrets', () => client.get(LIST_PATH, { NamespaceId: namespaceId }));
+      async fetchAll(namespaceId, _query, scope) {
+        const body = await caller.call('ListSecrets', () => client.get(LIST_PATH, { NamespaceId: namespaceId }), scope);
         return asArray<Record<string, unknown>>(asObject(body.Data).Secrets).map((raw) => toSecret(raw, namespaceId));
       },
     },
     lookup: { kind: 'via-list' },
-    async listNamespaces() {
+    async listNamespaces(scope) {
       if (config.namespaces) return config.namespaces.map((id) => namespace(id, null));
-      const body = await caller.call('DescribeNamespaceList', () => client.get(NAMESPACES_PATH, { ContainCustom: true }));
+      const body = await caller.call('DescribeNamespaceList', () => client.get(NAMESPACES_PATH, { ContainCustom: true }), scope);
       return asArray<Record<string, unknown>>(body.Data)
         .map((raw) => namespace(String(raw.NamespaceId), toStr(raw.NamespaceName), toStr(raw.NamespaceDescription)))
         .sort((a, b) => a.id.localeCompare(b.id));
     },
-    async describe(namespaceId, keys) {
+    async describe(namespaceId, keys, scope) {
       return eachOf(keys, async (secretId): Promise<SaeSecretDetail | null> => {
-          const body = await nullIfNotFound(caller.call('DescribeSecret', () => client.get(DESCRIBE_PATH, { NamespaceId: namespaceId, SecretId: secretId })));
+          const body = await nullIfNotFound(caller.call('DescribeSecret', () => client.get(DESCRIBE_PATH, { NamespaceId: namespaceId, SecretId: secretId }), scope));
           return body && { dataKeys: Object.keys(asObject(asObject(body.Data).SecretData)).sort() };
         });
     },
-    reveal: (namespaceId, records) =>
+    reveal: (namespaceId, records, scope) =>
       eachOf(records, async (record): Promise<SaeSecretValue | null> => {
-          const body = await nullIfNotFound(caller.call('DescribeSecret', () => client.get(DESCRIBE_PATH, { NamespaceId: namespaceId, SecretId: record.key })));
+          const body = await nullIfNotFound(caller.call('DescribeSecret', () => client.get(DESCRIBE_PATH, { NamespaceId: namespaceId, SecretId: record.key }), scope));
           if (!body) return null;
           const data = asObject(asObject(body.Data).SecretData);
           return { provider: 'alibaba-sae', data: Object.keys(data).sort().map((key) => ({ key, value: String(data[key] ?? '') })) };

@@ -2,6 +2,7 @@ import type { CsmsSourceConfig } from '../config.js';
 import { eachOf, nullIfNotFound, type ErrorCodeTable } from '../upstream/errors.js';
 import { hasRecordFilter } from '../pagination/filter.js';
 import type { UpstreamCaller } from '../upstream/call.js';
+import type { RequestScope } from '../upstream/request-scope.js';
 import { registerSecret } from '../upstream/redact.js';
 import { CSMS_PATH_SEGMENT_PATTERN, CsmsClient, type CsmsAuth, type CsmsSecret as RawSecret, type CsmsSecretSummary } from './huawei-csms-client.js';
 import { toBool, toDate, toStr } from './normalize.js';
@@ -67,8 +68,8 @@ export function createCsmsSource(config: CsmsSourceConfig, endpoint: string, iam
   });
 
   /** A name CSMS could never hold has no record: answer null without a call. */
-  const show = async (name: string) =>
-    CSMS_PATH_SEGMENT_PATTERN.test(name) ? nullIfNotFound(caller.call('ShowSecret', () => client.showSecret(name))) : null;
+  const show = async (name: string, scope: RequestScope | undefined) =>
+    CSMS_PATH_SEGMENT_PATTERN.test(name) ? nullIfNotFound(caller.call('ShowSecret', () => client.showSecret(name), scope)) : null;
 
   return {
     id: config.id,
@@ -82,26 +83,26 @@ export function createCsmsSource(config: CsmsSourceConfig, endpoint: string, iam
       // CSMS documents no maximum; 200 is what the emulator enforces and a safe size for the real API.
       maxLimit: 200,
       markerOf: (item) => item.name,
-      async fetchPage(_namespaceId, _query, marker, limit) {
-        const body = await caller.call('ListSecrets', () => client.listSecrets({ limit, marker: marker ?? undefined }));
+      async fetchPage(_namespaceId, _query, marker, limit, scope) {
+        const body = await caller.call('ListSecrets', () => client.listSecrets({ limit, marker: marker ?? undefined }), scope);
         return { items: (body.secrets ?? []).map(toSecret), nextMarker: toStr(body.page_info?.next_marker) };
       },
     },
     lookup: {
       kind: 'batch',
       maxBatchSize: 1,
-      fetch: (_namespaceId, keys) => eachOf(keys, async (name) => {
-        const body = await show(name);
+      fetch: (_namespaceId, keys, scope) => eachOf(keys, async (name) => {
+        const body = await show(name, scope);
         return body && toSecret(body.secret);
       }),
     },
     async listNamespaces() {
       return [{ sourceId: config.id, provider: 'huawei-csms', id: config.projectId, name: config.projectId, kind: 'PROJECT', region: config.region, description: null }];
     },
-    reveal: (_namespaceId, records) =>
+    reveal: (_namespaceId, records, scope) =>
       eachOf(records, async (record): Promise<CsmsSecretValue | null> => {
           if (!CSMS_PATH_SEGMENT_PATTERN.test(record.key)) return null;
-          const body = await nullIfNotFound(caller.call('ShowSecretVersion', () => client.showSecretVersion(record.key, 'latest')));
+          const body = await nullIfNotFound(caller.call('ShowSecretVersion', () => client.showSecretVersion(record.key, 'latest'), scope));
           if (!body) return null;
           const meta = body.version.version_metadata;
           return {
@@ -113,8 +114,8 @@ export function createCsmsSource(config: CsmsSourceConfig, endpoint: string, iam
             createdAt: toDate(meta.create_time),
           };
         }),
-    describe: (_namespaceId, keys) => eachOf(keys, async (name) => {
-      const body = await show(name);
+    describe: (_namespaceId, keys, scope) => eachOf(keys, async (name) => {
+      const body = await show(name, scope);
       return body && detailOf(body.secret);
     }),
   };

@@ -2,6 +2,7 @@
  * The gateway's own domain model. Adapters translate provider responses into these types;
  * nothing outside src/sources ever sees an SDK response shape.
  */
+import type { RequestScope } from '../upstream/request-scope.js';
 
 export const PROVIDERS = ['alibaba-sae', 'alibaba-apig', 'alibaba-kms', 'huawei-csms'] as const;
 export type Provider = (typeof PROVIDERS)[number];
@@ -173,23 +174,26 @@ export interface MarkerPage {
   nextMarker: string | null;
 }
 
-/** How a provider pages its ListSecrets; the shared engine in src/pagination does the rest. */
+/**
+ * How a provider pages its ListSecrets; the shared engine in src/pagination does the rest. Every
+ * method that calls the provider takes the request's scope last and hands it to `caller.call`.
+ */
 export type Paging =
   | {
       kind: 'page-number';
       maxPageSize: number;
-      fetchPage(namespaceId: string, query: PushedQuery, pageNumber: number, pageSize: number): Promise<PageNumberPage>;
+      fetchPage(namespaceId: string, query: PushedQuery, pageNumber: number, pageSize: number, scope?: RequestScope): Promise<PageNumberPage>;
     }
   | {
       kind: 'marker';
       maxLimit: number;
       /** Position of an item as the provider's marker understands it. */
       markerOf(item: SecretRecord): string;
-      fetchPage(namespaceId: string, query: PushedQuery, marker: string | null, limit: number): Promise<MarkerPage>;
+      fetchPage(namespaceId: string, query: PushedQuery, marker: string | null, limit: number, scope?: RequestScope): Promise<MarkerPage>;
     }
   | {
       kind: 'none';
-      fetchAll(namespaceId: string, query: PushedQuery): Promise<SecretRecord[]>;
+      fetchAll(namespaceId: string, query: PushedQuery, scope?: RequestScope): Promise<SecretRecord[]>;
     };
 
 /** How records are found by key (node lookups, federation references). */
@@ -200,7 +204,7 @@ export type Lookup =
       kind: 'batch';
       maxBatchSize: number;
       /** One result per key, same order; null for a key that does not exist. */
-      fetch(namespaceId: string, keys: string[]): Promise<Array<SecretRecord | null | Error>>;
+      fetch(namespaceId: string, keys: string[], scope?: RequestScope): Promise<Array<SecretRecord | null | Error>>;
     };
 
 export interface SecretSource {
@@ -213,11 +217,11 @@ export interface SecretSource {
   readonly keyIsName: boolean;
   /** Which filter fields this provider's records carry at all; a filter on any other field excludes the source without a call. */
   readonly filterableFields: ReadonlyArray<keyof SecretFilter>;
-  listNamespaces(): Promise<NamespaceRecord[]>;
+  listNamespaces(scope?: RequestScope): Promise<NamespaceRecord[]>;
   /** Provider-side parameters for the parts of the filter the API can apply; unless complete, the gateway re-checks the whole filter. */
   pushdown(filter: SecretFilter): Pushdown;
   /** Detail fields; one result per key, same order; null for a missing key. Absent when the list carries everything. */
-  describe?(namespaceId: string, keys: string[]): Promise<Array<SecretDetail | null | Error>>;
+  describe?(namespaceId: string, keys: string[], scope?: RequestScope): Promise<Array<SecretDetail | null | Error>>;
   /** Current values; one result per record, same order; null for a missing secret. Callers check the reveal scope first. */
-  reveal(namespaceId: string, records: SecretRecord[]): Promise<Array<SecretValue | null | Error>>;
+  reveal(namespaceId: string, records: SecretRecord[], scope?: RequestScope): Promise<Array<SecretValue | null | Error>>;
 }

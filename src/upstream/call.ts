@@ -5,7 +5,7 @@ import type { Provider } from '../sources/types.js';
 import { classify, isRetryable, readProviderError, UpstreamError, type ErrorCodeTable, type UpstreamErrorCode } from './errors.js';
 import { TokenBucket } from './rate-limit.js';
 import { redact } from './redact.js';
-import { currentScope } from './request-scope.js';
+import type { RequestScope } from './request-scope.js';
 
 export interface UpstreamPolicy {
   /** Calls in flight at once for this source, across all requests. */
@@ -62,7 +62,7 @@ export class UpstreamCaller {
       { halfOpenAfter: policy.circuitBreaker.halfOpenAfterMs, breaker: new ConsecutiveBreaker(policy.circuitBreaker.failureThreshold) },
     );
     const report = (state: BreakerState) => () => {
-      this.log().warn({ provider, source: sourceId, breaker: state }, `circuit ${state}`);
+      this.logger.warn({ provider, source: sourceId, breaker: state }, `circuit ${state}`);
       this.emit({ type: 'breaker', provider, source: sourceId, state });
     };
     this.breaker.onBreak(report('open'));
@@ -79,13 +79,14 @@ export class UpstreamCaller {
     this.observers.push(observer);
   }
 
-  async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    const scope = currentScope();
+  /** `scope`: the GraphQL request this call serves (its deadline, request id, retry counts); absent outside one. */
+  async call<T>(operation: string, fn: () => Promise<T>, scope?: RequestScope): Promise<T> {
     const deadline = scope?.deadline ?? Date.now() + DEFAULT_DEADLINE_MS;
+    const log = scope?.logger ?? this.logger;
     const { maxAttempts } = this.policy.retry;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.attempt(operation, fn, deadline);
+        return await this.attempt(operation, fn, deadline, log);
       } catch (error) {
         const failure = error as UpstreamError;
         const delayMs = failure.info.retryAfterMs ?? this.backoff(attempt);
@@ -93,7 +94,7 @@ export class UpstreamCaller {
         if (!retry) throw failure;
         if (scope) scope.retries.set(this.sourceId, (scope.retries.get(this.sourceId) ?? 0) + 1);
         this.emit({ type: 'retry', provider: this.provider, source: this.sourceId, operation, code: failure.info.code, delayMs });
-        this.log().info({ provider: this.provider, source: this.sourceId, operation, attempt, code: failure.info.code, delayMs: Math.round(delayMs) }, 'upstream call retried');
+        log.info({ provider: this.provider, source: this.sourceId, operation, attempt, code: failure.info.code, delayMs: Math.round(delayMs) }, 'upstream call retried');
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
@@ -106,12 +107,12 @@ export class UpstreamCaller {
     return ceiling / 2 + Math.random() * (ceiling / 2);
   }
 
-  private async attempt<T>(operation: string, fn: () => Promise<T>, deadline: number): Promise<T> {
+  private async attempt<T>(operation: string, fn: () => Promise<T>, deadline: number, log: Logger): Promise<T> {
     if (Date.now() >= deadline) throw this.gatewayError(operation, 'UPSTREAM_TIMEOUT', 'the request deadline passed before the call could start');
     try {
       return await this.breaker.execute(async () => {
         await this.bucket.take(deadline, () => this.gatewayError(operation, 'UPSTREAM_THROTTLED', 'the source\'s rate limit would delay the call past the request deadline'));
-        return this.limiter.execute(() => this.timed(operation, fn, deadline));
+        return this.limiter.execute(() => this.timed(operation, fn, deadline, log));
       });
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
@@ -121,7 +122,7 @@ export class UpstreamCaller {
     }
   }
 
-  private timed<T>(operation: string, fn: () => Promise<T>, deadline: number): Promise<T> {
+  private timed<T>(operation: string, fn: () => Promise<T>, deadline: number, log: Logger): Promise<T> {
     const timeoutMs = Math.min(this.policy.timeoutMs, deadline - Date.now());
     return tracer.startActiveSpan(`${this.provider} ${operation}`, { attributes: { 'secrets.provider': this.provider, 'secrets.source': this.sourceId, 'rpc.method': operation } }, async (span) => {
       const started = performance.now();
@@ -144,7 +145,7 @@ export class UpstreamCaller {
         span.setStatus({ code: SpanStatusCode.ERROR, message: mapped.info.code });
         span.setAttribute('secrets.error_code', mapped.info.code);
         if (mapped.info.providerCode) span.setAttribute('secrets.provider_code', mapped.info.providerCode);
-        this.log().warn(
+        log.warn(
           { provider: this.provider, source: this.sourceId, operation, code: mapped.info.code, providerCode: mapped.info.providerCode, providerRequestId: mapped.info.requestId, httpStatus: mapped.info.httpStatus, durationMs: Math.round(durationMs) },
           'upstream call failed',
         );
@@ -187,10 +188,6 @@ export class UpstreamCaller {
       httpStatus: null,
       retryable: code !== 'UPSTREAM_TIMEOUT',
     });
-  }
-
-  private log(): Logger {
-    return currentScope()?.logger ?? this.logger;
   }
 
   private emit(event: UpstreamEvent): void {

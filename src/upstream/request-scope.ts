@@ -1,9 +1,11 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from '../logger.js';
 
 /**
- * What the upstream path needs to know about the GraphQL request it serves, without threading it
- * through every adapter: the deadline, the request id for log lines, and what happened per source.
+ * What the upstream path needs to know about the GraphQL request it serves: the deadline, the
+ * request id for log lines, and what happened per source. Made with the request's context and
+ * handed explicitly from its loaders to every provider call (`UpstreamCaller.call`); explicit
+ * because AsyncLocalStorage made every promise of a request pay for async hooks (~8% of the
+ * gateway's CPU per request, BENCHMARKS.md).
  */
 export interface RequestScope {
   requestId: string;
@@ -12,10 +14,4 @@ export interface RequestScope {
   logger: Logger;
   /** Retries made per source in this request: a source that needed them is reported DEGRADED. */
   retries: Map<string, number>;
-}
-
-export const requestScope = new AsyncLocalStorage<RequestScope>();
-
-export function currentScope(): RequestScope | undefined {
-  return requestScope.getStore();
 }
