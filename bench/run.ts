@@ -640,7 +640,10 @@ async function main(): Promise<void> {
     (r) =>
       `- ${r.provider}: gateway ${fmt(r.gateway.cpuMsPerRequest, 2)} ms CPU/req (+ emulators ${fmt(r.gateway.emulatorCpuMsPerRequest, 2)}, autocannon ${fmt(r.gateway.driverCpuMsPerRequest, 2)})${heapText(r.gateway.heap)}; ` +
       `${r.cache ? `cached gateway ${fmt(r.cache.cpuMsPerRequest, 2)} ms CPU/req (+ emulators ${fmt(r.cache.emulatorCpuMsPerRequest, 2)}); ` : ''}` +
-      `bare yoga ${fmt(r.bare.cpuMsPerRequest, 2)} ms CPU/req (+ autocannon ${fmt(r.bare.driverCpuMsPerRequest, 2)}); SDK script ${fmt(r.sdk.cpuMsPerRequest, 2)} ms CPU/call`,
+      `bare yoga ${fmt(r.bare.cpuMsPerRequest, 2)} ms CPU/req (+ autocannon ${fmt(r.bare.driverCpuMsPerRequest, 2)}); SDK script ${fmt(r.sdk.cpuMsPerRequest, 2)} ms CPU/call` +
+      // A gateway whose GraphQL layer cost exactly what bare yoga's does, plus the provider call the
+      // SDK script measures, would use bare + SDK CPU per request: its throughput ceiling, as a share of bare yoga's.
+      (r.bare.cpuMsPerRequest && r.sdk.cpuMsPerRequest ? `; ceiling bare/(bare + SDK call) = ${fmt((100 * r.bare.cpuMsPerRequest) / (r.bare.cpuMsPerRequest + r.sdk.cpuMsPerRequest))}% of bare` : ''),
   );
   const notes = [...new Set(all.filter((m) => m.note).map((m) => `- ${m.key}: minimum ${m.minimum.calls} = ${m.minimum.detail}; ${m.note}`))];
   const minimums = [...new Map(all.map((m) => [m.key, `- ${m.key}: ${m.minimum.detail}; ${m.minimum.rounds} round(s)`])).values()];
