@@ -128,7 +128,7 @@ const LOGS = join(OUT, 'logs');
 rmSync(LOGS, { recursive: true, force: true });
 mkdirSync(LOGS, { recursive: true });
 // The gateway runs as `npm start` runs it: built with esbuild, plain node, no tsx loader.
-const gatewayEntry = buildGateway();
+const { entry: gatewayEntry, nodeFlags: gatewayStartFlags } = buildGateway();
 
 const progress = (text: string) => process.stderr.write(`${text}\n`);
 const runStarted = performance.now();
@@ -206,7 +206,7 @@ async function startGateway(name: string, cache: { [key: string]: Json } | null,
   const configPath = join(OUT, `gateway-${name}.json`);
   writeConfig(configPath, config);
   const log = join(LOGS, `gateway-${name}.log`);
-  const child = spawnNode([gatewayEntry, '--config', configPath], { log, compiled: true, execArgv: [...opts.gatewayNodeArgs, ...execArgv], env: opts.logLevel ? { LOG_LEVEL: opts.logLevel } : {} });
+  const child = spawnNode([gatewayEntry, '--config', configPath], { log, compiled: true, execArgv: [...gatewayStartFlags, ...opts.gatewayNodeArgs, ...execArgv], env: opts.logLevel ? { LOG_LEVEL: opts.logLevel } : {} });
   children.push(child);
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
@@ -662,7 +662,7 @@ async function main(): Promise<void> {
     `noise: ${noise}${(runCpu?.foreign ?? 0) > 0.1 || (s6Cpu?.foreign ?? 0) > 0.1 ? ' — WARNING: the machine was not quiet; throughput figures are low and noisy' : ''}`,
     `data: scale ${opts.scale} — SAE ${inv.sae.namespaces.reduce((n, x) => n + x.count, 0)} secrets in ${inv.sae.namespaces.length} namespaces (${opts.discoverNamespaces ? 'discovered' : 'listed in the config'}), APIG ${inv.apig.total}, KMS ${inv.kms.total}, CSMS ${inv.csms.total}`,
     `limits: maxConcurrency ${PROVIDER_KEYS.map((p) => `${p} ${limits.concurrency[p]}`).join(', ')}; rate limits ${opts.keepRateLimits ? PROVIDER_KEYS.map((p) => `${p} ${limits.rate[p] ? `${limits.rate[p]!.perSecond}/s burst ${limits.rate[p]!.burst}` : 'none'}`).join(', ') : 'lifted (emulators have no quota)'}; cache off on the main gateway${opts.cachePhase ? `, ${opts.cachePolicy ? JSON.stringify(opts.cachePolicy) : 'default policy'} on the "(cache)" gateway` : ''}`,
-    `gateway process: ${opts.gatewayNodeArgs.length ? `node ${opts.gatewayNodeArgs.join(' ')} ` : ''}${gatewayEntry} (built as npm start builds it); RSS ${fmt(idleRssMb)} MB idle after start, ${fmt(warmRssMb)} MB after one request of each scenario`,
+    `gateway process: node ${[...gatewayStartFlags, ...opts.gatewayNodeArgs].join(' ')} ${gatewayEntry} (built and run as npm start does); RSS ${fmt(idleRssMb)} MB idle after start, ${fmt(warmRssMb)} MB after one request of each scenario`,
     `load ${opts.durationS}s per scenario, wall = median of ${opts.samples}; scenario 6: ${opts.s6WarmS}s warm-up, then ${opts.s6DurationS}s per target in ${opts.s6Rounds} alternating turns, ${opts.s6Connections} connections`,
     '',
     table(rows),

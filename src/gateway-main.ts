@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfigFile, type GatewayConfig } from './config.js';
-import { demoToken, embeddedConfig, startEmulators, type EmulatorSet } from './emulators/index.js';
+import type { EmulatorSet } from './emulators/index.js';
 import { createLogger } from './logger.js';
 import { createGateway, type Gateway } from './server/app.js';
 import { listen } from './server/listen.js';
@@ -28,6 +28,8 @@ async function main(): Promise<void> {
     if (configPath) {
       config = loadConfigFile(configPath);
     } else {
+      // Loaded only for the demo: a configured gateway carries no emulator code.
+      const { demoToken, embeddedConfig, startEmulators } = await import('./emulators/index.js');
       emulators = await startEmulators();
       config = embeddedConfig(emulators, process.env);
       // The demo needs credentials too: a full-scope token for its fresh key, prefilled in GraphiQL.

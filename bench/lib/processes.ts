@@ -33,11 +33,17 @@ export function spawnNode(
 /** CPU (ms) of children that have exited, read just before they were stopped. */
 const finalCpu = new Map<number, number>();
 
-/** Builds the gateway as `npm start` does (`npm run build`: esbuild into dist/), so the bench runs what users run. */
-export function buildGateway(): string {
+/**
+ * Builds the gateway as `npm start` does (`npm run build`: esbuild into dist/) and returns the node
+ * flags and entry of the `start` script, so the bench runs exactly what users run.
+ */
+export function buildGateway(): { entry: string; nodeFlags: string[] } {
   const result = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`npm run build failed:\n${result.stdout}${result.stderr}`);
-  return 'dist/main.js';
+  const start = (JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
+  const match = /\bnode((?:\s+--\S+)*)\s+(dist\/\S+\.js)/.exec(start);
+  if (!match) throw new Error(`cannot find "node [flags] dist/….js" in the start script: ${start}`);
+  return { entry: match[2], nodeFlags: match[1].trim().split(/\s+/).filter(Boolean) };
 }
 
 export async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
