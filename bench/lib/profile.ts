@@ -1,11 +1,34 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }>;
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; children?: number[] }>;
   /** Microseconds on the system's monotonic clock (what `process.hrtime` reads in any process). */
   startTime: number;
   samples: number[];
   timeDeltas: number[];
+}
+
+/**
+ * The gateway runs as an esbuild bundle (dist/*.js, with source maps): a frame in it is reported
+ * at its place in src/, so that the summary says which of our files the time went to.
+ */
+function sourceMapped(root: string): (url: string, line: number, column: number) => { url: string; line: number } {
+  const maps = new Map<string, SourceMap | null>();
+  return (url, line, column) => {
+    if (!url.startsWith(`file://${root}/dist/`)) return { url, line };
+    let map = maps.get(url);
+    if (map === undefined) {
+      const mapFile = `${fileURLToPath(url)}.map`;
+      map = existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8'))) : null;
+      maps.set(url, map);
+    }
+    const entry = map?.findEntry(line, column) as { originalSource?: string; originalLine?: number } | undefined;
+    if (!entry?.originalSource) return { url, line };
+    const original = new URL(entry.originalSource, pathToFileURL(`${fileURLToPath(url)}.map`)).href;
+    return { url: original, line: entry.originalLine ?? line };
+  };
 }
 
 /** Where a frame's code lives: a package, a file of ours, Node itself, or the VM. */
@@ -43,8 +66,11 @@ export function summarizeProfile(file: string, root: string, window?: { startUs:
   const busy = total - idle || 1;
   const areas = new Map<string, number>();
   const functions = new Map<string, number>();
+  const mapped = sourceMapped(root);
   for (const [id, time] of self) {
-    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    const frame = byId.get(id)!.callFrame;
+    const { functionName } = frame;
+    const { url, line: lineNumber } = mapped(frame.url, frame.lineNumber, frame.columnNumber);
     if (functionName === '(idle)') continue;
     const area = areaOf(url, functionName, root);
     areas.set(area, (areas.get(area) ?? 0) + time);
