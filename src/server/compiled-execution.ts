@@ -1,17 +1,23 @@
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { Kind, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
 
 /** Root fields a federation router sends; those operations run on the standard executor. */
 const FEDERATION_FIELDS = new Set(['_entities', '_service']);
 
-const isFederationRequest = new WeakMap<DocumentNode, boolean>();
+/** Per document: whether any of its operations asks a federation root field (the answer is the same whichever operation runs). */
+const hasFederationFields = new WeakMap<DocumentNode, boolean>();
 
-function selectsFederationFields(document: DocumentNode, operationName: string | null | undefined): boolean {
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
-  return !!operation?.selectionSet.selections.some((s) => s.kind === Kind.FIELD && FEDERATION_FIELDS.has(s.name.value));
+function selectsFederationFields(document: DocumentNode): boolean {
+  let found = hasFederationFields.get(document);
+  if (found === undefined) {
+    found = document.definitions.some(
+      (d) => d.kind === Kind.OPERATION_DEFINITION && d.selectionSet.selections.some((s) => s.kind === Kind.FIELD && FEDERATION_FIELDS.has(s.name.value)),
+    );
+    hasFederationFields.set(document, found);
+  }
+  return found;
 }
 
 /**
@@ -24,14 +30,7 @@ export function useCompiledExecution(logger: Logger): Plugin {
   return useGraphQlJit(
     {},
     {
-      enableIf: ({ document, operationName }) => {
-        let federation = isFederationRequest.get(document);
-        if (federation === undefined) {
-          federation = selectsFederationFields(document, operationName);
-          isFederationRequest.set(document, federation);
-        }
-        return !federation;
-      },
+      enableIf: ({ document }) => !selectsFederationFields(document),
       onError: (result) => logger.warn({ errors: result.errors?.map((e) => e.message) }, 'query could not be compiled; it failed'),
     },
   ) as Plugin;
