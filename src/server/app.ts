@@ -1,4 +1,4 @@
-import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { MetadataCache } from '../cache/metadata-cache.js';
 import { cachePolicyOf, type GatewayConfig } from '../config.js';
 import { createContext, type AppServices, type GatewayContext } from '../context.js';
@@ -8,6 +8,7 @@ import { schema } from '../schema/index.js';
 import { createRegistry } from '../sources/registry.js';
 import type { Registry } from 'prom-client';
 import { EXAMPLE_TABS } from './examples.js';
+import { renderGraphiQLPage, useGraphiQLAssets } from './graphiql.js';
 import { useCompiledExecution } from './compiled-execution.js';
 import { useRequestErrorCodes } from './error-codes.js';
 import { useReadiness } from './health.js';
@@ -33,12 +34,6 @@ export interface Gateway {
   startDraining(): void;
 }
 
-/** The self-contained GraphiQL page is ~45 MB of memory once loaded: only a process that serves it pays for it. */
-async function renderGraphiQLLazily(options: GraphiQLOptions): Promise<string> {
-  const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
-  return renderGraphiQL(options);
-}
-
 /** The whole gateway as a fetch handler: testable through `yoga.fetch` with no socket. */
 export function createGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Gateway {
   const services: AppServices = {
@@ -62,7 +57,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
     graphiql: config.server.graphiql
       ? { title: 'secrets-gateway', defaultTabs: EXAMPLE_TABS.map((tab) => ({ ...tab, headers: graphiqlHeaders })), headers: graphiqlHeaders, defaultHeaders: graphiqlHeaders }
       : false,
-    renderGraphiQL: renderGraphiQLLazily,
+    renderGraphiQL: renderGraphiQLPage,
     maskedErrors: true,
     logging: {
       debug: (...args) => logger.debug({ yoga: args.map(String) }),
@@ -71,7 +66,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
       error: (...args) => logger.error({ yoga: args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : String(a))) }),
     },
     context: ({ request }) => createContext(services, requestIdOf(request), callerOf(request)),
-    plugins: [useRequestId(), useReadiness(services.registry, () => draining), metrics.plugin, ...securityPlugins(config, logger), useCompiledExecution(logger), usePartialErrors(), useRequestErrorCodes(), ...responseCachePlugins(config)],
+    plugins: [useRequestId(), ...(config.server.graphiql ? [useGraphiQLAssets()] : []), useReadiness(services.registry, () => draining), metrics.plugin, ...securityPlugins(config, logger), useCompiledExecution(logger), usePartialErrors(), useRequestErrorCodes(), ...responseCachePlugins(config)],
   });
   return { yoga, services, metrics: metrics.registry, startDraining: () => void (draining = true) };
 }
