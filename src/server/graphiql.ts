@@ -77,6 +77,12 @@ export async function renderGraphiQLPage(options: GraphiQLOptions): Promise<stri
     <title>${escapeHtml(options.title ?? 'GraphiQL')}</title>
     <link rel="icon" href="${assets.favicon.path}" />
     <link rel="stylesheet" href="${assets.style.path}" />
+    <style>
+      /* framer-motion leaves each example tab with a stale drag offset from mount. GraphiQL hides it
+         except while a tab has focus, so pressing a tab moved it from under the pointer and the
+         first click landed on the tab bar. Hidden always: dragging still reorders tabs. */
+      .graphiql-tab { transform: none !important; }
+    </style>
     <script src="${assets.app.path}" defer></script>
   </head>
   <body class="no-focus-outline">
@@ -86,10 +92,17 @@ export async function renderGraphiQLPage(options: GraphiQLOptions): Promise<stri
       const workers = ${scriptJson(workers)};
       self.MonacoEnvironment = { globalAPI: false, getWorkerUrl: (moduleId, label) => workers[label] };
       addEventListener('DOMContentLoaded', () => {
+        // GraphiQL reopens the stored tab whose query, variables and headers equal its initial ones,
+        // and opens a new tab when none does: without these, every reload added an empty tab.
+        let stored = null;
+        try { stored = JSON.parse(localStorage.getItem('graphiql:tabState')); } catch {}
+        const active = stored?.tabs?.[stored.activeTabIndex];
         YogaGraphiQL.renderYogaGraphiQL(document.getElementById('root'), {
           ...${scriptJson(options)},
-          // Yoga's wrapper copies every edit into the address bar; a reload would then open the
-          // edited text as one more tab. The tabs are kept in localStorage already.
+          initialQuery: active?.query ?? undefined,
+          initialVariables: active?.variables ?? undefined,
+          initialHeaders: active?.headers ?? undefined,
+          // Yoga's wrapper copies every edit into the address bar; the tabs live in localStorage anyway.
           onEditQuery: () => {},
         });
       });
