@@ -33,7 +33,9 @@ export interface Stack {
 }
 
 /** Emulators + gateway on loopback, talking real HTTP end to end. */
-export async function startStack(options: EmulatorSetOptions & { configure?: (config: GatewayConfig) => void; captureLogs?: boolean } = {}): Promise<Stack> {
+export async function startStack(
+  options: EmulatorSetOptions & { configure?: (config: GatewayConfig) => void; captureLogs?: boolean; /** GraphiQL prefilled with the full-scope token, as in the demo. */ graphiqlToken?: boolean } = {},
+): Promise<Stack> {
   const emulators = await startEmulators(options);
   const config = embeddedConfig(emulators, {}, { port: 0 });
   config.cursorSecret = 'test-cursor-secret-0123456789';
@@ -48,9 +50,9 @@ export async function startStack(options: EmulatorSetOptions & { configure?: (co
       done();
     },
   });
-  const gateway = createGateway(config, createLogger({ level: 'debug', destination }));
-  const server = await listen(gateway, '127.0.0.1', 0);
   const authHeaders = { authorization: `Bearer ${demoToken(config, { subject: 'test-suite' })}` };
+  const gateway = createGateway(config, createLogger({ level: 'debug', destination }), options.graphiqlToken ? { graphiqlHeaders: { Authorization: authHeaders.authorization } } : {});
+  const server = await listen(gateway, '127.0.0.1', 0);
   return {
     token: (grant) => demoToken(config, grant),
     authHeaders,
