@@ -6,6 +6,7 @@ export type RevealOutcome = 'revealed' | 'not-found' | 'failed';
 /**
  * One structured line per secret whose value a request asked for: who, which secret, when and
  * from where, and how it went. Never the value: callers pass the record, not what was read.
+ * `ctx.audit` is a child logger that already carries the request id.
  */
 export function auditReveal(ctx: GatewayContext, secretId: string, record: SecretRecord, outcome: RevealOutcome, code?: string): void {
   ctx.audit.info(
@@ -23,7 +24,6 @@ export function auditReveal(ctx: GatewayContext, secretId: string, record: Secre
       at: new Date().toISOString(),
       ip: ctx.client.ip,
       forwardedFor: ctx.client.forwardedFor ?? undefined,
-      requestId: ctx.requestId,
       code,
     },
     outcome === 'revealed' ? 'secret value revealed' : `secret value not revealed (${outcome})`,

@@ -88,6 +88,9 @@ describe('revealing secret values', () => {
       expect(lines.map((l) => l.secret).sort()).toEqual(result.secrets.nodes.map((n) => n.id).sort());
       const requestIds = new Set(lines.map((l) => l.requestId));
       expect(requestIds.size).toBe(1);
+      // One requestId per line, as written (JSON.parse would hide a repeated key).
+      const revealLines = stack.logs.slice(logsFrom).filter((line) => line.includes('"secret.reveal"'));
+      for (const line of revealLines) expect(line.match(/"requestId":/g)).toHaveLength(1);
       for (const line of lines) {
         expect(line).toMatchObject({ outcome: 'revealed', subject: 'ops-oncall', method: 'jwt', provider: result.secrets.nodes[0].provider.toLowerCase().replace('_', '-'), source: SOURCE[provider] });
         expect(line.ip).toMatch(/127\.0\.0\.1/);
