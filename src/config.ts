@@ -109,31 +109,43 @@ export class ConfigError extends Error {
   }
 }
 
-/** Replaces `${NAME}` in every string; unknown names are collected as problems. */
-function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: string, problems: string[]): unknown {
+/** `sources[0].credentials.accessKeyId`: the one way every problem names a place in the file. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '') || '(root)';
+}
+
+/** Replaces `${NAME}` in every string; records where each unset name is used. */
+function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: PropertyKey[], unset: Map<string, string[]>): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       const found = env[name];
       if (found === undefined) {
-        problems.push(`${path}: environment variable ${name} is not set`);
+        unset.set(name, [...(unset.get(name) ?? []), formatPath(path)]);
         return '';
       }
       return found;
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, `${path}[${i}]`, problems));
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, [...path, i], unset));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, path ? `${path}.${k}` : k, problems)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, [...path, k], unset)]));
   }
   return value;
 }
 
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const problems: string[] = [];
-  const interpolated = interpolate(raw, env, '', problems);
+  const unset = new Map<string, string[]>();
+  const interpolated = interpolate(raw, env, [], unset);
+  const problems = [...unset].map(([name, paths]) => `${paths.join(', ')}: environment variable ${name} is not set`);
   const result = configSchema.safeParse(interpolated);
   if (!result.success) {
-    for (const issue of result.error.issues) problems.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    // A value left empty by an unset variable is already reported above, by the variable's name
+    // (and so is the union or object around it, when that is where the schema complains).
+    const emptied = [...unset.values()].flat();
+    for (const issue of result.error.issues) {
+      const where = formatPath(issue.path);
+      if (!emptied.some((path) => path === where || path.startsWith(`${where}.`) || path.startsWith(`${where}[`))) problems.push(`${where}: ${issue.message}`);
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = result.data!;
@@ -156,7 +168,9 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
   try {
     raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new ConfigError([`${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`]);
+    // The YAML parser's message ends with an excerpt of the line and a caret under the problem.
+    const message = (error as Error).message.trimEnd().replace(/\n/g, '\n    ');
+    throw new ConfigError([`${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${message}`]);
   }
   return parseConfig(raw, env);
 }

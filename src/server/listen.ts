@@ -13,7 +13,10 @@ export async function listen(gateway: Gateway, host: string, port: number): Prom
   const server = createServer(gateway.yoga);
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE') return reject(error);
+      reject(new Error(`port ${port} on ${host} is already in use (another gateway?). Choose another one: PORT=${port === 0 ? 4001 : port + 1} npm start, or server.port in the configuration.`));
+    });
     server.listen(port, host, () => resolve());
   });
   const address = server.address() as AddressInfo;

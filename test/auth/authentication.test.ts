@@ -265,13 +265,13 @@ describe('authentication', () => {
       expect(found.join('\n')).toMatch(/hs256Secret: at least 32/);
       expect(found.join('\n')).toMatch(/jwksUrl: an https URL/);
       expect(found.join('\n')).toMatch(/exactly one of jwksFile, jwksUrl or hs256Secret/);
-      expect(found.join('\n')).toMatch(/apiKeys\.0\.sha256/);
-      expect(found.join('\n')).toMatch(/apiKeys\.0\.scopes\.0/);
+      expect(found.join('\n')).toMatch(/apiKeys\[0\]\.sha256/);
+      expect(found.join('\n')).toMatch(/apiKeys\[0\]\.scopes\[0\]/);
     });
 
     it('API keys may only name configured sources; secrets come from the environment', () => {
       const found = problems({ ...base, auth: { apiKeys: [{ id: 'p', sha256: sha256Hex('k'), scopes: ['secrets:read'], sources: ['nope'] }] } });
-      expect(found).toEqual(['auth.apiKeys.0.sources.0: no source "nope"']);
+      expect(found).toEqual(['auth.apiKeys[0].sources[0]: no source "nope"']);
       const config = parseConfig({ ...base, auth: { jwt: { issuer: 'i', audience: 'a', hs256Secret: '${JWT_SECRET}' } } }, { JWT_SECRET: 'x'.repeat(40) });
       expect(config.auth.jwt?.hs256Secret).toBe('x'.repeat(40));
       expect(config.limits.maxCost).toBe(2500);
