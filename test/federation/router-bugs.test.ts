@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { APOLLO_PROVIDES_TYPE_CONDITION, HIVE_ABSTRACT_SECRET, HIVE_NULL_INTERFACE_OBJECT_FIELD, startCatalog, type CatalogShape } from './router-bugs.js';
+import { composeSupergraph, ROUTER_NAMES, startRouter, type RouterName, type RouterResponse } from './routers.js';
+
+async function throughEachRouter(shape: CatalogShape, document: string): Promise<Record<RouterName, RouterResponse>> {
+  const catalog = await startCatalog(shape);
+  try {
+    const supergraph = composeSupergraph(catalog.subgraphs);
+    const responses = {} as Record<RouterName, RouterResponse>;
+    for (const name of ROUTER_NAMES) {
+      const router = await startRouter(name, supergraph);
+      try {
+        responses[name] = await router.query(document);
+      } finally {
+        await router.close();
+      }
+    }
+    return responses;
+  } finally {
+    await catalog.close();
+  }
+}
+
+describe('Hive Gateway 2.12.1 bugs, reproduced on two tiny subgraphs (Apollo Gateway 2.14 as the control)', () => {
+  it('control: with one @key per entity, both routers resolve an @interfaceObject field', async () => {
+    const responses = await throughEachRouter({}, '{ item { id extra } }');
+    for (const name of ROUTER_NAMES) expect(responses[name]).toEqual({ status: 200, data: { item: { id: '1', extra: 'extra-1' } } });
+  });
+
+  it('bug: an @interfaceObject field is null ("Cannot return null") once the interface\'s subgraph has ANY entity with two @key', async () => {
+    const responses = await throughEachRouter({ twoKeyEntity: true }, '{ item { id extra } }');
+    expect(responses.apollo).toEqual({ status: 200, data: { item: { id: '1', extra: 'extra-1' } } });
+    expect(responses.hive.data).toEqual({ item: null });
+    expect(responses.hive.errors?.map((e) => e.message)).toEqual([HIVE_NULL_INTERFACE_OBJECT_FIELD('Book', 'extra')]);
+  });
+
+  it('bug: the same when the entity interface itself has two @key', async () => {
+    const responses = await throughEachRouter({ twoKeyInterface: true }, '{ item { id extra } }');
+    expect(responses.apollo).toEqual({ status: 200, data: { item: { id: '1', extra: 'extra-1' } } });
+    expect(responses.hive.errors?.map((e) => e.message)).toEqual([HIVE_NULL_INTERFACE_OBJECT_FIELD('Book', 'extra')]);
+  });
+
+  it('bug: with two @key on the interface, references returned through @interfaceObject fail ("Abstract type ... non-object type")', async () => {
+    const responses = await throughEachRouter({ twoKeyInterface: true }, '{ shelf { items { id name } } }');
+    expect(responses.apollo.data).toEqual({ shelf: { items: [{ id: '1', name: 'one' }, null] } });
+    expect(responses.apollo.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([[['shelf', 'items', 1], 'NOT_FOUND']]);
+    expect(responses.hive.data).toEqual({ shelf: { items: [null, null] } });
+    const abstractItem = HIVE_ABSTRACT_SECRET.replaceAll('"Secret"', '"Item"');
+    expect(responses.hive.errors?.map((e) => [e.path, e.message])).toEqual([
+      [['shelf', 'items', 0], abstractItem],
+      [['shelf', 'items', 1], abstractItem],
+    ]);
+  });
+
+  it('bug: an _entities item answered with null and an error comes back null WITHOUT the error', async () => {
+    const responses = await throughEachRouter({}, '{ shelf { items { id name } } }');
+    expect(responses.apollo.data).toEqual({ shelf: { items: [{ id: '1', name: 'one' }, null] } });
+    expect(responses.apollo.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([[['shelf', 'items', 1], 'NOT_FOUND']]);
+    expect(responses.hive).toEqual({ status: 200, data: { shelf: { items: [{ id: '1', name: 'one' }, null] } } });
+  });
+});
+
+describe('Apollo Gateway 2.14.4 bug, reproduced on the same subgraphs (Hive Gateway for comparison)', () => {
+  it('bug: a type condition below a field that @provides an @interfaceObject key fails the whole query (500, query planner)', async () => {
+    const responses = await throughEachRouter({ twoKeyInterface: true }, '{ shelf { items { ... on Book { pages } } } }');
+    expect(responses.apollo.status).toBe(500);
+    expect(responses.apollo.errors?.map((e) => e.message)).toEqual([expect.stringMatching(APOLLO_PROVIDES_TYPE_CONDITION)]);
+    expect(responses.hive.data).toEqual({ shelf: { items: [null, null] } });
+  });
+});
