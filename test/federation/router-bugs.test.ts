@@ -1,11 +1,19 @@
+import { composeServices } from '@theguild/federation-composition';
+import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { APOLLO_PROVIDES_TYPE_CONDITION, HIVE_ABSTRACT_SECRET, HIVE_NULL_INTERFACE_OBJECT_FIELD, startCatalog, type CatalogShape } from './router-bugs.js';
-import { composeSupergraph, ROUTER_NAMES, startRouter, type RouterName, type RouterResponse } from './routers.js';
+import { composeSupergraph, ROUTER_NAMES, startRouter, type RouterName, type RouterResponse, type Subgraph } from './routers.js';
 
-async function throughEachRouter(shape: CatalogShape, document: string): Promise<Record<RouterName, RouterResponse>> {
+function composeWithGuild(subgraphs: readonly Subgraph[]): string {
+  const result = composeServices(subgraphs.map((s) => ({ ...s, typeDefs: typeof s.typeDefs === 'string' ? parse(s.typeDefs) : s.typeDefs })));
+  expect(result.errors ?? []).toEqual([]);
+  return result.supergraphSdl!;
+}
+
+async function throughEachRouter(shape: CatalogShape, document: string, compose = composeSupergraph): Promise<Record<RouterName, RouterResponse>> {
   const catalog = await startCatalog(shape);
   try {
-    const supergraph = composeSupergraph(catalog.subgraphs);
+    const supergraph = compose(catalog.subgraphs);
     const responses = {} as Record<RouterName, RouterResponse>;
     for (const name of ROUTER_NAMES) {
       const router = await startRouter(name, supergraph);
@@ -66,5 +74,21 @@ describe('Apollo Gateway 2.14.4 bug, reproduced on the same subgraphs (Hive Gate
     expect(responses.apollo.status).toBe(500);
     expect(responses.apollo.errors?.map((e) => e.message)).toEqual([expect.stringMatching(APOLLO_PROVIDES_TYPE_CONDITION)]);
     expect(responses.hive.data).toEqual({ shelf: { items: [null, null] } });
+  });
+});
+
+describe('@theguild/federation-composition 0.27 bug, seen through both routers', () => {
+  it('bug: it drops @external on an @interfaceObject key field, so the routers ask the subgraph that does not own it', async () => {
+    const document = '{ shelf { items { id name } } }';
+    const apolloComposed = await throughEachRouter({ twoKeyInterface: true }, document);
+    expect(apolloComposed.apollo.data).toEqual({ shelf: { items: [{ id: '1', name: 'one' }, null] } });
+    const guildComposed = await throughEachRouter({ twoKeyInterface: true }, document, composeWithGuild);
+    for (const name of ROUTER_NAMES) {
+      expect(guildComposed[name].data).toEqual({ shelf: { items: [null, null] } });
+      expect(guildComposed[name].errors?.map((e) => [e.path, e.extensions?.serviceName])).toEqual([
+        [['shelf', 'items', 0, 'name'], 'shelves'],
+        [['shelf', 'items', 1, 'name'], 'shelves'],
+      ]);
+    }
   });
 });
