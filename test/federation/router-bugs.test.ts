@@ -69,6 +69,13 @@ describe('Hive Gateway 2.12.1 bugs, reproduced on two tiny subgraphs (Apollo Gat
 });
 
 describe('Apollo Gateway 2.14.4 bug, reproduced on the same subgraphs (Hive Gateway for comparison)', () => {
+  it('control: when the referencing subgraph owns the key (no @external, no @provides), a type condition plans on both routers', async () => {
+    const responses = await throughEachRouter({}, '{ shelf { items { id ... on Book { pages } } } }');
+    // The missing item keeps the id its subgraph owns: Apollo's answer, with its NOT_FOUND.
+    expect(responses.apollo.data).toEqual({ shelf: { items: [{ id: '1', pages: 10 }, { id: 'missing' }] } });
+    expect(responses.hive.data?.shelf.items[0]).toEqual({ id: '1', pages: 10 });
+  });
+
   it('bug: a type condition below a field that @provides an @interfaceObject key fails the whole query (500, query planner)', async () => {
     const responses = await throughEachRouter({ twoKeyInterface: true }, '{ shelf { items { ... on Book { pages } } } }');
     expect(responses.apollo.status).toBe(500);
