@@ -61,6 +61,24 @@ export const APPS_SDL = /* GraphQL */ `
 `;
 export const APPS_TYPE_DEFS = parse(APPS_SDL);
 
+function replaceOnce(text: string, search: string | RegExp, replacement: string): string {
+  const replaced = text.replace(search, replacement);
+  if (replaced === text) throw new Error(`no ${String(search)} to replace`);
+  return replaced;
+}
+
+/**
+ * The same subgraph referencing secrets by id only, which it stores and so owns: one @key on
+ * Secret, no @external, no @provides, no `mounts`. Part of the shape Hive Gateway 2.12.1 needs.
+ */
+export const APPS_SDL_BY_ID = [
+  [' @key(fields: "provider sourceId namespaceId name")', ''],
+  [/\n {4}provider: Provider! @external\n {4}sourceId: ID! @external\n {4}namespaceId: String! @external\n {4}name: String! @external/, ''],
+  ['id: ID! @external', 'id: ID!'],
+  [' @provides(fields: "id")', ''],
+  [/\n {4}"By natural key.*\n {4}mounts:.*/, ''],
+].reduce((sdl, [search, replacement]) => replaceOnce(sdl, search as string | RegExp, replacement as string), APPS_SDL);
+
 export interface NaturalKey {
   provider: string;
   sourceId: string;
@@ -119,6 +137,7 @@ function sameNaturalKey(a: NaturalKey, b: Partial<NaturalKey>): boolean {
 export async function startAppsSubgraph(
   deployments: Deployment[],
   strayReferences: { ids?: string[]; naturalKeys?: NaturalKey[] } = {},
+  sdl = APPS_SDL,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const view = (d: Deployment) => ({
     ...d,
@@ -127,7 +146,7 @@ export async function startAppsSubgraph(
     mountsByName: [...d.secrets.map((s) => s.naturalKey), ...(d.id === PLATFORM_BUNDLE ? (strayReferences.naturalKeys ?? []) : [])],
   });
   const schema = buildSubgraphSchema({
-    typeDefs: APPS_TYPE_DEFS,
+    typeDefs: parse(sdl),
     resolvers: {
       Query: {
         deployments: () => deployments.map(view),

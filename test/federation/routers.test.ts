@@ -2,8 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { subgraphSdl } from '../../src/schema/index.js';
 import { SOURCE } from '../helpers/expected.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { APPS_SDL, deploymentsFrom, PLATFORM_BUNDLE, secretGlobalId, startAppsSubgraph, type Deployment, type NaturalKey } from './apps-subgraph.js';
-import { APOLLO_PROVIDES_TYPE_CONDITION, HIVE_ABSTRACT_SECRET, HIVE_NULL_INTERFACE_OBJECT_FIELD } from './router-bugs.js';
+import { APPS_SDL, APPS_SDL_BY_ID, deploymentsFrom, PLATFORM_BUNDLE, secretGlobalId, startAppsSubgraph, type Deployment, type NaturalKey } from './apps-subgraph.js';
+import { APOLLO_PROVIDES_TYPE_CONDITION, HIVE_ABSTRACT_SECRET, HIVE_NULL_INTERFACE_OBJECT_FIELD, withOneKeyPerEntity } from './router-bugs.js';
 import { composeSupergraph, ROUTER_NAMES, startRouter, type Router, type RouterName, type RouterResponse } from './routers.js';
 
 /**
@@ -289,6 +289,46 @@ describe('through real routers over HTTP (Apollo Gateway, Hive Gateway)', () => 
       const authorization = scenario.authorization ? scenario.authorization(world) : stack.authHeaders.authorization;
       const response = await router.query(scenario.document(world), { authorization: authorization ?? undefined });
       scenario.expect[routerName](response, world);
+    });
+  });
+
+  // The shape that avoids Hive's @interfaceObject bug, checked on the served subgraph: it works,
+  // but it takes the natural key away from everyone (not adopted; README, "Hive Gateway").
+  describe('hive, with one @key per entity in the supergraph (the shape not adopted)', () => {
+    let appsById: Awaited<ReturnType<typeof startAppsSubgraph>>;
+    let hive: Router;
+
+    beforeAll(async () => {
+      appsById = await startAppsSubgraph(deployments, { ids: [unknownId] }, APPS_SDL_BY_ID);
+      const supergraph = composeSupergraph([
+        { name: 'secrets', typeDefs: withOneKeyPerEntity(subgraphSdl), url: `${stack.server.url}/graphql` },
+        { name: 'apps', typeDefs: APPS_SDL_BY_ID, url: appsById.url },
+      ]);
+      hive = await startRouter('hive', supergraph);
+    });
+    afterAll(async () => {
+      await hive?.close();
+      await appsById?.close();
+    });
+
+    it('apps → secrets by id: 100 references cost one ListSecrets; the unknown one is null, its NOT_FOUND dropped', async () => {
+      const response = await hive.query(`{ deployment(id: "${PLATFORM_BUNDLE}") { secrets { id name type } } }`, { authorization: stack.authHeaders.authorization });
+      const bundle = deployments.find((d) => d.id === PLATFORM_BUNDLE)!;
+      expect(response.data.deployment.secrets.slice(0, 100).map((s: { id: string; name: string }) => [s.id, s.name])).toEqual(bundle.secrets.map((s) => [s.id, s.naturalKey.name]));
+      expect(response.data.deployment.secrets[100]).toBeNull();
+      expect(response.errors).toBeUndefined();
+      expect(stack.calls('sae', 'ListSecrets')).toBe(1);
+    });
+
+    it('@interfaceObject both ways: secrets → usedByDeployments → their secrets', async () => {
+      const response = await hive.query(`{ secrets(first: 5, filter: { sources: ["${SOURCE.sae}"] }) { nodes { id usedByDeployments { id secrets { id } } } } }`, {
+        authorization: stack.authHeaders.authorization,
+      });
+      expect(response.errors).toBeUndefined();
+      for (const node of response.data.secrets.nodes as Array<{ id: string; usedByDeployments: Array<{ id: string; secrets: Array<{ id: string } | null> }> }>) {
+        expect(node.usedByDeployments.map((d) => d.id)).toEqual(deployments.filter((d) => d.secrets.some((s) => s.id === node.id)).map((d) => d.id));
+        for (const deployment of node.usedByDeployments) expect(deployment.secrets.map((s) => s?.id)).toContain(node.id);
+      }
     });
   });
 });
