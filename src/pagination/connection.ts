@@ -142,7 +142,14 @@ async function walk(request: PageRequest, groups: SegmentGroup[], start: Start, 
   const { backward, want, cursorArg } = request;
   const step = backward ? -1 : 1;
   const collected: Collected[] = [];
-  const stopAt = (state: SegmentState & { error: UpstreamError }, resume: CursorPayload): Walk => ({ collected, more: true, interruption: { state, resume } });
+  let read = false;
+  // Until a segment has answered, the walk stands where the request's cursor put it: resume there
+  // (the source's namespaces, and so the place the cursor names, are listed anew by every request).
+  const stopAt = (state: SegmentState & { error: UpstreamError }, resume: CursorPayload): Walk => ({
+    collected,
+    more: true,
+    interruption: { state, resume: !read && request.cursor ? request.cursor : resume },
+  });
   for (let gi = start.group; gi >= 0 && gi < groups.length; gi += step) {
     const group = groups[gi];
     const segments = await expand(gi);
@@ -181,6 +188,7 @@ async function walk(request: PageRequest, groups: SegmentGroup[], start: Start, 
         return stopAt(state, hint === null || position === null ? at : { ...at, h: hint });
       }
       states.push({ sourceId: segment.sourceId, provider: group.provider, namespaceId: segment.namespaceId, status: 'OK', error: null });
+      read = true;
       const entries = slice.entries.map((e) => ({ segment, ...e }));
       if (backward) collected.unshift(...entries);
       else collected.push(...entries);
