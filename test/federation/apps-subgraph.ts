@@ -1,9 +1,8 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import type { SaeSeed } from '../../src/emulators/alibaba-data.js';
+import { listenOnLoopback } from './loopback.js';
 
 /**
  * A second subgraph, as another team would own it: deployments of SAE applications. It extends
@@ -173,16 +172,5 @@ export async function startAppsSubgraph(
       },
     },
   });
-  const yoga = createYoga({ schema, graphqlEndpoint: '/graphql', logging: false });
-  const server = createServer(yoga);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/graphql`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnLoopback(createYoga({ schema, graphqlEndpoint: '/graphql', logging: false }));
 }

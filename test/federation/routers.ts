@@ -1,11 +1,10 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { composeServices } from '@apollo/composition';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { useApolloFederation } from '@envelop/apollo-federation';
 import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { parse, type DocumentNode } from 'graphql';
 import { createYoga } from 'graphql-yoga';
+import { listenOnLoopback } from './loopback.js';
 
 export type RouterName = 'apollo' | 'hive';
 export const ROUTER_NAMES: readonly RouterName[] = ['apollo', 'hive'];
@@ -40,17 +39,6 @@ export function composeSupergraph(subgraphs: readonly Subgraph[]): string {
   return result.supergraphSdl;
 }
 
-async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
-  const server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` };
-}
-
-function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
-}
-
 function clientOf(url: string): Router['query'] {
   return async (document, { variables = {}, authorization } = {}) => {
     const response = await fetch(url, {
@@ -81,13 +69,13 @@ async function startApolloGateway(supergraphSdl: string): Promise<Router> {
   });
   await gateway.load();
   const yoga = createYoga({ schema: gateway.schema!, plugins: [useApolloFederation({ gateway })], logging: false, maskedErrors: false });
-  const { server, url } = await serve(yoga);
+  const { url, close } = await listenOnLoopback(yoga);
   return {
     name: 'apollo',
     url,
     query: clientOf(url),
     close: async () => {
-      await closeServer(server);
+      await close();
       await gateway.stop();
     },
   };
@@ -103,13 +91,13 @@ async function startHiveGateway(supergraphSdl: string): Promise<Router> {
       fromClientToSubgraphs: ({ request }) => ({ authorization: request.headers.get('authorization') }),
     },
   });
-  const { server, url } = await serve(gateway);
+  const { url, close } = await listenOnLoopback(gateway);
   return {
     name: 'hive',
     url,
     query: clientOf(url),
     close: async () => {
-      await closeServer(server);
+      await close();
       await gateway.dispose();
     },
   };
