@@ -4,7 +4,7 @@ import { SOURCE } from '../helpers/expected.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { APPS_SDL, APPS_SDL_BY_ID, deploymentsFrom, PLATFORM_BUNDLE, secretGlobalId, startAppsSubgraph, type Deployment, type NaturalKey } from './apps-subgraph.js';
 import { APOLLO_PROVIDES_TYPE_CONDITION, HIVE_ABSTRACT_SECRET, HIVE_NULL_INTERFACE_OBJECT_FIELD, withOneKeyPerEntity } from './router-bugs.js';
-import { composeSupergraph, ROUTER_NAMES, startRouter, type Router, type RouterName, type RouterResponse } from './routers.js';
+import { composeSupergraph, ROUTER_NAMES, startRouter, type ComparedRouter, type Router, type RouterResponse } from './routers.js';
 
 /**
  * The same scenarios through Apollo Gateway and Hive Gateway, both over HTTP, in front of the
@@ -26,7 +26,7 @@ interface Scenario {
   /** The client's Authorization header; the suite's full-scope token unless given (null: none). */
   authorization?: (world: World) => string | null;
   arrange?: (world: World) => void;
-  expect: Record<RouterName, (response: RouterResponse, world: World) => void>;
+  expect: Record<ComparedRouter, (response: RouterResponse, world: World) => void>;
 }
 
 const both = (check: (response: RouterResponse, world: World) => void): Scenario['expect'] => ({ apollo: check, hive: check });
@@ -250,7 +250,7 @@ describe('through real routers over HTTP (Apollo Gateway, Hive Gateway)', () => 
   let stack: Stack;
   let apps: Awaited<ReturnType<typeof startAppsSubgraph>>;
   let deployments: Deployment[];
-  const routers = new Map<RouterName, Router>();
+  const routers = new Map<ComparedRouter, Router>();
 
   beforeAll(async () => {
     stack = await startStack();
