@@ -5,6 +5,7 @@ import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { subgraphSdl } from '../../src/schema/index.js';
 import { APPS_TYPE_DEFS } from './apps-subgraph.js';
+import { withOneKeyPerEntity } from './router-bugs.js';
 
 describe('the subgraph composes into a supergraph', () => {
   it('subgraph.graphql is what the served _service answers', () => {
@@ -50,5 +51,15 @@ describe('the subgraph composes into a supergraph', () => {
     expect(secretInterface(guild.supergraphSdl!)).not.toContain('external: true');
     // Without a @join__field, a field is resolvable in every subgraph that defines the type: apps too.
     expect(secretInterface(guild.supergraphSdl!)).toMatch(/\n  name: String!\n/);
+  });
+
+  // Why the one-@key shape Hive Gateway would need is not adopted (README, "Hive Gateway").
+  it('without the natural key on Secret, a subgraph declaring Secret by natural key does not compose', () => {
+    const result = composeWithApollo([
+      { name: 'secrets', typeDefs: parse(withOneKeyPerEntity(subgraphSdl)), url: 'http://secrets.local/graphql' },
+      { name: 'apps', typeDefs: APPS_TYPE_DEFS, url: 'http://apps.local/graphql' },
+    ]);
+    expect(result.errors?.length).toBeGreaterThan(0);
+    expect(result.errors!.map((e) => e.message).join('\n')).toMatch(/Secret\.provider/);
   });
 });
