@@ -4,7 +4,7 @@ import { composeServices } from '@theguild/federation-composition';
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { subgraphSdl } from '../../src/schema/index.js';
-import { APPS_TYPE_DEFS } from './apps-subgraph.js';
+import { APPS_SDL, APPS_TYPE_DEFS } from './apps-subgraph.js';
 import { withOneKeyPerEntity } from './router-bugs.js';
 
 describe('the subgraph composes into a supergraph', () => {
@@ -61,5 +61,15 @@ describe('the subgraph composes into a supergraph', () => {
     ]);
     expect(result.errors?.length).toBeGreaterThan(0);
     expect(result.errors!.map((e) => e.message).join('\n')).toMatch(/Secret\.provider/);
+  });
+
+  it('without @provides, the apps subgraph\'s @external key fields leave no way to our subgraph (composition fails)', () => {
+    const withoutProvides = APPS_SDL.replaceAll(/ @provides\(fields: "[^"]*"\)/g, '');
+    expect(withoutProvides).not.toBe(APPS_SDL);
+    const result = composeWithApollo([
+      { name: 'secrets', typeDefs: parse(subgraphSdl), url: 'http://secrets.local/graphql' },
+      { name: 'apps', typeDefs: parse(withoutProvides), url: 'http://apps.local/graphql' },
+    ]);
+    expect(result.errors!.map((e) => e.message).join('\n')).toMatch(/cannot move to subgraph "secrets" using @key\(fields: "provider sourceId namespaceId name"\) of "Secret", the key field\(s\) cannot be resolved from subgraph "apps"/);
   });
 });
