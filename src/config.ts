@@ -78,6 +78,20 @@ export const configSchema = z
     auth: authSchema,
     /** Query limits, applied before anything is executed. */
     limits: limitsSchema,
+    /**
+     * Shared state of a fleet of replicas: rate limits, metadata cache and response cache. Absent:
+     * everything stays in this process. While Redis is unreachable each replica falls back to its own.
+     */
+    redis: z
+      .object({
+        url: z.string().regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL'),
+        /** Prepended to every key, so that several gateways (or environments) can share one Redis. */
+        keyPrefix: z.string().regex(/^[a-zA-Z0-9_.:-]{1,64}$/, 'letters, digits, "_", ".", ":" or "-"').default('secrets-gateway:'),
+        /** A command slower than this counts as a failure: the request goes on with local state. */
+        commandTimeoutMs: z.number().int().min(10).max(10_000).default(250),
+      })
+      .strict()
+      .optional(),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();
