@@ -5,7 +5,9 @@ import type { RedisLink } from './link.js';
 /**
  * A source's rate limit as fixed windows that every replica draws from: `burst` calls per
  * `burst / perSecond` seconds (whole seconds, as Redis expiries are), which keeps the configured
- * average and lets a burst through at the start of a window, like the local token bucket.
+ * average and lets a burst through at the start of a window, like the local token bucket. Windows
+ * are aligned to the clock (a 20 s window starts at :00, :20, :40), as the clouds' per-minute
+ * counters are, so that a quota of N per minute holds whenever the windows divide the minute.
  */
 export function windowOf(rate: { perSecond: number; burst: number }): { points: number; duration: number } {
   const duration = Math.max(1, Math.round(rate.burst / rate.perSecond));
@@ -33,6 +35,9 @@ class LocalInsurance extends RateLimiterMemory {
  */
 export class SharedRateLimiter implements RateLimiter {
   private readonly limiter: RateLimiterRedis;
+  private readonly windowMs: number;
+  /** 5% of the window, at most 250 ms. */
+  private readonly guardMs: number;
 
   constructor(
     link: RedisLink,
@@ -40,6 +45,8 @@ export class SharedRateLimiter implements RateLimiter {
     rate: { perSecond: number; burst: number },
   ) {
     const window = windowOf(rate);
+    this.windowMs = window.duration * 1000;
+    this.guardMs = Math.min(250, this.windowMs * 0.05);
     this.limiter = new RateLimiterRedis({
       storeClient: link.client,
       keyPrefix: 'rate',
@@ -51,13 +58,23 @@ export class SharedRateLimiter implements RateLimiter {
 
   async take(deadline: number, tooLate: () => Error): Promise<void> {
     for (;;) {
+      const now = Date.now();
+      const index = Math.floor(now / this.windowMs);
+      const windowEnd = (index + 1) * this.windowMs;
+      // A call started in the last moments of a window may reach the cloud in its next one (travel
+      // time, clock skew), where it would count too: the tail of each window is left unused.
+      if (windowEnd - now < this.guardMs) {
+        if (windowEnd + 1 > deadline) throw tooLate();
+        await new Promise((resolve) => setTimeout(resolve, windowEnd - now + 1));
+        continue;
+      }
       try {
-        await this.limiter.consume(this.sourceId);
+        await this.limiter.consume(`${this.sourceId}:${index}`);
         return;
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
-        // Replicas woken by the same window edge would collide: spread them a little.
-        const waitMs = rejection.msBeforeNext + Math.random() * 20;
+        // Until the next window; replicas woken by the same edge would collide, so spread them a little.
+        const waitMs = windowEnd - Date.now() + Math.random() * 20;
         if (Date.now() + waitMs > deadline) throw tooLate();
         await new Promise((resolve) => setTimeout(resolve, waitMs));
       }
