@@ -1,4 +1,4 @@
-import { createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { credentialsMap, isoSeconds, jsonResponse, newRequestId } from './alibaba-common.js';
 import { NonceStore, RPC_TIMESTAMP_WINDOW_MS, rpcParamsOf, verifyRpcRequest, type VerifyFailure } from './alibaba-signature.js';
@@ -21,6 +21,8 @@ import type { EmulatorRequest, EmulatorResponse, ProviderEmulator } from './core
 
 export const STS_API_VERSION = '2015-04-01';
 export const RRSA_AUDIENCE = 'sts.aliyuncs.com';
+/** The emulated ACK cluster's OIDC provider, as RAM names it. */
+export const EMULATED_OIDC_PROVIDER_ARN = 'acs:ram::1234567890123456:oidc-provider/ack-rrsa-c-emulator';
 
 export interface TemporaryCredential {
   accessKeyId: string;
@@ -54,7 +56,7 @@ export interface CredentialAuthorityOptions {
 export class CredentialAuthority {
   readonly issued = new Map<string, TemporaryCredential>();
   readonly oidcIssuer = 'https://oidc-ack.emulator.local/clusters/c-emulator';
-  readonly oidcProviderArn = 'acs:ram::1234567890123456:oidc-provider/ack-rrsa-c-emulator';
+  readonly oidcProviderArn = EMULATED_OIDC_PROVIDER_ARN;
   private readonly oidcKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
   private readonly now: () => number;
 
@@ -62,11 +64,8 @@ export class CredentialAuthority {
     this.now = options.now ?? Date.now;
   }
 
-  /** Secrets of users and of live temporary keys, as the provider emulators look them up. */
-  readonly credentials: ReadonlyMap<string, string> = {
-    get: (accessKeyId: string) => this.options.users[accessKeyId] ?? this.issued.get(accessKeyId)?.accessKeySecret,
-    has: (accessKeyId: string) => accessKeyId in this.options.users || this.issued.has(accessKeyId),
-  } as ReadonlyMap<string, string>;
+  /** Secrets of users and of every temporary key issued, as the provider emulators look them up. */
+  readonly credentials: ReadonlyMap<string, string> = new LiveSecrets(this);
 
   /** A temporary key needs its own token, unexpired; a user key needs none. */
   checkSecurityToken(accessKeyId: string, token: string | undefined): VerifyFailure | null {
@@ -104,12 +103,25 @@ export class CredentialAuthority {
 
   verifyServiceAccountToken(token: string): { ok: true; subject: string } | { ok: false; reason: string } {
     try {
-      const claims = jwt.verify(token, createPublicKey(this.oidcKeys.publicKey), { algorithms: ['RS256'], issuer: this.oidcIssuer, audience: RRSA_AUDIENCE, clockTimestamp: Math.floor(this.now() / 1000) }) as jwt.JwtPayload;
+      const claims = jwt.verify(token, this.oidcKeys.publicKey.export({ type: 'spki', format: 'pem' }), { algorithms: ['RS256'], issuer: this.oidcIssuer, audience: RRSA_AUDIENCE, clockTimestamp: Math.floor(this.now() / 1000) }) as jwt.JwtPayload;
       if (!claims.sub) return { ok: false, reason: 'the token has no subject' };
       return { ok: true, subject: claims.sub };
     } catch (error) {
       return { ok: false, reason: (error as Error).message };
     }
+  }
+}
+
+/** A Map view that follows the authority as it issues keys (the emulators take a Map of AK → secret). */
+class LiveSecrets extends Map<string, string> {
+  constructor(private readonly authority: CredentialAuthority) {
+    super();
+  }
+  override get(accessKeyId: string): string | undefined {
+    return this.authority.options.users[accessKeyId] ?? this.authority.issued.get(accessKeyId)?.accessKeySecret;
+  }
+  override has(accessKeyId: string): boolean {
+    return this.get(accessKeyId) !== undefined;
   }
 }
 

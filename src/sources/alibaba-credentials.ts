@@ -45,8 +45,11 @@ export class CredentialsUnavailableError extends Error {
   readonly code = 'CredentialsUnavailable';
   /** Read as an authentication failure (UPSTREAM_AUTH_FAILED) by the upstream path. */
   readonly httpStatus = 401;
+  /** What the upstream path shows as the failure's message. */
+  readonly errorMessage: string;
   constructor(readonly chain: string, reason: string) {
     super(redact(`credentials (${chain}) could not be obtained: ${reason}`));
+    this.errorMessage = this.message;
   }
 }
 
