@@ -38,7 +38,9 @@ interface ProviderClass {
 }
 
 const require = createRequire(import.meta.url);
-const library = require('@alicloud/credentials') as Record<string, ProviderClass>;
+/** Loaded by the first source that uses a chain: a gateway on static keys never loads it. */
+let loaded: Record<string, ProviderClass> | null = null;
+const library = (): Record<string, ProviderClass> => (loaded ??= require('@alicloud/credentials') as Record<string, ProviderClass>);
 
 /** A credential the chain could not produce (no role, STS refused, metadata unreachable). Never carries a key. */
 export class CredentialsUnavailableError extends Error {
@@ -74,21 +76,21 @@ function chainOf(config: AlibabaCredentialsConfig): { name: string; provider: Li
   if (!('type' in config)) return null;
   switch (config.type) {
     case 'default':
-      return { name: 'default chain', provider: library.DefaultCredentialsProvider.builder().build() };
+      return { name: 'default chain', provider: library().DefaultCredentialsProvider.builder().build() };
     case 'environment':
-      return { name: 'environment', provider: library.EnvironmentVariableCredentialsProvider.builder().build() };
+      return { name: 'environment', provider: library().EnvironmentVariableCredentialsProvider.builder().build() };
     case 'profile': {
-      const builder = library.ProfileCredentialsProvider.builder();
+      const builder = library().ProfileCredentialsProvider.builder();
       if (config.profile) builder.withProfileName(config.profile);
       return { name: 'credentials file', provider: builder.build() };
     }
     case 'ecs_ram_role': {
-      const builder = library.ECSRAMRoleCredentialsProvider.builder().withDisableIMDSv1(config.disableIMDSv1);
+      const builder = library().ECSRAMRoleCredentialsProvider.builder().withDisableIMDSv1(config.disableIMDSv1);
       if (config.roleName) builder.withRoleName(config.roleName);
       return { name: 'ECS RAM role', provider: redirect(builder.build(), config.metadataEndpoint) };
     }
     case 'oidc_role_arn': {
-      const builder = library.OIDCRoleArnCredentialsProvider.builder().withDurationSeconds(config.durationSeconds);
+      const builder = library().OIDCRoleArnCredentialsProvider.builder().withDurationSeconds(config.durationSeconds);
       if (config.roleArn) builder.withRoleArn(config.roleArn);
       if (config.oidcProviderArn) builder.withOIDCProviderArn(config.oidcProviderArn);
       if (config.oidcTokenFile) builder.withOIDCTokenFilePath(config.oidcTokenFile);
@@ -98,8 +100,8 @@ function chainOf(config: AlibabaCredentialsConfig): { name: string; provider: Li
     case 'ram_role_arn': {
       registerSecret(config.accessKeyId);
       registerSecret(config.accessKeySecret);
-      const base = library.StaticAKCredentialsProvider.builder().withAccessKeyId(config.accessKeyId).withAccessKeySecret(config.accessKeySecret).build();
-      const builder = library.RAMRoleARNCredentialsProvider.builder()
+      const base = library().StaticAKCredentialsProvider.builder().withAccessKeyId(config.accessKeyId).withAccessKeySecret(config.accessKeySecret).build();
+      const builder = library().RAMRoleARNCredentialsProvider.builder()
         .withCredentialsProvider(base)
         .withRoleArn(config.roleArn)
         .withRoleSessionName(config.roleSessionName)
