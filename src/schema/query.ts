@@ -1,3 +1,5 @@
+import { resolveNodes } from '@pothos/plugin-relay';
+import { GraphQLError } from 'graphql';
 import { builder, decodeGlobalId } from './builder.js';
 import { listCost, lookupCost, pageCost } from './cost.js';
 import { listNamespaces, namespaceOfId } from './namespace.js';
@@ -35,6 +37,25 @@ builder.queryFields((t) => ({
     resolve: async (_r, { id }, ctx) => {
       const { typename, id: raw } = decodeGlobalId(id);
       return typename === 'Namespace' ? namespaceOfId(ctx, raw) : null;
+    },
+  }),
+  nodes: t.field({
+    type: [builder.nodeInterfaceRef()],
+    nullable: { list: false, items: true },
+    description: 'Objects by global ID, in the order asked. A malformed or unknown ID is null in its place, with an error at its index; the others stand.',
+    args: { ids: t.arg.idList({ required: true }) },
+    complexity: (args) => lookupCost(args.ids?.length ?? 0),
+    resolve: async (_r, { ids }, ctx, info) => {
+      const decoded = ids.map((id) => {
+        try {
+          return decodeGlobalId(id);
+        } catch (error) {
+          return error as GraphQLError;
+        }
+      });
+      const found = await resolveNodes(builder, ctx, info, decoded.map((d) => (d instanceof Error ? null : d)));
+      // An Error in a list is that item's null plus an error at its path; what is outside the grant reads as unknown.
+      return found.map((node, i) => decoded[i] instanceof Error ? decoded[i] : (node ?? new GraphQLError('no object has this ID', { extensions: { code: 'NOT_FOUND' } }))) as never;
     },
   }),
   secret: t.field({
