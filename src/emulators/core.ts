@@ -40,7 +40,7 @@ export interface Faults {
    * The account's quota, as the cloud meters it (SAE: about 60 calls a minute): calls beyond `calls`
    * in one window (aligned to the clock, like a per-minute counter) are answered with the throttling error.
    */
-  quota: { calls: number; windowMs: number } | null;
+  quota?: { calls: number; windowMs: number } | null;
 }
 
 export const NO_FAULTS: Faults = { latencyMs: 0, throttleRate: 0, serverErrorRate: 0, hang: false, malformed: null, quota: null };
