@@ -127,6 +127,32 @@ describe('Alibaba credentials from the cloud chains', () => {
     }
   });
 
+  it('the environment, and the default chain (environment first), give the STS key the platform put there', async () => {
+    const issued = authority.issue(ROLE, 3600);
+    const names = ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALIBABA_CLOUD_SECURITY_TOKEN'] as const;
+    const saved = names.map((name) => process.env[name]);
+    const { gatewayOn } = await import('../auth/helpers.js');
+    const gateway = await gatewayOn(stack, (config) => {
+      config.sources.find((s) => s.id === SOURCE.kms)!.credentials = { type: 'environment' };
+      config.sources.find((s) => s.id === SOURCE.apig)!.credentials = { type: 'default' };
+    });
+    try {
+      for (const name of names) delete process.env[name];
+      const missing = await post(gateway.url, { query: page(SOURCE.kms) }, stack.authHeaders);
+      expect(missing.body?.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', providerCode: 'CredentialsUnavailable' });
+      expect(missing.body?.errors?.[0]?.message).toContain('ALIBABA_CLOUD_ACCESS_KEY_ID');
+      Object.assign(process.env, { ALIBABA_CLOUD_ACCESS_KEY_ID: issued.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: issued.accessKeySecret, ALIBABA_CLOUD_SECURITY_TOKEN: issued.securityToken });
+      for (const source of [SOURCE.kms, SOURCE.apig]) {
+        const result = await post(gateway.url, { query: page(source) }, stack.authHeaders);
+        expect(result.body?.errors, source).toBeUndefined();
+        expect(result.body?.data?.secrets.nodes).toHaveLength(5);
+      }
+    } finally {
+      names.forEach((name, i) => (saved[i] === undefined ? delete process.env[name] : (process.env[name] = saved[i])));
+      await gateway.close();
+    }
+  });
+
   it('the emulators refuse a temporary key with a wrong or missing token, as the cloud does', async () => {
     const issued = authority.issue(ROLE, 900);
     const gateway = await import('../auth/helpers.js').then(({ gatewayOn }) =>
