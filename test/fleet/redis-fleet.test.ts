@@ -107,8 +107,9 @@ describe('one quota for the fleet', () => {
       const stats = stack.emulators.servers.sae.getStats();
       const perWindow = callsPerWindow(stats.callTimes, QUOTA.windowMs);
       console.log(`local limits only: calls per window [${perWindow.join(', ')}] against a quota of ${QUOTA.calls}; throttled by the cloud: ${stats.operations.DescribeNamespaceList.throttled}`);
-      expect(Math.max(...perWindow)).toBe(2 * QUOTA.calls);
-      expect(stats.operations.DescribeNamespaceList.throttled).toBe(QUOTA.calls);
+      // Both replicas spend their own burst of 10 at once (exactly 20 in one window unless the machine stalls).
+      expect(Math.max(...perWindow)).toBeGreaterThan(QUOTA.calls);
+      expect(stats.operations.DescribeNamespaceList.throttled).toBeGreaterThan(0);
     } finally {
       await stack.close();
     }
