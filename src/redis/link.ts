@@ -2,6 +2,8 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { registerSecret } from '../upstream/redact.js';
 
+const RESTING_MS = 1000;
+
 export interface RedisSettings {
   url: string;
   keyPrefix: string;
@@ -22,6 +24,8 @@ export type RedisComponent = 'metadata-cache' | 'rate-limit' | 'response-cache';
 export class RedisLink {
   readonly client: Redis;
   private current: RedisState = 'down';
+  /** After a failed command on an open connection (a hung or overloaded Redis), Redis is left alone until then. */
+  private restingUntil = 0;
   private readonly stateListeners: Array<(state: RedisState) => void> = [];
   private readonly fallbackListeners: Array<(component: RedisComponent) => void> = [];
 
@@ -48,12 +52,24 @@ export class RedisLink {
     this.client.on('error', () => undefined);
   }
 
+  /** "down" while disconnected, and for a moment after a command failed on an open connection. */
   get state(): RedisState {
-    return this.current;
+    return this.current === 'up' && Date.now() >= this.restingUntil ? 'up' : 'down';
   }
 
   get up(): boolean {
-    return this.current === 'up';
+    return this.state === 'up';
+  }
+
+  /**
+   * A command failed or timed out. A Redis that hangs keeps its connection open, so the state alone
+   * would send every operation into the command timeout; instead the replica stays on local state
+   * for a second and then tries Redis again.
+   */
+  commandFailed(): void {
+    if (this.current !== 'up' || Date.now() < this.restingUntil) return;
+    this.restingUntil = Date.now() + RESTING_MS;
+    this.logger.warn({ redis: 'down' }, 'redis command failed: local rate limits and caches for a moment');
   }
 
   /** Resolves once connected, or after `timeoutMs` (the gateway then starts on local state). */

@@ -60,6 +60,7 @@ export class RedisMetadataCache implements MetadataStore {
     try {
       entry = decode(await this.link.client.get(this.redisKey(key)));
     } catch {
+      this.link.commandFailed();
       return this.fallBack(key, policy, load);
     }
     if (entry) {
@@ -85,6 +86,7 @@ export class RedisMetadataCache implements MetadataStore {
     try {
       texts = await this.link.client.mget(keys.map((key) => this.redisKey(key)));
     } catch {
+      this.link.commandFailed();
       this.link.fellBack('metadata-cache');
       return this.local.peekMany(keys, policy);
     }
@@ -127,6 +129,7 @@ export class RedisMetadataCache implements MetadataStore {
       await this.link.client.set(this.redisKey(key), encode(value, this.now()), 'PX', policy.ttlMs + policy.staleMs);
       return true;
     } catch {
+      this.link.commandFailed();
       this.link.fellBack('metadata-cache');
       return false;
     }
@@ -156,6 +159,7 @@ export class RedisMetadataCache implements MetadataStore {
       try {
         acquired = (await this.link.client.set(lockKey, token, 'PX', FILL_LOCK_MS, 'NX')) === 'OK';
       } catch {
+        this.link.commandFailed();
         return this.fallBack(key, policy, load);
       }
       if (acquired) {
@@ -178,6 +182,7 @@ export class RedisMetadataCache implements MetadataStore {
         try {
           [entry, lockHeld] = await Promise.all([this.link.client.get(this.redisKey(key)).then(decode), this.link.client.exists(lockKey)]);
         } catch {
+          this.link.commandFailed();
           return this.fallBack(key, policy, load);
         }
         if (entry && this.now() - entry.storedAt < policy.ttlMs + policy.staleMs) {

@@ -35,24 +35,30 @@ class LocalInsurance extends RateLimiterMemory {
  */
 export class SharedRateLimiter implements RateLimiter {
   private readonly limiter: RateLimiterRedis;
+  private readonly local: LocalInsurance;
   private readonly windowMs: number;
   /** 5% of the window, at most 250 ms. */
   private readonly guardMs: number;
 
   constructor(
-    link: RedisLink,
+    private readonly link: RedisLink,
     private readonly sourceId: string,
     rate: { perSecond: number; burst: number },
   ) {
     const window = windowOf(rate);
     this.windowMs = window.duration * 1000;
     this.guardMs = Math.min(250, this.windowMs * 0.05);
+    this.local = new LocalInsurance({ keyPrefix: 'rate-local', ...window }, () => {
+      // Used while the link looked up: the Redis command failed or timed out.
+      if (link.up) link.commandFailed();
+      link.fellBack('rate-limit');
+    });
     this.limiter = new RateLimiterRedis({
       storeClient: link.client,
       keyPrefix: 'rate',
       ...window,
       rejectIfRedisNotReady: true,
-      insuranceLimiter: new LocalInsurance({ keyPrefix: 'rate-local', ...window }, () => link.fellBack('rate-limit')),
+      insuranceLimiter: this.local,
     });
   }
 
@@ -69,7 +75,8 @@ export class SharedRateLimiter implements RateLimiter {
         continue;
       }
       try {
-        await this.limiter.consume(`${this.sourceId}:${index}`);
+        // While Redis rests after a failed command, straight to the local limit (the library would wait for the timeout).
+        await (this.link.up ? this.limiter : this.local).consume(`${this.sourceId}:${index}`);
         return;
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;

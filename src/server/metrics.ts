@@ -28,15 +28,20 @@ export function createMetrics(sources: SourceRegistry, redis?: RedisLink): { reg
   const breaker = new Gauge({ name: 'secrets_gateway_upstream_circuit_state', help: 'Circuit breaker per source: 0 closed, 1 half-open, 2 open', labelNames: ['provider', 'source'], registers: [registry] });
 
   if (redis) {
-    const up = new Gauge({ name: 'secrets_gateway_redis_up', help: 'Whether the shared state on Redis is reachable (1) or this replica runs on its own (0)', registers: [registry] });
+    const up = new Gauge({
+      name: 'secrets_gateway_redis_up',
+      help: 'Whether the shared state on Redis is reachable (1) or this replica runs on its own (0)',
+      registers: [registry],
+      collect() {
+        this.set(redis.up ? 1 : 0);
+      },
+    });
     const fallbacks = new Counter({
       name: 'secrets_gateway_redis_fallbacks_total',
       help: 'Operations served from local state because Redis did not answer, by component',
       labelNames: ['component'],
       registers: [registry],
     });
-    up.set(redis.up ? 1 : 0);
-    redis.onState((state) => up.set(state === 'up' ? 1 : 0));
     redis.onFallback((component) => fallbacks.inc({ component }));
   }
 

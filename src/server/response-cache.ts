@@ -49,7 +49,7 @@ function sharedResponseCache(link: RedisLink): Cache {
         try {
           return await shared.get(key(id));
         } catch {
-          // fall through to the local copy
+          link.commandFailed();
         }
       }
       link.fellBack('response-cache');
@@ -60,7 +60,7 @@ function sharedResponseCache(link: RedisLink): Cache {
         try {
           return await shared.set(key(id), data, [], ttl);
         } catch {
-          // fall through to the local copy
+          link.commandFailed();
         }
       }
       link.fellBack('response-cache');

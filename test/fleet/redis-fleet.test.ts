@@ -347,6 +347,41 @@ describe('when Redis goes away', () => {
     await server.stop();
   });
 
+  it('a Redis that hangs (SIGSTOP) costs a request at most a command timeout or two; every request is answered', async () => {
+    const tokens = Array.from({ length: 2 }, (_, i) => ({ authorization: `Bearer ${stack.token({ subject: `hang-${i}`, scopes: ['secrets:read'] })}` }));
+    const queries = [SOURCE.apig, SOURCE.kms, SOURCE.csms].flatMap((source) => [3, 30].map((first) => `{ secrets(first: ${first}, filter: { sources: ["${source}"] }) { nodes { id } } }`));
+    const round = (n: number) =>
+      Promise.all(
+        queries.flatMap((query, i) =>
+          [stack.server.url, b.server.url].map(async (url) => {
+            const started = Date.now();
+            const result = await post(url, { query }, tokens[(n + i) % tokens.length]);
+            return { ok: result.status === 200 && !result.body?.errors, ms: Date.now() - started };
+          }),
+        ),
+      );
+    expect((await round(0)).every((r) => r.ok)).toBe(true);
+    server.pause();
+    let results: Array<{ ok: boolean; ms: number }> = [];
+    let sawDown = false;
+    try {
+      for (let n = 1; n <= 6; n++) {
+        results = results.concat(await round(n));
+        if ((await readyz(stack.server.url)).redis?.state === 'down') sawDown = true;
+      }
+    } finally {
+      server.resume();
+    }
+    expect(results.every((r) => r.ok)).toBe(true);
+    console.log(`redis hung: ${results.length} requests answered, slowest ${Math.max(...results.map((r) => r.ms))} ms (command timeout 250 ms)`);
+    expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(5000);
+    expect(sawDown).toBe(true);
+    expect(await metric(stack.server.url, 'secrets_gateway_redis_fallbacks_total')).toBeGreaterThan(0);
+    const deadline = Date.now() + 10_000;
+    while ((await readyz(stack.server.url)).redis?.state !== 'up' && Date.now() < deadline) await sleep(100);
+    expect(await readyz(stack.server.url)).toMatchObject({ status: 'ready', redis: { state: 'up' } });
+  });
+
   it('killing Redis mid-run loses no request; the replicas say so, run on local state, and rejoin when it returns', async () => {
     const queries = [SOURCE.sae, SOURCE.apig, SOURCE.kms, SOURCE.csms].flatMap((source) => [5, 20, 60].map((first) => `{ secrets(first: ${first}, filter: { sources: ["${source}"] }) { nodes { id name } } }`));
     const tokens = Array.from({ length: 3 }, (_, i) => ({ authorization: `Bearer ${stack.token({ subject: `load-${i}`, scopes: ['secrets:read'] })}` }));

@@ -12,6 +12,9 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** A new server on the same port (empty, as after a crash without persistence). */
   restart(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a Redis that hangs with its connections open. */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -71,6 +74,7 @@ export async function startRedisServer(): Promise<RedisServer> {
     if (!running || running.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
     running.kill(signal);
+    running.kill('SIGCONT'); // a paused server handles SIGTERM only once it runs again
     await exited;
   };
 
@@ -80,6 +84,8 @@ export async function startRedisServer(): Promise<RedisServer> {
     url: `redis://127.0.0.1:${port}`,
     kill: () => halt('SIGKILL'),
     restart: launch,
+    pause: () => void (child as ChildProcess | null)?.kill('SIGSTOP'),
+    resume: () => void (child as ChildProcess | null)?.kill('SIGCONT'),
     stop: () => halt('SIGTERM'),
   };
 }
