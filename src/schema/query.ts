@@ -45,18 +45,14 @@ builder.queryFields((t) => ({
     description: 'Objects by global ID, in the order asked. A malformed or unknown ID is null in its place, with an error at its index; the others stand.',
     args: { ids: t.arg.idList({ required: true }) },
     complexity: (args) => lookupCost(args.ids?.length ?? 0),
-    resolve: async (_r, { ids }, ctx, info) => {
-      const decoded = ids.map((id) => {
-        try {
-          return decodeGlobalId(id);
-        } catch (error) {
-          return error as GraphQLError;
-        }
-      });
-      const found = await resolveNodes(builder, ctx, info, decoded.map((d) => (d instanceof Error ? null : d)));
-      // An Error in a list is that item's null plus an error at its path; what is outside the grant reads as unknown.
-      return found.map((node, i) => decoded[i] instanceof Error ? decoded[i] : (node ?? new GraphQLError('no object has this ID', { extensions: { code: 'NOT_FOUND' } }))) as never;
-    },
+    // One lookup per ID, so that one ID's failure (malformed parts, an upstream error) stays at its
+    // index; they start together, so the request's DataLoaders still batch them.
+    resolve: (_r, { ids }, ctx, info) =>
+      ids.map(async (id) => {
+        const [node] = await resolveNodes(builder, ctx, info, [decodeGlobalId(id)]);
+        if (node === null || node === undefined) throw new GraphQLError('no object has this ID', { extensions: { code: 'NOT_FOUND' } });
+        return node;
+      }) as never,
   }),
   secret: t.field({
     type: SecretRef,
@@ -75,7 +71,7 @@ builder.queryFields((t) => ({
       description: 'Secrets of every namespace of every source, walked in a stable order: sources as configured, then namespaces, then each provider\'s own order.',
       args: { filter: t.arg({ type: SecretFilterInput }) },
       complexity: pageCost,
-      resolve: (_r, args, ctx, info) => resolveSecretConnection(ctx, info, { connection: 'secrets', sources: ctx.sources.list }, args) as never,
+      resolve: (_r, args, ctx, info) => resolveSecretConnection(ctx, info, { connection: 'secrets', sources: ctx.sources.list }, args),
     },
     SecretConnectionRef,
   ),

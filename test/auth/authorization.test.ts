@@ -94,7 +94,8 @@ describe('authorization: a grant limited to one source', () => {
   it('nodes(ids): ungranted ids are null in place with the same NOT_FOUND as unknown ones, granted ones resolve', async () => {
     const result = await stack.execute(NodesByIdDocument, { ids: [ids.sae, ids.kms, ids.apig, ids.kmsMissing, ids.csms, ids.saeMissing] }, kmsOnly);
     expect(result.data!.nodes.map((n) => (n && 'id' in n ? n.id : null))).toEqual([null, ids.kms, null, null, null, null]);
-    expect(result.errors!.map((e) => [e.path, e.extensions?.code, e.message])).toEqual(
+    const byIndex = [...result.errors!].sort((a, b) => Number(a.path![1]) - Number(b.path![1]));
+    expect(byIndex.map((e) => [e.path, e.extensions?.code, e.message])).toEqual(
       [0, 2, 3, 4, 5].map((index) => [['nodes', index], 'NOT_FOUND', 'no object has this ID']),
     );
     expect(ungrantedCalls()).toBe(0);

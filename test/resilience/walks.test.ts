@@ -205,3 +205,34 @@ describe('walks through faults (property-based, seeded)', () => {
     console.info(`walk property: seed ${SEED}, ${runs.length} walks, ${runs.reduce((a, r) => a + r.requests, 0)} requests, ${runs.reduce((a, r) => a + r.interrupted, 0)} interrupted pages`);
   });
 });
+
+describe('the demo inventory under 20% throttling and 5% server errors on every provider', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      configure: (config) => {
+        for (const source of config.sources) {
+          // The default policy's attempts and breaker; short waits and no rate limit, to keep the suite fast.
+          source.retry = { maxAttempts: 3, baseDelayMs: 2, maxDelayMs: 20 };
+          source.rateLimit = { perSecond: 10_000, burst: 10_000 };
+        }
+      },
+    });
+  });
+  afterAll(() => stack?.close());
+
+  for (const size of [7, 100]) {
+    it(`first ${size} across every source: the client gets the whole inventory, each secret once`, async () => {
+      const inventory = PROVIDERS.flatMap((p) => expectedKeys(stack.emulators, p));
+      for (const server of Object.values(stack.emulators.servers)) server.setFaults({ throttleRate: 0.2, serverErrorRate: 0.05 });
+      try {
+        const result = await walk(stack, { size, backward: false, filter: {} });
+        expect(duplicates(result.keys)).toEqual([]);
+        expect(result.keys).toEqual(inventory);
+        console.info(`first ${size}: ${new Set(result.keys).size} of ${inventory.length} secrets, ${result.requests} requests, ${result.interrupted} pages stopped early`);
+      } finally {
+        stack.emulators.reset();
+      }
+    });
+  }
+});
