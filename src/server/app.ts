@@ -1,5 +1,7 @@
 import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import { MetadataCache } from '../cache/metadata-cache.js';
+import { RedisLink } from '../redis/link.js';
+import { RedisMetadataCache } from '../redis/metadata-cache.js';
 import { cachePolicyOf, type GatewayConfig } from '../config.js';
 import { createContext, type AppServices, type GatewayContext } from '../context.js';
 import type { Logger } from '../logger.js';
@@ -31,6 +33,10 @@ export interface Gateway {
   metrics: Registry;
   /** From now on /readyz answers 503, so that traffic moves away before the drain. */
   startDraining(): void;
+  /** The fleet's shared state (absent without `redis` in the configuration). */
+  redis?: RedisLink;
+  /** Lets go of what outlives requests (the Redis connection). */
+  close(): Promise<void>;
 }
 
 /** The self-contained GraphiQL page is ~45 MB of memory once loaded: only a process that serves it pays for it. */
@@ -41,18 +47,20 @@ async function renderGraphiQLLazily(options: GraphiQLOptions): Promise<string> {
 
 /** The whole gateway as a fetch handler: testable through `yoga.fetch` with no socket. */
 export function createGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Gateway {
+  // Only a configured Redis is ever contacted: without one, every replica keeps its own state.
+  const redis = config.redis ? new RedisLink(config.redis, logger) : undefined;
   const services: AppServices = {
-    registry: createRegistry(config, logger),
+    registry: createRegistry(config, logger, redis),
     cursors: new CursorCodec(config.cursorSecret),
     logger,
     requestDeadlineMs: config.server.requestDeadlineMs,
     totals: new Map(),
-    cache: new MetadataCache(),
+    cache: redis ? new RedisMetadataCache(redis, new MetadataCache()) : new MetadataCache(),
     cachePolicies: new Map(config.sources.map((source) => [source.id, cachePolicyOf(source)])),
     audit: options.audit ?? logger.child({ component: 'audit' }),
   };
   const graphiqlHeaders = options.graphiqlHeaders && JSON.stringify(options.graphiqlHeaders);
-  const metrics = createMetrics(services.registry);
+  const metrics = createMetrics(services.registry, redis);
   let draining = false;
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
@@ -71,7 +79,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
       error: (...args) => logger.error({ yoga: args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : String(a))) }),
     },
     context: ({ request }) => createContext(services, requestIdOf(request), callerOf(request)),
-    plugins: [useRequestId(), useReadiness(services.registry, () => draining), metrics.plugin, ...securityPlugins(config, logger), useCompiledExecution(logger), usePartialErrors(), useRequestErrorCodes(), ...responseCachePlugins(config)],
+    plugins: [useRequestId(), useReadiness(services.registry, () => draining, redis), metrics.plugin, ...securityPlugins(config, logger), useCompiledExecution(logger), usePartialErrors(), useRequestErrorCodes(), ...responseCachePlugins(config, redis)],
   });
-  return { yoga, services, metrics: metrics.registry, startDraining: () => void (draining = true) };
+  return { yoga, services, metrics: metrics.registry, startDraining: () => void (draining = true), redis, close: async () => redis?.close() };
 }

@@ -27,6 +27,7 @@ export async function listen(gateway: Gateway, host: string, port: number): Prom
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(timer);
+      await gateway.close();
     },
   };
 }
