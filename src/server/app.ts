@@ -17,6 +17,13 @@ import { usePartialErrors } from './partial-errors.js';
 import { requestIdOf, useRequestId } from './request-id.js';
 import { callerOf } from './authentication.js';
 import { securityPlugins } from './security.js';
+import { useServedPaths } from './served-paths.js';
+import { unexpectedErrorLogging } from './error-log.js';
+
+const GRAPHQL_ENDPOINT = '/graphql';
+const HEALTH_ENDPOINT = '/healthz';
+const READINESS_ENDPOINT = '/readyz';
+const METRICS_ENDPOINT = '/metrics';
 
 export interface GatewayOptions {
   /** Headers GraphiQL starts with (the embedded demo puts its token here). */
@@ -54,24 +61,35 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
   const graphiqlHeaders = options.graphiqlHeaders && JSON.stringify(options.graphiqlHeaders);
   const metrics = createMetrics(services.registry);
   let draining = false;
+  const errorLog = unexpectedErrorLogging(logger);
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
-    graphqlEndpoint: '/graphql',
-    healthCheckEndpoint: '/healthz',
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
+    healthCheckEndpoint: HEALTH_ENDPOINT,
     landingPage: false,
     graphiql: config.server.graphiql
       ? { title: 'secrets-gateway', defaultTabs: EXAMPLE_TABS.map((tab) => ({ ...tab, headers: graphiqlHeaders })), headers: graphiqlHeaders, defaultHeaders: graphiqlHeaders }
       : false,
     renderGraphiQL: renderGraphiQLLazily,
-    maskedErrors: true,
-    logging: {
-      debug: (...args) => logger.debug({ yoga: args.map(String) }),
-      info: (...args) => logger.info({ yoga: args.map(String) }),
-      warn: (...args) => logger.warn({ yoga: args.map(String) }),
-      error: (...args) => logger.error({ yoga: args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : String(a))) }),
-    },
+    maskedErrors: { maskError: errorLog.maskError },
+    logging: errorLog.yogaLogger,
+    // Counted while it streams (whatever the transfer encoding); refused with our code by useRequestBody.
+    maxRequestBodySize: config.limits.maxBodyBytes,
+    // No upload in the schema: a multipart body is nothing but a way around the JSON parser.
+    multipart: false,
     context: ({ request }) => createContext(services, requestIdOf(request), callerOf(request)),
-    plugins: [useRequestId(), useReadiness(services.registry, () => draining), metrics.plugin, ...securityPlugins(config, logger), useCompiledExecution(logger), usePartialErrors(), useRequestErrorCodes(), ...responseCachePlugins(config)],
+    plugins: [
+      useServedPaths(GRAPHQL_ENDPOINT, [HEALTH_ENDPOINT, READINESS_ENDPOINT, METRICS_ENDPOINT]),
+      useRequestId(),
+      errorLog.plugin,
+      useReadiness(services.registry, () => draining),
+      metrics.plugin,
+      ...securityPlugins(config, logger),
+      useCompiledExecution(logger),
+      usePartialErrors(),
+      useRequestErrorCodes(),
+      ...responseCachePlugins(config),
+    ],
   });
   return { yoga, services, metrics: metrics.registry, startDraining: () => void (draining = true) };
 }

@@ -33,9 +33,32 @@ function unauthenticated(reason: string, message: string, presented: boolean): G
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', reason, http: { status: 401, headers: { 'www-authenticate': challenge } } } });
 }
 
+/** The node request behind a served request (absent under `yoga.fetch`). */
+function nodeRequestOf(serverContext: unknown): { socket?: { remoteAddress?: string }; rawHeaders?: string[] } | undefined {
+  return (serverContext as { req?: { socket?: { remoteAddress?: string }; rawHeaders?: string[] } } | undefined)?.req;
+}
+
 function peerOf(serverContext: unknown): { ip: string | null } {
-  const req = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req;
-  return { ip: req?.socket?.remoteAddress ?? null };
+  return { ip: nodeRequestOf(serverContext)?.socket?.remoteAddress ?? null };
+}
+
+const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key']);
+
+/**
+ * More than one credential header. Node keeps only the first of two `Authorization` headers
+ * (and joins two `X-API-Key` with ", "), so the raw headers are counted; a fetch `Headers`
+ * joins duplicates with ", ", and no credential of ours contains a comma.
+ */
+function presentsSeveralCredentials(request: Request, serverContext: unknown): boolean {
+  const raw = nodeRequestOf(serverContext)?.rawHeaders;
+  if (raw) {
+    let count = 0;
+    for (let i = 0; i < raw.length; i += 2) if (CREDENTIAL_HEADERS.has(raw[i].toLowerCase())) count++;
+    if (count > 1) return true;
+  }
+  const authorization = request.headers.get('authorization');
+  const headerKey = request.headers.get('x-api-key');
+  return (authorization !== null && headerKey !== null) || !!authorization?.includes(',') || !!headerKey?.includes(',');
 }
 
 /**
@@ -86,7 +109,7 @@ export function useAuthentication(config: AuthConfig, logger: Logger): Plugin[] 
     const authorization = request.headers.get('authorization');
     const headerKey = request.headers.get('x-api-key');
     const scheme = authorization?.trim().split(/\s+/)[0]?.toLowerCase();
-    if (authorization !== null && headerKey !== null) throw unauthenticated('AMBIGUOUS_CREDENTIALS', 'send one credential: a bearer token or an API key', true);
+    if (presentsSeveralCredentials(request, serverContext)) throw unauthenticated('AMBIGUOUS_CREDENTIALS', 'send one credential: one Authorization header (a bearer token or an API key) or one X-API-Key', true);
     let grant: Grant;
     if (scheme === 'bearer') {
       const verified = (serverContext as Record<string, { payload?: JwtPayload } | undefined>)[JWT_FIELD]?.payload;
