@@ -85,7 +85,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
       useReadiness(services.registry, () => draining),
       metrics.plugin,
       ...securityPlugins(config, logger),
-      useCompiledExecution(logger),
+      ...useCompiledExecution(),
       usePartialErrors(),
       useRequestErrorCodes(),
       ...responseCachePlugins(config),
