@@ -26,9 +26,10 @@ export interface RawResponse {
 export function rawRequest(baseUrl: string, spec: RawRequest): Promise<RawResponse> {
   const { hostname, port } = new URL(baseUrl);
   const grouped: Record<string, string[]> = {};
-  for (const [name, value] of spec.headers ?? []) (grouped[name] ??= []).push(value);
+  // Node's client folds header names case-insensitively: one name, one line per value.
+  for (const [name, value] of spec.headers ?? []) (grouped[name.toLowerCase()] ??= []).push(value);
   const body = typeof spec.body === 'string' ? Buffer.from(spec.body) : spec.body;
-  if (body && !spec.chunkSize && !Object.keys(grouped).some((n) => n.toLowerCase() === 'content-length')) grouped['content-length'] = [String(body.length)];
+  if (body && !spec.chunkSize && !grouped['content-length']) grouped['content-length'] = [String(body.length)];
   return new Promise((resolve, reject) => {
     let settled = false;
     const req = request({ host: hostname, port: Number(port), method: spec.method ?? 'POST', path: spec.path, headers: grouped, agent: false }, (res) => {
