@@ -73,22 +73,30 @@ export function useAuthentication(config: AuthConfig, logger: Logger): Plugin[] 
   const jwt = config.jwt;
   const plugins: Plugin[] = [];
   if (jwt) {
-    plugins.push(
-      useJWT({
-        signingKeyProviders: [signingKeyProvider(jwt)],
-        tokenVerification: verifyOptions(jwt),
-        // The scheme is case-insensitive (RFC 9110); anything but one bearer token is left to the checks below.
-        tokenLookupLocations: [
-          ({ request }) => {
-            const match = /^\s*bearer\s+(\S+)\s*$/i.exec(request.headers.get('authorization') ?? '');
-            return match ? { prefix: 'Bearer', token: match[1] } : undefined;
-          },
-        ],
-        // The decision (and its 401) is ours, below: one error shape for every way of failing.
-        reject: { missingToken: false, invalidToken: false },
-        extendContext: JWT_FIELD,
-      }) as Plugin,
-    );
+    const jwtPlugin = useJWT({
+      signingKeyProviders: [signingKeyProvider(jwt)],
+      tokenVerification: verifyOptions(jwt),
+      // The scheme is case-insensitive (RFC 9110); anything but one bearer token is left to the checks below.
+      tokenLookupLocations: [
+        ({ request }) => {
+          const match = /^\s*bearer\s+(\S+)\s*$/i.exec(request.headers.get('authorization') ?? '');
+          return match ? { prefix: 'Bearer', token: match[1] } : undefined;
+        },
+      ],
+      // The decision (and its 401) is ours, below: one error shape for every way of failing.
+      reject: { missingToken: false, invalidToken: false },
+      extendContext: JWT_FIELD,
+    }) as Plugin;
+    // The plugin logs through yoga's logger, which knows no request. Each of its warnings is followed
+    // by our refusal line (reason and request id); its errors (a signing key that could not be
+    // fetched) are kept, as lines of their own.
+    const jwtLogger = {
+      debug: () => {},
+      info: () => {},
+      warn: () => {},
+      error: (...args: unknown[]) => logger.error({ component: 'jwt', jwt: args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : String(a))) }, 'JWT plugin error'),
+    };
+    plugins.push({ ...jwtPlugin, onYogaInit: ({ yoga }) => jwtPlugin.onYogaInit?.({ yoga: Object.create(yoga, { logger: { value: jwtLogger } }) }) });
   }
   plugins.push({
     onRequestParse({ request, serverContext }) {
