@@ -1,4 +1,4 @@
-import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { MetadataCache } from '../cache/metadata-cache.js';
 import { cachePolicyOf, type GatewayConfig } from '../config.js';
 import { createContext, type AppServices, type GatewayContext } from '../context.js';
@@ -17,6 +17,7 @@ import { usePartialErrors } from './partial-errors.js';
 import { requestIdOf, useRequestId } from './request-id.js';
 import { callerOf } from './authentication.js';
 import { securityPlugins } from './security.js';
+import { useGraphiQLPage } from './graphiql.js';
 import { useServedPaths } from './served-paths.js';
 import { unexpectedErrorLogging } from './error-log.js';
 
@@ -40,12 +41,6 @@ export interface Gateway {
   startDraining(): void;
 }
 
-/** The self-contained GraphiQL page is ~45 MB of memory once loaded: only a process that serves it pays for it. */
-async function renderGraphiQLLazily(options: GraphiQLOptions): Promise<string> {
-  const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
-  return renderGraphiQL(options);
-}
-
 /** The whole gateway as a fetch handler: testable through `yoga.fetch` with no socket. */
 export function createGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Gateway {
   const services: AppServices = {
@@ -67,10 +62,8 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     healthCheckEndpoint: HEALTH_ENDPOINT,
     landingPage: false,
-    graphiql: config.server.graphiql
-      ? { title: 'secrets-gateway', defaultTabs: EXAMPLE_TABS.map((tab) => ({ ...tab, headers: graphiqlHeaders })), headers: graphiqlHeaders, defaultHeaders: graphiqlHeaders }
-      : false,
-    renderGraphiQL: renderGraphiQLLazily,
+    // Served by useGraphiQLPage, inside the one decision about paths.
+    graphiql: false,
     maskedErrors: { maskError: errorLog.maskError },
     logging: errorLog.yogaLogger,
     // Counted while it streams (whatever the transfer encoding); refused with our code by useRequestBody.
@@ -80,6 +73,16 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
     context: ({ request }) => createContext(services, requestIdOf(request), callerOf(request)),
     plugins: [
       useServedPaths(GRAPHQL_ENDPOINT, [HEALTH_ENDPOINT, READINESS_ENDPOINT, METRICS_ENDPOINT]),
+      ...(config.server.graphiql
+        ? [
+            useGraphiQLPage(GRAPHQL_ENDPOINT, {
+              title: 'secrets-gateway',
+              defaultTabs: EXAMPLE_TABS.map((tab) => ({ ...tab, headers: graphiqlHeaders })),
+              headers: graphiqlHeaders,
+              defaultHeaders: graphiqlHeaders,
+            }),
+          ]
+        : []),
       useRequestId(),
       errorLog.plugin,
       useReadiness(services.registry, () => draining),

@@ -40,6 +40,8 @@ export function rawRequest(baseUrl: string, spec: RawRequest): Promise<RawRespon
       function finish() {
         if (settled) return;
         settled = true;
+        // Stop sending what is left of a body the server answered without reading.
+        req.destroy();
         const text = Buffer.concat(chunks).toString('utf8');
         let json: RawResponse['json'] = null;
         try {
@@ -52,7 +54,7 @@ export function rawRequest(baseUrl: string, spec: RawRequest): Promise<RawRespon
     });
     // The server may answer and close before the whole body is sent (a refused upload).
     req.on('error', (error) => {
-      if (!settled) setTimeout(() => !settled && ((settled = true), reject(error)), 200);
+      if (!settled) setTimeout(() => !settled && ((settled = true), reject(error)), 100);
     });
     if (body && spec.chunkSize) {
       for (let at = 0; at < body.length; at += spec.chunkSize) if (!req.destroyed) req.write(body.subarray(at, at + spec.chunkSize));
