@@ -9,12 +9,13 @@ import type { Plugin } from 'graphql-yoga';
 import { ConfigError, type GatewayConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { useAuthentication } from './authentication.js';
+import { useAcceptableResponse } from './acceptable-response.js';
 import { useQueryOperationsOnly } from './operation-policy.js';
 import { useCostLimit, useDocumentLimits, useNestingLimit, useVariableLimits } from './query-limits.js';
 import { useRequestBody } from './request-body.js';
 
 /**
- * Everything between the socket and the schema, in the order it runs: body size, CSRF,
+ * Everything between the socket and the schema, in the order it runs: Accept, body size, CSRF,
  * authentication, variables, the persisted-operations allow-list, nesting, the operation (queries
  * only), introspection, document limits, cost.
  * All of it rejects before execution; authorization itself lives in the schema (scope-auth) and
@@ -22,7 +23,7 @@ import { useRequestBody } from './request-body.js';
  */
 export function securityPlugins(config: GatewayConfig, logger: Logger): Plugin[] {
   const { limits } = config;
-  const plugins: Plugin[] = [useRequestBody(limits.maxBodyBytes), useCsrf(), ...useAuthentication(config.auth, logger), useVariableLimits(limits)];
+  const plugins: Plugin[] = [useAcceptableResponse(), useRequestBody(limits.maxBodyBytes), useCsrf(), ...useAuthentication(config.auth, logger), useVariableLimits(limits)];
   if (limits.persistedOperations) {
     const store = loadPersistedOperations(limits.persistedOperations.file);
     logger.info({ operations: store.size, allowArbitraryOperations: limits.persistedOperations.allowArbitraryOperations }, 'persisted operations allow-list loaded');

@@ -203,6 +203,18 @@ describe('operations: only a query runs', () => {
     expectRefused(await get('subscription { sources { id } }'), { status: 400, code: 'BAD_REQUEST', reason: 'OPERATION_NOT_SUPPORTED' });
   });
 
+  it('an Accept that admits no response we write → 406 before anything runs', async () => {
+    const withAccept = (accept: string, query: string) =>
+      send({ path: '/graphql', headers: [...json.filter(([name]) => name !== 'accept'), ['accept', accept]], body: JSON.stringify({ query }) });
+    for (const accept of ['text/html', 'application/xml', 'application/json; charset=latin1', 'image/*']) {
+      const response = await withAccept(accept, '{ secrets(first: 1) { totalCount } }');
+      expect(response.status, accept).toBe(406);
+      expect(allUpstreamCalls(stack)).toBe(0);
+    }
+    const anything = await withAccept('text/html, */*;q=0.1', '{ sources { id } }');
+    expect(anything.json?.data?.sources).toHaveLength(4);
+  });
+
   it('control: the named query of several runs', async () => {
     const response = await post(JSON.stringify({ query: 'query A { sources { id } } query B { sources { provider } }', operationName: 'A' }));
     expect(response.json?.data?.sources).toHaveLength(4);
