@@ -12,8 +12,13 @@ const VERSION = 2;
 export interface CursorPayload {
   /** Segment (source/namespace) the position belongs to. */
   s: string;
-  /** Position inside the segment: an index or a provider marker. */
-  p: number | string;
+  /**
+   * Position inside the segment: an index or a provider marker; null for one of its ends (`z`).
+   * A key of one element (`["source"]`) names a whole source whose namespaces were not listed.
+   */
+  p: number | string | null;
+  /** With `p: null`: 0 is just before the segment's first item, 1 just after its last. */
+  z?: 0 | 1;
   /** The segment's total when the cursor was made, so the next page can plan without asking. */
   h?: number;
 }
@@ -70,7 +75,7 @@ export class CursorCodec {
       if (this.prefixes.size >= 1000) this.prefixes.clear();
       this.prefixes.set(prefixKey, prefix);
     }
-    const json = `${prefix}${JSON.stringify(payload.p)}${runLength === undefined ? '' : `,"n":${runLength}`}${payload.h === undefined ? '' : `,"h":${payload.h}`}}`;
+    const json = `${prefix}${JSON.stringify(payload.p)}${runLength === undefined ? '' : `,"n":${runLength}`}${payload.h === undefined ? '' : `,"h":${payload.h}`}${payload.z === undefined ? '' : `,"z":${payload.z}`}}`;
     return Buffer.from(json).toString('base64url');
   }
 
@@ -84,7 +89,7 @@ export class CursorCodec {
    * cursor at `offset` is `<run>.<offset>` and stands for position `p + offset`. Any offset inside
    * the run names a position this page returned, so the offset needs no signature of its own.
    */
-  encodeRun(binding: string, payload: CursorPayload & { p: number }, length: number): (offset: number) => string {
+  encodeRun(binding: string, payload: Omit<CursorPayload, 'z'> & { p: number }, length: number): (offset: number) => string {
     const body = this.body(binding, payload, length);
     const signed = `${body}.${this.sign(body)}`;
     return (offset) => `${signed}.${offset}`;
@@ -100,17 +105,22 @@ export class CursorCodec {
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
       throw cursorError(/^[A-Za-z0-9_-]+$/.test(body) && /^[A-Za-z0-9_-]{22}$/.test(mac) ? 'TAMPERED_CURSOR' : 'MALFORMED_CURSOR', argument);
     }
-    let parsed: { v?: unknown; b?: unknown; s?: unknown; p?: unknown; h?: unknown; n?: unknown };
+    let parsed: { v?: unknown; b?: unknown; s?: unknown; p?: unknown; h?: unknown; n?: unknown; z?: unknown };
     try {
       parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
     } catch {
       throw cursorError('MALFORMED_CURSOR', argument);
     }
-    if (parsed.v !== VERSION || typeof parsed.s !== 'string' || !(typeof parsed.p === 'number' || typeof parsed.p === 'string')) {
+    const end = parsed.p === null && (parsed.z === 0 || parsed.z === 1);
+    if (parsed.v !== VERSION || typeof parsed.s !== 'string' || !(typeof parsed.p === 'number' || typeof parsed.p === 'string' || end)) {
       throw cursorError('MALFORMED_CURSOR', argument);
     }
     if (parsed.b !== binding) throw cursorError('FOREIGN_CURSOR', argument);
-    let position = parsed.p;
+    if (end) {
+      if (parsed.n !== undefined || offsetText !== undefined) throw cursorError('MALFORMED_CURSOR', argument);
+      return { s: parsed.s, p: null, z: parsed.z as 0 | 1 };
+    }
+    let position = parsed.p as number | string;
     if (parsed.n !== undefined || offsetText !== undefined) {
       // A run's cursor: the signed run plus an offset inside it.
       if (offsetText === undefined || typeof position !== 'number' || !Number.isSafeInteger(parsed.n)) throw cursorError('MALFORMED_CURSOR', argument);

@@ -9,6 +9,9 @@ import { alignedPages, planPages } from './page-plan.js';
 
 export type Position = number | string;
 
+/** A cursor's position that this segment's paging cannot mean: bad input, unlike any other error of a pager. */
+export class PositionError extends Error {}
+
 export interface Entry {
   record: SecretRecord;
   position: Position;
@@ -60,7 +63,7 @@ export function createPager(paging: Paging, fetch: SegmentFetchers, filter: Secr
 
 function expectIndex(position: Position | null): number | null {
   if (position === null) return null;
-  if (typeof position !== 'number' || !Number.isInteger(position) || position < 0) throw new TypeError('position is not an index');
+  if (typeof position !== 'number' || !Number.isInteger(position) || position < 0) throw new PositionError('position is not an index');
   return position;
 }
 
@@ -188,7 +191,7 @@ class MarkerPager implements SegmentPager {
   ) {}
 
   async forward(after: Position | null, want: number): Promise<Slice> {
-    if (after !== null && typeof after !== 'string') throw new TypeError('position is not a marker');
+    if (after !== null && typeof after !== 'string') throw new PositionError('position is not a marker');
     const found: Entry[] = [];
     const seen = new Set<string>();
     let marker = after;

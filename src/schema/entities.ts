@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../context.js';
-import type { ApigSecret, CsmsSecret, KmsSecret, Provider, SaeSecret, SecretRecord } from '../sources/types.js';
+import { PROVIDER_NAMES, providerOfName, type ApigSecret, type CsmsSecret, type KmsSecret, type Provider, type SaeSecret, type SecretRecord } from '../sources/types.js';
 import { builder, decodeGlobalId, idParts } from './builder.js';
 import { namespaceOfId, relatedAppsOf } from './namespace.js';
 import { ApigSecretRef, CsmsSecretRef, KmsSecretRef, NamespaceRef, RelatedAppRef, SaeSecretRef, SecretRef } from './refs.js';
@@ -48,9 +48,11 @@ async function resolveSecretReference(ref: SecretReference, ctx: GatewayContext,
     if (!SECRET_TYPES.has(typename)) throw badReference('the id is not a secret id');
     record = await secretOfId(ctx, typename, id);
   } else if (typeof ref.sourceId === 'string' && typeof ref.namespaceId === 'string' && typeof ref.name === 'string') {
+    // `provider` arrives as the SDL's enum value (a representation is `_Any`, so nothing parsed it).
+    const named = ref.provider === undefined ? undefined : providerOfName(ref.provider);
+    if (named === null) throw badReference(`"provider" must be one of ${Object.values(PROVIDER_NAMES).join(', ')}`);
     const source = ctx.sources.get(ref.sourceId);
-    if (ref.provider !== undefined && source && ref.provider !== source.provider) throw badReference(`source "${ref.sourceId}" is not a ${ref.provider} source`);
-    record = source ? await ctx.loaders.recordByName(source, ref.namespaceId, ref.name) : null;
+    record = source && (named === undefined || named === source.provider) ? await ctx.loaders.recordByName(source, ref.namespaceId, ref.name) : null;
   } else {
     throw badReference('a secret reference needs "id", or "provider", "sourceId", "namespaceId" and "name"');
   }

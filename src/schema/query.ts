@@ -1,3 +1,5 @@
+import { resolveNodes } from '@pothos/plugin-relay';
+import { GraphQLError } from 'graphql';
 import { builder, decodeGlobalId } from './builder.js';
 import { listCost, lookupCost, pageCost } from './cost.js';
 import { listNamespaces, namespaceOfId } from './namespace.js';
@@ -36,6 +38,21 @@ builder.queryFields((t) => ({
       const { typename, id: raw } = decodeGlobalId(id);
       return typename === 'Namespace' ? namespaceOfId(ctx, raw) : null;
     },
+  }),
+  nodes: t.field({
+    type: [builder.nodeInterfaceRef()],
+    nullable: { list: false, items: true },
+    description: 'Objects by global ID, in the order asked. A malformed or unknown ID is null in its place, with an error at its index; the others stand.',
+    args: { ids: t.arg.idList({ required: true }) },
+    complexity: (args) => lookupCost(args.ids?.length ?? 0),
+    // One lookup per ID, so that one ID's failure (malformed parts, an upstream error) stays at its
+    // index; they start together, so the request's DataLoaders still batch them.
+    resolve: (_r, { ids }, ctx, info) =>
+      ids.map(async (id) => {
+        const [node] = await resolveNodes(builder, ctx, info, [decodeGlobalId(id)]);
+        if (node === null || node === undefined) throw new GraphQLError('no object has this ID', { extensions: { code: 'NOT_FOUND' } });
+        return node;
+      }) as never,
   }),
   secret: t.field({
     type: SecretRef,

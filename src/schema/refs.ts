@@ -1,4 +1,4 @@
-import type { ApigSecret, CsmsSecret, KmsSecret, RelatedAppRecord, SaeSecret, SecretRecord, SecretSource } from '../sources/types.js';
+import { PROVIDER_NAMES, PROVIDERS, type ApigSecret, type CsmsSecret, type KmsSecret, type Provider, type RelatedAppRecord, type SaeSecret, type SecretRecord, type SecretSource } from '../sources/types.js';
 import { builder } from './builder.js';
 
 /** Type refs, declared apart from their fields so that type files can point at each other freely. */
@@ -22,11 +22,15 @@ export const NamespaceRef = builder.objectRef<NamespaceShape>('Namespace');
 export const RelatedAppRef = builder.objectRef<RelatedAppShape>('RelatedApp');
 export const SourceRef = builder.objectRef<SecretSource>('Source');
 
+const PROVIDER_DESCRIPTIONS: Record<Provider, string> = {
+  'alibaba-sae': 'Alibaba Cloud Serverless App Engine',
+  'alibaba-apig': 'Alibaba Cloud-native API Gateway',
+  'alibaba-kms': 'Alibaba Cloud Key Management Service',
+  'huawei-csms': 'Huawei Cloud Cloud Secret Management Service',
+};
+
 export const ProviderEnum = builder.enumType('Provider', {
-  values: {
-    ALIBABA_SAE: { value: 'alibaba-sae', description: 'Alibaba Cloud Serverless App Engine' },
-    ALIBABA_APIG: { value: 'alibaba-apig', description: 'Alibaba Cloud-native API Gateway' },
-    ALIBABA_KMS: { value: 'alibaba-kms', description: 'Alibaba Cloud Key Management Service' },
-    HUAWEI_CSMS: { value: 'huawei-csms', description: 'Huawei Cloud Cloud Secret Management Service' },
-  } as const,
+  values: Object.fromEntries(PROVIDERS.map((provider) => [PROVIDER_NAMES[provider], { value: provider, description: PROVIDER_DESCRIPTIONS[provider] }])) as {
+    [P in Provider as (typeof PROVIDER_NAMES)[P]]: { value: P; description: string };
+  },
 });

@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import type { GatewayContext } from '../context.js';
-import { badArgument, paginate, segmentKey, type ConnectionArgs, type ConnectionPage, type SegmentGroup, type SegmentState } from '../pagination/connection.js';
+import { badArgument, paginate, segmentKey, type ConnectionArgs, type ConnectionPage, type PageInterruption, type SegmentGroup, type SegmentState } from '../pagination/connection.js';
 import { bindingOf } from '../pagination/cursor.js';
 import { namespaceCanMatch, sourceCanMatch } from '../pagination/filter.js';
 import { createPager } from '../pagination/segment.js';
@@ -54,6 +54,19 @@ const SourceStateType = builder.objectRef<SegmentState>('SourceState').implement
   }),
 });
 
+const PageInterruptionType = builder.objectRef<PageInterruption>('PageInterruption').implement({
+  description:
+    'Why a page ended before it was full: the source that failed. The page holds what came before it, `hasNextPage` (`hasPreviousPage` backward) is true, and `endCursor` (`startCursor` backward) retries that source: nothing past it was skipped. To go on without it, leave it out with `filter.sources` or `filter.providers` (a new walk).',
+  fields: (t) => ({
+    source: t.id({ resolve: (i) => i.state.sourceId }),
+    provider: t.field({ type: ProviderEnum, resolve: (i) => i.state.provider as never }),
+    namespace: t.string({ nullable: true, description: 'Null when listing the source\'s namespaces failed.', resolve: (i) => i.state.namespaceId }),
+    code: t.string({ description: 'The gateway\'s code, as in `errors[].extensions.code` (UPSTREAM_THROTTLED, UPSTREAM_UNAVAILABLE, …).', resolve: (i) => i.state.error.info.code }),
+    message: t.string({ resolve: (i) => i.state.error.message }),
+    retryable: t.boolean({ description: 'Whether asking again may succeed (throttling, timeouts, server errors).', resolve: (i) => i.state.error.info.retryable }),
+  }),
+});
+
 export const SecretConnectionRef = builder.connectionObject(
   {
     type: SecretRef,
@@ -63,6 +76,12 @@ export const SecretConnectionRef = builder.connectionObject(
         nullable: true,
         description: 'Matching secrets across the connection, where every provider reports a count (KMS, APIG, SAE). Null when a filter must be applied in the gateway on a paged provider, or for CSMS.',
         resolve: (page) => (page as unknown as ConnectionPage).totalCount(),
+      }),
+      interruption: t.field({
+        type: PageInterruptionType,
+        nullable: true,
+        description: 'Set when a source failed and the page stopped before it; null when the page is whole.',
+        resolve: (page) => (page as unknown as ConnectionPage).interruption,
       }),
       sourceStates: t.field({
         type: [SourceStateType],

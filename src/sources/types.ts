@@ -7,6 +7,19 @@ import type { RequestScope } from '../upstream/request-scope.js';
 export const PROVIDERS = ['alibaba-sae', 'alibaba-apig', 'alibaba-kms', 'huawei-csms'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
+/** Each provider as the schema spells it (the `Provider` enum): what clients, routers and error extensions see. */
+export const PROVIDER_NAMES = {
+  'alibaba-sae': 'ALIBABA_SAE',
+  'alibaba-apig': 'ALIBABA_APIG',
+  'alibaba-kms': 'ALIBABA_KMS',
+  'huawei-csms': 'HUAWEI_CSMS',
+} as const satisfies Record<Provider, string>;
+export type ProviderName = (typeof PROVIDER_NAMES)[Provider];
+
+export function providerOfName(name: unknown): Provider | null {
+  return PROVIDERS.find((provider) => PROVIDER_NAMES[provider] === name) ?? null;
+}
+
 export type NamespaceKind = 'SAE_NAMESPACE' | 'REGION' | 'PROJECT';
 
 export interface NamespaceRecord {

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import type { Provider } from '../sources/types.js';
+import { PROVIDER_NAMES, type Provider } from '../sources/types.js';
 
 /** Stable codes a client can switch on; the provider's own code travels in extensions.providerCode. */
 export type UpstreamErrorCode =
@@ -45,7 +45,7 @@ export class UpstreamError extends GraphQLError {
     super(message, {
       extensions: {
         code: info.code,
-        provider: info.provider,
+        provider: PROVIDER_NAMES[info.provider],
         source: info.source,
         operation: info.operation,
         providerCode: info.providerCode,

@@ -91,9 +91,13 @@ describe('authorization: a grant limited to one source', () => {
     expect(ungrantedCalls()).toBe(0);
   });
 
-  it('nodes(ids): ungranted ids are null in place, granted ones resolve', async () => {
-    const data = expectData(await stack.execute(NodesByIdDocument, { ids: [ids.sae, ids.kms, ids.apig, ids.kmsMissing, ids.csms, ids.saeMissing] }, kmsOnly));
-    expect(data.nodes.map((n) => (n && 'id' in n ? n.id : null))).toEqual([null, ids.kms, null, null, null, null]);
+  it('nodes(ids): ungranted ids are null in place with the same NOT_FOUND as unknown ones, granted ones resolve', async () => {
+    const result = await stack.execute(NodesByIdDocument, { ids: [ids.sae, ids.kms, ids.apig, ids.kmsMissing, ids.csms, ids.saeMissing] }, kmsOnly);
+    expect(result.data!.nodes.map((n) => (n && 'id' in n ? n.id : null))).toEqual([null, ids.kms, null, null, null, null]);
+    const byIndex = [...result.errors!].sort((a, b) => Number(a.path![1]) - Number(b.path![1]));
+    expect(byIndex.map((e) => [e.path, e.extensions?.code, e.message])).toEqual(
+      [0, 2, 3, 4, 5].map((index) => [['nodes', index], 'NOT_FOUND', 'no object has this ID']),
+    );
     expect(ungrantedCalls()).toBe(0);
   });
 
@@ -114,7 +118,7 @@ describe('authorization: a grant limited to one source', () => {
       ... on SaeSecret { id name } ... on KmsSecret { id name } ... on Namespace { id } ... on RelatedApp { appId } } }`;
     const refs = (secretId: string, name: string, namespaceId: string, nsGlobal: string, appId: string) => [
       { __typename: 'SaeSecret', id: secretId },
-      { __typename: 'SaeSecret', provider: 'alibaba-sae', sourceId: SOURCE.sae, namespaceId, name },
+      { __typename: 'SaeSecret', provider: 'ALIBABA_SAE', sourceId: SOURCE.sae, namespaceId, name },
       { __typename: 'Secret', id: secretId },
       { __typename: 'Namespace', id: nsGlobal },
       { __typename: 'RelatedApp', appId },

@@ -151,7 +151,7 @@ describe('revealing secret values', () => {
     stack.emulators.providers.kms.failNext('Forbidden.NoPermission', { operation: 'GetSecretValue' });
     const result = await stack.execute(RevealPageDocument, { first: 3, filter: { sources: [SOURCE.kms] } }, reveal);
     expect(result.errors).toHaveLength(1);
-    expect(result.errors![0].extensions).toMatchObject({ code: 'UPSTREAM_FORBIDDEN', provider: 'alibaba-kms', operation: 'GetSecretValue' });
+    expect(result.errors![0].extensions).toMatchObject({ code: 'UPSTREAM_FORBIDDEN', provider: 'ALIBABA_KMS', operation: 'GetSecretValue' });
     const nodes = result.data!.secrets.nodes;
     expect(nodes.filter((n) => 'value' in n && n.value !== null)).toHaveLength(2);
     const lines = auditLines();

@@ -130,7 +130,7 @@ describe('through a real federation gateway (Apollo Gateway)', () => {
     stack.emulators.providers.sae.failNext('InvalidNamespaceId.NotFound', { operation: 'ListSecrets' });
     const result = await query(`{ deployment(id: "platform-bundle/prod") { secrets { name } } }`);
     const upstream = (result.errors ?? []).find((e) => e.extensions?.providerCode === 'InvalidNamespaceId.NotFound');
-    expect(upstream?.extensions).toMatchObject({ code: 'UPSTREAM_NOT_FOUND', provider: 'alibaba-sae', source: SOURCE.sae });
+    expect(upstream?.extensions).toMatchObject({ code: 'UPSTREAM_NOT_FOUND', provider: 'ALIBABA_SAE', source: SOURCE.sae });
     expect(result.data.deployment).not.toBeNull();
   });
 });

@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
-import type { GraphQLFormattedError } from 'graphql';
+import { parse, type GraphQLFormattedError } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import {
   CoverageNamespaceDocument,
   CoverageNodeDocument,
@@ -219,12 +220,30 @@ describe('global IDs', () => {
     expectRejected(await stack.execute(CoverageNodeDocument, { id: b64('RelatedApp:[oops') }), { reason: 'INVALID_ID' });
   });
 
-  it('nodes: one malformed ID among good ones is still a client error, not a crash', async () => {
+  it('nodes: each malformed ID is null with an error at its own index; the good IDs around it resolve', async () => {
     const good = namespaceGlobalId('kms-demo', stack.emulators.data.kms.regionId);
-    const result = await stack.execute(NodesByIdDocument, { ids: [good, '%%%'] });
-    expect(result.status).toBeLessThan(500);
-    expect(result.errors?.map((e) => e.extensions?.code)).toContain('BAD_USER_INPUT');
+    const ids = [good, '%%%', ...malformed.map((c) => c.id), good];
+    const result = await stack.execute(NodesByIdDocument, { ids });
+    expect(result.status).toBe(200);
+    expect(result.data?.nodes.map((n) => (n && 'id' in n ? n.id : null))).toEqual(ids.map((id, i) => (i === 0 || i === ids.length - 1 ? good : null)));
+    expect(result.errors?.map((e) => [e.path, e.extensions?.code, e.extensions?.reason])).toEqual(
+      ids.slice(1, -1).map((_, i) => [['nodes', i + 1], 'BAD_USER_INPUT', 'INVALID_ID']),
+    );
     for (const error of result.errors!) expectClean(error);
+  });
+
+  it('nodes: a bad last ID keeps its null, whether nodes is asked directly or through fragments', async () => {
+    const good = namespaceGlobalId('kms-demo', stack.emulators.data.kms.regionId);
+    const documents = [
+      'query($ids: [ID!]!) { nodes(ids: $ids) { id } }',
+      'query($ids: [ID!]!) { ... on Query { nodes(ids: $ids) { id } } }',
+      'query($ids: [ID!]!) { ...Lookup } fragment Lookup on Query { nodes(ids: $ids) { id } }',
+    ];
+    for (const document of documents) {
+      const result = await stack.execute(parse(document) as TypedDocumentNode<{ nodes: Array<{ id: string } | null> }, { ids: string[] }>, { ids: [good, '%%%'] });
+      expect({ document, nodes: result.data?.nodes }).toEqual({ document, nodes: [{ id: good }, null] });
+      expect(result.errors?.map((e) => e.path)).toEqual([['nodes', 1]]);
+    }
   });
 
   it('a well-formed ID of something that does not exist is null, not an error, and calls nothing', async () => {

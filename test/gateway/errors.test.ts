@@ -5,6 +5,7 @@ import { NO_FAULTS } from '../../src/emulators/core.js';
 import type { CsmsForcedError } from '../../src/emulators/csms.js';
 import {
   CoverageProviderSlicesDocument,
+  CoverageSaeAfterDocument,
   CoverageSaeDataKeysBesideKmsDocument,
   CoverageTotalCountDocument,
   CsmsDetailsDocument,
@@ -31,7 +32,6 @@ import { startStack, type ExecuteResult, type Stack } from '../helpers/stack.js'
 
 type Slice = keyof CoverageProviderSlicesQuery;
 const SLICES: Slice[] = ['sae', 'apig', 'kms', 'csms'];
-const PROVIDER = { sae: 'alibaba-sae', apig: 'alibaba-apig', kms: 'alibaba-kms', csms: 'huawei-csms' } as const;
 const PROVIDER_ENUM: Record<Slice, Provider> = { sae: 'ALIBABA_SAE', apig: 'ALIBABA_APIG', kms: 'ALIBABA_KMS', csms: 'HUAWEI_CSMS' };
 const SOURCE = { sae: 'sae-demo', apig: 'apig-demo', kms: 'kms-demo', csms: 'csms-demo' } as const;
 const FIRST = 3;
@@ -78,7 +78,7 @@ function expectIsolatedFailure(result: ExecuteResult<CoverageProviderSlicesQuery
     const ext = error.extensions ?? {};
     expect(codes).toContain(ext.code);
     expect(ext).toMatchObject({
-      provider: PROVIDER[failing],
+      provider: PROVIDER_ENUM[failing],
       source: SOURCE[failing],
       providerCode: want.providerCode,
       retryable: want.retryable,
@@ -91,6 +91,11 @@ function expectIsolatedFailure(result: ExecuteResult<CoverageProviderSlicesQuery
   }
 
   const data = result.data!;
+  // The page stops at the first failure: one error, the source named, and a cursor that retries it.
+  expect(errors).toHaveLength(1);
+  expect(data[failing].interruption).toMatchObject({ source: SOURCE[failing], provider: PROVIDER_ENUM[failing], code: errors[0].extensions?.code, retryable: want.retryable });
+  expect(data[failing].pageInfo.hasNextPage).toBe(true);
+  expect(data[failing].pageInfo.endCursor).toEqual(expect.any(String));
   const failed = data[failing].sourceStates.filter((s) => s.status === 'FAILED');
   expect(failed).toHaveLength(errors.length);
   for (const state of failed) {
@@ -106,6 +111,7 @@ function expectIsolatedFailure(result: ExecuteResult<CoverageProviderSlicesQuery
   for (const other of SLICES.filter((s) => s !== failing)) {
     expect(data[other].edges, `${other} still answers`).toHaveLength(FIRST);
     expect(data[other].sourceStates.every((s) => s.status === 'OK')).toBe(true);
+    expect(data[other].interruption).toBeNull();
     expect(data[other].edges.every((e) => e.node.provider === PROVIDER_ENUM[other])).toBe(true);
   }
 }
@@ -171,15 +177,22 @@ describe('documented ListSecrets error codes, forced in the emulators', () => {
     });
   }
 
-  it('SAE: a failed namespace is FAILED in sourceStates while the other namespaces still fill the page', async () => {
+  it('SAE: a failed namespace ends the page before it; its cursor retries that namespace, and no later one is read', async () => {
     // Once, and not retryable: only the first namespace's ListSecrets fails.
     stack.emulators.providers.sae.failNext('InvalidNamespaceId.NotFound', { operation: 'ListSecrets' });
     const result = await query();
     expect(result.errors?.map((e) => e.extensions?.providerCode)).toEqual(['InvalidNamespaceId.NotFound']);
-    const states = result.data!.sae.sourceStates;
-    expect(states[0]).toMatchObject({ source: 'sae-demo', namespace: 'cn-hangzhou', status: 'FAILED', code: 'UPSTREAM_NOT_FOUND', providerCode: 'InvalidNamespaceId.NotFound', retryable: false });
-    expect(states.slice(1).every((s) => s.status === 'OK' && s.namespace !== 'cn-hangzhou')).toBe(true);
-    expect(result.data!.sae.edges).toHaveLength(FIRST);
+    const failed = result.data!.sae;
+    expect(failed.sourceStates).toEqual([{ source: 'sae-demo', namespace: 'cn-hangzhou', provider: 'ALIBABA_SAE', status: 'FAILED', code: 'UPSTREAM_NOT_FOUND', providerCode: 'InvalidNamespaceId.NotFound', retryable: false }]);
+    expect(failed.interruption).toEqual({ source: 'sae-demo', provider: 'ALIBABA_SAE', namespace: 'cn-hangzhou', code: 'UPSTREAM_NOT_FOUND', retryable: false });
+    expect(failed.edges).toEqual([]);
+    expect(failed.pageInfo.hasNextPage).toBe(true);
+    // Asking again from the page's cursor reads the namespace that failed, from its start.
+    const retried = await stack.execute(CoverageSaeAfterDocument, { first: FIRST, after: failed.pageInfo.endCursor });
+    expect(retried.errors).toBeUndefined();
+    const fresh = await stack.execute(CoverageSaeAfterDocument, { first: FIRST });
+    expect(retried.data!.sae.edges.map((e) => e.node.id)).toEqual(fresh.data!.sae.edges.map((e) => e.node.id));
+    expect(retried.data!.sae.sourceStates[0]).toMatchObject({ namespace: 'cn-hangzhou', status: 'OK' });
   });
 
   const csms: Array<{ error: CsmsForcedError; providerCode: string; code: GatewayCode; retryable: boolean }> = [
@@ -268,7 +281,7 @@ describe('DescribeSecret failures (detail fields)', () => {
       for (const error of result.errors!) {
         expectNoStackTrace(error);
         expect(error.path?.slice(0, 2)).toEqual(['secrets', 'nodes']);
-        expect(error.extensions).toMatchObject({ code: c.code, provider: 'alibaba-kms', source: 'kms-demo', operation: 'DescribeSecret', providerCode: c.providerCode, retryable: c.retryable });
+        expect(error.extensions).toMatchObject({ code: c.code, provider: 'ALIBABA_KMS', source: 'kms-demo', operation: 'DescribeSecret', providerCode: c.providerCode, retryable: c.retryable });
         expect(String(error.extensions!.requestId)).not.toBe('');
       }
     }
@@ -302,7 +315,7 @@ describe('DescribeSecret failures (detail fields)', () => {
     expect(result.errors?.length).toBeGreaterThan(0);
     for (const error of result.errors!) {
       expectNoStackTrace(error);
-      expect(error.extensions).toMatchObject({ code: 'UPSTREAM_BAD_REQUEST', provider: 'alibaba-sae', operation: 'DescribeSecret', providerCode: 'InvalidParameter.Obviously', retryable: false });
+      expect(error.extensions).toMatchObject({ code: 'UPSTREAM_BAD_REQUEST', provider: 'ALIBABA_SAE', operation: 'DescribeSecret', providerCode: 'InvalidParameter.Obviously', retryable: false });
     }
     // One failed DescribeSecret must not wipe out the KMS connection of the same response.
     expect(result.data?.kms.nodes).toHaveLength(2);
@@ -315,7 +328,7 @@ describe('DescribeSecret failures (detail fields)', () => {
     expect(result.errors?.length).toBeGreaterThan(0);
     for (const error of result.errors!) {
       expectNoStackTrace(error);
-      expect(error.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', provider: 'huawei-csms', operation: 'ShowSecret', providerCode: 'CSMS.0500', retryable: true });
+      expect(error.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', provider: 'HUAWEI_CSMS', operation: 'ShowSecret', providerCode: 'CSMS.0500', retryable: true });
     }
     // The list answered; only the ShowSecret fields are missing.
     expect(result.data?.secrets.nodes.map((n) => n.name)).toEqual(stack.emulators.data.csms.secrets.slice(0, 2).map((s) => s.name));
@@ -411,7 +424,7 @@ describe('wrong credentials', () => {
         for (const error of result.errors ?? []) {
           expectNoStackTrace(error);
           const slice = error.path![0] as Slice;
-          expect(error.extensions).toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', provider: PROVIDER[slice], source: SOURCE[slice], retryable: false });
+          expect(error.extensions).toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', provider: PROVIDER_ENUM[slice], source: SOURCE[slice], retryable: false });
           const providerCode = error.extensions!.providerCode;
           if (slice === 'csms') {
             if (v.csmsCode) expect(providerCode).toBe(v.csmsCode);
@@ -451,8 +464,8 @@ describe('an emulator that is down or silent', () => {
     expect(result.status).toBe(200);
     const bySlice = new Map((result.errors ?? []).map((e) => [e.path?.[0], e]));
     expect([...bySlice.keys()].sort()).toEqual(['apig', 'kms']);
-    expect(bySlice.get('kms')!.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', provider: 'alibaba-kms', source: 'kms-demo', retryable: true });
-    expect(bySlice.get('apig')!.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', provider: 'alibaba-apig', source: 'apig-demo', retryable: true });
+    expect(bySlice.get('kms')!.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', provider: 'ALIBABA_KMS', source: 'kms-demo', retryable: true });
+    expect(bySlice.get('apig')!.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', provider: 'ALIBABA_APIG', source: 'apig-demo', retryable: true });
     for (const error of bySlice.values()) expectNoStackTrace(error);
     expect(result.data!.kms.sourceStates).toEqual([
       { source: 'kms-demo', namespace: 'cn-hangzhou', provider: 'ALIBABA_KMS', status: 'FAILED', code: 'UPSTREAM_UNAVAILABLE', providerCode: null, retryable: true },

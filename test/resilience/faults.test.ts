@@ -102,7 +102,7 @@ describe('a source that hangs', () => {
     expect(result.data.csms.nodes).toHaveLength(0);
     expect(result.data.csms.sourceStates).toEqual([{ source: SOURCE.csms, status: 'FAILED', code: 'UPSTREAM_TIMEOUT' }]);
     const error = result.errors?.find((e) => e.extensions?.source === SOURCE.csms);
-    expect(error?.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', provider: 'huawei-csms' });
+    expect(error?.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', provider: 'HUAWEI_CSMS' });
     expect(error?.path).toEqual(['csms']);
   });
 });
@@ -182,8 +182,11 @@ describe('concurrency and rate limits', () => {
     const times = stats.callTimes;
     expect(times.length).toBeGreaterThanOrEqual(60);
     // Token bucket: any window of W ms holds at most BURST + RATE·W/1000 calls (+1 for clock granularity).
+    // Times are taken where the calls arrive: a busy machine can delay one call's delivery and
+    // bunch it with the next, so the window is widened by that delivery jitter (one token's worth).
+    const JITTER_MS = 1000 / RATE;
     for (let i = 0; i < times.length; i++) {
-      for (let j = i; j < times.length; j++) expect(j - i + 1).toBeLessThanOrEqual(BURST + (RATE * (times[j] - times[i])) / 1000 + 1);
+      for (let j = i; j < times.length; j++) expect(j - i + 1).toBeLessThanOrEqual(BURST + (RATE * (times[j] - times[i] + JITTER_MS)) / 1000 + 1);
     }
   });
 });
