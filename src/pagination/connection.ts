@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import type { SecretRecord } from '../sources/types.js';
+import type { Provider, SecretRecord } from '../sources/types.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { cursorError, type CursorCodec, type CursorPayload } from './cursor.js';
 import { PositionError, type Position, type SegmentPager } from './segment.js';
@@ -23,7 +23,7 @@ export interface Segment {
 
 export interface SegmentGroup {
   sourceId: string;
-  provider: string;
+  provider: Provider;
   /** Whether its segments can be counted (known from the source's paging and the filter alone). */
   countable: boolean;
   segments(): Promise<Segment[]>;
@@ -38,7 +38,7 @@ export interface ConnectionArgs {
 
 export interface SegmentState {
   sourceId: string;
-  provider: string;
+  provider: Provider;
   namespaceId: string | null;
   /** DEGRADED: answered, but only after retries (throttling, timeouts, 5xx). */
   status: 'OK' | 'DEGRADED' | 'FAILED';

@@ -6,6 +6,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from '@pothos/plugin-scope-auth';
 import { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../context.js';
+import type { ConnectionPage } from '../pagination/connection.js';
 import { lookupCost } from './cost.js';
 
 export const NODE_TYPES = ['SaeSecret', 'ApigSecret', 'KmsSecret', 'CsmsSecret', 'Namespace', 'RelatedApp'] as const;
@@ -63,6 +64,8 @@ export const builder = new SchemaBuilder<{
   };
   DefaultFieldNullability: false;
   AuthScopes: { read: boolean; reveal: boolean };
+  // What every connection resolver returns besides edges and pageInfo (src/pagination/connection.ts).
+  Connection: Pick<ConnectionPage, 'totalCount' | 'states' | 'interruption'>;
 }>({
   // Scope checks before anything else wraps a resolver; Federation after the plugins that wrap
   // resolvers; it needs Directives listed to print @key.

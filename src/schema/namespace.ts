@@ -69,7 +69,7 @@ builder.node(NamespaceRef, {
         args: { filter: t.arg({ type: SecretFilterInput }) },
         complexity: pageCost,
         resolve: (ns, args, ctx, info) =>
-          resolveSecretConnection(ctx, info, { connection: `ns:${ns.source.id}:${ns.id}`, sources: [ns.source], namespaceId: ns.id }, args) as never,
+          resolveSecretConnection(ctx, info, { connection: `ns:${ns.source.id}:${ns.id}`, sources: [ns.source], namespaceId: ns.id }, args),
       },
       SecretConnectionRef,
     ),

@@ -71,7 +71,7 @@ builder.queryFields((t) => ({
       description: 'Secrets of every namespace of every source, walked in a stable order: sources as configured, then namespaces, then each provider\'s own order.',
       args: { filter: t.arg({ type: SecretFilterInput }) },
       complexity: pageCost,
-      resolve: (_r, args, ctx, info) => resolveSecretConnection(ctx, info, { connection: 'secrets', sources: ctx.sources.list }, args) as never,
+      resolve: (_r, args, ctx, info) => resolveSecretConnection(ctx, info, { connection: 'secrets', sources: ctx.sources.list }, args),
     },
     SecretConnectionRef,
   ),

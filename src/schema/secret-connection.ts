@@ -45,7 +45,7 @@ const SourceStateType = builder.objectRef<SegmentState>('SourceState').implement
   description: 'How one source (and namespace) fared while this connection was read.',
   fields: (t) => ({
     source: t.exposeID('sourceId'),
-    provider: t.field({ type: ProviderEnum, resolve: (s) => s.provider as never }),
+    provider: t.field({ type: ProviderEnum, resolve: (s) => s.provider }),
     namespace: t.exposeString('namespaceId', { nullable: true }),
     status: t.field({ type: SourceStatusEnum, resolve: (s) => s.status }),
     code: t.string({ nullable: true, resolve: (s) => s.error?.info.code ?? null }),
@@ -59,7 +59,7 @@ const PageInterruptionType = builder.objectRef<PageInterruption>('PageInterrupti
     'Why a page ended before it was full: the source that failed. The page holds what came before it, `hasNextPage` (`hasPreviousPage` backward) is true, and `endCursor` (`startCursor` backward) retries that source: nothing past it was skipped. To go on without it, leave it out with `filter.sources` or `filter.providers` (a new walk).',
   fields: (t) => ({
     source: t.id({ resolve: (i) => i.state.sourceId }),
-    provider: t.field({ type: ProviderEnum, resolve: (i) => i.state.provider as never }),
+    provider: t.field({ type: ProviderEnum, resolve: (i) => i.state.provider }),
     namespace: t.string({ nullable: true, description: 'Null when listing the source\'s namespaces failed.', resolve: (i) => i.state.namespaceId }),
     code: t.string({ description: 'The gateway\'s code, as in `errors[].extensions.code` (UPSTREAM_THROTTLED, UPSTREAM_UNAVAILABLE, …).', resolve: (i) => i.state.error.info.code }),
     message: t.string({ resolve: (i) => i.state.error.message }),
@@ -75,18 +75,18 @@ export const SecretConnectionRef = builder.connectionObject(
       totalCount: t.int({
         nullable: true,
         description: 'Matching secrets across the connection, where every provider reports a count (KMS, APIG, SAE). Null when a filter must be applied in the gateway on a paged provider, or for CSMS.',
-        resolve: (page) => (page as unknown as ConnectionPage).totalCount(),
+        resolve: (page) => page.totalCount(),
       }),
       interruption: t.field({
         type: PageInterruptionType,
         nullable: true,
         description: 'Set when a source failed and the page stopped before it; null when the page is whole.',
-        resolve: (page) => (page as unknown as ConnectionPage).interruption,
+        resolve: (page) => page.interruption,
       }),
       sourceStates: t.field({
         type: [SourceStateType],
         description: 'Each source and namespace this page read, and whether it answered.',
-        resolve: (page) => (page as unknown as ConnectionPage).states,
+        resolve: (page) => page.states,
       }),
     }),
   },

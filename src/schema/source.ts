@@ -19,7 +19,7 @@ SourceRef.implement({
         type: SecretRef,
         args: { filter: t.arg({ type: SecretFilterInput }) },
         complexity: pageCost,
-        resolve: (source, args, ctx, info) => resolveSecretConnection(ctx, info, { connection: `source:${source.id}`, sources: [source] }, args) as never,
+        resolve: (source, args, ctx, info) => resolveSecretConnection(ctx, info, { connection: `source:${source.id}`, sources: [source] }, args),
       },
       SecretConnectionRef,
     ),
