@@ -1,4 +1,4 @@
-import { createYoga, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { MetadataCache } from '../cache/metadata-cache.js';
 import { RedisLink } from '../redis/link.js';
 import { RedisMetadataCache } from '../redis/metadata-cache.js';
@@ -19,6 +19,14 @@ import { usePartialErrors } from './partial-errors.js';
 import { requestIdOf, useRequestId } from './request-id.js';
 import { callerOf } from './authentication.js';
 import { securityPlugins } from './security.js';
+import { useGraphiQLPage } from './graphiql.js';
+import { useServedPaths } from './served-paths.js';
+import { unexpectedErrorLogging } from './error-log.js';
+
+const GRAPHQL_ENDPOINT = '/graphql';
+const HEALTH_ENDPOINT = '/healthz';
+const READINESS_ENDPOINT = '/readyz';
+const METRICS_ENDPOINT = '/metrics';
 
 export interface GatewayOptions {
   /** Headers GraphiQL starts with (the embedded demo puts its token here). */
@@ -39,12 +47,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** The self-contained GraphiQL page is ~45 MB of memory once loaded: only a process that serves it pays for it. */
-async function renderGraphiQLLazily(options: GraphiQLOptions): Promise<string> {
-  const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
-  return renderGraphiQL(options);
-}
-
 /** The whole gateway as a fetch handler: testable through `yoga.fetch` with no socket. */
 export function createGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Gateway {
   // Only a configured Redis is ever contacted: without one, every replica keeps its own state.
@@ -62,24 +64,43 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
   const graphiqlHeaders = options.graphiqlHeaders && JSON.stringify(options.graphiqlHeaders);
   const metrics = createMetrics(services.registry, redis);
   let draining = false;
+  const errorLog = unexpectedErrorLogging(logger);
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
-    graphqlEndpoint: '/graphql',
-    healthCheckEndpoint: '/healthz',
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
+    healthCheckEndpoint: HEALTH_ENDPOINT,
     landingPage: false,
-    graphiql: config.server.graphiql
-      ? { title: 'secrets-gateway', defaultTabs: EXAMPLE_TABS.map((tab) => ({ ...tab, headers: graphiqlHeaders })), headers: graphiqlHeaders, defaultHeaders: graphiqlHeaders }
-      : false,
-    renderGraphiQL: renderGraphiQLLazily,
-    maskedErrors: true,
-    logging: {
-      debug: (...args) => logger.debug({ yoga: args.map(String) }),
-      info: (...args) => logger.info({ yoga: args.map(String) }),
-      warn: (...args) => logger.warn({ yoga: args.map(String) }),
-      error: (...args) => logger.error({ yoga: args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : String(a))) }),
-    },
+    // Served by useGraphiQLPage, inside the one decision about paths.
+    graphiql: false,
+    maskedErrors: { maskError: errorLog.maskError },
+    logging: errorLog.yogaLogger,
+    // Counted while it streams (whatever the transfer encoding); refused with our code by useRequestBody.
+    maxRequestBodySize: config.limits.maxBodyBytes,
+    // No upload in the schema: a multipart body is nothing but a way around the JSON parser.
+    multipart: false,
     context: ({ request }) => createContext(services, requestIdOf(request), callerOf(request)),
-    plugins: [useRequestId(), useReadiness(services.registry, () => draining, redis), metrics.plugin, ...securityPlugins(config, logger), useCompiledExecution(logger), usePartialErrors(), useRequestErrorCodes(), ...responseCachePlugins(config, redis)],
+    plugins: [
+      useServedPaths(GRAPHQL_ENDPOINT, [HEALTH_ENDPOINT, READINESS_ENDPOINT, METRICS_ENDPOINT]),
+      ...(config.server.graphiql
+        ? [
+            useGraphiQLPage(GRAPHQL_ENDPOINT, {
+              title: 'secrets-gateway',
+              defaultTabs: EXAMPLE_TABS.map((tab) => ({ ...tab, headers: graphiqlHeaders })),
+              headers: graphiqlHeaders,
+              defaultHeaders: graphiqlHeaders,
+            }),
+          ]
+        : []),
+      useRequestId(),
+      errorLog.plugin,
+      useReadiness(services.registry, () => draining, redis),
+      metrics.plugin,
+      ...securityPlugins(config, logger),
+      ...useCompiledExecution(),
+      usePartialErrors(),
+      useRequestErrorCodes(),
+      ...responseCachePlugins(config, redis),
+    ],
   });
   return { yoga, services, metrics: metrics.registry, startDraining: () => void (draining = true), redis, close: async () => redis?.close() };
 }

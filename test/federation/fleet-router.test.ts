@@ -62,7 +62,7 @@ describe('two replicas on one Redis behind Apollo Gateway', () => {
     });
     b = await stack.replica();
     balancer = await startBalancer([stack.server.url, b.server.url]);
-    apps = await startAppsSubgraph(deploymentsFrom(stack.emulators.data.sae, SOURCE.sae), []);
+    apps = await startAppsSubgraph(deploymentsFrom(stack.emulators.data.sae, SOURCE.sae));
     const secretsUrl = `${balancer.url}/graphql`;
     router = new ApolloGateway({
       supergraphSdl: new LocalCompose({
