@@ -2,7 +2,7 @@ import type { GraphQLError } from 'graphql';
 import type { Grant } from './auth/grant.js';
 import { guardLoaders, guardValues } from './auth/guarded-loaders.js';
 import { sourceView, type SourceView } from './auth/source-view.js';
-import type { MetadataCache } from './cache/metadata-cache.js';
+import type { MetadataStore } from './cache/metadata-cache.js';
 import type { SourceCachePolicy } from './config.js';
 import { createLoaders, type KnownTotals, type Loaders } from './loaders/index.js';
 import { createValueLoader, type ValueLoader } from './loaders/values.js';
@@ -42,7 +42,8 @@ export interface AppServices {
   logger: Logger;
   requestDeadlineMs: number;
   totals: KnownTotals;
-  cache: MetadataCache;
+  /** Provider metadata across requests: this process's memory, or Redis shared by the fleet. */
+  cache: MetadataStore;
   cachePolicies: ReadonlyMap<string, SourceCachePolicy>;
   /** Where reveal audit lines go (default: the logger; every line carries `audit: true`). */
   audit: Logger;
@@ -50,15 +51,15 @@ export interface AppServices {
 
 const NO_CACHE: SourceCachePolicy = { ttlMs: 0, staleMs: 0, readAhead: false };
 
-/** `cachePartition` separates cached metadata by what the caller may see (its grant's digest by default). */
-export function createContext(services: AppServices, requestId: string, caller: Caller, options: { cachePartition?: string } = {}): GatewayContext {
+export function createContext(services: AppServices, requestId: string, caller: Caller): GatewayContext {
   const logger = services.logger.child({ requestId });
   const cachePolicy = (sourceId: string) => services.cachePolicies.get(sourceId) ?? NO_CACHE;
   const sources = sourceView(services.registry, caller.grant);
   const scope: RequestScope = { requestId, deadline: Date.now() + services.requestDeadlineMs, logger, retries: new Map() };
   const loaders = createLoaders({
     totals: services.totals,
-    cache: { store: services.cache, policy: (source) => cachePolicy(source.id), partition: options.cachePartition ?? caller.grant.digest },
+    // One cache for every caller: its keys say what the cloud was asked; the grant is applied on read (guardLoaders).
+    cache: { store: services.cache, policy: (source) => cachePolicy(source.id) },
     scope,
   });
   return {

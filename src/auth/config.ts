@@ -94,6 +94,10 @@ export const LIMIT_DEFAULTS = {
   maxTokens: 5000,
   maxBodyBytes: 65_536,
   maxCost: 2500,
+  maxNesting: 64,
+  maxVariablesDepth: 16,
+  maxVariablesBytes: 65_536,
+  maxVariablesListLength: 1000,
   introspection: true,
 } as const;
 
@@ -112,6 +116,14 @@ export const limitsSchema = z
     maxBodyBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(LIMIT_DEFAULTS.maxBodyBytes),
     /** Estimated upstream calls: page size × (1 + detail and value fields per node), summed. */
     maxCost: z.number().int().min(1).max(1_000_000).default(LIMIT_DEFAULTS.maxCost),
+    /** Brackets, braces and parentheses open at once in a document: bounds the parser's recursion. */
+    maxNesting: z.number().int().min(8).max(500).default(LIMIT_DEFAULTS.maxNesting),
+    /** Objects and lists nested in `variables` (and `extensions`). */
+    maxVariablesDepth: z.number().int().min(2).max(500).default(LIMIT_DEFAULTS.maxVariablesDepth),
+    /** `variables` (and `extensions`) measured as JSON. */
+    maxVariablesBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(LIMIT_DEFAULTS.maxVariablesBytes),
+    /** Items of any one list in `variables` (and `extensions`). */
+    maxVariablesListLength: z.number().int().min(1).max(1_000_000).default(LIMIT_DEFAULTS.maxVariablesListLength),
     introspection: z.boolean().default(LIMIT_DEFAULTS.introspection),
     /** Allow-list for portals: a JSON file { "<sha256 of the document>": "<document>" }. */
     persistedOperations: z

@@ -21,7 +21,23 @@ export interface CacheStats {
   refreshFailures: number;
 }
 
-export class MetadataCache {
+/**
+ * The cache behind the loaders: this process's memory (MetadataCache), or Redis shared by the fleet
+ * (RedisMetadataCache, which falls back to a MetadataCache while Redis is away). Keys name what the
+ * cloud was asked (source, namespace, query, page), never who asked: the grant is applied on read,
+ * by the guarded loaders.
+ */
+export interface MetadataStore {
+  readonly stats: CacheStats;
+  /** The value under `key`: fresh, or stale while one refresh runs, or loaded once however many ask. */
+  get<T>(key: string, policy: CachePolicy, load: () => Promise<T>): Promise<T>;
+  /** Fresh values without loading anything, for lookups that batch their misses; one answer per key. */
+  peekMany<T>(keys: readonly string[], policy: CachePolicy): Promise<Array<T | undefined>>;
+  set(key: string, policy: CachePolicy, value: unknown): Promise<void>;
+  clear(): Promise<void>;
+}
+
+export class MetadataCache implements MetadataStore {
   private readonly entries = new Map<string, Entry>();
   private readonly inflight = new Map<string, Promise<unknown>>();
   readonly stats: CacheStats = { hits: 0, staleHits: 0, misses: 0, refreshFailures: 0 };
@@ -50,6 +66,10 @@ export class MetadataCache {
     return this.load(key, load);
   }
 
+  async peekMany<T>(keys: readonly string[], policy: CachePolicy): Promise<Array<T | undefined>> {
+    return keys.map((key) => this.peek<T>(key, policy));
+  }
+
   /** A fresh value without loading anything, for lookups that batch their misses. */
   peek<T>(key: string, policy: CachePolicy): T | undefined {
     if (policy.ttlMs <= 0) return undefined;
@@ -59,24 +79,26 @@ export class MetadataCache {
     return entry.value as T;
   }
 
-  set(key: string, policy: CachePolicy, value: unknown): void {
+  async set(key: string, policy: CachePolicy, value: unknown): Promise<void> {
     if (policy.ttlMs <= 0) return;
+    this.store(key, value);
+  }
+
+  async clear(): Promise<void> {
+    this.entries.clear();
+  }
+
+  private store(key: string, value: unknown): void {
     this.entries.delete(key);
     this.entries.set(key, { value, storedAt: this.now() });
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-  }
-
-  clear(): void {
-    this.entries.clear();
   }
 
   private load<T>(key: string, load: () => Promise<T>): Promise<T> {
     let pending = this.inflight.get(key) as Promise<T> | undefined;
     if (!pending) {
       pending = load().then((value) => {
-        this.entries.delete(key);
-        this.entries.set(key, { value, storedAt: this.now() });
-        if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+        this.store(key, value);
         return value;
       });
       const settled = pending.finally(() => this.inflight.delete(key));

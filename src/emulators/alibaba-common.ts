@@ -8,6 +8,7 @@ import {
   rpcParamsOf,
   verifyRoaRequest,
   verifyRpcRequest,
+  type VerifyFailure,
 } from './alibaba-signature.js';
 
 /**
@@ -25,6 +26,11 @@ export interface AlibabaEmulatorOptions {
   credentials?: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
   /** Server clock (ms since epoch) for the signature time window; tests use it to simulate skew. */
   now?: () => number;
+  /**
+   * Temporary (STS) keys: each accepted only with its own security token (RPC `SecurityToken`, ROA
+   * `x-acs-security-token`, both signed), until it expires. See sts.ts (CredentialAuthority).
+   */
+  securityTokens?: { checkSecurityToken(accessKeyId: string, token: string | undefined): VerifyFailure | null };
 }
 
 export function credentialsMap(option: AlibabaEmulatorOptions['credentials']): ReadonlyMap<string, string> {
@@ -104,6 +110,9 @@ export const POP_GATEWAY_ERRORS: ErrorCatalog = {
   SignatureNonceUsed: { status: 400, origin: 'pop', message: 'Specified signature nonce was used already.' },
   InvalidVersion: { status: 400, origin: 'pop', message: 'Specified parameter Version is not valid.' },
   'InvalidAction.NotFound': { status: 404, origin: 'pop', message: 'Specified api is not found, please check your url and method.' },
+  MissingSecurityToken: { status: 400, origin: 'pop', message: 'SecurityToken is mandatory for this action.' },
+  'InvalidSecurityToken.MismatchWithAccessKey': { status: 400, origin: 'pop', message: 'Specified SecurityToken mismatch with the AccessKey.' },
+  'InvalidSecurityToken.Expired': { status: 400, origin: 'pop', message: 'Specified SecurityToken is expired.' },
 };
 
 /** The POP gateway's ROA error body ({RequestId, HostId, Code, Message, Recommend}). */
@@ -271,6 +280,9 @@ export function createAlibabaEmulator<Op extends string>(spec: AlibabaEmulatorSp
     handle(req: EmulatorRequest, operation: string): EmulatorResponse {
       const verified = verify(req, secrets, { now: now(), nonces });
       if (!verified.ok) return errorResponse({ code: verified.code, status: verified.status, message: verified.message, origin: 'pop' });
+      const header = req.headers['x-acs-security-token'];
+      const tokenProblem = options.securityTokens?.checkSecurityToken(verified.accessKeyId, rpc ? verified.params.SecurityToken : Array.isArray(header) ? header[0] : header);
+      if (tokenProblem) return errorResponse({ code: tokenProblem.code, status: tokenProblem.status, message: tokenProblem.message, origin: 'pop' });
       const version = rpc ? verified.params.Version : req.headers['x-acs-version'];
       if (version !== spec.apiVersion) return fail('InvalidVersion');
 

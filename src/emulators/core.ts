@@ -36,9 +36,14 @@ export interface Faults {
   hang: boolean;
   /** Answer every call with a broken body. */
   malformed: 'html-502' | 'truncated-json' | null;
+  /**
+   * The account's quota, as the cloud meters it (SAE: about 60 calls a minute): calls beyond `calls`
+   * in one window (aligned to the clock, like a per-minute counter) are answered with the throttling error.
+   */
+  quota?: { calls: number; windowMs: number } | null;
 }
 
-export const NO_FAULTS: Faults = { latencyMs: 0, throttleRate: 0, serverErrorRate: 0, hang: false, malformed: null };
+export const NO_FAULTS: Faults = { latencyMs: 0, throttleRate: 0, serverErrorRate: 0, hang: false, malformed: null, quota: null };
 
 export interface OperationStats {
   calls: number;
@@ -84,6 +89,7 @@ export class EmulatorServer {
   private stats: EmulatorStats = { operations: {}, inFlight: 0, maxInFlight: 0, callTimes: [] };
   private random: () => number;
   private hanging = new Set<ServerResponse>();
+  private quotaWindow = { index: -1, used: 0 };
   url = '';
 
   constructor(provider: ProviderEmulator, options: { faultSeed?: number } = {}) {
@@ -167,6 +173,9 @@ export class EmulatorServer {
         response = { status: 502, headers: { 'content-type': 'text/html' }, body: '<html><body><h1>502 Bad Gateway</h1></body></html>' };
       } else if (this.faults.malformed === 'truncated-json') {
         response = { status: 200, headers: { 'content-type': 'application/json;charset=utf-8' }, body: '{"RequestId":"trunc","Data":{"Secr' };
+      } else if (this.overQuota()) {
+        response = this.provider.throttled();
+        op.throttled++;
       } else if (this.random() < this.faults.throttleRate) {
         response = this.provider.throttled();
         op.throttled++;
@@ -184,6 +193,14 @@ export class EmulatorServer {
     } finally {
       this.stats.inFlight--;
     }
+  }
+
+  private overQuota(): boolean {
+    const quota = this.faults.quota;
+    if (!quota) return false;
+    const index = Math.floor(Date.now() / quota.windowMs);
+    if (index !== this.quotaWindow.index) this.quotaWindow = { index, used: 0 };
+    return ++this.quotaWindow.used > quota.calls;
   }
 
   /** Control endpoints, so that a portal team can drive faults over HTTP too. Not part of any cloud API. */

@@ -100,6 +100,11 @@ export interface CsmsEmulator extends ProviderEmulator {
   revokeTokens(): void;
   /** Tokens issued so far (including expired and revoked ones). */
   tokensIssued(): number;
+  /**
+   * A temporary AK/SK with its security token, as IAM hands them out (agency, federated user): signed
+   * requests with it must carry the token in a signed `X-Security-Token` header, until it expires.
+   */
+  issueTemporaryKey(lifetimeSeconds: number): { ak: string; sk: string; securityToken: string; expiresAt: number };
 }
 
 interface IssuedToken {
@@ -130,6 +135,7 @@ export function createCsmsEmulator(data: CsmsSeed, options: CsmsEmulatorOptions 
     timestampUnit: options.timestampUnit ?? 'ms',
   };
   const accessKeys = new Map([[credentials.ak, credentials.sk]]);
+  const temporaryKeys = new Map<string, { securityToken: string; expiresAt: number }>();
   const secrets = [...data.secrets].sort((a, b) => compareCsmsNames(a.name, b.name));
   const byName = new Map(secrets.map((s) => [s.name, s]));
   const tokens = new Map<string, IssuedToken>();
@@ -208,6 +214,14 @@ export function createCsmsEmulator(data: CsmsSeed, options: CsmsEmulatorOptions 
     }
     const result = verifyHuaweiAkSk(req, accessKeys, { now: now() });
     if (!result.ok) return apigError(result.code, result.message);
+    const temporary = temporaryKeys.get(result.ak);
+    if (temporary) {
+      const signed = /SignedHeaders=([^,\s]+)/.exec(single(req.headers.authorization) ?? '')?.[1].split(';') ?? [];
+      const sent = single(req.headers['x-security-token']);
+      if (sent === undefined || !signed.includes('x-security-token')) return apigError('APIGW.0301', 'Incorrect IAM authentication information: a temporary AK needs its signed X-Security-Token');
+      if (sent !== temporary.securityToken) return apigError('APIGW.0301', 'Incorrect IAM authentication information: the security token does not belong to this AK');
+      if (temporary.expiresAt <= now()) return apigError('APIGW.0301', 'Incorrect IAM authentication information: the security token has expired');
+    }
     // The emulated account has one project; X-Project-Id, when sent, must name it too.
     const headerProject = single(req.headers['x-project-id']);
     if (headerProject !== undefined && headerProject !== credentials.projectId) {
@@ -349,6 +363,17 @@ export function createCsmsEmulator(data: CsmsSeed, options: CsmsEmulatorOptions 
     },
     revokeTokens: () => tokens.clear(),
     tokensIssued: () => issued,
+    issueTemporaryKey: (lifetimeSeconds) => {
+      const key = {
+        ak: `HWTEMP${randomBytes(10).toString('hex').toUpperCase()}`,
+        sk: randomBytes(24).toString('base64url'),
+        securityToken: `gQpjbi1ub3J0aC00${randomBytes(60).toString('base64url')}`,
+        expiresAt: now() + lifetimeSeconds * 1000,
+      };
+      accessKeys.set(key.ak, key.sk);
+      temporaryKeys.set(key.ak, { securityToken: key.securityToken, expiresAt: key.expiresAt });
+      return key;
+    },
   };
 }
 

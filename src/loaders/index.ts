@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { CachePolicy, MetadataCache } from '../cache/metadata-cache.js';
+import type { CachePolicy, MetadataStore } from '../cache/metadata-cache.js';
 import type { SegmentFetchers } from '../pagination/segment.js';
 import type { RequestScope } from '../upstream/request-scope.js';
 import type { MarkerPage, NamespaceRecord, PageNumberPage, PushedQuery, SecretDetail, SecretRecord, SecretSource } from '../sources/types.js';
@@ -42,8 +42,12 @@ export type KnownTotals = Map<string, number>;
 export interface LoaderOptions {
   maxDetailBatch?: number;
   totals?: KnownTotals;
-  /** Cross-request metadata cache, its policy per source, and the caller's partition of it (its grant). */
-  cache?: { store: MetadataCache; policy(source: SecretSource): CachePolicy; partition: string };
+  /**
+   * Cross-request metadata cache and its policy per source. Shared by every caller (and, on Redis,
+   * every replica): a key names what the cloud was asked, never who asked. The grant is applied on
+   * read, by the guarded loaders (auth/guarded-loaders.ts), before any of these loaders runs.
+   */
+  cache?: { store: MetadataStore; policy(source: SecretSource): CachePolicy };
   /** The request every call is made for (deadline, request id, retry counts). */
   scope?: RequestScope;
 }
@@ -54,7 +58,7 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
   const scope = options.scope;
   /** Through the cross-request cache when the source has one; values never come this way. */
   const shared = <T>(source: SecretSource, key: string, work: () => Promise<T>): Promise<T> =>
-    cache ? cache.store.get(`${cache.partition}\u0000${key}`, cache.policy(source), work) : work();
+    cache ? cache.store.get(key, cache.policy(source), work) : work();
   const sharedKey = (source: SecretSource, kind: string, namespaceId: string, key: string) => JSON.stringify([kind, source.id, namespaceId, key]);
   const totalKey = (source: SecretSource, namespaceId: string) => JSON.stringify([source.id, namespaceId]);
   const memo = new Map<string, Promise<unknown>>();
@@ -200,8 +204,9 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
       await Promise.all(
         [...groupByNamespace(keys)].map(async ([namespaceId, requested]) => {
           try {
-          const wanted = requested.filter((key) => {
-            const hit = cache?.store.peek<SecretRecord | null>(`${cache.partition}\u0000${sharedKey(source, 'record', namespaceId, key)}`, cache.policy(source));
+          const hits = cache ? await cache.store.peekMany<SecretRecord | null>(requested.map((key) => sharedKey(source, 'record', namespaceId, key)), cache.policy(source)) : [];
+          const wanted = requested.filter((key, i) => {
+            const hit = hits[i];
             if (hit !== undefined) found.set(keyOf(namespaceId, key), hit);
             return hit === undefined;
           });
@@ -214,7 +219,7 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
           }
           for (const [key, record] of await lookupBatch(source, lookup, namespaceId, wanted)) {
             found.set(keyOf(namespaceId, key), record);
-            if (cache && !(record instanceof Error)) cache.store.set(`${cache.partition}\u0000${sharedKey(source, 'record', namespaceId, key)}`, cache.policy(source), record);
+            if (cache && !(record instanceof Error)) void cache.store.set(sharedKey(source, 'record', namespaceId, key), cache.policy(source), record);
           }
           } catch (error) {
             // A namespace that failed fails only its own keys.
@@ -235,11 +240,12 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
       async (keys) => {
         if (!source.describe) return keys.map(() => null);
         const found = new Map<string, SecretDetail | null | Error>();
-        const cacheKey = (namespaceId: string, key: string) => cache && `${cache.partition}\u0000${sharedKey(source, 'detail', namespaceId, key)}`;
+        const cacheKey = (namespaceId: string, key: string) => sharedKey(source, 'detail', namespaceId, key);
         await Promise.all(
           [...groupByNamespace(keys)].map(async ([namespaceId, requested]) => {
-            const wanted = requested.filter((key) => {
-              const hit = cache?.store.peek<SecretDetail | null>(cacheKey(namespaceId, key)!, cache.policy(source));
+            const hits = cache ? await cache.store.peekMany<SecretDetail | null>(requested.map((key) => cacheKey(namespaceId, key)), cache.policy(source)) : [];
+            const wanted = requested.filter((key, i) => {
+              const hit = hits[i];
               if (hit !== undefined) found.set(keyOf(namespaceId, key), hit);
               return hit === undefined;
             });
@@ -247,7 +253,7 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
             const results = await source.describe!(namespaceId, wanted, scope).catch((error: Error) => wanted.map(() => error));
             wanted.forEach((key, i) => {
               found.set(keyOf(namespaceId, key), results[i]);
-              if (cache && !(results[i] instanceof Error)) cache.store.set(cacheKey(namespaceId, key)!, cache.policy(source), results[i]);
+              if (cache && !(results[i] instanceof Error)) void cache.store.set(cacheKey(namespaceId, key), cache.policy(source), results[i]);
             });
           }),
         );

@@ -1,6 +1,6 @@
 import { printSubgraphSchema } from '@apollo/subgraph';
 import { mapSchema, MapperKind, pruneSchema } from '@graphql-tools/utils';
-import { GraphQLObjectType, lexicographicSortSchema, printSchema, type GraphQLFieldConfigMap, type GraphQLSchema } from 'graphql';
+import { GraphQLError, GraphQLObjectType, lexicographicSortSchema, printSchema, type GraphQLFieldConfigMap, type GraphQLSchema } from 'graphql';
 import { builder } from './builder.js';
 import { lookupCost } from './cost.js';
 import './refs.js';
@@ -37,6 +37,25 @@ function withoutQueryFields(source: GraphQLSchema, names: ReadonlySet<string>): 
 const entitiesField = schema.getQueryType()!.getFields()._entities;
 if (entitiesField) {
   entitiesField.extensions = { ...entitiesField.extensions, complexity: (args: { representations?: readonly unknown[] }) => lookupCost(args.representations?.length ?? 0) };
+  // A representation must name one of our entities: for any other `__typename` the subgraph
+  // library throws a plain error (masked as unexpected) or resolves a type it cannot return.
+  const entityTypenames = new Set(
+    Object.values(schema.getTypeMap())
+      .filter((type) => (type.extensions as { apollo?: { subgraph?: { resolveReference?: unknown } } }).apollo?.subgraph?.resolveReference)
+      .map((type) => type.name),
+  );
+  const resolveEntities = entitiesField.resolve!;
+  entitiesField.resolve = (source, args: { representations: readonly unknown[] }, context, info) => {
+    for (const representation of args.representations) {
+      const typename = (representation as { __typename?: unknown } | null)?.__typename;
+      if (typeof representation !== 'object' || Array.isArray(representation) || typeof typename !== 'string' || !entityTypenames.has(typename)) {
+        throw new GraphQLError(`every representation is an object whose "__typename" names an entity: ${[...entityTypenames].join(', ')}`, {
+          extensions: { code: 'BAD_USER_INPUT', reason: 'INVALID_REFERENCE' },
+        });
+      }
+    }
+    return resolveEntities(source, args, context, info);
+  };
 }
 
 export const subgraphSdl: string = printSubgraphSchema(withoutQueryFields(schema, new Set(['node', 'nodes'])));

@@ -1,5 +1,7 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { MetadataCache } from '../cache/metadata-cache.js';
+import { RedisLink } from '../redis/link.js';
+import { RedisMetadataCache } from '../redis/metadata-cache.js';
 import { cachePolicyOf, type GatewayConfig } from '../config.js';
 import { createContext, type AppServices, type GatewayContext } from '../context.js';
 import type { Logger } from '../logger.js';
@@ -8,7 +10,6 @@ import { schema } from '../schema/index.js';
 import { createRegistry } from '../sources/registry.js';
 import type { Registry } from 'prom-client';
 import { EXAMPLE_TABS } from './examples.js';
-import { renderGraphiQLPage, useGraphiQLAssets } from './graphiql.js';
 import { useCompiledExecution } from './compiled-execution.js';
 import { useRequestErrorCodes } from './error-codes.js';
 import { useReadiness } from './health.js';
@@ -18,6 +19,14 @@ import { usePartialErrors } from './partial-errors.js';
 import { requestIdOf, useRequestId } from './request-id.js';
 import { callerOf } from './authentication.js';
 import { securityPlugins } from './security.js';
+import { useGraphiQLAssets, useGraphiQLPage } from './graphiql.js';
+import { useServedPaths } from './served-paths.js';
+import { unexpectedErrorLogging } from './error-log.js';
+
+const GRAPHQL_ENDPOINT = '/graphql';
+const HEALTH_ENDPOINT = '/healthz';
+const READINESS_ENDPOINT = '/readyz';
+const METRICS_ENDPOINT = '/metrics';
 
 export interface GatewayOptions {
   /** Headers GraphiQL starts with (the embedded demo puts its token here). */
@@ -32,41 +41,68 @@ export interface Gateway {
   metrics: Registry;
   /** From now on /readyz answers 503, so that traffic moves away before the drain. */
   startDraining(): void;
+  /** The fleet's shared state (absent without `redis` in the configuration). */
+  redis?: RedisLink;
+  /** Lets go of what outlives requests (the Redis connection). */
+  close(): Promise<void>;
 }
 
 /** The whole gateway as a fetch handler: testable through `yoga.fetch` with no socket. */
 export function createGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Gateway {
+  // Only a configured Redis is ever contacted: without one, every replica keeps its own state.
+  const redis = config.redis ? new RedisLink(config.redis, logger) : undefined;
   const services: AppServices = {
-    registry: createRegistry(config, logger),
+    registry: createRegistry(config, logger, redis),
     cursors: new CursorCodec(config.cursorSecret),
     logger,
     requestDeadlineMs: config.server.requestDeadlineMs,
     totals: new Map(),
-    cache: new MetadataCache(),
+    cache: redis ? new RedisMetadataCache(redis, new MetadataCache()) : new MetadataCache(),
     cachePolicies: new Map(config.sources.map((source) => [source.id, cachePolicyOf(source)])),
     audit: options.audit ?? logger.child({ component: 'audit' }),
   };
   const graphiqlHeaders = options.graphiqlHeaders && JSON.stringify(options.graphiqlHeaders);
-  const metrics = createMetrics(services.registry);
+  const metrics = createMetrics(services.registry, redis);
   let draining = false;
+  const errorLog = unexpectedErrorLogging(logger);
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
-    graphqlEndpoint: '/graphql',
-    healthCheckEndpoint: '/healthz',
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
+    healthCheckEndpoint: HEALTH_ENDPOINT,
     landingPage: false,
-    graphiql: config.server.graphiql
-      ? { title: 'secrets-gateway', defaultTabs: EXAMPLE_TABS.map((tab) => ({ ...tab, headers: graphiqlHeaders })), headers: graphiqlHeaders, defaultHeaders: graphiqlHeaders }
-      : false,
-    renderGraphiQL: renderGraphiQLPage,
-    maskedErrors: true,
-    logging: {
-      debug: (...args) => logger.debug({ yoga: args.map(String) }),
-      info: (...args) => logger.info({ yoga: args.map(String) }),
-      warn: (...args) => logger.warn({ yoga: args.map(String) }),
-      error: (...args) => logger.error({ yoga: args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : String(a))) }),
-    },
+    // Served by useGraphiQLPage, inside the one decision about paths.
+    graphiql: false,
+    maskedErrors: { maskError: errorLog.maskError },
+    logging: errorLog.yogaLogger,
+    // Counted while it streams (whatever the transfer encoding); refused with our code by useRequestBody.
+    maxRequestBodySize: config.limits.maxBodyBytes,
+    // No upload in the schema: a multipart body is nothing but a way around the JSON parser.
+    multipart: false,
     context: ({ request }) => createContext(services, requestIdOf(request), callerOf(request)),
-    plugins: [useRequestId(), ...(config.server.graphiql ? [useGraphiQLAssets()] : []), useReadiness(services.registry, () => draining), metrics.plugin, ...securityPlugins(config, logger), useCompiledExecution(logger), usePartialErrors(), useRequestErrorCodes(), ...responseCachePlugins(config)],
+    plugins: [
+      // GraphiQL's files live under their own prefix, answered (or 404) before the path decision.
+      ...(config.server.graphiql ? [useGraphiQLAssets()] : []),
+      useServedPaths(GRAPHQL_ENDPOINT, [HEALTH_ENDPOINT, READINESS_ENDPOINT, METRICS_ENDPOINT]),
+      ...(config.server.graphiql
+        ? [
+            useGraphiQLPage(GRAPHQL_ENDPOINT, {
+              title: 'secrets-gateway',
+              defaultTabs: EXAMPLE_TABS.map((tab) => ({ ...tab, headers: graphiqlHeaders })),
+              headers: graphiqlHeaders,
+              defaultHeaders: graphiqlHeaders,
+            }),
+          ]
+        : []),
+      useRequestId(),
+      errorLog.plugin,
+      useReadiness(services.registry, () => draining, redis),
+      metrics.plugin,
+      ...securityPlugins(config, logger),
+      ...useCompiledExecution(),
+      usePartialErrors(),
+      useRequestErrorCodes(),
+      ...responseCachePlugins(config, redis),
+    ],
   });
-  return { yoga, services, metrics: metrics.registry, startDraining: () => void (draining = true) };
+  return { yoga, services, metrics: metrics.registry, startDraining: () => void (draining = true), redis, close: async () => redis?.close() };
 }

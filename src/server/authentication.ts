@@ -33,9 +33,32 @@ function unauthenticated(reason: string, message: string, presented: boolean): G
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', reason, http: { status: 401, headers: { 'www-authenticate': challenge } } } });
 }
 
+/** The node request behind a served request (absent under `yoga.fetch`). */
+function nodeRequestOf(serverContext: unknown): { socket?: { remoteAddress?: string }; rawHeaders?: string[] } | undefined {
+  return (serverContext as { req?: { socket?: { remoteAddress?: string }; rawHeaders?: string[] } } | undefined)?.req;
+}
+
 function peerOf(serverContext: unknown): { ip: string | null } {
-  const req = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req;
-  return { ip: req?.socket?.remoteAddress ?? null };
+  return { ip: nodeRequestOf(serverContext)?.socket?.remoteAddress ?? null };
+}
+
+const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key']);
+
+/**
+ * More than one credential header. Node keeps only the first of two `Authorization` headers
+ * (and joins two `X-API-Key` with ", "), so the raw headers are counted; a fetch `Headers`
+ * joins duplicates with ", ", and no credential of ours contains a comma.
+ */
+function presentsSeveralCredentials(request: Request, serverContext: unknown): boolean {
+  const raw = nodeRequestOf(serverContext)?.rawHeaders;
+  if (raw) {
+    let count = 0;
+    for (let i = 0; i < raw.length; i += 2) if (CREDENTIAL_HEADERS.has(raw[i].toLowerCase())) count++;
+    if (count > 1) return true;
+  }
+  const authorization = request.headers.get('authorization');
+  const headerKey = request.headers.get('x-api-key');
+  return (authorization !== null && headerKey !== null) || !!authorization?.includes(',') || !!headerKey?.includes(',');
 }
 
 /**
@@ -50,22 +73,30 @@ export function useAuthentication(config: AuthConfig, logger: Logger): Plugin[] 
   const jwt = config.jwt;
   const plugins: Plugin[] = [];
   if (jwt) {
-    plugins.push(
-      useJWT({
-        signingKeyProviders: [signingKeyProvider(jwt)],
-        tokenVerification: verifyOptions(jwt),
-        // The scheme is case-insensitive (RFC 9110); anything but one bearer token is left to the checks below.
-        tokenLookupLocations: [
-          ({ request }) => {
-            const match = /^\s*bearer\s+(\S+)\s*$/i.exec(request.headers.get('authorization') ?? '');
-            return match ? { prefix: 'Bearer', token: match[1] } : undefined;
-          },
-        ],
-        // The decision (and its 401) is ours, below: one error shape for every way of failing.
-        reject: { missingToken: false, invalidToken: false },
-        extendContext: JWT_FIELD,
-      }) as Plugin,
-    );
+    const jwtPlugin = useJWT({
+      signingKeyProviders: [signingKeyProvider(jwt)],
+      tokenVerification: verifyOptions(jwt),
+      // The scheme is case-insensitive (RFC 9110); anything but one bearer token is left to the checks below.
+      tokenLookupLocations: [
+        ({ request }) => {
+          const match = /^\s*bearer\s+(\S+)\s*$/i.exec(request.headers.get('authorization') ?? '');
+          return match ? { prefix: 'Bearer', token: match[1] } : undefined;
+        },
+      ],
+      // The decision (and its 401) is ours, below: one error shape for every way of failing.
+      reject: { missingToken: false, invalidToken: false },
+      extendContext: JWT_FIELD,
+    }) as Plugin;
+    // The plugin logs through yoga's logger, which knows no request. Each of its warnings is followed
+    // by our refusal line (reason and request id); its errors (a signing key that could not be
+    // fetched) are kept, as lines of their own.
+    const jwtLogger = {
+      debug: () => {},
+      info: () => {},
+      warn: () => {},
+      error: (...args: unknown[]) => logger.error({ component: 'jwt', jwt: args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : String(a))) }, 'JWT plugin error'),
+    };
+    plugins.push({ ...jwtPlugin, onYogaInit: ({ yoga }) => jwtPlugin.onYogaInit?.({ yoga: Object.create(yoga, { logger: { value: jwtLogger } }) }) });
   }
   plugins.push({
     onRequestParse({ request, serverContext }) {
@@ -86,7 +117,7 @@ export function useAuthentication(config: AuthConfig, logger: Logger): Plugin[] 
     const authorization = request.headers.get('authorization');
     const headerKey = request.headers.get('x-api-key');
     const scheme = authorization?.trim().split(/\s+/)[0]?.toLowerCase();
-    if (authorization !== null && headerKey !== null) throw unauthenticated('AMBIGUOUS_CREDENTIALS', 'send one credential: a bearer token or an API key', true);
+    if (presentsSeveralCredentials(request, serverContext)) throw unauthenticated('AMBIGUOUS_CREDENTIALS', 'send one credential: one Authorization header (a bearer token or an API key) or one X-API-Key', true);
     let grant: Grant;
     if (scheme === 'bearer') {
       const verified = (serverContext as Record<string, { payload?: JwtPayload } | undefined>)[JWT_FIELD]?.payload;

@@ -1,7 +1,8 @@
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { Kind, type DocumentNode, type SelectionSetNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Logger } from '../logger.js';
+import type { ExecutionResult } from 'graphql';
+import type { GatewayContext } from '../context.js';
 
 /**
  * Root fields whose operations run on the standard executor: the ones a federation router sends,
@@ -37,12 +38,27 @@ function selectsStandardExecutorFields(document: DocumentNode): boolean {
  * (BENCHMARKS.md). Federation entity fetches stay on the standard executor, which
  * @apollo/subgraph's entity resolution is written and tested against, and so does `nodes`.
  */
-export function useCompiledExecution(logger: Logger): Plugin {
-  return useGraphQlJit(
-    {},
+export function useCompiledExecution(): Plugin[] {
+  // A document that cannot be compiled fails with this result; the request that met it logs it (with its request id).
+  const compileFailures = new WeakSet<object>();
+  return [
+    useGraphQlJit(
+      {},
+      {
+        enableIf: ({ document }) => !selectsStandardExecutorFields(document),
+        onError: (result) => compileFailures.add(result),
+      },
+    ) as Plugin,
     {
-      enableIf: ({ document }) => !selectsStandardExecutorFields(document),
-      onError: (result) => logger.warn({ errors: result.errors?.map((e) => e.message) }, 'query could not be compiled; it failed'),
+      onExecute() {
+        return {
+          onExecuteDone({ args, result }) {
+            if (!compileFailures.has(result)) return;
+            const { logger } = args.contextValue as unknown as GatewayContext;
+            logger.warn({ errors: (result as ExecutionResult).errors?.map((e) => e.message) }, 'query could not be compiled; it failed');
+          },
+        };
+      },
     },
-  ) as Plugin;
+  ];
 }

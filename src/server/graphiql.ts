@@ -69,7 +69,7 @@ const scriptJson = (value: unknown): string => JSON.stringify(value).replace(/</
 
 const escapeHtml = (text: string): string => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** The page yoga serves at the GraphQL endpoint to browsers: a few kilobytes that name the files. */
+/** The page browsers get at the GraphQL endpoint: a few kilobytes that name the files. */
 export async function renderGraphiQLPage(options: GraphiQLOptions): Promise<string> {
   const assets = await graphiqlAssets();
   const workers = { editorWorkerService: assets.editorWorker.path, json: assets.jsonWorker.path, graphql: assets.graphqlWorker.path };
@@ -154,6 +154,25 @@ export function useGraphiQLAssets(): Plugin {
       if (encoding) headers['content-encoding'] = encoding;
       headers['content-length'] = String(body.length);
       endResponse(new fetchAPI.Response(request.method === 'HEAD' ? null : body, { status: 200, headers }));
+    },
+  };
+}
+
+/**
+ * GraphiQL's page at exactly `endpoint` (GET, Accept: text/html), no credential needed. Rendered
+ * once per gateway, on first use (loading the bundle and hashing its files takes a moment), and
+ * never again for any anonymous request. (Yoga's own GraphiQL would also answer at `/graphql/`,
+ * `//graphql` and any URL ending in `/graphql`.)
+ */
+export function useGraphiQLPage(endpoint: string, options: GraphiQLOptions): Plugin {
+  let page: Promise<string> | undefined;
+  return {
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      if (request.method !== 'GET' || url.pathname !== endpoint || !request.headers.get('accept')?.includes('text/html')) return;
+      return (page ??= renderGraphiQLPage(options)).then((html) =>
+        // no-store: the demo's page carries its token.
+        endResponse(new fetchAPI.Response(html, { status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } })),
+      );
     },
   };
 }

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Gateway } from './app.js';
 
@@ -9,8 +10,21 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
+/**
+ * Only origin-form request targets (`/graphql?...`) reach the gateway: an absolute-form
+ * (`http://host/graphql`) or asterisk-form (`*`) target cannot be made into a request URL, and
+ * yoga would answer it with a 500.
+ */
+function refuseOtherRequestTargets(handler: RequestListener): RequestListener {
+  return (req, res) => {
+    if (req.url?.startsWith('/')) return handler(req, res);
+    const body = JSON.stringify({ errors: [{ message: 'the request target must be a path (origin-form, e.g. /graphql)', extensions: { code: 'BAD_REQUEST', reason: 'INVALID_REQUEST_TARGET' } }] });
+    res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': randomUUID() }).end(body);
+  };
+}
+
 export async function listen(gateway: Gateway, host: string, port: number): Promise<RunningServer> {
-  const server = createServer(gateway.yoga);
+  const server = createServer(refuseOtherRequestTargets(gateway.yoga));
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
@@ -30,6 +44,7 @@ export async function listen(gateway: Gateway, host: string, port: number): Prom
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(timer);
+      await gateway.close();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import type { Plugin } from 'graphql-yoga';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RedisLink } from '../redis/link.js';
 import type { SourceRegistry } from '../sources/registry.js';
 
 const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
@@ -10,7 +11,7 @@ const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
  * each cloud (calls by outcome, latency, retries, throttles, breaker state), in one registry per
  * gateway instance.
  */
-export function createMetrics(sources: SourceRegistry): { registry: Registry; plugin: Plugin } {
+export function createMetrics(sources: SourceRegistry, redis?: RedisLink): { registry: Registry; plugin: Plugin } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'secrets_gateway_' });
   const labels = ['provider', 'source', 'operation'] as const;
@@ -25,6 +26,24 @@ export function createMetrics(sources: SourceRegistry): { registry: Registry; pl
   const retries = new Counter({ name: 'secrets_gateway_upstream_retries_total', help: 'Upstream retries by the error that caused them', labelNames: [...labels, 'code'], registers: [registry] });
   const throttles = new Counter({ name: 'secrets_gateway_upstream_throttled_total', help: 'Upstream calls answered with throttling (or held back by the rate limit)', labelNames: [...labels], registers: [registry] });
   const breaker = new Gauge({ name: 'secrets_gateway_upstream_circuit_state', help: 'Circuit breaker per source: 0 closed, 1 half-open, 2 open', labelNames: ['provider', 'source'], registers: [registry] });
+
+  if (redis) {
+    const up = new Gauge({
+      name: 'secrets_gateway_redis_up',
+      help: 'Whether the shared state on Redis is reachable (1) or this replica runs on its own (0)',
+      registers: [registry],
+      collect() {
+        this.set(redis.up ? 1 : 0);
+      },
+    });
+    const fallbacks = new Counter({
+      name: 'secrets_gateway_redis_fallbacks_total',
+      help: 'Operations served from local state because Redis did not answer, by component',
+      labelNames: ['component'],
+      registers: [registry],
+    });
+    redis.onFallback((component) => fallbacks.inc({ component }));
+  }
 
   for (const [sourceId, caller] of sources.callers) {
     breaker.set({ provider: caller.provider, source: sourceId }, BREAKER_VALUE[caller.breakerState]);

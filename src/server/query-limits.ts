@@ -3,20 +3,32 @@ import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { createComplexityRule } from '@pothos/plugin-complexity';
-import { GraphQLError, validate, type DocumentNode, type ValidationContext } from 'graphql';
+import { GraphQLError, Lexer, Source, TokenKind, validate, type DocumentNode, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { LimitsConfig } from '../auth/config.js';
 import type { GatewayContext } from '../context.js';
 
 /**
  * Query limits, all applied before anything executes (so a rejected query never reaches a
- * cloud API): body size (HTTP 413), tokens (at parse), depth, aliases and directives (at
+ * cloud API): body size (HTTP 413, counted while it streams), variables (depth, size, list
+ * length), nesting and tokens (at parse), depth, aliases and directives (at
  * validation), breadth and the upstream-call cost estimate (after validation, with the
  * variables, before the first resolver). Every rejection is `QUERY_LIMIT_EXCEEDED` with a
  * `reason` and the `limit`.
  */
 
-export type LimitReason = 'MAX_BODY_BYTES' | 'MAX_TOKENS' | 'MAX_DEPTH' | 'MAX_ALIASES' | 'MAX_DIRECTIVES' | 'MAX_BREADTH' | 'MAX_COST';
+export type LimitReason =
+  | 'MAX_BODY_BYTES'
+  | 'MAX_VARIABLES_DEPTH'
+  | 'MAX_VARIABLES_BYTES'
+  | 'MAX_VARIABLES_LIST_LENGTH'
+  | 'MAX_NESTING'
+  | 'MAX_TOKENS'
+  | 'MAX_DEPTH'
+  | 'MAX_ALIASES'
+  | 'MAX_DIRECTIVES'
+  | 'MAX_BREADTH'
+  | 'MAX_COST';
 
 export function limitError(reason: LimitReason, message: string, limit: number, extra: Record<string, unknown> = {}): GraphQLError {
   // `spec`: like a validation error, 400 for application/graphql-response+json and 200 for application/json.
@@ -25,25 +37,97 @@ export function limitError(reason: LimitReason, message: string, limit: number, 
 
 const clean = (error: GraphQLError) => error.message.replace(/^Syntax Error: /, '');
 
-/** Bodies over the limit are refused from their Content-Length, before they are read. */
-export function useBodyLimit(maxBytes: number, endpoint = '/graphql'): Plugin {
+/**
+ * `variables` and `extensions` are client JSON of any shape: measured without recursion (depth,
+ * size as JSON, longest list) before anything else reads them, so that nothing after this
+ * (JSON.stringify of cache keys, variable coercion) meets an unbounded depth.
+ */
+export function useVariableLimits(limits: Pick<LimitsConfig, 'maxVariablesDepth' | 'maxVariablesBytes' | 'maxVariablesListLength'>): Plugin {
   return {
-    onRequest({ request, url, endResponse, fetchAPI }) {
-      if (url.pathname !== endpoint || request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
-      const length = request.headers.get('content-length');
-      const respond = (status: number, message: string) => {
-        const body = { errors: [{ message, extensions: { code: 'QUERY_LIMIT_EXCEEDED', reason: 'MAX_BODY_BYTES', limit: maxBytes } }] };
-        endResponse(new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } }));
-      };
-      if (length === null) {
-        if (request.body !== null) respond(411, 'a request body needs a Content-Length header');
-        return;
+    onParams({ params }) {
+      for (const param of ['variables', 'extensions'] as const) {
+        const value = params[param];
+        if (value === undefined || value === null) continue;
+        const problem = measureJson(value, limits);
+        if (problem) throw limitError(problem.reason, `${param}: ${problem.message}`, problem.limit, { param });
       }
-      const bytes = Number(length);
-      if (!Number.isSafeInteger(bytes) || bytes < 0) return respond(400, 'the Content-Length header is not a number');
-      if (bytes > maxBytes) respond(413, `the request body is ${bytes} bytes; at most ${maxBytes} are accepted`);
     },
   };
+}
+
+interface JsonProblem {
+  reason: LimitReason;
+  message: string;
+  limit: number;
+}
+
+/** Depth, JSON size and list lengths of a parsed JSON value, walked with an explicit stack; stops at the first limit passed. */
+export function measureJson(root: unknown, limits: Pick<LimitsConfig, 'maxVariablesDepth' | 'maxVariablesBytes' | 'maxVariablesListLength'>): JsonProblem | null {
+  const stack: Array<[unknown, number]> = [[root, 0]];
+  let bytes = 0;
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (value !== null && typeof value === 'object') {
+      if (depth + 1 > limits.maxVariablesDepth) {
+        return { reason: 'MAX_VARIABLES_DEPTH', message: `nested deeper than ${limits.maxVariablesDepth} levels`, limit: limits.maxVariablesDepth };
+      }
+      if (Array.isArray(value)) {
+        if (value.length > limits.maxVariablesListLength) {
+          return { reason: 'MAX_VARIABLES_LIST_LENGTH', message: `a list of ${value.length} items; at most ${limits.maxVariablesListLength} are accepted`, limit: limits.maxVariablesListLength };
+        }
+        bytes += 2 + Math.max(0, value.length - 1);
+        for (const item of value) stack.push([item, depth + 1]);
+      } else {
+        const entries = Object.entries(value);
+        bytes += 2 + Math.max(0, entries.length - 1);
+        for (const [key, item] of entries) {
+          bytes += key.length + 3;
+          stack.push([item, depth + 1]);
+        }
+      }
+    } else {
+      bytes += typeof value === 'string' ? value.length + 2 : String(value).length;
+    }
+    if (bytes > limits.maxVariablesBytes) {
+      return { reason: 'MAX_VARIABLES_BYTES', message: `over ${limits.maxVariablesBytes} bytes as JSON`, limit: limits.maxVariablesBytes };
+    }
+  }
+  return null;
+}
+
+/**
+ * The parser recurses once per open bracket, brace or parenthesis: a document nested a few
+ * thousand levels deep (inside the token limit) would exhaust the stack. Counted with graphql's
+ * own lexer (no recursion) before the document is parsed; cached documents are not lexed again.
+ */
+export function useNestingLimit(maxNesting: number): Plugin {
+  return {
+    onParse({ parseFn, setParseFn }) {
+      setParseFn((source, options) => {
+        assertNesting(typeof source === 'string' ? source : source.body, maxNesting);
+        return parseFn(source, options);
+      });
+    },
+  };
+}
+
+const OPENING = new Set<string>([TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L]);
+const CLOSING = new Set<string>([TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind.PAREN_R]);
+
+function assertNesting(body: string, maxNesting: number): void {
+  const lexer = new Lexer(new Source(body));
+  let depth = 0;
+  try {
+    for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
+      if (OPENING.has(token.kind) && ++depth > maxNesting) {
+        throw limitError('MAX_NESTING', `the document nests brackets, braces or parentheses deeper than ${maxNesting} levels`, maxNesting);
+      }
+      if (CLOSING.has(token.kind)) depth--;
+    }
+  } catch (error) {
+    // A lexical error is the parser's to report, with its own message and position.
+    if (error instanceof GraphQLError && error.extensions.reason === 'MAX_NESTING') throw error;
+  }
 }
 
 /** Document shape: tokens at parse, depth, aliases and directives at validation (graphql-armor rules, our error codes). */

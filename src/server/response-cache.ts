@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { useResponseCache } from '@graphql-yoga/plugin-response-cache';
+import { createRedisCache } from '@envelop/response-cache-redis';
+import { createInMemoryCache, useResponseCache, type Cache } from '@graphql-yoga/plugin-response-cache';
 import type { Plugin } from 'graphql-yoga';
 import { cachePolicyOf, type GatewayConfig } from '../config.js';
+import type { RedisLink } from '../redis/link.js';
 
 /** Fields that reveal secret values: a response holding one is never cached. */
 const VALUE_FIELDS = ['SaeSecret.data', 'ApigSecret.value', 'KmsSecret.value', 'CsmsSecret.value'];
@@ -10,14 +12,16 @@ const VALUE_FIELDS = ['SaeSecret.data', 'ApigSecret.value', 'KmsSecret.value', '
  * Whole responses of metadata queries, cached for the shortest TTL of the sources (off when any
  * source's cache is off), per credential: a response is only ever served to a request presenting
  * the same token or key, which authentication has already verified. Responses with errors (a source
- * failed) and responses with values are not cached.
+ * failed) and responses with values are not cached. With Redis the cache is the fleet's, and this
+ * replica's memory while Redis is away.
  */
-export function responseCachePlugins(config: GatewayConfig): Plugin[] {
+export function responseCachePlugins(config: GatewayConfig, redis?: RedisLink): Plugin[] {
   const ttl = Math.min(...config.sources.map((source) => cachePolicyOf(source).ttlMs));
   if (!(ttl > 0)) return [];
   return [
     useResponseCache({
       ttl,
+      cache: redis ? sharedResponseCache(redis) : undefined,
       session: (request) => {
         const credential = request.headers.get('authorization') ?? request.headers.get('x-api-key');
         return credential ? createHash('sha256').update(credential).digest('base64url') : null;
@@ -28,4 +32,40 @@ export function responseCachePlugins(config: GatewayConfig): Plugin[] {
       includeExtensionMetadata: false,
     }) as Plugin,
   ];
+}
+
+/**
+ * Redis (@envelop/response-cache-redis) while it answers, this replica's memory otherwise. Nothing
+ * is invalidated by entity (the schema has no mutations), so no entity index is written: only the
+ * response itself, under `response:<key>`, expiring with its TTL.
+ */
+function sharedResponseCache(link: RedisLink): Cache {
+  const shared = createRedisCache({ redis: link.client });
+  const local = createInMemoryCache();
+  const key = (id: string) => `response:${id}`;
+  return {
+    async get(id) {
+      if (link.up) {
+        try {
+          return await shared.get(key(id));
+        } catch {
+          link.commandFailed();
+        }
+      }
+      link.fellBack('response-cache');
+      return local.get(id);
+    },
+    async set(id, data, _entities, ttl) {
+      if (link.up) {
+        try {
+          return await shared.set(key(id), data, [], ttl);
+        } catch {
+          link.commandFailed();
+        }
+      }
+      link.fellBack('response-cache');
+      return local.set(id, data, [], ttl);
+    },
+    invalidate: () => undefined,
+  };
 }

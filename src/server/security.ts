@@ -9,17 +9,21 @@ import type { Plugin } from 'graphql-yoga';
 import { ConfigError, type GatewayConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { useAuthentication } from './authentication.js';
-import { useBodyLimit, useCostLimit, useDocumentLimits } from './query-limits.js';
+import { useAcceptableResponse } from './acceptable-response.js';
+import { useQueryOperationsOnly } from './operation-policy.js';
+import { useCostLimit, useDocumentLimits, useNestingLimit, useVariableLimits } from './query-limits.js';
+import { useRequestBody } from './request-body.js';
 
 /**
- * Everything between the socket and the schema, in the order it runs: body size, CSRF,
- * authentication, the persisted-operations allow-list, introspection, document limits, cost.
+ * Everything between the socket and the schema, in the order it runs: Accept, body size, CSRF,
+ * authentication, variables, the persisted-operations allow-list, nesting, the operation (queries
+ * only), introspection, document limits, cost.
  * All of it rejects before execution; authorization itself lives in the schema (scope-auth) and
  * in the request's view of the sources (context.ts).
  */
 export function securityPlugins(config: GatewayConfig, logger: Logger): Plugin[] {
   const { limits } = config;
-  const plugins: Plugin[] = [useBodyLimit(limits.maxBodyBytes), useCsrf(), ...useAuthentication(config.auth, logger)];
+  const plugins: Plugin[] = [useAcceptableResponse(), useRequestBody(limits.maxBodyBytes), useCsrf(), ...useAuthentication(config.auth, logger), useVariableLimits(limits)];
   if (limits.persistedOperations) {
     const store = loadPersistedOperations(limits.persistedOperations.file);
     logger.info({ operations: store.size, allowArbitraryOperations: limits.persistedOperations.allowArbitraryOperations }, 'persisted operations allow-list loaded');
@@ -36,8 +40,10 @@ export function securityPlugins(config: GatewayConfig, logger: Logger): Plugin[]
       }) as Plugin,
     );
   }
+  plugins.push(useQueryOperationsOnly());
   if (!limits.introspection) plugins.push(useDisableIntrospection() as Plugin, blockFieldSuggestionsPlugin() as Plugin);
-  plugins.push(...useDocumentLimits(limits), useCostLimit(limits));
+  // After the token limit, whose parser replaces any parser before it: nesting is checked first.
+  plugins.push(...useDocumentLimits(limits), useNestingLimit(limits.maxNesting), useCostLimit(limits));
   return plugins;
 }
 

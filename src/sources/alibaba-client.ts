@@ -1,15 +1,15 @@
 import { createRequire } from 'node:module';
 import { assertSuccessBody } from '../upstream/errors.js';
-import { registerSecret } from '../upstream/redact.js';
 import { installFastJsonForPopCore } from './alibaba-json.js';
+import { credentialsSource, type CredentialsSource } from './alibaba-credentials.js';
+import type { AlibabaCredentialsConfig } from '../config.js';
 
 /** pop-core ships types for RPCClient only; these describe the parts we call. */
 interface PopConfig {
   endpoint: string;
   apiVersion: string;
-  accessKeyId: string;
-  accessKeySecret: string;
-  securityToken?: string;
+  /** Asked on every call (pop-core 1.8): renewed temporary credentials take effect at once. */
+  credentialsProvider: CredentialsSource;
   opts?: { timeout?: number };
 }
 interface RpcClient {
@@ -29,7 +29,7 @@ installFastJsonForPopCore();
 export interface AlibabaClientOptions {
   endpoint: string;
   apiVersion: string;
-  credentials: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
+  credentials: AlibabaCredentialsConfig;
   timeoutMs: number;
 }
 
@@ -41,15 +41,10 @@ function compact(params: Record<string, unknown>): Record<string, string> {
 }
 
 function popConfig(options: AlibabaClientOptions): PopConfig {
-  registerSecret(options.credentials.accessKeyId);
-  registerSecret(options.credentials.accessKeySecret);
-  registerSecret(options.credentials.securityToken);
   return {
     endpoint: options.endpoint.replace(/\/+$/, ''),
     apiVersion: options.apiVersion,
-    accessKeyId: options.credentials.accessKeyId,
-    accessKeySecret: options.credentials.accessKeySecret,
-    securityToken: options.credentials.securityToken,
+    credentialsProvider: credentialsSource(options.credentials),
   };
 }
 

@@ -1,5 +1,7 @@
 import { huaweiIamEndpoint, policyOf, PUBLIC_ENDPOINTS, type GatewayConfig, type SourceConfig } from '../config.js';
 import type { Logger } from '../logger.js';
+import { SharedRateLimiter } from '../redis/rate-limiter.js';
+import type { RedisLink } from '../redis/link.js';
 import { UpstreamCaller } from '../upstream/call.js';
 import { createApigSource, APIG_ERROR_CODES } from './alibaba-apig.js';
 import { createKmsSource, KMS_ERROR_CODES } from './alibaba-kms.js';
@@ -35,10 +37,13 @@ function build(config: SourceConfig, caller: UpstreamCaller): SecretSource {
   }
 }
 
-export function createRegistry(config: GatewayConfig, logger: Logger): SourceRegistry {
+/** With `redis`, each source's rate limit is shared by every replica on it (the clouds meter per account). */
+export function createRegistry(config: GatewayConfig, logger: Logger, redis?: RedisLink): SourceRegistry {
   const callers = new Map<string, UpstreamCaller>();
   const sources = config.sources.map((sourceConfig) => {
-    const caller = new UpstreamCaller(sourceConfig.provider, sourceConfig.id, policyOf(sourceConfig), ERROR_TABLES[sourceConfig.provider], logger);
+    const policy = policyOf(sourceConfig);
+    const shared = redis && new SharedRateLimiter(redis, sourceConfig.id, policy.rateLimit);
+    const caller = new UpstreamCaller(sourceConfig.provider, sourceConfig.id, policy, ERROR_TABLES[sourceConfig.provider], logger, shared);
     callers.set(sourceConfig.id, caller);
     return build(sourceConfig, caller);
   });

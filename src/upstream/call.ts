@@ -3,7 +3,7 @@ import { BrokenCircuitError, bulkhead, circuitBreaker, CircuitState, Consecutive
 import type { Logger } from '../logger.js';
 import type { Provider } from '../sources/types.js';
 import { classify, isRetryable, readProviderError, UpstreamError, type ErrorCodeTable, type UpstreamErrorCode } from './errors.js';
-import { TokenBucket } from './rate-limit.js';
+import { TokenBucket, type RateLimiter } from './rate-limit.js';
 import { redact } from './redact.js';
 import type { RequestScope } from './request-scope.js';
 
@@ -45,7 +45,7 @@ const tracer = trace.getTracer('secrets-gateway');
 export class UpstreamCaller {
   private readonly limiter: BulkheadPolicy;
   private readonly breaker: CircuitBreakerPolicy;
-  private readonly bucket: TokenBucket;
+  private readonly bucket: RateLimiter;
   private readonly observers: UpstreamObserver[] = [];
 
   constructor(
@@ -54,9 +54,11 @@ export class UpstreamCaller {
     readonly policy: UpstreamPolicy,
     private readonly errorTable: ErrorCodeTable,
     private readonly logger: Logger,
+    /** The source's rate limit; this process's own token bucket unless the fleet shares one. */
+    rateLimiter?: RateLimiter,
   ) {
     this.limiter = bulkhead(policy.maxConcurrency, Number.MAX_SAFE_INTEGER);
-    this.bucket = new TokenBucket(policy.rateLimit.perSecond, policy.rateLimit.burst);
+    this.bucket = rateLimiter ?? new TokenBucket(policy.rateLimit.perSecond, policy.rateLimit.burst);
     this.breaker = circuitBreaker(
       handleWhen((error) => error instanceof UpstreamError && BREAKER_CODES.has(error.info.code)),
       { halfOpenAfter: policy.circuitBreaker.halfOpenAfterMs, breaker: new ConsecutiveBreaker(policy.circuitBreaker.failureThreshold) },

@@ -1,8 +1,14 @@
+/** What the upstream path waits on before each call: a local bucket, or one shared by the fleet. */
+export interface RateLimiter {
+  /** Resolves when the call may go; rejects with `tooLate()` if that would be after `deadline` (epoch ms). */
+  take(deadline: number, tooLate: () => Error): Promise<void>;
+}
+
 /**
  * A token bucket per source: `perSecond` tokens refill continuously up to `burst`. Callers wait
  * for a token in arrival order; a wait that would pass the caller's deadline fails at once.
  */
-export class TokenBucket {
+export class TokenBucket implements RateLimiter {
   private tokens: number;
   private updated = performance.now();
   private queue: Promise<void> = Promise.resolve();

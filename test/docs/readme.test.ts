@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { isInterfaceType, isObjectType, Kind, parse, validate, type GraphQLField, type GraphQLNamedType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { configSchema, loadConfigFile, parseConfig } from '../../src/config.js';
 import { schema } from '../../src/schema/index.js';
 import { startStack, type Stack } from '../helpers/stack.js';
@@ -45,14 +45,14 @@ describe('README.md, block by block', () => {
   it('every YAML block is valid YAML; each gateway configuration passes the configuration schema with its variables set', () => {
     const dir = mkdtempSync(join(tmpdir(), 'readme-config-'));
     const yamlBlocks = blocksOf('yaml');
-    const parsed = yamlBlocks.map((block) => {
-      try {
-        return parseYaml(block.body) as unknown;
-      } catch (error) {
-        throw new Error(`${block.at}: ${(error as Error).message}`);
-      }
-    });
-    const configs = yamlBlocks.flatMap((block, i) => (isGatewayConfig(parsed[i]) ? [{ block, value: parsed[i] }] : []));
+    // A block may hold several documents (Kubernetes manifests separated by ---).
+    const documents = yamlBlocks.flatMap((block) =>
+      parseAllDocuments(block.body).map((document) => {
+        if (document.errors.length > 0) throw new Error(`${block.at}: ${document.errors[0].message}`);
+        return { block, value: document.toJS() as unknown };
+      }),
+    );
+    const configs = documents.flatMap(({ block, value }) => (isGatewayConfig(value) ? [{ block, value }] : []));
     const full = configs.filter(({ value }) => 'auth' in value);
     expect(full.length, 'the README shows one complete configuration').toBe(1);
     // Loaded the way `--config` loads it: the file, the YAML parser, the variables, the schema.
@@ -163,7 +163,7 @@ describe('README.md commands against the demo', () => {
 
   it('the Kubernetes probe paths answer 200', async () => {
     const probes = blocksOf('yaml').flatMap((block) => [...block.body.matchAll(/httpGet: \{ path: (\S+),/g)].map((m) => m[1]));
-    expect(probes).toEqual(['/healthz', '/readyz']);
+    expect([...new Set(probes)]).toEqual(['/healthz', '/readyz']);
     for (const path of probes) expect((await fetch(`${stack.server.url}${path}`)).status, path).toBe(200);
   });
 });

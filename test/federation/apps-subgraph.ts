@@ -1,20 +1,31 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import type { SaeSeed } from '../../src/emulators/alibaba-data.js';
+import { listenOnLoopback } from './loopback.js';
 
 /**
- * A small second subgraph, as another team would own it: deployments of SAE applications. It
- * extends RelatedApp (by appId) with deployments, references secrets by their global id through
- * the Secret entity interface, and has a Relay `node` field of its own.
+ * A second subgraph, as another team would own it: deployments of SAE applications. It extends
+ * RelatedApp (by appId) with deployments, adds `usedByDeployments` to every secret through the
+ * Secret entity interface, references secrets by global id (`secrets`) and by natural key
+ * (`mounts`, as a manifest names them), and has a Relay `node` field of its own.
+ *
+ * It owns none of Secret's key fields: they are `@external`, and each field that returns
+ * references `@provides` the key its references carry, so a router never asks this subgraph for
+ * a key field it does not hold.
  */
-export const APPS_TYPE_DEFS = parse(/* GraphQL */ `
-  extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@interfaceObject", "@shareable"])
+export const APPS_SDL = /* GraphQL */ `
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@interfaceObject", "@external", "@provides"])
 
   interface Node {
     id: ID!
+  }
+
+  enum Provider {
+    ALIBABA_SAE
+    ALIBABA_APIG
+    ALIBABA_KMS
+    HUAWEI_CSMS
   }
 
   type RelatedApp @key(fields: "appId") {
@@ -22,8 +33,12 @@ export const APPS_TYPE_DEFS = parse(/* GraphQL */ `
     deployments: [Deployment!]!
   }
 
-  type Secret @key(fields: "id") @interfaceObject {
-    id: ID!
+  type Secret @key(fields: "id") @key(fields: "provider sourceId namespaceId name") @interfaceObject {
+    id: ID! @external
+    provider: Provider! @external
+    sourceId: ID! @external
+    namespaceId: String! @external
+    name: String! @external
     usedByDeployments: [Deployment!]!
   }
 
@@ -31,7 +46,10 @@ export const APPS_TYPE_DEFS = parse(/* GraphQL */ `
     id: ID!
     environment: String!
     app: RelatedApp!
-    secrets: [Secret]!
+    "By global id. Nullable items: a reference may not resolve."
+    secrets: [Secret]! @provides(fields: "id")
+    "By natural key, as the deployment manifest names them."
+    mounts: [Secret]! @provides(fields: "provider sourceId namespaceId name")
   }
 
   type Query {
@@ -39,81 +57,120 @@ export const APPS_TYPE_DEFS = parse(/* GraphQL */ `
     deployment(id: ID!): Deployment
     node(id: ID!): Node
   }
-`);
+`;
+export const APPS_TYPE_DEFS = parse(APPS_SDL);
 
-interface Deployment {
+function replaceOnce(text: string, search: string | RegExp, replacement: string): string {
+  const replaced = text.replace(search, replacement);
+  if (replaced === text) throw new Error(`no ${String(search)} to replace`);
+  return replaced;
+}
+
+/**
+ * The same subgraph referencing secrets by id only, which it stores and so owns: one @key on
+ * Secret, no @external, no @provides, no `mounts`. Part of the shape Hive Gateway 2.12.1 needs.
+ */
+export const APPS_SDL_BY_ID = [
+  [' @key(fields: "provider sourceId namespaceId name")', ''],
+  [/\n {4}provider: Provider! @external\n {4}sourceId: ID! @external\n {4}namespaceId: String! @external\n {4}name: String! @external/, ''],
+  ['id: ID! @external', 'id: ID!'],
+  [' @provides(fields: "id")', ''],
+  [/\n {4}"By natural key.*\n {4}mounts:.*/, ''],
+].reduce((sdl, [search, replacement]) => replaceOnce(sdl, search as string | RegExp, replacement as string), APPS_SDL);
+
+export interface NaturalKey {
+  provider: string;
+  sourceId: string;
+  namespaceId: string;
+  name: string;
+}
+
+/** Both keys of one secret: this subgraph returns one or the other, and is entered by either. */
+export interface SecretKeys {
+  id: string;
+  naturalKey: NaturalKey;
+}
+
+export interface Deployment {
   id: string;
   environment: string;
   appId: string;
-  secretIds: string[];
+  secrets: SecretKeys[];
 }
 
 export function secretGlobalId(sourceId: string, namespaceId: string, secretId: string): string {
   return Buffer.from(`SaeSecret:${JSON.stringify([sourceId, namespaceId, secretId])}`).toString('base64url');
 }
 
-/** Deployments for every SAE app in the seed, plus one that mounts 100 secrets of one namespace. */
+export const PLATFORM_BUNDLE = 'platform-bundle/prod';
+
+/** Deployments for every SAE app in the seed, plus one (PLATFORM_BUNDLE) that mounts 100 secrets of one namespace. */
 export function deploymentsFrom(seed: SaeSeed, sourceId: string): Deployment[] {
-  const byApp = new Map<string, string[]>();
+  const keysOf = (s: SaeSeed['secrets'][number]): SecretKeys => ({
+    id: secretGlobalId(sourceId, s.NamespaceId, String(s.SecretId)),
+    naturalKey: { provider: 'ALIBABA_SAE', sourceId, namespaceId: s.NamespaceId, name: s.SecretName },
+  });
+  const byApp = new Map<string, SecretKeys[]>();
   for (const secret of seed.secrets) {
-    for (const app of secret.RelateApps) {
-      const list = byApp.get(app.AppId) ?? [];
-      list.push(secretGlobalId(sourceId, secret.NamespaceId, String(secret.SecretId)));
-      byApp.set(app.AppId, list);
-    }
+    for (const app of secret.RelateApps) byApp.set(app.AppId, [...(byApp.get(app.AppId) ?? []), keysOf(secret)]);
   }
-  const deployments: Deployment[] = [...byApp].flatMap(([appId, secretIds]) =>
-    ['prod', 'staging'].map((environment) => ({ id: `${appId}/${environment}`, environment, appId, secretIds })),
-  );
+  const deployments: Deployment[] = [...byApp].flatMap(([appId, secrets]) => ['prod', 'staging'].map((environment) => ({ id: `${appId}/${environment}`, environment, appId, secrets })));
   const defaultNamespace = seed.namespaces[0].NamespaceId;
-  const hundred = seed.secrets.filter((s) => s.NamespaceId === defaultNamespace).slice(0, 100);
   deployments.push({
-    id: 'platform-bundle/prod',
+    id: PLATFORM_BUNDLE,
     environment: 'prod',
     appId: seed.secrets.find((s) => s.RelateApps.length > 0)!.RelateApps[0].AppId,
-    secretIds: hundred.map((s) => secretGlobalId(sourceId, s.NamespaceId, String(s.SecretId))),
+    secrets: seed.secrets.filter((s) => s.NamespaceId === defaultNamespace).slice(0, 100).map(keysOf),
   });
   return deployments;
 }
 
-export async function startAppsSubgraph(deployments: Deployment[], extraSecretIds: string[] = []): Promise<{ url: string; close(): Promise<void> }> {
-  const deployment = (d: Deployment) => ({ ...d, app: { appId: d.appId }, secrets: d.secretIds.map((id) => ({ id })) });
+function sameNaturalKey(a: NaturalKey, b: Partial<NaturalKey>): boolean {
+  return a.provider === b.provider && a.sourceId === b.sourceId && a.namespaceId === b.namespaceId && a.name === b.name;
+}
+
+/**
+ * `strayReferences` are appended to the platform bundle's `secrets` (ids) and `mounts` (natural
+ * keys): references this subgraph holds but the secrets subgraph does not know, or cannot read.
+ */
+export async function startAppsSubgraph(
+  deployments: Deployment[],
+  strayReferences: { ids?: string[]; naturalKeys?: NaturalKey[] } = {},
+  sdl = APPS_SDL,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const view = (d: Deployment) => ({
+    ...d,
+    app: { appId: d.appId },
+    secretsById: [...d.secrets.map((s) => ({ id: s.id })), ...(d.id === PLATFORM_BUNDLE ? (strayReferences.ids ?? []).map((id) => ({ id })) : [])],
+    mountsByName: [...d.secrets.map((s) => s.naturalKey), ...(d.id === PLATFORM_BUNDLE ? (strayReferences.naturalKeys ?? []) : [])],
+  });
   const schema = buildSubgraphSchema({
-    typeDefs: APPS_TYPE_DEFS,
+    typeDefs: parse(sdl),
     resolvers: {
       Query: {
-        deployments: () => deployments.map(deployment),
+        deployments: () => deployments.map(view),
         deployment: (_: unknown, { id }: { id: string }) => {
           const found = deployments.find((d) => d.id === id);
-          return found ? deployment(found) : null;
+          return found ? view(found) : null;
         },
         node: () => null,
       },
       Node: { __resolveType: () => 'Deployment' },
       RelatedApp: {
         __resolveReference: (ref: { appId: string }) => ref,
-        deployments: (app: { appId: string }) => deployments.filter((d) => d.appId === app.appId).map(deployment),
+        deployments: (app: { appId: string }) => deployments.filter((d) => d.appId === app.appId).map(view),
       },
       Secret: {
-        __resolveReference: (ref: { id: string }) => ref,
-        usedByDeployments: (secret: { id: string }) => deployments.filter((d) => d.secretIds.includes(secret.id)).map(deployment),
+        __resolveReference: (ref: { id?: string } & Partial<NaturalKey>) => ref,
+        // The router enters by either key: match the one the representation carries.
+        usedByDeployments: (ref: { id?: string } & Partial<NaturalKey>) =>
+          deployments.filter((d) => d.secrets.some((s) => (ref.id !== undefined ? s.id === ref.id : sameNaturalKey(s.naturalKey, ref)))).map(view),
       },
       Deployment: {
-        // Lets a test reference a secret this subgraph does not hold (an unknown or malformed id).
-        secrets: (d: ReturnType<typeof deployment>) => (d.id === 'platform-bundle/prod' ? [...d.secrets, ...extraSecretIds.map((id) => ({ id }))] : d.secrets),
+        secrets: (d: ReturnType<typeof view>) => d.secretsById,
+        mounts: (d: ReturnType<typeof view>) => d.mountsByName,
       },
     },
   });
-  const yoga = createYoga({ schema, graphqlEndpoint: '/graphql', logging: false });
-  const server = createServer(yoga);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/graphql`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnLoopback(createYoga({ schema, graphqlEndpoint: '/graphql', logging: false }));
 }

@@ -1,16 +1,18 @@
 import { readFileSync } from 'node:fs';
+import { composeServices as composeWithApollo } from '@apollo/composition';
 import { composeServices } from '@theguild/federation-composition';
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { subgraphSdl } from '../../src/schema/index.js';
-import { APPS_TYPE_DEFS } from './apps-subgraph.js';
+import { APPS_SDL, APPS_TYPE_DEFS } from './apps-subgraph.js';
+import { withOneKeyPerEntity } from './router-bugs.js';
 
 describe('the subgraph composes into a supergraph', () => {
   it('subgraph.graphql is what the served _service answers', () => {
     expect(readFileSync(new URL('../../subgraph.graphql', import.meta.url), 'utf8').trim()).toBe(subgraphSdl.trim());
   });
 
-  it('composes with an apps subgraph that extends RelatedApp, references Secret and has its own node field', () => {
+  it('composes with an apps subgraph that extends RelatedApp, references Secret by both keys and has its own node field', () => {
     const result = composeServices([
       { name: 'secrets', typeDefs: parse(subgraphSdl), url: 'http://secrets.local/graphql' },
       { name: 'apps', typeDefs: APPS_TYPE_DEFS, url: 'http://apps.local/graphql' },
@@ -30,5 +32,44 @@ describe('the subgraph composes into a supergraph', () => {
       { name: 'apps', typeDefs: APPS_TYPE_DEFS, url: 'http://apps.local/graphql' },
     ]);
     expect(result.errors?.length ?? 0).toBeGreaterThan(0);
+  });
+
+  // Why the supergraph is composed with @apollo/composition (README, "Referencing secrets from another subgraph").
+  it('@apollo/composition keeps @external on the apps subgraph\'s Secret key fields; federation-composition 0.27 drops it', () => {
+    const subgraphs = [
+      { name: 'secrets', typeDefs: parse(subgraphSdl), url: 'http://secrets.local/graphql' },
+      { name: 'apps', typeDefs: APPS_TYPE_DEFS, url: 'http://apps.local/graphql' },
+    ];
+    const secretInterface = (sdl: string) => sdl.match(/interface Secret[\s\S]*?\n}/)![0];
+    const apollo = composeWithApollo(subgraphs);
+    expect(apollo.errors).toBeUndefined();
+    for (const field of ['id: ID!', 'provider: Provider!', 'sourceId: ID!', 'namespaceId: String!', 'name: String!']) {
+      expect(secretInterface(apollo.supergraphSdl!)).toContain(`${field} @join__field(graph: APPS, external: true) @join__field(graph: SECRETS)`);
+    }
+    const guild = composeServices(subgraphs);
+    expect(guild.errors).toBeUndefined();
+    expect(secretInterface(guild.supergraphSdl!)).not.toContain('external: true');
+    // Without a @join__field, a field is resolvable in every subgraph that defines the type: apps too.
+    expect(secretInterface(guild.supergraphSdl!)).toMatch(/\n  name: String!\n/);
+  });
+
+  // Why the one-@key shape Hive Gateway would need is not adopted (README, "Hive Gateway").
+  it('without the natural key on Secret, a subgraph declaring Secret by natural key does not compose', () => {
+    const result = composeWithApollo([
+      { name: 'secrets', typeDefs: parse(withOneKeyPerEntity(subgraphSdl)), url: 'http://secrets.local/graphql' },
+      { name: 'apps', typeDefs: APPS_TYPE_DEFS, url: 'http://apps.local/graphql' },
+    ]);
+    expect(result.errors?.length).toBeGreaterThan(0);
+    expect(result.errors!.map((e) => e.message).join('\n')).toMatch(/Secret\.provider/);
+  });
+
+  it('without @provides, the apps subgraph\'s @external key fields leave no way to our subgraph (composition fails)', () => {
+    const withoutProvides = APPS_SDL.replaceAll(/ @provides\(fields: "[^"]*"\)/g, '');
+    expect(withoutProvides).not.toBe(APPS_SDL);
+    const result = composeWithApollo([
+      { name: 'secrets', typeDefs: parse(subgraphSdl), url: 'http://secrets.local/graphql' },
+      { name: 'apps', typeDefs: parse(withoutProvides), url: 'http://apps.local/graphql' },
+    ]);
+    expect(result.errors!.map((e) => e.message).join('\n')).toMatch(/cannot move to subgraph "secrets" using @key\(fields: "provider sourceId namespaceId name"\) of "Secret", the key field\(s\) cannot be resolved from subgraph "apps"/);
   });
 });

@@ -29,6 +29,17 @@ export interface Stack {
   /** Upstream calls per emulator operation since the last reset. */
   calls(provider: keyof EmulatorSet['servers'], operation: string): number;
   resetCounters(): void;
+  /** Another gateway process-alike on the same configuration and emulators (a second replica of the fleet). */
+  replica(): Promise<Replica>;
+  close(): Promise<void>;
+}
+
+/** One more gateway of the fleet: its own caches, limiter and server, the stack's configuration. */
+export interface Replica {
+  gateway: Gateway;
+  server: RunningServer;
+  logs: string[];
+  execute<T, V>(document: TypedDocumentNode<T, V>, variables?: V, headers?: Record<string, string>): Promise<ExecuteResult<T>>;
   close(): Promise<void>;
 }
 
@@ -42,17 +53,24 @@ export async function startStack(
   // Call-count tests need every request to reach the emulators; cache tests turn it on.
   for (const source of config.sources) source.cache = { ttlMs: 0, staleMs: 0, readAhead: false };
   options.configure?.(config);
-  const logs: string[] = [];
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      // Long runs (the soak) measure the gateway's memory, not a growing array of log lines.
-      if (options.captureLogs !== false) logs.push(String(chunk));
-      done();
-    },
-  });
   const authHeaders = { authorization: `Bearer ${demoToken(config, { subject: 'test-suite' })}` };
-  const gateway = createGateway(config, createLogger({ level: 'debug', destination }), options.graphiqlToken ? { graphiqlHeaders: { Authorization: authHeaders.authorization } } : {});
-  const server = await listen(gateway, '127.0.0.1', 0);
+  const startReplica = async (): Promise<Replica> => {
+    const logs: string[] = [];
+    const destination = new Writable({
+      write(chunk, _enc, done) {
+        // Long runs (the soak) measure the gateway's memory, not a growing array of log lines.
+        if (options.captureLogs !== false) logs.push(String(chunk));
+        done();
+      },
+    });
+    const gateway = createGateway(config, createLogger({ level: 'debug', destination }), options.graphiqlToken ? { graphiqlHeaders: { Authorization: authHeaders.authorization } } : {});
+    // A configured Redis is connected before the first request, as a deployment's readiness probe would wait.
+    await gateway.redis?.ready(5000);
+    const server = await listen(gateway, '127.0.0.1', 0);
+    return { gateway, server, logs, execute: (document, variables, headers) => executeOn(server.url, authHeaders, document, variables, headers), close: () => server.close(1000) };
+  };
+  const { gateway, server, logs } = await startReplica();
+  const replicas: Replica[] = [];
   return {
     token: (grant) => demoToken(config, grant),
     authHeaders,
@@ -61,27 +79,35 @@ export async function startStack(
     gateway,
     server,
     logs,
-    async execute(document, variables, headers = {}) {
-      const response = await fetch(`${server.url}/graphql`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/graphql-response+json, application/json',
-          ...(Object.keys(headers).some((h) => /^(authorization|x-api-key)$/i.test(h)) ? {} : authHeaders),
-          ...headers,
-        },
-        body: JSON.stringify({ query: print(document), variables }),
-      });
-      const body = (await response.json()) as { data?: never; errors?: GraphQLFormattedError[] };
-      return { status: response.status, data: body.data, errors: body.errors };
-    },
+    execute: (document, variables, headers) => executeOn(server.url, authHeaders, document, variables, headers),
     calls: (provider, operation) => emulators.servers[provider].calls(operation),
     resetCounters: () => Object.values(emulators.servers).forEach((s) => s.resetStats()),
+    async replica() {
+      const replica = await startReplica();
+      replicas.push(replica);
+      return replica;
+    },
     async close() {
+      await Promise.all(replicas.map((r) => r.close()));
       await server.close(1000);
       await emulators.stop();
     },
   };
+}
+
+async function executeOn<T, V>(url: string, authHeaders: Record<string, string>, document: TypedDocumentNode<T, V>, variables?: V, headers: Record<string, string> = {}): Promise<ExecuteResult<T>> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json, application/json',
+      ...(Object.keys(headers).some((h) => /^(authorization|x-api-key)$/i.test(h)) ? {} : authHeaders),
+      ...headers,
+    },
+    body: JSON.stringify({ query: print(document), variables }),
+  });
+  const body = (await response.json()) as { data?: never; errors?: GraphQLFormattedError[] };
+  return { status: response.status, data: body.data as T | null | undefined, errors: body.errors };
 }
 
 export function expectData<T>(result: ExecuteResult<T>): T {
