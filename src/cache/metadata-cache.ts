@@ -9,6 +9,12 @@ export interface CachePolicy {
   staleMs: number;
 }
 
+/** Where an entry stored at `storedAt` stands under `policy`: served as is, served while refreshed, or gone. */
+export function freshness(storedAt: number, policy: CachePolicy, now: number): 'fresh' | 'stale' | 'expired' {
+  const age = now - storedAt;
+  return age < policy.ttlMs ? 'fresh' : age < policy.ttlMs + policy.staleMs ? 'stale' : 'expired';
+}
+
 interface Entry {
   value: unknown;
   storedAt: number;
@@ -51,12 +57,12 @@ export class MetadataCache implements MetadataStore {
     if (policy.ttlMs <= 0) return load();
     const entry = this.entries.get(key);
     if (entry) {
-      const age = this.now() - entry.storedAt;
-      if (age < policy.ttlMs) {
+      const state = freshness(entry.storedAt, policy, this.now());
+      if (state === 'fresh') {
         this.stats.hits++;
         return entry.value as T;
       }
-      if (age < policy.ttlMs + policy.staleMs) {
+      if (state === 'stale') {
         this.stats.staleHits++;
         this.load(key, load).catch(() => void this.stats.refreshFailures++);
         return entry.value as T;

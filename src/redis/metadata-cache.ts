@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CachePolicy, CacheStats, MetadataCache, MetadataStore } from '../cache/metadata-cache.js';
+import { freshness, type CachePolicy, type CacheStats, type MetadataCache, type MetadataStore } from '../cache/metadata-cache.js';
 import type { RedisLink } from './link.js';
 
 interface StoredEntry {
@@ -64,12 +64,12 @@ export class RedisMetadataCache implements MetadataStore {
       return this.fallBack(key, policy, load);
     }
     if (entry) {
-      const age = this.now() - entry.storedAt;
-      if (age < policy.ttlMs) {
+      const state = freshness(entry.storedAt, policy, this.now());
+      if (state === 'fresh') {
         this.stats.hits++;
         return entry.value as T;
       }
-      if (age < policy.ttlMs + policy.staleMs) {
+      if (state === 'stale') {
         this.stats.staleHits++;
         this.fill(key, policy, load, true).catch(() => void this.stats.refreshFailures++);
         return entry.value as T;
@@ -185,7 +185,7 @@ export class RedisMetadataCache implements MetadataStore {
           this.link.commandFailed();
           return this.fallBack(key, policy, load);
         }
-        if (entry && this.now() - entry.storedAt < policy.ttlMs + policy.staleMs) {
+        if (entry && freshness(entry.storedAt, policy, this.now()) !== 'expired') {
           this.stats.hits++;
           return entry.value as T;
         }
