@@ -15,6 +15,28 @@ export function freshness(storedAt: number, policy: CachePolicy, now: number): '
   return age < policy.ttlMs ? 'fresh' : age < policy.ttlMs + policy.staleMs ? 'stale' : 'expired';
 }
 
+/**
+ * An entry that may still be served, counted as a hit; a stale one also starts `refresh` (whose
+ * failure only counts). Undefined when there is nothing to serve.
+ */
+export function serveEntry<T>(
+  entry: { value: unknown; storedAt: number } | null | undefined,
+  policy: CachePolicy,
+  now: number,
+  stats: CacheStats,
+  refresh: () => Promise<unknown>,
+): { value: T } | undefined {
+  if (!entry) return undefined;
+  const state = freshness(entry.storedAt, policy, now);
+  if (state === 'expired') return undefined;
+  if (state === 'fresh') stats.hits++;
+  else {
+    stats.staleHits++;
+    refresh().catch(() => void stats.refreshFailures++);
+  }
+  return { value: entry.value as T };
+}
+
 interface Entry {
   value: unknown;
   storedAt: number;
@@ -56,18 +78,8 @@ export class MetadataCache implements MetadataStore {
   async get<T>(key: string, policy: CachePolicy, load: () => Promise<T>): Promise<T> {
     if (policy.ttlMs <= 0) return load();
     const entry = this.entries.get(key);
-    if (entry) {
-      const state = freshness(entry.storedAt, policy, this.now());
-      if (state === 'fresh') {
-        this.stats.hits++;
-        return entry.value as T;
-      }
-      if (state === 'stale') {
-        this.stats.staleHits++;
-        this.load(key, load).catch(() => void this.stats.refreshFailures++);
-        return entry.value as T;
-      }
-    }
+    const served = serveEntry<T>(entry, policy, this.now(), this.stats, () => this.load(key, load));
+    if (served) return served.value;
     this.stats.misses++;
     return this.load(key, load);
   }

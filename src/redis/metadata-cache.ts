@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { freshness, type CachePolicy, type CacheStats, type MetadataCache, type MetadataStore } from '../cache/metadata-cache.js';
+import { freshness, serveEntry, type CachePolicy, type CacheStats, type MetadataCache, type MetadataStore } from '../cache/metadata-cache.js';
 import type { RedisLink } from './link.js';
 
 interface StoredEntry {
@@ -63,18 +63,8 @@ export class RedisMetadataCache implements MetadataStore {
       this.link.commandFailed();
       return this.fallBack(key, policy, load);
     }
-    if (entry) {
-      const state = freshness(entry.storedAt, policy, this.now());
-      if (state === 'fresh') {
-        this.stats.hits++;
-        return entry.value as T;
-      }
-      if (state === 'stale') {
-        this.stats.staleHits++;
-        this.fill(key, policy, load, true).catch(() => void this.stats.refreshFailures++);
-        return entry.value as T;
-      }
-    }
+    const served = serveEntry<T>(entry, policy, this.now(), this.stats, () => this.fill(key, policy, load, true));
+    if (served) return served.value;
     this.stats.misses++;
     return this.fill(key, policy, load, false) as Promise<T>;
   }
