@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import jsonwebtoken from 'jsonwebtoken';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/auth/api-keys.js';
-import { ConfigError, parseConfig } from '../../src/config.js';
+import { parseConfig } from '../../src/config.js';
+import { configProblems } from '../helpers/config.js';
 import { DEMO_AUDIENCE, DEMO_ISSUER } from '../../src/emulators/index.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { allUpstreamCalls, gatewayOn, post, type RawResponse } from './helpers.js';
@@ -240,15 +241,7 @@ describe('authentication', () => {
 
   describe('configuration', () => {
     const base = { sources: [{ id: 'kms', provider: 'alibaba-kms', region: 'cn-hangzhou', credentials: { accessKeyId: 'a', accessKeySecret: 'b' } }] };
-    const problems = (raw: unknown): string[] => {
-      try {
-        parseConfig(raw, {});
-      } catch (error) {
-        if (error instanceof ConfigError) return error.problems;
-        throw error;
-      }
-      return [];
-    };
+    const problems = (raw: unknown): string[] => configProblems(() => parseConfig(raw, {}));
 
     it('a configuration file must say how requests authenticate', () => {
       expect(problems(base)).toEqual([expect.stringMatching(/^auth: required/)]);

@@ -3,20 +3,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfigFile, parseConfig } from '../../src/config.js';
+import { loadConfigFile, parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createGateway } from '../../src/server/app.js';
 import { listen } from '../../src/server/listen.js';
+import { configProblems } from '../helpers/config.js';
 
-const problemsOf = (load: () => unknown): string[] => {
-  try {
-    load();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('the configuration was accepted');
-};
 
 const dir = mkdtempSync(join(tmpdir(), 'secrets-gateway-config-'));
 const file = (name: string, text: string): string => {
@@ -30,7 +22,7 @@ const AUTH = { apiKeys: [{ id: 'portal', sha256: 'a'.repeat(64), scopes: ['secre
 describe('configuration problems, as the operator reads them', () => {
   it('invalid YAML: the parser message with its excerpt of the line and a caret under the problem', () => {
     const path = file('flow-map.yaml', 'sources:\n  - id: sae-prod\n    credentials: { accessKeyId: ${ALIBABA_AK}, accessKeySecret: x }\n');
-    const [problem] = problemsOf(() => loadConfigFile(path, {}));
+    const [problem] = configProblems(() => loadConfigFile(path, {}));
     expect(problem).toContain(`${path} is not valid YAML: `);
     expect(problem).toContain('credentials: { accessKeyId: ${ALIBABA_AK}');
     expect(problem).toMatch(/\n\s*\^/);
@@ -38,7 +30,7 @@ describe('configuration problems, as the operator reads them', () => {
 
   it('each unset variable once, naming every place that uses it, and no second complaint about the empty value', () => {
     const alibaba = { accessKeyId: '${ALIBABA_AK}', accessKeySecret: '${ALIBABA_SK}' };
-    const problems = problemsOf(() =>
+    const problems = configProblems(() =>
       parseConfig(
         {
           sources: [
@@ -58,7 +50,7 @@ describe('configuration problems, as the operator reads them', () => {
   });
 
   it('schema problems use the same path style', () => {
-    const problems = problemsOf(() => parseConfig({ sources: [{ id: 'kms', provider: 'alibaba-kms', region: 'CN HZ', credentials: { accessKeyId: 'a', accessKeySecret: 'b' } }], auth: AUTH }, {}));
+    const problems = configProblems(() => parseConfig({ sources: [{ id: 'kms', provider: 'alibaba-kms', region: 'CN HZ', credentials: { accessKeyId: 'a', accessKeySecret: 'b' } }], auth: AUTH }, {}));
     expect(problems).toEqual(['sources[0].region: a region id such as cn-hangzhou']);
   });
 });

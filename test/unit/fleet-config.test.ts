@@ -1,21 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../src/config.js';
+import { parseConfig } from '../../src/config.js';
 import { windowOf } from '../../src/redis/rate-limiter.js';
+import { configProblems } from '../helpers/config.js';
 
 const base = {
   sources: [{ id: 'kms-prod', provider: 'alibaba-kms', region: 'cn-shanghai', credentials: { type: 'default' } }],
   auth: { jwt: { issuer: 'i', audience: 'a', hs256Secret: 'x'.repeat(40) } },
 };
 
-function problems(raw: unknown): string[] {
-  try {
-    parseConfig(raw, {});
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const problems = (raw: unknown): string[] => configProblems(() => parseConfig(raw, {}));
 
 const withCredentials = (credentials: unknown) => ({ ...base, sources: [{ ...base.sources[0], credentials }] });
 
