@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GraphQLInterfaceType } from 'graphql';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schema } from '../../src/schema/index.js';
 import { EXAMPLE_TABS } from '../../src/server/examples.js';
@@ -68,9 +68,28 @@ describe.skipIf(!chromiumPresent && process.env.CI !== 'true')('GraphiQL in Chro
       await expect.poll(() => page.locator('.graphiql-tab-active .graphiql-tab-button').textContent(), { message: `one click on ${name}`, timeout: 2000 }).toBe(name);
       await expect.poll(() => page.locator('.graphiql-query-editor .view-lines').textContent()).toContain(name);
 
-      const answered = page.waitForResponse((response) => response.url().endsWith('/graphql') && response.request().method() === 'POST' && response.request().postData()?.includes(name) === true);
-      await page.locator('.graphiql-execute-button').click();
-      const response = await answered;
+      // GraphiQL keeps the previous answer's stream open for a moment after showing it; a click
+      // meanwhile is "Stop query" and sends nothing. A user sees the play icon come back first.
+      const execute = page.locator('.graphiql-execute-button');
+      await expect.poll(() => execute.getAttribute('aria-label'), { message: `run button ready for ${name}`, timeout: 20_000 }).toMatch(/^Execute query/);
+      const posted: string[] = [];
+      const onRequest = (request: Request) => void (request.method() === 'POST' && posted.push(`${request.url()} ${request.postData()?.slice(0, 80)}`));
+      page.on('request', onRequest);
+      const answered = page.waitForResponse(
+        (response) => response.url().endsWith('/graphql') && response.request().method() === 'POST' && response.request().postData()?.includes(name) === true,
+        { timeout: 45_000 },
+      );
+      answered.catch(() => undefined);
+      const response = await execute
+        .click({ timeout: 15_000 })
+        .then(() => answered)
+        .catch(async (error: Error) => {
+          // What CI can tell us afterwards: the button's state, what the page sent, and a picture.
+          await page.screenshot({ path: join(SCREENSHOTS, `failed-${name}.png`) }).catch(() => undefined);
+          const label = await execute.getAttribute('aria-label').catch(() => '?');
+          throw new Error(`${name}: ${error.message.split('\n')[0]}; button "${label}"; POSTs sent: ${JSON.stringify(posted)}`);
+        })
+        .finally(() => page.off('request', onRequest));
       const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
       expect(body.errors, name).toBeUndefined();
       expect(Object.keys(body.data ?? {}).length, name).toBeGreaterThan(0);
