@@ -51,10 +51,10 @@ describe.skipIf(!chromiumPresent && process.env.CI !== 'true')('GraphiQL in Chro
 
   it('loads from the gateway alone, with the example tabs and the demo token in the headers editor', async () => {
     await page.goto(`${stack.server.url}/graphql`);
-    await page.locator('.graphiql-query-editor .view-lines').waitFor({ timeout: 60_000 });
+    await page.locator('.graphiql-query-editor .CodeMirror-code').waitFor({ timeout: 60_000 });
     await expect.poll(() => page.locator('.graphiql-tab-button').allTextContents()).toEqual(EXAMPLE_TABS.map((tab) => operationNameOf(tab.query)));
     await page.getByRole('button', { name: 'Headers' }).click();
-    await expect.poll(() => page.locator('.graphiql-editor-tool .view-lines').last().textContent()).toContain('Authorization');
+    await expect.poll(() => page.locator('.graphiql-editor-tool .CodeMirror-code').last().textContent()).toContain('Authorization');
     expect(requested.length).toBeGreaterThan(3);
     expect(requested.filter((url) => !url.startsWith(`${stack.server.url}/`))).toEqual([]);
   }, 90_000);
@@ -66,7 +66,7 @@ describe.skipIf(!chromiumPresent && process.env.CI !== 'true')('GraphiQL in Chro
       const name = operationNameOf(EXAMPLE_TABS[index].query);
       await page.locator(`#graphiql-session-tab-${index}`).click();
       await expect.poll(() => page.locator('.graphiql-tab-active .graphiql-tab-button').textContent(), { message: `one click on ${name}`, timeout: 2000 }).toBe(name);
-      await expect.poll(() => page.locator('.graphiql-query-editor .view-lines').textContent()).toContain(name);
+      await expect.poll(() => page.locator('.graphiql-query-editor .CodeMirror-code').textContent()).toContain(name);
 
       // GraphiQL keeps the previous answer's stream open for a moment after showing it; a click
       // meanwhile is "Stop query" and sends nothing. A user sees the play icon come back first.
@@ -94,7 +94,7 @@ describe.skipIf(!chromiumPresent && process.env.CI !== 'true')('GraphiQL in Chro
       expect(body.errors, name).toBeUndefined();
       expect(Object.keys(body.data ?? {}).length, name).toBeGreaterThan(0);
 
-      const pane = page.locator('.graphiql-response .view-lines');
+      const pane = page.locator('.graphiql-response .CodeMirror-code');
       await expect.poll(() => pane.textContent(), { timeout: 10_000 }).toMatch(/"data":\s*\{/);
       expect(await pane.textContent()).not.toContain('"errors"');
       await page.screenshot({ path: join(SCREENSHOTS, `tab-${index + 1}-${name}.png`) });

@@ -3,6 +3,7 @@
 import 'graphiql/style.css';
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import { GraphiQL } from 'graphiql';
+import { Kind, parse } from 'graphql';
 import { createRoot } from 'react-dom/client';
 
 /** What the page passes in `<script type="application/json" id="graphiql-options">`. */
@@ -16,7 +17,37 @@ try {
 } catch {}
 const active = stored?.tabs?.[stored.activeTabIndex];
 
-const fetcher = createGraphiQLFetcher({ url: new URL(options.endpoint, location.href).toString() });
+const fetchGraphQL = createGraphiQLFetcher({ url: new URL(options.endpoint, location.href).toString() });
+
+// GraphiQL 4 fetches the schema when it mounts, before its headers editor exists, so that first
+// introspection would go without the headers the page opens with (the demo token) and fail.
+let openingHeaders = parseHeaders(active?.headers ?? options.defaultHeaders ?? options.headers);
+function fetcher(params, opts) {
+  const headers = opts?.headers ?? openingHeaders;
+  openingHeaders = undefined;
+  return fetchGraphQL(withOwnOperationName(params), { ...opts, headers });
+}
+
+// GraphiQL 4 learns the operation name of a tab's query 100 ms after the editor changes: a run
+// within that time after switching tabs (a quick click, Ctrl-Enter) sent the previous tab's name.
+function withOwnOperationName(params) {
+  if (!params.operationName) return params;
+  try {
+    const operations = parse(params.query).definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+    if (operations.length !== 1 || operations[0].name?.value === params.operationName) return params;
+    return { ...params, operationName: operations[0].name?.value ?? null };
+  } catch {
+    return params;
+  }
+}
+
+function parseHeaders(text) {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 createRoot(document.getElementById('root')).render(
   <GraphiQL
