@@ -90,9 +90,6 @@ async function compile(): Promise<GraphiQLBuild> {
     outdir: 'out',
     entryNames: 'graphiql',
     format: 'iife',
-    // V8's explicit compile hint: compile every function eagerly while the script streams in, on a
-    // background thread, instead of lazily on the main thread as each is first called.
-    banner: { js: '//# allFunctionsCalledOnLoad' },
     minify: true,
     target: ['chrome111', 'edge111', 'firefox114', 'safari16.4'],
     jsx: 'automatic',
