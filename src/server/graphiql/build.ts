@@ -8,19 +8,19 @@ import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 
 /**
  * Our own GraphiQL bundle: GraphiQL 4 (CodeMirror 5 editors) with React 19, built from ./browser.jsx
- * by esbuild into one minified script and one style sheet, plus a favicon. In headless Chromium on
- * 2 cores it opens in about half the time of @graphql-yoga/render-graphiql's GraphiQL 5 + Monaco
- * bundle, whose 9 MB (5 MB app, three Monaco workers) took ~3.5 s to compile and run cold; Monaco
- * alone, even code-split and minified, cost more main-thread time than the whole CodeMirror build
- * (see BENCHMARKS.md, "GraphiQL first load").
+ * by esbuild into one minified script (1.4 MB, 370 KiB brotli) and one style sheet (its fonts
+ * inline), plus a favicon. Chosen by measurement in headless Chromium on this 2-core machine (see
+ * BENCHMARKS.md, "GraphiQL first load"): @graphql-yoga/render-graphiql's GraphiQL 5 + Monaco bundle
+ * (5 MB app and three Monaco workers) took ~3.5 s cold; rebuilt by us minified and code-split, Monaco
+ * still cost more main-thread time than this whole build.
  *
- * Where it is built, and why there: the output (~1.2 MB, ~0.3 MB brotli) is not committed. `npm run
+ * Where it is built, and why there: the output is not committed (too large, and derived). `npm run
  * build` (which `npm start` runs) calls this module's CLI, and a gateway builds it on first use when
- * it is missing (tests, `tsx`). Either way the result is cached under
- * node_modules/.cache/secrets-gateway-graphiql/<key>/, keyed by the entry, this file and the
- * lockfile, so it is rebuilt only when one of them changes (and `npm ci` starts from scratch). Every
- * file is stored with its brotli (quality 11) and gzip (level 9) forms, so even the first visitor
- * gets compressed bytes and the server never compresses at run time.
+ * it is missing (tests, `tsx`). Either way the result is cached in
+ * node_modules/.cache/secrets-gateway-graphiql/current/, keyed by the entry, this file and the
+ * lockfile, so it is rebuilt (~5 s) only when one of them changes, and `npm ci` starts afresh. Each
+ * file is stored with its brotli (quality 11) and gzip (level 9) forms: even the first visitor gets
+ * compressed bytes, and the server never compresses at run time.
  */
 
 export interface BuiltFile {
