@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { mintToken, type MintOptions } from '../auth/jwt.js';
 import type { GatewayConfig } from '../config.js';
 import { parseConfig } from '../config.js';
-import { generateApigSeed, generateKmsSeed, generateSaeSeed, type ApigSeed, type KmsSeed, type SaeSeed } from './alibaba-data.js';
-import { createApigEmulator, type ApigEmulator, type ApigEmulatorOptions } from './apig.js';
+import { generateApigSeed, generateKmsSeed, generateSaeSeed, type ApigSeed, type KmsSeed, type SaeSeed } from '../providers/alibaba/emulator-data.js';
+import { createApigEmulator, type ApigEmulator, type ApigEmulatorOptions } from '../providers/alibaba-apig/emulator.js';
 import { EmulatorServer, NO_FAULTS } from './core.js';
 import { EMULATOR_CREDENTIALS } from './credentials.js';
-import { createCsmsEmulator, type CsmsEmulator, type CsmsEmulatorOptions } from './csms.js';
-import { generateCsmsSeed, type CsmsSeed } from './huawei-data.js';
-import { createKmsEmulator, type KmsEmulator, type KmsEmulatorOptions } from './kms.js';
-import { createSaeEmulator, type SaeEmulator, type SaeEmulatorOptions } from './sae.js';
+import { createCsmsEmulator, type CsmsEmulator, type CsmsEmulatorOptions } from '../providers/huawei-csms/emulator.js';
+import { generateCsmsSeed, type CsmsSeed } from '../providers/huawei-csms/emulator-data.js';
+import { createKmsEmulator, type KmsEmulator, type KmsEmulatorOptions } from '../providers/alibaba-kms/emulator.js';
+import { createSaeEmulator, type SaeEmulator, type SaeEmulatorOptions } from '../providers/alibaba-sae/emulator.js';
 
 /**
  * The four provider emulators together: what `npm start` runs when no configuration is given,

@@ -10,8 +10,9 @@ import { PositionError, type Position, type SegmentPager } from './segment.js';
  * never lists the namespaces of sources it does not reach.
  */
 
-export const MAX_PAGE_SIZE = 100;
-export const DEFAULT_PAGE_SIZE = 20;
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './page-size.js';
+
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE };
 
 export interface Segment {
   /** Stable key, stored in cursors. */

@@ -6,7 +6,8 @@ import { namespaceCanMatch, sourceCanMatch } from '../pagination/filter.js';
 import { createPager } from '../pagination/segment.js';
 import type { SecretFilter, SecretSource } from '../sources/types.js';
 import { builder } from './builder.js';
-import { ProviderEnum, SecretRef } from './refs.js';
+import {SecretRef } from './refs.js';
+import { ProviderEnum } from './provider-enum.js';
 
 export const GatewayTypeEnum = builder.enumType('GatewayType', { values: ['AI', 'API'] as const });
 

@@ -2,7 +2,7 @@ import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { BrokenCircuitError, bulkhead, circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen, type BulkheadPolicy, type CircuitBreakerPolicy } from 'cockatiel';
 import type { Logger } from '../logger.js';
 import type { Provider } from '../sources/types.js';
-import { classify, isRetryable, readProviderError, UpstreamError, type ErrorCodeTable, type UpstreamErrorCode } from './errors.js';
+import { classify, isRetryable, readProviderError, UpstreamError, type ErrorCatalog, type UpstreamErrorCode } from './errors.js';
 import { TokenBucket, type RateLimiter } from './rate-limit.js';
 import { redact } from './redact.js';
 import type { RequestScope } from './request-scope.js';
@@ -52,7 +52,8 @@ export class UpstreamCaller {
     readonly provider: Provider,
     readonly sourceId: string,
     readonly policy: UpstreamPolicy,
-    private readonly errorTable: ErrorCodeTable,
+    /** The provider's error table and reader (its module). */
+    private readonly errors: ErrorCatalog,
     private readonly logger: Logger,
     /** The source's rate limit; this process's own token bucket unless the fleet shares one. */
     rateLimiter?: RateLimiter,
@@ -161,8 +162,8 @@ export class UpstreamCaller {
 
   toUpstreamError(operation: string, error: unknown): UpstreamError {
     if (error instanceof UpstreamError) return error;
-    const raw = readProviderError(error);
-    const code = classify(raw, this.errorTable);
+    const raw = readProviderError(error, this.errors.readError);
+    const code = classify(raw, this.errors.errorCodes);
     const detail = raw.message ?? (raw.transport ? TRANSPORT_TEXT[raw.transport] : 'unexpected failure');
     const message = redact(`${this.provider} ${operation} failed for source "${this.sourceId}": ${detail}`);
     return new UpstreamError(message, {

@@ -7,16 +7,16 @@ import { HcClient } from '@huaweicloud/huaweicloud-sdk-core/HcClient.js';
 import { DefaultHttpClient } from '@huaweicloud/huaweicloud-sdk-core/http/DefaultHttpClient.js';
 import { NO_FAULTS, sleep, type EmulatorRequest, type EmulatorServer } from '../../src/emulators/core.js';
 import { EMULATOR_CREDENTIALS } from '../../src/emulators/credentials.js';
-import { CSMS_ERRORS, startCsmsEmulator, type CsmsEmulator, type CsmsErrorCode } from '../../src/emulators/csms.js';
-import { CSMS_SECRET_NAME_PATTERN, CSMS_SECRET_STATES, CSMS_SECRET_TYPES, generateCsmsSeed } from '../../src/emulators/huawei-data.js';
-import { verifyHuaweiAkSk } from '../../src/emulators/huawei-signature.js';
+import { CSMS_ERRORS, startCsmsEmulator, type CsmsEmulator, type CsmsErrorCode } from '../../src/providers/huawei-csms/emulator.js';
+import { CSMS_SECRET_NAME_PATTERN, CSMS_SECRET_STATES, CSMS_SECRET_TYPES, generateCsmsSeed } from '../../src/providers/huawei-csms/emulator-data.js';
+import { verifyHuaweiAkSk } from '../../src/providers/huawei-csms/emulator-signature.js';
 import {
   CsmsCallError,
   CsmsClient,
   InvalidCsmsNameError,
   type CsmsAuth,
   type CsmsClientConfig,
-} from '../../src/sources/huawei-csms-client.js';
+} from '../../src/providers/huawei-csms/client.js';
 
 const HW = EMULATOR_CREDENTIALS.huawei;
 const LIST_FIELDS = ['create_time', 'description', 'id', 'kms_key_id', 'name', 'scheduled_delete_time', 'state', 'update_time'];

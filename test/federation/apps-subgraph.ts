@@ -1,7 +1,7 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { createYoga } from 'graphql-yoga';
-import type { SaeSeed } from '../../src/emulators/alibaba-data.js';
+import type { SaeSeed } from '../../src/providers/alibaba/emulator-data.js';
 import { listenOnLoopback } from './loopback.js';
 
 /**

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import type { GraphQLFormattedError } from 'graphql';
 import type { GatewayConfig } from '../../src/config.js';
 import { NO_FAULTS } from '../../src/emulators/core.js';
-import type { CsmsForcedError } from '../../src/emulators/csms.js';
+import type { CsmsForcedError } from '../../src/providers/huawei-csms/emulator.js';
 import {
   CoverageProviderSlicesDocument,
   CoverageSaeAfterDocument,

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
-import type { AlibabaCredentialsConfig } from '../config.js';
-import { redact, registerSecret } from '../upstream/redact.js';
+import type { AlibabaCredentialsConfig } from './credentials-config.js';
+import { redact, registerSecret } from '../../upstream/redact.js';
 
 /**
  * Alibaba Cloud credentials from the cloud's own chain (@alicloud/credentials): static keys, the
