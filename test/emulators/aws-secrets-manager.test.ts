@@ -305,6 +305,11 @@ describe('GetSecretValue and BatchGetSecretValue', () => {
     expect(value.versionStages).toEqual(['AWSCURRENT']);
     const text = active().find((s) => s.versions.at(-1)!.secretString !== null)!;
     expect((await client.getSecretValue(text.arn)).secretString).toBe(text.versions.at(-1)!.secretString);
+    const deleted = seed().find((s) => s.deletedMs !== null)!;
+    expect((await client.describeSecret(deleted.name)).deletedDate?.getTime()).toBe(deleted.deletedMs);
+    expect((await awsError(client.getSecretValue(deleted.name))).name).toBe('InvalidRequestException');
+    const batch = await client.batchGetSecretValues([deleted.name, text.name]);
+    expect([batch.values.map((v) => v.name), batch.errors.map((e) => [e.secretId, e.errorCode])]).toEqual([[text.name], [[deleted.name, 'InvalidRequestException']]]);
   });
 
   it('returns 19 values and one Errors entry for 20 ids with one missing', async () => {
@@ -383,7 +388,7 @@ describe('SigV4', () => {
     body: string,
     date: Date,
     { sentBody = body, payloadHashHeader = true }: { sentBody?: string; payloadHashHeader?: boolean } = {},
-  ): Promise<{ status: number; body: { __type: string; message: string } }> {
+  ): Promise<{ status: number; headers: Headers; body: Record<string, any> }> {
     const url = new URL(started.url);
     const signer = new SignatureV4({ credentials: KEYS, region: REGION, service: 'secretsmanager', sha256: NodeSha256, applyChecksum: payloadHashHeader });
     const signed = await signer.sign(
@@ -400,11 +405,18 @@ describe('SigV4', () => {
       { signingDate: date },
     );
     const response = await fetch(started.url, { method: 'POST', headers: signed.headers as Record<string, string>, body: sentBody });
-    return { status: response.status, body: (await response.json()) as { __type: string; message: string } };
+    return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
   }
 
   it('accepts a hand-signed request, and refuses one signed 10 minutes ago as expired', async () => {
-    expect((await signedFetch('{"MaxResults":1}', new Date())).status).toBe(200);
+    // The wire shape too: JSON 1.1, epoch-second numbers, a request id.
+    const fresh = await signedFetch('{"MaxResults":1}', new Date());
+    expect(fresh.status).toBe(200);
+    expect(fresh.headers.get('content-type')).toBe('application/x-amz-json-1.1');
+    expect(fresh.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(typeof fresh.body.SecretList[0].CreatedDate).toBe('number');
+    expect(fresh.body.SecretList[0].CreatedDate * 1000).toBe(byCreation(active())[0].createdMs);
+
     const tenMinutesAgo = new Date(Date.now() - 10 * 60_000);
     const { status, body } = await signedFetch('{"MaxResults":1}', tenMinutesAgo);
     expect(status).toBe(400);
