@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BatchGetSecretValueCommand, SecretsManagerServiceException } from '@aws-sdk/client-secrets-manager';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { NO_FAULTS } from '../../src/emulators/core.js';
@@ -39,6 +39,7 @@ afterAll(async () => {
   await started.server.stop();
 });
 afterEach(() => {
+  vi.unstubAllEnvs();
   started.server.setFaults(NO_FAULTS);
   started.emulator.clearForcedErrors();
 });
@@ -473,5 +474,27 @@ describe('faults', () => {
     expect((await client.listSecretsPage({ maxResults: 1 })).secrets).toHaveLength(1);
     for (let i = 0; i < 2; i++) expect((await awsError(client.describeSecret('prod/db/password'))).name).toBe('ThrottlingException');
     expect((await client.describeSecret('prod/db/password')).name).toBe('prod/db/password');
+  });
+});
+
+describe('client', () => {
+  it("uses the SDK's default provider chain when no keys are configured (here: the environment)", async () => {
+    vi.stubEnv('AWS_ACCESS_KEY_ID', KEYS.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', KEYS.secretAccessKey);
+    const fromChain = createAwsSecretsManagerClient({ region: REGION, endpoint: started.url });
+    clients.push(fromChain);
+    expect((await fromChain.listSecretsPage({ maxResults: 1 })).secrets).toHaveLength(1);
+  });
+
+  it('fails below HTTP in ways the gateway classifies: hung socket, refused port, HTML 502', async () => {
+    const failureOf = async (call: Promise<unknown>) => classify(readProviderError(await call.then(() => null, (e: unknown) => e)), AWS_SECRETS_MANAGER_ERROR_CODES);
+    const impatient = createAwsSecretsManagerClient({ region: REGION, endpoint: started.url, credentials: KEYS, requestTimeoutMs: 300 });
+    const nowhere = createAwsSecretsManagerClient({ region: REGION, endpoint: 'http://127.0.0.1:1', credentials: KEYS });
+    clients.push(impatient, nowhere);
+    started.server.setFaults({ hang: true });
+    expect(await failureOf(impatient.listSecretsPage())).toBe('UPSTREAM_TIMEOUT');
+    started.server.setFaults({ hang: false, malformed: 'html-502' });
+    expect(await failureOf(client.listSecretsPage())).toBe('UPSTREAM_BAD_RESPONSE');
+    expect(await failureOf(nowhere.listSecretsPage())).toBe('UPSTREAM_UNAVAILABLE');
   });
 });

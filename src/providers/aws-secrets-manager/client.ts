@@ -165,12 +165,14 @@ export interface AwsSecretsManagerClient {
 }
 
 export function createAwsSecretsManagerClient(config: AwsSecretsManagerClientConfig): AwsSecretsManagerClient {
+  const timeoutMs = config.requestTimeoutMs ?? 10_000;
   const sdk = new SecretsManagerClient({
     region: config.region,
     endpoint: config.endpoint,
     credentials: config.credentials,
     maxAttempts: 1,
-    requestHandler: { requestTimeout: config.requestTimeoutMs ?? 10_000, connectionTimeout: config.requestTimeoutMs ?? 10_000 },
+    // Without throwOnRequestTimeout the handler only logs a warning and keeps waiting on a hung socket.
+    requestHandler: { requestTimeout: timeoutMs, connectionTimeout: timeoutMs, throwOnRequestTimeout: true },
   });
 
   async function send<T>(call: () => Promise<T>): Promise<T> {
