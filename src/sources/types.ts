@@ -86,6 +86,11 @@ export interface MarkerPage {
   items: SecretRecord[];
   nextMarker: string | null;
 }
+export interface TokenPage {
+  items: SecretRecord[];
+  /** Opaque; null on the last page. */
+  nextToken: string | null;
+}
 
 /**
  * How a provider pages its ListSecrets; the shared engine in src/pagination does the rest. Every
@@ -103,6 +108,12 @@ export type Paging =
       /** Position of an item as the provider's marker understands it. */
       markerOf(item: SecretRecord): string;
       fetchPage(namespaceId: string, query: PushedQuery, marker: string | null, limit: number, scope?: RequestScope): Promise<MarkerPage>;
+    }
+  | {
+      /** An opaque continuation token (AWS NextToken): our cursor stores the token that starts an item's page. */
+      kind: 'token';
+      pageSize: number;
+      fetchPage(namespaceId: string, query: PushedQuery, token: string | null, pageSize: number, scope?: RequestScope): Promise<TokenPage>;
     }
   | {
       kind: 'none';
