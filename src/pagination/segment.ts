@@ -296,13 +296,17 @@ class TokenPager implements SegmentPager {
       const page = await this.fetch.token(token, this.pageSize);
       for (let i = offset + 1; i < page.items.length; i++) {
         const record = page.items[i];
-        if (!this.filter || matches(record, this.filter)) found.push({ record, position: tokenPosition(token, i) });
+        if (this.filter && !matches(record, this.filter)) continue;
+        if (found.length === want) return { entries: found, hasMore: true };
+        // The last item of a page stands just before the next page: resuming there costs no call for this one.
+        const last = i === page.items.length - 1 && page.nextToken !== null;
+        found.push({ record, position: last ? tokenPosition(page.nextToken, -1) : tokenPosition(token, i) });
       }
-      if (found.length > want || !page.nextToken) break;
+      // A next token says more may follow (AWS may end with an empty page): no call just to find out.
+      if (!page.nextToken || found.length === want) return { entries: found, hasMore: page.nextToken !== null };
       token = page.nextToken;
       offset = -1;
     }
-    return { entries: found.slice(0, want), hasMore: found.length > want };
   }
 
   async backward(): Promise<Slice> {
@@ -320,11 +324,11 @@ class TokenPager implements SegmentPager {
   useHint(): void {}
 }
 
-/** `<offset>:<token>`; the first page has the empty token. Signed inside our cursor like any position. */
+/** `<offset>:<token>` (offset -1: before the page's first item); the first page has the empty token. Signed inside our cursor like any position. */
 const tokenPosition = (token: string | null, offset: number): string => `${offset}:${token ?? ''}`;
 
 function parseTokenPosition(position: Position): { token: string | null; offset: number } {
-  const match = typeof position === 'string' ? /^(\d{1,4}):([\s\S]*)$/.exec(position) : null;
+  const match = typeof position === 'string' ? /^(-1|\d{1,4}):([\s\S]*)$/.exec(position) : null;
   if (!match) throw new PositionError('position is not a token position');
   return { token: match[2] === '' ? null : match[2], offset: Number(match[1]) };
 }
