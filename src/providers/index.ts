@@ -1,6 +1,7 @@
 import { alibabaApig } from './alibaba-apig/index.js';
 import { alibabaKms } from './alibaba-kms/index.js';
 import { alibabaSae } from './alibaba-sae/index.js';
+import { awsSecretsManager } from './aws-secrets-manager/index.js';
 import { huaweiCsms } from './huawei-csms/index.js';
 import type { SourceConfig } from '../config.js';
 import type { SecretDetail, SecretRecord, SecretValue } from '../sources/types.js';
@@ -11,7 +12,7 @@ import type { ProviderModule } from './module.js';
  * config union, the `Provider` enum, the node types, the value fields, the error readers and the
  * unions of records, details and values are all derived from it.
  */
-export const PROVIDER_MODULES = [alibabaSae, alibabaApig, alibabaKms, huaweiCsms] as const;
+export const PROVIDER_MODULES = [alibabaSae, alibabaApig, alibabaKms, huaweiCsms, awsSecretsManager] as const;
 
 export type ProviderModules = (typeof PROVIDER_MODULES)[number];
 type Provider = ProviderModules['id'];
