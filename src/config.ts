@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { authSchema, limitsSchema } from './auth/config.js';
-import { PROVIDERS } from './sources/types.js';
+import { PROVIDER_MODULES, providerModule, type ProviderModules } from './providers/index.js';
 import type { UpstreamPolicy } from './upstream/call.js';
 
 /**
@@ -10,100 +10,10 @@ import type { UpstreamPolicy } from './upstream/call.js';
  * references keep keys out of the file; every problem is reported before the process exits.
  */
 
-const id = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, 'letters, digits, "_", "." or "-", at most 63');
-const url = z.string().regex(/^https?:\/\/[^/\s]+$/, 'an http(s) URL without a path or trailing slash');
 
-const policy = {
-  maxConcurrency: z.number().int().min(1).max(64).optional(),
-  timeoutMs: z.number().int().min(100).max(120_000).optional(),
-  rateLimit: z.object({ perSecond: z.number().positive().max(10_000), burst: z.number().int().min(1).max(10_000) }).strict().optional(),
-  retry: z
-    .object({ maxAttempts: z.number().int().min(1).max(10), baseDelayMs: z.number().int().min(1).max(60_000), maxDelayMs: z.number().int().min(1).max(120_000) })
-    .strict()
-    .optional(),
-  circuitBreaker: z.object({ failureThreshold: z.number().int().min(1).max(1000), halfOpenAfterMs: z.number().int().min(100).max(600_000) }).strict().optional(),
-  /** Cross-request metadata cache: `ttlMs: 0` turns it off; `readAhead` fetches whole provider pages. */
-  cache: z
-    .object({ ttlMs: z.number().int().min(0).max(3_600_000), staleMs: z.number().int().min(0).max(3_600_000).default(0), readAhead: z.boolean().default(true) })
-    .strict()
-    .optional(),
-};
-
-const stsSession = {
-  roleSessionName: z.string().regex(/^[a-zA-Z0-9.@_-]{2,64}$/, '2-64 letters, digits, ".", "@", "_" or "-"').default('secrets-gateway'),
-  /** Lifetime of each temporary credential; the library renews it 15 minutes before it ends. */
-  durationSeconds: z.number().int().min(900).max(43_200).default(3600),
-  /** STS endpoint (e.g. https://sts-vpc.cn-hangzhou.aliyuncs.com); https://sts.aliyuncs.com by default. */
-  stsEndpoint: url.optional(),
-};
-
-/**
- * Static keys, or one of the chains of @alicloud/credentials, chosen per source. Only static keys
- * live in the file (better as `${ENV}` references); the chains read what the platform provides.
- */
-const alibabaCredentials = z.union([
-  z.object({ type: z.literal('default') }).strict(),
-  z.object({ type: z.literal('environment') }).strict(),
-  z.object({ type: z.literal('profile'), profile: z.string().min(1).optional() }).strict(),
-  z
-    .object({
-      type: z.literal('ecs_ram_role'),
-      /** The instance's role; read from the metadata service when absent. */
-      roleName: z.string().min(1).optional(),
-      /** IMDSv2 only (a session token for every metadata read). */
-      disableIMDSv1: z.boolean().default(true),
-      /** The instance metadata service; http://100.100.100.200 by default (a metadata proxy, the emulator). */
-      metadataEndpoint: url.optional(),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('oidc_role_arn'),
-      /** RRSA on ACK injects ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN and ALIBABA_CLOUD_OIDC_TOKEN_FILE; these override them. */
-      roleArn: z.string().startsWith('acs:ram::').optional(),
-      oidcProviderArn: z.string().startsWith('acs:ram::').optional(),
-      oidcTokenFile: z.string().min(1).optional(),
-      ...stsSession,
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('ram_role_arn'),
-      accessKeyId: z.string().min(1),
-      accessKeySecret: z.string().min(1),
-      roleArn: z.string().startsWith('acs:ram::'),
-      externalId: z.string().min(1).optional(),
-      ...stsSession,
-    })
-    .strict(),
-  z.object({ accessKeyId: z.string().min(1), accessKeySecret: z.string().min(1), securityToken: z.string().min(1).optional() }).strict(),
-]);
-export type AlibabaCredentialsConfig = z.infer<typeof alibabaCredentials>;
-
-const base = { id, region: z.string().regex(/^[a-z0-9-]+$/, 'a region id such as cn-hangzhou'), endpoint: url.optional(), ...policy };
-
-const saeSource = z.object({
-  ...base,
-  provider: z.literal('alibaba-sae'),
-  credentials: alibabaCredentials,
-  /** Namespace ids; when absent they are discovered with DescribeNamespaceList. */
-  namespaces: z.array(z.string().min(1)).min(1).optional(),
-});
-const apigSource = z.object({ ...base, provider: z.literal('alibaba-apig'), credentials: alibabaCredentials });
-const kmsSource = z.object({ ...base, provider: z.literal('alibaba-kms'), credentials: alibabaCredentials });
-const csmsSource = z.object({
-  ...base,
-  provider: z.literal('huawei-csms'),
-  projectId: z.string().regex(/^[a-zA-Z0-9]{1,64}$/, 'a project id'),
-  iamEndpoint: url.optional(),
-  credentials: z.union([
-    z.object({ ak: z.string().min(1), sk: z.string().min(1), securityToken: z.string().optional() }).strict(),
-    z.object({ token: z.string().min(1) }).strict(),
-    z.object({ domainName: z.string().min(1), userName: z.string().min(1), password: z.string().min(1), projectName: z.string().optional() }).strict(),
-  ]),
-});
-
-const sourceSchema = z.discriminatedUnion('provider', [saeSource, apigSource, kmsSource, csmsSource]);
+/** One source's configuration, as its provider module (src/providers/<name>/index.ts) declares it. */
+export type SourceConfig = ProviderModules extends infer M ? (M extends { config: z.ZodType<infer C> } ? C : never) : never;
+const sourceSchema = z.discriminatedUnion('provider', PROVIDER_MODULES.map((module) => module.config) as never) as unknown as z.ZodType<SourceConfig>;
 
 export const configSchema = z
   .object({
@@ -156,11 +66,6 @@ export const configSchema = z
   });
 
 export type GatewayConfig = z.infer<typeof configSchema>;
-export type SourceConfig = GatewayConfig['sources'][number];
-export type SaeSourceConfig = z.infer<typeof saeSource>;
-export type ApigSourceConfig = z.infer<typeof apigSource>;
-export type KmsSourceConfig = z.infer<typeof kmsSource>;
-export type CsmsSourceConfig = z.infer<typeof csmsSource>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -234,30 +139,6 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
   return parseConfig(raw, env);
 }
 
-export const PUBLIC_ENDPOINTS: Record<(typeof PROVIDERS)[number], (region: string) => string> = {
-  'alibaba-sae': (region) => `https://sae.${region}.aliyuncs.com`,
-  'alibaba-apig': (region) => `https://apig.${region}.aliyuncs.com`,
-  'alibaba-kms': (region) => `https://kms.${region}.aliyuncs.com`,
-  'huawei-csms': (region) => `https://kms.${region}.myhuaweicloud.com`,
-};
-
-export const huaweiIamEndpoint = (region: string): string => `https://iam.${region}.myhuaweicloud.com`;
-
-const RETRY = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 2000 };
-const BREAKER = { failureThreshold: 5, halfOpenAfterMs: 10_000 };
-
-/**
- * Defaults per provider, from their published quotas: SAE allows about 60 calls a minute per
- * user; KMS and APIG answer tens of calls a second per account; Huawei's API gateway throttles
- * (APIG.0308) well above what one gateway needs. Each source can override any of them.
- */
-export const DEFAULT_POLICY: Record<(typeof PROVIDERS)[number], UpstreamPolicy> = {
-  'alibaba-sae': { maxConcurrency: 5, timeoutMs: 5000, rateLimit: { perSecond: 1, burst: 20 }, retry: RETRY, circuitBreaker: BREAKER },
-  'alibaba-apig': { maxConcurrency: 8, timeoutMs: 5000, rateLimit: { perSecond: 20, burst: 40 }, retry: RETRY, circuitBreaker: BREAKER },
-  'alibaba-kms': { maxConcurrency: 8, timeoutMs: 5000, rateLimit: { perSecond: 50, burst: 100 }, retry: RETRY, circuitBreaker: BREAKER },
-  'huawei-csms': { maxConcurrency: 8, timeoutMs: 5000, rateLimit: { perSecond: 20, burst: 40 }, retry: RETRY, circuitBreaker: BREAKER },
-};
-
 export interface SourceCachePolicy {
   ttlMs: number;
   staleMs: number;
@@ -272,7 +153,7 @@ export function cachePolicyOf(source: SourceConfig): SourceCachePolicy {
 }
 
 export function policyOf(source: SourceConfig): UpstreamPolicy {
-  const defaults = DEFAULT_POLICY[source.provider];
+  const defaults = providerModule(source.provider).defaults;
   return {
     maxConcurrency: source.maxConcurrency ?? defaults.maxConcurrency,
     timeoutMs: source.timeoutMs ?? defaults.timeoutMs,

@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { EMULATOR_CREDENTIALS } from '../../src/emulators/credentials.js';
-import { CsmsClient } from '../../src/sources/huawei-csms-client.js';
+import { CsmsClient } from '../../src/providers/huawei-csms/client.js';
 import { serveIpc } from '../lib/ipc.js';
 import type { ProviderKey, ThroughputReport } from '../lib/types.js';
 

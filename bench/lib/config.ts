@@ -1,11 +1,13 @@
 import { writeFileSync } from 'node:fs';
-import { DEFAULT_POLICY, loadConfigFile } from '../../src/config.js';
+import { loadConfigFile } from '../../src/config.js';
+import { providerModule } from '../../src/providers/index.js';
+import type { Provider } from '../../src/sources/types.js';
 import { authConfig } from '../auth.js';
 import { EMULATOR_CREDENTIALS } from '../../src/emulators/credentials.js';
 import type { EmulatorUrls, InventorySummary, ProviderKey } from './types.js';
 
 export const SOURCE_IDS: Record<ProviderKey, string> = { sae: 'bench-sae', apig: 'bench-apig', kms: 'bench-kms', csms: 'bench-csms' };
-const PROVIDER_NAMES: Record<ProviderKey, keyof typeof DEFAULT_POLICY> = { sae: 'alibaba-sae', apig: 'alibaba-apig', kms: 'alibaba-kms', csms: 'huawei-csms' };
+const PROVIDER_NAMES: Record<ProviderKey, Provider> = { sae: 'alibaba-sae', apig: 'alibaba-apig', kms: 'alibaba-kms', csms: 'huawei-csms' };
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -95,7 +97,7 @@ export function writeConfig(path: string, config: JsonObject): void {
 /** Per-source concurrency and rate limits the gateway will apply. */
 export function limitsOf(config: JsonObject, provider: ProviderKey): { maxConcurrency: number; rateLimit: { perSecond: number; burst: number } | null } {
   const source = (config.sources as JsonObject[]).find((s) => s.id === SOURCE_IDS[provider]);
-  const defaults = DEFAULT_POLICY[PROVIDER_NAMES[provider]] as { maxConcurrency: number; rateLimit?: { perSecond: number; burst: number } };
+  const defaults = providerModule(PROVIDER_NAMES[provider]).defaults;
   const configured = source?.maxConcurrency;
   const rate = source?.rateLimit as { perSecond: number; burst: number } | undefined;
   return { maxConcurrency: typeof configured === 'number' ? configured : defaults.maxConcurrency, rateLimit: rate ?? defaults.rateLimit ?? null };

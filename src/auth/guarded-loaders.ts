@@ -7,6 +7,7 @@ import type { SourceView } from './source-view.js';
 const EMPTY: SegmentFetchers = {
   page: async () => ({ items: [], totalCount: 0 }),
   marker: async () => ({ items: [], nextMarker: null }),
+  token: async () => ({ items: [], nextToken: null }),
   all: async () => [],
 };
 
@@ -29,6 +30,7 @@ export function guardLoaders(inner: Loaders, view: SourceView): Loaders {
       return {
         page: async (pageNumber, pageSize) => ((await readable(source, namespaceId)) ? fetch.page(pageNumber, pageSize) : EMPTY.page(pageNumber, pageSize)),
         marker: async (marker, limit) => ((await readable(source, namespaceId)) ? fetch.marker(marker, limit) : EMPTY.marker(marker, limit)),
+        token: async (token, pageSize) => ((await readable(source, namespaceId)) ? fetch.token(token, pageSize) : EMPTY.token(token, pageSize)),
         all: async () => ((await readable(source, namespaceId)) ? fetch.all() : EMPTY.all()),
       };
     },

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { credentialsMap, isoSeconds, jsonResponse, newRequestId } from './alibaba-common.js';
-import { NonceStore, RPC_TIMESTAMP_WINDOW_MS, rpcParamsOf, verifyRpcRequest, type VerifyFailure } from './alibaba-signature.js';
+import { credentialsMap, isoSeconds, jsonResponse, newRequestId } from '../providers/alibaba/emulator-common.js';
+import { NonceStore, RPC_TIMESTAMP_WINDOW_MS, rpcParamsOf, verifyRpcRequest, type VerifyFailure } from '../providers/alibaba/emulator-signature.js';
 import type { EmulatorRequest, EmulatorResponse, ProviderEmulator } from './core.js';
 
 /**

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { CachePolicy, MetadataStore } from '../cache/metadata-cache.js';
 import type { SegmentFetchers } from '../pagination/segment.js';
 import type { RequestScope } from '../upstream/request-scope.js';
-import type { MarkerPage, NamespaceRecord, PageNumberPage, PushedQuery, SecretDetail, SecretRecord, SecretSource } from '../sources/types.js';
+import type { MarkerPage, NamespaceRecord, PageNumberPage, PushedQuery, SecretDetail, SecretRecord, SecretSource, TokenPage } from '../sources/types.js';
 
 /**
  * Per-request loaders: every upstream read of a request goes through here, so identical calls
@@ -121,6 +121,15 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
           return page;
         });
       },
+      token: (token, pageSize) => {
+        if (paging.kind !== 'token') throw new Error(`${source.provider} does not page by token`);
+        const key = `token:${base}:${token}:${pageSize}`;
+        return once(key, async () => {
+          const page: TokenPage = await shared(source, key, () => paging.fetchPage(namespaceId, query, token, pageSize, scope));
+          prime(source, page.items);
+          return page;
+        });
+      },
       all: () => {
         if (paging.kind !== 'none') throw new Error(`${source.provider} pages its list`);
         const key = `all:${base}`;
@@ -135,6 +144,15 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
       const fetch = fetchers(source, namespaceId, {});
       const paging = source.paging;
       if (paging.kind === 'none') return fetch.all();
+      if (paging.kind === 'token') {
+        const all: SecretRecord[] = [];
+        for (let token: string | null = null; ; ) {
+          const page = await fetch.token(token, paging.pageSize);
+          all.push(...page.items);
+          if (!page.nextToken) return all;
+          token = page.nextToken;
+        }
+      }
       if (paging.kind === 'page-number') {
         const size = paging.maxPageSize;
         const first = await fetch.page(1, size);

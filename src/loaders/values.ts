@@ -17,16 +17,20 @@ export function createValueLoader(scope?: RequestScope): ValueLoader {
     let loader = loaders.get(source.id);
     if (!loader) {
       loader = new DataLoader<SecretRecord, SecretValue | null, string>(
-        // Every provider reads one value per call: one failure fails that secret's field only.
-        (records) =>
-          Promise.all(
-            records.map((record) =>
-              source.reveal(record.namespaceId, [record], scope).then(
-                (values) => values[0] ?? null,
-                (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
-              ),
-            ),
-          ),
+        // One reveal per namespace with all its secrets: the adapter reads them one per call or in
+        // batches (AWS BatchGetSecretValue); a secret that fails fails its own field only.
+        async (records) => {
+          const byNamespace = new Map<string, number[]>();
+          for (const [i, record] of records.entries()) byNamespace.set(record.namespaceId, [...(byNamespace.get(record.namespaceId) ?? []), i]);
+          const results: Array<SecretValue | null | Error> = new Array(records.length).fill(null);
+          await Promise.all(
+            [...byNamespace].map(async ([namespaceId, indexes]) => {
+              const found = await source.reveal(namespaceId, indexes.map((i) => records[i]), scope).catch((error: unknown) => indexes.map(() => (error instanceof Error ? error : new Error(String(error)))));
+              for (const [j, index] of indexes.entries()) results[index] = found[j] ?? null;
+            }),
+          );
+          return results;
+        },
         { cacheKeyFn: (record) => JSON.stringify([record.namespaceId, record.key]), maxBatchSize: 100 },
       );
       loaders.set(source.id, loader);

@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { Provider, SecretRecord } from '../sources/types.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { cursorError, type CursorCodec, type CursorPayload } from './cursor.js';
-import { PositionError, type Position, type SegmentPager } from './segment.js';
+import { PositionError, type Position, type SegmentPager, type Slice } from './segment.js';
 
 /**
  * Relay connections over an ordered list of segments (source × namespace). A single namespace
@@ -10,8 +10,9 @@ import { PositionError, type Position, type SegmentPager } from './segment.js';
  * never lists the namespaces of sources it does not reach.
  */
 
-export const MAX_PAGE_SIZE = 100;
-export const DEFAULT_PAGE_SIZE = 20;
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './page-size.js';
+
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE };
 
 export interface Segment {
   /** Stable key, stored in cursors. */
@@ -173,9 +174,9 @@ async function walk(request: PageRequest, groups: SegmentGroup[], start: Start, 
       const segment = segments[si];
       const pager = pagerOf(segment);
       if (backward && !pager.backwardSupported) {
-        throw badArgument(`source "${segment.sourceId}" pages by marker and cannot be walked backward: use "first" and "after"`, request.cursor ? 'before' : 'last', 'BACKWARD_PAGINATION_UNSUPPORTED');
+        throw badArgument(`source "${segment.sourceId}" pages forward only (by marker or token) and cannot be walked backward: use "first" and "after"`, request.cursor ? 'before' : 'last', 'BACKWARD_PAGINATION_UNSUPPORTED');
       }
-      let slice;
+      let slice: Slice;
       try {
         slice = backward ? await pager.backward(position, want - collected.length) : await pager.forward(position, want - collected.length);
       } catch (error) {

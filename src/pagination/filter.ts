@@ -1,3 +1,4 @@
+import { providerModule } from '../providers/index.js';
 import type { SecretFilter, SecretRecord, SecretSource } from '../sources/types.js';
 
 const RECORD_FIELDS: ReadonlyArray<keyof SecretFilter> = ['nameContains', 'names', 'types', 'states', 'gatewayType', 'tags'];
@@ -32,13 +33,14 @@ export function matches(record: SecretRecord, filter: SecretFilter): boolean {
   if (filter.nameContains && !record.name.toLowerCase().includes(filter.nameContains.toLowerCase())) return false;
   if (filter.names?.length && !filter.names.includes(record.name)) return false;
   if (filter.types?.length && (record.type === null || !filter.types.includes(record.type))) return false;
+  const facets = providerModule(record.provider).facets(record);
   if (filter.states?.length) {
-    const state = record.provider === 'huawei-csms' ? record.state : record.provider === 'alibaba-apig' ? record.status : null;
+    const state = facets.state ?? null;
     if (state === null || !filter.states.includes(state)) return false;
   }
-  if (filter.gatewayType && (record.provider !== 'alibaba-apig' || record.gatewayType !== filter.gatewayType)) return false;
+  if (filter.gatewayType && facets.gatewayType !== filter.gatewayType) return false;
   if (filter.tags?.length) {
-    const tags = record.provider === 'alibaba-kms' ? (record.tags ?? []) : [];
+    const tags = facets.tags ?? [];
     const ok = filter.tags.every((want) => tags.some((t) => t.key === want.key && (want.value == null || t.value === want.value)));
     if (!ok) return false;
   }

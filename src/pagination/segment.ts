@@ -1,10 +1,10 @@
-import type { MarkerPage, PageNumberPage, Paging, SecretFilter, SecretRecord } from '../sources/types.js';
+import type { MarkerPage, PageNumberPage, Paging, SecretFilter, SecretRecord, TokenPage } from '../sources/types.js';
 import { matches } from './filter.js';
 import { alignedPages, planPages } from './page-plan.js';
 
 /**
- * One pager per (source, namespace): walks the provider's own scheme (page number, marker or
- * none) forward or backward, applying the part of the filter the provider could not.
+ * One pager per (source, namespace): walks the provider's own scheme (page number, marker,
+ * continuation token or none) forward or backward, applying the part of the filter the provider could not.
  */
 
 export type Position = number | string;
@@ -42,6 +42,7 @@ export interface SegmentPager {
 export interface SegmentFetchers {
   page(pageNumber: number, pageSize: number): Promise<PageNumberPage>;
   marker(marker: string | null, limit: number): Promise<MarkerPage>;
+  token(token: string | null, pageSize: number): Promise<TokenPage>;
   all(): Promise<SecretRecord[]>;
 }
 
@@ -56,6 +57,8 @@ export function createPager(paging: Paging, fetch: SegmentFetchers, filter: Secr
       return new PageNumberPager(paging.maxPageSize, fetch, filter, options.readAhead ?? false);
     case 'marker':
       return new MarkerPager(paging.maxLimit, paging.markerOf, fetch, filter);
+    case 'token':
+      return new TokenPager(paging.pageSize, fetch, filter);
     case 'none':
       return new UnpagedPager(fetch, filter);
   }
@@ -269,4 +272,63 @@ class UnpagedPager implements SegmentPager {
   }
 
   useHint(): void {}
+}
+
+/**
+ * Providers that page by an opaque continuation token (AWS NextToken): a position is the token
+ * that starts the item's provider page and the item's offset in it, so every page asked for is a
+ * whole provider page of the same size (cached, and the same for every client walking it).
+ */
+class TokenPager implements SegmentPager {
+  readonly backwardSupported = false;
+  readonly countable = false;
+
+  constructor(
+    private readonly pageSize: number,
+    private readonly fetch: SegmentFetchers,
+    private readonly filter: SecretFilter | null,
+  ) {}
+
+  async forward(after: Position | null, want: number): Promise<Slice> {
+    let { token, offset } = after === null ? { token: null, offset: -1 } : parseTokenPosition(after);
+    const found: Entry[] = [];
+    for (;;) {
+      const page = await this.fetch.token(token, this.pageSize);
+      for (let i = offset + 1; i < page.items.length; i++) {
+        const record = page.items[i];
+        if (this.filter && !matches(record, this.filter)) continue;
+        if (found.length === want) return { entries: found, hasMore: true };
+        // The last item of a page stands just before the next page: resuming there costs no call for this one.
+        const last = i === page.items.length - 1 && page.nextToken !== null;
+        found.push({ record, position: last ? tokenPosition(page.nextToken, -1) : tokenPosition(token, i) });
+      }
+      // A next token says more may follow (AWS may end with an empty page): no call just to find out.
+      if (!page.nextToken || found.length === want) return { entries: found, hasMore: page.nextToken !== null };
+      token = page.nextToken;
+      offset = -1;
+    }
+  }
+
+  async backward(): Promise<Slice> {
+    throw new Error('token pagination cannot walk backward');
+  }
+
+  async count(): Promise<number | null> {
+    return null;
+  }
+
+  totalHint(): null {
+    return null;
+  }
+
+  useHint(): void {}
+}
+
+/** `<offset>:<token>` (offset -1: before the page's first item); the first page has the empty token. Signed inside our cursor like any position. */
+const tokenPosition = (token: string | null, offset: number): string => `${offset}:${token ?? ''}`;
+
+function parseTokenPosition(position: Position): { token: string | null; offset: number } {
+  const match = typeof position === 'string' ? /^(-1|\d{1,4}):([\s\S]*)$/.exec(position) : null;
+  if (!match) throw new PositionError('position is not a token position');
+  return { token: match[2] === '' ? null : match[2], offset: Number(match[1]) };
 }

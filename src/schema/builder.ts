@@ -9,7 +9,8 @@ import type { GatewayContext } from '../context.js';
 import type { ConnectionPage } from '../pagination/connection.js';
 import { lookupCost } from './cost.js';
 
-export const NODE_TYPES = ['SaeSecret', 'ApigSecret', 'KmsSecret', 'CsmsSecret', 'Namespace', 'RelatedApp'] as const;
+/** Every type a global ID may name: each provider's secret type joins as it is defined (secretNode). */
+export const NODE_TYPES = new Set<string>(['Namespace', 'RelatedApp']);
 
 function invalidId(): GraphQLError {
   return new GraphQLError('not a valid ID of this gateway', { extensions: { code: 'BAD_USER_INPUT', reason: 'INVALID_ID' } });
@@ -25,7 +26,7 @@ export function decodeGlobalId(globalId: string): { typename: string; id: string
   const text = Buffer.from(globalId, 'base64url').toString('utf8');
   const colon = text.indexOf(':');
   const typename = text.slice(0, colon);
-  if (colon < 1 || !(NODE_TYPES as readonly string[]).includes(typename)) throw invalidId();
+  if (colon < 1 || !NODE_TYPES.has(typename)) throw invalidId();
   return { typename, id: text.slice(colon + 1) };
 }
 

@@ -1,10 +1,11 @@
 import { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../context.js';
-import { PROVIDER_NAMES, providerOfName, type ApigSecret, type CsmsSecret, type KmsSecret, type Provider, type SaeSecret, type SecretRecord } from '../sources/types.js';
+import { PROVIDER_MODULES, providerOfName } from '../providers/index.js';
+import type { Provider, SecretRecord } from '../sources/types.js';
 import { builder, decodeGlobalId, idParts } from './builder.js';
 import { namespaceOfId, relatedAppsOf } from './namespace.js';
-import { ApigSecretRef, CsmsSecretRef, KmsSecretRef, NamespaceRef, RelatedAppRef, SaeSecretRef, SecretRef } from './refs.js';
-import { SECRET_TYPENAMES, secretOfId } from './secret.js';
+import { NamespaceRef, RelatedAppRef, SecretRef } from './refs.js';
+import { isSecretTypename, secretOfId, type SecretObjectRef } from './secret-node.js';
 
 /**
  * Federation entities. Secrets are keyed by global `id` and by the natural key other teams hold
@@ -19,8 +20,6 @@ function notFound(what: string): GraphQLError {
 function badReference(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', reason: 'INVALID_REFERENCE' } });
 }
-
-const SECRET_TYPES = new Set(Object.values(SECRET_TYPENAMES));
 
 interface SecretReference {
   id?: string;
@@ -45,12 +44,12 @@ async function resolveSecretReference(ref: SecretReference, ctx: GatewayContext,
   let record: SecretRecord | null;
   if (typeof ref.id === 'string') {
     const { typename, id } = decodeGlobalId(ref.id);
-    if (!SECRET_TYPES.has(typename)) throw badReference('the id is not a secret id');
+    if (!isSecretTypename(typename)) throw badReference('the id is not a secret id');
     record = await secretOfId(ctx, typename, id);
   } else if (typeof ref.sourceId === 'string' && typeof ref.namespaceId === 'string' && typeof ref.name === 'string') {
     // `provider` arrives as the SDL's enum value (a representation is `_Any`, so nothing parsed it).
     const named = ref.provider === undefined ? undefined : providerOfName(ref.provider);
-    if (named === null) throw badReference(`"provider" must be one of ${Object.values(PROVIDER_NAMES).join(', ')}`);
+    if (named === null) throw badReference(`"provider" must be one of ${PROVIDER_MODULES.map((module) => module.name).join(', ')}`);
     const source = ctx.sources.get(ref.sourceId);
     record = source && (named === undefined || named === source.provider) ? await ctx.loaders.recordByName(source, ref.namespaceId, ref.name) : null;
   } else {
@@ -65,10 +64,10 @@ const naturalKey = builder.selection<{ provider: string; sourceId: string; names
 
 builder.asEntity(SecretRef, { key: [idKey, naturalKey], resolveReference: (ref, ctx) => resolveSecretReference(ref, ctx) });
 
-builder.asEntity(SaeSecretRef, { key: [idKey, naturalKey], resolveReference: async (r, ctx) => (await resolveSecretReference(r, ctx, 'alibaba-sae')) as SaeSecret });
-builder.asEntity(ApigSecretRef, { key: [idKey, naturalKey], resolveReference: async (r, ctx) => (await resolveSecretReference(r, ctx, 'alibaba-apig')) as ApigSecret });
-builder.asEntity(KmsSecretRef, { key: [idKey, naturalKey], resolveReference: async (r, ctx) => (await resolveSecretReference(r, ctx, 'alibaba-kms')) as KmsSecret });
-builder.asEntity(CsmsSecretRef, { key: [idKey, naturalKey], resolveReference: async (r, ctx) => (await resolveSecretReference(r, ctx, 'huawei-csms')) as CsmsSecret });
+/** A provider's secret type as an entity, by either key; src/schema/index.ts calls it for each provider. */
+export function secretEntity<R extends SecretRecord>(ref: SecretObjectRef<R>, provider: R['provider']): void {
+  builder.asEntity(ref, { key: [idKey, naturalKey], resolveReference: async (r, ctx) => (await resolveSecretReference(r, ctx, provider)) as R });
+}
 
 builder.asEntity(NamespaceRef, {
   key: idKey,
@@ -86,7 +85,7 @@ builder.asEntity(RelatedAppRef, {
   key: [idKey, builder.selection<{ appId: string }>('appId')],
   resolveReference: async (ref: { id?: string; appId?: string }, ctx) => {
     assertRead(ctx);
-    let sourceIds = ctx.sources.list.filter((s) => s.provider === 'alibaba-sae').map((s) => s.id);
+    let sourceIds = ctx.sources.list.filter((s) => s.hasRelatedApps).map((s) => s.id);
     let namespaceIds: string[] | null = null;
     let appId = ref.appId;
     if (typeof ref.id === 'string') {

@@ -10,7 +10,11 @@ import './namespace.js';
 import './related-app.js';
 import './source.js';
 import './query.js';
-import './entities.js';
+import { secretEntity } from './entities.js';
+import { PROVIDER_MODULES, providerModule } from '../providers/index.js';
+
+// Each provider's secret type, and its entity keys.
+for (const { id } of PROVIDER_MODULES) secretEntity(providerModule(id).defineSchema(), id);
 
 /** The served schema: the whole API plus `_entities` and `_service` for a federation router. */
 export const schema: GraphQLSchema = builder.toSubGraphSchema({

@@ -1,10 +1,12 @@
 import { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../context.js';
+import { providerModule } from '../providers/index.js';
 import type { NamespaceRecord } from '../sources/types.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { builder, idParts } from './builder.js';
 import { listCost, pageCost } from './cost.js';
-import { NamespaceRef, ProviderEnum, RelatedAppRef, SecretRef, SourceRef, type NamespaceShape, type RelatedAppShape } from './refs.js';
+import {NamespaceRef, RelatedAppRef, SecretRef, SourceRef, type NamespaceShape, type RelatedAppShape } from './refs.js';
+import { ProviderEnum } from './provider-enum.js';
 import { resolveSecretConnection, SecretConnectionRef, SecretFilterInput } from './secret-connection.js';
 
 const NamespaceKindEnum = builder.enumType('NamespaceKind', {
@@ -21,11 +23,11 @@ async function recordOf(ns: NamespaceShape, ctx: GatewayContext): Promise<Namesp
 }
 
 export async function relatedAppsOf(ctx: GatewayContext, ns: NamespaceShape): Promise<RelatedAppShape[]> {
-  if (ns.source.paging.kind !== 'none' || ns.source.provider !== 'alibaba-sae') return [];
+  if (!ns.source.hasRelatedApps) return [];
   const secrets = await ctx.loaders.fetchers(ns.source, ns.id, {}).all();
   const apps = new Map<string, RelatedAppShape>();
   for (const secret of secrets) {
-    if (secret.provider !== 'alibaba-sae') continue;
+    if (!('relatedApps' in secret)) continue;
     for (const app of secret.relatedApps) apps.set(app.appId, { ...app, sourceId: ns.source.id, namespaceId: ns.id });
   }
   return [...apps.values()].sort((a, b) => a.appName.localeCompare(b.appName) || a.appId.localeCompare(b.appId));
@@ -51,7 +53,7 @@ builder.node(NamespaceRef, {
       description: 'The provider\'s display name; the id when the provider has none or could not be asked.',
       resolve: async (ns, _a, ctx) => (await recordOf(ns, ctx).catch(() => null))?.name ?? ns.id,
     }),
-    kind: t.field({ type: NamespaceKindEnum, resolve: (ns) => (ns.source.provider === 'alibaba-sae' ? 'SAE_NAMESPACE' : ns.source.provider === 'huawei-csms' ? 'PROJECT' : 'REGION') }),
+    kind: t.field({ type: NamespaceKindEnum, resolve: (ns) => providerModule(ns.source.provider).namespaceKind }),
     region: t.string({ resolve: (ns) => ns.source.region }),
     description: t.string({ nullable: true, resolve: async (ns, _a, ctx) => (await recordOf(ns, ctx))?.description ?? null }),
     provider: t.field({ type: ProviderEnum, resolve: (ns) => ns.source.provider }),

@@ -4,10 +4,9 @@ import { builder, decodeGlobalId } from './builder.js';
 import { listCost, lookupCost, pageCost } from './cost.js';
 import { listNamespaces, namespaceOfId } from './namespace.js';
 import { NamespaceRef, SecretRef, SourceRef } from './refs.js';
-import { SECRET_TYPENAMES, secretOfId } from './secret.js';
+import { isSecretTypename, secretOfId } from './secret-node.js';
 import { pathOf, resolveSecretConnection, SecretConnectionRef, SecretFilterInput } from './secret-connection.js';
 
-const SECRET_TYPES = new Set(Object.values(SECRET_TYPENAMES));
 
 builder.queryFields((t) => ({
   sources: t.field({
@@ -62,7 +61,7 @@ builder.queryFields((t) => ({
     complexity: lookupCost(1),
     resolve: async (_r, { id }, ctx) => {
       const { typename, id: raw } = decodeGlobalId(id);
-      return SECRET_TYPES.has(typename) ? secretOfId(ctx, typename, raw) : null;
+      return isSecretTypename(typename) ? secretOfId(ctx, typename, raw) : null;
     },
   }),
   secrets: t.connection(

@@ -12,7 +12,7 @@ builder.node(RelatedAppRef, {
       ids.map(async (id) => {
         const [sourceId, namespaceId, appId] = idParts(id, 3);
         const source = ctx.sources.get(sourceId);
-        if (!source || source.provider !== 'alibaba-sae') return null;
+        if (!source?.hasRelatedApps) return null;
         return (await relatedAppsOf(ctx, { source, id: namespaceId })).find((app) => app.appId === appId) ?? null;
       }),
     ),
@@ -31,7 +31,7 @@ builder.node(RelatedAppRef, {
       resolve: async (app, _a, ctx) => {
         const source = ctx.sources.get(app.sourceId)!;
         const all = await ctx.loaders.fetchers(source, app.namespaceId, {}).all();
-        return all.filter((s) => s.provider === 'alibaba-sae' && s.relatedApps.some((r) => r.appId === app.appId));
+        return all.filter((s) => 'relatedApps' in s && s.relatedApps.some((r) => r.appId === app.appId));
       },
     }),
   }),

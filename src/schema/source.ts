@@ -1,6 +1,7 @@
 import { listCost, pageCost } from './cost.js';
 import { listNamespaces } from './namespace.js';
-import { NamespaceRef, ProviderEnum, SecretRef, SourceRef } from './refs.js';
+import {NamespaceRef, SecretRef, SourceRef } from './refs.js';
+import { ProviderEnum } from './provider-enum.js';
 import { pathOf, resolveSecretConnection, SecretConnectionRef, SecretFilterInput } from './secret-connection.js';
 
 SourceRef.implement({

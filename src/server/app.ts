@@ -101,7 +101,7 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
       ...useCompiledExecution(),
       usePartialErrors(),
       useRequestErrorCodes(),
-      ...responseCachePlugins(config, redis),
+      ...responseCachePlugins(config, schema, redis),
     ],
   });
   return { yoga, services, metrics: metrics.registry, startDraining: () => void (draining = true), redis, close: async () => redis?.close() };

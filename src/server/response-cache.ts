@@ -1,12 +1,21 @@
 import { createHash } from 'node:crypto';
 import { createRedisCache } from '@envelop/response-cache-redis';
 import { createInMemoryCache, useResponseCache, type Cache } from '@graphql-yoga/plugin-response-cache';
+import { isObjectType, type GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { cachePolicyOf, type GatewayConfig } from '../config.js';
 import type { RedisLink } from '../redis/link.js';
 
-/** Fields that reveal secret values: a response holding one is never cached. */
-const VALUE_FIELDS = ['SaeSecret.data', 'ApigSecret.value', 'KmsSecret.value', 'CsmsSecret.value'];
+/** Fields that reveal secret values (those behind the reveal scope): a response holding one is never cached. */
+export function valueFieldsOf(schema: GraphQLSchema): string[] {
+  return Object.values(schema.getTypeMap()).flatMap((type) =>
+    isObjectType(type)
+      ? Object.values(type.getFields())
+          .filter((field) => (field.extensions as { pothosOptions?: { authScopes?: { reveal?: boolean } } }).pothosOptions?.authScopes?.reveal === true)
+          .map((field) => `${type.name}.${field.name}`)
+      : [],
+  );
+}
 
 /**
  * Whole responses of metadata queries, cached for the shortest TTL of the sources (off when any
@@ -15,7 +24,7 @@ const VALUE_FIELDS = ['SaeSecret.data', 'ApigSecret.value', 'KmsSecret.value', '
  * failed) and responses with values are not cached. With Redis the cache is the fleet's, and this
  * replica's memory while Redis is away.
  */
-export function responseCachePlugins(config: GatewayConfig, redis?: RedisLink): Plugin[] {
+export function responseCachePlugins(config: GatewayConfig, schema: GraphQLSchema, redis?: RedisLink): Plugin[] {
   const ttl = Math.min(...config.sources.map((source) => cachePolicyOf(source).ttlMs));
   if (!(ttl > 0)) return [];
   return [
@@ -26,7 +35,7 @@ export function responseCachePlugins(config: GatewayConfig, redis?: RedisLink): 
         const credential = request.headers.get('authorization') ?? request.headers.get('x-api-key');
         return credential ? createHash('sha256').update(credential).digest('base64url') : null;
       },
-      ttlPerSchemaCoordinate: Object.fromEntries(VALUE_FIELDS.map((field) => [field, 0])),
+      ttlPerSchemaCoordinate: Object.fromEntries(valueFieldsOf(schema).map((field) => [field, 0])),
       shouldCacheResult: ({ result }) => !result.errors?.length,
       invalidateViaMutation: false,
       includeExtensionMetadata: false,

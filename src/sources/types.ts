@@ -2,23 +2,11 @@
  * The gateway's own domain model. Adapters translate provider responses into these types;
  * nothing outside src/sources ever sees an SDK response shape.
  */
+import type { ProviderModules } from '../providers/index.js';
 import type { RequestScope } from '../upstream/request-scope.js';
 
-export const PROVIDERS = ['alibaba-sae', 'alibaba-apig', 'alibaba-kms', 'huawei-csms'] as const;
-export type Provider = (typeof PROVIDERS)[number];
-
-/** Each provider as the schema spells it (the `Provider` enum): what clients, routers and error extensions see. */
-export const PROVIDER_NAMES = {
-  'alibaba-sae': 'ALIBABA_SAE',
-  'alibaba-apig': 'ALIBABA_APIG',
-  'alibaba-kms': 'ALIBABA_KMS',
-  'huawei-csms': 'HUAWEI_CSMS',
-} as const satisfies Record<Provider, string>;
-export type ProviderName = (typeof PROVIDER_NAMES)[Provider];
-
-export function providerOfName(name: unknown): Provider | null {
-  return PROVIDERS.find((provider) => PROVIDER_NAMES[provider] === name) ?? null;
-}
+/** A provider's id, as sources are configured with it (`alibaba-sae`). */
+export type Provider = ProviderModules['id'];
 
 export type NamespaceKind = 'SAE_NAMESPACE' | 'REGION' | 'PROJECT';
 
@@ -50,110 +38,22 @@ export interface SecretRef {
   key: string;
 }
 
-interface SecretBase extends SecretRef {
+export interface SecretBase extends SecretRef {
   name: string;
   type: string | null;
   createdAt: Date | null;
   updatedAt: Date | null;
 }
 
-export interface SaeSecret extends SecretBase {
-  provider: 'alibaba-sae';
-  /** An integer that can exceed 2^53, so carried as its decimal string. */
-  secretId: string;
-  relatedApps: RelatedAppRecord[];
-  detail?: SaeSecretDetail;
-}
-export interface SaeSecretDetail {
-  dataKeys: string[];
-}
-
-export interface ApigSecret extends SecretBase {
-  provider: 'alibaba-apig';
-  secretId: string;
-  gatewayType: string | null;
-  referenceCount: number | null;
-  secretSource: string | null;
-  status: string | null;
-  kmsConfig: { kmsInstanceId: string | null; kmsKeyId: string | null } | null;
-  detail?: never;
-}
-
-export interface KmsSecret extends SecretBase {
-  provider: 'alibaba-kms';
-  plannedDeleteTime: Date | null;
-  owingService: string | null;
-  /** null when the list call did not fetch tags. */
-  tags: Tag[] | null;
-  detail?: KmsSecretDetail;
-}
-export interface KmsSecretDetail {
-  description: string | null;
-  arn: string | null;
-  encryptionKeyId: string | null;
-  automaticRotation: string | null;
-  rotationInterval: string | null;
-  lastRotationDate: Date | null;
-  nextRotationDate: Date | null;
-  extendedConfig: string | null;
-  dkmsInstanceId: string | null;
-}
-
-export interface CsmsSecret extends SecretBase {
-  provider: 'huawei-csms';
-  secretId: string;
-  state: string | null;
-  kmsKeyId: string | null;
-  description: string | null;
-  scheduledDeleteTime: Date | null;
-  detail?: CsmsSecretDetail;
-}
-export interface CsmsSecretDetail {
-  secretType: string | null;
-  autoRotation: boolean | null;
-  rotationPeriod: string | null;
-  rotationConfig: string | null;
-  rotationTime: Date | null;
-  nextRotationTime: Date | null;
-  eventSubscriptions: string[];
-  enterpriseProjectId: string | null;
-  rotationFuncUrn: string | null;
-}
-
-export type SecretRecord = SaeSecret | ApigSecret | KmsSecret | CsmsSecret;
-export type SecretDetail = SaeSecretDetail | KmsSecretDetail | CsmsSecretDetail;
-
+/** Derived from the provider modules (src/providers/index.ts): a record of any configured kind. */
+type TypesOf<M> = M extends { types?: infer T } ? NonNullable<T> : never;
+export type SecretRecord = TypesOf<ProviderModules> extends infer T ? (T extends { record: infer R } ? R : never) : never;
+export type SecretDetail = TypesOf<ProviderModules> extends infer T ? (T extends { detail: infer D } ? D : never) : never;
 /**
  * A secret's value, as its provider returns it. Only the reveal path (reveal scope, audit line)
  * ever holds one; it lives as long as the request that asked for it and is never logged.
  */
-export interface SaeSecretValue {
-  provider: 'alibaba-sae';
-  /** SecretData entries; SAE keeps each value base64-encoded. */
-  data: Array<{ key: string; value: string }>;
-}
-export interface ApigSecretValue {
-  provider: 'alibaba-apig';
-  secretData: string;
-}
-export interface KmsSecretValue {
-  provider: 'alibaba-kms';
-  secretData: string;
-  /** "text", or "binary" (then secretData is base64). */
-  secretDataType: string | null;
-  versionId: string | null;
-  versionStages: string[];
-  createdAt: Date | null;
-}
-export interface CsmsSecretValue {
-  provider: 'huawei-csms';
-  secretString: string | null;
-  secretBinary: string | null;
-  versionId: string | null;
-  versionStages: string[];
-  createdAt: Date | null;
-}
-export type SecretValue = SaeSecretValue | ApigSecretValue | KmsSecretValue | CsmsSecretValue;
+export type SecretValue = TypesOf<ProviderModules> extends infer T ? (T extends { value: infer V } ? V : never) : never;
 
 /** The user's filter, as the schema accepts it. Every field narrows (AND); list values OR. */
 export interface SecretFilter {
@@ -186,6 +86,11 @@ export interface MarkerPage {
   items: SecretRecord[];
   nextMarker: string | null;
 }
+export interface TokenPage {
+  items: SecretRecord[];
+  /** Opaque; null on the last page. */
+  nextToken: string | null;
+}
 
 /**
  * How a provider pages its ListSecrets; the shared engine in src/pagination does the rest. Every
@@ -203,6 +108,12 @@ export type Paging =
       /** Position of an item as the provider's marker understands it. */
       markerOf(item: SecretRecord): string;
       fetchPage(namespaceId: string, query: PushedQuery, marker: string | null, limit: number, scope?: RequestScope): Promise<MarkerPage>;
+    }
+  | {
+      /** An opaque continuation token (AWS NextToken): our cursor stores the token that starts an item's page. */
+      kind: 'token';
+      pageSize: number;
+      fetchPage(namespaceId: string, query: PushedQuery, token: string | null, pageSize: number, scope?: RequestScope): Promise<TokenPage>;
     }
   | {
       kind: 'none';
@@ -228,6 +139,8 @@ export interface SecretSource {
   readonly lookup: Lookup;
   /** The lookup key is the secret's name (KMS, CSMS), so a name finds a record without a scan. */
   readonly keyIsName: boolean;
+  /** Its records carry `relatedApps` (applications using them), and its namespaces list those apps. */
+  readonly hasRelatedApps?: boolean;
   /** Which filter fields this provider's records carry at all; a filter on any other field excludes the source without a call. */
   readonly filterableFields: ReadonlyArray<keyof SecretFilter>;
   listNamespaces(scope?: RequestScope): Promise<NamespaceRecord[]>;

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
-import { PROVIDER_NAMES, type Provider } from '../sources/types.js';
+import { providerName } from '../providers/index.js';
+import type { Provider } from '../sources/types.js';
 
 /** Stable codes a client can switch on; the provider's own code travels in extensions.providerCode. */
 export type UpstreamErrorCode =
@@ -45,7 +46,7 @@ export class UpstreamError extends GraphQLError {
     super(message, {
       extensions: {
         code: info.code,
-        provider: PROVIDER_NAMES[info.provider],
+        provider: providerName(info.provider),
         source: info.source,
         operation: info.operation,
         providerCode: info.providerCode,
@@ -62,6 +63,13 @@ export class UpstreamError extends GraphQLError {
  * only a fallback because providers disagree on it (SAE throttles with 400, KMS with 429).
  */
 export type ErrorCodeTable = Readonly<Record<string, UpstreamErrorCode>>;
+
+/** How one provider's errors are read and classified (its module supplies both). */
+export interface ErrorCatalog {
+  readonly errorCodes: ErrorCodeTable;
+  /** What the generic reader cannot find in this provider's errors; its non-null fields win. */
+  readError?(error: unknown): Partial<RawProviderError> | null;
+}
 
 /** Codes every Alibaba POP gateway can answer, whatever the product. */
 export const POP_GATEWAY_CODES: ErrorCodeTable = {
@@ -147,9 +155,18 @@ function pick(obj: unknown, keys: readonly string[]): string | null {
 /**
  * Reads any of our clients' errors into one shape: pop-core RPC (`err.data`, status under
  * `err.entry.response`), pop-core ROA (`err.result`, `err.statusCode`, Code/errorCode only),
- * the CSMS client's CsmsCallError, Node network errors and JSON parse failures.
+ * Node network errors and JSON parse failures; then whatever the provider's own reader adds.
  */
-export function readProviderError(error: unknown): RawProviderError {
+export function readProviderError(error: unknown, readOwn?: ErrorCatalog['readError']): RawProviderError {
+  const generic = readGenerically(error);
+  const own = readOwn?.(error);
+  if (!own) return generic;
+  const merged = { ...generic };
+  for (const [key, value] of Object.entries(own)) if (value !== null && value !== undefined) (merged as Record<string, unknown>)[key] = value;
+  return merged;
+}
+
+function readGenerically(error: unknown): RawProviderError {
   const err = (error ?? {}) as Record<string, any>;
   const body = err instanceof ProviderBodyError ? err.body : (err.data ?? err.result ?? (typeof err.body === 'object' ? err.body : null));
   const nested = body && typeof body === 'object' && typeof body.error === 'object' ? body.error : null;
@@ -159,10 +176,7 @@ export function readProviderError(error: unknown): RawProviderError {
   else if (/ECONNRESET|EPIPE|ECONNABORTED|socket hang up/.test(errno + String(err.message ?? ''))) transport = 'reset';
   else if (/ETIMEDOUT|ESOCKETTIMEDOUT|Timeout/i.test(errno + String(err.name ?? '')) || /timeout/i.test(String(err.message ?? '')) && !body)
     transport = 'timeout';
-  else if (err.name === 'SyntaxError' || err.name === 'FormatError' || err.kind === 'malformed-response') transport = 'bad-body';
-  // The CSMS client names its failures itself.
-  if (err.kind === 'timeout') transport = 'timeout';
-  else if (err.kind === 'network' && transport === null) transport = 'reset';
+  else if (err.name === 'SyntaxError' || err.name === 'FormatError') transport = 'bad-body';
 
   const providerCode =
     pick(body, CODE_KEYS) ?? pick(nested, ['code']) ?? (typeof err.errorCode === 'string' ? err.errorCode : null) ??

@@ -10,12 +10,12 @@ import {
   generateSaeSeed,
   type ApigSecretSeed,
   type KmsSecretSeed,
-} from '../../src/emulators/alibaba-data.js';
-import { NonceStore, rpcEncode, verifyRoaRequest, verifyRpcRequest } from '../../src/emulators/alibaba-signature.js';
-import { toJson, type AlibabaEmulator } from '../../src/emulators/alibaba-common.js';
-import { createSaeEmulator, SAE_ERRORS } from '../../src/emulators/sae.js';
-import { APIG_ERRORS, createApigEmulator } from '../../src/emulators/apig.js';
-import { createKmsEmulator, KMS_ERRORS } from '../../src/emulators/kms.js';
+} from '../../src/providers/alibaba/emulator-data.js';
+import { NonceStore, rpcEncode, verifyRoaRequest, verifyRpcRequest } from '../../src/providers/alibaba/emulator-signature.js';
+import { toJson, type AlibabaEmulator } from '../../src/providers/alibaba/emulator-common.js';
+import { createSaeEmulator, SAE_ERRORS } from '../../src/providers/alibaba-sae/emulator.js';
+import { APIG_ERRORS, createApigEmulator } from '../../src/providers/alibaba-apig/emulator.js';
+import { createKmsEmulator, KMS_ERRORS } from '../../src/providers/alibaba-kms/emulator.js';
 
 // ---------------------------------------------------------------------------------------------
 // pop-core typing: the package types only RPCClient; ROAClient and error fields are described here.

@@ -23,6 +23,8 @@ export type Provider =
   | 'ALIBABA_KMS'
   /** Alibaba Cloud Serverless App Engine */
   | 'ALIBABA_SAE'
+  /** AWS Secrets Manager */
+  | 'AWS_SECRETS_MANAGER'
   /** Huawei Cloud Cloud Secret Management Service */
   | 'HUAWEI_CSMS';
 
@@ -63,6 +65,8 @@ export type TagFilter = {
 
 type SecretValues_ApigSecret_Fragment = { __typename: 'ApigSecret', secretId: string, id: string, name: string, provider: Provider, sourceId: string, namespaceId: string, value: { secretData: string } | null };
 
+type SecretValues_AwsSecret_Fragment = { __typename: 'AwsSecret', id: string, name: string, provider: Provider, sourceId: string, namespaceId: string };
+
 type SecretValues_CsmsSecret_Fragment = { __typename: 'CsmsSecret', id: string, name: string, provider: Provider, sourceId: string, namespaceId: string, value: { secretString: string | null, secretBinary: string | null, versionId: string | null, versionStages: Array<string>, createdAt: string | null } | null };
 
 type SecretValues_KmsSecret_Fragment = { __typename: 'KmsSecret', id: string, name: string, provider: Provider, sourceId: string, namespaceId: string, value: { secretData: string, secretDataType: string | null, versionId: string | null, versionStages: Array<string>, createdAt: string | null } | null };
@@ -71,6 +75,7 @@ type SecretValues_SaeSecret_Fragment = { __typename: 'SaeSecret', secretId: stri
 
 export type SecretValuesFragment =
   | SecretValues_ApigSecret_Fragment
+  | SecretValues_AwsSecret_Fragment
   | SecretValues_CsmsSecret_Fragment
   | SecretValues_KmsSecret_Fragment
   | SecretValues_SaeSecret_Fragment
@@ -84,6 +89,7 @@ export type RevealPageQueryVariables = Exact<{
 
 export type RevealPageQuery = { secrets: { nodes: Array<
       | { __typename: 'ApigSecret', secretId: string, id: string, name: string, provider: Provider, sourceId: string, namespaceId: string, value: { secretData: string } | null }
+      | { __typename: 'AwsSecret', id: string, name: string, provider: Provider, sourceId: string, namespaceId: string }
       | { __typename: 'CsmsSecret', id: string, name: string, provider: Provider, sourceId: string, namespaceId: string, value: { secretString: string | null, secretBinary: string | null, versionId: string | null, versionStages: Array<string>, createdAt: string | null } | null }
       | { __typename: 'KmsSecret', id: string, name: string, provider: Provider, sourceId: string, namespaceId: string, value: { secretData: string, secretDataType: string | null, versionId: string | null, versionStages: Array<string>, createdAt: string | null } | null }
       | { __typename: 'SaeSecret', secretId: string, id: string, name: string, provider: Provider, sourceId: string, namespaceId: string, data: Array<{ key: string, value: string }> | null }
@@ -96,11 +102,13 @@ export type RevealTwiceQueryVariables = Exact<{
 
 export type RevealTwiceQuery = { a:
     | { __typename: 'ApigSecret', secretId: string, id: string, name: string, provider: Provider, sourceId: string, namespaceId: string, value: { secretData: string } | null }
+    | { __typename: 'AwsSecret', id: string, name: string, provider: Provider, sourceId: string, namespaceId: string }
     | { __typename: 'CsmsSecret', id: string, name: string, provider: Provider, sourceId: string, namespaceId: string, value: { secretString: string | null, secretBinary: string | null, versionId: string | null, versionStages: Array<string>, createdAt: string | null } | null }
     | { __typename: 'KmsSecret', id: string, name: string, provider: Provider, sourceId: string, namespaceId: string, value: { secretData: string, secretDataType: string | null, versionId: string | null, versionStages: Array<string>, createdAt: string | null } | null }
     | { __typename: 'SaeSecret', secretId: string, id: string, name: string, provider: Provider, sourceId: string, namespaceId: string, data: Array<{ key: string, value: string }> | null }
    | null, b:
     | { __typename: 'ApigSecret', secretId: string, id: string, name: string, provider: Provider, sourceId: string, namespaceId: string, value: { secretData: string } | null }
+    | { __typename: 'AwsSecret', id: string, name: string, provider: Provider, sourceId: string, namespaceId: string }
     | { __typename: 'CsmsSecret', id: string, name: string, provider: Provider, sourceId: string, namespaceId: string, value: { secretString: string | null, secretBinary: string | null, versionId: string | null, versionStages: Array<string>, createdAt: string | null } | null }
     | { __typename: 'KmsSecret', id: string, name: string, provider: Provider, sourceId: string, namespaceId: string, value: { secretData: string, secretDataType: string | null, versionId: string | null, versionStages: Array<string>, createdAt: string | null } | null }
     | { __typename: 'SaeSecret', secretId: string, id: string, name: string, provider: Provider, sourceId: string, namespaceId: string, data: Array<{ key: string, value: string }> | null }
@@ -118,6 +126,7 @@ export type GrantViewQuery = { sources: Array<{ id: string, namespaces: Array<{ 
       | { id: string, sourceId: string, namespaceId: string }
       | { id: string, sourceId: string, namespaceId: string }
       | { id: string, sourceId: string, namespaceId: string }
+      | { id: string, sourceId: string, namespaceId: string }
     >, sourceStates: Array<{ source: string, namespace: string | null, status: SourceStatus, code: string | null }> } };
 
 export type SourceSecretsQueryVariables = Exact<{
@@ -126,6 +135,7 @@ export type SourceSecretsQueryVariables = Exact<{
 
 
 export type SourceSecretsQuery = { source: { id: string, namespaces: Array<{ namespaceId: string }>, secrets: { totalCount: number | null, nodes: Array<
+        | { id: string }
         | { id: string }
         | { id: string }
         | { id: string }
@@ -141,7 +151,9 @@ export type NamespaceNodeQuery = { node:
     | { id: string }
     | { id: string }
     | { id: string }
+    | { id: string }
     | { namespaceId: string, id: string, secrets: { totalCount: number | null, nodes: Array<
+          | { id: string }
           | { id: string }
           | { id: string }
           | { id: string }
@@ -152,6 +164,7 @@ export type NamespaceNodeQuery = { node:
    | null };
 
 export type CoverageSliceFragment = { edges: Array<{ cursor: string, node:
+      | { id: string, name: string, provider: Provider }
       | { id: string, name: string, provider: Provider }
       | { id: string, name: string, provider: Provider }
       | { id: string, name: string, provider: Provider }
@@ -168,7 +181,9 @@ export type CoverageProviderSlicesQuery = { sae: { edges: Array<{ cursor: string
         | { id: string, name: string, provider: Provider }
         | { id: string, name: string, provider: Provider }
         | { id: string, name: string, provider: Provider }
+        | { id: string, name: string, provider: Provider }
        }>, pageInfo: { hasNextPage: boolean, endCursor: string | null }, interruption: { source: string, provider: Provider, namespace: string | null, code: string, retryable: boolean } | null, sourceStates: Array<{ source: string, namespace: string | null, provider: Provider, status: SourceStatus, code: string | null, providerCode: string | null, retryable: boolean | null }> }, apig: { edges: Array<{ cursor: string, node:
+        | { id: string, name: string, provider: Provider }
         | { id: string, name: string, provider: Provider }
         | { id: string, name: string, provider: Provider }
         | { id: string, name: string, provider: Provider }
@@ -178,7 +193,9 @@ export type CoverageProviderSlicesQuery = { sae: { edges: Array<{ cursor: string
         | { id: string, name: string, provider: Provider }
         | { id: string, name: string, provider: Provider }
         | { id: string, name: string, provider: Provider }
+        | { id: string, name: string, provider: Provider }
        }>, pageInfo: { hasNextPage: boolean, endCursor: string | null }, interruption: { source: string, provider: Provider, namespace: string | null, code: string, retryable: boolean } | null, sourceStates: Array<{ source: string, namespace: string | null, provider: Provider, status: SourceStatus, code: string | null, providerCode: string | null, retryable: boolean | null }> }, csms: { edges: Array<{ cursor: string, node:
+        | { id: string, name: string, provider: Provider }
         | { id: string, name: string, provider: Provider }
         | { id: string, name: string, provider: Provider }
         | { id: string, name: string, provider: Provider }
@@ -192,10 +209,12 @@ export type CoverageSaeDataKeysBesideKmsQueryVariables = Exact<{
 
 export type CoverageSaeDataKeysBesideKmsQuery = { sae: { nodes: Array<
       | { __typename: 'ApigSecret', name: string }
+      | { __typename: 'AwsSecret', name: string }
       | { __typename: 'CsmsSecret', name: string }
       | { __typename: 'KmsSecret', name: string }
       | { __typename: 'SaeSecret', secretId: string, dataKeys: Array<string> | null, name: string }
     > }, kms: { nodes: Array<
+      | { name: string }
       | { name: string }
       | { name: string }
       | { name: string }
@@ -213,6 +232,7 @@ export type CoverageSaeAfterQuery = { sae: { edges: Array<{ cursor: string, node
         | { id: string, name: string, provider: Provider }
         | { id: string, name: string, provider: Provider }
         | { id: string, name: string, provider: Provider }
+        | { id: string, name: string, provider: Provider }
        }>, pageInfo: { hasNextPage: boolean, endCursor: string | null }, interruption: { source: string, provider: Provider, namespace: string | null, code: string, retryable: boolean } | null, sourceStates: Array<{ source: string, namespace: string | null, provider: Provider, status: SourceStatus, code: string | null, providerCode: string | null, retryable: boolean | null }> } };
 
 export type CoverageNodeQueryVariables = Exact<{
@@ -221,6 +241,7 @@ export type CoverageNodeQueryVariables = Exact<{
 
 
 export type CoverageNodeQuery = { node:
+    | { id: string }
     | { id: string }
     | { id: string }
     | { id: string }
@@ -247,6 +268,7 @@ export type CoverageTotalCountQuery = { secrets: { totalCount: number | null, ed
         | { id: string }
         | { id: string }
         | { id: string }
+        | { id: string }
        }> } };
 
 export type SecretsPageQueryVariables = Exact<{
@@ -260,6 +282,7 @@ export type SecretsPageQueryVariables = Exact<{
 
 export type SecretsPageQuery = { secrets: { pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, edges: Array<{ cursor: string, node:
         | { __typename: 'ApigSecret', id: string, provider: Provider, name: string, source: { id: string }, namespace: { namespaceId: string } }
+        | { __typename: 'AwsSecret', id: string, provider: Provider, name: string, source: { id: string }, namespace: { namespaceId: string } }
         | { __typename: 'CsmsSecret', id: string, provider: Provider, name: string, source: { id: string }, namespace: { namespaceId: string } }
         | { __typename: 'KmsSecret', id: string, provider: Provider, name: string, source: { id: string }, namespace: { namespaceId: string } }
         | { __typename: 'SaeSecret', id: string, provider: Provider, name: string, source: { id: string }, namespace: { namespaceId: string } }
@@ -287,6 +310,7 @@ export type NamespaceSecretsPageQuery = { namespace: { namespaceId: string, secr
           | { id: string, name: string }
           | { id: string, name: string }
           | { id: string, name: string }
+          | { id: string, name: string }
          }> } } | null };
 
 export type NamespacesQueryVariables = Exact<{ [key: string]: never; }>;
@@ -302,6 +326,7 @@ export type SaeSecretsWithAppsQueryVariables = Exact<{
 
 export type SaeSecretsWithAppsQuery = { secrets: { nodes: Array<
       | { __typename: 'ApigSecret', name: string }
+      | { __typename: 'AwsSecret', name: string }
       | { __typename: 'CsmsSecret', name: string }
       | { __typename: 'KmsSecret', name: string }
       | { __typename: 'SaeSecret', secretId: string, name: string, relatedApps: Array<{ appId: string, appName: string }> }
@@ -315,6 +340,7 @@ export type SaeSecretsWithDataKeysQueryVariables = Exact<{
 
 export type SaeSecretsWithDataKeysQuery = { secrets: { nodes: Array<
       | { __typename: 'ApigSecret', name: string }
+      | { __typename: 'AwsSecret', name: string }
       | { __typename: 'CsmsSecret', name: string }
       | { __typename: 'KmsSecret', name: string }
       | { __typename: 'SaeSecret', secretId: string, dataKeys: Array<string> | null, name: string }
@@ -328,6 +354,7 @@ export type ProviderFieldsQueryVariables = Exact<{
 
 export type ProviderFieldsQuery = { secrets: { nodes: Array<
       | { __typename: 'ApigSecret', secretId: string, gatewayType: string | null, referenceCount: number | null, secretSource: string | null, status: string | null, id: string, name: string, type: string | null, createdAt: string | null, updatedAt: string | null, kmsConfig: { kmsInstanceId: string | null, kmsKeyId: string | null } | null }
+      | { __typename: 'AwsSecret', id: string, name: string, type: string | null, createdAt: string | null, updatedAt: string | null }
       | { __typename: 'CsmsSecret', secretId: string, state: string | null, kmsKeyId: string | null, description: string | null, scheduledDeleteTime: string | null, id: string, name: string, type: string | null, createdAt: string | null, updatedAt: string | null }
       | { __typename: 'KmsSecret', plannedDeleteTime: string | null, owingService: string | null, id: string, name: string, type: string | null, createdAt: string | null, updatedAt: string | null, tags: Array<{ key: string, value: string }> }
       | { __typename: 'SaeSecret', secretId: string, id: string, name: string, type: string | null, createdAt: string | null, updatedAt: string | null, relatedApps: Array<{ appId: string, appName: string }> }
@@ -341,6 +368,7 @@ export type KmsDetailsQueryVariables = Exact<{
 
 export type KmsDetailsQuery = { secrets: { nodes: Array<
       | { __typename: 'ApigSecret', name: string }
+      | { __typename: 'AwsSecret', name: string }
       | { __typename: 'CsmsSecret', name: string }
       | { __typename: 'KmsSecret', description: string | null, arn: string | null, encryptionKeyId: string | null, automaticRotation: string | null, rotationInterval: string | null, lastRotationDate: string | null, nextRotationDate: string | null, extendedConfig: string | null, dkmsInstanceId: string | null, name: string }
       | { __typename: 'SaeSecret', name: string }
@@ -354,6 +382,7 @@ export type CsmsDetailsQueryVariables = Exact<{
 
 export type CsmsDetailsQuery = { secrets: { nodes: Array<
       | { __typename: 'ApigSecret', name: string, type: string | null }
+      | { __typename: 'AwsSecret', name: string, type: string | null }
       | { __typename: 'CsmsSecret', state: string | null, autoRotation: boolean | null, rotationPeriod: string | null, rotationConfig: string | null, rotationTime: string | null, nextRotationTime: string | null, eventSubscriptions: Array<string> | null, enterpriseProjectId: string | null, rotationFuncUrn: string | null, name: string, type: string | null }
       | { __typename: 'KmsSecret', name: string, type: string | null }
       | { __typename: 'SaeSecret', name: string, type: string | null }
@@ -366,10 +395,12 @@ export type NodesByIdQueryVariables = Exact<{
 
 export type NodesByIdQuery = { nodes: Array<
     | { __typename: 'ApigSecret', name: string, provider: Provider, id: string }
+    | { __typename: 'AwsSecret', name: string, provider: Provider, id: string }
     | { __typename: 'CsmsSecret', name: string, provider: Provider, id: string }
     | { __typename: 'KmsSecret', name: string, provider: Provider, id: string }
     | { __typename: 'Namespace', namespaceId: string, id: string }
     | { __typename: 'RelatedApp', appId: string, appName: string, id: string, secrets: Array<
+        | { name: string }
         | { name: string }
         | { name: string }
         | { name: string }
@@ -388,6 +419,7 @@ export type SecretByIdQuery = { secret:
     | { id: string, name: string, provider: Provider }
     | { id: string, name: string, provider: Provider }
     | { id: string, name: string, provider: Provider }
+    | { id: string, name: string, provider: Provider }
    | null };
 
 export type WalkPageQueryVariables = Exact<{
@@ -400,6 +432,7 @@ export type WalkPageQueryVariables = Exact<{
 
 
 export type WalkPageQuery = { secrets: { edges: Array<{ node:
+        | { id: string }
         | { id: string }
         | { id: string }
         | { id: string }

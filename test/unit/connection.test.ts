@@ -38,7 +38,7 @@ function world(layout: Layout, kind: Paging['kind'], faults: Set<string>) {
   const groups: SegmentGroup[] = Object.entries(layout).map(([sourceId, namespaces]) => ({
     sourceId,
     provider: 'alibaba-kms',
-    countable: kind !== 'marker',
+    countable: kind !== 'marker' && kind !== 'token',
     async segments() {
       calls.push(`${sourceId}/namespaces`);
       if (faults.has(`${sourceId}/*`)) throw failure(sourceId);
@@ -59,6 +59,13 @@ function world(layout: Layout, kind: Paging['kind'], faults: Set<string>) {
             const slice = items.slice(start, start + limit);
             return { items: slice, nextMarker: start + limit < items.length ? slice[slice.length - 1].name : null };
           },
+          async token(token, pageSize) {
+            check();
+            // Opaque tokens, as AWS's: the walk can only hand back what it was given.
+            const start = token === null ? 0 : Number(Buffer.from(token, 'base64url').toString().split('@')[1]);
+            const end = start + pageSize;
+            return { items: items.slice(start, end), nextToken: end < items.length ? Buffer.from(`${namespaceId}@${end}`).toString('base64url') : null };
+          },
           async all() {
             check();
             return items;
@@ -68,7 +75,9 @@ function world(layout: Layout, kind: Paging['kind'], faults: Set<string>) {
           ? { kind, maxPageSize: 4, fetchPage: null }
           : kind === 'marker'
             ? { kind, maxLimit: 4, markerOf: (r: SecretRecord) => r.name, fetchPage: null }
-            : { kind, fetchAll: null }) as unknown as Paging;
+            : kind === 'token'
+              ? { kind, pageSize: 4, fetchPage: null }
+              : { kind, fetchAll: null }) as unknown as Paging;
         return { key: segmentKey(sourceId, namespaceId), sourceId, namespaceId, pager: () => createPager(paging, fetchers, null) };
       });
     },
@@ -83,7 +92,7 @@ const LAYOUT: Layout = { a: { n1: 3, n2: 2 }, b: { n1: 4 }, c: { n1: 2, n2: 3 } 
 const ALL = ['n1-000', 'n1-001', 'n1-002', 'n2-000', 'n2-001', 'n1-000', 'n1-001', 'n1-002', 'n1-003', 'n1-000', 'n1-001', 'n2-000', 'n2-001', 'n2-002'];
 
 describe('paginate: a failing source ends the page just before it', () => {
-  for (const kind of ['page-number', 'marker', 'none'] as const) {
+  for (const kind of ['page-number', 'marker', 'token', 'none'] as const) {
     it(`${kind}: forward, the page holds what came before, says why it stopped, and its cursor retries the source`, async () => {
       const faults = new Set(['b/n1']);
       const { groups, calls } = world(LAYOUT, kind, faults);

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { parseJsonKeepingLongIntegers } from '../../src/sources/alibaba-json.js';
+import { parseJsonKeepingLongIntegers } from '../../src/providers/alibaba/json.js';
 import { toDate, toPlain } from '../../src/sources/normalize.js';
 
 describe('toDate', () => {

@@ -21,6 +21,10 @@ import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
  * lockfile, so it is rebuilt (~5 s) only when one of them changes, and `npm ci` starts afresh. Each
  * file is stored with its brotli (quality 11) and gzip (level 9) forms: even the first visitor gets
  * compressed bytes, and the server never compresses at run time.
+ *
+ * React and React DOM come in as graphiql's peer dependencies and are deliberately not listed in
+ * package.json: Biome turns on its React rules for the whole project when `react` is listed, and
+ * those take yoga's `useX` plugin factories for hooks.
  */
 
 export interface BuiltFile {

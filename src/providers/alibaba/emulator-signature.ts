@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { EmulatorRequest } from './core.js';
+import type { EmulatorRequest } from '../../emulators/core.js';
 
 /**
  * Verifiers for the two Alibaba Cloud V2 (HMAC-SHA1) signatures that `@alicloud/pop-core` produces:

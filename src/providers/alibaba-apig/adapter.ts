@@ -1,10 +1,11 @@
-import type { ApigSourceConfig } from '../config.js';
-import { eachOf, nullIfNotFound, POP_GATEWAY_CODES, type ErrorCodeTable } from '../upstream/errors.js';
-import { recordFieldsSet } from '../pagination/filter.js';
-import type { UpstreamCaller } from '../upstream/call.js';
-import { AlibabaRoa } from './alibaba-client.js';
-import { asArray, asObject, toDate, toInt, toStr } from './normalize.js';
-import type { ApigSecret, ApigSecretValue, SecretSource } from './types.js';
+import type { ApigSourceConfig } from './index.js';
+import { eachOf, nullIfNotFound, POP_GATEWAY_CODES, type ErrorCodeTable } from '../../upstream/errors.js';
+import { recordFieldsSet } from '../../pagination/filter.js';
+import type { UpstreamCaller } from '../../upstream/call.js';
+import { AlibabaRoa } from '../alibaba/client.js';
+import { asArray, asObject, toDate, toInt, toStr } from '../../sources/normalize.js';
+import type { SecretSource } from '../../sources/types.js';
+import type { ApigSecret, ApigSecretValue } from './records.js';
 
 const APIG_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 

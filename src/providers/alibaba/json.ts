@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { toPlain } from './normalize.js';
+import { toPlain } from '../../sources/normalize.js';
 
 /**
  * pop-core parses every Alibaba answer with json-bigint, a JavaScript parser that is several times

@@ -1,5 +1,5 @@
-import { seededRandom } from './core.js';
-import { EMULATOR_CREDENTIALS } from './credentials.js';
+import { seededRandom } from '../../emulators/core.js';
+import { EMULATOR_CREDENTIALS } from '../../emulators/credentials.js';
 
 /**
  * Deterministic inventory for the Huawei CSMS emulator. The seed is provider-neutral data

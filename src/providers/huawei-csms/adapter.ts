@@ -1,12 +1,13 @@
-import type { CsmsSourceConfig } from '../config.js';
-import { eachOf, nullIfNotFound, type ErrorCodeTable } from '../upstream/errors.js';
-import { hasRecordFilter } from '../pagination/filter.js';
-import type { UpstreamCaller } from '../upstream/call.js';
-import type { RequestScope } from '../upstream/request-scope.js';
-import { registerSecret } from '../upstream/redact.js';
-import { CSMS_PATH_SEGMENT_PATTERN, CsmsClient, type CsmsAuth, type CsmsSecret as RawSecret, type CsmsSecretSummary } from './huawei-csms-client.js';
-import { toBool, toDate, toStr } from './normalize.js';
-import type { CsmsSecret, CsmsSecretDetail, CsmsSecretValue, SecretSource } from './types.js';
+import type { CsmsSourceConfig } from './index.js';
+import { eachOf, nullIfNotFound, type ErrorCodeTable, type RawProviderError } from '../../upstream/errors.js';
+import { hasRecordFilter } from '../../pagination/filter.js';
+import type { UpstreamCaller } from '../../upstream/call.js';
+import type { RequestScope } from '../../upstream/request-scope.js';
+import { registerSecret } from '../../upstream/redact.js';
+import { CSMS_PATH_SEGMENT_PATTERN, CsmsCallError, CsmsClient, type CsmsAuth, type CsmsSecret as RawSecret, type CsmsSecretSummary } from './client.js';
+import { toBool, toDate, toStr } from '../../sources/normalize.js';
+import type { SecretSource } from '../../sources/types.js';
+import type { CsmsSecret, CsmsSecretDetail, CsmsSecretValue } from './records.js';
 
 export const CSMS_ERROR_CODES: ErrorCodeTable = {
   'CSMS.0005': 'UPSTREAM_NOT_FOUND',
@@ -32,6 +33,7 @@ export function createCsmsSource(config: CsmsSourceConfig, endpoint: string, iam
     timeoutMs: caller.policy.timeoutMs,
     auth: authOf(config, iamEndpoint),
   });
+  caller.renewOnAuthFailure(() => client.forgetToken());
 
   const toSecret = (raw: CsmsSecretSummary | RawSecret): CsmsSecret => {
     const full = raw as RawSecret;
@@ -119,4 +121,14 @@ export function createCsmsSource(config: CsmsSourceConfig, endpoint: string, iam
       return body && detailOf(body.secret);
     }),
   };
+}
+
+/** The CSMS client names its failures below HTTP itself. */
+export function readCsmsError(error: unknown): Partial<RawProviderError> | null {
+  if (!(error instanceof CsmsCallError)) return null;
+  if (error.kind === 'timeout') return { transport: 'timeout' };
+  if (error.kind === 'malformed-response') return { transport: 'bad-body' };
+  // A refused connection is already read as such from its cause; anything else broke mid-call.
+  if (error.kind === 'network' && !/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH/.test(String((error.cause as { code?: unknown })?.code ?? ''))) return { transport: 'reset' };
+  return null;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { EmulatorRequest, EmulatorResponse } from './core.js';
+import type { EmulatorRequest, EmulatorResponse } from '../../emulators/core.js';
 import {
   boolParam,
   createAlibabaEmulator,
@@ -12,8 +12,8 @@ import {
   type AlibabaEmulatorOptions,
   type ApiError,
   type ErrorCatalog,
-} from './alibaba-common.js';
-import { compareIds, type SaeNamespaceSeed, type SaeSecretSeed, type SaeSeed } from './alibaba-data.js';
+} from '../alibaba/emulator-common.js';
+import { compareIds, type SaeNamespaceSeed, type SaeSecretSeed, type SaeSeed } from '../alibaba/emulator-data.js';
 
 /**
  * Emulator of Serverless App Engine (SAE) 2019-05-06, ROA style: the secret and namespace reads

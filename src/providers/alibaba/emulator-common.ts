@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { EMULATOR_CREDENTIALS } from './credentials.js';
-import { requestId, type EmulatorRequest, type EmulatorResponse, type ProviderEmulator } from './core.js';
+import { EMULATOR_CREDENTIALS } from '../../emulators/credentials.js';
+import { requestId, type EmulatorRequest, type EmulatorResponse, type ProviderEmulator } from '../../emulators/core.js';
 import {
   NonceStore,
   ROA_DATE_WINDOW_MS,
@@ -9,7 +9,7 @@ import {
   verifyRoaRequest,
   verifyRpcRequest,
   type VerifyFailure,
-} from './alibaba-signature.js';
+} from './emulator-signature.js';
 
 /**
  * Pieces shared by the three Alibaba Cloud emulators (SAE, APIG, KMS): JSON bodies that may carry

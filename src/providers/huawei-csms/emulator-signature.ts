@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { EmulatorRequest } from './core.js';
+import type { EmulatorRequest } from '../../emulators/core.js';
 
 /**
  * Server-side check of Huawei Cloud's "SDK-HMAC-SHA256" AK/SK signature, recomputed the way

@@ -1,4 +1,4 @@
-import type { EmulatorRequest, EmulatorResponse } from './core.js';
+import type { EmulatorRequest, EmulatorResponse } from '../../emulators/core.js';
 import {
   createAlibabaEmulator,
   failWith,
@@ -11,8 +11,8 @@ import {
   type AlibabaEmulatorOptions,
   type ApiError,
   type ErrorCatalog,
-} from './alibaba-common.js';
-import type { ApigSecretSeed, ApigSeed } from './alibaba-data.js';
+} from '../alibaba/emulator-common.js';
+import type { ApigSecretSeed, ApigSeed } from '../alibaba/emulator-data.js';
 
 /**
  * Emulator of the cloud-native API Gateway (APIG) 2024-03-27, ROA style with lowerCamel fields:

@@ -1,11 +1,12 @@
-import type { KmsSourceConfig } from '../config.js';
-import { eachOf, nullIfNotFound, POP_GATEWAY_CODES, type ErrorCodeTable } from '../upstream/errors.js';
-import type { UpstreamCaller } from '../upstream/call.js';
-import type { RequestScope } from '../upstream/request-scope.js';
-import { AlibabaRpc } from './alibaba-client.js';
-import { asArray, asObject, toDate, toStr } from './normalize.js';
-import { recordFieldsSet } from '../pagination/filter.js';
-import type { KmsSecret, KmsSecretDetail, KmsSecretValue, PushedQuery, Pushdown, SecretFilter, SecretSource, Tag } from './types.js';
+import type { KmsSourceConfig } from './index.js';
+import { eachOf, nullIfNotFound, POP_GATEWAY_CODES, type ErrorCodeTable } from '../../upstream/errors.js';
+import type { UpstreamCaller } from '../../upstream/call.js';
+import type { RequestScope } from '../../upstream/request-scope.js';
+import { AlibabaRpc } from '../alibaba/client.js';
+import { asArray, asObject, toDate, toStr } from '../../sources/normalize.js';
+import { recordFieldsSet } from '../../pagination/filter.js';
+import type { PushedQuery, Pushdown, SecretFilter, SecretSource, Tag } from '../../sources/types.js';
+import type { KmsSecret, KmsSecretDetail, KmsSecretValue } from './records.js';
 
 export const KMS_ERROR_CODES: ErrorCodeTable = {
   ...POP_GATEWAY_CODES,

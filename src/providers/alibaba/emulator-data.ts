@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { seededRandom } from './core.js';
+import { seededRandom } from '../../emulators/core.js';
 
 /**
  * Deterministic seed data for the Alibaba Cloud emulators. Same options, same data, run to run.

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
-import type { AlibabaCredentialsConfig } from '../config.js';
-import { redact, registerSecret } from '../upstream/redact.js';
+import type { AlibabaCredentialsConfig } from './credentials-config.js';
+import { redact, registerSecret } from '../../upstream/redact.js';
 
 /**
  * Alibaba Cloud credentials from the cloud's own chain (@alicloud/credentials): static keys, the
@@ -122,7 +122,7 @@ export function credentialsSource(config: AlibabaCredentialsConfig): Credentials
   }
   return {
     async getCredentials() {
-      let credentials;
+      let credentials: Awaited<ReturnType<LibraryProvider['getCredentials']>>;
       try {
         credentials = await chain.provider.getCredentials();
       } catch (error) {

@@ -1,10 +1,11 @@
-import type { SaeSourceConfig } from '../config.js';
-import { eachOf, nullIfNotFound, POP_GATEWAY_CODES, type ErrorCodeTable } from '../upstream/errors.js';
-import { hasRecordFilter } from '../pagination/filter.js';
-import type { UpstreamCaller } from '../upstream/call.js';
-import { AlibabaRoa } from './alibaba-client.js';
-import { asArray, asObject, toDate, toStr } from './normalize.js';
-import type { NamespaceRecord, SaeSecret, SaeSecretDetail, SaeSecretValue, SecretSource } from './types.js';
+import type { SaeSourceConfig } from './index.js';
+import { eachOf, nullIfNotFound, POP_GATEWAY_CODES, type ErrorCodeTable } from '../../upstream/errors.js';
+import { hasRecordFilter } from '../../pagination/filter.js';
+import type { UpstreamCaller } from '../../upstream/call.js';
+import { AlibabaRoa } from '../alibaba/client.js';
+import { asArray, asObject, toDate, toStr } from '../../sources/normalize.js';
+import type { NamespaceRecord, SecretSource } from '../../sources/types.js';
+import type { SaeSecret, SaeSecretDetail, SaeSecretValue } from './records.js';
 
 export const SAE_ERROR_CODES: ErrorCodeTable = {
   ...POP_GATEWAY_CODES,
@@ -53,6 +54,7 @@ export function createSaeSource(config: SaeSourceConfig, endpoint: string, calle
     provider: 'alibaba-sae',
     region: config.region,
     keyIsName: false,
+    hasRelatedApps: true,
     filterableFields: ['nameContains', 'names', 'types', 'providers', 'sources', 'namespaces'],
     pushdown: (filter) => ({ query: {}, complete: !hasRecordFilter(filter) }),
     paging: {

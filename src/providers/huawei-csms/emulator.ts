@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { EmulatorServer, type EmulatorRequest, type EmulatorResponse, type ProviderEmulator } from './core.js';
-import { EMULATOR_CREDENTIALS } from './credentials.js';
-import { CSMS_SECRET_NAME_PATTERN, compareCsmsNames, generateCsmsSeed, type CsmsSeed, type CsmsSeedSecret } from './huawei-data.js';
-import { verifyHuaweiAkSk } from './huawei-signature.js';
+import { EmulatorServer, type EmulatorRequest, type EmulatorResponse, type ProviderEmulator } from '../../emulators/core.js';
+import { EMULATOR_CREDENTIALS } from '../../emulators/credentials.js';
+import { CSMS_SECRET_NAME_PATTERN, compareCsmsNames, generateCsmsSeed, type CsmsSeed, type CsmsSeedSecret } from './emulator-data.js';
+import { verifyHuaweiAkSk } from './emulator-signature.js';
 
 /**
  * # Huawei Cloud CSMS emulator

@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
-import { assertSuccessBody } from '../upstream/errors.js';
-import { installFastJsonForPopCore } from './alibaba-json.js';
-import { credentialsSource, type CredentialsSource } from './alibaba-credentials.js';
-import type { AlibabaCredentialsConfig } from '../config.js';
+import { assertSuccessBody } from '../../upstream/errors.js';
+import { installFastJsonForPopCore } from './json.js';
+import { credentialsSource, type CredentialsSource } from './credentials.js';
+import type { AlibabaCredentialsConfig } from './credentials-config.js';
 
 /** pop-core ships types for RPCClient only; these describe the parts we call. */
 interface PopConfig {

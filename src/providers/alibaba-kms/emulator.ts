@@ -1,4 +1,4 @@
-import type { EmulatorResponse } from './core.js';
+import type { EmulatorResponse } from '../../emulators/core.js';
 import {
   boolParam,
   createAlibabaEmulator,
@@ -13,8 +13,8 @@ import {
   type AlibabaEmulatorOptions,
   type ApiError,
   type ErrorCatalog,
-} from './alibaba-common.js';
-import type { KmsSecretSeed, KmsSecretVersion, KmsSeed } from './alibaba-data.js';
+} from '../alibaba/emulator-common.js';
+import type { KmsSecretSeed, KmsSecretVersion, KmsSeed } from '../alibaba/emulator-data.js';
 
 /**
  * Emulator of Key Management Service (KMS) 2016-01-20, RPC style (GET query or POST form; the
@@ -106,6 +106,8 @@ export function matchesKmsFilters(secret: KmsSecretSeed, filters: readonly KmsFi
         return values.includes(secret.SecretType);
       case 'Creator':
         return values.includes(secret.Creator);
+      default:
+        return false;
     }
   });
 }

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { alibabaCredentials } from '../alibaba/credentials-config.js';
+import type { ProviderModule } from '../module.js';
+import { sourceFields, STANDARD_BREAKER, STANDARD_RETRY } from '../source-config.js';
+import { createKmsSource, KMS_ERROR_CODES } from './adapter.js';
+import type { KmsSecret, KmsSecretDetail, KmsSecretValue } from './records.js';
+import { defineKmsSchema } from './schema.js';
+
+export const kmsConfig = z.object({ ...sourceFields, provider: z.literal('alibaba-kms'), credentials: alibabaCredentials });
+export type KmsSourceConfig = z.infer<typeof kmsConfig>;
+
+export const alibabaKms: ProviderModule<'alibaba-kms', KmsSecret, KmsSecretDetail, KmsSecretValue, KmsSourceConfig> = {
+  id: 'alibaba-kms',
+  name: 'ALIBABA_KMS',
+  description: 'Alibaba Cloud Key Management Service',
+  typename: 'KmsSecret',
+  namespaceKind: 'REGION',
+  config: kmsConfig,
+  defaults: { maxConcurrency: 8, timeoutMs: 5000, rateLimit: { perSecond: 50, burst: 100 }, retry: STANDARD_RETRY, circuitBreaker: STANDARD_BREAKER },
+  publicEndpoint: (region) => `https://kms.${region}.aliyuncs.com`,
+  errorCodes: KMS_ERROR_CODES,
+  create: createKmsSource,
+  facets: (record) => ({ tags: record.tags ?? [] }),
+  defineSchema: () => defineKmsSchema('KmsSecret'),
+};

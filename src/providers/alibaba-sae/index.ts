@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { alibabaCredentials } from '../alibaba/credentials-config.js';
+import type { ProviderModule } from '../module.js';
+import { sourceFields, STANDARD_BREAKER, STANDARD_RETRY } from '../source-config.js';
+import { createSaeSource, SAE_ERROR_CODES } from './adapter.js';
+import type { SaeSecret, SaeSecretDetail, SaeSecretValue } from './records.js';
+import { defineSaeSchema } from './schema.js';
+
+export const saeConfig = z.object({
+  ...sourceFields,
+  provider: z.literal('alibaba-sae'),
+  credentials: alibabaCredentials,
+  /** Namespace ids; when absent they are discovered with DescribeNamespaceList. */
+  namespaces: z.array(z.string().min(1)).min(1).optional(),
+});
+export type SaeSourceConfig = z.infer<typeof saeConfig>;
+
+export const alibabaSae: ProviderModule<'alibaba-sae', SaeSecret, SaeSecretDetail, SaeSecretValue, SaeSourceConfig> = {
+  id: 'alibaba-sae',
+  name: 'ALIBABA_SAE',
+  description: 'Alibaba Cloud Serverless App Engine',
+  typename: 'SaeSecret',
+  namespaceKind: 'SAE_NAMESPACE',
+  config: saeConfig,
+  // SAE allows about 60 calls a minute per user.
+  defaults: { maxConcurrency: 5, timeoutMs: 5000, rateLimit: { perSecond: 1, burst: 20 }, retry: STANDARD_RETRY, circuitBreaker: STANDARD_BREAKER },
+  publicEndpoint: (region) => `https://sae.${region}.aliyuncs.com`,
+  errorCodes: SAE_ERROR_CODES,
+  create: createSaeSource,
+  facets: () => ({}),
+  defineSchema: () => defineSaeSchema('SaeSecret'),
+};

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import type { ProviderModule } from '../module.js';
+import { httpUrl, sourceFields, STANDARD_BREAKER, STANDARD_RETRY } from '../source-config.js';
+import { createCsmsSource, CSMS_ERROR_CODES, readCsmsError } from './adapter.js';
+import type { CsmsSecret, CsmsSecretDetail, CsmsSecretValue } from './records.js';
+import { defineCsmsSchema } from './schema.js';
+
+export const csmsConfig = z.object({
+  ...sourceFields,
+  provider: z.literal('huawei-csms'),
+  projectId: z.string().regex(/^[a-zA-Z0-9]{1,64}$/, 'a project id'),
+  /** IAM, for password credentials; https://iam.<region>.myhuaweicloud.com by default. */
+  iamEndpoint: httpUrl.optional(),
+  credentials: z.union([
+    z.object({ ak: z.string().min(1), sk: z.string().min(1), securityToken: z.string().optional() }).strict(),
+    z.object({ token: z.string().min(1) }).strict(),
+    z.object({ domainName: z.string().min(1), userName: z.string().min(1), password: z.string().min(1), projectName: z.string().optional() }).strict(),
+  ]),
+});
+export type CsmsSourceConfig = z.infer<typeof csmsConfig>;
+
+export const huaweiCsms: ProviderModule<'huawei-csms', CsmsSecret, CsmsSecretDetail, CsmsSecretValue, CsmsSourceConfig> = {
+  id: 'huawei-csms',
+  name: 'HUAWEI_CSMS',
+  description: 'Huawei Cloud Cloud Secret Management Service',
+  typename: 'CsmsSecret',
+  namespaceKind: 'PROJECT',
+  config: csmsConfig,
+  // Huawei's API gateway throttles (APIG.0308) well above what one gateway needs.
+  defaults: { maxConcurrency: 8, timeoutMs: 5000, rateLimit: { perSecond: 20, burst: 40 }, retry: STANDARD_RETRY, circuitBreaker: STANDARD_BREAKER },
+  publicEndpoint: (region) => `https://kms.${region}.myhuaweicloud.com`,
+  errorCodes: CSMS_ERROR_CODES,
+  readError: readCsmsError,
+  typeOfDetail: (detail) => detail?.secretType ?? null,
+  create: (config, endpoint, caller) => createCsmsSource(config, endpoint, config.iamEndpoint ?? `https://iam.${config.region}.myhuaweicloud.com`, caller),
+  facets: (record) => ({ state: record.state }),
+  defineSchema: () => defineCsmsSchema('CsmsSecret'),
+};

@@ -1,0 +1,107 @@
+import { auditReveal } from '../auth/audit.js';
+import type { GatewayContext } from '../context.js';
+import type { FieldMap } from '@pothos/core';
+import { PROVIDER_MODULES, providerModule } from '../providers/index.js';
+import type { SecretRecord, SecretSource, SecretValue } from '../sources/types.js';
+import { UpstreamError } from '../upstream/errors.js';
+import { builder, encodeGlobalId, idParts, NODE_TYPES } from './builder.js';
+import { DETAIL_CALL } from './cost.js';
+import { SecretRef } from './refs.js';
+
+/**
+ * What a provider's schema (src/providers/<name>/schema.ts) builds its secret type with. Nothing
+ * here reads the provider registry while modules load: the registry imports the providers' schemas.
+ */
+
+/** The GraphQL type of a provider's secrets. */
+export const typenameOf = (provider: SecretRecord['provider']): string => providerModule(provider).typename;
+
+/** Whether a global ID's type part names a secret type. */
+export const isSecretTypename = (typename: string): boolean => PROVIDER_MODULES.some((module) => module.typename === typename);
+
+export function secretKey(record: SecretRecord): string {
+  return JSON.stringify([record.sourceId, record.namespaceId, record.key]);
+}
+
+export function sourceOf(ctx: GatewayContext, sourceId: string): SecretSource {
+  const source = ctx.sources.get(sourceId);
+  if (!source) throw new Error(`unknown source ${sourceId}`);
+  return source;
+}
+
+/** Detail fields cost a detail call unless the list already carried them; the loader decides. */
+export async function detailOf<T>(ctx: GatewayContext, record: SecretRecord): Promise<T | null> {
+  return (await ctx.loaders.detail(sourceOf(ctx, record.sourceId), record)) as T | null;
+}
+
+const audited = new WeakMap<GatewayContext, Set<string>>();
+
+/**
+ * A secret's value, for fields behind the reveal scope (checked before this runs, so a caller
+ * without it causes no call). One upstream read and one audit line per secret per request.
+ */
+export async function revealOf<T extends SecretValue>(ctx: GatewayContext, record: SecretRecord): Promise<T | null> {
+  const id = encodeGlobalId(typenameOf(record.provider), secretKey(record));
+  let seen = audited.get(ctx);
+  if (!seen) audited.set(ctx, (seen = new Set()));
+  const first = !seen.has(id);
+  seen.add(id);
+  try {
+    const value = await ctx.values.load(sourceOf(ctx, record.sourceId), record);
+    if (first) auditReveal(ctx, id, record, value ? 'revealed' : 'not-found');
+    return value as T | null;
+  } catch (error) {
+    if (first) auditReveal(ctx, id, record, 'failed', error instanceof UpstreamError ? error.info.code : undefined);
+    throw error;
+  }
+}
+
+/** A field that reveals a value: the reveal scope, a detail call's cost, null when the value is gone. */
+export const REVEAL = { authScopes: { reveal: true }, complexity: DETAIL_CALL, nullable: true } as const;
+
+/**
+ * The secret a global ID's parts name, through the per-request record loader; null when its source
+ * is not one the caller may see or is of another type than the ID says.
+ */
+export async function secretOfId(ctx: GatewayContext, typename: string, parts: string): Promise<SecretRecord | null> {
+  const [sourceId, namespaceId, key] = idParts(parts, 3);
+  const source = ctx.sources.get(sourceId);
+  if (!source || typenameOf(source.provider) !== typename) return null;
+  return ctx.loaders.record(source, namespaceId, key);
+}
+
+/** The object type of one provider's secrets. */
+export type SecretObjectRef<R extends SecretRecord> = ReturnType<typeof builder.objectRef<R>>;
+
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+
+/**
+ * A provider's secret type: a node implementing `Secret`, found by its global ID, and an entity
+ * (src/schema/entities.ts adds its keys). `fields` are its own, beyond the interface's.
+ */
+export function secretNode<R extends SecretRecord>(
+  typename: string,
+  provider: R['provider'],
+  options: { description: string; fields: (t: PothosSchemaTypes.ObjectFieldBuilder<Types, R>) => FieldMap },
+): SecretObjectRef<R> {
+  const ref = builder.objectRef<R>(typename);
+  NODE_TYPES.add(typename);
+  builder.node(ref, {
+    description: options.description,
+    // R is some SecretRecord, which Pothos cannot see through a type parameter.
+    interfaces: [SecretRef] as never,
+    id: { resolve: secretKey },
+    isTypeOf: (r) => (r as SecretRecord).provider === provider,
+    loadMany: (ids, ctx) => Promise.all(ids.map(async (id) => (await secretOfId(ctx, typename, id)) as R | null)),
+    fields: options.fields,
+  });
+  return ref;
+}
+
+/** Resource tags, for the providers that have them. */
+export const TagType = builder.objectRef<{ key: string; value: string }>('Tag').implement({
+  description: 'A resource tag.',
+  shareable: true,
+  fields: (t) => ({ key: t.exposeString('key'), value: t.exposeString('value') }),
+});
+
