@@ -178,7 +178,8 @@ async function walk(request: PageRequest, groups: SegmentGroup[], start: Start, 
       }
       let slice;
       try {
-        slice = backward ? await pager.backward(position, want - collected.length) : await pager.forward(position, want - collected.length);
+        // A request with a cursor continues a walk: its pager reads the next provider pages ahead.
+        slice = backward ? await pager.backward(position, want - collected.length) : await pager.forward(position, want - collected.length, request.cursor !== null);
       } catch (error) {
         if (error instanceof PositionError) throw cursorError('MALFORMED_CURSOR', cursorArg);
         if (!(error instanceof UpstreamError)) throw error;

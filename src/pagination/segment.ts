@@ -26,7 +26,8 @@ export interface Slice {
 
 export interface SegmentPager {
   readonly backwardSupported: boolean;
-  forward(after: Position | null, want: number): Promise<Slice>;
+  /** `walking`: the request continues a walk (it came with a cursor), so the pages after this one are read ahead. */
+  forward(after: Position | null, want: number, walking?: boolean): Promise<Slice>;
   backward(before: Position | null, want: number): Promise<Slice>;
   /** Matching items in the segment, or null when only a full walk could tell. */
   count(): Promise<number | null>;
@@ -44,24 +45,87 @@ export interface SegmentFetchers {
   marker(marker: string | null, limit: number): Promise<MarkerPage>;
   token(token: string | null, pageSize: number): Promise<TokenPage>;
   all(): Promise<SecretRecord[]>;
+  /**
+   * The same pages read ahead of the client into the cross-request cache: a cached or loading page,
+   * or one speculative call with free capacity. Undefined when refused or failed: never an error.
+   */
+  ahead?: {
+    page(pageNumber: number, pageSize: number): Promise<PageNumberPage | undefined>;
+    marker(marker: string | null, limit: number): Promise<MarkerPage | undefined>;
+    token(token: string | null, pageSize: number): Promise<TokenPage | undefined>;
+  };
 }
 
+/**
+ * The per-walk prefetch budget: provider pages read ahead of the page a walking client is on.
+ * A client that stops leaves at most this many calls behind (none after its first page, which
+ * prefetches nothing). Page-number pages go in parallel (one round), marker and token pages in a
+ * chain; 8 pages of 100 cover what the default concurrency limit (8) fetches in one round.
+ */
+export const PREFETCH_PAGES = { 'page-number': 8, marker: 4, token: 4 } as const;
+
 export interface PagerOptions {
-  /** Fetch whole provider pages, aligned, so that the next GraphQL pages come from the cache. */
+  /**
+   * Fetch whole provider pages, aligned, so that the next GraphQL pages come from the cache; and,
+   * while a client walks, read the next ones ahead of it (`prefetchPages`, 0 for none).
+   */
   readAhead?: boolean;
+  prefetchPages?: number;
 }
 
 export function createPager(paging: Paging, fetch: SegmentFetchers, filter: SecretFilter | null, options: PagerOptions = {}): SegmentPager {
+  const readAhead = options.readAhead ?? false;
+  const prefetchPages = readAhead && fetch.ahead && paging.kind !== 'none' ? (options.prefetchPages ?? PREFETCH_PAGES[paging.kind]) : 0;
   switch (paging.kind) {
     case 'page-number':
-      return new PageNumberPager(paging.maxPageSize, fetch, filter, options.readAhead ?? false);
-    case 'marker':
-      return new MarkerPager(paging.maxLimit, paging.markerOf, fetch, filter);
+      return new PageNumberPager(paging.maxPageSize, fetch, filter, readAhead, prefetchPages);
+    case 'marker': {
+      const { markerOf, maxLimit } = paging;
+      // Whole pages of the largest size, each starting at the previous page's last row, so that a
+      // mid-page cursor resumes on a cached page; without the cache, pages sized to the window.
+      if (!readAhead) return new MarkerPager(maxLimit, markerOf, fetch, filter);
+      return new ChainPager(
+        {
+          pageSize: maxLimit,
+          async read(marker, limit) {
+            return markerLink(await fetch.marker(marker, limit), marker, limit, markerOf);
+          },
+          async ahead(marker, limit) {
+            const page = await fetch.ahead?.marker(marker, limit);
+            return page && markerLink(page, marker, limit, markerOf);
+          },
+        },
+        filter,
+        prefetchPages,
+      );
+    }
     case 'token':
-      return new TokenPager(paging.pageSize, fetch, filter);
+      return new ChainPager(
+        {
+          pageSize: paging.pageSize,
+          async read(token, size) {
+            const page = await fetch.token(token, size);
+            return { items: page.items, next: page.nextToken };
+          },
+          async ahead(token, size) {
+            const page = await fetch.ahead?.token(token, size);
+            return page && { items: page.items, next: page.nextToken };
+          },
+        },
+        filter,
+        prefetchPages,
+      );
     case 'none':
       return new UnpagedPager(fetch, filter);
   }
+}
+
+/** A marker page as a link of a chain: the repeated marker row dropped, the next page starting at its last row. */
+function markerLink(page: MarkerPage, marker: string | null, limit: number, markerOf: (item: SecretRecord) => string): ChainPage {
+  // Whether a page starts with its marker row is undocumented: drop it.
+  const items = marker === null ? page.items : page.items.filter((item) => markerOf(item) !== marker);
+  const exhausted = !page.nextMarker || page.items.length < limit || page.items.length === 0;
+  return { items, next: exhausted ? null : markerOf(page.items[page.items.length - 1]) };
 }
 
 function expectIndex(position: Position | null): number | null {
@@ -85,7 +149,21 @@ class PageNumberPager implements SegmentPager {
     private readonly fetch: SegmentFetchers,
     private readonly filter: SecretFilter | null,
     private readonly readAhead: boolean,
+    private readonly prefetchPages: number,
   ) {}
+
+  /**
+   * The whole pages after row `end`, up to the budget and the known total, all at once: they need
+   * nothing but the total, and land in the cache for the client's next pages. Nothing is awaited.
+   */
+  private prefetchAfter(end: number): boolean {
+    const total = this.total ?? this.hint;
+    if (total === null || this.prefetchPages === 0) return false;
+    const size = this.maxPageSize;
+    const first = Math.floor(Math.max(0, end - 1) / size) + 2;
+    for (let p = first; p < first + this.prefetchPages && (p - 1) * size < total; p++) void this.fetch.ahead!.page(p, size);
+    return true;
+  }
 
   private async page(pageNumber: number, pageSize: number): Promise<SecretRecord[]> {
     const result = await this.fetch.page(pageNumber, pageSize);
@@ -128,6 +206,12 @@ class PageNumberPager implements SegmentPager {
     if (cached) return cached.items.slice(start - cached.offset, end - cached.offset);
     const plan = this.readAhead ? alignedPages(start, end, this.maxPageSize) : planPages(start, end, this.maxPageSize);
     const firstOffset = (plan.pages[0] - 1) * plan.pageSize;
+    const known = this.total ?? this.hint;
+    if (known !== null) {
+      // The total is known (a cursor carries it): a window across two provider pages reads both at once.
+      const pages = plan.pages.filter((p, i) => i === 0 || (p - 1) * plan.pageSize < known);
+      return (await Promise.all(pages.map((p) => this.page(p, plan.pageSize)))).flat().slice(start - firstOffset, end - firstOffset);
+    }
     const rows = [...(await this.page(plan.pages[0], plan.pageSize))];
     // The first answer tells the total: pages past it would come back empty, so skip them.
     const rest = plan.pages.slice(1).filter((p) => (p - 1) * plan.pageSize < this.total!);
@@ -135,10 +219,13 @@ class PageNumberPager implements SegmentPager {
     return rows.slice(start - firstOffset, end - firstOffset);
   }
 
-  async forward(after: Position | null, want: number): Promise<Slice> {
+  async forward(after: Position | null, want: number, walking = false): Promise<Slice> {
     const start = (expectIndex(after) ?? -1) + 1;
     if (!this.filter) {
+      // With the total known, the read-ahead goes out beside the client's own page; else after it.
+      const prefetched = walking && this.prefetchAfter(start + want);
       const rows = await this.range(start, start + want);
+      if (walking && !prefetched && start + rows.length < (this.total ?? 0)) this.prefetchAfter(start + want);
       return { entries: rows.map((record, i) => ({ record, position: start + i })), hasMore: start + rows.length < (this.total ?? this.hint ?? 0) };
     }
     const found: Entry[] = [];
@@ -274,43 +361,70 @@ class UnpagedPager implements SegmentPager {
   useHint(): void {}
 }
 
+/** One provider page of a chain: its rows, and where the next page starts (null: the last page). */
+interface ChainPage {
+  items: SecretRecord[];
+  next: string | null;
+}
+
+interface ChainLink {
+  pageSize: number;
+  read(start: string | null, size: number): Promise<ChainPage>;
+  ahead(start: string | null, size: number): Promise<ChainPage | undefined>;
+}
+
 /**
- * Providers that page by an opaque continuation token (AWS NextToken): a position is the token
- * that starts the item's provider page and the item's offset in it, so every page asked for is a
- * whole provider page of the same size (cached, and the same for every client walking it).
+ * Providers whose pages form a chain (AWS NextToken, CSMS markers with the cache on): a position is
+ * the continuation that starts the item's provider page and the item's offset in it, so every page
+ * asked for is a whole provider page of the same size (cached, and the same for every client
+ * walking it), and a walking client's next pages are read ahead along the chain.
  */
-class TokenPager implements SegmentPager {
+class ChainPager implements SegmentPager {
   readonly backwardSupported = false;
   readonly countable = false;
 
   constructor(
-    private readonly pageSize: number,
-    private readonly fetch: SegmentFetchers,
+    private readonly link: ChainLink,
     private readonly filter: SecretFilter | null,
+    private readonly prefetchPages: number,
   ) {}
 
-  async forward(after: Position | null, want: number): Promise<Slice> {
-    let { token, offset } = after === null ? { token: null, offset: -1 } : parseTokenPosition(after);
+  async forward(after: Position | null, want: number, walking = false): Promise<Slice> {
+    let { start, offset } = after === null ? { start: null, offset: -1 } : parseChainPosition(after);
     const found: Entry[] = [];
     for (;;) {
-      const page = await this.fetch.token(token, this.pageSize);
+      const page = await this.link.read(start, this.link.pageSize);
+      if (walking) this.prefetchAfter(page.next);
       for (let i = offset + 1; i < page.items.length; i++) {
         const record = page.items[i];
         if (this.filter && !matches(record, this.filter)) continue;
         if (found.length === want) return { entries: found, hasMore: true };
         // The last item of a page stands just before the next page: resuming there costs no call for this one.
-        const last = i === page.items.length - 1 && page.nextToken !== null;
-        found.push({ record, position: last ? tokenPosition(page.nextToken, -1) : tokenPosition(token, i) });
+        const last = i === page.items.length - 1 && page.next !== null;
+        found.push({ record, position: last ? chainPosition(page.next, -1) : chainPosition(start, i) });
       }
-      // A next token says more may follow (AWS may end with an empty page): no call just to find out.
-      if (!page.nextToken || found.length === want) return { entries: found, hasMore: page.nextToken !== null };
-      token = page.nextToken;
+      // A next page says more may follow (AWS may end with an empty page): no call just to find out.
+      if (!page.next || found.length === want) return { entries: found, hasMore: page.next !== null };
+      start = page.next;
       offset = -1;
+      walking = false;
     }
   }
 
+  /** The chain from `next` on, page after page, up to the budget; stops quietly where a page does not come. */
+  private prefetchAfter(next: string | null): void {
+    if (next === null || this.prefetchPages === 0) return;
+    void (async () => {
+      for (let n = 0, start: string | null = next; n < this.prefetchPages && start !== null; n++) {
+        const page: ChainPage | undefined = await this.link.ahead(start, this.link.pageSize);
+        if (!page) return;
+        start = page.next;
+      }
+    })();
+  }
+
   async backward(): Promise<Slice> {
-    throw new Error('token pagination cannot walk backward');
+    throw new Error('this pagination cannot walk backward');
   }
 
   async count(): Promise<number | null> {
@@ -324,11 +438,16 @@ class TokenPager implements SegmentPager {
   useHint(): void {}
 }
 
-/** `<offset>:<token>` (offset -1: before the page's first item); the first page has the empty token. Signed inside our cursor like any position. */
-const tokenPosition = (token: string | null, offset: number): string => `${offset}:${token ?? ''}`;
+/**
+ * `<offset>:<start>` (offset -1: before the page's first item); the first page has the empty start.
+ * A bare marker (cursors of the marker pager, which names each item's own row) is `-1:<marker>`:
+ * the rows after it. Signed inside our cursor like any position.
+ */
+const chainPosition = (start: string | null, offset: number): string => `${offset}:${start ?? ''}`;
 
-function parseTokenPosition(position: Position): { token: string | null; offset: number } {
-  const match = typeof position === 'string' ? /^(-1|\d{1,4}):([\s\S]*)$/.exec(position) : null;
-  if (!match) throw new PositionError('position is not a token position');
-  return { token: match[2] === '' ? null : match[2], offset: Number(match[1]) };
+function parseChainPosition(position: Position): { start: string | null; offset: number } {
+  if (typeof position !== 'string') throw new PositionError('position is not a chain position');
+  const match = /^(-1|\d{1,4}):([\s\S]*)$/.exec(position);
+  if (!match) return { start: position, offset: -1 };
+  return { start: match[2] === '' ? null : match[2], offset: Number(match[1]) };
 }
