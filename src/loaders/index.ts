@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { CachePolicy, MetadataStore } from '../cache/metadata-cache.js';
-import type { SegmentFetchers } from '../pagination/segment.js';
+import type { PrefetchBudget, SegmentFetchers } from '../pagination/segment.js';
 import type { RequestScope } from '../upstream/request-scope.js';
 import type { MarkerPage, NamespaceRecord, PageNumberPage, PushedQuery, SecretDetail, SecretRecord, SecretSource, TokenPage } from '../sources/types.js';
 
@@ -65,8 +65,10 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
   // Prefetches outlive the request's answer: they get their own deadline and retry counts (none), never the request's.
   const speculative = (request: RequestScope): RequestScope => ({ ...request, speculative: true, retries: new Map(), deadline: Date.now() + PREFETCH_DEADLINE_MS });
   /** A page read ahead of the client, into the cross-request cache; undefined when it was refused or failed (or outside a request). */
-  const ahead = <T>(source: SecretSource, key: string, work: (scope: RequestScope) => Promise<T>): Promise<T | undefined> =>
-    cache && scope ? cache.store.prefetch(key, cache.policy(source), () => work(speculative(scope))) : Promise.resolve(undefined);
+  const ahead = <T>(source: SecretSource, key: string, budget: PrefetchBudget, work: (scope: RequestScope) => Promise<T>): Promise<T | undefined> =>
+    cache && scope
+      ? cache.store.prefetch(key, cache.policy(source), () => (budget.take() ? work(speculative(scope)) : Promise.reject(new Error('the request\'s prefetch budget is spent'))))
+      : Promise.resolve(undefined);
   const sharedKey = (source: SecretSource, kind: string, namespaceId: string, key: string) => JSON.stringify([kind, source.id, namespaceId, key]);
   const totalKey = (source: SecretSource, namespaceId: string) => JSON.stringify([source.id, namespaceId]);
   const memo = new Map<string, Promise<unknown>>();
@@ -139,12 +141,13 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
         });
       },
       ahead: {
-        page: (pageNumber, pageSize) =>
-          paging.kind === 'page-number' ? ahead(source, `page:${base}:${pageNumber}:${pageSize}`, (s) => paging.fetchPage(namespaceId, query, pageNumber, pageSize, s)) : Promise.resolve(undefined),
-        marker: (marker, limit) =>
-          paging.kind === 'marker' ? ahead(source, `marker:${base}:${marker}:${limit}`, (s) => paging.fetchPage(namespaceId, query, marker, limit, s)) : Promise.resolve(undefined),
-        token: (token, pageSize) =>
-          paging.kind === 'token' ? ahead(source, `token:${base}:${token}:${pageSize}`, (s) => paging.fetchPage(namespaceId, query, token, pageSize, s)) : Promise.resolve(undefined),
+        page: (pageNumber, pageSize, budget) =>
+          paging.kind === 'page-number' ? ahead(source, `page:${base}:${pageNumber}:${pageSize}`, budget, (s) => paging.fetchPage(namespaceId, query, pageNumber, pageSize, s)) : Promise.resolve(undefined),
+        marker: (marker, limit, budget) =>
+          paging.kind === 'marker' ? ahead(source, `marker:${base}:${marker}:${limit}`, budget, (s) => paging.fetchPage(namespaceId, query, marker, limit, s)) : Promise.resolve(undefined),
+        token: (token, pageSize, budget) =>
+          paging.kind === 'token' ? ahead(source, `token:${base}:${token}:${pageSize}`, budget, (s) => paging.fetchPage(namespaceId, query, token, pageSize, s)) : Promise.resolve(undefined),
+        all: (budget) => (paging.kind === 'none' ? ahead(source, `all:${base}`, budget, (s) => paging.fetchAll(namespaceId, query, s)) : Promise.resolve(undefined)),
       },
       all: () => {
         if (paging.kind !== 'none') throw new Error(`${source.provider} pages its list`);

@@ -26,8 +26,13 @@ export interface Slice {
 
 export interface SegmentPager {
   readonly backwardSupported: boolean;
-  /** `walking`: the request continues a walk (it came with a cursor), so the pages after this one are read ahead. */
-  forward(after: Position | null, want: number, walking?: boolean): Promise<Slice>;
+  /**
+   * `readAhead`: the request continues a walk (it came with a cursor), so the provider pages after
+   * this one are read ahead, within the request's budget.
+   */
+  forward(after: Position | null, want: number, readAhead?: PrefetchBudget | null): Promise<Slice>;
+  /** Reads the segment's first pages ahead of a walk that has not reached it yet. Nothing is awaited. */
+  prefetchStart(budget: PrefetchBudget): void;
   backward(before: Position | null, want: number): Promise<Slice>;
   /** Matching items in the segment, or null when only a full walk could tell. */
   count(): Promise<number | null>;
@@ -50,17 +55,39 @@ export interface SegmentFetchers {
    * or one speculative call with free capacity. Undefined when refused or failed: never an error.
    */
   ahead?: {
-    page(pageNumber: number, pageSize: number): Promise<PageNumberPage | undefined>;
-    marker(marker: string | null, limit: number): Promise<MarkerPage | undefined>;
-    token(token: string | null, pageSize: number): Promise<TokenPage | undefined>;
+    page(pageNumber: number, pageSize: number, budget: PrefetchBudget): Promise<PageNumberPage | undefined>;
+    marker(marker: string | null, limit: number, budget: PrefetchBudget): Promise<MarkerPage | undefined>;
+    token(token: string | null, pageSize: number, budget: PrefetchBudget): Promise<TokenPage | undefined>;
+    all(budget: PrefetchBudget): Promise<SecretRecord[] | undefined>;
   };
 }
 
 /**
- * The per-walk prefetch budget: provider pages read ahead of the page a walking client is on.
- * A client that stops leaves at most this many calls behind (none after its first page, which
- * prefetches nothing). Page-number pages go in parallel (one round), marker and token pages in a
- * chain; 8 pages of 100 cover what the default concurrency limit (8) fetches in one round.
+ * What one request of a walk may spend on reading ahead: provider calls for pages not found in the
+ * cache (a cached page costs nothing). A client that stops walking leaves at most this many calls
+ * behind it; a client that takes only a first page leaves none (it is not walking yet).
+ */
+export class PrefetchBudget {
+  constructor(private calls: number) {}
+
+  /** One call's worth, if any is left. */
+  take(): boolean {
+    if (this.calls <= 0) return false;
+    this.calls--;
+    return true;
+  }
+
+  get spent(): boolean {
+    return this.calls <= 0;
+  }
+}
+
+/** Calls one walking request may make ahead of its client: the pages of the next round and more. */
+export const PREFETCH_CALLS_PER_REQUEST = 12;
+
+/**
+ * How far ahead of a walking client, in provider pages of the segment it is in: page-number pages
+ * go in parallel (one round; 8 is the default concurrency limit), marker and token pages in a chain.
  */
 export const PREFETCH_PAGES = { 'page-number': 8, marker: 4, token: 4 } as const;
 
@@ -75,7 +102,8 @@ export interface PagerOptions {
 
 export function createPager(paging: Paging, fetch: SegmentFetchers, filter: SecretFilter | null, options: PagerOptions = {}): SegmentPager {
   const readAhead = options.readAhead ?? false;
-  const prefetchPages = readAhead && fetch.ahead && paging.kind !== 'none' ? (options.prefetchPages ?? PREFETCH_PAGES[paging.kind]) : 0;
+  const prefetch = readAhead && fetch.ahead !== undefined;
+  const prefetchPages = prefetch && paging.kind !== 'none' ? (options.prefetchPages ?? PREFETCH_PAGES[paging.kind]) : 0;
   switch (paging.kind) {
     case 'page-number':
       return new PageNumberPager(paging.maxPageSize, fetch, filter, readAhead, prefetchPages);
@@ -90,8 +118,8 @@ export function createPager(paging: Paging, fetch: SegmentFetchers, filter: Secr
           async read(marker, limit) {
             return markerLink(await fetch.marker(marker, limit), marker, limit, markerOf);
           },
-          async ahead(marker, limit) {
-            const page = await fetch.ahead?.marker(marker, limit);
+          async ahead(marker, limit, budget) {
+            const page = await fetch.ahead?.marker(marker, limit, budget);
             return page && markerLink(page, marker, limit, markerOf);
           },
         },
@@ -107,8 +135,8 @@ export function createPager(paging: Paging, fetch: SegmentFetchers, filter: Secr
             const page = await fetch.token(token, size);
             return { items: page.items, next: page.nextToken };
           },
-          async ahead(token, size) {
-            const page = await fetch.ahead?.token(token, size);
+          async ahead(token, size, budget) {
+            const page = await fetch.ahead?.token(token, size, budget);
             return page && { items: page.items, next: page.nextToken };
           },
         },
@@ -116,7 +144,7 @@ export function createPager(paging: Paging, fetch: SegmentFetchers, filter: Secr
         prefetchPages,
       );
     case 'none':
-      return new UnpagedPager(fetch, filter);
+      return new UnpagedPager(fetch, filter, prefetch);
   }
 }
 
@@ -156,13 +184,18 @@ class PageNumberPager implements SegmentPager {
    * The whole pages after row `end`, up to the budget and the known total, all at once: they need
    * nothing but the total, and land in the cache for the client's next pages. Nothing is awaited.
    */
-  private prefetchAfter(end: number): boolean {
+  private prefetchAfter(end: number, budget: PrefetchBudget): boolean {
     const total = this.total ?? this.hint;
     if (total === null || this.prefetchPages === 0) return false;
     const size = this.maxPageSize;
     const first = Math.floor(Math.max(0, end - 1) / size) + 2;
-    for (let p = first; p < first + this.prefetchPages && (p - 1) * size < total; p++) void this.fetch.ahead!.page(p, size);
+    for (let p = first; p < first + this.prefetchPages && (p - 1) * size < total; p++) void this.fetch.ahead!.page(p, size, budget);
     return true;
+  }
+
+  prefetchStart(budget: PrefetchBudget): void {
+    // Page 1 tells the total; the rest follow once the client is in the segment.
+    if (this.prefetchPages > 0 && !this.filter) void this.fetch.ahead!.page(1, this.maxPageSize, budget);
   }
 
   private async page(pageNumber: number, pageSize: number): Promise<SecretRecord[]> {
@@ -219,13 +252,13 @@ class PageNumberPager implements SegmentPager {
     return rows.slice(start - firstOffset, end - firstOffset);
   }
 
-  async forward(after: Position | null, want: number, walking = false): Promise<Slice> {
+  async forward(after: Position | null, want: number, readAhead: PrefetchBudget | null = null): Promise<Slice> {
     const start = (expectIndex(after) ?? -1) + 1;
     if (!this.filter) {
       // With the total known, the read-ahead goes out beside the client's own page; else after it.
-      const prefetched = walking && this.prefetchAfter(start + want);
+      const prefetched = readAhead !== null && this.prefetchAfter(start + want, readAhead);
       const rows = await this.range(start, start + want);
-      if (walking && !prefetched && start + rows.length < (this.total ?? 0)) this.prefetchAfter(start + want);
+      if (readAhead && !prefetched && start + rows.length < (this.total ?? 0)) this.prefetchAfter(start + want, readAhead);
       return { entries: rows.map((record, i) => ({ record, position: start + i })), hasMore: start + rows.length < (this.total ?? this.hint ?? 0) };
     }
     const found: Entry[] = [];
@@ -307,6 +340,9 @@ class MarkerPager implements SegmentPager {
     throw new Error('marker pagination cannot walk backward');
   }
 
+  /** Without the cache nothing can be read ahead. */
+  prefetchStart(): void {}
+
   async count(): Promise<number | null> {
     return null;
   }
@@ -326,7 +362,12 @@ class UnpagedPager implements SegmentPager {
   constructor(
     private readonly fetch: SegmentFetchers,
     private readonly filter: SecretFilter | null,
+    private readonly prefetch: boolean,
   ) {}
+
+  prefetchStart(budget: PrefetchBudget): void {
+    if (this.prefetch) void this.fetch.ahead!.all(budget);
+  }
 
   private async items(): Promise<SecretRecord[]> {
     if (!this.list) {
@@ -370,7 +411,7 @@ interface ChainPage {
 interface ChainLink {
   pageSize: number;
   read(start: string | null, size: number): Promise<ChainPage>;
-  ahead(start: string | null, size: number): Promise<ChainPage | undefined>;
+  ahead(start: string | null, size: number, budget: PrefetchBudget): Promise<ChainPage | undefined>;
 }
 
 /**
@@ -389,12 +430,12 @@ class ChainPager implements SegmentPager {
     private readonly prefetchPages: number,
   ) {}
 
-  async forward(after: Position | null, want: number, walking = false): Promise<Slice> {
+  async forward(after: Position | null, want: number, readAhead: PrefetchBudget | null = null): Promise<Slice> {
     let { start, offset } = after === null ? { start: null, offset: -1 } : parseChainPosition(after);
     const found: Entry[] = [];
     for (;;) {
       const page = await this.link.read(start, this.link.pageSize);
-      if (walking) this.prefetchAfter(page.next);
+      if (readAhead) this.prefetchFrom(page.next, readAhead);
       for (let i = offset + 1; i < page.items.length; i++) {
         const record = page.items[i];
         if (this.filter && !matches(record, this.filter)) continue;
@@ -407,20 +448,28 @@ class ChainPager implements SegmentPager {
       if (!page.next || found.length === want) return { entries: found, hasMore: page.next !== null };
       start = page.next;
       offset = -1;
-      walking = false;
+      readAhead = null;
     }
   }
 
-  /** The chain from `next` on, page after page, up to the budget; stops quietly where a page does not come. */
-  private prefetchAfter(next: string | null): void {
-    if (next === null || this.prefetchPages === 0) return;
+  /**
+   * The chain from `start` on, page after page, up to the pages ahead allowed; stops quietly where
+   * a page does not come. `first`: the segment's first page (null start) is part of the chain.
+   */
+  private prefetchFrom(start: string | null, budget: PrefetchBudget, first = false): void {
+    if ((start === null && !first) || this.prefetchPages === 0) return;
     void (async () => {
-      for (let n = 0, start: string | null = next; n < this.prefetchPages && start !== null; n++) {
-        const page: ChainPage | undefined = await this.link.ahead(start, this.link.pageSize);
+      for (let n = 0, at: string | null = start; n < this.prefetchPages && (at !== null || (first && n === 0)); n++) {
+        const page: ChainPage | undefined = await this.link.ahead(at, this.link.pageSize, budget);
         if (!page) return;
-        start = page.next;
+        at = page.next;
       }
     })();
+  }
+
+  prefetchStart(budget: PrefetchBudget): void {
+    // A chain is walked one call after another: start it at once, before the client gets there.
+    this.prefetchFrom(null, budget, true);
   }
 
   async backward(): Promise<Slice> {
