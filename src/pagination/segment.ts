@@ -111,8 +111,7 @@ export function createPager(paging: Paging, fetch: SegmentFetchers, filter: Secr
       const { markerOf, maxLimit } = paging;
       // Whole pages of the largest size, each starting at the previous page's last row, so that a
       // mid-page cursor resumes on a cached page; without the cache, pages sized to the window.
-      if (!readAhead) return new MarkerPager(maxLimit, markerOf, fetch, filter);
-      return new ChainPager(
+      const aligned = new ChainPager(
         {
           pageSize: maxLimit,
           async read(marker, limit) {
@@ -126,6 +125,7 @@ export function createPager(paging: Paging, fetch: SegmentFetchers, filter: Secr
         filter,
         prefetchPages,
       );
+      return readAhead ? aligned : new MarkerPager(maxLimit, markerOf, fetch, filter, aligned);
     }
     case 'token':
       return new ChainPager(
@@ -311,10 +311,13 @@ class MarkerPager implements SegmentPager {
     private readonly markerOf: (item: SecretRecord) => string,
     private readonly fetch: SegmentFetchers,
     private readonly filter: SecretFilter | null,
+    /** Reads cursors made while the cache was on (a page's start and an offset). */
+    private readonly aligned: SegmentPager,
   ) {}
 
   async forward(after: Position | null, want: number): Promise<Slice> {
     if (after !== null && typeof after !== 'string') throw new PositionError('position is not a marker');
+    if (after !== null && CHAIN_POSITION.test(after)) return this.aligned.forward(after, want);
     const found: Entry[] = [];
     const seen = new Set<string>();
     let marker = after;
@@ -492,11 +495,13 @@ class ChainPager implements SegmentPager {
  * A bare marker (cursors of the marker pager, which names each item's own row) is `-1:<marker>`:
  * the rows after it. Signed inside our cursor like any position.
  */
+const CHAIN_POSITION = /^(-1|\d{1,4}):([\s\S]*)$/;
+
 const chainPosition = (start: string | null, offset: number): string => `${offset}:${start ?? ''}`;
 
 function parseChainPosition(position: Position): { start: string | null; offset: number } {
   if (typeof position !== 'string') throw new PositionError('position is not a chain position');
-  const match = /^(-1|\d{1,4}):([\s\S]*)$/.exec(position);
+  const match = CHAIN_POSITION.exec(position);
   if (!match) return { start: position, offset: -1 };
   return { start: match[2] === '' ? null : match[2], offset: Number(match[1]) };
 }
