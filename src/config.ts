@@ -3,7 +3,6 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { authSchema, limitsSchema } from './auth/config.js';
 import { PROVIDER_MODULES, providerModule, type ProviderModules } from './providers/index.js';
-import { httpUrl } from './providers/source-config.js';
 import type { UpstreamPolicy } from './upstream/call.js';
 
 /**
@@ -11,7 +10,6 @@ import type { UpstreamPolicy } from './upstream/call.js';
  * references keep keys out of the file; every problem is reported before the process exits.
  */
 
-const url = httpUrl;
 
 /** One source's configuration, as its provider module (src/providers/<name>/index.ts) declares it. */
 export type SourceConfig = ProviderModules extends infer M ? (M extends { config: z.ZodType<infer C> } ? C : never) : never;

@@ -1,20 +1,7 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { redact } from './upstream/redact.js';
 
-/** Bearer tokens, JWTs and API keys wherever they appear in a line. */
-const CREDENTIALS: Array<[RegExp, string]> = [
-  [/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, '[REDACTED]'],
-  [/\b(Bearer|ApiKey)\s+[^\s",}]+/gi, '$1 [REDACTED]'],
-  [/("?x-api-key"?\s*[:=]\s*"?)[^\s",}]+/gi, '$1[REDACTED]'],
-];
-
-function redactCredentials(line: string): string {
-  let out = line;
-  for (const [pattern, replacement] of CREDENTIALS) out = out.replace(pattern, replacement);
-  return out;
-}
-
-/** One structured logger; every string that leaves it passes the credential redactor. */
+/** One structured logger; every string that leaves it passes the one redactor (src/upstream/redact.ts). */
 export function createLogger(options: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
   return pino(
     {
@@ -39,7 +26,7 @@ export function createLogger(options: { level?: string; destination?: NodeJS.Wri
         censor: '[REDACTED]',
       },
       hooks: {
-        streamWrite: (line) => redactCredentials(redact(line)),
+        streamWrite: (line) => redact(line),
       },
     },
     (options.destination ?? process.stdout) as DestinationStream,

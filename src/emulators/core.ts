@@ -206,21 +206,25 @@ export class EmulatorServer {
   /** Control endpoints, so that a portal team can drive faults over HTTP too. Not part of any cloud API. */
   private control(req: EmulatorRequest, res: ServerResponse): void {
     if (req.method === 'GET' && req.path === '/_emulator/stats') {
-      return send(res, { status: 200, body: { ...this.getStats(), callTimes: undefined, faults: this.faults } });
+      send(res, { status: 200, body: { ...this.getStats(), callTimes: undefined, faults: this.faults } });
+      return;
     }
     if (req.method === 'POST' && req.path === '/_emulator/faults') {
       try {
         const parsed = JSON.parse(req.body || '{}') as Partial<Faults>;
         this.setFaults(parsed);
-        return send(res, { status: 200, body: this.faults });
+        send(res, { status: 200, body: this.faults });
+        return;
       } catch {
-        return send(res, { status: 400, body: { error: 'body must be JSON' } });
+        send(res, { status: 400, body: { error: 'body must be JSON' } });
+        return;
       }
     }
     if (req.method === 'POST' && req.path === '/_emulator/reset') {
       this.resetStats();
       this.setFaults(NO_FAULTS);
-      return send(res, { status: 200, body: { ok: true } });
+      send(res, { status: 200, body: { ok: true } });
+      return;
     }
     send(res, { status: 404, body: { error: 'unknown control endpoint' } });
   }

@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { Provider, SecretRecord } from '../sources/types.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { cursorError, type CursorCodec, type CursorPayload } from './cursor.js';
-import { PositionError, PREFETCH_CALLS_PER_REQUEST, PrefetchBudget, type Position, type SegmentPager } from './segment.js';
+import { PositionError, PREFETCH_CALLS_PER_REQUEST, PrefetchBudget, type Position, type SegmentPager, type Slice } from './segment.js';
 
 /**
  * Relay connections over an ordered list of segments (source × namespace). A single namespace
@@ -178,7 +178,7 @@ async function walk(request: PageRequest, groups: SegmentGroup[], start: Start, 
       if (backward && !pager.backwardSupported) {
         throw badArgument(`source "${segment.sourceId}" pages by marker and cannot be walked backward: use "first" and "after"`, request.cursor ? 'before' : 'last', 'BACKWARD_PAGINATION_UNSUPPORTED');
       }
-      let slice;
+      let slice: Slice;
       try {
         slice = backward ? await pager.backward(position, want - collected.length) : await pager.forward(position, want - collected.length, readAhead);
       } catch (error) {

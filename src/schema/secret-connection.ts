@@ -112,7 +112,7 @@ export function validateFilter(filter: SecretFilter | null | undefined): SecretF
   }
   for (const [field, text] of texts) {
     if (text.length > MAX_TEXT) throw badArgument(`filter.${field} values are at most ${MAX_TEXT} characters`, `filter.${field}`);
-    // eslint-disable-next-line no-control-regex
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
     if (/[\u0000-\u001f\u007f]/.test(text)) throw badArgument(`filter.${field} must not contain control characters`, `filter.${field}`);
   }
   return out;

@@ -139,7 +139,7 @@ export function useAuthentication(config: AuthConfig, logger: Logger): Plugin[] 
     callers.set(request, {
       grant,
       ...peerOf(serverContext),
-      forwardedFor: forwarded && /^[0-9A-Fa-f.:, \[\]]{1,256}$/.test(forwarded) ? forwarded : null,
+      forwardedFor: forwarded && /^[0-9A-Fa-f.:, [\]]{1,256}$/.test(forwarded) ? forwarded : null,
     });
   }
 }

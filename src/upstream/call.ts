@@ -78,6 +78,16 @@ export class UpstreamCaller {
     return state === CircuitState.Closed ? 'closed' : state === CircuitState.HalfOpen ? 'half-open' : 'open';
   }
 
+  private renewCredential: (() => boolean) | null = null;
+
+  /**
+   * For a credential the adapter can renew (a login token): an auth failure calls `renew` and, when
+   * it renewed, the call is tried once more at once, as a retry that metrics and logs see.
+   */
+  renewOnAuthFailure(renew: () => boolean): void {
+    this.renewCredential = renew;
+  }
+
   observe(observer: UpstreamObserver): void {
     this.observers.push(observer);
   }
@@ -88,14 +98,19 @@ export class UpstreamCaller {
     const deadline = scope?.deadline ?? Date.now() + DEFAULT_DEADLINE_MS;
     const log = scope?.logger ?? this.logger;
     const { maxAttempts } = this.policy.retry;
+    let renewed = false;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.attempt(operation, fn, deadline, log);
       } catch (error) {
         const failure = error as UpstreamError;
-        const delayMs = failure.info.retryAfterMs ?? this.backoff(attempt);
-        const retry = failure.info.retryable && attempt < maxAttempts && this.breakerState === 'closed' && Date.now() + delayMs < deadline;
+        // Once per call, beyond the retry budget: a renewed credential is a new question, not a repeat.
+        const renew: boolean = !renewed && failure.info.code === 'UPSTREAM_AUTH_FAILED' && this.renewCredential?.() === true;
+        renewed ||= renew;
+        const delayMs = renew ? 0 : (failure.info.retryAfterMs ?? this.backoff(attempt));
+        const retry = renew || (failure.info.retryable && attempt < maxAttempts && this.breakerState === 'closed' && Date.now() + delayMs < deadline);
         if (!retry) throw failure;
+        if (renew) attempt--;
         if (scope) scope.retries.set(this.sourceId, (scope.retries.get(this.sourceId) ?? 0) + 1);
         this.emit({ type: 'retry', provider: this.provider, source: this.sourceId, operation, code: failure.info.code, delayMs });
         log.info({ provider: this.provider, source: this.sourceId, operation, attempt, code: failure.info.code, delayMs: Math.round(delayMs) }, 'upstream call retried');

@@ -148,7 +148,10 @@ describe('Alibaba credentials from the cloud chains', () => {
         expect(result.body?.data?.secrets.nodes).toHaveLength(5);
       }
     } finally {
-      names.forEach((name, i) => (saved[i] === undefined ? delete process.env[name] : (process.env[name] = saved[i])));
+      names.forEach((name, i) => {
+        if (saved[i] === undefined) delete process.env[name];
+        else process.env[name] = saved[i];
+      });
       await gateway.close();
     }
   });

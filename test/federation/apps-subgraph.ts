@@ -2,6 +2,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import type { SaeSeed } from '../../src/providers/alibaba/emulator-data.js';
+import { PROVIDER_MODULES } from '../../src/providers/index.js';
 import { listenOnLoopback } from './loopback.js';
 
 /**
@@ -13,6 +14,9 @@ import { listenOnLoopback } from './loopback.js';
  * It owns none of Secret's key fields: they are `@external`, and each field that returns
  * references `@provides` the key its references carry, so a router never asks this subgraph for
  * a key field it does not hold.
+ *
+ * `Provider` is an input and an output in both subgraphs, so composition wants the same values in
+ * each: this team keeps its copy in step with ours (README "Adding a provider").
  */
 export const APPS_SDL = /* GraphQL */ `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@interfaceObject", "@external", "@provides"])
@@ -22,10 +26,7 @@ export const APPS_SDL = /* GraphQL */ `
   }
 
   enum Provider {
-    ALIBABA_SAE
-    ALIBABA_APIG
-    ALIBABA_KMS
-    HUAWEI_CSMS
+    ${PROVIDER_MODULES.map((module) => module.name).join('\n    ')}
   }
 
   type RelatedApp @key(fields: "appId") {

@@ -50,7 +50,7 @@ describe('the subgraph composes into a supergraph', () => {
     expect(guild.errors).toBeUndefined();
     expect(secretInterface(guild.supergraphSdl!)).not.toContain('external: true');
     // Without a @join__field, a field is resolvable in every subgraph that defines the type: apps too.
-    expect(secretInterface(guild.supergraphSdl!)).toMatch(/\n  name: String!\n/);
+    expect(secretInterface(guild.supergraphSdl!)).toMatch(/\n {2}name: String!\n/);
   });
 
   // Why the one-@key shape Hive Gateway would need is not adopted (README, "Hive Gateway").

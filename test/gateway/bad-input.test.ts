@@ -154,7 +154,7 @@ describe('page sizes and directions', () => {
   });
 
   it('variables of the wrong type (string for Int, unknown enum value) carry a code a client can switch on', async () => {
-    for (const variables of [{ first: 'ten' }, { first: 2, filter: { providers: ['AWS_SECRETS_MANAGER'] } }, { first: 2, filter: { tags: [{ value: 'prod' }] } }]) {
+    for (const variables of [{ first: 'ten' }, { first: 2, filter: { providers: ['GCP_SECRET_MANAGER'] } }, { first: 2, filter: { tags: [{ value: 'prod' }] } }]) {
       const result = await stack.execute(SecretsPageDocument, variables as never);
       expect(result.status).toBeLessThan(500);
       expect(result.errors?.length).toBeGreaterThan(0);

@@ -47,7 +47,7 @@ describe('cross-request metadata cache', () => {
 
   it('concurrent identical misses share one call', async () => {
     const results = await Promise.all(Array.from({ length: 10 }, () => stack.execute(SecretsPageDocument, { first: 50, filter: { sources: [SOURCE.kms] } })));
-    results.forEach((r) => expectData(r));
+    for (const r of results) expectData(r);
     expect(stack.calls('kms', 'ListSecrets')).toBe(1);
   });
 

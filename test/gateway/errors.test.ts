@@ -212,16 +212,23 @@ describe('documented ListSecrets error codes, forced in the emulators', () => {
       stack.emulators.providers.csms.failNext('ListSecrets', c.error, PERSISTENT);
       const result = await query();
       expectIsolatedFailure(result, 'csms', { code: c.code, providerCode: c.providerCode, retryable: c.retryable, operation: 'ListSecrets' });
-      // A 401 costs one extra call inside the CSMS client (log in again, try once more).
+      // A 401 costs one more call: the upstream path has the client log in again and tries once more.
       const perAttempt = c.code === 'UPSTREAM_AUTH_FAILED' ? 2 : 1;
       expect(stack.calls('csms', 'ListSecrets')).toBe(perAttempt * (c.retryable ? MAX_ATTEMPTS : 1));
     });
   }
 
-  it('CSMS: one 401 is absorbed by logging in again (no error, one new token)', async () => {
+  it('CSMS: one 401 is absorbed by logging in again (no error, one new token), as a retry the metrics count', async () => {
+    const authRetries = async () => {
+      const text = await (await fetch(`${stack.server.url}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith('secrets_gateway_upstream_retries_total{') && l.includes('source="csms-demo"') && l.includes('code="UPSTREAM_AUTH_FAILED"'));
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+    const retriesBefore = await authRetries();
     stack.emulators.providers.csms.failNext('ListSecrets', 'APIGW.0301');
     const tokensBefore = stack.emulators.providers.csms.tokensIssued();
     const result = await query();
+    expect(await authRetries()).toBe(retriesBefore + 1);
     expect(result.errors).toBeUndefined();
     expect(result.data!.csms.edges).toHaveLength(FIRST);
     expect(stack.emulators.providers.csms.tokensIssued()).toBe(tokensBefore + 1);

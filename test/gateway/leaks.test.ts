@@ -155,7 +155,9 @@ async function send<T, V>(target: Stack, label: string, document: TypedDocumentN
 function expectNoLeaks(target: Stack, label: string, logsFrom: number): void {
   const found: Leak[] = [];
   for (const { where, text } of seen.filter((s) => s.where.startsWith(label))) found.push(...leaksIn(where, text));
-  target.logs.slice(logsFrom).forEach((line, i) => found.push(...leaksIn(`${label} log line ${logsFrom + i}`, line)));
+  target.logs.slice(logsFrom).forEach((line, i) => {
+    found.push(...leaksIn(`${label} log line ${logsFrom + i}`, line));
+  });
   expect(found).toEqual([]);
 }
 
@@ -377,7 +379,9 @@ describe('everything this file saw', () => {
   it('no body, header block or log line of the main stack carries a forbidden value', () => {
     const found: Leak[] = [];
     for (const { where, text } of seen) found.push(...leaksIn(where, text));
-    stack.logs.forEach((line, i) => found.push(...leaksIn(`log line ${i}`, line)));
+    stack.logs.forEach((line, i) => {
+      found.push(...leaksIn(`log line ${i}`, line));
+    });
     expect(stack.logs.length).toBeGreaterThan(10);
     expect(found).toEqual([]);
     // Metadata only: no secret value was ever read from a provider.

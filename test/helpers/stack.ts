@@ -81,7 +81,9 @@ export async function startStack(
     logs,
     execute: (document, variables, headers) => executeOn(server.url, authHeaders, document, variables, headers),
     calls: (provider, operation) => emulators.servers[provider].calls(operation),
-    resetCounters: () => Object.values(emulators.servers).forEach((s) => s.resetStats()),
+    resetCounters: () => {
+      for (const s of Object.values(emulators.servers)) s.resetStats();
+    },
     async replica() {
       const replica = await startReplica();
       replicas.push(replica);

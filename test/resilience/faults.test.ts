@@ -175,7 +175,9 @@ describe('concurrency and rate limits', () => {
     await Promise.all([
       stack.execute(SaeSecretsWithDataKeysDocument, { first: 30, filter: { sources: [SOURCE.sae], namespaces: ['cn-hangzhou'] } }),
       stack.execute(SaeSecretsWithDataKeysDocument, { first: 30, filter: { sources: [SOURCE.sae], namespaces: ['cn-hangzhou:prod'] } }),
-    ]).then((results) => results.forEach((r) => expectData(r)));
+    ]).then((results) => {
+      for (const r of results) expectData(r);
+    });
     const stats = stack.emulators.servers.sae.getStats();
     expect(stats.maxInFlight).toBeLessThanOrEqual(LIMIT);
     expect(stats.maxInFlight).toBeGreaterThan(1);

@@ -1,8 +1,5 @@
 import { builder } from '../../schema/builder.js';
-import { DETAIL_CALL } from '../../schema/cost.js';
-import { RelatedAppRef } from '../../schema/refs.js';
-import { detailOf, REVEAL, revealOf, secretNode, TagType } from '../../schema/secret-node.js';
-import type { GatewayContext } from '../../context.js';
+import { REVEAL, revealOf, secretNode, } from '../../schema/secret-node.js';
 import type { ApigSecret, ApigSecretValue } from './records.js';
 
 /** The GraphQL side of this provider: its value type(s) and its `Secret` type. Called once, by src/schema/index.ts. */

@@ -106,6 +106,8 @@ export function matchesKmsFilters(secret: KmsSecretSeed, filters: readonly KmsFi
         return values.includes(secret.SecretType);
       case 'Creator':
         return values.includes(secret.Creator);
+      default:
+        return false;
     }
   });
 }

@@ -122,7 +122,7 @@ export function credentialsSource(config: AlibabaCredentialsConfig): Credentials
   }
   return {
     async getCredentials() {
-      let credentials;
+      let credentials: Awaited<ReturnType<LibraryProvider['getCredentials']>>;
       try {
         credentials = await chain.provider.getCredentials();
       } catch (error) {

@@ -33,6 +33,7 @@ export function createCsmsSource(config: CsmsSourceConfig, endpoint: string, iam
     timeoutMs: caller.policy.timeoutMs,
     auth: authOf(config, iamEndpoint),
   });
+  caller.renewOnAuthFailure(() => client.forgetToken());
 
   const toSecret = (raw: CsmsSecretSummary | RawSecret): CsmsSecret => {
     const full = raw as RawSecret;

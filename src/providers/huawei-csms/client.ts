@@ -3,6 +3,7 @@ import { DefaultHttpClient } from '@huaweicloud/huaweicloud-sdk-core/http/Defaul
 import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core/auth/BasicCredentials.js';
 import { ServiceResponseException } from '@huaweicloud/huaweicloud-sdk-core/exception/ServiceResponseException.js';
 import type { Logger, LogLevel } from '@huaweicloud/huaweicloud-sdk-core/logger/index.js';
+import { redact } from '../../upstream/redact.js';
 
 /**
  * Thin Huawei Cloud CSMS client over @huaweicloud/huaweicloud-sdk-core (the generated -csms
@@ -250,16 +251,18 @@ export class CsmsClient {
       const token = this.auth.kind === 'token' ? this.auth.token : undefined;
       return this.send(operation, url, pathParams, queryParams, accept, token);
     }
-    const token = await this.currentToken();
-    try {
-      return await this.send(operation, url, pathParams, queryParams, accept, token);
-    } catch (error) {
-      // The token may have been revoked (password change, permissions): log in again, once.
-      if (!(error instanceof CsmsCallError) || error.httpStatus !== 401) throw error;
-      if (this.token?.value === token) this.token = null;
-      const fresh = await this.currentToken();
-      return this.send(operation, url, pathParams, queryParams, accept, fresh);
-    }
+    return this.send(operation, url, pathParams, queryParams, accept, await this.currentToken());
+  }
+
+  /**
+   * Drops the login token after a 401 (revoked: password change, permissions), so that the next
+   * call logs in again. The upstream path decides the retry (src/upstream/call.ts), so metrics and
+   * the source's status see it. False when there is no login to renew (AK/SK, a fixed token).
+   */
+  forgetToken(): boolean {
+    if (this.auth.kind !== 'password' || !this.token) return false;
+    this.token = null;
+    return true;
   }
 
   private async send<T>(
@@ -456,14 +459,9 @@ export class CsmsClient {
   // ---- redaction --------------------------------------------------------------------------------
 
   private redact(text: string): string {
-    let out = text;
-    const known = [...this.secrets, ...this.recentTokens].filter((s) => s.length >= 4);
-    for (const secret of known) out = out.split(secret).join('[REDACTED]');
-    // Anything shaped like an auth header, whoever's it is.
-    return out
-      .replace(/("?(?:x-auth-token|x-subject-token|x-security-token|authorization)"?\s*[:=]\s*)("[^"]*"|[^,}\s]+)/gi, '$1"[REDACTED]"')
-      .replace(/(SDK-HMAC-SHA256\s+)[^"'\n]*/gi, '$1[REDACTED]');
+    return redact(text, [...this.secrets, ...this.recentTokens]);
   }
+
 }
 
 // ---- helpers ------------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 import { builder } from '../../schema/builder.js';
 import { DETAIL_CALL } from '../../schema/cost.js';
-import { RelatedAppRef } from '../../schema/refs.js';
-import { detailOf, REVEAL, revealOf, secretNode, TagType } from '../../schema/secret-node.js';
+import { detailOf, REVEAL, revealOf, secretNode, } from '../../schema/secret-node.js';
 import type { GatewayContext } from '../../context.js';
 import type { CsmsSecret, CsmsSecretDetail, CsmsSecretValue } from './records.js';
 

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { MetadataCache } from '../../src/cache/metadata-cache.js';
+import { createLoaders } from '../../src/loaders/index.js';
+import type { KmsSecret } from '../../src/providers/alibaba-kms/records.js';
+import type { PushedQuery, SecretSource } from '../../src/sources/types.js';
+
+/**
+ * The per-request loaders against a fake source (plain functions counting what they are asked):
+ * identical calls made once, lookups by key batched and served from what lists already returned,
+ * detail calls batched, a failing namespace failing only its keys, and the cross-request cache
+ * keyed by what was asked.
+ */
+const record = (namespaceId: string, name: string): KmsSecret => ({
+  provider: 'alibaba-kms',
+  sourceId: 'fake',
+  namespaceId,
+  key: name,
+  name,
+  type: 'Generic',
+  createdAt: null,
+  updatedAt: null,
+  plannedDeleteTime: null,
+  owingService: null,
+  tags: [],
+});
+
+function fakeSource(counts: Record<string, number>, failing = new Set<string>()) {
+  const asked: string[] = [];
+  const inventory = Object.fromEntries(Object.entries(counts).map(([ns, n]) => [ns, Array.from({ length: n }, (_, i) => record(ns, `${ns}-s${String(i).padStart(3, '0')}`))]));
+  const check = (ns: string) => {
+    if (failing.has(ns)) throw new Error(`namespace ${ns} is down`);
+  };
+  const source: SecretSource = {
+    id: 'fake',
+    provider: 'alibaba-kms',
+    region: 'r',
+    keyIsName: true,
+    filterableFields: [],
+    pushdown: () => ({ query: {}, complete: true }),
+    paging: {
+      kind: 'page-number',
+      maxPageSize: 10,
+      async fetchPage(ns: string, _query: PushedQuery, pageNumber: number, pageSize: number) {
+        asked.push(`list ${ns} ${pageNumber}x${pageSize}`);
+        check(ns);
+        return { items: inventory[ns].slice((pageNumber - 1) * pageSize, pageNumber * pageSize), totalCount: inventory[ns].length };
+      },
+    },
+    lookup: {
+      kind: 'batch',
+      maxBatchSize: 3,
+      async fetch(ns, keys) {
+        asked.push(`lookup ${ns} ${keys.join(',')}`);
+        check(ns);
+        return keys.map((key) => inventory[ns].find((r) => r.key === key) ?? null);
+      },
+    },
+    async listNamespaces() {
+      asked.push('namespaces');
+      return Object.keys(counts).map((id) => ({ sourceId: 'fake', provider: 'alibaba-kms', id, name: id, kind: 'REGION', region: 'r', description: null }));
+    },
+    async describe(ns, keys) {
+      asked.push(`describe ${ns} ${keys.length}`);
+      return keys.map(() => ({ description: 'd', arn: null, encryptionKeyId: null, automaticRotation: null, rotationInterval: null, lastRotationDate: null, nextRotationDate: null, extendedConfig: null, dkmsInstanceId: null }));
+    },
+    async reveal() {
+      throw new Error('values never go through these loaders');
+    },
+  };
+  return { source, asked };
+}
+
+describe('per-request loaders', () => {
+  it('make an identical list call once, however many ask', async () => {
+    const { source, asked } = fakeSource({ a: 25 });
+    const loaders = createLoaders();
+    const fetch = loaders.fetchers(source, 'a', {});
+    await Promise.all([fetch.page(1, 10), fetch.page(1, 10), loaders.fetchers(source, 'a', {}).page(1, 10)]);
+    expect(asked).toEqual(['list a 1x10']);
+  });
+
+  it('look keys up in batches of the provider size, and not at all for keys a list already returned', async () => {
+    const { source, asked } = fakeSource({ a: 25 });
+    const loaders = createLoaders();
+    await loaders.fetchers(source, 'a', {}).page(1, 10);
+    const keys = ['a-s001', 'a-s012', 'a-s013', 'a-s014', 'a-s099'];
+    const found = await Promise.all(keys.map((key) => loaders.record(source, 'a', key)));
+    expect(found.map((r) => r?.name ?? null)).toEqual(['a-s001', 'a-s012', 'a-s013', 'a-s014', null]);
+    // a-s001 came with page 1; the four others in two batches of at most three.
+    expect(asked.filter((a) => a.startsWith('lookup'))).toEqual(['lookup a a-s012,a-s013,a-s014', 'lookup a a-s099']);
+  });
+
+  it('batch detail calls, and a namespace that fails fails only its own keys', async () => {
+    const { source, asked } = fakeSource({ a: 5, b: 5 }, new Set(['b']));
+    const loaders = createLoaders();
+    const results = await Promise.allSettled([loaders.record(source, 'a', 'a-s000'), loaders.record(source, 'b', 'b-s000'), loaders.record(source, 'a', 'a-s001')]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const records = results.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
+    await Promise.all(records.map((r) => loaders.detail(source, r)));
+    expect(asked.filter((a) => a.startsWith('describe'))).toEqual(['describe a 2']);
+  });
+
+  it('a shared cache serves the next request what the first asked, and nothing it did not', async () => {
+    const { source, asked } = fakeSource({ a: 25 });
+    const store = new MetadataCache();
+    const cache = { store, policy: () => ({ ttlMs: 60_000, staleMs: 0 }) };
+    await createLoaders({ cache }).fetchers(source, 'a', {}).page(2, 10);
+    await createLoaders({ cache }).fetchers(source, 'a', {}).page(2, 10);
+    expect(asked).toEqual(['list a 2x10']);
+    // Another question (another page size, another pushed-down query) is another call.
+    await createLoaders({ cache }).fetchers(source, 'a', {}).page(2, 5);
+    await createLoaders({ cache }).fetchers(source, 'a', { Filters: 'x' }).page(2, 10);
+    expect(asked).toEqual(['list a 2x10', 'list a 2x5', 'list a 2x10']);
+  });
+});
