@@ -10,9 +10,12 @@ import { createCsmsEmulator, type CsmsEmulator, type CsmsEmulatorOptions } from 
 import { generateCsmsSeed, type CsmsSeed } from '../providers/huawei-csms/emulator-data.js';
 import { createKmsEmulator, type KmsEmulator, type KmsEmulatorOptions } from '../providers/alibaba-kms/emulator.js';
 import { createSaeEmulator, type SaeEmulator, type SaeEmulatorOptions } from '../providers/alibaba-sae/emulator.js';
+import { AWS_EMULATOR_CREDENTIALS } from '../providers/aws-secrets-manager/credentials.js';
+import { generateAwsSecretsManagerSeed, type AwsSecretsManagerSeed } from '../providers/aws-secrets-manager/data.js';
+import { createAwsSecretsManagerEmulator, type AwsSecretsManagerEmulator, type AwsSecretsManagerEmulatorOptions } from '../providers/aws-secrets-manager/emulator.js';
 
 /**
- * The four provider emulators together: what `npm start` runs when no configuration is given,
+ * The provider emulators together: what `npm start` runs when no configuration is given,
  * what the tests and the benchmark run against, and what a portal team can start on its own.
  */
 
@@ -22,20 +25,21 @@ export interface EmulatorSetOptions {
   seed?: number;
   host?: string;
   /** Fixed ports; 0 (default) picks free ones. */
-  ports?: Partial<Record<'sae' | 'apig' | 'kms' | 'csms', number>>;
+  ports?: Partial<Record<'sae' | 'apig' | 'kms' | 'csms' | 'aws', number>>;
   sae?: SaeEmulatorOptions;
   apig?: ApigEmulatorOptions;
   kms?: KmsEmulatorOptions;
   csms?: CsmsEmulatorOptions;
+  aws?: AwsSecretsManagerEmulatorOptions;
 }
 
 export interface EmulatorSet {
-  servers: { sae: EmulatorServer; apig: EmulatorServer; kms: EmulatorServer; csms: EmulatorServer };
+  servers: { sae: EmulatorServer; apig: EmulatorServer; kms: EmulatorServer; csms: EmulatorServer; aws: EmulatorServer };
   /** The provider handlers, for per-call forced errors (`failNext`). */
-  providers: { sae: SaeEmulator; apig: ApigEmulator; kms: KmsEmulator; csms: CsmsEmulator };
+  providers: { sae: SaeEmulator; apig: ApigEmulator; kms: KmsEmulator; csms: CsmsEmulator; aws: AwsSecretsManagerEmulator };
   /** The seeded data each emulator serves, for tests to compare against. */
-  data: { sae: SaeSeed; apig: ApigSeed; kms: KmsSeed; csms: CsmsSeed };
-  urls: { sae: string; apig: string; kms: string; csms: string };
+  data: { sae: SaeSeed; apig: ApigSeed; kms: KmsSeed; csms: CsmsSeed; aws: AwsSecretsManagerSeed };
+  urls: { sae: string; apig: string; kms: string; csms: string; aws: string };
   /** Clears faults, forced errors and counters of all four, for the next test. */
   reset(): void;
   stop(): Promise<void>;
@@ -48,28 +52,31 @@ export async function startEmulators(options: EmulatorSetOptions = {}): Promise<
     apig: generateApigSeed(seedOptions),
     kms: generateKmsSeed(seedOptions),
     csms: generateCsmsSeed(seedOptions),
+    aws: generateAwsSecretsManagerSeed(seedOptions),
   };
   const providers = {
     sae: createSaeEmulator(data.sae, options.sae),
     apig: createApigEmulator(data.apig, options.apig),
     kms: createKmsEmulator(data.kms, options.kms),
     csms: createCsmsEmulator(data.csms, options.csms),
+    aws: createAwsSecretsManagerEmulator(data.aws, options.aws),
   };
   const servers = {
     sae: new EmulatorServer(providers.sae, { faultSeed: 1 }),
     apig: new EmulatorServer(providers.apig, { faultSeed: 2 }),
     kms: new EmulatorServer(providers.kms, { faultSeed: 3 }),
     csms: new EmulatorServer(providers.csms, { faultSeed: 4 }),
+    aws: new EmulatorServer(providers.aws, { faultSeed: 5 }),
   };
   const host = options.host ?? '127.0.0.1';
-  const [sae, apig, kms, csms] = await Promise.all(
-    (['sae', 'apig', 'kms', 'csms'] as const).map((name) => servers[name].start(options.ports?.[name] ?? 0, host)),
+  const [sae, apig, kms, csms, aws] = await Promise.all(
+    (['sae', 'apig', 'kms', 'csms', 'aws'] as const).map((name) => servers[name].start(options.ports?.[name] ?? 0, host)),
   );
   return {
     servers,
     providers,
     data,
-    urls: { sae, apig, kms, csms },
+    urls: { sae, apig, kms, csms, aws },
     reset: () => {
       for (const server of Object.values(servers)) {
         server.setFaults(NO_FAULTS);
@@ -105,6 +112,14 @@ export function embeddedConfig(emulators: Pick<EmulatorSet, 'urls' | 'data'>, en
           projectId: emulators.data.csms.projectId,
           rateLimit,
           credentials: { domainName: huawei.domainName, userName: huawei.userName, password: huawei.password },
+        },
+        {
+          id: 'aws-demo',
+          provider: 'aws-secrets-manager',
+          region: emulators.data.aws.region,
+          endpoint: emulators.urls.aws,
+          rateLimit,
+          credentials: { accessKeyId: AWS_EMULATOR_CREDENTIALS.accessKeyId, secretAccessKey: AWS_EMULATOR_CREDENTIALS.secretAccessKey },
         },
       ],
       // A fresh HS256 key per start: the demo's token (demoToken) dies with the process.

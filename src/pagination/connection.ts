@@ -176,7 +176,7 @@ async function walk(request: PageRequest, groups: SegmentGroup[], start: Start, 
       const segment = segments[si];
       const pager = pagerOf(segment);
       if (backward && !pager.backwardSupported) {
-        throw badArgument(`source "${segment.sourceId}" pages by marker and cannot be walked backward: use "first" and "after"`, request.cursor ? 'before' : 'last', 'BACKWARD_PAGINATION_UNSUPPORTED');
+        throw badArgument(`source "${segment.sourceId}" pages forward only (by marker or token) and cannot be walked backward: use "first" and "after"`, request.cursor ? 'before' : 'last', 'BACKWARD_PAGINATION_UNSUPPORTED');
       }
       let slice: Slice;
       try {

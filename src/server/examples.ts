@@ -7,6 +7,7 @@ query EachProvider {
   apig: secrets(first: 3, filter: { providers: [ALIBABA_APIG] }) { totalCount nodes { ...Row ... on ApigSecret { gatewayType status } } }
   kms: secrets(first: 3, filter: { providers: [ALIBABA_KMS] }) { totalCount nodes { ...Row ... on KmsSecret { tags { key value } } } }
   csms: secrets(first: 3, filter: { providers: [HUAWEI_CSMS] }) { nodes { ...Row ... on CsmsSecret { state } } }
+  aws: secrets(first: 3, filter: { providers: [AWS_SECRETS_MANAGER] }) { nodes { ...Row ... on AwsSecret { rotationEnabled tags { key value } } } }
 }
 
 fragment Row on Secret { name provider type createdAt namespace { namespaceId } }`,

@@ -323,7 +323,8 @@ describe('envelope fuzz (fast-check, seeded)', () => {
       }),
       { seed: SEED, numRuns: 1200 * SCALE, endOnFailure: true },
     );
-  });
+    // ~25 s alone on 2 cores; room for a machine that runs other suites beside it.
+  }, 180_000);
 
   it('documents and variables on the GraphQL path, with a valid credential', async () => {
     const graphqlCase = fc.record({ query: document, variables: fc.option(variablesText, { nil: undefined }), operationName: fc.option(fc.constantFrom('Q', 'M', 'S', 'A', 'Nope'), { nil: undefined }) });

@@ -1,3 +1,4 @@
+import { PROVIDER_MODULES } from '../../src/providers/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_TABS } from '../../src/server/examples.js';
 import { startStack, type Stack } from '../helpers/stack.js';
@@ -9,7 +10,7 @@ describe('the GraphiQL example queries, as a new user runs them', () => {
   });
   afterAll(() => stack.close());
 
-  it('each returns data without errors, and together they show all four providers', async () => {
+  it('each returns data without errors, and together they show every provider', async () => {
     const providers = new Set<string>();
     for (const tab of EXAMPLE_TABS) {
       const response = await fetch(`${stack.server.url}/graphql`, {
@@ -22,6 +23,6 @@ describe('the GraphiQL example queries, as a new user runs them', () => {
       expect(body.errors, tab.query.split('\n')[1]).toBeUndefined();
       for (const match of JSON.stringify(body.data).matchAll(/"provider":"(\w+)"/g)) providers.add(match[1]);
     }
-    expect([...providers].sort()).toEqual(['ALIBABA_APIG', 'ALIBABA_KMS', 'ALIBABA_SAE', 'HUAWEI_CSMS']);
+    expect([...providers].sort()).toEqual(PROVIDER_MODULES.map((module) => module.name).sort());
   });
 });

@@ -1,7 +1,7 @@
 import type { EmulatorSet } from '../../src/emulators/index.js';
 
 /** Source ids of the embedded configuration. */
-export const SOURCE = { sae: 'sae-demo', apig: 'apig-demo', kms: 'kms-demo', csms: 'csms-demo' } as const;
+export const SOURCE = { sae: 'sae-demo', apig: 'apig-demo', kms: 'kms-demo', csms: 'csms-demo', aws: 'aws-demo' } as const;
 export type ProviderKey = keyof typeof SOURCE;
 
 /** "namespace|key" for every secret an emulator holds, in the order the gateway walks them. */
@@ -19,6 +19,9 @@ export function expectedKeys(emulators: EmulatorSet, provider: ProviderKey): str
       return data.kms.secrets.map((s) => `${data.kms.regionId}|${s.SecretName}`);
     case 'csms':
       return data.csms.secrets.map((s) => `${data.csms.projectId}|${s.name}`);
+    case 'aws':
+      // Oldest first, as ListSecrets sorts; secrets scheduled for deletion are not listed.
+      return data.aws.secrets.filter((s) => s.deletedMs === null).map((s) => `${data.aws.region}|${s.name}`);
   }
 }
 

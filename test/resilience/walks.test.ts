@@ -14,8 +14,8 @@ import { startStack, type ExecuteResult, type Stack } from '../helpers/stack.js'
 
 /** Fixed so that CI repeats the same cases; WALK_SEED explores others. */
 const SEED = Number(process.env.WALK_SEED ?? 20261201);
-const PROVIDERS: ProviderKey[] = ['sae', 'apig', 'kms', 'csms'];
-const ENUM: Record<ProviderKey, Provider> = { sae: 'ALIBABA_SAE', apig: 'ALIBABA_APIG', kms: 'ALIBABA_KMS', csms: 'HUAWEI_CSMS' };
+const PROVIDERS: ProviderKey[] = ['sae', 'apig', 'kms', 'csms', 'aws'];
+const ENUM: Record<ProviderKey, Provider> = { sae: 'ALIBABA_SAE', apig: 'ALIBABA_APIG', kms: 'ALIBABA_KMS', csms: 'HUAWEI_CSMS', aws: 'AWS_SECRETS_MANAGER' };
 /** A client gives up on a walk after this many requests: far above what any schedule here needs. */
 const MAX_REQUESTS = 3000;
 
@@ -174,11 +174,11 @@ describe('walks through faults (property-based, seeded)', () => {
           size: fc.constantFrom(1, 7, 100),
           backward: fc.boolean(),
           filter: filterArb,
-          faults: fc.record({ sae: faultPlan, apig: faultPlan, kms: faultPlan, csms: faultPlan }),
+          faults: fc.record({ sae: faultPlan, apig: faultPlan, kms: faultPlan, csms: faultPlan, aws: faultPlan }),
         }),
         async ({ size, backward, filter, faults }) => {
-          // CSMS pages by marker and cannot be walked backward (refused with a code, tested elsewhere).
-          const providers = backward ? filter.providers.filter((p) => p !== 'csms') : filter.providers;
+          // CSMS (marker) and AWS (token) page forward only: walking them backward is refused with a code, tested elsewhere.
+          const providers = backward ? filter.providers.filter((p) => p !== 'csms' && p !== 'aws') : filter.providers;
           fc.pre(providers.length > 0);
           const query: SecretFilter = { ...filter.narrowing, providers: providers.map((p) => ENUM[p]) };
           const expected = await expectedFor(query);
