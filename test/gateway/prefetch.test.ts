@@ -44,16 +44,17 @@ describe('prefetch ahead of a walking client', () => {
 
   const count = (provider: ProviderKey) => expectedKeys(stack.emulators, provider).length;
   const saeNamespaces = () => new Set(stack.emulators.data.sae.secrets.map((s) => s.NamespaceId)).size;
-  /** The fewest list calls that read each provider's rows once: whole pages of 100 (KMS, APIG), 200 (CSMS), one list per SAE namespace. */
+  /** The fewest list calls that read each provider's rows once: whole pages of 100 (KMS, APIG, AWS), 200 (CSMS), one list per SAE namespace. */
   const minimum: Record<ProviderKey, () => number> = {
     sae: saeNamespaces,
     apig: () => Math.ceil(count('apig') / 100),
     kms: () => Math.ceil(count('kms') / 100),
     csms: () => Math.ceil(count('csms') / 200),
+    aws: () => Math.ceil(count('aws') / 100),
   };
   const listCalls = (providers: readonly ProviderKey[]) => providers.reduce((n, p) => n + stack.calls(p, 'ListSecrets'), 0);
 
-  for (const provider of ['kms', 'apig', 'csms', 'sae'] as const) {
+  for (const provider of ['kms', 'apig', 'csms', 'sae', 'aws'] as const) {
     it(`${provider}: a full walk with first 100 costs the minimum list calls, read-ahead included`, async () => {
       const keys = await walk(100, { sources: [SOURCE[provider]] });
       await settled();
