@@ -12,6 +12,7 @@ import { configProblems } from '../helpers/config.js';
 import { DEMO_AUDIENCE, DEMO_ISSUER } from '../../src/emulators/index.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { allUpstreamCalls, gatewayOn, post, type RawResponse } from './helpers.js';
+import { DEMO_SOURCE_COUNT } from '../helpers/expected.js';
 
 const QUERY = { query: '{ sources { id } secrets(first: 1) { nodes { id } } }' };
 const API_KEY = `sgw_${randomBytes(24).toString('base64url')}`;
@@ -32,7 +33,7 @@ function expectUnauthenticated(response: RawResponse, reason: string): void {
 function expectAccepted(response: RawResponse): void {
   expect(response.status, response.text).toBe(200);
   expect(response.body?.errors).toBeUndefined();
-  expect(response.body?.data?.sources.length).toBe(4);
+  expect(response.body?.data?.sources.length).toBe(DEMO_SOURCE_COUNT);
 }
 
 describe('authentication', () => {

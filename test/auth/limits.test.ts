@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getIntrospectionQuery } from 'graphql';
 import { encodeGlobalId } from '../../src/schema/builder.js';
 import { EXAMPLE_TABS } from '../../src/server/examples.js';
-import { SOURCE } from '../helpers/expected.js';
+import { SOURCE, DEMO_SOURCE_COUNT } from '../helpers/expected.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { allUpstreamCalls, gatewayOn, post, type RawResponse } from './helpers.js';
 
@@ -82,7 +82,7 @@ describe('query limits: rejected before execution, with a stable code, never a 5
       } as RequestInit);
     const chunked = await chunkedBody(JSON.stringify({ query: '{ sources { id } }' }));
     expect(chunked.status).toBe(200);
-    expect((await chunked.json()).data.sources).toHaveLength(4);
+    expect((await chunked.json()).data.sources).toHaveLength(DEMO_SOURCE_COUNT);
     const chunkedHuge = await chunkedBody(JSON.stringify({ query: `{ sources { id } } # ${'x'.repeat(70_000)}` }));
     expect(chunkedHuge.status).toBe(413);
     expect((await chunkedHuge.json()).errors[0].extensions).toMatchObject({ code: 'QUERY_LIMIT_EXCEEDED', reason: 'MAX_BODY_BYTES', limit: 65_536 });
@@ -155,7 +155,7 @@ describe('query limits: rejected before execution, with a stable code, never a 5
     expect(allUpstreamCalls(stack)).toBe(0);
     const withHeader = await fetch(url, { headers: { ...stack.authHeaders, accept: 'application/json', 'x-graphql-yoga-csrf': '1' } });
     expect(withHeader.status).toBe(200);
-    expect((await withHeader.json()).data.sources).toHaveLength(4);
+    expect((await withHeader.json()).data.sources).toHaveLength(DEMO_SOURCE_COUNT);
   });
 
   it('what GraphiQL sends passes every limit: its introspection query and the example tabs', async () => {
@@ -192,7 +192,7 @@ describe('query limits: rejected before execution, with a stable code, never a 5
       const typo = await post(gateway.url, { query: '{ sourcez { id } }' }, stack.authHeaders);
       expect(typo.body?.errors?.[0]?.message).not.toMatch(/Did you mean/);
       const ok = await post(gateway.url, { query: '{ sources { id } }' }, stack.authHeaders);
-      expect(ok.body?.data?.sources).toHaveLength(4);
+      expect(ok.body?.data?.sources).toHaveLength(DEMO_SOURCE_COUNT);
     });
   });
 
@@ -222,7 +222,7 @@ describe('query limits: rejected before execution, with a stable code, never a 5
     it('allow-list on: the listed operation runs by its hash; anything else is refused before a call', async () => {
       const listed = await post(only.url, persisted(hash), stack.authHeaders);
       expect(listed.body?.errors).toBeUndefined();
-      expect(listed.body?.data?.sources).toHaveLength(4);
+      expect(listed.body?.data?.sources).toHaveLength(DEMO_SOURCE_COUNT);
       stack.resetCounters();
       const arbitrary = await post(only.url, { query: '{ secrets(first: 5) { nodes { name } } }' }, stack.authHeaders);
       expect(arbitrary.status).toBe(400);
@@ -238,9 +238,9 @@ describe('query limits: rejected before execution, with a stable code, never a 5
     });
 
     it('allow-list with arbitrary operations allowed, and off (the default): ordinary queries run', async () => {
-      expect((await post(mixed.url, persisted(hash), stack.authHeaders)).body?.data?.sources).toHaveLength(4);
-      expect((await post(mixed.url, { query: '{ sources { id } }' }, stack.authHeaders)).body?.data?.sources).toHaveLength(4);
-      expect((await send('{ sources { id } }')).body?.data?.sources).toHaveLength(4);
+      expect((await post(mixed.url, persisted(hash), stack.authHeaders)).body?.data?.sources).toHaveLength(DEMO_SOURCE_COUNT);
+      expect((await post(mixed.url, { query: '{ sources { id } }' }, stack.authHeaders)).body?.data?.sources).toHaveLength(DEMO_SOURCE_COUNT);
+      expect((await send('{ sources { id } }')).body?.data?.sources).toHaveLength(DEMO_SOURCE_COUNT);
     });
 
     it('a file whose hash does not match its document stops the gateway at start', async () => {

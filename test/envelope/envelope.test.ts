@@ -10,6 +10,7 @@ import { useRequestId } from '../../src/server/request-id.js';
 import { allUpstreamCalls, gatewayOn } from '../auth/helpers.js';
 import { rawRequest, type RawRequest, type RawResponse } from '../helpers/raw-http.js';
 import { startStack, type Stack } from '../helpers/stack.js';
+import { DEMO_SOURCE_COUNT } from '../helpers/expected.js';
 
 /**
  * The envelope around the GraphQL document: paths, bodies, variables, operation types and
@@ -70,7 +71,7 @@ describe('paths: GraphQL is served at /graphql exactly; everything else is 404',
       code: 'NOT_FOUND',
     });
     for (const path of ['/readyz', '/metrics', '/healthz']) expect((await send({ method: 'GET', path })).status).toBe(200);
-    expect((await post(QUERY)).json?.data?.sources).toHaveLength(4);
+    expect((await post(QUERY)).json?.data?.sources).toHaveLength(DEMO_SOURCE_COUNT);
   });
 });
 
@@ -82,7 +83,7 @@ describe('bodies: counted while they stream, refused past 64 KiB whatever the tr
   it('chunked without Content-Length: under the limit it is served, over it 413', async () => {
     const small = await send({ path: '/graphql', headers: json, body: QUERY, chunkSize: 7 });
     expect(small.status, small.text).toBe(200);
-    expect(small.json?.data?.sources).toHaveLength(4);
+    expect(small.json?.data?.sources).toHaveLength(DEMO_SOURCE_COUNT);
     stack.resetCounters();
     expectRefused(await send({ path: '/graphql', headers: json, body: paddedBody(70_000), chunkSize: 4096 }), { status: 413, code: 'QUERY_LIMIT_EXCEEDED', reason: 'MAX_BODY_BYTES' });
   });
@@ -212,12 +213,12 @@ describe('operations: only a query runs', () => {
       expect(allUpstreamCalls(stack)).toBe(0);
     }
     const anything = await withAccept('text/html, */*;q=0.1', '{ sources { id } }');
-    expect(anything.json?.data?.sources).toHaveLength(4);
+    expect(anything.json?.data?.sources).toHaveLength(DEMO_SOURCE_COUNT);
   });
 
   it('control: the named query of several runs', async () => {
     const response = await post(JSON.stringify({ query: 'query A { sources { id } } query B { sources { provider } }', operationName: 'A' }));
-    expect(response.json?.data?.sources).toHaveLength(4);
+    expect(response.json?.data?.sources).toHaveLength(DEMO_SOURCE_COUNT);
   });
 
   it('_entities with a representation that names no entity → BAD_USER_INPUT, not an unexpected error', async () => {
@@ -261,7 +262,7 @@ describe('credentials: two of them are AMBIGUOUS_CREDENTIALS, however they are s
     expect((await response.json()).errors[0].extensions.reason).toBe('AMBIGUOUS_CREDENTIALS');
     for (const credential of [['authorization', bearer()], ['x-api-key', API_KEY]] as Array<[string, string]>) {
       const one = await send({ path: '/graphql', headers: [...base, credential], body: QUERY });
-      expect(one.json?.data?.sources, one.text).toHaveLength(4);
+      expect(one.json?.data?.sources, one.text).toHaveLength(DEMO_SOURCE_COUNT);
     }
   });
 });

@@ -19,7 +19,7 @@ interface Page {
 const PAGE = doc<Page>(`query ($after: String, $first: Int, $filter: SecretFilter) {
   secrets(first: $first, after: $after, filter: $filter) { edges { node { name } } pageInfo { hasNextPage endCursor } interruption { provider code } }
 }`);
-const AWS_ONLY = { providers: ['AWS_SECRETS_MANAGER'] };
+const AWS_ONLY = { sources: ['aws-test'] };
 
 let aws: Awaited<ReturnType<typeof startAwsSecretsManagerEmulator>>;
 let stack: Stack;
@@ -92,7 +92,7 @@ describe('AWS Secrets Manager through the gateway', () => {
     aws.server.resetStats();
     const { data, errors } = await stack.execute(
       doc<{ secrets: { nodes: Array<{ name: string; arn: string; value: { versionStages: string[]; secretString: string | null; secretBinary: string | null } | null }> } }>(`{
-        secrets(first: 30, filter: { providers: [AWS_SECRETS_MANAGER] }) { nodes { name ... on AwsSecret { arn value { versionStages secretString secretBinary } } } }
+        secrets(first: 30, filter: { sources: ["aws-test"] }) { nodes { name ... on AwsSecret { arn value { versionStages secretString secretBinary } } } }
       }`),
     );
     expect(errors).toBeUndefined();

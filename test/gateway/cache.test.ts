@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SaeSecretsWithDataKeysDocument, SecretsPageDocument, type SecretsPageQuery } from '../generated/graphql.js';
-import { expectedKeys, keyOfGlobalId, SOURCE } from '../helpers/expected.js';
+import { expectedKeys, keyOfGlobalId, SOURCE, DEMO_SOURCE_COUNT } from '../helpers/expected.js';
 import { expectData, startStack, type Stack } from '../helpers/stack.js';
 
 describe('cross-request metadata cache', () => {
@@ -108,7 +108,7 @@ describe('whole-response cache (all sources cached)', () => {
 
   it('is not shared between credentials: a narrower grant gets its own answer', async () => {
     const query = `{ sources { id } }`;
-    expect((await post(query)).data.sources).toHaveLength(4);
+    expect((await post(query)).data.sources).toHaveLength(DEMO_SOURCE_COUNT);
     const narrow = stack.token({ subject: 'kms-only', scopes: ['secrets:read'], sources: [SOURCE.kms] });
     expect((await post(query, { authorization: `Bearer ${narrow}` })).data.sources).toEqual([{ id: SOURCE.kms }]);
   });

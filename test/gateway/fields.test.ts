@@ -105,7 +105,7 @@ for (const unit of ['ms', 's'] as const) {
       const byKind = (kind: string) => data.namespaces.filter((n) => n.kind === kind).map((n) => n.namespaceId);
       expect(byKind('SAE_NAMESPACE').sort()).toEqual(stack.emulators.data.sae.namespaces.map((n) => n.NamespaceId).sort());
       expect(byKind('PROJECT')).toEqual([stack.emulators.data.csms.projectId]);
-      expect(byKind('REGION')).toEqual(['cn-hangzhou', 'cn-hangzhou']);
+      expect(byKind('REGION')).toEqual(['cn-hangzhou', 'cn-hangzhou', stack.emulators.data.aws.region]);
     });
   });
 }

@@ -10,7 +10,7 @@ import { expectData, startStack, type ExecuteResult, type Stack } from '../helpe
  */
 
 type EmulatorName = keyof EmulatorSet['servers'];
-const EMULATORS: EmulatorName[] = ['sae', 'apig', 'kms', 'csms'];
+const EMULATORS: EmulatorName[] = ['sae', 'apig', 'kms', 'csms', 'aws'];
 
 /** One secret as the seed describes it, with what the filter semantics of schema.graphql look at. */
 interface SeedSecret {
@@ -33,7 +33,7 @@ function globalId(typename: string, parts: string[]): string {
 }
 
 /**
- * The whole inventory in the documented walk order: sources as configured (SAE, APIG, KMS, CSMS),
+ * The whole inventory in the documented walk order: sources as configured (SAE, APIG, KMS, CSMS, AWS),
  * then namespaces (by id), then each provider's own list order (the seed is stored in that order).
  */
 function inventory(data: EmulatorSet['data']): SeedSecret[] {
@@ -96,6 +96,21 @@ function inventory(data: EmulatorSet['data']): SeedSecret[] {
       state: s.state,
       gatewayType: null,
       tags: null,
+    });
+  }
+  // AWS lists oldest first and leaves out secrets scheduled for deletion.
+  for (const s of data.aws.secrets.filter((x) => x.deletedMs === null)) {
+    out.push({
+      id: globalId('AwsSecret', ['aws-demo', data.aws.region, s.name]),
+      label: `aws/${s.name}`,
+      provider: 'AWS_SECRETS_MANAGER',
+      source: 'aws-demo',
+      namespace: data.aws.region,
+      name: s.name,
+      type: null,
+      state: null,
+      gatewayType: null,
+      tags: s.tags.map((t) => ({ key: t.Key, value: t.Value })),
     });
   }
   return out;
@@ -195,7 +210,7 @@ const FILTER_CASES: FilterCase[] = [
     title: 'nameContains matches a case-insensitive substring in every provider',
     filter: () => ({ nameContains: 'PAYMENT' }),
     untouched: [],
-    reaches: ['ALIBABA_SAE', 'ALIBABA_APIG', 'ALIBABA_KMS', 'HUAWEI_CSMS'],
+    reaches: ['ALIBABA_SAE', 'ALIBABA_APIG', 'ALIBABA_KMS', 'HUAWEI_CSMS', 'AWS_SECRETS_MANAGER'],
   },
   {
     title: 'names matches exact names (a name SAE repeats across namespaces comes back every time)',
@@ -221,7 +236,7 @@ const FILTER_CASES: FilterCase[] = [
       if (!short) throw new Error('precondition: the APIG seed has a name contained in another name');
       return { names: [short.name], providers: ['ALIBABA_APIG'] };
     },
-    untouched: ['sae', 'kms', 'csms'],
+    untouched: ['sae', 'kms', 'csms', 'aws'],
     reaches: ['ALIBABA_APIG'],
   },
   {
@@ -231,55 +246,55 @@ const FILTER_CASES: FilterCase[] = [
     reaches: ['ALIBABA_KMS'],
   },
   {
-    title: 'types matches SAE and KMS SecretType; APIG and CSMS are not called',
+    title: 'types matches SAE and KMS SecretType; APIG, CSMS and AWS are not called',
     filter: () => ({ types: ['kubernetes.io/tls', 'Rds'] }),
-    untouched: ['apig', 'csms'],
+    untouched: ['apig', 'csms', 'aws'],
     reaches: ['ALIBABA_SAE', 'ALIBABA_KMS'],
   },
   {
     title: 'providers keeps only the given providers; the others are not called',
     filter: () => ({ providers: ['ALIBABA_APIG', 'HUAWEI_CSMS'] }),
-    untouched: ['sae', 'kms'],
+    untouched: ['sae', 'kms', 'aws'],
     reaches: ['ALIBABA_APIG', 'HUAWEI_CSMS'],
   },
   {
     title: 'sources keeps only the given source ids; the others are not called',
     filter: () => ({ sources: ['kms-demo'] }),
-    untouched: ['sae', 'apig', 'csms'],
+    untouched: ['sae', 'apig', 'csms', 'aws'],
     reaches: ['ALIBABA_KMS'],
   },
   {
     title: 'namespaces: one SAE namespace and the CSMS project',
     filter: (d) => ({ namespaces: ['cn-hangzhou:prod', d.csms.projectId] }),
-    untouched: ['apig', 'kms'],
+    untouched: ['apig', 'kms', 'aws'],
     reaches: ['ALIBABA_SAE', 'HUAWEI_CSMS'],
   },
   {
     title: 'namespaces: a region id is the SAE default namespace and the APIG and KMS region at once',
     filter: (d) => ({ namespaces: [d.kms.regionId] }),
-    untouched: ['csms'],
+    untouched: ['csms', 'aws'],
     reaches: ['ALIBABA_SAE', 'ALIBABA_APIG', 'ALIBABA_KMS'],
   },
   {
-    title: 'states matches APIG status and CSMS state; SAE and KMS are not called',
+    title: 'states matches APIG status and CSMS state; SAE, KMS and AWS are not called',
     filter: () => ({ states: ['DISABLE', 'PENDING_DELETE'] }),
-    untouched: ['sae', 'kms'],
+    untouched: ['sae', 'kms', 'aws'],
     reaches: ['ALIBABA_APIG', 'HUAWEI_CSMS'],
   },
   {
     title: 'gatewayType matches APIG only; nothing else is called',
     filter: () => ({ gatewayType: 'AI' }),
-    untouched: ['sae', 'kms', 'csms'],
+    untouched: ['sae', 'kms', 'csms', 'aws'],
     reaches: ['ALIBABA_APIG'],
   },
   {
-    title: 'tags with a key only matches any value; only KMS is called',
+    title: 'tags with a key only matches any value; only KMS and AWS (the providers with tags) are called',
     filter: () => ({ tags: [{ key: 'team' }] }),
     untouched: ['sae', 'apig', 'csms'],
     reaches: ['ALIBABA_KMS'],
   },
   {
-    title: 'tags with key and value; only KMS is called',
+    title: 'tags with key and value; only KMS and AWS are called',
     filter: () => ({ tags: [{ key: 'env', value: 'prod' }] }),
     untouched: ['sae', 'apig', 'csms'],
     reaches: ['ALIBABA_KMS'],
@@ -299,13 +314,13 @@ const FILTER_CASES: FilterCase[] = [
   {
     title: 'several fields narrow together (AND)',
     filter: (d) => ({ nameContains: 'ledger', providers: ['ALIBABA_SAE', 'ALIBABA_KMS', 'HUAWEI_CSMS'], namespaces: [d.kms.regionId, 'cn-hangzhou:dev', d.csms.projectId] }),
-    untouched: ['apig'],
+    untouched: ['apig', 'aws'],
     reaches: ['ALIBABA_SAE', 'ALIBABA_KMS', 'HUAWEI_CSMS'],
   },
   {
     title: 'types and names together, across SAE and KMS',
     filter: (d) => ({ types: ['Generic', 'Opaque'], names: [...d.kms.secrets.slice(0, 40).map((s) => s.SecretName), ...d.sae.secrets.slice(0, 40).map((s) => s.SecretName)] }),
-    untouched: ['apig', 'csms'],
+    untouched: ['apig', 'csms', 'aws'],
     reaches: ['ALIBABA_SAE', 'ALIBABA_KMS'],
   },
 ];
@@ -340,7 +355,7 @@ describe('sources whose records lack the filtered field are not called', () => {
 
   it('gatewayType: only APIG is called', async () => {
     await walk({ gatewayType: 'API' }, 100);
-    for (const name of ['sae', 'kms', 'csms'] as const) expect(totalCalls(stack, name)).toBe(0);
+    for (const name of ['sae', 'kms', 'csms', 'aws'] as const) expect(totalCalls(stack, name)).toBe(0);
     expect(stack.calls('apig', 'ListSecrets')).toBeGreaterThan(0);
   });
 
@@ -356,7 +371,7 @@ describe('sources whose records lack the filtered field are not called', () => {
     expect(new Set(page.edges.map((e) => e.node.namespace.namespaceId))).toEqual(new Set(['cn-hangzhou:prod']));
     expect(page.sourceStates.map((s) => `${s.source}/${s.namespace}`)).toEqual(['sae-demo/cn-hangzhou:prod']);
     expect(stack.calls('sae', 'ListSecrets')).toBe(1);
-    for (const name of ['apig', 'kms', 'csms'] as const) expect(totalCalls(stack, name)).toBe(0);
+    for (const name of ['apig', 'kms', 'csms', 'aws'] as const) expect(totalCalls(stack, name)).toBe(0);
   });
 });
 
@@ -433,7 +448,7 @@ describe('filters pushed down to the provider', () => {
     { title: 'APIG gatewayType', filter: () => ({ gatewayType: 'AI' }) },
     { title: 'KMS names', filter: (d) => ({ providers: ['ALIBABA_KMS'], names: [d.kms.secrets[5].SecretName, d.kms.secrets[160].SecretName, d.kms.secrets[320].SecretName] }) },
     { title: 'KMS types', filter: () => ({ providers: ['ALIBABA_KMS'], types: ['Rds', 'Redis'] }) },
-    { title: 'KMS tag key', filter: () => ({ tags: [{ key: 'team' }] }) },
+    { title: 'KMS tag key', filter: () => ({ providers: ['ALIBABA_KMS'], tags: [{ key: 'team' }] }) },
   ];
   for (const c of exactCounts) {
     it(`totalCount comes from the provider when it applied the whole filter: ${c.title}`, async () => {
@@ -463,9 +478,9 @@ describe('filters pushed down to the provider', () => {
 
 describe('paging under a filter with a small page size', () => {
   const cases: Array<{ title: string; filter: SecretFilter; first: number }> = [
-    { title: 'nameContains across all four providers, 3 at a time', filter: { nameContains: 'ledger' }, first: 3 },
+    { title: 'nameContains across every provider, 3 at a time', filter: { nameContains: 'ledger' }, first: 3 },
     { title: 'states across APIG (page numbers) and CSMS (markers), 3 at a time', filter: { states: ['DISABLE', 'PENDING_DELETE', 'FROZEN'] }, first: 3 },
-    { title: 'KMS tags (pushed down and re-checked), 7 at a time', filter: { tags: [{ key: 'env', value: 'prod' }, { key: 'team' }] }, first: 7 },
+    { title: 'KMS and AWS tags (pushed down and re-checked), 7 at a time', filter: { tags: [{ key: 'env', value: 'prod' }, { key: 'team' }] }, first: 7 },
     { title: 'SAE namespaces and types, 4 at a time', filter: { namespaces: ['cn-hangzhou:staging', 'cn-hangzhou:dev'], types: ['Opaque'] }, first: 4 },
   ];
   for (const c of cases) {
@@ -482,7 +497,7 @@ describe('paging under a filter with a small page size', () => {
   it('backward (last/before) under a filter gives the same sequence as forward, for providers that page backward', async () => {
     const cases: Array<{ filter: SecretFilter; last: number }> = [
       { filter: { nameContains: 'oauth', providers: ['ALIBABA_SAE', 'ALIBABA_APIG'] }, last: 3 },
-      { filter: { tags: [{ key: 'env', value: 'prod' }] }, last: 7 },
+      { filter: { tags: [{ key: 'env', value: 'prod' }], providers: ['ALIBABA_KMS'] }, last: 7 },
       { filter: { types: ['Rds', 'kubernetes.io/tls'], namespaces: ['cn-hangzhou', 'cn-hangzhou:prod'] }, last: 10 },
     ];
     for (const { filter, last } of cases) {

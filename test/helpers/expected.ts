@@ -31,3 +31,6 @@ export function keyOfGlobalId(id: string): string {
   const [, namespaceId, key] = JSON.parse(text.slice(text.indexOf(':') + 1)) as [string, string, string];
   return `${namespaceId}|${key}`;
 }
+
+/** How many sources the embedded demo configures (one per provider). */
+export const DEMO_SOURCE_COUNT = Object.keys(SOURCE).length;

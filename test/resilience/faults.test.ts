@@ -2,7 +2,7 @@ import { InMemorySpanExporter, BasicTracerProvider, SimpleSpanProcessor } from '
 import { trace } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SaeSecretsWithDataKeysDocument, SecretsPageDocument, type SecretFilter, type SecretsPageQuery } from '../generated/graphql.js';
-import { expectedKeys, keyOfGlobalId, SOURCE, type ProviderKey } from '../helpers/expected.js';
+import { expectedKeys, keyOfGlobalId, SOURCE, type ProviderKey, DEMO_SOURCE_COUNT } from '../helpers/expected.js';
 import { expectData, startStack, type Stack } from '../helpers/stack.js';
 
 const PROVIDERS: ProviderKey[] = ['sae', 'apig', 'kms', 'csms'];
@@ -147,7 +147,7 @@ describe('circuit breaker', () => {
     expect((await fetch(`${stack.server.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${stack.server.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(((await ready.json()) as { sources: unknown[] }).sources).toHaveLength(4);
+    expect(((await ready.json()) as { sources: unknown[] }).sources).toHaveLength(DEMO_SOURCE_COUNT);
   });
 });
 
