@@ -21,9 +21,9 @@ import { lowerBoundMs, type Limits } from './lib/plan.js';
 import { buildGateway, cpuMs, cpuSnapshot, foreignShare, peakRssMb, resetPeakRss, ROOT, rssMb, spawnIpcChild, spawnNode, stopChild } from './lib/processes.js';
 import { summarizeProfile } from './lib/profile.js';
 import { fmt, median, table, targetList, type Row, type TargetResult } from './lib/report.js';
-import { buildScenarios, type Scenario } from './lib/scenarios.js';
+import { buildScenarios, exportScenarios, type Scenario } from './lib/scenarios.js';
 import { PROVIDER_KEYS, type EmulatorUrls, type InventorySummary, type ProviderKey, type ThroughputReport, type UpstreamStats } from './lib/types.js';
-import type { SdkBaselineArgs } from './children/sdk-baseline.js';
+import type { SdkBaselineArgs, SdkExportTarget } from './children/sdk-baseline.js';
 
 const USAGE = `Usage: npm run bench -- [options]
 
@@ -38,7 +38,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --s6-warmup S           warm-up load per target before the first provider (default 4; quick 2)
   --s6-connections N      (default 32)
   --s6-providers LIST     scenario-6 providers (default sae,apig,kms,csms; quick kms)
-  --only LIST             scenario groups to run, e.g. 1,6 (default all)
+  --only LIST             scenario groups to run, e.g. 1,6 (default all; 7 is the cold export)
+  --export-latency MS     scenario 7's emulator latency (default 20)
   --config-extra JSON     deep-merged into every generated gateway config
                           ("sources" may be keyed by sae/apig/kms/csms: {"sources":{"sae":{"maxConcurrency":3}}})
   --cache-config JSON     per-source cache policy of the "with cache" gateway (default: the gateway's
@@ -70,6 +71,7 @@ const { values: args } = parseArgs({
     's6-connections': { type: 'string' },
     's6-providers': { type: 'string' },
     only: { type: 'string' },
+    'export-latency': { type: 'string' },
     'config-extra': { type: 'string' },
     'cache-config': { type: 'string' },
     'no-cache-phase': { type: 'boolean', default: false },
@@ -100,6 +102,7 @@ const opts = {
   s6WarmS: num(args['s6-warmup'], quick ? 2 : 4),
   s6Connections: num(args['s6-connections'], 32),
   s6Providers: (args['s6-providers'] ?? (quick ? 'kms' : 'sae,apig,kms,csms')).split(',') as ProviderKey[],
+  exportLatencyMs: num(args['export-latency'], 20),
   only: args.only ? new Set(args.only.split(',').map(Number)) : null,
   configExtra: args['config-extra'] ? parseJson(args['config-extra'], '--config-extra') : null,
   cachePolicy: args['cache-config'] ? parseJson(args['cache-config'], '--cache-config') : null,
@@ -411,6 +414,100 @@ async function readHeap(graphqlUrl: string): Promise<HeapReading | null> {
 
 let emulators!: Emulators;
 
+/** Scenario 7's target: a cold export within this many times its bound. */
+const EXPORT_TARGET = 1.5;
+/**
+ * The export gateway's cache TTL: longer than a walk takes (an entry expiring mid-walk would be
+ * read twice), short enough that waiting it out makes the next sample cold.
+ */
+const EXPORT_TTL_MS = 5000;
+
+interface ExportMeasured {
+  key: string;
+  title: string;
+  minimum: Scenario['minimum'];
+  boundMs: number;
+  gatewayMs: number;
+  gatewaySamplesMs: number[];
+  sdkMs: number;
+  sdkSamplesMs: number[];
+  /** ListSecrets calls of the walk and its read-ahead (the most over the samples). */
+  listCalls: number;
+  callsDetail: string;
+  problems: string[];
+}
+
+const listCallsOf = (stats: UpstreamStats) => Object.values(stats).reduce((n, s) => n + (s.operations.ListSecrets ?? 0), 0);
+
+/**
+ * Scenario 7: cold full exports at the export latency, walked through a gateway with the cache and
+ * its read-ahead on (rate limits lifted as in the other scenarios), and by the SDK script, taking
+ * turns sample by sample. Each gateway sample starts once the previous one's entries have expired.
+ */
+async function measureExports(inv: InventorySummary, limits: Limits): Promise<ExportMeasured[]> {
+  const scenarios = exportScenarios(inv, limits);
+  const gateway = await startGateway('export', { ttlMs: EXPORT_TTL_MS, staleMs: 0, readAhead: true });
+  const sdkChild = spawnIpcChild('bench/children/sdk-baseline.ts', { log: join(LOGS, 'sdk-export.log'), name: 'sdk-export' });
+  children.push(sdkChild.child);
+  await sdkChild.ipc.event('ready');
+  const saeNamespaces = [...inv.sae.namespaces].map((n) => n.id).sort((a, b) => a.localeCompare(b));
+  const targetsOf = (providers: ProviderKey[]): SdkExportTarget[] =>
+    providers.map((provider) => ({ provider, url: emulators.urls[provider], scopes: provider === 'sae' ? saeNamespaces : provider === 'csms' ? [inv.csms.projectId] : [], concurrency: limits.concurrency[provider] }));
+  const sdkExport = (providers: ProviderKey[]) => sdkChild.ipc.request<{ ms: number; rows: number; calls: number }>('export', { targets: targetsOf(providers) });
+  let sampleStarted = 0;
+  // Whatever the last gateway sample cached has expired (and the whole-response cache, whose TTL is the same).
+  const expired = () => new Promise((resolve) => setTimeout(resolve, Math.max(0, sampleStarted + EXPORT_TTL_MS + 100 - Date.now())));
+  // Warm-up at 0 ms: JIT, connection pools, the CSMS IAM token of both clients.
+  await emulators.setLatency(0);
+  for (const scenario of scenarios) {
+    await scenario.run(gateway.url);
+    await sdkExport(scenario.providers!);
+  }
+  await emulators.setLatency(opts.exportLatencyMs);
+  const out: ExportMeasured[] = [];
+  for (const scenario of scenarios) {
+    const gatewaySamplesMs: number[] = [];
+    const sdkSamplesMs: number[] = [];
+    const problems: string[] = [];
+    let listCalls = 0;
+    let callsDetail = '';
+    for (let i = 0; i < opts.samples; i++) {
+      await expired();
+      await emulators.settle();
+      await emulators.reset();
+      sampleStarted = Date.now();
+      const walked = await scenario.run(gateway.url);
+      gatewaySamplesMs.push(walked.ms);
+      problems.push(...walked.problems);
+      // The read-ahead may still be on its way when the client is done: its calls count too.
+      await emulators.settle();
+      const stats = await emulators.stats();
+      if (listCallsOf(stats) >= listCalls) [listCalls, callsDetail] = [listCallsOf(stats), breakdown(stats)];
+      const sdk = await sdkExport(scenario.providers!);
+      sdkSamplesMs.push(sdk.ms);
+    }
+    const m: ExportMeasured = {
+      key: scenario.key,
+      title: scenario.title,
+      minimum: scenario.minimum,
+      boundMs: lowerBoundMs(scenario.minimum, opts.exportLatencyMs, limits),
+      gatewayMs: median(gatewaySamplesMs),
+      gatewaySamplesMs,
+      sdkMs: median(sdkSamplesMs),
+      sdkSamplesMs,
+      listCalls,
+      callsDetail,
+      problems: [...new Set(problems)],
+    };
+    out.push(m);
+    progress(`  export ${scenario.key}: ${fmt(m.gatewayMs, 1)} ms (SDK ${fmt(m.sdkMs, 1)}, bound ${fmt(m.boundMs)}) = ${(m.gatewayMs / m.boundMs).toFixed(2)}x bound; list calls ${listCalls}/${m.minimum.calls}${m.problems.length ? ` PROBLEMS: ${m.problems.slice(0, 2).join('; ')}` : ''}`);
+  }
+  await stopChild(sdkChild.child);
+  await stopChild(gateway.child);
+  await emulators.setLatency(0);
+  return out;
+}
+
 async function main(): Promise<void> {
   progress(`bench: ${quick ? 'quick' : 'full'} run, scale ${opts.scale}, latencies ${opts.latencies.join('/')} ms, load ${opts.durationS}s x ${opts.connections} conn, scenario 6 ${opts.s6DurationS}s x ${opts.s6Connections} conn`);
   const cpuAtStart = cpuSnapshot(children);
@@ -450,6 +547,8 @@ async function main(): Promise<void> {
       progress(`  ${latency}ms ${s.key}: calls ${m.calls}/${m.minimum.calls} repeat ${m.repeatCalls} wall ${fmt(m.wallMs, 1)}/${fmt(m.boundMs)} ms load ${fmt(m.load?.perSecond, 1)} req/s${m.problems.length ? ` PROBLEMS: ${m.problems.slice(0, 2).join('; ')}` : ''}`);
     }
   }
+
+  const exports = !opts.only || opts.only.has(7) ? await measureExports(inv, limits) : [];
 
   // Scenario 6: a page of 50 (scenario 1) at 0 ms, gateway vs bare yoga vs SDK script.
   const s6: S6Result[] = [];
@@ -556,6 +655,23 @@ async function main(): Promise<void> {
   const targets: TargetResult[] = [];
   const callTarget = (m: Measured) => m.calls <= m.minimum.calls;
   const clean = (m: Measured) => m.problems.length === 0 && (m.load?.errors ?? 0) === 0;
+  for (const e of exports) {
+    const x = e.gatewayMs / e.boundMs;
+    const met = x <= EXPORT_TARGET && e.listCalls <= e.minimum.calls && e.problems.length === 0;
+    rows.push({
+      group: '7',
+      scenario: e.title,
+      latencyMs: opts.exportLatencyMs,
+      calls: `${e.listCalls} / ${e.minimum.calls}`,
+      repeat: '—',
+      wall: `${fmt(e.gatewayMs, 1)} / ${fmt(e.boundMs)} (${x.toFixed(2)}x)`,
+      connections: '1',
+      latency: '—',
+      perSecond: '—',
+      rssMb: '—',
+      target: `${met ? 'yes' : 'no'}: SDK ${fmt(e.sdkMs, 1)} ms, ${(e.gatewayMs / e.sdkMs).toFixed(2)}x SDK${e.problems.length ? `; ${e.problems.slice(0, 2).join('; ')}` : ''}`,
+    });
+  }
   for (const m of [...measured, ...cacheMeasured]) {
     const verdicts: string[] = [];
     if (!callTarget(m)) verdicts.push(`calls ${m.calls}>${m.minimum.calls}`);
@@ -635,6 +751,12 @@ async function main(): Promise<void> {
     detail: s6Rss.length ? `gateway peak RSS ${fmt(Math.max(...s6Rss))} MB (max over ${s6Rss.length} runs)` : '',
   });
 
+  targets.push({
+    target: `scenario 7 at ${opts.exportLatencyMs} ms: cold export within ${EXPORT_TARGET}x of its bound, with no more list calls than the minimum`,
+    status: !exports.length ? 'not measured' : exports.every((e) => e.gatewayMs / e.boundMs <= EXPORT_TARGET && e.listCalls <= e.minimum.calls && e.problems.length === 0) ? 'met' : 'unmet',
+    detail: exports.map((e) => `${e.key.replace('7-export-', '')} ${fmt(e.gatewayMs, 1)} ms vs ${fmt(e.boundMs)} ms = ${(e.gatewayMs / e.boundMs).toFixed(2)}x (SDK ${fmt(e.sdkMs, 1)} ms; ${e.listCalls}/${e.minimum.calls} list calls)`).join('; '),
+  });
+
   const heapText = (h: HeapReading | null) => (h ? `, heap ${fmt(h.heapUsedMb)}/${fmt(h.heapTotalMb)} MB used/total` : '');
   const cpuLines = s6.map(
     (r) =>
@@ -671,6 +793,16 @@ async function main(): Promise<void> {
     '',
     'Minimum calls (per request; lower bound = rounds × latency):',
     ...minimums,
+    ...(exports.length
+      ? [
+          '',
+          `Cold export (scenario 7): a forward walk with first: 100 at ${opts.exportLatencyMs} ms on a gateway whose cache (TTL ${EXPORT_TTL_MS} ms, read-ahead on) is empty at the start of each sample, next to a hand-written SDK export of the same rows in the same run; medians of ${opts.samples}. Bound = rounds × latency (see plan.ts exportMinimum).`,
+          ...exports.map(
+            (e) =>
+              `- ${e.key}: cold export ${fmt(e.gatewayMs, 1)} ms, SDK ${fmt(e.sdkMs, 1)} ms, bound ${fmt(e.boundMs)} ms (${e.minimum.rounds} rounds); ratio ${(e.gatewayMs / e.boundMs).toFixed(2)}x bound, ${(e.gatewayMs / e.sdkMs).toFixed(2)}x SDK; list calls ${e.listCalls} vs minimum ${e.minimum.calls} (${e.minimum.detail}); samples ${e.gatewaySamplesMs.map((v) => fmt(v)).join('/')} ms`,
+          ),
+        ]
+      : []),
     ...(notes.length ? ['', 'Notes:', ...notes] : []),
     ...(overLoad.length ? ['', `Calls per request under load above the minimum: ${overLoad.join(', ')}`] : []),
     ...(cacheSuspected.length ? ['', `Warning: repeated requests made no calls in the no-cache gateway (${cacheSuspected.map((m) => m.key).join(', ')}): a cache seems active by default, so wall times there may be cache hits; disable it with --config-extra.`] : []),
@@ -685,7 +817,7 @@ async function main(): Promise<void> {
 
   console.log(`\n${text}`);
   writeFileSync(join(OUT, 'latest.md'), `${text}\n`);
-  const json = { date: new Date().toISOString(), machine, command, noise: { run: runCpu, scenario6: s6Cpu, loadAtStart }, gatewayRssMb: { idle: idleRssMb, afterWarmUp: warmRssMb }, profiles, options: opts, inventory: { ...inv, kms: { ...inv.kms, names: undefined }, sae: { ...inv.sae, refIds: undefined } }, limits, measured, cacheMeasured, scenario6: s6, targets, rows };
+  const json = { date: new Date().toISOString(), machine, command, noise: { run: runCpu, scenario6: s6Cpu, loadAtStart }, gatewayRssMb: { idle: idleRssMb, afterWarmUp: warmRssMb }, profiles, options: opts, inventory: { ...inv, kms: { ...inv.kms, names: undefined }, sae: { ...inv.sae, refIds: undefined } }, limits, measured, cacheMeasured, exports, scenario6: s6, targets, rows };
   writeFileSync(join(OUT, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
   writeFileSync(join(OUT, `results-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), `${JSON.stringify(json, null, 2)}\n`);
 }

@@ -85,9 +85,102 @@ async function drive(call: () => Promise<unknown[]>, concurrency: number, durati
   return { latencies, errors, durationMs: performance.now() - started };
 }
 
+/** What scenario 7's hand-written export reads: one provider's whole inventory. */
+export interface SdkExportTarget {
+  provider: ProviderKey;
+  url: string;
+  /** SAE namespaces, or the CSMS project id (one element); empty for APIG and KMS. */
+  scopes: string[];
+  /** Calls in flight at once, as the gateway's per-source limit allows. */
+  concurrency: number;
+}
+
+/** `n` tasks, at most `limit` at a time, results in order. */
+async function pooled<T>(n: number, limit: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(n);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(n, limit) }, async () => {
+    while (next < n) {
+      const i = next++;
+      out[i] = await task(i);
+    }
+  }));
+  return out;
+}
+
+/**
+ * The export a careful engineer writes with the SDKs: SAE namespaces in parallel; page-number
+ * providers read page 1 (it tells the total) and the rest in parallel; CSMS follows its marker
+ * chain, 200 a page. Each provider's rows are parsed and JSON.stringify-ed, as the gateway serves them.
+ */
+async function exportAll(target: SdkExportTarget): Promise<{ rows: number; calls: number }> {
+  const alibaba = { accessKeyId: EMULATOR_CREDENTIALS.alibaba.accessKeyId, accessKeySecret: EMULATOR_CREDENTIALS.alibaba.accessKeySecret };
+  const opts = { timeout: 30_000 };
+  let calls = 0;
+  let rows: unknown[] = [];
+  const byPage = async (page: (n: number) => Promise<{ items: unknown[]; total: number }>) => {
+    const first = await page(1);
+    calls++;
+    const rest = await pooled(Math.max(0, Math.ceil(first.total / 100) - 1), target.concurrency, (i) => (calls++, page(i + 2)));
+    return [first, ...rest].flatMap((p) => p.items);
+  };
+  switch (target.provider) {
+    case 'sae': {
+      const client = new popCore.ROAClient({ endpoint: target.url, apiVersion: '2019-05-06', ...alibaba });
+      const lists = await pooled(target.scopes.length, target.concurrency, async (i) => {
+        calls++;
+        return (await client.request('GET', '/pop/v1/sam/secret/secrets', { NamespaceId: target.scopes[i] }, '', {}, opts)).Data.Secrets as unknown[];
+      });
+      rows = lists.flat();
+      break;
+    }
+    case 'apig': {
+      const client = new popCore.ROAClient({ endpoint: target.url, apiVersion: '2024-03-27', ...alibaba });
+      rows = await byPage(async (n) => {
+        const data = (await client.request('GET', '/v1/secrets', { pageNumber: String(n), pageSize: '100' }, '', {}, opts)).data;
+        return { items: data.items as unknown[], total: Number(data.totalSize) };
+      });
+      break;
+    }
+    case 'kms': {
+      const client = new popCore.RPCClient({ endpoint: target.url, apiVersion: '2016-01-20', ...alibaba });
+      rows = await byPage(async (n) => {
+        const body = await client.request('ListSecrets', { FetchTags: 'true', PageNumber: String(n), PageSize: '100' }, { method: 'GET', ...opts });
+        return { items: body.SecretList.Secret as unknown[], total: Number(body.TotalCount) };
+      });
+      break;
+    }
+    case 'csms': {
+      const huawei = EMULATOR_CREDENTIALS.huawei;
+      const client = new CsmsClient({
+        endpoint: target.url,
+        projectId: target.scopes[0],
+        timeoutMs: 30_000,
+        auth: { kind: 'password', iamEndpoint: target.url, domainName: huawei.domainName, userName: huawei.userName, password: huawei.password, projectName: 'cn-north-4' },
+      });
+      for (let marker: string | undefined; ; ) {
+        const body = await client.listSecrets({ limit: 200, marker });
+        calls++;
+        rows.push(...(body.secrets ?? []));
+        marker = body.page_info?.next_marker ?? undefined;
+        if (!marker) break;
+      }
+      break;
+    }
+  }
+  if (JSON.stringify(rows).length < 2) throw new Error('empty export');
+  return { rows: rows.length, calls };
+}
+
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0);
 
 serveIpc({
+  /** Scenario 7: the targets' exports side by side (a multi-provider export reads them in parallel). */
+  async export(args: { targets: SdkExportTarget[] }): Promise<{ ms: number; rows: number; calls: number }> {
+    const t0 = performance.now();
+    const results = await Promise.all(args.targets.map(exportAll));
+    return { ms: performance.now() - t0, rows: results.reduce((n, r) => n + r.rows, 0), calls: results.reduce((n, r) => n + r.calls, 0) };
+  },
   async run(args: SdkBaselineArgs): Promise<ThroughputReport & { cpuMsPerRequest: number }> {
     const call = pageCall(args);
     if (args.warmupS > 0) await drive(call, args.concurrency, args.warmupS, args.pageSize);

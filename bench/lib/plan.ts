@@ -220,3 +220,37 @@ export function kmsEntitiesMinimum(refs: number, total: number, limits: Limits):
 export function spread(n: number, total: number): number[] {
   return Array.from({ length: Math.min(n, total) }, (_, i) => Math.floor((i * total) / Math.min(n, total)));
 }
+
+/**
+ * Scenario 7, a cold full export: the fewest list calls that read every row once, and the critical
+ * path of those calls (the bound). Per provider: SAE one ListSecrets per namespace, all independent
+ * (⌈namespaces / concurrency⌉ rounds); page-number ⌈n/100⌉ pages, page 1 first (it tells the
+ * total) and the rest in parallel (1 + ⌈(pages − 1) / concurrency⌉ rounds); CSMS a chain of
+ * ⌈n/200⌉ marker pages, each needing the one before (as many rounds). Sources are independent, so
+ * a multi-provider export's rounds are the longest provider's.
+ */
+export function exportMinimum(segs: Segment[], limits: Limits): Minimum {
+  const tally = newTally();
+  let rounds = 0;
+  for (const provider of [...new Set(segs.map((s) => s.provider))]) {
+    const own = segs.filter((s) => s.provider === provider);
+    const op = `${provider.toUpperCase()} ListSecrets`;
+    const concurrency = limits.concurrency[provider];
+    let calls: number;
+    let providerRounds: number;
+    if (own[0].paging === 'none') {
+      calls = own.length;
+      providerRounds = Math.ceil(calls / concurrency);
+    } else if (own[0].paging === 'page-number') {
+      calls = Math.max(1, Math.ceil(totalOf(own) / MAX_PAGE));
+      providerRounds = 1 + Math.ceil((calls - 1) / concurrency);
+    } else {
+      calls = Math.max(1, Math.ceil(totalOf(own) / CSMS_MAX_LIMIT));
+      providerRounds = calls;
+    }
+    add(tally, op, calls, 0);
+    rounds = Math.max(rounds, providerRounds);
+  }
+  tally.rounds = rounds;
+  return finish(tally);
+}

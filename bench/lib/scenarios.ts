@@ -1,6 +1,6 @@
 import { SOURCE_IDS } from './config.js';
 import { DATA_KEYS_QUERY, ENTITIES_QUERY, globalId, PAGE_QUERY, PAGE_WITH_TOTAL_QUERY, post, problemsOf, requestBody } from './graphql.js';
-import { kmsEntitiesMinimum, pageMinimum, pageWithDetailsMinimum, pageWithTotalMinimum, saeEntitiesMinimum, segments, spread, totalOf, walkMinimum, type Limits, type Minimum } from './plan.js';
+import { exportMinimum, kmsEntitiesMinimum, pageMinimum, pageWithDetailsMinimum, pageWithTotalMinimum, saeEntitiesMinimum, segments, spread, totalOf, walkMinimum, type Limits, type Minimum } from './plan.js';
 import { PROVIDER_KEYS, type InventorySummary, type ProviderKey } from './types.js';
 
 export interface RunOutcome {
@@ -21,6 +21,8 @@ export interface Scenario {
   connections: number;
   /** The provider whose scenario-1 page this is (scenario 6 uses it). */
   provider?: ProviderKey;
+  /** Scenario 7: the providers the export reads. */
+  providers?: ProviderKey[];
   run(url: string): Promise<RunOutcome>;
 }
 
@@ -40,6 +42,20 @@ const expectEdges = (n: number) => (data: any) => {
   const got = data?.secrets?.edges?.length ?? 0;
   return got === n ? [] : [`expected ${n} edges, got ${got}`];
 };
+
+/** Scenario 7's exports: each provider alone, then every source in one walk. */
+export function exportScenarios(inventory: InventorySummary, limits: Limits): Scenario[] {
+  const targets: Array<{ key: string; title: string; providers: ProviderKey[] }> = [
+    ...PROVIDER_KEYS.map((p) => ({ key: `7-export-${p}`, title: `cold export ${NAMES[p]}`, providers: [p] })),
+    { key: '7-export-all', title: 'cold export, all sources', providers: [...PROVIDER_KEYS] },
+  ];
+  return targets.map(({ key, title, providers }) => {
+    const segs = segments(inventory, providers);
+    const total = totalOf(segs);
+    const filter = providers.length === PROVIDER_KEYS.length ? {} : { sources: providers.map((p) => SOURCE_IDS[p]) };
+    return { key, group: 7, title: `${title} ${total}, first:100`, minimum: exportMinimum(segs, limits), connections: 1, providers, run: walk(PAGE_QUERY, filter, 100, total) };
+  });
+}
 
 /** A forward walk: follows `endCursor` until `hasNextPage` is false, checking every row comes once. */
 function walk(query: string, filter: Record<string, unknown>, first: number, expectedTotal: number): Scenario['run'] {

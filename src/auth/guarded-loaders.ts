@@ -32,6 +32,13 @@ export function guardLoaders(inner: Loaders, view: SourceView): Loaders {
         marker: async (marker, limit) => ((await readable(source, namespaceId)) ? fetch.marker(marker, limit) : EMPTY.marker(marker, limit)),
         token: async (token, pageSize) => ((await readable(source, namespaceId)) ? fetch.token(token, pageSize) : EMPTY.token(token, pageSize)),
         all: async () => ((await readable(source, namespaceId)) ? fetch.all() : EMPTY.all()),
+        // Read-ahead fills the shared cache and hands nothing to the client (its reads come through the guards above); within the grant only.
+        ahead: fetch.ahead && {
+          page: async (pageNumber, pageSize, budget) => ((await readable(source, namespaceId)) ? fetch.ahead!.page(pageNumber, pageSize, budget) : undefined),
+          marker: async (marker, limit, budget) => ((await readable(source, namespaceId)) ? fetch.ahead!.marker(marker, limit, budget) : undefined),
+          token: async (token, pageSize, budget) => ((await readable(source, namespaceId)) ? fetch.ahead!.token(token, pageSize, budget) : undefined),
+          all: async (budget) => ((await readable(source, namespaceId)) ? fetch.ahead!.all(budget) : undefined),
+        },
       };
     },
     record: async (source, namespaceId, key) => ((await readable(source, namespaceId)) ? within(await inner.record(source, namespaceId, key), source, namespaceId) : null),

@@ -62,12 +62,58 @@ export interface MetadataStore {
   /** Fresh values without loading anything, for lookups that batch their misses; one answer per key. */
   peekMany<T>(keys: readonly string[], policy: CachePolicy): Promise<Array<T | undefined>>;
   set(key: string, policy: CachePolicy, value: unknown): Promise<void>;
+  /**
+   * Reads ahead of a client: the value under `key` if it may be served, else the one being loaded,
+   * else loads it once (`load` makes a speculative call) and stores it. Undefined when nothing came:
+   * a refused or failed prefetch is dropped, and a client that was waiting for it loads on its own.
+   */
+  prefetch<T>(key: string, policy: CachePolicy, load: () => Promise<T>): Promise<T | undefined>;
+  /** Resolves once no prefetch of this store is in flight (tests, benchmarks). */
+  prefetchesSettled(): Promise<void>;
   clear(): Promise<void>;
+}
+
+/**
+ * Prefetches in flight, by key: a miss waits for the one under its key and falls back to its own
+ * load when it brings nothing, so that a prefetch never answers a client with its failure.
+ */
+export class Prefetches {
+  private readonly pending = new Map<string, Promise<unknown>>();
+
+  get<T>(key: string): Promise<T | undefined> | undefined {
+    return this.pending.get(key) as Promise<T | undefined> | undefined;
+  }
+
+  start<T>(key: string, load: () => Promise<T>, store: (value: T) => unknown): Promise<T | undefined> {
+    const running = load().then(
+      async (value) => {
+        await store(value);
+        return value;
+      },
+      () => undefined,
+    );
+    const tracked = running.finally(() => {
+      if (this.pending.get(key) === tracked) this.pending.delete(key);
+    });
+    this.pending.set(key, tracked);
+    return tracked;
+  }
+
+  /** Waits for the miss's prefetch, if one runs, and loads on its own when it brought nothing. */
+  join<T>(key: string, load: () => Promise<T>): Promise<T> | undefined {
+    const ahead = this.get<T>(key);
+    return ahead?.then((value) => (value !== undefined ? value : load()));
+  }
+
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending.values()]);
+  }
 }
 
 export class MetadataCache implements MetadataStore {
   private readonly entries = new Map<string, Entry>();
   private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly prefetches = new Prefetches();
   readonly stats: CacheStats = { hits: 0, staleHits: 0, misses: 0, refreshFailures: 0 };
 
   constructor(
@@ -102,6 +148,18 @@ export class MetadataCache implements MetadataStore {
     this.store(key, value);
   }
 
+  async prefetch<T>(key: string, policy: CachePolicy, load: () => Promise<T>): Promise<T | undefined> {
+    if (policy.ttlMs <= 0) return undefined;
+    const entry = this.entries.get(key);
+    if (entry && freshness(entry.storedAt, policy, this.now()) !== 'expired') return entry.value as T;
+    const running = (this.inflight.get(key) as Promise<T> | undefined)?.catch(() => undefined) ?? this.prefetches.get<T>(key);
+    return running ?? this.prefetches.start(key, load, (value) => this.store(key, value));
+  }
+
+  prefetchesSettled(): Promise<void> {
+    return this.prefetches.settled();
+  }
+
   async clear(): Promise<void> {
     this.entries.clear();
   }
@@ -115,7 +173,7 @@ export class MetadataCache implements MetadataStore {
   private load<T>(key: string, load: () => Promise<T>): Promise<T> {
     let pending = this.inflight.get(key) as Promise<T> | undefined;
     if (!pending) {
-      pending = load().then((value) => {
+      pending = (this.prefetches.join(key, load) ?? load()).then((value) => {
         this.store(key, value);
         return value;
       });

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { CachePolicy, MetadataStore } from '../cache/metadata-cache.js';
-import type { SegmentFetchers } from '../pagination/segment.js';
+import type { PrefetchBudget, SegmentFetchers } from '../pagination/segment.js';
 import type { RequestScope } from '../upstream/request-scope.js';
 import type { MarkerPage, NamespaceRecord, PageNumberPage, PushedQuery, SecretDetail, SecretRecord, SecretSource, TokenPage } from '../sources/types.js';
 
@@ -36,6 +36,9 @@ function chunk<T>(items: T[], size: number): T[][] {
   return out;
 }
 
+/** How long a prefetch may take, from when it is started: a call's timeout applies within it too. */
+const PREFETCH_DEADLINE_MS = 10_000;
+
 /** Last total seen per source and namespace, kept across requests: counts only, never records. */
 export type KnownTotals = Map<string, number>;
 
@@ -59,6 +62,13 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
   /** Through the cross-request cache when the source has one; values never come this way. */
   const shared = <T>(source: SecretSource, key: string, work: () => Promise<T>): Promise<T> =>
     cache ? cache.store.get(key, cache.policy(source), work) : work();
+  // Prefetches outlive the request's answer: they get their own deadline and retry counts (none), never the request's.
+  const speculative = (request: RequestScope): RequestScope => ({ ...request, speculative: true, retries: new Map(), deadline: Date.now() + PREFETCH_DEADLINE_MS });
+  /** A page read ahead of the client, into the cross-request cache; undefined when it was refused or failed (or outside a request). */
+  const ahead = <T>(source: SecretSource, key: string, budget: PrefetchBudget, work: (scope: RequestScope) => Promise<T>): Promise<T | undefined> =>
+    cache && scope
+      ? cache.store.prefetch(key, cache.policy(source), () => (budget.take() ? work(speculative(scope)) : Promise.reject(new Error('the request\'s prefetch budget is spent'))))
+      : Promise.resolve(undefined);
   const sharedKey = (source: SecretSource, kind: string, namespaceId: string, key: string) => JSON.stringify([kind, source.id, namespaceId, key]);
   const totalKey = (source: SecretSource, namespaceId: string) => JSON.stringify([source.id, namespaceId]);
   const memo = new Map<string, Promise<unknown>>();
@@ -129,6 +139,15 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
           prime(source, page.items);
           return page;
         });
+      },
+      ahead: {
+        page: (pageNumber, pageSize, budget) =>
+          paging.kind === 'page-number' ? ahead(source, `page:${base}:${pageNumber}:${pageSize}`, budget, (s) => paging.fetchPage(namespaceId, query, pageNumber, pageSize, s)) : Promise.resolve(undefined),
+        marker: (marker, limit, budget) =>
+          paging.kind === 'marker' ? ahead(source, `marker:${base}:${marker}:${limit}`, budget, (s) => paging.fetchPage(namespaceId, query, marker, limit, s)) : Promise.resolve(undefined),
+        token: (token, pageSize, budget) =>
+          paging.kind === 'token' ? ahead(source, `token:${base}:${token}:${pageSize}`, budget, (s) => paging.fetchPage(namespaceId, query, token, pageSize, s)) : Promise.resolve(undefined),
+        all: (budget) => (paging.kind === 'none' ? ahead(source, `all:${base}`, budget, (s) => paging.fetchAll(namespaceId, query, s)) : Promise.resolve(undefined)),
       },
       all: () => {
         if (paging.kind !== 'none') throw new Error(`${source.provider} pages its list`);

@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { Provider, SecretRecord } from '../sources/types.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { cursorError, type CursorCodec, type CursorPayload } from './cursor.js';
-import { PositionError, type Position, type SegmentPager, type Slice } from './segment.js';
+import { PositionError, PREFETCH_CALLS_PER_REQUEST, PrefetchBudget, type Position, type SegmentPager, type Slice } from './segment.js';
 
 /**
  * Relay connections over an ordered list of segments (source × namespace). A single namespace
@@ -142,6 +142,8 @@ interface Walk {
 async function walk(request: PageRequest, groups: SegmentGroup[], start: Start, expand: (group: number) => Promise<Segment[] | UpstreamError>, pagerOf: (segment: Segment) => SegmentPager, states: SegmentState[]): Promise<Walk> {
   const { backward, want, cursorArg } = request;
   const step = backward ? -1 : 1;
+  // A request with a cursor continues a walk: the provider pages after its page are read ahead.
+  const readAhead = request.cursor && !backward ? new PrefetchBudget(PREFETCH_CALLS_PER_REQUEST) : null;
   const collected: Collected[] = [];
   let read = false;
   // Until a segment has answered, the walk stands where the request's cursor put it: resume there
@@ -178,7 +180,7 @@ async function walk(request: PageRequest, groups: SegmentGroup[], start: Start, 
       }
       let slice: Slice;
       try {
-        slice = backward ? await pager.backward(position, want - collected.length) : await pager.forward(position, want - collected.length);
+        slice = backward ? await pager.backward(position, want - collected.length) : await pager.forward(position, want - collected.length, readAhead);
       } catch (error) {
         if (error instanceof PositionError) throw cursorError('MALFORMED_CURSOR', cursorArg);
         if (!(error instanceof UpstreamError)) throw error;
@@ -195,6 +197,7 @@ async function walk(request: PageRequest, groups: SegmentGroup[], start: Start, 
       else collected.push(...entries);
       position = null;
       if (collected.length >= want) {
+        if (readAhead) void prefetchLater(groups, gi, segments.slice(si + 1), expand, pagerOf, readAhead);
         // Later segments may turn out empty; then the next page is empty and says so.
         const later = backward ? si > 0 || gi > 0 : si < segments.length - 1 || gi < groups.length - 1;
         return { collected, more: slice.hasMore || later, interruption: null };
@@ -202,6 +205,20 @@ async function walk(request: PageRequest, groups: SegmentGroup[], start: Start, 
     }
   }
   return { collected, more: false, interruption: null };
+}
+
+/**
+ * While a client walks, the segments after its page read their first pages ahead, nearest first,
+ * within what the request's budget has left after its own segment's read-ahead. Never awaited by
+ * the page, and silent: a source whose namespaces cannot be listed is simply not read ahead.
+ */
+async function prefetchLater(groups: SegmentGroup[], gi: number, rest: Segment[], expand: (group: number) => Promise<Segment[] | UpstreamError>, pagerOf: (segment: Segment) => SegmentPager, budget: PrefetchBudget): Promise<void> {
+  for (const segment of rest) pagerOf(segment).prefetchStart(budget);
+  for (let g = gi + 1; g < groups.length && !budget.spent; g++) {
+    const segments = await expand(g).catch(() => null);
+    if (!segments || segments instanceof UpstreamError) return;
+    for (const segment of segments) pagerOf(segment).prefetchStart(budget);
+  }
 }
 
 export async function paginate(options: {

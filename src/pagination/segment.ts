@@ -26,7 +26,13 @@ export interface Slice {
 
 export interface SegmentPager {
   readonly backwardSupported: boolean;
-  forward(after: Position | null, want: number): Promise<Slice>;
+  /**
+   * `readAhead`: the request continues a walk (it came with a cursor), so the provider pages after
+   * this one are read ahead, within the request's budget.
+   */
+  forward(after: Position | null, want: number, readAhead?: PrefetchBudget | null): Promise<Slice>;
+  /** Reads the segment's first pages ahead of a walk that has not reached it yet. Nothing is awaited. */
+  prefetchStart(budget: PrefetchBudget): void;
   backward(before: Position | null, want: number): Promise<Slice>;
   /** Matching items in the segment, or null when only a full walk could tell. */
   count(): Promise<number | null>;
@@ -44,24 +50,110 @@ export interface SegmentFetchers {
   marker(marker: string | null, limit: number): Promise<MarkerPage>;
   token(token: string | null, pageSize: number): Promise<TokenPage>;
   all(): Promise<SecretRecord[]>;
+  /**
+   * The same pages read ahead of the client into the cross-request cache: a cached or loading page,
+   * or one speculative call with free capacity. Undefined when refused or failed: never an error.
+   */
+  ahead?: {
+    page(pageNumber: number, pageSize: number, budget: PrefetchBudget): Promise<PageNumberPage | undefined>;
+    marker(marker: string | null, limit: number, budget: PrefetchBudget): Promise<MarkerPage | undefined>;
+    token(token: string | null, pageSize: number, budget: PrefetchBudget): Promise<TokenPage | undefined>;
+    all(budget: PrefetchBudget): Promise<SecretRecord[] | undefined>;
+  };
 }
 
+/**
+ * What one request of a walk may spend on reading ahead: provider calls for pages not found in the
+ * cache (a cached page costs nothing). A client that stops walking leaves at most this many calls
+ * behind it; a client that takes only a first page leaves none (it is not walking yet).
+ */
+export class PrefetchBudget {
+  constructor(private calls: number) {}
+
+  /** One call's worth, if any is left. */
+  take(): boolean {
+    if (this.calls <= 0) return false;
+    this.calls--;
+    return true;
+  }
+
+  get spent(): boolean {
+    return this.calls <= 0;
+  }
+}
+
+/** Calls one walking request may make ahead of its client: the pages of the next round and more. */
+export const PREFETCH_CALLS_PER_REQUEST = 12;
+
+/**
+ * How far ahead of a walking client, in provider pages of the segment it is in: page-number pages
+ * go in parallel (one round; 8 is the default concurrency limit), marker and token pages in a chain.
+ */
+export const PREFETCH_PAGES = { 'page-number': 8, marker: 4, token: 4 } as const;
+
 export interface PagerOptions {
-  /** Fetch whole provider pages, aligned, so that the next GraphQL pages come from the cache. */
+  /**
+   * Fetch whole provider pages, aligned, so that the next GraphQL pages come from the cache; and,
+   * while a client walks, read the next ones ahead of it (`prefetchPages`, 0 for none).
+   */
   readAhead?: boolean;
+  prefetchPages?: number;
 }
 
 export function createPager(paging: Paging, fetch: SegmentFetchers, filter: SecretFilter | null, options: PagerOptions = {}): SegmentPager {
+  const readAhead = options.readAhead ?? false;
+  const prefetch = readAhead && fetch.ahead !== undefined;
+  const prefetchPages = prefetch && paging.kind !== 'none' ? (options.prefetchPages ?? PREFETCH_PAGES[paging.kind]) : 0;
   switch (paging.kind) {
     case 'page-number':
-      return new PageNumberPager(paging.maxPageSize, fetch, filter, options.readAhead ?? false);
-    case 'marker':
-      return new MarkerPager(paging.maxLimit, paging.markerOf, fetch, filter);
+      return new PageNumberPager(paging.maxPageSize, fetch, filter, readAhead, prefetchPages);
+    case 'marker': {
+      const { markerOf, maxLimit } = paging;
+      // Whole pages of the largest size, each starting at the previous page's last row, so that a
+      // mid-page cursor resumes on a cached page; without the cache, pages sized to the window.
+      const aligned = new ChainPager(
+        {
+          pageSize: maxLimit,
+          async read(marker, limit) {
+            return markerLink(await fetch.marker(marker, limit), marker, limit, markerOf);
+          },
+          async ahead(marker, limit, budget) {
+            const page = await fetch.ahead?.marker(marker, limit, budget);
+            return page && markerLink(page, marker, limit, markerOf);
+          },
+        },
+        filter,
+        prefetchPages,
+      );
+      return readAhead ? aligned : new MarkerPager(maxLimit, markerOf, fetch, filter, aligned);
+    }
     case 'token':
-      return new TokenPager(paging.pageSize, fetch, filter);
+      return new ChainPager(
+        {
+          pageSize: paging.pageSize,
+          async read(token, size) {
+            const page = await fetch.token(token, size);
+            return { items: page.items, next: page.nextToken };
+          },
+          async ahead(token, size, budget) {
+            const page = await fetch.ahead?.token(token, size, budget);
+            return page && { items: page.items, next: page.nextToken };
+          },
+        },
+        filter,
+        prefetchPages,
+      );
     case 'none':
-      return new UnpagedPager(fetch, filter);
+      return new UnpagedPager(fetch, filter, prefetch);
   }
+}
+
+/** A marker page as a link of a chain: the repeated marker row dropped, the next page starting at its last row. */
+function markerLink(page: MarkerPage, marker: string | null, limit: number, markerOf: (item: SecretRecord) => string): ChainPage {
+  // Whether a page starts with its marker row is undocumented: drop it.
+  const items = marker === null ? page.items : page.items.filter((item) => markerOf(item) !== marker);
+  const exhausted = !page.nextMarker || page.items.length < limit || page.items.length === 0;
+  return { items, next: exhausted ? null : markerOf(page.items[page.items.length - 1]) };
 }
 
 function expectIndex(position: Position | null): number | null {
@@ -85,7 +177,26 @@ class PageNumberPager implements SegmentPager {
     private readonly fetch: SegmentFetchers,
     private readonly filter: SecretFilter | null,
     private readonly readAhead: boolean,
+    private readonly prefetchPages: number,
   ) {}
+
+  /**
+   * The whole pages after row `end`, up to the budget and the known total, all at once: they need
+   * nothing but the total, and land in the cache for the client's next pages. Nothing is awaited.
+   */
+  private prefetchAfter(end: number, budget: PrefetchBudget): boolean {
+    const total = this.total ?? this.hint;
+    if (total === null || this.prefetchPages === 0) return false;
+    const size = this.maxPageSize;
+    const first = Math.floor(Math.max(0, end - 1) / size) + 2;
+    for (let p = first; p < first + this.prefetchPages && (p - 1) * size < total; p++) void this.fetch.ahead!.page(p, size, budget);
+    return true;
+  }
+
+  prefetchStart(budget: PrefetchBudget): void {
+    // Page 1 tells the total; the rest follow once the client is in the segment.
+    if (this.prefetchPages > 0 && !this.filter) void this.fetch.ahead!.page(1, this.maxPageSize, budget);
+  }
 
   private async page(pageNumber: number, pageSize: number): Promise<SecretRecord[]> {
     const result = await this.fetch.page(pageNumber, pageSize);
@@ -128,6 +239,12 @@ class PageNumberPager implements SegmentPager {
     if (cached) return cached.items.slice(start - cached.offset, end - cached.offset);
     const plan = this.readAhead ? alignedPages(start, end, this.maxPageSize) : planPages(start, end, this.maxPageSize);
     const firstOffset = (plan.pages[0] - 1) * plan.pageSize;
+    const known = this.total ?? this.hint;
+    if (known !== null) {
+      // The total is known (a cursor carries it): a window across two provider pages reads both at once.
+      const pages = plan.pages.filter((p, i) => i === 0 || (p - 1) * plan.pageSize < known);
+      return (await Promise.all(pages.map((p) => this.page(p, plan.pageSize)))).flat().slice(start - firstOffset, end - firstOffset);
+    }
     const rows = [...(await this.page(plan.pages[0], plan.pageSize))];
     // The first answer tells the total: pages past it would come back empty, so skip them.
     const rest = plan.pages.slice(1).filter((p) => (p - 1) * plan.pageSize < this.total!);
@@ -135,10 +252,13 @@ class PageNumberPager implements SegmentPager {
     return rows.slice(start - firstOffset, end - firstOffset);
   }
 
-  async forward(after: Position | null, want: number): Promise<Slice> {
+  async forward(after: Position | null, want: number, readAhead: PrefetchBudget | null = null): Promise<Slice> {
     const start = (expectIndex(after) ?? -1) + 1;
     if (!this.filter) {
+      // With the total known, the read-ahead goes out beside the client's own page; else after it.
+      const prefetched = readAhead !== null && this.prefetchAfter(start + want, readAhead);
       const rows = await this.range(start, start + want);
+      if (readAhead && !prefetched && start + rows.length < (this.total ?? 0)) this.prefetchAfter(start + want, readAhead);
       return { entries: rows.map((record, i) => ({ record, position: start + i })), hasMore: start + rows.length < (this.total ?? this.hint ?? 0) };
     }
     const found: Entry[] = [];
@@ -191,10 +311,13 @@ class MarkerPager implements SegmentPager {
     private readonly markerOf: (item: SecretRecord) => string,
     private readonly fetch: SegmentFetchers,
     private readonly filter: SecretFilter | null,
+    /** Reads cursors made while the cache was on (a page's start and an offset). */
+    private readonly aligned: SegmentPager,
   ) {}
 
   async forward(after: Position | null, want: number): Promise<Slice> {
     if (after !== null && typeof after !== 'string') throw new PositionError('position is not a marker');
+    if (after !== null && CHAIN_POSITION.test(after)) return this.aligned.forward(after, want);
     const found: Entry[] = [];
     const seen = new Set<string>();
     let marker = after;
@@ -220,6 +343,9 @@ class MarkerPager implements SegmentPager {
     throw new Error('marker pagination cannot walk backward');
   }
 
+  /** Without the cache nothing can be read ahead. */
+  prefetchStart(): void {}
+
   async count(): Promise<number | null> {
     return null;
   }
@@ -239,7 +365,12 @@ class UnpagedPager implements SegmentPager {
   constructor(
     private readonly fetch: SegmentFetchers,
     private readonly filter: SecretFilter | null,
+    private readonly prefetch: boolean,
   ) {}
+
+  prefetchStart(budget: PrefetchBudget): void {
+    if (this.prefetch) void this.fetch.ahead!.all(budget);
+  }
 
   private async items(): Promise<SecretRecord[]> {
     if (!this.list) {
@@ -274,43 +405,78 @@ class UnpagedPager implements SegmentPager {
   useHint(): void {}
 }
 
+/** One provider page of a chain: its rows, and where the next page starts (null: the last page). */
+interface ChainPage {
+  items: SecretRecord[];
+  next: string | null;
+}
+
+interface ChainLink {
+  pageSize: number;
+  read(start: string | null, size: number): Promise<ChainPage>;
+  ahead(start: string | null, size: number, budget: PrefetchBudget): Promise<ChainPage | undefined>;
+}
+
 /**
- * Providers that page by an opaque continuation token (AWS NextToken): a position is the token
- * that starts the item's provider page and the item's offset in it, so every page asked for is a
- * whole provider page of the same size (cached, and the same for every client walking it).
+ * Providers whose pages form a chain (AWS NextToken, CSMS markers with the cache on): a position is
+ * the continuation that starts the item's provider page and the item's offset in it, so every page
+ * asked for is a whole provider page of the same size (cached, and the same for every client
+ * walking it), and a walking client's next pages are read ahead along the chain.
  */
-class TokenPager implements SegmentPager {
+class ChainPager implements SegmentPager {
   readonly backwardSupported = false;
   readonly countable = false;
 
   constructor(
-    private readonly pageSize: number,
-    private readonly fetch: SegmentFetchers,
+    private readonly link: ChainLink,
     private readonly filter: SecretFilter | null,
+    private readonly prefetchPages: number,
   ) {}
 
-  async forward(after: Position | null, want: number): Promise<Slice> {
-    let { token, offset } = after === null ? { token: null, offset: -1 } : parseTokenPosition(after);
+  async forward(after: Position | null, want: number, readAhead: PrefetchBudget | null = null): Promise<Slice> {
+    let { start, offset } = after === null ? { start: null, offset: -1 } : parseChainPosition(after);
     const found: Entry[] = [];
     for (;;) {
-      const page = await this.fetch.token(token, this.pageSize);
+      const page = await this.link.read(start, this.link.pageSize);
+      if (readAhead) this.prefetchFrom(page.next, readAhead);
       for (let i = offset + 1; i < page.items.length; i++) {
         const record = page.items[i];
         if (this.filter && !matches(record, this.filter)) continue;
         if (found.length === want) return { entries: found, hasMore: true };
         // The last item of a page stands just before the next page: resuming there costs no call for this one.
-        const last = i === page.items.length - 1 && page.nextToken !== null;
-        found.push({ record, position: last ? tokenPosition(page.nextToken, -1) : tokenPosition(token, i) });
+        const last = i === page.items.length - 1 && page.next !== null;
+        found.push({ record, position: last ? chainPosition(page.next, -1) : chainPosition(start, i) });
       }
-      // A next token says more may follow (AWS may end with an empty page): no call just to find out.
-      if (!page.nextToken || found.length === want) return { entries: found, hasMore: page.nextToken !== null };
-      token = page.nextToken;
+      // A next page says more may follow (AWS may end with an empty page): no call just to find out.
+      if (!page.next || found.length === want) return { entries: found, hasMore: page.next !== null };
+      start = page.next;
       offset = -1;
+      readAhead = null;
     }
   }
 
+  /**
+   * The chain from `start` on, page after page, up to the pages ahead allowed; stops quietly where
+   * a page does not come. `first`: the segment's first page (null start) is part of the chain.
+   */
+  private prefetchFrom(start: string | null, budget: PrefetchBudget, first = false): void {
+    if ((start === null && !first) || this.prefetchPages === 0) return;
+    void (async () => {
+      for (let n = 0, at: string | null = start; n < this.prefetchPages && (at !== null || (first && n === 0)); n++) {
+        const page: ChainPage | undefined = await this.link.ahead(at, this.link.pageSize, budget);
+        if (!page) return;
+        at = page.next;
+      }
+    })();
+  }
+
+  prefetchStart(budget: PrefetchBudget): void {
+    // A chain is walked one call after another: start it at once, before the client gets there.
+    this.prefetchFrom(null, budget, true);
+  }
+
   async backward(): Promise<Slice> {
-    throw new Error('token pagination cannot walk backward');
+    throw new Error('this pagination cannot walk backward');
   }
 
   async count(): Promise<number | null> {
@@ -324,11 +490,18 @@ class TokenPager implements SegmentPager {
   useHint(): void {}
 }
 
-/** `<offset>:<token>` (offset -1: before the page's first item); the first page has the empty token. Signed inside our cursor like any position. */
-const tokenPosition = (token: string | null, offset: number): string => `${offset}:${token ?? ''}`;
+/**
+ * `<offset>:<start>` (offset -1: before the page's first item); the first page has the empty start.
+ * A bare marker (cursors of the marker pager, which names each item's own row) is `-1:<marker>`:
+ * the rows after it. Signed inside our cursor like any position.
+ */
+const CHAIN_POSITION = /^(-1|\d{1,4}):([\s\S]*)$/;
 
-function parseTokenPosition(position: Position): { token: string | null; offset: number } {
-  const match = typeof position === 'string' ? /^(-1|\d{1,4}):([\s\S]*)$/.exec(position) : null;
-  if (!match) throw new PositionError('position is not a token position');
-  return { token: match[2] === '' ? null : match[2], offset: Number(match[1]) };
+const chainPosition = (start: string | null, offset: number): string => `${offset}:${start ?? ''}`;
+
+function parseChainPosition(position: Position): { start: string | null; offset: number } {
+  if (typeof position !== 'string') throw new PositionError('position is not a chain position');
+  const match = CHAIN_POSITION.exec(position);
+  if (!match) return { start: position, offset: -1 };
+  return { start: match[2] === '' ? null : match[2], offset: Number(match[1]) };
 }

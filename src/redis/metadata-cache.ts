@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { freshness, serveEntry, type CachePolicy, type CacheStats, type MetadataCache, type MetadataStore } from '../cache/metadata-cache.js';
+import { freshness, Prefetches, serveEntry, type CachePolicy, type CacheStats, type MetadataCache, type MetadataStore } from '../cache/metadata-cache.js';
 import type { RedisLink } from './link.js';
 
 interface StoredEntry {
@@ -41,6 +41,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export class RedisMetadataCache implements MetadataStore {
   private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly prefetches = new Prefetches();
   readonly stats: CacheStats = { hits: 0, staleHits: 0, misses: 0, refreshFailures: 0 };
 
   constructor(
@@ -66,7 +67,45 @@ export class RedisMetadataCache implements MetadataStore {
     const served = serveEntry<T>(entry, policy, this.now(), this.stats, () => this.fill(key, policy, load, true));
     if (served) return served.value;
     this.stats.misses++;
-    return this.fill(key, policy, load, false) as Promise<T>;
+    // A prefetch of this replica is filling the key: wait for it rather than for the fleet's lock.
+    return this.prefetches.join(key, () => this.fill(key, policy, load, false) as Promise<T>) ?? (this.fill(key, policy, load, false) as Promise<T>);
+  }
+
+  /**
+   * Reads ahead like the local cache, across the fleet: what Redis holds is used as is; a key that
+   * another replica is filling is left to it (its lock); otherwise this replica takes the lock and loads.
+   */
+  async prefetch<T>(key: string, policy: CachePolicy, load: () => Promise<T>): Promise<T | undefined> {
+    if (policy.ttlMs <= 0) return undefined;
+    if (!this.link.up) return this.local.prefetch(key, policy, load);
+    const running = this.prefetches.get<T>(key) ?? (this.inflight.get(`fill\u0000${key}`) as Promise<T | undefined> | undefined)?.catch(() => undefined);
+    if (running) return running;
+    let entry: StoredEntry | null;
+    try {
+      entry = decode(await this.link.client.get(this.redisKey(key)));
+    } catch {
+      this.link.commandFailed();
+      return this.local.prefetch(key, policy, load);
+    }
+    if (entry && freshness(entry.storedAt, policy, this.now()) !== 'expired') return entry.value as T;
+    return this.prefetches.get<T>(key) ?? this.prefetches.start(key, () => this.fillIfFree(key, policy, load), () => undefined).then((value) => value ?? undefined);
+  }
+
+  prefetchesSettled(): Promise<void> {
+    return Promise.all([this.prefetches.settled(), this.local.prefetchesSettled()]).then(() => undefined);
+  }
+
+  /** Loads and stores the key if no replica holds its fill lock; rejects (nothing to store) otherwise. */
+  private async fillIfFree<T>(key: string, policy: CachePolicy, load: () => Promise<T>): Promise<T> {
+    const lockKey = `lock:${key}`;
+    if ((await this.link.client.set(lockKey, randomUUID(), 'PX', FILL_LOCK_MS, 'NX')) !== 'OK') throw new Error('another replica is filling this key');
+    try {
+      const value = await load();
+      if (!(await this.store(key, policy, value))) await this.local.set(key, policy, value);
+      return value;
+    } finally {
+      this.link.client.del(lockKey).catch(() => undefined);
+    }
   }
 
   async peekMany<T>(keys: readonly string[], policy: CachePolicy): Promise<Array<T | undefined>> {

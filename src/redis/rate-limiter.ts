@@ -1,5 +1,5 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { RateLimiter } from '../upstream/rate-limit.js';
+import { CLIENT_HEADROOM, type RateLimiter } from '../upstream/rate-limit.js';
 import type { RedisLink } from './link.js';
 
 /**
@@ -37,6 +37,7 @@ export class SharedRateLimiter implements RateLimiter {
   private readonly limiter: RateLimiterRedis;
   private readonly local: LocalInsurance;
   private readonly windowMs: number;
+  private readonly points: number;
   /** 5% of the window, at most 250 ms. */
   private readonly guardMs: number;
 
@@ -47,6 +48,7 @@ export class SharedRateLimiter implements RateLimiter {
   ) {
     const window = windowOf(rate);
     this.windowMs = window.duration * 1000;
+    this.points = window.points;
     this.guardMs = Math.min(250, this.windowMs * 0.05);
     this.local = new LocalInsurance({ keyPrefix: 'rate-local', ...window }, () => {
       // Used while the link looked up: the Redis command failed or timed out.
@@ -60,6 +62,27 @@ export class SharedRateLimiter implements RateLimiter {
       rejectIfRedisNotReady: true,
       insuranceLimiter: this.local,
     });
+  }
+
+  /**
+   * A point of the current window if more than the clients' headroom is left in it, never waiting.
+   * Read then consumed: two replicas racing may both take one of the last free points.
+   */
+  async tryTake(): Promise<boolean> {
+    const now = Date.now();
+    const index = Math.floor(now / this.windowMs);
+    if ((index + 1) * this.windowMs - now < this.guardMs) return false;
+    const key = `${this.sourceId}:${index}`;
+    const limiter = this.link.up ? this.limiter : this.local;
+    try {
+      const used = (await limiter.get(key))?.consumedPoints ?? 0;
+      if (this.points - used < 1 + this.points * CLIENT_HEADROOM) return false;
+      await limiter.consume(key);
+      return true;
+    } catch {
+      // Rejected (the window filled meanwhile) or Redis did not answer: no prefetch now.
+      return false;
+    }
   }
 
   async take(deadline: number, tooLate: () => Error): Promise<void> {

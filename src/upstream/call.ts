@@ -94,6 +94,7 @@ export class UpstreamCaller {
 
   /** `scope`: the GraphQL request this call serves (its deadline, request id, retry counts); absent outside one. */
   async call<T>(operation: string, fn: () => Promise<T>, scope?: RequestScope): Promise<T> {
+    if (scope?.speculative) return this.speculativeCall(operation, fn, scope);
     const deadline = scope?.deadline ?? Date.now() + DEFAULT_DEADLINE_MS;
     const log = scope?.logger ?? this.logger;
     const { maxAttempts } = this.policy.retry;
@@ -116,6 +117,21 @@ export class UpstreamCaller {
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
+  }
+
+  /**
+   * A prefetch: one attempt with capacity that is free now, or none. It leaves a concurrency slot
+   * to clients, takes a rate-limit token only when nobody waits for one, and stays outside the
+   * circuit breaker (whose state only clients' calls decide); its failure is its caller's to drop.
+   */
+  private async speculativeCall<T>(operation: string, fn: () => Promise<T>, scope: RequestScope): Promise<T> {
+    const refused = (why: string) => this.gatewayError(operation, 'UPSTREAM_THROTTLED', `prefetch not made: ${why}`);
+    if (this.breakerState !== 'closed') throw refused('the circuit breaker is not closed');
+    if (this.limiter.executionSlots <= 1) throw refused('no free concurrency slot');
+    if (!(await this.bucket.tryTake())) throw refused('no free rate-limit capacity');
+    // Checked again: the token may have taken a moment (shared limiter).
+    if (this.limiter.executionSlots <= 1) throw refused('no free concurrency slot');
+    return this.limiter.execute(() => this.timed(operation, fn, scope.deadline, scope.logger));
   }
 
   /** Exponential, capped, with full jitter over the upper half so that retries spread out. */

@@ -2,7 +2,15 @@
 export interface RateLimiter {
   /** Resolves when the call may go; rejects with `tooLate()` if that would be after `deadline` (epoch ms). */
   take(deadline: number, tooLate: () => Error): Promise<void>;
+  /**
+   * Takes a call's share only if it is free now: nobody waits, and some headroom stays for the
+   * callers that do wait (prefetch must not use up what clients need). Never waits.
+   */
+  tryTake(): Promise<boolean>;
 }
+
+/** The share of a burst a speculative call leaves to clients. */
+export const CLIENT_HEADROOM = 0.25;
 
 /**
  * A token bucket per source: `perSecond` tokens refill continuously up to `burst`. Callers wait
@@ -12,6 +20,7 @@ export class TokenBucket implements RateLimiter {
   private tokens: number;
   private updated = performance.now();
   private queue: Promise<void> = Promise.resolve();
+  private waiting = 0;
 
   constructor(
     readonly perSecond: number,
@@ -28,6 +37,7 @@ export class TokenBucket implements RateLimiter {
 
   /** Resolves when a token is taken; rejects with `tooLate()` if that would be after `deadline` (epoch ms). */
   take(deadline: number, tooLate: () => Error): Promise<void> {
+    this.waiting++;
     const turn = this.queue.then(async () => {
       this.refill();
       if (this.tokens < 1) {
@@ -40,6 +50,14 @@ export class TokenBucket implements RateLimiter {
     });
     // A rejected turn must not block the ones behind it.
     this.queue = turn.catch(() => undefined);
+    void this.queue.then(() => this.waiting--);
     return turn;
+  }
+
+  async tryTake(): Promise<boolean> {
+    this.refill();
+    if (this.waiting > 0 || this.tokens < 1 + this.burst * CLIENT_HEADROOM) return false;
+    this.tokens -= 1;
+    return true;
   }
 }

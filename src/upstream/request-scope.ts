@@ -14,4 +14,10 @@ export interface RequestScope {
   logger: Logger;
   /** Retries made per source in this request: a source that needed them is reported DEGRADED. */
   retries: Map<string, number>;
+  /**
+   * A read ahead of the client (prefetch): made only with capacity that is free (a rate-limit token
+   * and a concurrency slot nobody waits for), once, without retries, and outside the circuit breaker,
+   * so that it never delays, fails or changes what a client is answered.
+   */
+  speculative?: boolean;
 }

@@ -157,6 +157,28 @@ describe('one cache for the fleet', () => {
     expect(upstream()).toBe(0);
   });
 
+  it('read-ahead on one replica serves the walk on the other: a walk split across replicas costs each KMS page once', async () => {
+    const walkPage = 'query ($after: String) { secrets(first: 100, after: $after, filter: { sources: ["kms-demo"] }) { pageInfo { hasNextPage endCursor } nodes { id } } }';
+    const pages = Math.ceil(stack.emulators.data.kms.secrets.length / 100);
+    const settled = () => Promise.all([stack.gateway.services.cache.prefetchesSettled(), b.gateway.services.cache.prefetchesSettled()]);
+    const first = await post(stack.server.url, { query: walkPage }, stack.authHeaders);
+    const second = await post(stack.server.url, { query: walkPage, variables: { after: first.body?.data?.secrets.pageInfo.endCursor } }, stack.authHeaders);
+    await settled();
+    // Replica A's second page (a walk now) read the rest of the KMS pages ahead, into Redis.
+    expect(stack.calls('kms', 'ListSecrets')).toBe(pages);
+    let rows = (first.body?.data?.secrets.nodes.length ?? 0) + (second.body?.data?.secrets.nodes.length ?? 0);
+    let after = second.body?.data?.secrets.pageInfo.endCursor;
+    for (let more = second.body?.data?.secrets.pageInfo.hasNextPage; more; ) {
+      const next = await post(b.server.url, { query: walkPage, variables: { after } }, stack.authHeaders);
+      expect(next.body?.errors).toBeUndefined();
+      rows += next.body?.data?.secrets.nodes.length ?? 0;
+      ({ hasNextPage: more, endCursor: after } = next.body?.data?.secrets.pageInfo ?? {});
+    }
+    await settled();
+    expect(rows).toBe(stack.emulators.data.kms.secrets.length);
+    expect(stack.calls('kms', 'ListSecrets')).toBe(pages);
+  });
+
   it('concurrent misses on both replicas make one call (single-flight across the fleet)', async () => {
     stack.emulators.servers.apig.setFaults({ latencyMs: 150 });
     try {
