@@ -15,7 +15,11 @@ const apiKey = process.env.BENCH_API_KEY ?? randomBytes(24).toString('base64url'
 
 /** The `auth` section of the generated configuration. */
 export function authConfig(): { apiKeys: Array<{ id: string; sha256: string; scopes: string[] }> } {
-  return { apiKeys: [{ id: 'bench', sha256: createHash('sha256').update(apiKey, 'utf8').digest('hex'), scopes: ['secrets:read'] }] };
+  return {
+    apiKeys: [
+      { id: 'bench', sha256: createHash('sha256').update(apiKey, 'utf8').digest('hex'), scopes: ['secrets:read'] },
+    ],
+  };
 }
 
 /** The headers every benchmark request to the gateway carries. */

@@ -22,7 +22,11 @@ import { buildGateway, ROOT, stopChild, waitForLine } from './lib/processes.js';
 import { median } from './lib/report.js';
 
 const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '5' }, 'settle-ms': { type: 'string', default: '2000' }, chromium: { type: 'string', default: '/usr/bin/chromium' } },
+  options: {
+    runs: { type: 'string', default: '5' },
+    'settle-ms': { type: 'string', default: '2000' },
+    chromium: { type: 'string', default: '/usr/bin/chromium' },
+  },
 });
 const runs = Number(values.runs);
 const settleMs = Number(values['settle-ms']);
@@ -42,7 +46,9 @@ async function measure(page: Page, url: string): Promise<Timing> {
     (editor) => {
       const active = document.querySelector('.graphiql-tab-active .graphiql-tab-button')?.textContent;
       const text = document.querySelector(`${editor} .CodeMirror-code`)?.textContent;
-      return document.querySelectorAll('.graphiql-tab').length > 1 && active && text?.includes(active) ? performance.now() : null;
+      return document.querySelectorAll('.graphiql-tab').length > 1 && active && text?.includes(active)
+        ? performance.now()
+        : null;
     },
     QUERY_EDITOR,
     { polling: 25, timeout: 60_000 },
@@ -63,8 +69,15 @@ async function checkTyping(page: Page): Promise<void> {
   await page.keyboard.press('End');
   await page.keyboard.type(marker);
   const shown = await page
-    .waitForFunction((editor) => document.querySelector(`${editor} .CodeMirror-code`)?.textContent?.includes('typed-by-bench'), QUERY_EDITOR, { timeout: 5000 })
-    .then(() => true, () => false);
+    .waitForFunction(
+      (editor) => document.querySelector(`${editor} .CodeMirror-code`)?.textContent?.includes('typed-by-bench'),
+      QUERY_EDITOR,
+      { timeout: 5000 },
+    )
+    .then(
+      () => true,
+      () => false,
+    );
   if (!shown) throw new Error('typing into the query editor showed nothing: the "usable" measure is wrong');
   for (let i = 0; i < marker.length; i++) await page.keyboard.press('Backspace');
 }
@@ -74,12 +87,19 @@ mkdirSync(logDir, { recursive: true });
 const log = join(logDir, 'graphiql-load-gateway.log');
 const { entry, nodeFlags } = buildGateway();
 // PORT=0: a free port, so that the bench never collides with a gateway already on 4000.
-const gateway = spawn(process.execPath, [...nodeFlags, entry], { cwd: ROOT, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+const gateway = spawn(process.execPath, [...nodeFlags, entry], {
+  cwd: ROOT,
+  env: { ...process.env, PORT: '0' },
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
 gateway.stderr.pipe(createWriteStream(log));
 const browser = await chromium.launch({ executablePath: values.chromium, args: ['--no-sandbox'] });
 try {
   const base = await waitForLine(gateway, /GraphiQL and GraphQL: (http:\/\/\S+)\/graphql/, 60_000, 'gateway', log);
-  const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
   const loadBefore = load();
   const cold: Timing[] = [];
   const warm: Timing[] = [];
@@ -97,8 +117,16 @@ try {
     await atOnce.close();
   }
   const row = (name: string, timings: Timing[]) =>
-    `${name.padEnd(20)} DOMContentLoaded ${median(timings.map((t) => t.domContentLoadedMs)).toFixed(0).padStart(5)} ms   usable ${median(timings.map((t) => t.usableMs)).toFixed(0).padStart(5)} ms   transferred ${median(timings.map((t) => t.transferredKb)).toFixed(0).padStart(6)} KiB   (usable: ${timings.map((t) => t.usableMs.toFixed(0)).join(', ')})`;
-  console.log(`GraphiQL first load, headless Chromium ${browser.version()}, median of ${runs} runs; load average ${loadBefore} before, ${load()} after`);
+    `${name.padEnd(20)} DOMContentLoaded ${median(timings.map((t) => t.domContentLoadedMs))
+      .toFixed(0)
+      .padStart(5)} ms   usable ${median(timings.map((t) => t.usableMs))
+      .toFixed(0)
+      .padStart(5)} ms   transferred ${median(timings.map((t) => t.transferredKb))
+      .toFixed(0)
+      .padStart(6)} KiB   (usable: ${timings.map((t) => t.usableMs.toFixed(0)).join(', ')})`;
+  console.log(
+    `GraphiQL first load, headless Chromium ${browser.version()}, median of ${runs} runs; load average ${loadBefore} before, ${load()} after`,
+  );
   console.log(row('cold', cold));
   console.log(row('warm', warm));
   console.log(row('cold, window opening', opening));

@@ -18,11 +18,30 @@ import { post, problemsOf, requestHeaders } from './lib/graphql.js';
 import type { IpcClient } from './lib/ipc.js';
 import { load, type LoadResult } from './lib/load.js';
 import { lowerBoundMs, type Limits } from './lib/plan.js';
-import { buildGateway, cpuMs, cpuSnapshot, foreignShare, peakRssMb, resetPeakRss, ROOT, rssMb, spawnIpcChild, spawnNode, stopChild } from './lib/processes.js';
+import {
+  buildGateway,
+  cpuMs,
+  cpuSnapshot,
+  foreignShare,
+  peakRssMb,
+  resetPeakRss,
+  ROOT,
+  rssMb,
+  spawnIpcChild,
+  spawnNode,
+  stopChild,
+} from './lib/processes.js';
 import { summarizeProfile } from './lib/profile.js';
 import { fmt, median, table, targetList, type Row, type TargetResult } from './lib/report.js';
 import { buildScenarios, exportScenarios, type Scenario } from './lib/scenarios.js';
-import { PROVIDER_KEYS, type EmulatorUrls, type InventorySummary, type ProviderKey, type ThroughputReport, type UpstreamStats } from './lib/types.js';
+import {
+  PROVIDER_KEYS,
+  type EmulatorUrls,
+  type InventorySummary,
+  type ProviderKey,
+  type ThroughputReport,
+  type UpstreamStats,
+} from './lib/types.js';
 import type { SdkBaselineArgs, SdkExportTarget } from './children/sdk-baseline.js';
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -114,7 +133,8 @@ const opts = {
   logLevel: args['log-level'],
   gatewayNodeArgs: (args['gateway-node-args'] ?? '').split(' ').filter(Boolean),
 };
-for (const p of opts.s6Providers) if (!PROVIDER_KEYS.includes(p)) throw new Error(`--s6-providers: unknown provider ${p}`);
+for (const p of opts.s6Providers)
+  if (!PROVIDER_KEYS.includes(p)) throw new Error(`--s6-providers: unknown provider ${p}`);
 
 function parseJson(text: string, flag: string): { [key: string]: Json } {
   try {
@@ -152,7 +172,11 @@ interface Emulators {
 }
 
 async function startEmulators(): Promise<Emulators> {
-  const { child, ipc } = spawnIpcChild('bench/children/emulators.ts', { log: join(LOGS, 'emulators.log'), name: 'emulators', env: { BENCH_SCALE: String(opts.scale) } });
+  const { child, ipc } = spawnIpcChild('bench/children/emulators.ts', {
+    log: join(LOGS, 'emulators.log'),
+    name: 'emulators',
+    env: { BENCH_SCALE: String(opts.scale) },
+  });
   children.push(child);
   const ready = await ipc.event<{ type: string; urls: EmulatorUrls; summary: InventorySummary }>('ready');
   return {
@@ -198,7 +222,11 @@ async function freePort(): Promise<number> {
 }
 
 /** The real entry point with a generated config; ready once /healthz answers at all. */
-async function startGateway(name: string, cache: { [key: string]: Json } | null, execArgv: string[] = []): Promise<Gateway & { config: { [key: string]: Json } }> {
+async function startGateway(
+  name: string,
+  cache: { [key: string]: Json } | null,
+  execArgv: string[] = [],
+): Promise<Gateway & { config: { [key: string]: Json } }> {
   const port = await freePort();
   const config = benchConfig(emulators.urls, emulators.inventory, {
     discoverNamespaces: opts.discoverNamespaces,
@@ -209,12 +237,20 @@ async function startGateway(name: string, cache: { [key: string]: Json } | null,
   const configPath = join(OUT, `gateway-${name}.json`);
   writeConfig(configPath, config);
   const log = join(LOGS, `gateway-${name}.log`);
-  const child = spawnNode([gatewayEntry, '--config', configPath], { log, compiled: true, execArgv: [...gatewayStartFlags, ...opts.gatewayNodeArgs, ...execArgv], env: opts.logLevel ? { LOG_LEVEL: opts.logLevel } : {} });
+  const child = spawnNode([gatewayEntry, '--config', configPath], {
+    log,
+    compiled: true,
+    execArgv: [...gatewayStartFlags, ...opts.gatewayNodeArgs, ...execArgv],
+    env: opts.logLevel ? { LOG_LEVEL: opts.logLevel } : {},
+  });
   children.push(child);
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`gateway ${name} exited (code ${child.exitCode}); see ${log}:\n${readFileSync(log, 'utf8').slice(-2000)}`);
+    if (child.exitCode !== null)
+      throw new Error(
+        `gateway ${name} exited (code ${child.exitCode}); see ${log}:\n${readFileSync(log, 'utf8').slice(-2000)}`,
+      );
     try {
       await fetch(`${base}/healthz`);
       break;
@@ -228,7 +264,8 @@ async function startGateway(name: string, cache: { [key: string]: Json } | null,
 
 // ---- measurement -------------------------------------------------------------------------------
 
-const totalCalls = (stats: UpstreamStats) => Object.values(stats).reduce((n, s) => n + Object.values(s.operations).reduce((a, b) => a + b, 0), 0);
+const totalCalls = (stats: UpstreamStats) =>
+  Object.values(stats).reduce((n, s) => n + Object.values(s.operations).reduce((a, b) => a + b, 0), 0);
 const breakdown = (stats: UpstreamStats) =>
   Object.entries(stats)
     .flatMap(([provider, s]) => Object.entries(s.operations).map(([op, n]) => `${provider}.${op}=${n}`))
@@ -250,12 +287,26 @@ interface Measured {
   wallMs: number | null;
   wallSamplesMs: number[];
   boundMs: number | null;
-  load: (LoadResult & { callsPerRequest: number; gatewayCpuMsPerRequest: number | null; emulatorCpuMsPerRequest: number | null }) | null;
+  load:
+    | (LoadResult & {
+        callsPerRequest: number;
+        gatewayCpuMsPerRequest: number | null;
+        emulatorCpuMsPerRequest: number | null;
+      })
+    | null;
   peakRssMb: number | null;
   peakRssScoped: boolean;
 }
 
-async function measure(gateway: Gateway, scenario: Scenario, latencyMs: number, phase: Measured['phase'], withLoad: boolean, samples: number, limits: Limits): Promise<Measured> {
+async function measure(
+  gateway: Gateway,
+  scenario: Scenario,
+  latencyMs: number,
+  phase: Measured['phase'],
+  withLoad: boolean,
+  samples: number,
+  limits: Limits,
+): Promise<Measured> {
   await emulators.settle();
   const scoped = resetPeakRss(gateway.pid);
   await emulators.reset();
@@ -271,14 +322,23 @@ async function measure(gateway: Gateway, scenario: Scenario, latencyMs: number, 
     await emulators.reset();
     const gw0 = cpuMs(gateway.pid);
     const em0 = cpuMs(emulators.pid);
-    const result = await load(gateway.url, cold.bodies, { connections: scenario.connections, durationS: opts.durationS });
+    const result = await load(gateway.url, cold.bodies, {
+      connections: scenario.connections,
+      durationS: opts.durationS,
+    });
     const gw1 = cpuMs(gateway.pid);
     const em1 = cpuMs(emulators.pid);
-    const perReq = (a: number | null, b: number | null) => (a === null || b === null || !result.requests ? null : (b - a) / result.requests);
+    const perReq = (a: number | null, b: number | null) =>
+      a === null || b === null || !result.requests ? null : (b - a) / result.requests;
     // Requests the gateway still works on after the load generator stopped make their calls too.
     await emulators.settle();
     // Each connection leaves one request in flight when the load generator stops; the gateway finishes it.
-    loadResult = { ...result, callsPerRequest: totalCalls(await emulators.stats()) / Math.max(1, result.requests + result.connections), gatewayCpuMsPerRequest: perReq(gw0, gw1), emulatorCpuMsPerRequest: perReq(em0, em1) };
+    loadResult = {
+      ...result,
+      callsPerRequest: totalCalls(await emulators.stats()) / Math.max(1, result.requests + result.connections),
+      gatewayCpuMsPerRequest: perReq(gw0, gw1),
+      emulatorCpuMsPerRequest: perReq(em0, em1),
+    };
   }
   return {
     key: scenario.key,
@@ -291,7 +351,10 @@ async function measure(gateway: Gateway, scenario: Scenario, latencyMs: number, 
     calls: totalCalls(coldStats),
     callsDetail: breakdown(coldStats),
     repeatCalls,
-    maxInFlight: Object.fromEntries(Object.entries(coldStats).map(([p, s]) => [p, s.maxInFlight])) as Record<ProviderKey, number>,
+    maxInFlight: Object.fromEntries(Object.entries(coldStats).map(([p, s]) => [p, s.maxInFlight])) as Record<
+      ProviderKey,
+      number
+    >,
     problems: [...new Set([...cold.problems, ...repeat.problems])],
     wallMs: samples ? median(wallSamplesMs) : null,
     wallSamplesMs,
@@ -336,7 +399,23 @@ async function s6Compare(targets: S6Target[], body: string, warmS: number): Prom
     await emulators.settle();
   }
   for (const t of targets) resetPeakRss(t.pid);
-  const acc = new Map(targets.map((t) => [t.name, { requests: 0, durationS: 0, errors: 0, p50: [] as number[], p99: [] as number[], cpu: 0 as number | null, emu: 0 as number | null, driver: 0, calls: 0, sent: 0 }]));
+  const acc = new Map(
+    targets.map((t) => [
+      t.name,
+      {
+        requests: 0,
+        durationS: 0,
+        errors: 0,
+        p50: [] as number[],
+        p99: [] as number[],
+        cpu: 0 as number | null,
+        emu: 0 as number | null,
+        driver: 0,
+        calls: 0,
+        sent: 0,
+      },
+    ]),
+  );
   const delta = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
   for (let round = 0; round < opts.s6Rounds; round++) {
     for (const t of targets) {
@@ -346,7 +425,10 @@ async function s6Compare(targets: S6Target[], body: string, warmS: number): Prom
       const c0 = cpuMs(t.pid);
       const e0 = cpuMs(emulators.pid);
       const d0 = process.cpuUsage();
-      const result = await load(t.url, [body], { connections: opts.s6Connections, durationS: opts.s6DurationS / opts.s6Rounds });
+      const result = await load(t.url, [body], {
+        connections: opts.s6Connections,
+        durationS: opts.s6DurationS / opts.s6Rounds,
+      });
       const d = process.cpuUsage(d0);
       const cpu = delta(c0, cpuMs(t.pid));
       const emu = delta(e0, cpuMs(emulators.pid));
@@ -404,7 +486,9 @@ async function readHeap(graphqlUrl: string): Promise<HeapReading | null> {
     };
     const used = value('nodejs_heap_size_used_bytes');
     const total = value('nodejs_heap_size_total_bytes');
-    return used === null || total === null ? null : { heapUsedMb: used, heapTotalMb: total, externalMb: value('nodejs_external_memory_bytes') };
+    return used === null || total === null
+      ? null
+      : { heapUsedMb: used, heapTotalMb: total, externalMb: value('nodejs_external_memory_bytes') };
   } catch {
     return null;
   }
@@ -437,7 +521,8 @@ interface ExportMeasured {
   problems: string[];
 }
 
-const listCallsOf = (stats: UpstreamStats) => Object.values(stats).reduce((n, s) => n + (s.operations.ListSecrets ?? 0), 0);
+const listCallsOf = (stats: UpstreamStats) =>
+  Object.values(stats).reduce((n, s) => n + (s.operations.ListSecrets ?? 0), 0);
 
 /**
  * Scenario 7: cold full exports at the export latency, walked through a gateway with the cache and
@@ -447,16 +532,26 @@ const listCallsOf = (stats: UpstreamStats) => Object.values(stats).reduce((n, s)
 async function measureExports(inv: InventorySummary, limits: Limits): Promise<ExportMeasured[]> {
   const scenarios = exportScenarios(inv, limits);
   const gateway = await startGateway('export', { ttlMs: EXPORT_TTL_MS, staleMs: 0, readAhead: true });
-  const sdkChild = spawnIpcChild('bench/children/sdk-baseline.ts', { log: join(LOGS, 'sdk-export.log'), name: 'sdk-export' });
+  const sdkChild = spawnIpcChild('bench/children/sdk-baseline.ts', {
+    log: join(LOGS, 'sdk-export.log'),
+    name: 'sdk-export',
+  });
   children.push(sdkChild.child);
   await sdkChild.ipc.event('ready');
   const saeNamespaces = [...inv.sae.namespaces].map((n) => n.id).sort((a, b) => a.localeCompare(b));
   const targetsOf = (providers: ProviderKey[]): SdkExportTarget[] =>
-    providers.map((provider) => ({ provider, url: emulators.urls[provider], scopes: provider === 'sae' ? saeNamespaces : provider === 'csms' ? [inv.csms.projectId] : [], concurrency: limits.concurrency[provider] }));
-  const sdkExport = (providers: ProviderKey[]) => sdkChild.ipc.request<{ ms: number; rows: number; calls: number }>('export', { targets: targetsOf(providers) });
+    providers.map((provider) => ({
+      provider,
+      url: emulators.urls[provider],
+      scopes: provider === 'sae' ? saeNamespaces : provider === 'csms' ? [inv.csms.projectId] : [],
+      concurrency: limits.concurrency[provider],
+    }));
+  const sdkExport = (providers: ProviderKey[]) =>
+    sdkChild.ipc.request<{ ms: number; rows: number; calls: number }>('export', { targets: targetsOf(providers) });
   let sampleStarted = 0;
   // Whatever the last gateway sample cached has expired (and the whole-response cache, whose TTL is the same).
-  const expired = () => new Promise((resolve) => setTimeout(resolve, Math.max(0, sampleStarted + EXPORT_TTL_MS + 100 - Date.now())));
+  const expired = () =>
+    new Promise((resolve) => setTimeout(resolve, Math.max(0, sampleStarted + EXPORT_TTL_MS + 100 - Date.now())));
   // Warm-up at 0 ms: JIT, connection pools, the CSMS IAM token of both clients.
   await emulators.setLatency(0);
   for (const scenario of scenarios) {
@@ -500,7 +595,9 @@ async function measureExports(inv: InventorySummary, limits: Limits): Promise<Ex
       problems: [...new Set(problems)],
     };
     out.push(m);
-    progress(`  export ${scenario.key}: ${fmt(m.gatewayMs, 1)} ms (SDK ${fmt(m.sdkMs, 1)}, bound ${fmt(m.boundMs)}) = ${(m.gatewayMs / m.boundMs).toFixed(2)}x bound; list calls ${listCalls}/${m.minimum.calls}${m.problems.length ? ` PROBLEMS: ${m.problems.slice(0, 2).join('; ')}` : ''}`);
+    progress(
+      `  export ${scenario.key}: ${fmt(m.gatewayMs, 1)} ms (SDK ${fmt(m.sdkMs, 1)}, bound ${fmt(m.boundMs)}) = ${(m.gatewayMs / m.boundMs).toFixed(2)}x bound; list calls ${listCalls}/${m.minimum.calls}${m.problems.length ? ` PROBLEMS: ${m.problems.slice(0, 2).join('; ')}` : ''}`,
+    );
   }
   await stopChild(sdkChild.child);
   await stopChild(gateway.child);
@@ -509,7 +606,9 @@ async function measureExports(inv: InventorySummary, limits: Limits): Promise<Ex
 }
 
 async function main(): Promise<void> {
-  progress(`bench: ${quick ? 'quick' : 'full'} run, scale ${opts.scale}, latencies ${opts.latencies.join('/')} ms, load ${opts.durationS}s x ${opts.connections} conn, scenario 6 ${opts.s6DurationS}s x ${opts.s6Connections} conn`);
+  progress(
+    `bench: ${quick ? 'quick' : 'full'} run, scale ${opts.scale}, latencies ${opts.latencies.join('/')} ms, load ${opts.durationS}s x ${opts.connections} conn, scenario 6 ${opts.s6DurationS}s x ${opts.s6Connections} conn`,
+  );
   const cpuAtStart = cpuSnapshot(children);
   let loadAtStart = 'unknown';
   try {
@@ -519,16 +618,22 @@ async function main(): Promise<void> {
   }
   emulators = await startEmulators();
   const inv = emulators.inventory;
-  progress(`emulators: SAE ${inv.sae.namespaces.reduce((n, x) => n + x.count, 0)} secrets in ${inv.sae.namespaces.length} namespaces, APIG ${inv.apig.total}, KMS ${inv.kms.total}, CSMS ${inv.csms.total}`);
+  progress(
+    `emulators: SAE ${inv.sae.namespaces.reduce((n, x) => n + x.count, 0)} secrets in ${inv.sae.namespaces.length} namespaces, APIG ${inv.apig.total}, KMS ${inv.kms.total}, CSMS ${inv.csms.total}`,
+  );
 
   const gateway = await startGateway('no-cache', opts.noCachePolicy);
   const idleRssMb = rssMb(gateway.pid);
   const limits: Limits = {
-    concurrency: Object.fromEntries(PROVIDER_KEYS.map((p) => [p, limitsOf(gateway.config, p).maxConcurrency])) as Limits['concurrency'],
+    concurrency: Object.fromEntries(
+      PROVIDER_KEYS.map((p) => [p, limitsOf(gateway.config, p).maxConcurrency]),
+    ) as Limits['concurrency'],
     rate: Object.fromEntries(PROVIDER_KEYS.map((p) => [p, limitsOf(gateway.config, p).rateLimit])) as Limits['rate'],
     discoverNamespaces: opts.discoverNamespaces,
   };
-  const scenarios = buildScenarios(inv, limits, { connections: opts.connections }).filter((s) => !opts.only || opts.only.has(s.group));
+  const scenarios = buildScenarios(inv, limits, { connections: opts.connections }).filter(
+    (s) => !opts.only || opts.only.has(s.group),
+  );
 
   // Warm-up: JIT, connection pools, the CSMS IAM token (once per process, not part of any scenario).
   await emulators.setLatency(0);
@@ -544,7 +649,9 @@ async function main(): Promise<void> {
     for (const s of scenarios) {
       const m = await measure(gateway, s, latency, 'no-cache', true, opts.samples, limits);
       measured.push(m);
-      progress(`  ${latency}ms ${s.key}: calls ${m.calls}/${m.minimum.calls} repeat ${m.repeatCalls} wall ${fmt(m.wallMs, 1)}/${fmt(m.boundMs)} ms load ${fmt(m.load?.perSecond, 1)} req/s${m.problems.length ? ` PROBLEMS: ${m.problems.slice(0, 2).join('; ')}` : ''}`);
+      progress(
+        `  ${latency}ms ${s.key}: calls ${m.calls}/${m.minimum.calls} repeat ${m.repeatCalls} wall ${fmt(m.wallMs, 1)}/${fmt(m.boundMs)} ms load ${fmt(m.load?.perSecond, 1)} req/s${m.problems.length ? ` PROBLEMS: ${m.problems.slice(0, 2).join('; ')}` : ''}`,
+      );
     }
   }
 
@@ -560,7 +667,11 @@ async function main(): Promise<void> {
     if (opts.cachePhase) {
       cacheGateway = await startGateway('cache', opts.cachePolicy);
       // Warm-up that does not touch the measured queries' cache entries: one row per source.
-      for (const source of Object.values(SOURCE_IDS)) await post(cacheGateway.url, JSON.stringify({ query: `{ secrets(first: 1, filter: { sources: ["${source}"] }) { edges { cursor } } }` }));
+      for (const source of Object.values(SOURCE_IDS))
+        await post(
+          cacheGateway.url,
+          JSON.stringify({ query: `{ secrets(first: 1, filter: { sources: ["${source}"] }) { edges { cursor } } }` }),
+        );
       for (const s of scenarios) {
         const m = await measure(cacheGateway, s, 0, 'cache', false, 0, limits);
         cacheMeasured.push(m);
@@ -569,19 +680,30 @@ async function main(): Promise<void> {
     }
   }
   if (!opts.only || opts.only.has(6)) {
-    const bareChild = spawnIpcChild('bench/children/bare-yoga.ts', { log: join(LOGS, 'bare-yoga.log'), name: 'bare-yoga' });
+    const bareChild = spawnIpcChild('bench/children/bare-yoga.ts', {
+      log: join(LOGS, 'bare-yoga.log'),
+      name: 'bare-yoga',
+    });
     children.push(bareChild.child);
     await bareChild.ipc.event('ready');
     const typeDefs = readFileSync(join(ROOT, 'schema.graphql'), 'utf8');
-    const byProvider = new Map(buildScenarios(inv, limits, { connections: opts.s6Connections }).filter((s) => s.group === 1).map((s) => [s.provider!, s]));
+    const byProvider = new Map(
+      buildScenarios(inv, limits, { connections: opts.s6Connections })
+        .filter((s) => s.group === 1)
+        .map((s) => [s.provider!, s]),
+    );
     let first = true;
     const cpuAtS6 = cpuSnapshot(children);
     for (const provider of opts.s6Providers) {
       const scenario = byProvider.get(provider)!;
       const [body] = (await scenario.run(gateway.url)).bodies;
       const answer = await post(gateway.url, body);
-      if (problemsOf(answer).length) throw new Error(`scenario 6 ${provider}: the gateway's answer has problems: ${problemsOf(answer).join('; ')}`);
-      const { url: bareUrl } = await bareChild.ipc.request<{ url: string }>('start', { typeDefs, data: answer.body!.data });
+      if (problemsOf(answer).length)
+        throw new Error(`scenario 6 ${provider}: the gateway's answer has problems: ${problemsOf(answer).join('; ')}`);
+      const { url: bareUrl } = await bareChild.ipc.request<{ url: string }>('start', {
+        typeDefs,
+        data: answer.body!.data,
+      });
       const bareAnswer = await post(bareUrl, body);
       const sameResponse = JSON.stringify(bareAnswer.body) === JSON.stringify(answer.body);
 
@@ -596,13 +718,19 @@ async function main(): Promise<void> {
       const heap = await readHeap(gateway.url);
       const cacheHeap = cacheGateway ? await readHeap(cacheGateway.url) : null;
 
-      const sdkChild = spawnIpcChild('bench/children/sdk-baseline.ts', { log: join(LOGS, `sdk-${provider}.log`), name: `sdk-${provider}` });
+      const sdkChild = spawnIpcChild('bench/children/sdk-baseline.ts', {
+        log: join(LOGS, `sdk-${provider}.log`),
+        name: `sdk-${provider}`,
+      });
       children.push(sdkChild.child);
       await sdkChild.ipc.event('ready');
       const sdkArgs: SdkBaselineArgs = {
         provider,
         url: emulators.urls[provider],
-        scope: provider === 'sae' ? [...inv.sae.namespaces].map((n) => n.id).sort((a, b) => a.localeCompare(b))[0] : inv.csms.projectId,
+        scope:
+          provider === 'sae'
+            ? [...inv.sae.namespaces].map((n) => n.id).sort((a, b) => a.localeCompare(b))[0]
+            : inv.csms.projectId,
         pageSize: JSON.parse(body).variables.first as number,
         concurrency: opts.s6Connections,
         durationS: opts.s6DurationS,
@@ -622,7 +750,9 @@ async function main(): Promise<void> {
         sdk,
         sameResponse,
       });
-      progress(`  s6 ${provider}: gateway ${fmt(runs.gateway.perSecond)} req/s, bare yoga ${fmt(runs.bare.perSecond)} req/s, SDK ${fmt(sdk.perSecond)} calls/s${runs.cache ? `, cached gateway ${fmt(runs.cache.perSecond)} req/s` : ''}`);
+      progress(
+        `  s6 ${provider}: gateway ${fmt(runs.gateway.perSecond)} req/s, bare yoga ${fmt(runs.bare.perSecond)} req/s, SDK ${fmt(sdk.perSecond)} calls/s${runs.cache ? `, cached gateway ${fmt(runs.cache.perSecond)} req/s` : ''}`,
+      );
     }
     s6Cpu = foreignShare(cpuAtS6, cpuSnapshot(children));
     await stopChild(bareChild.child);
@@ -631,8 +761,15 @@ async function main(): Promise<void> {
   const profiles: Array<{ title: string; text: string }> = [];
   if (opts.profile && s6.length) {
     const provider = s6[0].provider;
-    const variants: Array<{ name: string; title: string; cache: { [key: string]: Json } | null }> = [{ name: 'profile', title: `gateway without the cache, scenario 6 (${provider})`, cache: opts.noCachePolicy }];
-    if (opts.cachePhase) variants.push({ name: 'profile-cache', title: `gateway with the cache, scenario 6 (${provider})`, cache: opts.cachePolicy });
+    const variants: Array<{ name: string; title: string; cache: { [key: string]: Json } | null }> = [
+      { name: 'profile', title: `gateway without the cache, scenario 6 (${provider})`, cache: opts.noCachePolicy },
+    ];
+    if (opts.cachePhase)
+      variants.push({
+        name: 'profile-cache',
+        title: `gateway with the cache, scenario 6 (${provider})`,
+        cache: opts.cachePolicy,
+      });
     for (const variant of variants) {
       const dir = join(OUT, variant.name);
       rmSync(dir, { recursive: true, force: true });
@@ -646,7 +783,12 @@ async function main(): Promise<void> {
       const endUs = Number(process.hrtime.bigint() / 1000n);
       await stopChild(profiled.child);
       const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-      profiles.push({ title: variant.title, text: file ? summarizeProfile(join(dir, file), ROOT, { startUs, endUs }, 12) : 'no profile written (the gateway did not exit cleanly)' });
+      profiles.push({
+        title: variant.title,
+        text: file
+          ? summarizeProfile(join(dir, file), ROOT, { startUs, endUs }, 12)
+          : 'no profile written (the gateway did not exit cleanly)',
+      });
     }
   }
 
@@ -687,7 +829,12 @@ async function main(): Promise<void> {
       latencyMs: m.latencyMs,
       calls: `${m.calls} / ${m.minimum.calls}`,
       repeat: String(m.repeatCalls),
-      wall: m.wallMs === null ? '—' : m.boundMs ? `${fmt(m.wallMs, 1)} / ${fmt(m.boundMs)} (${(m.wallMs / m.boundMs).toFixed(2)}x)` : `${fmt(m.wallMs, 1)} / 0`,
+      wall:
+        m.wallMs === null
+          ? '—'
+          : m.boundMs
+            ? `${fmt(m.wallMs, 1)} / ${fmt(m.boundMs)} (${(m.wallMs / m.boundMs).toFixed(2)}x)`
+            : `${fmt(m.wallMs, 1)} / 0`,
       connections: m.load ? String(m.load.connections) : '—',
       latency: m.load ? `${fmt(m.load.p50Ms)} / ${fmt(m.load.p99Ms)}` : '—',
       perSecond: m.load ? fmt(m.load.perSecond, 1) : '—',
@@ -698,17 +845,71 @@ async function main(): Promise<void> {
   for (const r of s6) {
     const ratio = r.gateway.perSecond / r.bare.perSecond;
     const name = { sae: 'SAE', apig: 'APIG', kms: 'KMS', csms: 'CSMS' }[r.provider];
-    const gwVerdicts = [ratio >= 0.7 ? `${(ratio * 100).toFixed(0)}% of bare ≥70%` : `${(ratio * 100).toFixed(0)}% of bare <70%`, r.gateway.maxRssMb < 200 ? 'RSS<200' : 'RSS≥200'];
+    const gwVerdicts = [
+      ratio >= 0.7 ? `${(ratio * 100).toFixed(0)}% of bare ≥70%` : `${(ratio * 100).toFixed(0)}% of bare <70%`,
+      r.gateway.maxRssMb < 200 ? 'RSS<200' : 'RSS≥200',
+    ];
     const gwMet = ratio >= 0.7 && r.gateway.maxRssMb < 200 && r.gateway.errors === 0;
-    rows.push({ group: '6', scenario: `${name} page of 50: gateway`, latencyMs: 0, calls: `${fmt(r.gateway.callsPerRequest, 2)}/req`, repeat: '—', wall: '—', connections: String(opts.s6Connections), latency: `${fmt(r.gateway.p50Ms)} / ${fmt(r.gateway.p99Ms)}`, perSecond: fmt(r.gateway.perSecond, 1), rssMb: fmt(r.gateway.maxRssMb), target: `${gwMet ? 'yes' : 'no'}: ${gwVerdicts.join(', ')}${r.gateway.errors ? `, ${r.gateway.errors} errors` : ''}` });
+    rows.push({
+      group: '6',
+      scenario: `${name} page of 50: gateway`,
+      latencyMs: 0,
+      calls: `${fmt(r.gateway.callsPerRequest, 2)}/req`,
+      repeat: '—',
+      wall: '—',
+      connections: String(opts.s6Connections),
+      latency: `${fmt(r.gateway.p50Ms)} / ${fmt(r.gateway.p99Ms)}`,
+      perSecond: fmt(r.gateway.perSecond, 1),
+      rssMb: fmt(r.gateway.maxRssMb),
+      target: `${gwMet ? 'yes' : 'no'}: ${gwVerdicts.join(', ')}${r.gateway.errors ? `, ${r.gateway.errors} errors` : ''}`,
+    });
     if (r.cache) {
       const cr = r.cache.perSecond / r.bare.perSecond;
-      const cacheVerdicts = [`${(cr * 100).toFixed(0)}% of bare ${cr >= 1 ? '≥' : '<'}100%`, r.cache.maxRssMb < 200 ? 'RSS<200' : 'RSS≥200'];
+      const cacheVerdicts = [
+        `${(cr * 100).toFixed(0)}% of bare ${cr >= 1 ? '≥' : '<'}100%`,
+        r.cache.maxRssMb < 200 ? 'RSS<200' : 'RSS≥200',
+      ];
       const cacheMet = cr >= 1 && r.cache.maxRssMb < 200 && r.cache.errors === 0;
-      rows.push({ group: '6', scenario: `${name} page of 50: gateway (cache)`, latencyMs: 0, calls: `${fmt(r.cache.callsPerRequest, 2)}/req`, repeat: '—', wall: '—', connections: String(opts.s6Connections), latency: `${fmt(r.cache.p50Ms)} / ${fmt(r.cache.p99Ms)}`, perSecond: fmt(r.cache.perSecond, 1), rssMb: fmt(r.cache.maxRssMb), target: `${cacheMet ? 'yes' : 'no'}: ${cacheVerdicts.join(', ')}${r.cache.errors ? `, ${r.cache.errors} errors` : ''}` });
+      rows.push({
+        group: '6',
+        scenario: `${name} page of 50: gateway (cache)`,
+        latencyMs: 0,
+        calls: `${fmt(r.cache.callsPerRequest, 2)}/req`,
+        repeat: '—',
+        wall: '—',
+        connections: String(opts.s6Connections),
+        latency: `${fmt(r.cache.p50Ms)} / ${fmt(r.cache.p99Ms)}`,
+        perSecond: fmt(r.cache.perSecond, 1),
+        rssMb: fmt(r.cache.maxRssMb),
+        target: `${cacheMet ? 'yes' : 'no'}: ${cacheVerdicts.join(', ')}${r.cache.errors ? `, ${r.cache.errors} errors` : ''}`,
+      });
     }
-    rows.push({ group: '6', scenario: `${name} page of 50: bare yoga (ref)`, latencyMs: 0, calls: '0', repeat: '—', wall: '—', connections: String(opts.s6Connections), latency: `${fmt(r.bare.p50Ms)} / ${fmt(r.bare.p99Ms)}`, perSecond: fmt(r.bare.perSecond, 1), rssMb: fmt(r.bare.maxRssMb), target: r.sameResponse ? 'ref (same body)' : 'ref (BODY DIFFERS)' });
-    rows.push({ group: '6', scenario: `${name} page of 50: SDK + JSON.stringify (ref)`, latencyMs: 0, calls: '1/call', repeat: '—', wall: '—', connections: String(opts.s6Connections), latency: `${fmt(r.sdk.p50Ms)} / ${fmt(r.sdk.p99Ms)}`, perSecond: fmt(r.sdk.perSecond, 1), rssMb: fmt(r.sdk.maxRssMb), target: `ref: gateway = ${((r.gateway.perSecond / r.sdk.perSecond) * 100).toFixed(0)}% of it` });
+    rows.push({
+      group: '6',
+      scenario: `${name} page of 50: bare yoga (ref)`,
+      latencyMs: 0,
+      calls: '0',
+      repeat: '—',
+      wall: '—',
+      connections: String(opts.s6Connections),
+      latency: `${fmt(r.bare.p50Ms)} / ${fmt(r.bare.p99Ms)}`,
+      perSecond: fmt(r.bare.perSecond, 1),
+      rssMb: fmt(r.bare.maxRssMb),
+      target: r.sameResponse ? 'ref (same body)' : 'ref (BODY DIFFERS)',
+    });
+    rows.push({
+      group: '6',
+      scenario: `${name} page of 50: SDK + JSON.stringify (ref)`,
+      latencyMs: 0,
+      calls: '1/call',
+      repeat: '—',
+      wall: '—',
+      connections: String(opts.s6Connections),
+      latency: `${fmt(r.sdk.p50Ms)} / ${fmt(r.sdk.p99Ms)}`,
+      perSecond: fmt(r.sdk.perSecond, 1),
+      rssMb: fmt(r.sdk.maxRssMb),
+      target: `ref: gateway = ${((r.gateway.perSecond / r.sdk.perSecond) * 100).toFixed(0)}% of it`,
+    });
   }
 
   // Targets.
@@ -717,32 +918,69 @@ async function main(): Promise<void> {
   targets.push({
     target: 'upstream calls equal the minimum in every scenario',
     status: over.length ? 'unmet' : all.length ? 'met' : 'not measured',
-    detail: over.length ? over.map((m) => `${m.key}${m.phase === 'cache' ? ' (cache)' : ''} @${m.latencyMs}ms: ${m.calls} > ${m.minimum.calls} (${m.callsDetail})`).join('; ') : `${all.length} measurements at or under their minimum`,
+    detail: over.length
+      ? over
+          .map(
+            (m) =>
+              `${m.key}${m.phase === 'cache' ? ' (cache)' : ''} @${m.latencyMs}ms: ${m.calls} > ${m.minimum.calls} (${m.callsDetail})`,
+          )
+          .join('; ')
+      : `${all.length} measurements at or under their minimum`,
   });
-  const repeatRows = cacheMeasured.length ? cacheMeasured : measured.filter((m) => m.group === 1 && m.latencyMs === opts.latencies[0]);
+  const repeatRows = cacheMeasured.length
+    ? cacheMeasured
+    : measured.filter((m) => m.group === 1 && m.latencyMs === opts.latencies[0]);
   const repeatBad = repeatRows.filter((m) => m.repeatCalls > 0);
   targets.push({
     target: 'zero calls for a repeated query within the cache TTL',
     status: !repeatRows.length ? 'not measured' : repeatBad.length || !cacheMeasured.length ? 'unmet' : 'met',
     detail: cacheMeasured.length
-      ? repeatBad.length ? `repeat calls: ${repeatBad.map((m) => `${m.key} ${m.repeatCalls}`).join(', ')}` : `every scenario repeated with 0 calls (cache policy ${opts.cachePolicy ? JSON.stringify(opts.cachePolicy) : "the gateway's default"})`
+      ? repeatBad.length
+        ? `repeat calls: ${repeatBad.map((m) => `${m.key} ${m.repeatCalls}`).join(', ')}`
+        : `every scenario repeated with 0 calls (cache policy ${opts.cachePolicy ? JSON.stringify(opts.cachePolicy) : "the gateway's default"})`
       : `cache phase not run (--no-cache-phase): scenario 1 repeated made ${repeatRows.map((m) => `${m.key} ${m.repeatCalls}`).join(', ')} calls`,
   });
   const s2 = measured.filter((m) => m.group === 2 && m.latencyMs >= 20);
   targets.push({
     target: 'scenario 2 at 20 ms: wall time within 1.15x of its lower bound',
     status: !s2.length ? 'not measured' : s2.every((m) => m.wallMs! / m.boundMs! <= 1.15) ? 'met' : 'unmet',
-    detail: s2.map((m) => `${fmt(m.wallMs, 1)} ms vs ${m.boundMs} ms (${m.minimum.rounds} rounds × ${m.latencyMs} ms) = ${(m.wallMs! / m.boundMs!).toFixed(3)}x`).join('; ') || 'run with 20 in --latencies',
+    detail:
+      s2
+        .map(
+          (m) =>
+            `${fmt(m.wallMs, 1)} ms vs ${m.boundMs} ms (${m.minimum.rounds} rounds × ${m.latencyMs} ms) = ${(m.wallMs! / m.boundMs!).toFixed(3)}x`,
+        )
+        .join('; ') || 'run with 20 in --latencies',
   });
   targets.push({
     target: 'scenario 6 without the cache: ≥ 70% of bare-yoga throughput',
-    status: !s6.length ? 'not measured' : s6.every((r) => r.gateway.perSecond / r.bare.perSecond >= 0.7) ? 'met' : 'unmet',
-    detail: s6.map((r) => `${r.provider} ${fmt(r.gateway.perSecond)} vs ${fmt(r.bare.perSecond)} req/s = ${((r.gateway.perSecond / r.bare.perSecond) * 100).toFixed(0)}%`).join('; '),
+    status: !s6.length
+      ? 'not measured'
+      : s6.every((r) => r.gateway.perSecond / r.bare.perSecond >= 0.7)
+        ? 'met'
+        : 'unmet',
+    detail: s6
+      .map(
+        (r) =>
+          `${r.provider} ${fmt(r.gateway.perSecond)} vs ${fmt(r.bare.perSecond)} req/s = ${((r.gateway.perSecond / r.bare.perSecond) * 100).toFixed(0)}%`,
+      )
+      .join('; '),
   });
   targets.push({
     target: 'scenario 6 with the cache: ≥ 100% of bare-yoga throughput',
-    status: !s6.some((r) => r.cache) ? 'not measured' : s6.every((r) => r.cache && r.cache.perSecond >= r.bare.perSecond) ? 'met' : 'unmet',
-    detail: s6.some((r) => r.cache) ? s6.map((r) => `${r.provider} ${fmt(r.cache?.perSecond)} vs ${fmt(r.bare.perSecond)} req/s = ${(((r.cache?.perSecond ?? 0) / r.bare.perSecond) * 100).toFixed(0)}%`).join('; ') : 'cache phase not run',
+    status: !s6.some((r) => r.cache)
+      ? 'not measured'
+      : s6.every((r) => r.cache && r.cache.perSecond >= r.bare.perSecond)
+        ? 'met'
+        : 'unmet',
+    detail: s6.some((r) => r.cache)
+      ? s6
+          .map(
+            (r) =>
+              `${r.provider} ${fmt(r.cache?.perSecond)} vs ${fmt(r.bare.perSecond)} req/s = ${(((r.cache?.perSecond ?? 0) / r.bare.perSecond) * 100).toFixed(0)}%`,
+          )
+          .join('; ')
+      : 'cache phase not run',
   });
   const s6Rss = s6.flatMap((r) => [r.gateway.maxRssMb, ...(r.cache ? [r.cache.maxRssMb] : [])]);
   targets.push({
@@ -753,11 +991,24 @@ async function main(): Promise<void> {
 
   targets.push({
     target: `scenario 7 at ${opts.exportLatencyMs} ms: cold export within ${EXPORT_TARGET}x of its bound, with no more list calls than the minimum`,
-    status: !exports.length ? 'not measured' : exports.every((e) => e.gatewayMs / e.boundMs <= EXPORT_TARGET && e.listCalls <= e.minimum.calls && e.problems.length === 0) ? 'met' : 'unmet',
-    detail: exports.map((e) => `${e.key.replace('7-export-', '')} ${fmt(e.gatewayMs, 1)} ms vs ${fmt(e.boundMs)} ms = ${(e.gatewayMs / e.boundMs).toFixed(2)}x (SDK ${fmt(e.sdkMs, 1)} ms; ${e.listCalls}/${e.minimum.calls} list calls)`).join('; '),
+    status: !exports.length
+      ? 'not measured'
+      : exports.every(
+            (e) =>
+              e.gatewayMs / e.boundMs <= EXPORT_TARGET && e.listCalls <= e.minimum.calls && e.problems.length === 0,
+          )
+        ? 'met'
+        : 'unmet',
+    detail: exports
+      .map(
+        (e) =>
+          `${e.key.replace('7-export-', '')} ${fmt(e.gatewayMs, 1)} ms vs ${fmt(e.boundMs)} ms = ${(e.gatewayMs / e.boundMs).toFixed(2)}x (SDK ${fmt(e.sdkMs, 1)} ms; ${e.listCalls}/${e.minimum.calls} list calls)`,
+      )
+      .join('; '),
   });
 
-  const heapText = (h: HeapReading | null) => (h ? `, heap ${fmt(h.heapUsedMb)}/${fmt(h.heapTotalMb)} MB used/total` : '');
+  const heapText = (h: HeapReading | null) =>
+    h ? `, heap ${fmt(h.heapUsedMb)}/${fmt(h.heapTotalMb)} MB used/total` : '';
   const cpuLines = s6.map(
     (r) =>
       `- ${r.provider}: gateway ${fmt(r.gateway.cpuMsPerRequest, 2)} ms CPU/req (+ emulators ${fmt(r.gateway.emulatorCpuMsPerRequest, 2)}, autocannon ${fmt(r.gateway.driverCpuMsPerRequest, 2)})${heapText(r.gateway.heap)}; ` +
@@ -765,15 +1016,28 @@ async function main(): Promise<void> {
       `bare yoga ${fmt(r.bare.cpuMsPerRequest, 2)} ms CPU/req (+ autocannon ${fmt(r.bare.driverCpuMsPerRequest, 2)}); SDK script ${fmt(r.sdk.cpuMsPerRequest, 2)} ms CPU/call` +
       // A gateway whose GraphQL layer cost exactly what bare yoga's does, plus the provider call the
       // SDK script measures, would use bare + SDK CPU per request: its throughput ceiling, as a share of bare yoga's.
-      (r.bare.cpuMsPerRequest && r.sdk.cpuMsPerRequest ? `; ceiling bare/(bare + SDK call) = ${fmt((100 * r.bare.cpuMsPerRequest) / (r.bare.cpuMsPerRequest + r.sdk.cpuMsPerRequest))}% of bare` : ''),
+      (r.bare.cpuMsPerRequest && r.sdk.cpuMsPerRequest
+        ? `; ceiling bare/(bare + SDK call) = ${fmt((100 * r.bare.cpuMsPerRequest) / (r.bare.cpuMsPerRequest + r.sdk.cpuMsPerRequest))}% of bare`
+        : ''),
   );
-  const notes = [...new Set(all.filter((m) => m.note).map((m) => `- ${m.key}: minimum ${m.minimum.calls} = ${m.minimum.detail}; ${m.note}`))];
-  const minimums = [...new Map(all.map((m) => [m.key, `- ${m.key}: ${m.minimum.detail}; ${m.minimum.rounds} round(s)`])).values()];
-  const overLoad = all.filter((m) => m.load && m.load.callsPerRequest > m.minimum.calls * 1.01 + 0.01).map((m) => `${m.key} @${m.latencyMs}ms ${m.load!.callsPerRequest.toFixed(2)}/req`);
+  const notes = [
+    ...new Set(
+      all.filter((m) => m.note).map((m) => `- ${m.key}: minimum ${m.minimum.calls} = ${m.minimum.detail}; ${m.note}`),
+    ),
+  ];
+  const minimums = [
+    ...new Map(all.map((m) => [m.key, `- ${m.key}: ${m.minimum.detail}; ${m.minimum.rounds} round(s)`])).values(),
+  ];
+  const overLoad = all
+    .filter((m) => m.load && m.load.callsPerRequest > m.minimum.calls * 1.01 + 0.01)
+    .map((m) => `${m.key} @${m.latencyMs}ms ${m.load!.callsPerRequest.toFixed(2)}/req`);
   const cacheSuspected = measured.filter((m) => m.calls > 0 && m.repeatCalls === 0);
 
   const runCpu = foreignShare(cpuAtStart, cpuSnapshot(children));
-  const share = (x: ReturnType<typeof foreignShare>) => (x ? `${(x.foreign * 100).toFixed(0)}% of the machine's CPU (machine busy ${(x.busy * 100).toFixed(0)}%)` : 'not measured');
+  const share = (x: ReturnType<typeof foreignShare>) =>
+    x
+      ? `${(x.foreign * 100).toFixed(0)}% of the machine's CPU (machine busy ${(x.busy * 100).toFixed(0)}%)`
+      : 'not measured';
   const noise = `other processes used ${share(runCpu)} over the whole run${s6Cpu ? `, ${share(s6Cpu)} during scenario 6` : ''}; load average at start ${loadAtStart}`;
   const machine = `${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${process.platform}`;
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
@@ -805,8 +1069,19 @@ async function main(): Promise<void> {
       : []),
     ...(notes.length ? ['', 'Notes:', ...notes] : []),
     ...(overLoad.length ? ['', `Calls per request under load above the minimum: ${overLoad.join(', ')}`] : []),
-    ...(cacheSuspected.length ? ['', `Warning: repeated requests made no calls in the no-cache gateway (${cacheSuspected.map((m) => m.key).join(', ')}): a cache seems active by default, so wall times there may be cache hits; disable it with --config-extra.`] : []),
-    ...(cpuLines.length ? ['', 'CPU per request under scenario-6 load (2 cores shared by gateway, emulators and autocannon):', ...cpuLines] : []),
+    ...(cacheSuspected.length
+      ? [
+          '',
+          `Warning: repeated requests made no calls in the no-cache gateway (${cacheSuspected.map((m) => m.key).join(', ')}): a cache seems active by default, so wall times there may be cache hits; disable it with --config-extra.`,
+        ]
+      : []),
+    ...(cpuLines.length
+      ? [
+          '',
+          'CPU per request under scenario-6 load (2 cores shared by gateway, emulators and autocannon):',
+          ...cpuLines,
+        ]
+      : []),
     ...profiles.flatMap((p) => ['', `CPU profile of the ${p.title}:`, p.text]),
     '',
     'Targets:',
@@ -817,9 +1092,28 @@ async function main(): Promise<void> {
 
   console.log(`\n${text}`);
   writeFileSync(join(OUT, 'latest.md'), `${text}\n`);
-  const json = { date: new Date().toISOString(), machine, command, noise: { run: runCpu, scenario6: s6Cpu, loadAtStart }, gatewayRssMb: { idle: idleRssMb, afterWarmUp: warmRssMb }, profiles, options: opts, inventory: { ...inv, kms: { ...inv.kms, names: undefined }, sae: { ...inv.sae, refIds: undefined } }, limits, measured, cacheMeasured, exports, scenario6: s6, targets, rows };
+  const json = {
+    date: new Date().toISOString(),
+    machine,
+    command,
+    noise: { run: runCpu, scenario6: s6Cpu, loadAtStart },
+    gatewayRssMb: { idle: idleRssMb, afterWarmUp: warmRssMb },
+    profiles,
+    options: opts,
+    inventory: { ...inv, kms: { ...inv.kms, names: undefined }, sae: { ...inv.sae, refIds: undefined } },
+    limits,
+    measured,
+    cacheMeasured,
+    exports,
+    scenario6: s6,
+    targets,
+    rows,
+  };
   writeFileSync(join(OUT, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
-  writeFileSync(join(OUT, `results-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), `${JSON.stringify(json, null, 2)}\n`);
+  writeFileSync(
+    join(OUT, `results-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
+    `${JSON.stringify(json, null, 2)}\n`,
+  );
 }
 
 async function shutdown(): Promise<void> {

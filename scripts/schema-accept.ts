@@ -15,7 +15,13 @@ if (breaking.length === 0) {
   console.log('No breaking changes to accept.');
 } else {
   const entry = `\n## ${new Date().toISOString().slice(0, 10)}\n\n${reason}\n\n${breaking.map((c) => `- ${c.message}`).join('\n')}\n`;
-  appendFileSync('SCHEMA_CHANGES.md', existsSync('SCHEMA_CHANGES.md') ? entry : `# Accepted breaking changes to subgraph.graphql\n${entry}`);
+  appendFileSync(
+    'SCHEMA_CHANGES.md',
+    existsSync('SCHEMA_CHANGES.md') ? entry : `# Accepted breaking changes to subgraph.graphql\n${entry}`,
+  );
   console.log(`Recorded ${breaking.length} breaking change(s) in SCHEMA_CHANGES.md.`);
 }
-execFileSync('npx', ['graphql-codegen', '--config', 'codegen.ts'], { stdio: 'inherit', env: { ...process.env, [ACCEPT_ENV]: '1' } });
+execFileSync('npx', ['graphql-codegen', '--config', 'codegen.ts'], {
+  stdio: 'inherit',
+  env: { ...process.env, [ACCEPT_ENV]: '1' },
+});

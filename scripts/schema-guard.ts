@@ -22,7 +22,11 @@ export async function breakingChanges(oldSdl: string, newSdl: string): Promise<C
 }
 
 /** Throws, listing the changes, when `next` breaks the committed SDL and nobody accepted it. */
-export async function assertNoUnacceptedBreakingChanges(committedPath: string, next: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function assertNoUnacceptedBreakingChanges(
+  committedPath: string,
+  next: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
   if (!existsSync(committedPath) || env[ACCEPT_ENV]) return;
   const breaking = await breakingChanges(readFileSync(committedPath, 'utf8'), next);
   if (breaking.length === 0) return;

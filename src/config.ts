@@ -10,10 +10,16 @@ import type { UpstreamPolicy } from './upstream/call.js';
  * references keep keys out of the file; every problem is reported before the process exits.
  */
 
-
 /** One source's configuration, as its provider module (src/providers/<name>/index.ts) declares it. */
-export type SourceConfig = ProviderModules extends infer M ? (M extends { config: z.ZodType<infer C> } ? C : never) : never;
-const sourceSchema = z.discriminatedUnion('provider', PROVIDER_MODULES.map((module) => module.config) as never) as unknown as z.ZodType<SourceConfig>;
+export type SourceConfig = ProviderModules extends infer M
+  ? M extends { config: z.ZodType<infer C> }
+    ? C
+    : never
+  : never;
+const sourceSchema = z.discriminatedUnion(
+  'provider',
+  PROVIDER_MODULES.map((module) => module.config) as never,
+) as unknown as z.ZodType<SourceConfig>;
 
 export const configSchema = z
   .object({
@@ -41,7 +47,10 @@ export const configSchema = z
       .object({
         url: z.string().regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL'),
         /** Prepended to every key, so that several gateways (or environments) can share one Redis. */
-        keyPrefix: z.string().regex(/^[a-zA-Z0-9_.:-]{1,64}$/, 'letters, digits, "_", ".", ":" or "-"').default('secrets-gateway:'),
+        keyPrefix: z
+          .string()
+          .regex(/^[a-zA-Z0-9_.:-]{1,64}$/, 'letters, digits, "_", ".", ":" or "-"')
+          .default('secrets-gateway:'),
         /** A command slower than this counts as a failure: the request goes on with local state. */
         commandTimeoutMs: z.number().int().min(10).max(10_000).default(250),
       })
@@ -51,16 +60,19 @@ export const configSchema = z
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();
     cfg.sources.forEach((s, i) => {
-      if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id "${s.id}"` });
+      if (seen.has(s.id))
+        ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id "${s.id}"` });
       seen.add(s.id);
     });
     cfg.auth.apiKeys?.forEach((key, i) => {
       key.sources?.forEach((id, j) => {
-        if (id !== '*' && !seen.has(id)) ctx.addIssue({ code: 'custom', path: ['auth', 'apiKeys', i, 'sources', j], message: `no source "${id}"` });
+        if (id !== '*' && !seen.has(id))
+          ctx.addIssue({ code: 'custom', path: ['auth', 'apiKeys', i, 'sources', j], message: `no source "${id}"` });
       });
       key.namespaces?.forEach((ref, j) => {
         const id = ref.slice(0, ref.indexOf('/'));
-        if (!seen.has(id)) ctx.addIssue({ code: 'custom', path: ['auth', 'apiKeys', i, 'namespaces', j], message: `no source "${id}"` });
+        if (!seen.has(id))
+          ctx.addIssue({ code: 'custom', path: ['auth', 'apiKeys', i, 'namespaces', j], message: `no source "${id}"` });
       });
     });
   });
@@ -75,11 +87,21 @@ export class ConfigError extends Error {
 
 /** `sources[0].credentials.accessKeyId`: the one way every problem names a place in the file. */
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '') || '(root)';
+  return (
+    path.reduce<string>(
+      (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)),
+      '',
+    ) || '(root)'
+  );
 }
 
 /** Replaces `${NAME}` in every string; records where each unset name is used. */
-function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: PropertyKey[], unset: Map<string, string[]>): unknown {
+function interpolate(
+  value: unknown,
+  env: NodeJS.ProcessEnv,
+  path: PropertyKey[],
+  unset: Map<string, string[]>,
+): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       const found = env[name];
@@ -108,14 +130,16 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
     const emptied = [...unset.values()].flat();
     for (const issue of result.error.issues) {
       const where = formatPath(issue.path);
-      if (!emptied.some((path) => path === where || path.startsWith(`${where}.`) || path.startsWith(`${where}[`))) problems.push(`${where}: ${issue.message}`);
+      if (!emptied.some((path) => path === where || path.startsWith(`${where}.`) || path.startsWith(`${where}[`)))
+        problems.push(`${where}: ${issue.message}`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = result.data!;
   if (env.PORT !== undefined) {
     const port = Number(env.PORT);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError([`PORT: "${env.PORT}" is not a port number`]);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new ConfigError([`PORT: "${env.PORT}" is not a port number`]);
     config.server.port = port;
   }
   return config;

@@ -55,7 +55,12 @@ export function createContext(services: AppServices, requestId: string, caller: 
   const logger = services.logger.child({ requestId });
   const cachePolicy = (sourceId: string) => services.cachePolicies.get(sourceId) ?? NO_CACHE;
   const sources = sourceView(services.registry, caller.grant);
-  const scope: RequestScope = { requestId, deadline: Date.now() + services.requestDeadlineMs, logger, retries: new Map() };
+  const scope: RequestScope = {
+    requestId,
+    deadline: Date.now() + services.requestDeadlineMs,
+    logger,
+    retries: new Map(),
+  };
   const loaders = createLoaders({
     totals: services.totals,
     // One cache for every caller: its keys say what the cloud was asked; the grant is applied on read (guardLoaders).

@@ -47,9 +47,13 @@ async function main(): Promise<void> {
 
   const server = await listen(gateway, config.server.host, config.server.port);
   const mode = emulators ? 'embedded demo: local emulators with sample data' : `config ${configPath}`;
-  console.log(`\nsecrets-gateway (${mode})\n  GraphiQL and GraphQL: ${server.url}/graphql\n  health:               ${server.url}/healthz\n`);
+  console.log(
+    `\nsecrets-gateway (${mode})\n  GraphiQL and GraphQL: ${server.url}/graphql\n  health:               ${server.url}/healthz\n`,
+  );
   if (token) {
-    console.log(`  Every request needs a credential. GraphiQL is prefilled with this demo token (read + reveal, all sources, 12 h):\n\n  Authorization: Bearer ${token}\n\n  e.g. curl -H 'content-type: application/json' -H 'authorization: Bearer <token>' -d '{"query":"{ sources { id } }"}' ${server.url}/graphql\n`);
+    console.log(
+      `  Every request needs a credential. GraphiQL is prefilled with this demo token (read + reveal, all sources, 12 h):\n\n  Authorization: Bearer ${token}\n\n  e.g. curl -H 'content-type: application/json' -H 'authorization: Bearer <token>' -d '{"query":"{ sources { id } }"}' ${server.url}/graphql\n`,
+    );
   }
 
   let stopping = false;

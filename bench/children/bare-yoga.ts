@@ -18,8 +18,15 @@ serveIpc({
       // Every root field of the captured response, returned as is.
       Query: Object.fromEntries(Object.entries(args.data).map(([field, value]) => [field, () => value])),
     };
-    for (const name of abstractTypes) resolvers[name] = { __resolveType: (value: { __typename?: string }) => value.__typename };
-    const yoga = createYoga({ schema: createSchema({ typeDefs: args.typeDefs, resolvers }), graphqlEndpoint: '/graphql', logging: false, landingPage: false, graphiql: false });
+    for (const name of abstractTypes)
+      resolvers[name] = { __resolveType: (value: { __typename?: string }) => value.__typename };
+    const yoga = createYoga({
+      schema: createSchema({ typeDefs: args.typeDefs, resolvers }),
+      graphqlEndpoint: '/graphql',
+      logging: false,
+      landingPage: false,
+      graphiql: false,
+    });
     const server = createServer(yoga);
     server.keepAliveTimeout = 5000;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -20,11 +20,18 @@ const summary: InventorySummary = {
     regionId: data.sae.regionId,
     namespaces: [...namespaceCounts].map(([id, count]) => ({ id, count })),
     refNamespace,
-    refIds: data.sae.secrets.filter((s) => s.NamespaceId === refNamespace).slice(0, 100).map((s) => String(s.SecretId)),
+    refIds: data.sae.secrets
+      .filter((s) => s.NamespaceId === refNamespace)
+      .slice(0, 100)
+      .map((s) => String(s.SecretId)),
   },
   apig: { regionId: data.apig.regionId, total: data.apig.secrets.length },
   // The seed is in ListSecrets order.
-  kms: { regionId: data.kms.regionId, total: data.kms.secrets.length, names: data.kms.secrets.map((s) => s.SecretName) },
+  kms: {
+    regionId: data.kms.regionId,
+    total: data.kms.secrets.length,
+    names: data.kms.secrets.map((s) => s.SecretName),
+  },
   csms: { projectId: data.csms.projectId, total: data.csms.secrets.length },
 };
 

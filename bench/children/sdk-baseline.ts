@@ -17,8 +17,21 @@ interface PopConfig {
 }
 const require = createRequire(import.meta.url);
 const popCore = require('@alicloud/pop-core') as {
-  RPCClient: new (config: PopConfig) => { request(action: string, params: Record<string, string>, opts: Record<string, unknown>): Promise<any> };
-  ROAClient: new (config: PopConfig) => { request(method: string, path: string, query: Record<string, string>, body: string, headers: Record<string, string>, opts: Record<string, unknown>): Promise<any> };
+  RPCClient: new (
+    config: PopConfig,
+  ) => { request(action: string, params: Record<string, string>, opts: Record<string, unknown>): Promise<any> };
+  ROAClient: new (
+    config: PopConfig,
+  ) => {
+    request(
+      method: string,
+      path: string,
+      query: Record<string, string>,
+      body: string,
+      headers: Record<string, string>,
+      opts: Record<string, unknown>,
+    ): Promise<any>;
+  };
 };
 
 export interface SdkBaselineArgs {
@@ -33,21 +46,37 @@ export interface SdkBaselineArgs {
 }
 
 function pageCall(args: SdkBaselineArgs): () => Promise<unknown[]> {
-  const alibaba = { accessKeyId: EMULATOR_CREDENTIALS.alibaba.accessKeyId, accessKeySecret: EMULATOR_CREDENTIALS.alibaba.accessKeySecret };
+  const alibaba = {
+    accessKeyId: EMULATOR_CREDENTIALS.alibaba.accessKeyId,
+    accessKeySecret: EMULATOR_CREDENTIALS.alibaba.accessKeySecret,
+  };
   const opts = { timeout: 30_000 };
   switch (args.provider) {
     case 'sae': {
       const client = new popCore.ROAClient({ endpoint: args.url, apiVersion: '2019-05-06', ...alibaba });
       // SAE's list is unpaged: the page is a slice of the namespace's list, as in the gateway.
-      return async () => ((await client.request('GET', '/pop/v1/sam/secret/secrets', { NamespaceId: args.scope }, '', {}, opts)).Data.Secrets as unknown[]).slice(0, args.pageSize);
+      return async () =>
+        (
+          (await client.request('GET', '/pop/v1/sam/secret/secrets', { NamespaceId: args.scope }, '', {}, opts)).Data
+            .Secrets as unknown[]
+        ).slice(0, args.pageSize);
     }
     case 'apig': {
       const client = new popCore.ROAClient({ endpoint: args.url, apiVersion: '2024-03-27', ...alibaba });
-      return async () => (await client.request('GET', '/v1/secrets', { pageNumber: '1', pageSize: String(args.pageSize) }, '', {}, opts)).data.items as unknown[];
+      return async () =>
+        (await client.request('GET', '/v1/secrets', { pageNumber: '1', pageSize: String(args.pageSize) }, '', {}, opts))
+          .data.items as unknown[];
     }
     case 'kms': {
       const client = new popCore.RPCClient({ endpoint: args.url, apiVersion: '2016-01-20', ...alibaba });
-      return async () => (await client.request('ListSecrets', { FetchTags: 'true', PageNumber: '1', PageSize: String(args.pageSize) }, { method: 'GET', ...opts })).SecretList.Secret as unknown[];
+      return async () =>
+        (
+          await client.request(
+            'ListSecrets',
+            { FetchTags: 'true', PageNumber: '1', PageSize: String(args.pageSize) },
+            { method: 'GET', ...opts },
+          )
+        ).SecretList.Secret as unknown[];
     }
     case 'csms': {
       const huawei = EMULATOR_CREDENTIALS.huawei;
@@ -55,10 +84,18 @@ function pageCall(args: SdkBaselineArgs): () => Promise<unknown[]> {
         endpoint: args.url,
         projectId: args.scope,
         timeoutMs: 30_000,
-        auth: { kind: 'password', iamEndpoint: args.url, domainName: huawei.domainName, userName: huawei.userName, password: huawei.password, projectName: 'cn-north-4' },
+        auth: {
+          kind: 'password',
+          iamEndpoint: args.url,
+          domainName: huawei.domainName,
+          userName: huawei.userName,
+          password: huawei.password,
+          projectName: 'cn-north-4',
+        },
       });
       // limit + 1, as the gateway asks, to know whether more follow.
-      return async () => ((await client.listSecrets({ limit: args.pageSize + 1 })).secrets ?? []).slice(0, args.pageSize);
+      return async () =>
+        ((await client.listSecrets({ limit: args.pageSize + 1 })).secrets ?? []).slice(0, args.pageSize);
     }
   }
 }
@@ -99,12 +136,14 @@ export interface SdkExportTarget {
 async function pooled<T>(n: number, limit: number, task: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = new Array(n);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, limit) }, async () => {
-    while (next < n) {
-      const i = next++;
-      out[i] = await task(i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(n, limit) }, async () => {
+      while (next < n) {
+        const i = next++;
+        out[i] = await task(i);
+      }
+    }),
+  );
   return out;
 }
 
@@ -114,14 +153,21 @@ async function pooled<T>(n: number, limit: number, task: (i: number) => Promise<
  * chain, 200 a page. Each provider's rows are parsed and JSON.stringify-ed, as the gateway serves them.
  */
 async function exportAll(target: SdkExportTarget): Promise<{ rows: number; calls: number }> {
-  const alibaba = { accessKeyId: EMULATOR_CREDENTIALS.alibaba.accessKeyId, accessKeySecret: EMULATOR_CREDENTIALS.alibaba.accessKeySecret };
+  const alibaba = {
+    accessKeyId: EMULATOR_CREDENTIALS.alibaba.accessKeyId,
+    accessKeySecret: EMULATOR_CREDENTIALS.alibaba.accessKeySecret,
+  };
   const opts = { timeout: 30_000 };
   let calls = 0;
   let rows: unknown[] = [];
   const byPage = async (page: (n: number) => Promise<{ items: unknown[]; total: number }>) => {
     const first = await page(1);
     calls++;
-    const rest = await pooled(Math.max(0, Math.ceil(first.total / 100) - 1), target.concurrency, (i) => (calls++, page(i + 2)));
+    const rest = await pooled(
+      Math.max(0, Math.ceil(first.total / 100) - 1),
+      target.concurrency,
+      (i) => (calls++, page(i + 2)),
+    );
     return [first, ...rest].flatMap((p) => p.items);
   };
   switch (target.provider) {
@@ -129,7 +175,9 @@ async function exportAll(target: SdkExportTarget): Promise<{ rows: number; calls
       const client = new popCore.ROAClient({ endpoint: target.url, apiVersion: '2019-05-06', ...alibaba });
       const lists = await pooled(target.scopes.length, target.concurrency, async (i) => {
         calls++;
-        return (await client.request('GET', '/pop/v1/sam/secret/secrets', { NamespaceId: target.scopes[i] }, '', {}, opts)).Data.Secrets as unknown[];
+        return (
+          await client.request('GET', '/pop/v1/sam/secret/secrets', { NamespaceId: target.scopes[i] }, '', {}, opts)
+        ).Data.Secrets as unknown[];
       });
       rows = lists.flat();
       break;
@@ -137,7 +185,9 @@ async function exportAll(target: SdkExportTarget): Promise<{ rows: number; calls
     case 'apig': {
       const client = new popCore.ROAClient({ endpoint: target.url, apiVersion: '2024-03-27', ...alibaba });
       rows = await byPage(async (n) => {
-        const data = (await client.request('GET', '/v1/secrets', { pageNumber: String(n), pageSize: '100' }, '', {}, opts)).data;
+        const data = (
+          await client.request('GET', '/v1/secrets', { pageNumber: String(n), pageSize: '100' }, '', {}, opts)
+        ).data;
         return { items: data.items as unknown[], total: Number(data.totalSize) };
       });
       break;
@@ -145,7 +195,11 @@ async function exportAll(target: SdkExportTarget): Promise<{ rows: number; calls
     case 'kms': {
       const client = new popCore.RPCClient({ endpoint: target.url, apiVersion: '2016-01-20', ...alibaba });
       rows = await byPage(async (n) => {
-        const body = await client.request('ListSecrets', { FetchTags: 'true', PageNumber: String(n), PageSize: '100' }, { method: 'GET', ...opts });
+        const body = await client.request(
+          'ListSecrets',
+          { FetchTags: 'true', PageNumber: String(n), PageSize: '100' },
+          { method: 'GET', ...opts },
+        );
         return { items: body.SecretList.Secret as unknown[], total: Number(body.TotalCount) };
       });
       break;
@@ -156,7 +210,14 @@ async function exportAll(target: SdkExportTarget): Promise<{ rows: number; calls
         endpoint: target.url,
         projectId: target.scopes[0],
         timeoutMs: 30_000,
-        auth: { kind: 'password', iamEndpoint: target.url, domainName: huawei.domainName, userName: huawei.userName, password: huawei.password, projectName: 'cn-north-4' },
+        auth: {
+          kind: 'password',
+          iamEndpoint: target.url,
+          domainName: huawei.domainName,
+          userName: huawei.userName,
+          password: huawei.password,
+          projectName: 'cn-north-4',
+        },
       });
       for (let marker: string | undefined; ; ) {
         const body = await client.listSecrets({ limit: 200, marker });
@@ -172,14 +233,19 @@ async function exportAll(target: SdkExportTarget): Promise<{ rows: number; calls
   return { rows: rows.length, calls };
 }
 
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0);
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0;
 
 serveIpc({
   /** Scenario 7: the targets' exports side by side (a multi-provider export reads them in parallel). */
   async export(args: { targets: SdkExportTarget[] }): Promise<{ ms: number; rows: number; calls: number }> {
     const t0 = performance.now();
     const results = await Promise.all(args.targets.map(exportAll));
-    return { ms: performance.now() - t0, rows: results.reduce((n, r) => n + r.rows, 0), calls: results.reduce((n, r) => n + r.calls, 0) };
+    return {
+      ms: performance.now() - t0,
+      rows: results.reduce((n, r) => n + r.rows, 0),
+      calls: results.reduce((n, r) => n + r.calls, 0),
+    };
   },
   async run(args: SdkBaselineArgs): Promise<ThroughputReport & { cpuMsPerRequest: number }> {
     const call = pageCall(args);

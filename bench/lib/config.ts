@@ -6,8 +6,18 @@ import { authConfig } from '../auth.js';
 import { EMULATOR_CREDENTIALS } from '../../src/emulators/credentials.js';
 import type { EmulatorUrls, InventorySummary, ProviderKey } from './types.js';
 
-export const SOURCE_IDS: Record<ProviderKey, string> = { sae: 'bench-sae', apig: 'bench-apig', kms: 'bench-kms', csms: 'bench-csms' };
-const PROVIDER_NAMES: Record<ProviderKey, Provider> = { sae: 'alibaba-sae', apig: 'alibaba-apig', kms: 'alibaba-kms', csms: 'huawei-csms' };
+export const SOURCE_IDS: Record<ProviderKey, string> = {
+  sae: 'bench-sae',
+  apig: 'bench-apig',
+  kms: 'bench-kms',
+  csms: 'bench-csms',
+};
+const PROVIDER_NAMES: Record<ProviderKey, Provider> = {
+  sae: 'alibaba-sae',
+  apig: 'alibaba-apig',
+  kms: 'alibaba-kms',
+  csms: 'huawei-csms',
+};
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -35,7 +45,13 @@ export function benchConfig(urls: EmulatorUrls, inventory: InventorySummary, opt
   const huawei = EMULATOR_CREDENTIALS.huawei;
   // Sorted by id, the order discovery gives them, so that both settings page identically.
   const namespaces = inventory.sae.namespaces.map((n) => n.id).sort((a, b) => a.localeCompare(b));
-  const sae: JsonObject = { id: SOURCE_IDS.sae, provider: 'alibaba-sae', region: inventory.sae.regionId, endpoint: urls.sae, credentials: alibaba };
+  const sae: JsonObject = {
+    id: SOURCE_IDS.sae,
+    provider: 'alibaba-sae',
+    region: inventory.sae.regionId,
+    endpoint: urls.sae,
+    credentials: alibaba,
+  };
   if (!options.discoverNamespaces) sae.namespaces = namespaces;
   let config: JsonObject = {
     server: { host: '127.0.0.1', port: 0, graphiql: false },
@@ -43,8 +59,20 @@ export function benchConfig(urls: EmulatorUrls, inventory: InventorySummary, opt
     auth: authConfig(),
     sources: [
       sae,
-      { id: SOURCE_IDS.apig, provider: 'alibaba-apig', region: inventory.apig.regionId, endpoint: urls.apig, credentials: alibaba },
-      { id: SOURCE_IDS.kms, provider: 'alibaba-kms', region: inventory.kms.regionId, endpoint: urls.kms, credentials: alibaba },
+      {
+        id: SOURCE_IDS.apig,
+        provider: 'alibaba-apig',
+        region: inventory.apig.regionId,
+        endpoint: urls.apig,
+        credentials: alibaba,
+      },
+      {
+        id: SOURCE_IDS.kms,
+        provider: 'alibaba-kms',
+        region: inventory.kms.regionId,
+        endpoint: urls.kms,
+        credentials: alibaba,
+      },
       {
         id: SOURCE_IDS.csms,
         provider: 'huawei-csms',
@@ -67,7 +95,13 @@ export function benchConfig(urls: EmulatorUrls, inventory: InventorySummary, opt
 function mergeConfig(base: JsonObject, extra: JsonObject): JsonObject {
   const out: JsonObject = { ...base };
   for (const [key, value] of Object.entries(extra)) {
-    if (key === 'sources' && value && typeof value === 'object' && !Array.isArray(value) && Array.isArray(base.sources)) {
+    if (
+      key === 'sources' &&
+      value &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      Array.isArray(base.sources)
+    ) {
       const byProvider = value as JsonObject;
       out.sources = (base.sources as JsonObject[]).map((source) => {
         const provider = (Object.keys(SOURCE_IDS) as ProviderKey[]).find((p) => SOURCE_IDS[p] === source.id);
@@ -82,7 +116,15 @@ function mergeConfig(base: JsonObject, extra: JsonObject): JsonObject {
 }
 
 function deepMerge(base: Json | undefined, extra: Json): Json {
-  if (!base || typeof base !== 'object' || Array.isArray(base) || !extra || typeof extra !== 'object' || Array.isArray(extra)) return extra;
+  if (
+    !base ||
+    typeof base !== 'object' ||
+    Array.isArray(base) ||
+    !extra ||
+    typeof extra !== 'object' ||
+    Array.isArray(extra)
+  )
+    return extra;
   const out: JsonObject = { ...base };
   for (const [key, value] of Object.entries(extra)) out[key] = deepMerge(out[key], value);
   return out;
@@ -95,10 +137,16 @@ export function writeConfig(path: string, config: JsonObject): void {
 }
 
 /** Per-source concurrency and rate limits the gateway will apply. */
-export function limitsOf(config: JsonObject, provider: ProviderKey): { maxConcurrency: number; rateLimit: { perSecond: number; burst: number } | null } {
+export function limitsOf(
+  config: JsonObject,
+  provider: ProviderKey,
+): { maxConcurrency: number; rateLimit: { perSecond: number; burst: number } | null } {
   const source = (config.sources as JsonObject[]).find((s) => s.id === SOURCE_IDS[provider]);
   const defaults = providerModule(PROVIDER_NAMES[provider]).defaults;
   const configured = source?.maxConcurrency;
   const rate = source?.rateLimit as { perSecond: number; burst: number } | undefined;
-  return { maxConcurrency: typeof configured === 'number' ? configured : defaults.maxConcurrency, rateLimit: rate ?? defaults.rateLimit ?? null };
+  return {
+    maxConcurrency: typeof configured === 'number' ? configured : defaults.maxConcurrency,
+    rateLimit: rate ?? defaults.rateLimit ?? null,
+  };
 }

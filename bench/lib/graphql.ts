@@ -59,7 +59,11 @@ export function requestBody(query: string, variables: Record<string, unknown>): 
 }
 
 export function requestHeaders(): Record<string, string> {
-  return { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...authHeaders() };
+  return {
+    'content-type': 'application/json',
+    accept: 'application/graphql-response+json, application/json',
+    ...authHeaders(),
+  };
 }
 
 export async function post(url: string, body: string): Promise<GraphQLResult> {
@@ -81,7 +85,8 @@ export function problemsOf(result: GraphQLResult): string[] {
   const problems: string[] = [];
   if (result.status !== 200) problems.push(`HTTP ${result.status}`);
   if (!result.body) problems.push(`not JSON: ${result.text.slice(0, 120)}`);
-  for (const error of result.body?.errors ?? []) problems.push(`${String(error.extensions?.code ?? 'ERROR')}: ${error.message}`.slice(0, 200));
+  for (const error of result.body?.errors ?? [])
+    problems.push(`${String(error.extensions?.code ?? 'ERROR')}: ${error.message}`.slice(0, 200));
   return problems;
 }
 

@@ -21,7 +21,10 @@ export class IpcClient {
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private readonly waiters: Array<{ type: string; resolve: (msg: Record<string, unknown>) => void }> = [];
 
-  constructor(private readonly child: ChildProcess, private readonly name: string) {
+  constructor(
+    private readonly child: ChildProcess,
+    private readonly name: string,
+  ) {
     child.on('message', (message: unknown) => {
       const msg = message as Partial<IpcReply> & { type?: string };
       if (typeof msg.id === 'number' && this.pending.has(msg.id)) {
@@ -37,7 +40,8 @@ export class IpcClient {
       }
     });
     child.on('exit', (code, signal) => {
-      for (const waiter of this.pending.values()) waiter.reject(new Error(`${this.name} exited (${code ?? signal}) before answering`));
+      for (const waiter of this.pending.values())
+        waiter.reject(new Error(`${this.name} exited (${code ?? signal}) before answering`));
       this.pending.clear();
     });
   }
@@ -80,7 +84,12 @@ export function serveIpc(handlers: Record<string, (args: any) => unknown>): void
       })
       .then(
         (result) => process.send?.({ id, ok: true, result } satisfies IpcReply),
-        (error: unknown) => process.send?.({ id, ok: false, error: error instanceof Error ? error.message : String(error) } satisfies IpcReply),
+        (error: unknown) =>
+          process.send?.({
+            id,
+            ok: false,
+            error: error instanceof Error ? error.message : String(error),
+          } satisfies IpcReply),
       );
   });
   // The parent going away ends the child too.

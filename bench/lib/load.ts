@@ -13,7 +13,11 @@ export interface LoadResult {
 }
 
 /** Drives `url` with autocannon: every connection replays `bodies` in order (a walk is one cycle). */
-export async function load(url: string, bodies: string[], options: { connections: number; durationS: number; timeoutS?: number }): Promise<LoadResult> {
+export async function load(
+  url: string,
+  bodies: string[],
+  options: { connections: number; durationS: number; timeoutS?: number },
+): Promise<LoadResult> {
   const target = new URL(url);
   const headers = requestHeaders();
   const result = await autocannon({

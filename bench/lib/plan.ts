@@ -60,7 +60,10 @@ const CSMS_MAX_LIMIT = 200;
 const KMS_NAME_BATCH = 10;
 
 /** Segments in the order connections walk them: sources in configuration order, then namespaces. */
-export function segments(inventory: InventorySummary, providers: readonly ProviderKey[] = ['sae', 'apig', 'kms', 'csms']): Segment[] {
+export function segments(
+  inventory: InventorySummary,
+  providers: readonly ProviderKey[] = ['sae', 'apig', 'kms', 'csms'],
+): Segment[] {
   const out: Segment[] = [];
   for (const provider of providers) {
     if (provider === 'sae') {
@@ -98,7 +101,12 @@ function add(tally: Tally, op: string, calls: number, rounds: number): void {
 }
 
 function finish(tally: Tally): Minimum {
-  return { calls: tally.calls, perProvider: tally.perProvider, rounds: tally.rounds, detail: [...tally.ops].map(([op, n]) => `${n} ${op}`).join(' + ') || 'none' };
+  return {
+    calls: tally.calls,
+    perProvider: tally.perProvider,
+    rounds: tally.rounds,
+    detail: [...tally.ops].map(([op, n]) => `${n} ${op}`).join(' + ') || 'none',
+  };
 }
 
 /**
@@ -130,7 +138,10 @@ function window(tally: Tally, segs: Segment[], start: number, want: number, limi
       case 'page-number': {
         const pages = planPages(localStart, localStart + Math.max(take, 1), MAX_PAGE).pages.length;
         // Without a known total, page 2.. of the plan waits for page 1's answer.
-        const rounds = knownTotal || pages === 1 ? Math.ceil(pages / limits.concurrency[seg.provider]) : 1 + Math.ceil((pages - 1) / limits.concurrency[seg.provider]);
+        const rounds =
+          knownTotal || pages === 1
+            ? Math.ceil(pages / limits.concurrency[seg.provider])
+            : 1 + Math.ceil((pages - 1) / limits.concurrency[seg.provider]);
         add(tally, op, pages, rounds);
         break;
       }
@@ -182,7 +193,11 @@ export function pageWithDetailsMinimum(segs: Segment[], want: number, detailOp: 
 }
 
 /** A forward walk with `first: pageSize`, each page a request of its own carrying the cursor's total hint. */
-export function walkMinimum(segs: Segment[], pageSize: number, limits: Limits): Minimum & { pages: number; cachedCalls: number } {
+export function walkMinimum(
+  segs: Segment[],
+  pageSize: number,
+  limits: Limits,
+): Minimum & { pages: number; cachedCalls: number } {
   const tally = newTally();
   const total = totalOf(segs);
   let pages = 0;
@@ -191,7 +206,17 @@ export function walkMinimum(segs: Segment[], pageSize: number, limits: Limits): 
     pages++;
   }
   // With a cross-request cache: each list once (page-number pages of the walk are distinct anyway).
-  const cachedCalls = segs.reduce((n, s) => n + (s.paging === 'none' ? 1 : s.paging === 'page-number' ? Math.ceil(s.count / pageSize) : Math.ceil(s.count / CSMS_MAX_LIMIT)), 0) + (limits.discoverNamespaces && segs.some((s) => s.provider === 'sae') ? 1 : 0);
+  const cachedCalls =
+    segs.reduce(
+      (n, s) =>
+        n +
+        (s.paging === 'none'
+          ? 1
+          : s.paging === 'page-number'
+            ? Math.ceil(s.count / pageSize)
+            : Math.ceil(s.count / CSMS_MAX_LIMIT)),
+      0,
+    ) + (limits.discoverNamespaces && segs.some((s) => s.provider === 'sae') ? 1 : 0);
   return { ...finish(tally), pages, cachedCalls };
 }
 

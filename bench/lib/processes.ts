@@ -18,11 +18,15 @@ export function spawnNode(
   const env = { ...process.env, ...options.env };
   // A PORT in the caller's environment would override the generated config's port.
   delete env.PORT;
-  const child = spawn(process.execPath, [...(options.execArgv ?? []), ...(options.compiled ? [] : ['--import', 'tsx']), ...args], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.execArgv ?? []), ...(options.compiled ? [] : ['--import', 'tsx']), ...args],
+    {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
+    },
+  );
   const log = createWriteStream(options.log, { flags: 'a' });
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });
@@ -40,7 +44,8 @@ const finalCpu = new Map<number, number>();
 export function buildGateway(): { entry: string; nodeFlags: string[] } {
   const result = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`npm run build failed:\n${result.stdout}${result.stderr}`);
-  const start = (JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
+  const start = (JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> })
+    .scripts.start;
   const match = /\bnode((?:\s+--\S+)*)\s+(dist\/\S+\.js)/.exec(start);
   if (!match) throw new Error(`cannot find "node [flags] dist/….js" in the start script: ${start}`);
   return { entry: match[2], nodeFlags: match[1].trim().split(/\s+/).filter(Boolean) };
@@ -57,7 +62,13 @@ export async function stopChild(child: ChildProcess, graceMs = 5000): Promise<vo
 }
 
 /** Waits for a line matching `pattern` on the child's stdout; returns the first capture group. */
-export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number, what: string, logPath: string): Promise<string> {
+export function waitForLine(
+  child: ChildProcess,
+  pattern: RegExp,
+  timeoutMs: number,
+  what: string,
+  logPath: string,
+): Promise<string> {
   return new Promise((resolveLine, reject) => {
     let buffer = '';
     const onData = (chunk: Buffer) => {
@@ -94,7 +105,10 @@ function tail(path: string, lines = 15): string {
   }
 }
 
-export function spawnIpcChild(script: string, options: { env?: NodeJS.ProcessEnv; log: string; name: string }): { child: ChildProcess; ipc: IpcClient } {
+export function spawnIpcChild(
+  script: string,
+  options: { env?: NodeJS.ProcessEnv; log: string; name: string },
+): { child: ChildProcess; ipc: IpcClient } {
   const child = spawnNode([script], { ...options, ipc: true });
   return { child, ipc: new IpcClient(child, options.name) };
 }

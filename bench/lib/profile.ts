@@ -3,7 +3,11 @@ import { SourceMap } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; children?: number[] }>;
+  nodes: Array<{
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+    children?: number[];
+  }>;
   /** Microseconds on the system's monotonic clock (what `process.hrtime` reads in any process). */
   startTime: number;
   samples: number[];
@@ -41,7 +45,12 @@ function areaOf(url: string, functionName: string, root: string): string {
     return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
   }
   if (path.startsWith('node:')) return 'node internals';
-  if (path.startsWith(root)) return path.slice(root.length + 1).split('/').slice(0, 2).join('/');
+  if (path.startsWith(root))
+    return path
+      .slice(root.length + 1)
+      .split('/')
+      .slice(0, 2)
+      .join('/');
   return path;
 }
 
@@ -50,7 +59,12 @@ function areaOf(url: string, functionName: string, root: string): string {
  * within `window` (monotonic µs, from `process.hrtime.bigint() / 1000n`), so that start-up
  * (module loading) does not count.
  */
-export function summarizeProfile(file: string, root: string, window?: { startUs: number; endUs: number }, top = 15): string {
+export function summarizeProfile(
+  file: string,
+  root: string,
+  window?: { startUs: number; endUs: number },
+  top = 15,
+): string {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
@@ -62,7 +76,9 @@ export function summarizeProfile(file: string, root: string, window?: { startUs:
     self.set(id, (self.get(id) ?? 0) + delta);
   });
   const total = [...self.values()].reduce((a, b) => a + b, 0) || 1;
-  const idle = [...self].filter(([id]) => byId.get(id)?.callFrame.functionName === '(idle)').reduce((n, [, t]) => n + t, 0);
+  const idle = [...self]
+    .filter(([id]) => byId.get(id)?.callFrame.functionName === '(idle)')
+    .reduce((n, [, t]) => n + t, 0);
   const busy = total - idle || 1;
   const areas = new Map<string, number>();
   const functions = new Map<string, number>();
@@ -75,12 +91,20 @@ export function summarizeProfile(file: string, root: string, window?: { startUs:
     const area = areaOf(url, functionName, root);
     areas.set(area, (areas.get(area) ?? 0) + time);
     const path = url.replace(/^file:\/\//, '');
-    const where = path.startsWith(`${root}/src/`) ? path.slice(root.length + 1) : path.startsWith('node:') ? path : area;
+    const where = path.startsWith(`${root}/src/`)
+      ? path.slice(root.length + 1)
+      : path.startsWith('node:')
+        ? path
+        : area;
     const name = `${functionName || '(anonymous)'} ${where}${url && !url.startsWith('node:') && !path.startsWith(`${root}/src/`) ? `:${lineNumber + 1}` : ''}`;
     functions.set(name, (functions.get(name) ?? 0) + time);
   }
   const pct = (t: number) => `${((t / busy) * 100).toFixed(1).padStart(5)}%`;
-  const list = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, t]) => `  ${pct(t)}  ${k}`);
+  const list = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, t]) => `  ${pct(t)}  ${k}`);
   return [
     `busy ${((busy / total) * 100).toFixed(0)}% of ${(total / 1e6).toFixed(1)} s sampled; self time of the busy part:`,
     ' by package / source folder:',

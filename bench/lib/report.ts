@@ -33,10 +33,15 @@ export function table(rows: Row[]): string {
   const cells = rows.map((row) => keys.map((k) => (row[k] === null ? '—' : String(row[k]))));
   const widths = keys.map((k, i) => Math.max(HEADERS[k].length, ...cells.map((c) => c[i].length)));
   const line = (values: string[]) => `| ${values.map((v, i) => v.padEnd(widths[i])).join(' | ')} |`;
-  return [line(keys.map((k) => HEADERS[k])), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join('\n');
+  return [
+    line(keys.map((k) => HEADERS[k])),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...cells.map(line),
+  ].join('\n');
 }
 
-export const fmt = (n: number | null | undefined, digits = 0): string => (n === null || n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(digits));
+export const fmt = (n: number | null | undefined, digits = 0): string =>
+  n === null || n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(digits);
 
 export const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -51,5 +56,7 @@ export interface TargetResult {
 }
 
 export function targetList(targets: TargetResult[]): string {
-  return targets.map((t) => `- [${t.status === 'met' ? 'x' : ' '}] ${t.target}: **${t.status}** — ${t.detail}`).join('\n');
+  return targets
+    .map((t) => `- [${t.status === 'met' ? 'x' : ' '}] ${t.target}: **${t.status}** — ${t.detail}`)
+    .join('\n');
 }

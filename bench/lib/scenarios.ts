@@ -1,6 +1,28 @@
 import { SOURCE_IDS } from './config.js';
-import { DATA_KEYS_QUERY, ENTITIES_QUERY, globalId, PAGE_QUERY, PAGE_WITH_TOTAL_QUERY, post, problemsOf, requestBody } from './graphql.js';
-import { exportMinimum, kmsEntitiesMinimum, pageMinimum, pageWithDetailsMinimum, pageWithTotalMinimum, saeEntitiesMinimum, segments, spread, totalOf, walkMinimum, type Limits, type Minimum } from './plan.js';
+import {
+  DATA_KEYS_QUERY,
+  ENTITIES_QUERY,
+  globalId,
+  PAGE_QUERY,
+  PAGE_WITH_TOTAL_QUERY,
+  post,
+  problemsOf,
+  requestBody,
+} from './graphql.js';
+import {
+  exportMinimum,
+  kmsEntitiesMinimum,
+  pageMinimum,
+  pageWithDetailsMinimum,
+  pageWithTotalMinimum,
+  saeEntitiesMinimum,
+  segments,
+  spread,
+  totalOf,
+  walkMinimum,
+  type Limits,
+  type Minimum,
+} from './plan.js';
 import { PROVIDER_KEYS, type InventorySummary, type ProviderKey } from './types.js';
 
 export interface RunOutcome {
@@ -53,7 +75,15 @@ export function exportScenarios(inventory: InventorySummary, limits: Limits): Sc
     const segs = segments(inventory, providers);
     const total = totalOf(segs);
     const filter = providers.length === PROVIDER_KEYS.length ? {} : { sources: providers.map((p) => SOURCE_IDS[p]) };
-    return { key, group: 7, title: `${title} ${total}, first:100`, minimum: exportMinimum(segs, limits), connections: 1, providers, run: walk(PAGE_QUERY, filter, 100, total) };
+    return {
+      key,
+      group: 7,
+      title: `${title} ${total}, first:100`,
+      minimum: exportMinimum(segs, limits),
+      connections: 1,
+      providers,
+      run: walk(PAGE_QUERY, filter, 100, total),
+    };
   });
 }
 
@@ -85,7 +115,11 @@ function walk(query: string, filter: Record<string, unknown>, first: number, exp
   };
 }
 
-export function buildScenarios(inventory: InventorySummary, limits: Limits, options: { connections: number }): Scenario[] {
+export function buildScenarios(
+  inventory: InventorySummary,
+  limits: Limits,
+  options: { connections: number },
+): Scenario[] {
   const out: Scenario[] = [];
   const c = options.connections;
 
@@ -100,7 +134,10 @@ export function buildScenarios(inventory: InventorySummary, limits: Limits, opti
       minimum: pageMinimum(segs, want, limits),
       connections: c,
       provider,
-      run: single(requestBody(PAGE_QUERY, { first: want, filter: { sources: [SOURCE_IDS[provider]] } }), expectEdges(want)),
+      run: single(
+        requestBody(PAGE_QUERY, { first: want, filter: { sources: [SOURCE_IDS[provider]] } }),
+        expectEdges(want),
+      ),
     });
   }
 
@@ -116,7 +153,9 @@ export function buildScenarios(inventory: InventorySummary, limits: Limits, opti
       connections: Math.max(1, Math.ceil(c / 2)),
       run: single(requestBody(DATA_KEYS_QUERY, { first: want, filter: { sources: [SOURCE_IDS.sae] } }), (data) => {
         const problems = expectEdges(want)(data);
-        const missing = (data?.secrets?.edges ?? []).filter((e: { node: { dataKeys?: unknown } }) => !Array.isArray(e.node.dataKeys)).length;
+        const missing = (data?.secrets?.edges ?? []).filter(
+          (e: { node: { dataKeys?: unknown } }) => !Array.isArray(e.node.dataKeys),
+        ).length;
         if (missing) problems.push(`${missing} rows without dataKeys`);
         return problems;
       }),
@@ -125,10 +164,14 @@ export function buildScenarios(inventory: InventorySummary, limits: Limits, opti
 
   // 3. A full forward walk with first: 100 of the largest inventory (and of the largest paged one).
   {
-    const sizes = PROVIDER_KEYS.map((p) => ({ provider: p, total: totalOf(segments(inventory, [p])) })).sort((a, b) => b.total - a.total);
+    const sizes = PROVIDER_KEYS.map((p) => ({ provider: p, total: totalOf(segments(inventory, [p])) })).sort(
+      (a, b) => b.total - a.total,
+    );
     const largest = sizes[0];
     const largestPaged = sizes.find((s) => s.provider === 'apig' || s.provider === 'kms')!;
-    for (const { provider, total } of largest.provider === largestPaged.provider ? [largest] : [largest, largestPaged]) {
+    for (const { provider, total } of largest.provider === largestPaged.provider
+      ? [largest]
+      : [largest, largestPaged]) {
       const segs = segments(inventory, [provider]);
       const minimum = walkMinimum(segs, 100, limits);
       out.push({
@@ -136,7 +179,10 @@ export function buildScenarios(inventory: InventorySummary, limits: Limits, opti
         group: 3,
         title: `walk ${total} ${NAMES[provider]}, first:100 (${minimum.pages} pages)`,
         minimum,
-        note: minimum.cachedCalls < minimum.calls ? `${minimum.cachedCalls} calls with a warm cross-request cache (each list once)` : undefined,
+        note:
+          minimum.cachedCalls < minimum.calls
+            ? `${minimum.cachedCalls} calls with a warm cross-request cache (each list once)`
+            : undefined,
         connections: c,
         run: walk(PAGE_QUERY, { sources: [SOURCE_IDS[provider]] }, 100, total),
       });
@@ -159,7 +205,9 @@ export function buildScenarios(inventory: InventorySummary, limits: Limits, opti
       group: 4,
       title: 'all sources, first 100 + totalCount',
       minimum: pageWithTotalMinimum(segs, 100, limits),
-      note: segs.some((s) => s.paging === 'marker') ? 'totalCount is null (CSMS cannot count): reading other sources cannot change that' : undefined,
+      note: segs.some((s) => s.paging === 'marker')
+        ? 'totalCount is null (CSMS cannot count): reading other sources cannot change that'
+        : undefined,
       connections: c,
       run: single(requestBody(PAGE_WITH_TOTAL_QUERY, { first: 100 }), expectEdges(100)),
     });
@@ -167,7 +215,10 @@ export function buildScenarios(inventory: InventorySummary, limits: Limits, opti
 
   // 5. 100 federation entity representations, as a router sends them.
   {
-    const refs = inventory.sae.refIds.map((id) => ({ __typename: 'SaeSecret', id: globalId('SaeSecret', [SOURCE_IDS.sae, inventory.sae.refNamespace, id]) }));
+    const refs = inventory.sae.refIds.map((id) => ({
+      __typename: 'SaeSecret',
+      id: globalId('SaeSecret', [SOURCE_IDS.sae, inventory.sae.refNamespace, id]),
+    }));
     out.push({
       key: '5-entities-sae',
       group: 5,
@@ -177,7 +228,10 @@ export function buildScenarios(inventory: InventorySummary, limits: Limits, opti
       run: single(requestBody(ENTITIES_QUERY, { representations: refs }), entitiesCheck(refs.length)),
     });
     const names = spread(100, inventory.kms.total).map((i) => inventory.kms.names[i]);
-    const kmsRefs = names.map((name) => ({ __typename: 'KmsSecret', id: globalId('KmsSecret', [SOURCE_IDS.kms, inventory.kms.regionId, name]) }));
+    const kmsRefs = names.map((name) => ({
+      __typename: 'KmsSecret',
+      id: globalId('KmsSecret', [SOURCE_IDS.kms, inventory.kms.regionId, name]),
+    }));
     out.push({
       key: '5-entities-kms',
       group: 5,

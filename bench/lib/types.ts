@@ -27,7 +27,10 @@ export interface EmulatorUrls {
 }
 
 /** Calls per operation of each emulator since its last reset. */
-export type UpstreamStats = Record<ProviderKey, { operations: Record<string, number>; failed: number; inFlight: number; maxInFlight: number }>;
+export type UpstreamStats = Record<
+  ProviderKey,
+  { operations: Record<string, number>; failed: number; inFlight: number; maxInFlight: number }
+>;
 
 /** What a scenario-6 reference child reports. */
 export interface ThroughputReport {

@@ -9,7 +9,13 @@ export class ApiKeys {
   constructor(keys: readonly ApiKeyConfig[]) {
     this.entries = keys.map((key) => ({
       hash: Buffer.from(key.sha256.toLowerCase(), 'hex'),
-      grant: createGrant({ subject: `api-key:${key.id}`, method: 'api-key', scopes: key.scopes, sources: key.sources, namespaces: key.namespaces }),
+      grant: createGrant({
+        subject: `api-key:${key.id}`,
+        method: 'api-key',
+        scopes: key.scopes,
+        sources: key.sources,
+        namespaces: key.namespaces,
+      }),
     }));
   }
 

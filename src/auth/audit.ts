@@ -8,7 +8,13 @@ export type RevealOutcome = 'revealed' | 'not-found' | 'failed';
  * from where, and how it went. Never the value: callers pass the record, not what was read.
  * `ctx.audit` is a child logger that already carries the request id.
  */
-export function auditReveal(ctx: GatewayContext, secretId: string, record: SecretRecord, outcome: RevealOutcome, code?: string): void {
+export function auditReveal(
+  ctx: GatewayContext,
+  secretId: string,
+  record: SecretRecord,
+  outcome: RevealOutcome,
+  code?: string,
+): void {
   ctx.audit.info(
     {
       audit: true,

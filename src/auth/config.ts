@@ -11,7 +11,9 @@ export type Scope = (typeof SCOPES)[number];
 
 const sourceId = z.string().regex(/^(\*|[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62})$/, 'a source id or "*"');
 /** "sourceId/namespaceId", or "sourceId/*" for every namespace of that source. */
-const namespaceRef = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}\/[^\s/][^\s]{0,255}$/, '"sourceId/namespaceId" or "sourceId/*"');
+const namespaceRef = z
+  .string()
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}\/[^\s/][^\s]{0,255}$/, '"sourceId/namespaceId" or "sourceId/*"');
 
 const grantFields = {
   scopes: z.array(z.enum(SCOPES)).min(1),
@@ -34,7 +36,10 @@ const jwtSchema = z
     jwksFile: z.string().min(1).optional(),
     jwksUrl: z
       .string()
-      .regex(/^(https:\/\/\S+|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/\S*)?)$/, 'an https URL (http only on loopback)')
+      .regex(
+        /^(https:\/\/\S+|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/\S*)?)$/,
+        'an https URL (http only on loopback)',
+      )
       .optional(),
     hs256Secret: z.string().min(32, 'at least 32 characters').optional(),
     /** Accepted `alg` values for JWKS keys (default RS256). HS256 goes with hs256Secret only. */
@@ -42,17 +47,32 @@ const jwtSchema = z
     /** Allowed clock difference for exp/nbf/iat. */
     clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
     /** Reject tokens issued (iat) longer ago than this, whatever their exp says. */
-    maxTokenAgeSeconds: z.number().int().min(60).max(30 * 86_400).optional(),
+    maxTokenAgeSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(30 * 86_400)
+      .optional(),
     claims: z
-      .object({ scope: claimName.default('scope'), sources: claimName.default('sources'), namespaces: claimName.default('namespaces') })
+      .object({
+        scope: claimName.default('scope'),
+        sources: claimName.default('sources'),
+        namespaces: claimName.default('namespaces'),
+      })
       .strict()
       .default({ scope: 'scope', sources: 'sources', namespaces: 'namespaces' }),
   })
   .strict()
   .superRefine((jwt, ctx) => {
     const keySources = [jwt.jwksFile, jwt.jwksUrl, jwt.hs256Secret].filter((v) => v !== undefined).length;
-    if (keySources !== 1) ctx.addIssue({ code: 'custom', message: 'set exactly one of jwksFile, jwksUrl or hs256Secret' });
-    if (jwt.hs256Secret !== undefined && jwt.algorithms !== undefined) ctx.addIssue({ code: 'custom', path: ['algorithms'], message: 'hs256Secret verifies HS256 only; algorithms apply to JWKS keys' });
+    if (keySources !== 1)
+      ctx.addIssue({ code: 'custom', message: 'set exactly one of jwksFile, jwksUrl or hs256Secret' });
+    if (jwt.hs256Secret !== undefined && jwt.algorithms !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['algorithms'],
+        message: 'hs256Secret verifies HS256 only; algorithms apply to JWKS keys',
+      });
   });
 
 const apiKeySchema = z
@@ -71,16 +91,31 @@ export const authSchema = z
       jwt: jwtSchema.optional(),
       apiKeys: z.array(apiKeySchema).min(1).optional(),
     },
-    { error: (issue) => (issue.input === undefined ? 'required: configure auth.jwt and/or auth.apiKeys (every request needs credentials)' : undefined) },
+    {
+      error: (issue) =>
+        issue.input === undefined
+          ? 'required: configure auth.jwt and/or auth.apiKeys (every request needs credentials)'
+          : undefined,
+    },
   )
   .strict()
   .superRefine((auth, ctx) => {
-    if (!auth.jwt && !auth.apiKeys) ctx.addIssue({ code: 'custom', message: 'configure auth.jwt and/or auth.apiKeys: every request needs credentials' });
+    if (!auth.jwt && !auth.apiKeys)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'configure auth.jwt and/or auth.apiKeys: every request needs credentials',
+      });
     const ids = new Set<string>();
     const hashes = new Set<string>();
     auth.apiKeys?.forEach((key, i) => {
-      if (ids.has(key.id)) ctx.addIssue({ code: 'custom', path: ['apiKeys', i, 'id'], message: `duplicate api key id "${key.id}"` });
-      if (hashes.has(key.sha256.toLowerCase())) ctx.addIssue({ code: 'custom', path: ['apiKeys', i, 'sha256'], message: 'the same key hash is configured twice' });
+      if (ids.has(key.id))
+        ctx.addIssue({ code: 'custom', path: ['apiKeys', i, 'id'], message: `duplicate api key id "${key.id}"` });
+      if (hashes.has(key.sha256.toLowerCase()))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['apiKeys', i, 'sha256'],
+          message: 'the same key hash is configured twice',
+        });
       ids.add(key.id);
       hashes.add(key.sha256.toLowerCase());
     });
@@ -113,7 +148,12 @@ export const limitsSchema = z
     /** Lexical tokens of one document. */
     maxTokens: z.number().int().min(100).max(1_000_000).default(LIMIT_DEFAULTS.maxTokens),
     /** Request body; larger bodies get HTTP 413 before anything is parsed. */
-    maxBodyBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(LIMIT_DEFAULTS.maxBodyBytes),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(16 * 1024 * 1024)
+      .default(LIMIT_DEFAULTS.maxBodyBytes),
     /** Estimated upstream calls: page size × (1 + detail and value fields per node), summed. */
     maxCost: z.number().int().min(1).max(1_000_000).default(LIMIT_DEFAULTS.maxCost),
     /** Brackets, braces and parentheses open at once in a document: bounds the parser's recursion. */
@@ -121,7 +161,12 @@ export const limitsSchema = z
     /** Objects and lists nested in `variables` (and `extensions`). */
     maxVariablesDepth: z.number().int().min(2).max(500).default(LIMIT_DEFAULTS.maxVariablesDepth),
     /** `variables` (and `extensions`) measured as JSON. */
-    maxVariablesBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(LIMIT_DEFAULTS.maxVariablesBytes),
+    maxVariablesBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(16 * 1024 * 1024)
+      .default(LIMIT_DEFAULTS.maxVariablesBytes),
     /** Items of any one list in `variables` (and `extensions`). */
     maxVariablesListLength: z.number().int().min(1).max(1_000_000).default(LIMIT_DEFAULTS.maxVariablesListLength),
     introspection: z.boolean().default(LIMIT_DEFAULTS.introspection),

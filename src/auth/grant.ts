@@ -31,7 +31,10 @@ export interface GrantInput {
 export function createGrant(input: GrantInput): Grant {
   const sources = !input.sources || input.sources.includes('*') ? 'all' : new Set(input.sources);
   const namespaces = !input.namespaces ? 'all' : new Set(input.namespaces);
-  const view = { s: sources === 'all' ? '*' : [...sources].sort(), n: namespaces === 'all' ? '*' : [...namespaces].sort() };
+  const view = {
+    s: sources === 'all' ? '*' : [...sources].sort(),
+    n: namespaces === 'all' ? '*' : [...namespaces].sort(),
+  };
   return {
     subject: input.subject,
     method: input.method,
@@ -52,5 +55,9 @@ export function allowsSource(grant: Grant, sourceId: string): boolean {
 
 export function allowsNamespace(grant: Grant, sourceId: string, namespaceId: string): boolean {
   if (!allowsSource(grant, sourceId)) return false;
-  return grant.namespaces === 'all' || grant.namespaces.has(`${sourceId}/${namespaceId}`) || grant.namespaces.has(`${sourceId}/*`);
+  return (
+    grant.namespaces === 'all' ||
+    grant.namespaces.has(`${sourceId}/${namespaceId}`) ||
+    grant.namespaces.has(`${sourceId}/*`)
+  );
 }

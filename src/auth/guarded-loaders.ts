@@ -23,28 +23,41 @@ export function guardLoaders(inner: Loaders, view: SourceView): Loaders {
     view.allows(source.id, namespaceId) && (await inner.namespaces(source)).some((ns) => ns.id === namespaceId);
   // Listed one by one (no spread): a loader added later must decide here how the grant applies.
   return {
-    namespaces: async (source) => (view.get(source.id) ? (await inner.namespaces(source)).filter((ns) => view.allows(source.id, ns.id)) : []),
+    namespaces: async (source) =>
+      view.get(source.id) ? (await inner.namespaces(source)).filter((ns) => view.allows(source.id, ns.id)) : [],
     fetchers: (source, namespaceId, query) => {
       if (!view.allows(source.id, namespaceId)) return EMPTY;
       const fetch = inner.fetchers(source, namespaceId, query);
       return {
-        page: async (pageNumber, pageSize) => ((await readable(source, namespaceId)) ? fetch.page(pageNumber, pageSize) : EMPTY.page(pageNumber, pageSize)),
-        marker: async (marker, limit) => ((await readable(source, namespaceId)) ? fetch.marker(marker, limit) : EMPTY.marker(marker, limit)),
-        token: async (token, pageSize) => ((await readable(source, namespaceId)) ? fetch.token(token, pageSize) : EMPTY.token(token, pageSize)),
+        page: async (pageNumber, pageSize) =>
+          (await readable(source, namespaceId)) ? fetch.page(pageNumber, pageSize) : EMPTY.page(pageNumber, pageSize),
+        marker: async (marker, limit) =>
+          (await readable(source, namespaceId)) ? fetch.marker(marker, limit) : EMPTY.marker(marker, limit),
+        token: async (token, pageSize) =>
+          (await readable(source, namespaceId)) ? fetch.token(token, pageSize) : EMPTY.token(token, pageSize),
         all: async () => ((await readable(source, namespaceId)) ? fetch.all() : EMPTY.all()),
         // Read-ahead fills the shared cache and hands nothing to the client (its reads come through the guards above); within the grant only.
         ahead: fetch.ahead && {
-          page: async (pageNumber, pageSize, budget) => ((await readable(source, namespaceId)) ? fetch.ahead!.page(pageNumber, pageSize, budget) : undefined),
-          marker: async (marker, limit, budget) => ((await readable(source, namespaceId)) ? fetch.ahead!.marker(marker, limit, budget) : undefined),
-          token: async (token, pageSize, budget) => ((await readable(source, namespaceId)) ? fetch.ahead!.token(token, pageSize, budget) : undefined),
+          page: async (pageNumber, pageSize, budget) =>
+            (await readable(source, namespaceId)) ? fetch.ahead!.page(pageNumber, pageSize, budget) : undefined,
+          marker: async (marker, limit, budget) =>
+            (await readable(source, namespaceId)) ? fetch.ahead!.marker(marker, limit, budget) : undefined,
+          token: async (token, pageSize, budget) =>
+            (await readable(source, namespaceId)) ? fetch.ahead!.token(token, pageSize, budget) : undefined,
           all: async (budget) => ((await readable(source, namespaceId)) ? fetch.ahead!.all(budget) : undefined),
         },
       };
     },
-    record: async (source, namespaceId, key) => ((await readable(source, namespaceId)) ? within(await inner.record(source, namespaceId, key), source, namespaceId) : null),
+    record: async (source, namespaceId, key) =>
+      (await readable(source, namespaceId))
+        ? within(await inner.record(source, namespaceId, key), source, namespaceId)
+        : null,
     recordByName: async (source, namespaceId, name) =>
-      (await readable(source, namespaceId)) ? within(await inner.recordByName(source, namespaceId, name), source, namespaceId) : null,
-    detail: async (source, record) => (view.allows(source.id, record.namespaceId) ? inner.detail(source, record) : null),
+      (await readable(source, namespaceId))
+        ? within(await inner.recordByName(source, namespaceId, name), source, namespaceId)
+        : null,
+    detail: async (source, record) =>
+      view.allows(source.id, record.namespaceId) ? inner.detail(source, record) : null,
   };
 }
 
@@ -58,5 +71,7 @@ function within(record: SecretRecord | null, source: SecretSource, namespaceId: 
 }
 
 export function guardValues(inner: ValueLoader, view: SourceView): ValueLoader {
-  return { load: async (source, record) => (view.allows(source.id, record.namespaceId) ? inner.load(source, record) : null) };
+  return {
+    load: async (source, record) => (view.allows(source.id, record.namespaceId) ? inner.load(source, record) : null),
+  };
 }

@@ -24,15 +24,24 @@ function jwksFileProvider(path: string): SigningKeyProvider {
     try {
       jwks = JSON.parse(readFileSync(path, 'utf8')) as { keys?: unknown };
     } catch (error) {
-      throw new ConfigError([`auth.jwt.jwksFile: cannot read ${path} as JSON (${(error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]})`]);
+      throw new ConfigError([
+        `auth.jwt.jwksFile: cannot read ${path} as JSON (${(error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]})`,
+      ]);
     }
-    if (!Array.isArray(jwks.keys) || jwks.keys.length === 0) throw new ConfigError([`auth.jwt.jwksFile: ${path} has no "keys"`]);
+    if (!Array.isArray(jwks.keys) || jwks.keys.length === 0)
+      throw new ConfigError([`auth.jwt.jwksFile: ${path} has no "keys"`]);
     const keys = new Map<string | undefined, string>();
     jwks.keys.forEach((jwk: JsonWebKey & { kid?: string; use?: string }, i) => {
       if (jwk.use !== undefined && jwk.use !== 'sig') return;
-      if ('d' in jwk || jwk.kty === 'oct') throw new ConfigError([`auth.jwt.jwksFile: key ${i} is private or symmetric; a JWKS file holds public keys only`]);
+      if ('d' in jwk || jwk.kty === 'oct')
+        throw new ConfigError([
+          `auth.jwt.jwksFile: key ${i} is private or symmetric; a JWKS file holds public keys only`,
+        ]);
       try {
-        keys.set(jwk.kid, createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString());
+        keys.set(
+          jwk.kid,
+          createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString(),
+        );
       } catch (error) {
         throw new ConfigError([`auth.jwt.jwksFile: key ${i} is not a usable public key (${(error as Error).message})`]);
       }
@@ -62,7 +71,14 @@ function jwksFileProvider(path: string): SigningKeyProvider {
 }
 
 function jwksUrlProvider(url: string): SigningKeyProvider {
-  const remote = createRemoteJwksSigningKeyProvider({ jwksUri: url, cache: true, cacheMaxAge: 10 * 60_000, rateLimit: true, jwksRequestsPerMinute: 10, timeout: 5000 });
+  const remote = createRemoteJwksSigningKeyProvider({
+    jwksUri: url,
+    cache: true,
+    cacheMaxAge: 10 * 60_000,
+    rateLimit: true,
+    jwksRequestsPerMinute: 10,
+    timeout: 5000,
+  });
   return async (kid) => {
     try {
       return (await remote(kid)) ?? NO_KEY;
@@ -99,7 +115,10 @@ export function signingKeyProvider(config: JwtConfig): SigningKeyProvider {
   if (config.hs256Secret !== undefined) {
     registerSecret(config.hs256Secret);
     const secret = config.hs256Secret;
-    return asKeyObjects(() => secret, (key) => createSecretKey(Buffer.from(key)));
+    return asKeyObjects(
+      () => secret,
+      (key) => createSecretKey(Buffer.from(key)),
+    );
   }
   const provider = config.jwksFile !== undefined ? jwksFileProvider(config.jwksFile) : jwksUrlProvider(config.jwksUrl!);
   return asKeyObjects(provider, (pem) => createPublicKey(pem));
@@ -127,11 +146,17 @@ function stringList(value: unknown): string[] | null {
  * but malformed rejects the token: it must never widen what the caller sees.
  */
 export function grantFromClaims(payload: JwtPayload, claims: JwtConfig['claims']): Grant | string {
-  if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 256) return 'the token has no subject (sub)';
+  if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 256)
+    return 'the token has no subject (sub)';
   if (typeof payload.exp !== 'number') return 'the token has no expiry (exp)';
   const rawScope = payload[claims.scope];
   // No scope claim: an authenticated caller with no scope (every field is then FORBIDDEN).
-  const scopeList = rawScope === undefined ? [] : typeof rawScope === 'string' ? rawScope.split(/\s+/).filter(Boolean) : stringList(rawScope);
+  const scopeList =
+    rawScope === undefined
+      ? []
+      : typeof rawScope === 'string'
+        ? rawScope.split(/\s+/).filter(Boolean)
+        : stringList(rawScope);
   if (!scopeList) return `the "${claims.scope}" claim is not a list of scopes`;
   const scopes = scopeList.filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
   const rawSources = payload[claims.sources];

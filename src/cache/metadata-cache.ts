@@ -152,7 +152,8 @@ export class MetadataCache implements MetadataStore {
     if (policy.ttlMs <= 0) return undefined;
     const entry = this.entries.get(key);
     if (entry && freshness(entry.storedAt, policy, this.now()) !== 'expired') return entry.value as T;
-    const running = (this.inflight.get(key) as Promise<T> | undefined)?.catch(() => undefined) ?? this.prefetches.get<T>(key);
+    const running =
+      (this.inflight.get(key) as Promise<T> | undefined)?.catch(() => undefined) ?? this.prefetches.get<T>(key);
     return running ?? this.prefetches.start(key, load, (value) => this.store(key, value));
   }
 

@@ -43,7 +43,14 @@ export interface Faults {
   quota?: { calls: number; windowMs: number } | null;
 }
 
-export const NO_FAULTS: Faults = { latencyMs: 0, throttleRate: 0, serverErrorRate: 0, hang: false, malformed: null, quota: null };
+export const NO_FAULTS: Faults = {
+  latencyMs: 0,
+  throttleRate: 0,
+  serverErrorRate: 0,
+  hang: false,
+  malformed: null,
+  quota: null,
+};
 
 export interface OperationStats {
   calls: number;
@@ -149,7 +156,14 @@ export class EmulatorServer {
     const url = new URL(req.url ?? '/', 'http://emulator');
     const rawQuery = (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?') + 1) : '';
     const path = (req.url ?? '/').split('?')[0];
-    const request: EmulatorRequest = { method: req.method ?? 'GET', path, rawQuery, query: url.searchParams, headers: req.headers, body };
+    const request: EmulatorRequest = {
+      method: req.method ?? 'GET',
+      path,
+      rawQuery,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+    };
 
     if (path.startsWith('/_emulator/')) return this.control(request, res);
 
@@ -170,9 +184,17 @@ export class EmulatorServer {
       }
       let response: EmulatorResponse;
       if (this.faults.malformed === 'html-502') {
-        response = { status: 502, headers: { 'content-type': 'text/html' }, body: '<html><body><h1>502 Bad Gateway</h1></body></html>' };
+        response = {
+          status: 502,
+          headers: { 'content-type': 'text/html' },
+          body: '<html><body><h1>502 Bad Gateway</h1></body></html>',
+        };
       } else if (this.faults.malformed === 'truncated-json') {
-        response = { status: 200, headers: { 'content-type': 'application/json;charset=utf-8' }, body: '{"RequestId":"trunc","Data":{"Secr' };
+        response = {
+          status: 200,
+          headers: { 'content-type': 'application/json;charset=utf-8' },
+          body: '{"RequestId":"trunc","Data":{"Secr',
+        };
       } else if (this.overQuota()) {
         response = this.provider.throttled();
         op.throttled++;
@@ -257,6 +279,10 @@ export function sleep(ms: number): Promise<void> {
 }
 
 export function requestId(random: () => number = Math.random): string {
-  const hex = () => Math.floor(random() * 0x10000).toString(16).padStart(4, '0').toUpperCase();
+  const hex = () =>
+    Math.floor(random() * 0x10000)
+      .toString(16)
+      .padStart(4, '0')
+      .toUpperCase();
   return `${hex()}${hex()}-${hex()}-${hex()}-${hex()}-${hex()}${hex()}${hex()}`;
 }

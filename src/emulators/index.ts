@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { mintToken, type MintOptions } from '../auth/jwt.js';
 import type { GatewayConfig } from '../config.js';
 import { parseConfig } from '../config.js';
-import { generateApigSeed, generateKmsSeed, generateSaeSeed, type ApigSeed, type KmsSeed, type SaeSeed } from '../providers/alibaba/emulator-data.js';
+import {
+  generateApigSeed,
+  generateKmsSeed,
+  generateSaeSeed,
+  type ApigSeed,
+  type KmsSeed,
+  type SaeSeed,
+} from '../providers/alibaba/emulator-data.js';
 import { createApigEmulator, type ApigEmulator, type ApigEmulatorOptions } from '../providers/alibaba-apig/emulator.js';
 import { EmulatorServer, NO_FAULTS } from './core.js';
 import { EMULATOR_CREDENTIALS } from './credentials.js';
@@ -12,7 +19,11 @@ import { createKmsEmulator, type KmsEmulator, type KmsEmulatorOptions } from '..
 import { createSaeEmulator, type SaeEmulator, type SaeEmulatorOptions } from '../providers/alibaba-sae/emulator.js';
 import { AWS_EMULATOR_CREDENTIALS } from '../providers/aws-secrets-manager/credentials.js';
 import { generateAwsSecretsManagerSeed, type AwsSecretsManagerSeed } from '../providers/aws-secrets-manager/data.js';
-import { createAwsSecretsManagerEmulator, type AwsSecretsManagerEmulator, type AwsSecretsManagerEmulatorOptions } from '../providers/aws-secrets-manager/emulator.js';
+import {
+  createAwsSecretsManagerEmulator,
+  type AwsSecretsManagerEmulator,
+  type AwsSecretsManagerEmulatorOptions,
+} from '../providers/aws-secrets-manager/emulator.js';
 
 /**
  * The provider emulators together: what `npm start` runs when no configuration is given,
@@ -34,9 +45,21 @@ export interface EmulatorSetOptions {
 }
 
 export interface EmulatorSet {
-  servers: { sae: EmulatorServer; apig: EmulatorServer; kms: EmulatorServer; csms: EmulatorServer; aws: EmulatorServer };
+  servers: {
+    sae: EmulatorServer;
+    apig: EmulatorServer;
+    kms: EmulatorServer;
+    csms: EmulatorServer;
+    aws: EmulatorServer;
+  };
   /** The provider handlers, for per-call forced errors (`failNext`). */
-  providers: { sae: SaeEmulator; apig: ApigEmulator; kms: KmsEmulator; csms: CsmsEmulator; aws: AwsSecretsManagerEmulator };
+  providers: {
+    sae: SaeEmulator;
+    apig: ApigEmulator;
+    kms: KmsEmulator;
+    csms: CsmsEmulator;
+    aws: AwsSecretsManagerEmulator;
+  };
   /** The seeded data each emulator serves, for tests to compare against. */
   data: { sae: SaeSeed; apig: ApigSeed; kms: KmsSeed; csms: CsmsSeed; aws: AwsSecretsManagerSeed };
   urls: { sae: string; apig: string; kms: string; csms: string; aws: string };
@@ -70,7 +93,9 @@ export async function startEmulators(options: EmulatorSetOptions = {}): Promise<
   };
   const host = options.host ?? '127.0.0.1';
   const [sae, apig, kms, csms, aws] = await Promise.all(
-    (['sae', 'apig', 'kms', 'csms', 'aws'] as const).map((name) => servers[name].start(options.ports?.[name] ?? 0, host)),
+    (['sae', 'apig', 'kms', 'csms', 'aws'] as const).map((name) =>
+      servers[name].start(options.ports?.[name] ?? 0, host),
+    ),
   );
   return {
     servers,
@@ -91,7 +116,11 @@ export async function startEmulators(options: EmulatorSetOptions = {}): Promise<
 }
 
 /** A gateway configuration with one source per emulator, as the embedded demo serves it. */
-export function embeddedConfig(emulators: Pick<EmulatorSet, 'urls' | 'data'>, env: NodeJS.ProcessEnv = {}, overrides: Partial<GatewayConfig['server']> = {}): GatewayConfig {
+export function embeddedConfig(
+  emulators: Pick<EmulatorSet, 'urls' | 'data'>,
+  env: NodeJS.ProcessEnv = {},
+  overrides: Partial<GatewayConfig['server']> = {},
+): GatewayConfig {
   const alibaba = EMULATOR_CREDENTIALS.alibaba;
   const huawei = EMULATOR_CREDENTIALS.huawei;
   // The emulators enforce no quota: the cloud defaults (SAE: 1 call/s) would only slow the demo.
@@ -100,9 +129,30 @@ export function embeddedConfig(emulators: Pick<EmulatorSet, 'urls' | 'data'>, en
     {
       server: { host: '127.0.0.1', port: 4000, graphiql: true, requestDeadlineMs: 15_000, ...overrides },
       sources: [
-        { id: 'sae-demo', provider: 'alibaba-sae', region: emulators.data.sae.regionId, endpoint: emulators.urls.sae, credentials: alibaba, rateLimit },
-        { id: 'apig-demo', provider: 'alibaba-apig', region: emulators.data.apig.regionId, endpoint: emulators.urls.apig, credentials: alibaba, rateLimit },
-        { id: 'kms-demo', provider: 'alibaba-kms', region: emulators.data.kms.regionId, endpoint: emulators.urls.kms, credentials: alibaba, rateLimit },
+        {
+          id: 'sae-demo',
+          provider: 'alibaba-sae',
+          region: emulators.data.sae.regionId,
+          endpoint: emulators.urls.sae,
+          credentials: alibaba,
+          rateLimit,
+        },
+        {
+          id: 'apig-demo',
+          provider: 'alibaba-apig',
+          region: emulators.data.apig.regionId,
+          endpoint: emulators.urls.apig,
+          credentials: alibaba,
+          rateLimit,
+        },
+        {
+          id: 'kms-demo',
+          provider: 'alibaba-kms',
+          region: emulators.data.kms.regionId,
+          endpoint: emulators.urls.kms,
+          credentials: alibaba,
+          rateLimit,
+        },
         {
           id: 'csms-demo',
           provider: 'huawei-csms',
@@ -119,11 +169,16 @@ export function embeddedConfig(emulators: Pick<EmulatorSet, 'urls' | 'data'>, en
           region: emulators.data.aws.region,
           endpoint: emulators.urls.aws,
           rateLimit,
-          credentials: { accessKeyId: AWS_EMULATOR_CREDENTIALS.accessKeyId, secretAccessKey: AWS_EMULATOR_CREDENTIALS.secretAccessKey },
+          credentials: {
+            accessKeyId: AWS_EMULATOR_CREDENTIALS.accessKeyId,
+            secretAccessKey: AWS_EMULATOR_CREDENTIALS.secretAccessKey,
+          },
         },
       ],
       // A fresh HS256 key per start: the demo's token (demoToken) dies with the process.
-      auth: { jwt: { issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, hs256Secret: randomBytes(32).toString('base64url') } },
+      auth: {
+        jwt: { issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, hs256Secret: randomBytes(32).toString('base64url') },
+      },
     },
     env,
   );
@@ -133,7 +188,10 @@ export const DEMO_ISSUER = 'secrets-gateway-demo';
 export const DEMO_AUDIENCE = 'secrets-gateway';
 
 /** A token for the embedded demo's key: read and reveal on every source unless narrowed. */
-export function demoToken(config: GatewayConfig, grant: Partial<Pick<MintOptions, 'subject' | 'scopes' | 'sources' | 'namespaces' | 'expiresInSeconds'>> = {}): string {
+export function demoToken(
+  config: GatewayConfig,
+  grant: Partial<Pick<MintOptions, 'subject' | 'scopes' | 'sources' | 'namespaces' | 'expiresInSeconds'>> = {},
+): string {
   const jwt = config.auth.jwt;
   if (!jwt?.hs256Secret) throw new Error('demoToken needs the embedded configuration (an HS256 key)');
   return mintToken({

@@ -1,7 +1,13 @@
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { credentialsMap, isoSeconds, jsonResponse, newRequestId } from '../providers/alibaba/emulator-common.js';
-import { NonceStore, RPC_TIMESTAMP_WINDOW_MS, rpcParamsOf, verifyRpcRequest, type VerifyFailure } from '../providers/alibaba/emulator-signature.js';
+import {
+  NonceStore,
+  RPC_TIMESTAMP_WINDOW_MS,
+  rpcParamsOf,
+  verifyRpcRequest,
+  type VerifyFailure,
+} from '../providers/alibaba/emulator-signature.js';
 import type { EmulatorRequest, EmulatorResponse, ProviderEmulator } from './core.js';
 
 /**
@@ -71,9 +77,27 @@ export class CredentialAuthority {
   checkSecurityToken(accessKeyId: string, token: string | undefined): VerifyFailure | null {
     const issued = this.issued.get(accessKeyId);
     if (!issued) return null;
-    if (!token) return { ok: false, status: 400, code: 'MissingSecurityToken', message: 'SecurityToken is mandatory for this action.' };
-    if (token !== issued.securityToken) return { ok: false, status: 400, code: 'InvalidSecurityToken.MismatchWithAccessKey', message: 'Specified SecurityToken mismatch with the AccessKey.' };
-    if (this.now() >= issued.expiresAt) return { ok: false, status: 400, code: 'InvalidSecurityToken.Expired', message: 'Specified SecurityToken is expired.' };
+    if (!token)
+      return {
+        ok: false,
+        status: 400,
+        code: 'MissingSecurityToken',
+        message: 'SecurityToken is mandatory for this action.',
+      };
+    if (token !== issued.securityToken)
+      return {
+        ok: false,
+        status: 400,
+        code: 'InvalidSecurityToken.MismatchWithAccessKey',
+        message: 'Specified SecurityToken mismatch with the AccessKey.',
+      };
+    if (this.now() >= issued.expiresAt)
+      return {
+        ok: false,
+        status: 400,
+        code: 'InvalidSecurityToken.Expired',
+        message: 'Specified SecurityToken is expired.',
+      };
     return null;
   }
 
@@ -91,19 +115,31 @@ export class CredentialAuthority {
   }
 
   /** A service account token as the ACK cluster's OIDC issuer writes it into the pod (RRSA). */
-  serviceAccountToken(subject = 'system:serviceaccount:platform:secrets-gateway', options: { audience?: string; expiresInSeconds?: number; key?: KeyObject } = {}): string {
-    return jwt.sign({ sub: subject }, (options.key ?? this.oidcKeys.privateKey).export({ type: 'pkcs8', format: 'pem' }), {
-      algorithm: 'RS256',
-      issuer: this.oidcIssuer,
-      audience: options.audience ?? RRSA_AUDIENCE,
-      expiresIn: options.expiresInSeconds ?? 3600,
-      keyid: 'emulator-rrsa',
-    });
+  serviceAccountToken(
+    subject = 'system:serviceaccount:platform:secrets-gateway',
+    options: { audience?: string; expiresInSeconds?: number; key?: KeyObject } = {},
+  ): string {
+    return jwt.sign(
+      { sub: subject },
+      (options.key ?? this.oidcKeys.privateKey).export({ type: 'pkcs8', format: 'pem' }),
+      {
+        algorithm: 'RS256',
+        issuer: this.oidcIssuer,
+        audience: options.audience ?? RRSA_AUDIENCE,
+        expiresIn: options.expiresInSeconds ?? 3600,
+        keyid: 'emulator-rrsa',
+      },
+    );
   }
 
   verifyServiceAccountToken(token: string): { ok: true; subject: string } | { ok: false; reason: string } {
     try {
-      const claims = jwt.verify(token, this.oidcKeys.publicKey.export({ type: 'spki', format: 'pem' }), { algorithms: ['RS256'], issuer: this.oidcIssuer, audience: RRSA_AUDIENCE, clockTimestamp: Math.floor(this.now() / 1000) }) as jwt.JwtPayload;
+      const claims = jwt.verify(token, this.oidcKeys.publicKey.export({ type: 'spki', format: 'pem' }), {
+        algorithms: ['RS256'],
+        issuer: this.oidcIssuer,
+        audience: RRSA_AUDIENCE,
+        clockTimestamp: Math.floor(this.now() / 1000),
+      }) as jwt.JwtPayload;
       if (!claims.sub) return { ok: false, reason: 'the token has no subject' };
       return { ok: true, subject: claims.sub };
     } catch (error) {
@@ -129,7 +165,7 @@ const STS_ERRORS = {
   MissingParameter: 400,
   'InvalidParameter.DurationSeconds': 400,
   'InvalidParameter.RoleSessionName': 400,
-  'NoPermission': 403,
+  NoPermission: 403,
   'EntityNotExist.Role': 404,
   'InvalidParameter.OIDCToken': 400,
   'AuthenticationFail.OIDCToken.Invalid': 401,
@@ -147,21 +183,38 @@ function stsError(code: keyof typeof STS_ERRORS | string, message: string, statu
   });
 }
 
-function credentialsBody(credential: TemporaryCredential, extra: Record<string, unknown> = {}): Record<string, unknown> {
+function credentialsBody(
+  credential: TemporaryCredential,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   const roleName = credential.roleArn.slice(credential.roleArn.lastIndexOf('/') + 1);
   return {
     RequestId: newRequestId(),
-    Credentials: { AccessKeyId: credential.accessKeyId, AccessKeySecret: credential.accessKeySecret, SecurityToken: credential.securityToken, Expiration: isoSeconds(credential.expiresAt) },
-    AssumedRoleUser: { Arn: `${credential.roleArn.replace(':role/', ':assumed-role/')}/session`, AssumedRoleId: `3${randomBytes(8).toString('hex')}:${roleName}` },
+    Credentials: {
+      AccessKeyId: credential.accessKeyId,
+      AccessKeySecret: credential.accessKeySecret,
+      SecurityToken: credential.securityToken,
+      Expiration: isoSeconds(credential.expiresAt),
+    },
+    AssumedRoleUser: {
+      Arn: `${credential.roleArn.replace(':role/', ':assumed-role/')}/session`,
+      AssumedRoleId: `3${randomBytes(8).toString('hex')}:${roleName}`,
+    },
     ...extra,
   };
 }
 
 function sessionParams(params: Record<string, string>): { duration: number } | EmulatorResponse {
   const duration = params.DurationSeconds === undefined ? 3600 : Number(params.DurationSeconds);
-  if (!Number.isInteger(duration) || duration < 900 || duration > 43_200) return stsError('InvalidParameter.DurationSeconds', 'The parameter DurationSeconds is invalid: 900..43200.');
-  if (!params.RoleSessionName || !/^[a-zA-Z0-9.@_-]{2,64}$/.test(params.RoleSessionName)) return stsError('InvalidParameter.RoleSessionName', 'The parameter RoleSessionName is invalid.');
-  if (!params.RoleArn) return stsError('MissingParameter', 'The input parameter "RoleArn" that is mandatory for processing this request is not supplied.');
+  if (!Number.isInteger(duration) || duration < 900 || duration > 43_200)
+    return stsError('InvalidParameter.DurationSeconds', 'The parameter DurationSeconds is invalid: 900..43200.');
+  if (!params.RoleSessionName || !/^[a-zA-Z0-9.@_-]{2,64}$/.test(params.RoleSessionName))
+    return stsError('InvalidParameter.RoleSessionName', 'The parameter RoleSessionName is invalid.');
+  if (!params.RoleArn)
+    return stsError(
+      'MissingParameter',
+      'The input parameter "RoleArn" that is mandatory for processing this request is not supplied.',
+    );
   return { duration };
 }
 
@@ -179,33 +232,53 @@ export function createStsEmulator(authority: CredentialAuthority): ProviderEmula
     if ('status' in session) return session;
     const trust = authority.options.roles[verified.params.RoleArn];
     if (!trust) return stsError('EntityNotExist.Role', 'The role not exists.');
-    if (!trust.users?.includes(verified.accessKeyId)) return stsError('NoPermission', 'You are not authorized to do this action. You should be authorized by RAM.');
+    if (!trust.users?.includes(verified.accessKeyId))
+      return stsError('NoPermission', 'You are not authorized to do this action. You should be authorized by RAM.');
     return jsonResponse(200, credentialsBody(authority.issue(verified.params.RoleArn, session.duration)));
   };
 
   const assumeRoleWithOidc = (params: Record<string, string>): EmulatorResponse => {
     for (const name of ['OIDCProviderArn', 'OIDCToken']) {
-      if (!params[name]) return stsError('MissingParameter', `The input parameter "${name}" that is mandatory for processing this request is not supplied.`);
+      if (!params[name])
+        return stsError(
+          'MissingParameter',
+          `The input parameter "${name}" that is mandatory for processing this request is not supplied.`,
+        );
     }
     const session = sessionParams(params);
     if ('status' in session) return session;
     const trust = authority.options.roles[params.RoleArn];
     if (!trust) return stsError('EntityNotExist.Role', 'The role not exists.');
-    if (params.OIDCProviderArn !== authority.oidcProviderArn) return stsError('InvalidParameter.OIDCProviderArn', 'The OIDC provider does not exist.', 404);
+    if (params.OIDCProviderArn !== authority.oidcProviderArn)
+      return stsError('InvalidParameter.OIDCProviderArn', 'The OIDC provider does not exist.', 404);
     const token = authority.verifyServiceAccountToken(params.OIDCToken.trim());
-    if (!token.ok) return stsError('AuthenticationFail.OIDCToken.Invalid', `The OIDC token is invalid: ${token.reason}.`);
-    if (!trust.oidcProviders?.includes(params.OIDCProviderArn) || (trust.subjects && !trust.subjects.includes(token.subject))) {
+    if (!token.ok)
+      return stsError('AuthenticationFail.OIDCToken.Invalid', `The OIDC token is invalid: ${token.reason}.`);
+    if (
+      !trust.oidcProviders?.includes(params.OIDCProviderArn) ||
+      (trust.subjects && !trust.subjects.includes(token.subject))
+    ) {
       return stsError('AuthenticationFail.NoPermission', 'The role does not trust this OIDC provider or subject.');
     }
     const credential = authority.issue(params.RoleArn, session.duration);
-    return jsonResponse(200, credentialsBody(credential, { OIDCTokenInfo: { Subject: token.subject, Issuer: authority.oidcIssuer, ClientIds: RRSA_AUDIENCE } }));
+    return jsonResponse(
+      200,
+      credentialsBody(credential, {
+        OIDCTokenInfo: { Subject: token.subject, Issuer: authority.oidcIssuer, ClientIds: RRSA_AUDIENCE },
+      }),
+    );
   };
 
   const metadata = (req: EmulatorRequest, operation: string): EmulatorResponse => {
-    const text = (status: number, body: string): EmulatorResponse => ({ status, headers: { 'content-type': 'text/plain' }, body });
+    const text = (status: number, body: string): EmulatorResponse => ({
+      status,
+      headers: { 'content-type': 'text/plain' },
+      body,
+    });
     if (operation === 'MetadataToken') {
       const ttl = Number(req.headers['x-aliyun-ecs-metadata-token-ttl-seconds']);
-      if (!Number.isInteger(ttl) || ttl < 1 || ttl > 21_600) return text(400, 'X-aliyun-ecs-metadata-token-ttl-seconds must be 1..21600');
+      if (!Number.isInteger(ttl) || ttl < 1 || ttl > 21_600)
+        return text(400, 'X-aliyun-ecs-metadata-token-ttl-seconds must be 1..21600');
       const token = randomBytes(24).toString('base64url');
       imdsTokens.set(token, now() + ttl * 1000);
       return text(200, token);
@@ -235,7 +308,8 @@ export function createStsEmulator(authority: CredentialAuthority): ProviderEmula
     operationOf(req) {
       if (req.method === 'PUT' && req.path === '/latest/api/token') return 'MetadataToken';
       if (req.method === 'GET' && req.path === '/latest/meta-data/ram/security-credentials/') return 'MetadataRoleName';
-      if (req.method === 'GET' && req.path.startsWith('/latest/meta-data/ram/security-credentials/')) return 'MetadataCredentials';
+      if (req.method === 'GET' && req.path.startsWith('/latest/meta-data/ram/security-credentials/'))
+        return 'MetadataCredentials';
       if (req.path !== '/' || (req.method !== 'GET' && req.method !== 'POST')) return null;
       const action = rpcParamsOf(req).Action;
       return action === 'AssumeRole' || action === 'AssumeRoleWithOIDC' ? action : null;
@@ -243,7 +317,8 @@ export function createStsEmulator(authority: CredentialAuthority): ProviderEmula
     handle(req, operation) {
       if (operation.startsWith('Metadata')) return metadata(req, operation);
       const params = rpcParamsOf(req);
-      if (params.Version !== STS_API_VERSION) return stsError('InvalidVersion', 'Specified parameter Version is not valid.');
+      if (params.Version !== STS_API_VERSION)
+        return stsError('InvalidVersion', 'Specified parameter Version is not valid.');
       return operation === 'AssumeRole' ? assumeRole(req) : assumeRoleWithOidc(params);
     },
     throttled: () => stsError('Throttling.User', 'Request was denied due to user flow control.'),

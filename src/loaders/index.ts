@@ -2,7 +2,16 @@ import DataLoader from 'dataloader';
 import type { CachePolicy, MetadataStore } from '../cache/metadata-cache.js';
 import type { PrefetchBudget, SegmentFetchers } from '../pagination/segment.js';
 import type { RequestScope } from '../upstream/request-scope.js';
-import type { MarkerPage, NamespaceRecord, PageNumberPage, PushedQuery, SecretDetail, SecretRecord, SecretSource, TokenPage } from '../sources/types.js';
+import type {
+  MarkerPage,
+  NamespaceRecord,
+  PageNumberPage,
+  PushedQuery,
+  SecretDetail,
+  SecretRecord,
+  SecretSource,
+  TokenPage,
+} from '../sources/types.js';
 
 /**
  * Per-request loaders: every upstream read of a request goes through here, so identical calls
@@ -63,13 +72,28 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
   const shared = <T>(source: SecretSource, key: string, work: () => Promise<T>): Promise<T> =>
     cache ? cache.store.get(key, cache.policy(source), work) : work();
   // Prefetches outlive the request's answer: they get their own deadline and retry counts (none), never the request's.
-  const speculative = (request: RequestScope): RequestScope => ({ ...request, speculative: true, retries: new Map(), deadline: Date.now() + PREFETCH_DEADLINE_MS });
+  const speculative = (request: RequestScope): RequestScope => ({
+    ...request,
+    speculative: true,
+    retries: new Map(),
+    deadline: Date.now() + PREFETCH_DEADLINE_MS,
+  });
   /** A page read ahead of the client, into the cross-request cache; undefined when it was refused or failed (or outside a request). */
-  const ahead = <T>(source: SecretSource, key: string, budget: PrefetchBudget, work: (scope: RequestScope) => Promise<T>): Promise<T | undefined> =>
+  const ahead = <T>(
+    source: SecretSource,
+    key: string,
+    budget: PrefetchBudget,
+    work: (scope: RequestScope) => Promise<T>,
+  ): Promise<T | undefined> =>
     cache && scope
-      ? cache.store.prefetch(key, cache.policy(source), () => (budget.take() ? work(speculative(scope)) : Promise.reject(new Error('the request\'s prefetch budget is spent'))))
+      ? cache.store.prefetch(key, cache.policy(source), () =>
+          budget.take()
+            ? work(speculative(scope))
+            : Promise.reject(new Error("the request's prefetch budget is spent")),
+        )
       : Promise.resolve(undefined);
-  const sharedKey = (source: SecretSource, kind: string, namespaceId: string, key: string) => JSON.stringify([kind, source.id, namespaceId, key]);
+  const sharedKey = (source: SecretSource, kind: string, namespaceId: string, key: string) =>
+    JSON.stringify([kind, source.id, namespaceId, key]);
   const totalKey = (source: SecretSource, namespaceId: string) => JSON.stringify([source.id, namespaceId]);
   const memo = new Map<string, Promise<unknown>>();
   const once = <T>(key: string, work: () => Promise<T>): Promise<T> => {
@@ -116,8 +140,11 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
         if (paging.kind !== 'page-number') throw new Error(`${source.provider} does not page by number`);
         const key = `page:${base}:${pageNumber}:${pageSize}`;
         return once(key, async () => {
-          const page: PageNumberPage = await shared(source, key, () => paging.fetchPage(namespaceId, query, pageNumber, pageSize, scope));
-          if (Object.values(query).every((v) => v === undefined)) totals.set(totalKey(source, namespaceId), page.totalCount);
+          const page: PageNumberPage = await shared(source, key, () =>
+            paging.fetchPage(namespaceId, query, pageNumber, pageSize, scope),
+          );
+          if (Object.values(query).every((v) => v === undefined))
+            totals.set(totalKey(source, namespaceId), page.totalCount);
           prime(source, page.items);
           return page;
         });
@@ -126,7 +153,9 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
         if (paging.kind !== 'marker') throw new Error(`${source.provider} does not page by marker`);
         const key = `marker:${base}:${marker}:${limit}`;
         return once(key, async () => {
-          const page: MarkerPage = await shared(source, key, () => paging.fetchPage(namespaceId, query, marker, limit, scope));
+          const page: MarkerPage = await shared(source, key, () =>
+            paging.fetchPage(namespaceId, query, marker, limit, scope),
+          );
           prime(source, page.items);
           return page;
         });
@@ -135,24 +164,43 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
         if (paging.kind !== 'token') throw new Error(`${source.provider} does not page by token`);
         const key = `token:${base}:${token}:${pageSize}`;
         return once(key, async () => {
-          const page: TokenPage = await shared(source, key, () => paging.fetchPage(namespaceId, query, token, pageSize, scope));
+          const page: TokenPage = await shared(source, key, () =>
+            paging.fetchPage(namespaceId, query, token, pageSize, scope),
+          );
           prime(source, page.items);
           return page;
         });
       },
       ahead: {
         page: (pageNumber, pageSize, budget) =>
-          paging.kind === 'page-number' ? ahead(source, `page:${base}:${pageNumber}:${pageSize}`, budget, (s) => paging.fetchPage(namespaceId, query, pageNumber, pageSize, s)) : Promise.resolve(undefined),
+          paging.kind === 'page-number'
+            ? ahead(source, `page:${base}:${pageNumber}:${pageSize}`, budget, (s) =>
+                paging.fetchPage(namespaceId, query, pageNumber, pageSize, s),
+              )
+            : Promise.resolve(undefined),
         marker: (marker, limit, budget) =>
-          paging.kind === 'marker' ? ahead(source, `marker:${base}:${marker}:${limit}`, budget, (s) => paging.fetchPage(namespaceId, query, marker, limit, s)) : Promise.resolve(undefined),
+          paging.kind === 'marker'
+            ? ahead(source, `marker:${base}:${marker}:${limit}`, budget, (s) =>
+                paging.fetchPage(namespaceId, query, marker, limit, s),
+              )
+            : Promise.resolve(undefined),
         token: (token, pageSize, budget) =>
-          paging.kind === 'token' ? ahead(source, `token:${base}:${token}:${pageSize}`, budget, (s) => paging.fetchPage(namespaceId, query, token, pageSize, s)) : Promise.resolve(undefined),
-        all: (budget) => (paging.kind === 'none' ? ahead(source, `all:${base}`, budget, (s) => paging.fetchAll(namespaceId, query, s)) : Promise.resolve(undefined)),
+          paging.kind === 'token'
+            ? ahead(source, `token:${base}:${token}:${pageSize}`, budget, (s) =>
+                paging.fetchPage(namespaceId, query, token, pageSize, s),
+              )
+            : Promise.resolve(undefined),
+        all: (budget) =>
+          paging.kind === 'none'
+            ? ahead(source, `all:${base}`, budget, (s) => paging.fetchAll(namespaceId, query, s))
+            : Promise.resolve(undefined),
       },
       all: () => {
         if (paging.kind !== 'none') throw new Error(`${source.provider} pages its list`);
         const key = `all:${base}`;
-        return once(key, async () => prime(source, await shared(source, key, () => paging.fetchAll(namespaceId, query, scope))));
+        return once(key, async () =>
+          prime(source, await shared(source, key, () => paging.fetchAll(namespaceId, query, scope))),
+        );
       },
     };
   }
@@ -184,7 +232,7 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
       let marker: string | null = null;
       for (;;) {
         const page = await fetch.marker(marker, paging.maxLimit);
-        for (const item of page.items) if (!seen.has(item.key)) (seen.add(item.key), all.push(item));
+        for (const item of page.items) if (!seen.has(item.key)) seen.add(item.key), all.push(item);
         if (!page.nextMarker || page.items.length === 0) return all;
         marker = paging.markerOf(page.items[page.items.length - 1]);
       }
@@ -196,7 +244,12 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
    * fewer calls. The namespace's size decides; when it is unknown and the batches would take more
    * than four calls, page 1 of the list is read to learn it (and serves its keys).
    */
-  async function lookupBatch(source: SecretSource, lookup: Extract<SecretSource['lookup'], { kind: 'batch' }>, namespaceId: string, keys: string[]) {
+  async function lookupBatch(
+    source: SecretSource,
+    lookup: Extract<SecretSource['lookup'], { kind: 'batch' }>,
+    namespaceId: string,
+    keys: string[],
+  ) {
     const found = new Map<string, SecretRecord | null | Error>();
     let missing = keys;
     const paging = source.paging;
@@ -220,13 +273,23 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
     }
     await Promise.all(
       chunk(missing, lookup.maxBatchSize).map(async (batch) => {
-        const results: Array<SecretRecord | null | Error> = await lookup.fetch(namespaceId, batch, scope).catch((error: Error) => batch.map(() => error));
+        const results: Array<SecretRecord | null | Error> = await lookup
+          .fetch(namespaceId, batch, scope)
+          .catch((error: Error) => batch.map(() => error));
         // Providers looked up by key alone (KMS names, APIG ids) answer for any namespace: hold them to the one asked.
         batch.forEach((key, i) => {
           const result = results[i];
-          found.set(key, result instanceof Error || result === null || result.namespaceId === namespaceId ? result : null);
+          found.set(
+            key,
+            result instanceof Error || result === null || result.namespaceId === namespaceId ? result : null,
+          );
         });
-        prime(source, results.filter((r): r is SecretRecord => r !== null && !(r instanceof Error) && r.namespaceId === namespaceId));
+        prime(
+          source,
+          results.filter(
+            (r): r is SecretRecord => r !== null && !(r instanceof Error) && r.namespaceId === namespaceId,
+          ),
+        );
       }),
     );
     return found;
@@ -241,26 +304,33 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
       await Promise.all(
         [...groupByNamespace(keys)].map(async ([namespaceId, requested]) => {
           try {
-          const hits = cache ? await cache.store.peekMany<SecretRecord | null>(requested.map((key) => sharedKey(source, 'record', namespaceId, key)), cache.policy(source)) : [];
-          const wanted = requested.filter((key, i) => {
-            const hit = hits[i];
-            if (hit !== undefined) found.set(keyOf(namespaceId, key), hit);
-            return hit === undefined;
-          });
-          if (wanted.length === 0) return;
-          if (lookup.kind === 'via-list') {
-            const all = await fetchers(source, namespaceId, {}).all();
-            const byKey = new Map(all.map((r) => [r.key, r]));
-            for (const key of wanted) found.set(keyOf(namespaceId, key), byKey.get(key) ?? null);
-            return;
-          }
-          for (const [key, record] of await lookupBatch(source, lookup, namespaceId, wanted)) {
-            found.set(keyOf(namespaceId, key), record);
-            if (cache && !(record instanceof Error)) void cache.store.set(sharedKey(source, 'record', namespaceId, key), cache.policy(source), record);
-          }
+            const hits = cache
+              ? await cache.store.peekMany<SecretRecord | null>(
+                  requested.map((key) => sharedKey(source, 'record', namespaceId, key)),
+                  cache.policy(source),
+                )
+              : [];
+            const wanted = requested.filter((key, i) => {
+              const hit = hits[i];
+              if (hit !== undefined) found.set(keyOf(namespaceId, key), hit);
+              return hit === undefined;
+            });
+            if (wanted.length === 0) return;
+            if (lookup.kind === 'via-list') {
+              const all = await fetchers(source, namespaceId, {}).all();
+              const byKey = new Map(all.map((r) => [r.key, r]));
+              for (const key of wanted) found.set(keyOf(namespaceId, key), byKey.get(key) ?? null);
+              return;
+            }
+            for (const [key, record] of await lookupBatch(source, lookup, namespaceId, wanted)) {
+              found.set(keyOf(namespaceId, key), record);
+              if (cache && !(record instanceof Error))
+                void cache.store.set(sharedKey(source, 'record', namespaceId, key), cache.policy(source), record);
+            }
           } catch (error) {
             // A namespace that failed fails only its own keys.
-            for (const key of requested) if (!found.has(keyOf(namespaceId, key))) found.set(keyOf(namespaceId, key), error as Error);
+            for (const key of requested)
+              if (!found.has(keyOf(namespaceId, key))) found.set(keyOf(namespaceId, key), error as Error);
           }
         }),
       );
@@ -280,17 +350,25 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
         const cacheKey = (namespaceId: string, key: string) => sharedKey(source, 'detail', namespaceId, key);
         await Promise.all(
           [...groupByNamespace(keys)].map(async ([namespaceId, requested]) => {
-            const hits = cache ? await cache.store.peekMany<SecretDetail | null>(requested.map((key) => cacheKey(namespaceId, key)), cache.policy(source)) : [];
+            const hits = cache
+              ? await cache.store.peekMany<SecretDetail | null>(
+                  requested.map((key) => cacheKey(namespaceId, key)),
+                  cache.policy(source),
+                )
+              : [];
             const wanted = requested.filter((key, i) => {
               const hit = hits[i];
               if (hit !== undefined) found.set(keyOf(namespaceId, key), hit);
               return hit === undefined;
             });
             if (wanted.length === 0) return;
-            const results = await source.describe!(namespaceId, wanted, scope).catch((error: Error) => wanted.map(() => error));
+            const results = await source.describe!(namespaceId, wanted, scope).catch((error: Error) =>
+              wanted.map(() => error),
+            );
             wanted.forEach((key, i) => {
               found.set(keyOf(namespaceId, key), results[i]);
-              if (cache && !(results[i] instanceof Error)) void cache.store.set(cacheKey(namespaceId, key), cache.policy(source), results[i]);
+              if (cache && !(results[i] instanceof Error))
+                void cache.store.set(cacheKey(namespaceId, key), cache.policy(source), results[i]);
             });
           }),
         );
@@ -302,17 +380,24 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
     return loader;
   }
 
-  const namespaces = (source: SecretSource) => once(`namespaces:${source.id}`, () => shared(source, `namespaces:${source.id}`, () => source.listNamespaces(scope)));
-  const hasNamespace = async (source: SecretSource, namespaceId: string) => (await namespaces(source)).some((ns) => ns.id === namespaceId);
+  const namespaces = (source: SecretSource) =>
+    once(`namespaces:${source.id}`, () =>
+      shared(source, `namespaces:${source.id}`, () => source.listNamespaces(scope)),
+    );
+  const hasNamespace = async (source: SecretSource, namespaceId: string) =>
+    (await namespaces(source)).some((ns) => ns.id === namespaceId);
 
   return {
     namespaces,
     fetchers,
     // A namespace the source does not have holds nothing: no call is made for it.
-    record: async (source, namespaceId, key) => ((await hasNamespace(source, namespaceId)) ? loadRecord(source, namespaceId, key) : null),
+    record: async (source, namespaceId, key) =>
+      (await hasNamespace(source, namespaceId)) ? loadRecord(source, namespaceId, key) : null,
     recordByName: async (source, namespaceId, name) => {
       if (!(await hasNamespace(source, namespaceId))) return null;
-      return source.keyIsName ? loadRecord(source, namespaceId, name) : ((await scan(source, namespaceId)).find((r) => r.name === name) ?? null);
+      return source.keyIsName
+        ? loadRecord(source, namespaceId, name)
+        : ((await scan(source, namespaceId)).find((r) => r.name === name) ?? null);
     },
     detail: (source, record) => {
       if (record.detail) return Promise.resolve(record.detail);

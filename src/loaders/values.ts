@@ -21,11 +21,20 @@ export function createValueLoader(scope?: RequestScope): ValueLoader {
         // batches (AWS BatchGetSecretValue); a secret that fails fails its own field only.
         async (records) => {
           const byNamespace = new Map<string, number[]>();
-          for (const [i, record] of records.entries()) byNamespace.set(record.namespaceId, [...(byNamespace.get(record.namespaceId) ?? []), i]);
+          for (const [i, record] of records.entries())
+            byNamespace.set(record.namespaceId, [...(byNamespace.get(record.namespaceId) ?? []), i]);
           const results: Array<SecretValue | null | Error> = new Array(records.length).fill(null);
           await Promise.all(
             [...byNamespace].map(async ([namespaceId, indexes]) => {
-              const found = await source.reveal(namespaceId, indexes.map((i) => records[i]), scope).catch((error: unknown) => indexes.map(() => (error instanceof Error ? error : new Error(String(error)))));
+              const found = await source
+                .reveal(
+                  namespaceId,
+                  indexes.map((i) => records[i]),
+                  scope,
+                )
+                .catch((error: unknown) =>
+                  indexes.map(() => (error instanceof Error ? error : new Error(String(error)))),
+                );
               for (const [j, index] of indexes.entries()) results[index] = found[j] ?? null;
             }),
           );

@@ -2,7 +2,14 @@ import { GraphQLError } from 'graphql';
 import type { Provider, SecretRecord } from '../sources/types.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { cursorError, type CursorCodec, type CursorPayload } from './cursor.js';
-import { PositionError, PREFETCH_CALLS_PER_REQUEST, PrefetchBudget, type Position, type SegmentPager, type Slice } from './segment.js';
+import {
+  PositionError,
+  PREFETCH_CALLS_PER_REQUEST,
+  PrefetchBudget,
+  type Position,
+  type SegmentPager,
+  type Slice,
+} from './segment.js';
 
 /**
  * Relay connections over an ordered list of segments (source × namespace). A single namespace
@@ -65,7 +72,8 @@ export function badArgument(message: string, argument: string, reason = 'INVALID
 
 function pageSize(value: number | null | undefined, name: string): number | null {
   if (value === null || value === undefined) return null;
-  if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE) throw badArgument(`"${name}" must be between 1 and ${MAX_PAGE_SIZE}`, name);
+  if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE)
+    throw badArgument(`"${name}" must be between 1 and ${MAX_PAGE_SIZE}`, name);
   return value;
 }
 
@@ -86,7 +94,12 @@ function parseArgs(args: ConnectionArgs, codec: CursorCodec, binding: string): P
   const backward = last !== null || !!args.before;
   const cursorArg = backward ? 'before' : 'after';
   const text = args[cursorArg];
-  return { backward, want: (backward ? last : first) ?? DEFAULT_PAGE_SIZE, cursorArg, cursor: text ? codec.decode(text, binding, cursorArg) : null };
+  return {
+    backward,
+    want: (backward ? last : first) ?? DEFAULT_PAGE_SIZE,
+    cursorArg,
+    cursor: text ? codec.decode(text, binding, cursorArg) : null,
+  };
 }
 
 /** Where a walk starts: a group, a segment in it (or its first in the walk's direction), a position in that segment. */
@@ -110,14 +123,17 @@ function startOf(request: PageRequest, groups: SegmentGroup[]): Start {
   } catch {
     throw cursorError('MALFORMED_CURSOR', cursorArg);
   }
-  if (!Array.isArray(key) || typeof key[0] !== 'string' || key.length < 1 || key.length > 2) throw cursorError('MALFORMED_CURSOR', cursorArg);
+  if (!Array.isArray(key) || typeof key[0] !== 'string' || key.length < 1 || key.length > 2)
+    throw cursorError('MALFORMED_CURSOR', cursorArg);
   const group = groups.findIndex((g) => g.sourceId === key[0]);
   if (group < 0) throw cursorError('FOREIGN_CURSOR', cursorArg);
   // An end of a segment (or of a whole source) that lies behind the walk's direction is passed.
   const beyond = cursor.p === null && cursor.z === (backward ? 0 : 1);
   if (key.length === 1) {
     if (cursor.p !== null) throw cursorError('MALFORMED_CURSOR', cursorArg);
-    return beyond ? { group: group + (backward ? -1 : 1), segment: null, position: null, beyond: false } : { group, segment: null, position: null, beyond: false };
+    return beyond
+      ? { group: group + (backward ? -1 : 1), segment: null, position: null, beyond: false }
+      : { group, segment: null, position: null, beyond: false };
   }
   return { group, segment: cursor.s, position: cursor.p, beyond, hint: cursor.h };
 }
@@ -139,7 +155,14 @@ interface Walk {
  * Reads segments in order until the page is full or every segment is read. A failing source ends
  * the page just before it: the walk never moves past what it did not return.
  */
-async function walk(request: PageRequest, groups: SegmentGroup[], start: Start, expand: (group: number) => Promise<Segment[] | UpstreamError>, pagerOf: (segment: Segment) => SegmentPager, states: SegmentState[]): Promise<Walk> {
+async function walk(
+  request: PageRequest,
+  groups: SegmentGroup[],
+  start: Start,
+  expand: (group: number) => Promise<Segment[] | UpstreamError>,
+  pagerOf: (segment: Segment) => SegmentPager,
+  states: SegmentState[],
+): Promise<Walk> {
   const { backward, want, cursorArg } = request;
   const step = backward ? -1 : 1;
   // A request with a cursor continues a walk: the provider pages after its page are read ahead.
@@ -157,7 +180,13 @@ async function walk(request: PageRequest, groups: SegmentGroup[], start: Start, 
     const group = groups[gi];
     const segments = await expand(gi);
     if (segments instanceof UpstreamError) {
-      const state = { sourceId: group.sourceId, provider: group.provider, namespaceId: null, status: 'FAILED' as const, error: segments };
+      const state = {
+        sourceId: group.sourceId,
+        provider: group.provider,
+        namespaceId: null,
+        status: 'FAILED' as const,
+        error: segments,
+      };
       states.push(state);
       return stopAt(state, { s: groupKey(group.sourceId), p: null, z: backward ? 1 : 0 });
     }
@@ -176,21 +205,40 @@ async function walk(request: PageRequest, groups: SegmentGroup[], start: Start, 
       const segment = segments[si];
       const pager = pagerOf(segment);
       if (backward && !pager.backwardSupported) {
-        throw badArgument(`source "${segment.sourceId}" pages forward only (by marker or token) and cannot be walked backward: use "first" and "after"`, request.cursor ? 'before' : 'last', 'BACKWARD_PAGINATION_UNSUPPORTED');
+        throw badArgument(
+          `source "${segment.sourceId}" pages forward only (by marker or token) and cannot be walked backward: use "first" and "after"`,
+          request.cursor ? 'before' : 'last',
+          'BACKWARD_PAGINATION_UNSUPPORTED',
+        );
       }
       let slice: Slice;
       try {
-        slice = backward ? await pager.backward(position, want - collected.length) : await pager.forward(position, want - collected.length, readAhead);
+        slice = backward
+          ? await pager.backward(position, want - collected.length)
+          : await pager.forward(position, want - collected.length, readAhead);
       } catch (error) {
         if (error instanceof PositionError) throw cursorError('MALFORMED_CURSOR', cursorArg);
         if (!(error instanceof UpstreamError)) throw error;
-        const state = { sourceId: segment.sourceId, provider: group.provider, namespaceId: segment.namespaceId, status: 'FAILED' as const, error };
+        const state = {
+          sourceId: segment.sourceId,
+          provider: group.provider,
+          namespaceId: segment.namespaceId,
+          status: 'FAILED' as const,
+          error,
+        };
         states.push(state);
         const hint = pager.totalHint();
-        const at: CursorPayload = position === null ? { s: segment.key, p: null, z: backward ? 1 : 0 } : { s: segment.key, p: position };
+        const at: CursorPayload =
+          position === null ? { s: segment.key, p: null, z: backward ? 1 : 0 } : { s: segment.key, p: position };
         return stopAt(state, hint === null || position === null ? at : { ...at, h: hint });
       }
-      states.push({ sourceId: segment.sourceId, provider: group.provider, namespaceId: segment.namespaceId, status: 'OK', error: null });
+      states.push({
+        sourceId: segment.sourceId,
+        provider: group.provider,
+        namespaceId: segment.namespaceId,
+        status: 'OK',
+        error: null,
+      });
       read = true;
       const entries = slice.entries.map((e) => ({ segment, ...e }));
       if (backward) collected.unshift(...entries);
@@ -212,7 +260,14 @@ async function walk(request: PageRequest, groups: SegmentGroup[], start: Start, 
  * within what the request's budget has left after its own segment's read-ahead. Never awaited by
  * the page, and silent: a source whose namespaces cannot be listed is simply not read ahead.
  */
-async function prefetchLater(groups: SegmentGroup[], gi: number, rest: Segment[], expand: (group: number) => Promise<Segment[] | UpstreamError>, pagerOf: (segment: Segment) => SegmentPager, budget: PrefetchBudget): Promise<void> {
+async function prefetchLater(
+  groups: SegmentGroup[],
+  gi: number,
+  rest: Segment[],
+  expand: (group: number) => Promise<Segment[] | UpstreamError>,
+  pagerOf: (segment: Segment) => SegmentPager,
+  budget: PrefetchBudget,
+): Promise<void> {
   for (const segment of rest) pagerOf(segment).prefetchStart(budget);
   for (let g = gi + 1; g < groups.length && !budget.spent; g++) {
     const segments = await expand(g).catch(() => null);
@@ -249,7 +304,14 @@ export async function paginate(options: {
     return segments;
   };
 
-  const { collected, more, interruption } = await walk(request, groups, startOf(request, groups), expand, pagerOf, states);
+  const { collected, more, interruption } = await walk(
+    request,
+    groups,
+    startOf(request, groups),
+    expand,
+    pagerOf,
+    states,
+  );
   const edges = edgesOf(collected, pagerOf, codec, binding);
   const { backward } = request;
   // With nothing returned before a failure, the page's cursor stands where the walk stopped, so
@@ -277,7 +339,12 @@ export async function paginate(options: {
  * Cursors are signed only when asked for (a page that selects `nodes` pays for none), and once per
  * run of consecutive index positions in a segment: signing was the largest cost of a page of edges.
  */
-function edgesOf(collected: Collected[], pagerOf: (segment: Segment) => SegmentPager, codec: CursorCodec, binding: string): ConnectionPage['edges'] {
+function edgesOf(
+  collected: Collected[],
+  pagerOf: (segment: Segment) => SegmentPager,
+  codec: CursorCodec,
+  binding: string,
+): ConnectionPage['edges'] {
   const payloadOf = (segment: Segment, position: Position) => {
     const hint = pagerOf(segment).totalHint();
     return hint === null ? { s: segment.key, p: position } : { s: segment.key, p: position, h: hint };
@@ -287,12 +354,22 @@ function edgesOf(collected: Collected[], pagerOf: (segment: Segment) => SegmentP
     const last = runs[runs.length - 1];
     let run = last;
     let offset = 0;
-    if (last && last.segment.key === segment.key && typeof last.start === 'number' && position === last.start + last.length) offset = last.length++;
+    if (
+      last &&
+      last.segment.key === segment.key &&
+      typeof last.start === 'number' &&
+      position === last.start + last.length
+    )
+      offset = last.length++;
     else runs.push((run = { segment, start: position, length: 1 }));
     return {
       get cursor() {
         if (run.length === 1) return codec.encode(binding, payloadOf(run.segment, run.start));
-        run.cursorAt ??= codec.encodeRun(binding, payloadOf(run.segment, run.start) as ReturnType<typeof payloadOf> & { p: number }, run.length);
+        run.cursorAt ??= codec.encodeRun(
+          binding,
+          payloadOf(run.segment, run.start) as ReturnType<typeof payloadOf> & { p: number },
+          run.length,
+        );
         return run.cursorAt(offset);
       },
       node: record,
@@ -300,7 +377,11 @@ function edgesOf(collected: Collected[], pagerOf: (segment: Segment) => SegmentP
   });
 }
 
-async function countAll(groups: SegmentGroup[], expand: (group: number) => Promise<Segment[] | UpstreamError>, pagerOf: (segment: Segment) => SegmentPager): Promise<number | null> {
+async function countAll(
+  groups: SegmentGroup[],
+  expand: (group: number) => Promise<Segment[] | UpstreamError>,
+  pagerOf: (segment: Segment) => SegmentPager,
+): Promise<number | null> {
   // A source that cannot count (CSMS, a filter applied in the gateway) makes the total unknown, if it has
   // anything in range; those sources list their namespaces without a call, so this costs nothing.
   for (let gi = 0; gi < groups.length; gi++) {

@@ -89,7 +89,11 @@ export class CursorCodec {
    * cursor at `offset` is `<run>.<offset>` and stands for position `p + offset`. Any offset inside
    * the run names a position this page returned, so the offset needs no signature of its own.
    */
-  encodeRun(binding: string, payload: Omit<CursorPayload, 'z'> & { p: number }, length: number): (offset: number) => string {
+  encodeRun(
+    binding: string,
+    payload: Omit<CursorPayload, 'z'> & { p: number },
+    length: number,
+  ): (offset: number) => string {
     const body = this.body(binding, payload, length);
     const signed = `${body}.${this.sign(body)}`;
     return (offset) => `${signed}.${offset}`;
@@ -97,13 +101,22 @@ export class CursorCodec {
 
   decode(cursor: string, binding: string, argument: string): CursorPayload {
     const [body, mac, offsetText, extra] = cursor.split('.');
-    if (!body || !mac || extra !== undefined || cursor.length > 2048 || (offsetText !== undefined && !/^\d{1,3}$/.test(offsetText))) {
+    if (
+      !body ||
+      !mac ||
+      extra !== undefined ||
+      cursor.length > 2048 ||
+      (offsetText !== undefined && !/^\d{1,3}$/.test(offsetText))
+    ) {
       throw cursorError('MALFORMED_CURSOR', argument);
     }
     const expected = Buffer.from(this.sign(body));
     const given = Buffer.from(mac);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-      throw cursorError(/^[A-Za-z0-9_-]+$/.test(body) && /^[A-Za-z0-9_-]{22}$/.test(mac) ? 'TAMPERED_CURSOR' : 'MALFORMED_CURSOR', argument);
+      throw cursorError(
+        /^[A-Za-z0-9_-]+$/.test(body) && /^[A-Za-z0-9_-]{22}$/.test(mac) ? 'TAMPERED_CURSOR' : 'MALFORMED_CURSOR',
+        argument,
+      );
     }
     let parsed: { v?: unknown; b?: unknown; s?: unknown; p?: unknown; h?: unknown; n?: unknown; z?: unknown };
     try {
@@ -112,7 +125,11 @@ export class CursorCodec {
       throw cursorError('MALFORMED_CURSOR', argument);
     }
     const end = parsed.p === null && (parsed.z === 0 || parsed.z === 1);
-    if (parsed.v !== VERSION || typeof parsed.s !== 'string' || !(typeof parsed.p === 'number' || typeof parsed.p === 'string' || end)) {
+    if (
+      parsed.v !== VERSION ||
+      typeof parsed.s !== 'string' ||
+      !(typeof parsed.p === 'number' || typeof parsed.p === 'string' || end)
+    ) {
       throw cursorError('MALFORMED_CURSOR', argument);
     }
     if (parsed.b !== binding) throw cursorError('FOREIGN_CURSOR', argument);
@@ -123,7 +140,8 @@ export class CursorCodec {
     let position = parsed.p as number | string;
     if (parsed.n !== undefined || offsetText !== undefined) {
       // A run's cursor: the signed run plus an offset inside it.
-      if (offsetText === undefined || typeof position !== 'number' || !Number.isSafeInteger(parsed.n)) throw cursorError('MALFORMED_CURSOR', argument);
+      if (offsetText === undefined || typeof position !== 'number' || !Number.isSafeInteger(parsed.n))
+        throw cursorError('MALFORMED_CURSOR', argument);
       if (Number(offsetText) >= (parsed.n as number)) throw cursorError('TAMPERED_CURSOR', argument);
       position += Number(offsetText);
     }

@@ -1,7 +1,14 @@
 import { providerModule } from '../providers/index.js';
 import type { SecretFilter, SecretRecord, SecretSource } from '../sources/types.js';
 
-const RECORD_FIELDS: ReadonlyArray<keyof SecretFilter> = ['nameContains', 'names', 'types', 'states', 'gatewayType', 'tags'];
+const RECORD_FIELDS: ReadonlyArray<keyof SecretFilter> = [
+  'nameContains',
+  'names',
+  'types',
+  'states',
+  'gatewayType',
+  'tags',
+];
 
 function isSet(value: unknown): boolean {
   return value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0);
@@ -41,7 +48,9 @@ export function matches(record: SecretRecord, filter: SecretFilter): boolean {
   if (filter.gatewayType && facets.gatewayType !== filter.gatewayType) return false;
   if (filter.tags?.length) {
     const tags = facets.tags ?? [];
-    const ok = filter.tags.every((want) => tags.some((t) => t.key === want.key && (want.value == null || t.value === want.value)));
+    const ok = filter.tags.every((want) =>
+      tags.some((t) => t.key === want.key && (want.value == null || t.value === want.value)),
+    );
     if (!ok) return false;
   }
   return true;

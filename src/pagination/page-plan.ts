@@ -20,7 +20,8 @@ export function planPages(start: number, end: number, maxPageSize: number): Page
       continue;
     }
     const bestCount = best.last - best.first + 1;
-    if (count < bestCount || (count === bestCount && count * size < bestCount * best.size)) best = { size, first, last };
+    if (count < bestCount || (count === bestCount && count * size < bestCount * best.size))
+      best = { size, first, last };
   }
   const pages: number[] = [];
   for (let p = best!.first; p <= best!.last; p++) pages.push(p + 1);

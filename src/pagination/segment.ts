@@ -100,7 +100,12 @@ export interface PagerOptions {
   prefetchPages?: number;
 }
 
-export function createPager(paging: Paging, fetch: SegmentFetchers, filter: SecretFilter | null, options: PagerOptions = {}): SegmentPager {
+export function createPager(
+  paging: Paging,
+  fetch: SegmentFetchers,
+  filter: SecretFilter | null,
+  options: PagerOptions = {},
+): SegmentPager {
   const readAhead = options.readAhead ?? false;
   const prefetch = readAhead && fetch.ahead !== undefined;
   const prefetchPages = prefetch && paging.kind !== 'none' ? (options.prefetchPages ?? PREFETCH_PAGES[paging.kind]) : 0;
@@ -149,7 +154,12 @@ export function createPager(paging: Paging, fetch: SegmentFetchers, filter: Secr
 }
 
 /** A marker page as a link of a chain: the repeated marker row dropped, the next page starting at its last row. */
-function markerLink(page: MarkerPage, marker: string | null, limit: number, markerOf: (item: SecretRecord) => string): ChainPage {
+function markerLink(
+  page: MarkerPage,
+  marker: string | null,
+  limit: number,
+  markerOf: (item: SecretRecord) => string,
+): ChainPage {
   // Whether a page starts with its marker row is undocumented: drop it.
   const items = marker === null ? page.items : page.items.filter((item) => markerOf(item) !== marker);
   const exhausted = !page.nextMarker || page.items.length < limit || page.items.length === 0;
@@ -158,7 +168,8 @@ function markerLink(page: MarkerPage, marker: string | null, limit: number, mark
 
 function expectIndex(position: Position | null): number | null {
   if (position === null) return null;
-  if (typeof position !== 'number' || !Number.isInteger(position) || position < 0) throw new PositionError('position is not an index');
+  if (typeof position !== 'number' || !Number.isInteger(position) || position < 0)
+    throw new PositionError('position is not an index');
   return position;
 }
 
@@ -189,7 +200,8 @@ class PageNumberPager implements SegmentPager {
     if (total === null || this.prefetchPages === 0) return false;
     const size = this.maxPageSize;
     const first = Math.floor(Math.max(0, end - 1) / size) + 2;
-    for (let p = first; p < first + this.prefetchPages && (p - 1) * size < total; p++) void this.fetch.ahead!.page(p, size, budget);
+    for (let p = first; p < first + this.prefetchPages && (p - 1) * size < total; p++)
+      void this.fetch.ahead!.page(p, size, budget);
     return true;
   }
 
@@ -243,7 +255,9 @@ class PageNumberPager implements SegmentPager {
     if (known !== null) {
       // The total is known (a cursor carries it): a window across two provider pages reads both at once.
       const pages = plan.pages.filter((p, i) => i === 0 || (p - 1) * plan.pageSize < known);
-      return (await Promise.all(pages.map((p) => this.page(p, plan.pageSize)))).flat().slice(start - firstOffset, end - firstOffset);
+      return (await Promise.all(pages.map((p) => this.page(p, plan.pageSize))))
+        .flat()
+        .slice(start - firstOffset, end - firstOffset);
     }
     const rows = [...(await this.page(plan.pages[0], plan.pageSize))];
     // The first answer tells the total: pages past it would come back empty, so skip them.
@@ -258,8 +272,12 @@ class PageNumberPager implements SegmentPager {
       // With the total known, the read-ahead goes out beside the client's own page; else after it.
       const prefetched = readAhead !== null && this.prefetchAfter(start + want, readAhead);
       const rows = await this.range(start, start + want);
-      if (readAhead && !prefetched && start + rows.length < (this.total ?? 0)) this.prefetchAfter(start + want, readAhead);
-      return { entries: rows.map((record, i) => ({ record, position: start + i })), hasMore: start + rows.length < (this.total ?? this.hint ?? 0) };
+      if (readAhead && !prefetched && start + rows.length < (this.total ?? 0))
+        this.prefetchAfter(start + want, readAhead);
+      return {
+        entries: rows.map((record, i) => ({ record, position: start + i })),
+        hasMore: start + rows.length < (this.total ?? this.hint ?? 0),
+      };
     }
     const found: Entry[] = [];
     let index = start;
@@ -323,7 +341,9 @@ class MarkerPager implements SegmentPager {
     let marker = after;
     for (;;) {
       // One extra row tells whether more follow; one more absorbs a page that repeats its marker.
-      const limit = this.filter ? this.maxLimit : Math.min(this.maxLimit, want + 1 - found.length + (marker === null ? 0 : 1));
+      const limit = this.filter
+        ? this.maxLimit
+        : Math.min(this.maxLimit, want + 1 - found.length + (marker === null ? 0 : 1));
       const page = await this.fetch.marker(marker, limit);
       for (const record of page.items) {
         const position = this.markerOf(record);
@@ -391,7 +411,10 @@ class UnpagedPager implements SegmentPager {
     const list = await this.items();
     const end = Math.min(expectIndex(before) ?? list.length, list.length);
     const start = Math.max(0, end - want);
-    return { entries: list.slice(start, end).map((record, i) => ({ record, position: start + i })), hasMore: start > 0 };
+    return {
+      entries: list.slice(start, end).map((record, i) => ({ record, position: start + i })),
+      hasMore: start > 0,
+    };
   }
 
   async count(): Promise<number | null> {

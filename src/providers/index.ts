@@ -22,7 +22,9 @@ export const PROVIDERS: readonly Provider[] = PROVIDER_MODULES.map((module) => m
 /** Any provider's module, taking any provider's records (each module is only ever given its own). */
 export type AnyProviderModule = ProviderModule<Provider, SecretRecord, SecretDetail, SecretValue, SourceConfig>;
 
-const byId = new Map<string, AnyProviderModule>(PROVIDER_MODULES.map((module) => [module.id, module as AnyProviderModule]));
+const byId = new Map<string, AnyProviderModule>(
+  PROVIDER_MODULES.map((module) => [module.id, module as AnyProviderModule]),
+);
 
 /** The module of a provider id; the engine's only way to a provider's particulars. */
 export function providerModule(provider: Provider): AnyProviderModule {

@@ -2,21 +2,40 @@ import { z } from 'zod';
 
 /** The fields every configured source has, whatever its provider: each provider's config adds its own. */
 
-export const sourceId = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, 'letters, digits, "_", "." or "-", at most 63');
+export const sourceId = z
+  .string()
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, 'letters, digits, "_", "." or "-", at most 63');
 export const httpUrl = z.string().regex(/^https?:\/\/[^/\s]+$/, 'an http(s) URL without a path or trailing slash');
 
 const policy = {
   maxConcurrency: z.number().int().min(1).max(64).optional(),
   timeoutMs: z.number().int().min(100).max(120_000).optional(),
-  rateLimit: z.object({ perSecond: z.number().positive().max(10_000), burst: z.number().int().min(1).max(10_000) }).strict().optional(),
-  retry: z
-    .object({ maxAttempts: z.number().int().min(1).max(10), baseDelayMs: z.number().int().min(1).max(60_000), maxDelayMs: z.number().int().min(1).max(120_000) })
+  rateLimit: z
+    .object({ perSecond: z.number().positive().max(10_000), burst: z.number().int().min(1).max(10_000) })
     .strict()
     .optional(),
-  circuitBreaker: z.object({ failureThreshold: z.number().int().min(1).max(1000), halfOpenAfterMs: z.number().int().min(100).max(600_000) }).strict().optional(),
+  retry: z
+    .object({
+      maxAttempts: z.number().int().min(1).max(10),
+      baseDelayMs: z.number().int().min(1).max(60_000),
+      maxDelayMs: z.number().int().min(1).max(120_000),
+    })
+    .strict()
+    .optional(),
+  circuitBreaker: z
+    .object({
+      failureThreshold: z.number().int().min(1).max(1000),
+      halfOpenAfterMs: z.number().int().min(100).max(600_000),
+    })
+    .strict()
+    .optional(),
   /** Cross-request metadata cache: `ttlMs: 0` turns it off; `readAhead` fetches whole provider pages. */
   cache: z
-    .object({ ttlMs: z.number().int().min(0).max(3_600_000), staleMs: z.number().int().min(0).max(3_600_000).default(0), readAhead: z.boolean().default(true) })
+    .object({
+      ttlMs: z.number().int().min(0).max(3_600_000),
+      staleMs: z.number().int().min(0).max(3_600_000).default(0),
+      readAhead: z.boolean().default(true),
+    })
     .strict()
     .optional(),
 };

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { freshness, Prefetches, serveEntry, type CachePolicy, type CacheStats, type MetadataCache, type MetadataStore } from '../cache/metadata-cache.js';
+import {
+  freshness,
+  Prefetches,
+  serveEntry,
+  type CachePolicy,
+  type CacheStats,
+  type MetadataCache,
+  type MetadataStore,
+} from '../cache/metadata-cache.js';
 import type { RedisLink } from './link.js';
 
 interface StoredEntry {
@@ -18,7 +26,9 @@ function encode(value: unknown, storedAt: number): string {
 function decode(text: string | null): StoredEntry | null {
   if (text === null) return null;
   const parsed = JSON.parse(text, (_key, member: unknown) =>
-    member && typeof member === 'object' && '$date' in member && Object.keys(member).length === 1 ? new Date((member as { $date: number }).$date) : member,
+    member && typeof member === 'object' && '$date' in member && Object.keys(member).length === 1
+      ? new Date((member as { $date: number }).$date)
+      : member,
   ) as { t: number; v: unknown };
   return { value: parsed.v, storedAt: parsed.t };
 }
@@ -68,7 +78,10 @@ export class RedisMetadataCache implements MetadataStore {
     if (served) return served.value;
     this.stats.misses++;
     // A prefetch of this replica is filling the key: wait for it rather than for the fleet's lock.
-    return this.prefetches.join(key, () => this.fill(key, policy, load, false) as Promise<T>) ?? (this.fill(key, policy, load, false) as Promise<T>);
+    return (
+      this.prefetches.join(key, () => this.fill(key, policy, load, false) as Promise<T>) ??
+      (this.fill(key, policy, load, false) as Promise<T>)
+    );
   }
 
   /**
@@ -78,7 +91,9 @@ export class RedisMetadataCache implements MetadataStore {
   async prefetch<T>(key: string, policy: CachePolicy, load: () => Promise<T>): Promise<T | undefined> {
     if (policy.ttlMs <= 0) return undefined;
     if (!this.link.up) return this.local.prefetch(key, policy, load);
-    const running = this.prefetches.get<T>(key) ?? (this.inflight.get(`fill\u0000${key}`) as Promise<T | undefined> | undefined)?.catch(() => undefined);
+    const running =
+      this.prefetches.get<T>(key) ??
+      (this.inflight.get(`fill\u0000${key}`) as Promise<T | undefined> | undefined)?.catch(() => undefined);
     if (running) return running;
     let entry: StoredEntry | null;
     try {
@@ -88,7 +103,16 @@ export class RedisMetadataCache implements MetadataStore {
       return this.local.prefetch(key, policy, load);
     }
     if (entry && freshness(entry.storedAt, policy, this.now()) !== 'expired') return entry.value as T;
-    return this.prefetches.get<T>(key) ?? this.prefetches.start(key, () => this.fillIfFree(key, policy, load), () => undefined).then((value) => value ?? undefined);
+    return (
+      this.prefetches.get<T>(key) ??
+      this.prefetches
+        .start(
+          key,
+          () => this.fillIfFree(key, policy, load),
+          () => undefined,
+        )
+        .then((value) => value ?? undefined)
+    );
   }
 
   prefetchesSettled(): Promise<void> {
@@ -98,7 +122,8 @@ export class RedisMetadataCache implements MetadataStore {
   /** Loads and stores the key if no replica holds its fill lock; rejects (nothing to store) otherwise. */
   private async fillIfFree<T>(key: string, policy: CachePolicy, load: () => Promise<T>): Promise<T> {
     const lockKey = `lock:${key}`;
-    if ((await this.link.client.set(lockKey, randomUUID(), 'PX', FILL_LOCK_MS, 'NX')) !== 'OK') throw new Error('another replica is filling this key');
+    if ((await this.link.client.set(lockKey, randomUUID(), 'PX', FILL_LOCK_MS, 'NX')) !== 'OK')
+      throw new Error('another replica is filling this key');
     try {
       const value = await load();
       if (!(await this.store(key, policy, value))) await this.local.set(key, policy, value);
@@ -165,7 +190,12 @@ export class RedisMetadataCache implements MetadataStore {
   }
 
   /** One fill per key in this replica; across replicas, the lock decides who calls the cloud. */
-  private fill<T>(key: string, policy: CachePolicy, load: () => Promise<T>, background: boolean): Promise<T | undefined> {
+  private fill<T>(
+    key: string,
+    policy: CachePolicy,
+    load: () => Promise<T>,
+    background: boolean,
+  ): Promise<T | undefined> {
     // A background refresh may end without a value (another replica refreshes): misses never share it.
     const flightKey = `${background ? 'refresh' : 'fill'}\u0000${key}`;
     let pending = this.inflight.get(flightKey) as Promise<T | undefined> | undefined;
@@ -178,7 +208,12 @@ export class RedisMetadataCache implements MetadataStore {
     return pending;
   }
 
-  private async fillAcrossFleet<T>(key: string, policy: CachePolicy, load: () => Promise<T>, background: boolean): Promise<T | undefined> {
+  private async fillAcrossFleet<T>(
+    key: string,
+    policy: CachePolicy,
+    load: () => Promise<T>,
+    background: boolean,
+  ): Promise<T | undefined> {
     const lockKey = `lock:${key}`;
     const started = this.now();
     let pollMs = POLL_FIRST_MS;
@@ -209,7 +244,10 @@ export class RedisMetadataCache implements MetadataStore {
         let entry: StoredEntry | null;
         let lockHeld: number;
         try {
-          [entry, lockHeld] = await Promise.all([this.link.client.get(this.redisKey(key)).then(decode), this.link.client.exists(lockKey)]);
+          [entry, lockHeld] = await Promise.all([
+            this.link.client.get(this.redisKey(key)).then(decode),
+            this.link.client.exists(lockKey),
+          ]);
         } catch {
           this.link.commandFailed();
           return this.fallBack(key, policy, load);

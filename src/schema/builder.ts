@@ -13,7 +13,9 @@ import { lookupCost } from './cost.js';
 export const NODE_TYPES = new Set<string>(['Namespace', 'RelatedApp']);
 
 function invalidId(): GraphQLError {
-  return new GraphQLError('not a valid ID of this gateway', { extensions: { code: 'BAD_USER_INPUT', reason: 'INVALID_ID' } });
+  return new GraphQLError('not a valid ID of this gateway', {
+    extensions: { code: 'BAD_USER_INPUT', reason: 'INVALID_ID' },
+  });
 }
 
 /** Global IDs are base64url("Type:" + a JSON array of the parts that locate the object). */
@@ -22,7 +24,8 @@ export function encodeGlobalId(typename: string, id: string | number | bigint): 
 }
 
 export function decodeGlobalId(globalId: string): { typename: string; id: string } {
-  if (typeof globalId !== 'string' || globalId.length > 1024 || !/^[A-Za-z0-9_-]+={0,2}$/.test(globalId)) throw invalidId();
+  if (typeof globalId !== 'string' || globalId.length > 1024 || !/^[A-Za-z0-9_-]+={0,2}$/.test(globalId))
+    throw invalidId();
   const text = Buffer.from(globalId, 'base64url').toString('utf8');
   const colon = text.indexOf(':');
   const typename = text.slice(0, colon);
@@ -38,23 +41,34 @@ export function idParts(id: string, count: number): string[] {
   } catch {
     throw invalidId();
   }
-  if (!Array.isArray(parts) || parts.length !== count || !parts.every((p) => typeof p === 'string' && p.length > 0 && p.length <= 256)) throw invalidId();
+  if (
+    !Array.isArray(parts) ||
+    parts.length !== count ||
+    !parts.every((p) => typeof p === 'string' && p.length > 0 && p.length <= 256)
+  )
+    throw invalidId();
   return parts as string[];
 }
 
 const SCOPE_NAMES: Record<string, string> = { read: 'secrets:read', reveal: 'secrets:reveal' };
 
 function missingScopes(failure: AuthFailure): string[] {
-  if (failure.kind === AuthScopeFailureType.AuthScope || failure.kind === AuthScopeFailureType.GrantedScope) return [SCOPE_NAMES[failure.scope] ?? failure.scope];
-  if (failure.kind === AuthScopeFailureType.AnyAuthScopes || failure.kind === AuthScopeFailureType.AllAuthScopes) return failure.failures.flatMap(missingScopes);
+  if (failure.kind === AuthScopeFailureType.AuthScope || failure.kind === AuthScopeFailureType.GrantedScope)
+    return [SCOPE_NAMES[failure.scope] ?? failure.scope];
+  if (failure.kind === AuthScopeFailureType.AnyAuthScopes || failure.kind === AuthScopeFailureType.AllAuthScopes)
+    return failure.failures.flatMap(missingScopes);
   return [];
 }
 
 /** Missing scope: FORBIDDEN, naming the scope, and the field resolves to null without running. */
 function forbidden(failure: AuthFailure): GraphQLError {
   const scopes = [...new Set(missingScopes(failure))];
-  const what = scopes.length ? `the ${scopes.map((s) => `"${s}"`).join(' and ')} scope` : 'a scope this caller does not have';
-  return new GraphQLError(`not allowed: this needs ${what}`, { extensions: { code: 'FORBIDDEN', requiredScopes: scopes } });
+  const what = scopes.length
+    ? `the ${scopes.map((s) => `"${s}"`).join(' and ')} scope`
+    : 'a scope this caller does not have';
+  return new GraphQLError(`not allowed: this needs ${what}`, {
+    extensions: { code: 'FORBIDDEN', requiredScopes: scopes },
+  });
 }
 
 export const builder = new SchemaBuilder<{
@@ -72,7 +86,10 @@ export const builder = new SchemaBuilder<{
   // resolvers; it needs Directives listed to print @key.
   plugins: [ScopeAuthPlugin, RelayPlugin, ComplexityPlugin, DirectivesPlugin, FederationPlugin],
   scopeAuth: {
-    authScopes: (ctx) => ({ read: ctx.grant.scopes.has('secrets:read'), reveal: ctx.grant.scopes.has('secrets:reveal') }),
+    authScopes: (ctx) => ({
+      read: ctx.grant.scopes.has('secrets:read'),
+      reveal: ctx.grant.scopes.has('secrets:reveal'),
+    }),
     unauthorizedError: (_parent, _ctx, _info, result) => forbidden(result.failure),
   },
   // Costs are declared per field (README "Query limits"); the limit itself is checked per request
@@ -98,11 +115,13 @@ export const builder = new SchemaBuilder<{
 builder.queryType({ authScopes: { read: true } });
 
 builder.scalarType('DateTime', {
-  description: 'An instant, as an ISO 8601 string in UTC. Providers send milliseconds, seconds or ISO strings; all arrive here.',
+  description:
+    'An instant, as an ISO 8601 string in UTC. Providers send milliseconds, seconds or ISO strings; all arrive here.',
   serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(value as string).toISOString()),
   parseValue: (value) => {
     const date = typeof value === 'string' ? new Date(value) : null;
-    if (!date || Number.isNaN(date.getTime())) throw new GraphQLError('DateTime must be an ISO 8601 string', { extensions: { code: 'BAD_USER_INPUT' } });
+    if (!date || Number.isNaN(date.getTime()))
+      throw new GraphQLError('DateTime must be an ISO 8601 string', { extensions: { code: 'BAD_USER_INPUT' } });
     return date;
   },
 });

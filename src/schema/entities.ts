@@ -35,11 +35,17 @@ interface SecretReference {
  */
 function assertRead(ctx: GatewayContext): void {
   if (!ctx.grant.scopes.has('secrets:read')) {
-    throw new GraphQLError('not allowed: this needs the "secrets:read" scope', { extensions: { code: 'FORBIDDEN', requiredScopes: ['secrets:read'] } });
+    throw new GraphQLError('not allowed: this needs the "secrets:read" scope', {
+      extensions: { code: 'FORBIDDEN', requiredScopes: ['secrets:read'] },
+    });
   }
 }
 
-async function resolveSecretReference(ref: SecretReference, ctx: GatewayContext, provider?: Provider): Promise<SecretRecord> {
+async function resolveSecretReference(
+  ref: SecretReference,
+  ctx: GatewayContext,
+  provider?: Provider,
+): Promise<SecretRecord> {
   assertRead(ctx);
   let record: SecretRecord | null;
   if (typeof ref.id === 'string') {
@@ -49,9 +55,13 @@ async function resolveSecretReference(ref: SecretReference, ctx: GatewayContext,
   } else if (typeof ref.sourceId === 'string' && typeof ref.namespaceId === 'string' && typeof ref.name === 'string') {
     // `provider` arrives as the SDL's enum value (a representation is `_Any`, so nothing parsed it).
     const named = ref.provider === undefined ? undefined : providerOfName(ref.provider);
-    if (named === null) throw badReference(`"provider" must be one of ${PROVIDER_MODULES.map((module) => module.name).join(', ')}`);
+    if (named === null)
+      throw badReference(`"provider" must be one of ${PROVIDER_MODULES.map((module) => module.name).join(', ')}`);
     const source = ctx.sources.get(ref.sourceId);
-    record = source && (named === undefined || named === source.provider) ? await ctx.loaders.recordByName(source, ref.namespaceId, ref.name) : null;
+    record =
+      source && (named === undefined || named === source.provider)
+        ? await ctx.loaders.recordByName(source, ref.namespaceId, ref.name)
+        : null;
   } else {
     throw badReference('a secret reference needs "id", or "provider", "sourceId", "namespaceId" and "name"');
   }
@@ -60,13 +70,21 @@ async function resolveSecretReference(ref: SecretReference, ctx: GatewayContext,
 }
 
 const idKey = builder.selection<{ id: string }>('id');
-const naturalKey = builder.selection<{ provider: string; sourceId: string; namespaceId: string; name: string }>('provider sourceId namespaceId name');
+const naturalKey = builder.selection<{ provider: string; sourceId: string; namespaceId: string; name: string }>(
+  'provider sourceId namespaceId name',
+);
 
-builder.asEntity(SecretRef, { key: [idKey, naturalKey], resolveReference: (ref, ctx) => resolveSecretReference(ref, ctx) });
+builder.asEntity(SecretRef, {
+  key: [idKey, naturalKey],
+  resolveReference: (ref, ctx) => resolveSecretReference(ref, ctx),
+});
 
 /** A provider's secret type as an entity, by either key; src/schema/index.ts calls it for each provider. */
 export function secretEntity<R extends SecretRecord>(ref: SecretObjectRef<R>, provider: R['provider']): void {
-  builder.asEntity(ref, { key: [idKey, naturalKey], resolveReference: async (r, ctx) => (await resolveSecretReference(r, ctx, provider)) as R });
+  builder.asEntity(ref, {
+    key: [idKey, naturalKey],
+    resolveReference: async (r, ctx) => (await resolveSecretReference(r, ctx, provider)) as R,
+  });
 }
 
 builder.asEntity(NamespaceRef, {
@@ -96,7 +114,8 @@ builder.asEntity(RelatedAppRef, {
       namespaceIds = [namespaceId];
       appId = app;
     }
-    if (typeof appId !== 'string' || appId.length === 0 || appId.length > 256) throw badReference('a related app reference needs "id" or "appId"');
+    if (typeof appId !== 'string' || appId.length === 0 || appId.length > 256)
+      throw badReference('a related app reference needs "id" or "appId"');
     // By appId alone: look through every SAE namespace (one list call each, shared by the request).
     for (const sourceId of sourceIds) {
       const source = ctx.sources.get(sourceId)!;

@@ -1,6 +1,13 @@
 import { printSubgraphSchema } from '@apollo/subgraph';
 import { mapSchema, MapperKind, pruneSchema } from '@graphql-tools/utils';
-import { GraphQLError, GraphQLObjectType, lexicographicSortSchema, printSchema, type GraphQLFieldConfigMap, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLError,
+  GraphQLObjectType,
+  lexicographicSortSchema,
+  printSchema,
+  type GraphQLFieldConfigMap,
+  type GraphQLSchema,
+} from 'graphql';
 import { builder } from './builder.js';
 import { lookupCost } from './cost.js';
 import './refs.js';
@@ -30,7 +37,9 @@ function withoutQueryFields(source: GraphQLSchema, names: ReadonlySet<string>): 
   return mapSchema(source, {
     [MapperKind.QUERY]: (type) => {
       const config = (type as GraphQLObjectType).toConfig();
-      const fields: GraphQLFieldConfigMap<unknown, unknown> = Object.fromEntries(Object.entries(config.fields).filter(([name]) => !names.has(name)));
+      const fields: GraphQLFieldConfigMap<unknown, unknown> = Object.fromEntries(
+        Object.entries(config.fields).filter(([name]) => !names.has(name)),
+      );
       // The printers read the AST when there is one: drop it with the fields.
       return new GraphQLObjectType({ ...config, astNode: undefined, fields });
     },
@@ -40,22 +49,37 @@ function withoutQueryFields(source: GraphQLSchema, names: ReadonlySet<string>): 
 // `_entities` comes from the federation plugin, outside Pothos: give it the cost of a lookup per reference.
 const entitiesField = schema.getQueryType()!.getFields()._entities;
 if (entitiesField) {
-  entitiesField.extensions = { ...entitiesField.extensions, complexity: (args: { representations?: readonly unknown[] }) => lookupCost(args.representations?.length ?? 0) };
+  entitiesField.extensions = {
+    ...entitiesField.extensions,
+    complexity: (args: { representations?: readonly unknown[] }) => lookupCost(args.representations?.length ?? 0),
+  };
   // A representation must name one of our entities: for any other `__typename` the subgraph
   // library throws a plain error (masked as unexpected) or resolves a type it cannot return.
   const entityTypenames = new Set(
     Object.values(schema.getTypeMap())
-      .filter((type) => (type.extensions as { apollo?: { subgraph?: { resolveReference?: unknown } } }).apollo?.subgraph?.resolveReference)
+      .filter(
+        (type) =>
+          (type.extensions as { apollo?: { subgraph?: { resolveReference?: unknown } } }).apollo?.subgraph
+            ?.resolveReference,
+      )
       .map((type) => type.name),
   );
   const resolveEntities = entitiesField.resolve!;
   entitiesField.resolve = (source, args: { representations: readonly unknown[] }, context, info) => {
     for (const representation of args.representations) {
       const typename = (representation as { __typename?: unknown } | null)?.__typename;
-      if (typeof representation !== 'object' || Array.isArray(representation) || typeof typename !== 'string' || !entityTypenames.has(typename)) {
-        throw new GraphQLError(`every representation is an object whose "__typename" names an entity: ${[...entityTypenames].join(', ')}`, {
-          extensions: { code: 'BAD_USER_INPUT', reason: 'INVALID_REFERENCE' },
-        });
+      if (
+        typeof representation !== 'object' ||
+        Array.isArray(representation) ||
+        typeof typename !== 'string' ||
+        !entityTypenames.has(typename)
+      ) {
+        throw new GraphQLError(
+          `every representation is an object whose "__typename" names an entity: ${[...entityTypenames].join(', ')}`,
+          {
+            extensions: { code: 'BAD_USER_INPUT', reason: 'INVALID_REFERENCE' },
+          },
+        );
       }
     }
     return resolveEntities(source, args, context, info);

@@ -5,7 +5,14 @@ import type { NamespaceRecord } from '../sources/types.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { builder, idParts } from './builder.js';
 import { listCost, pageCost } from './cost.js';
-import {NamespaceRef, RelatedAppRef, SecretRef, SourceRef, type NamespaceShape, type RelatedAppShape } from './refs.js';
+import {
+  NamespaceRef,
+  RelatedAppRef,
+  SecretRef,
+  SourceRef,
+  type NamespaceShape,
+  type RelatedAppShape,
+} from './refs.js';
 import { ProviderEnum } from './provider-enum.js';
 import { resolveSecretConnection, SecretConnectionRef, SecretFilterInput } from './secret-connection.js';
 
@@ -44,24 +51,28 @@ export async function namespaceOfId(ctx: GatewayContext, parts: string): Promise
 builder.node(NamespaceRef, {
   description: 'Where secrets live: an SAE namespace, the region of a KMS or APIG source, or a CSMS project.',
   id: { resolve: (ns) => JSON.stringify([ns.source.id, ns.id]) },
-  isTypeOf: (value) => typeof value === 'object' && value !== null && 'source' in value && 'id' in value && !('appId' in value),
-  loadMany: (ids, ctx) =>
-    Promise.all(ids.map((id) => namespaceOfId(ctx, id))),
+  isTypeOf: (value) =>
+    typeof value === 'object' && value !== null && 'source' in value && 'id' in value && !('appId' in value),
+  loadMany: (ids, ctx) => Promise.all(ids.map((id) => namespaceOfId(ctx, id))),
   fields: (t) => ({
     namespaceId: t.exposeString('id', { description: 'The provider\'s own id (e.g. "cn-hangzhou:prod").' }),
     name: t.string({
-      description: 'The provider\'s display name; the id when the provider has none or could not be asked.',
+      description: "The provider's display name; the id when the provider has none or could not be asked.",
       resolve: async (ns, _a, ctx) => (await recordOf(ns, ctx).catch(() => null))?.name ?? ns.id,
     }),
     kind: t.field({ type: NamespaceKindEnum, resolve: (ns) => providerModule(ns.source.provider).namespaceKind }),
     region: t.string({ resolve: (ns) => ns.source.region }),
-    description: t.string({ nullable: true, resolve: async (ns, _a, ctx) => (await recordOf(ns, ctx))?.description ?? null }),
+    description: t.string({
+      nullable: true,
+      resolve: async (ns, _a, ctx) => (await recordOf(ns, ctx))?.description ?? null,
+    }),
     provider: t.field({ type: ProviderEnum, resolve: (ns) => ns.source.provider }),
     source: t.field({ type: SourceRef, resolve: (ns) => ns.source }),
     relatedApps: t.field({
       type: [RelatedAppRef],
       nullable: true,
-      description: 'Applications that use secrets of this namespace (SAE only; from one ListSecrets); null (with an error) when that call fails.',
+      description:
+        'Applications that use secrets of this namespace (SAE only; from one ListSecrets); null (with an error) when that call fails.',
       complexity: listCost,
       resolve: (ns, _a, ctx) => relatedAppsOf(ctx, ns),
     }),
@@ -71,7 +82,12 @@ builder.node(NamespaceRef, {
         args: { filter: t.arg({ type: SecretFilterInput }) },
         complexity: pageCost,
         resolve: (ns, args, ctx, info) =>
-          resolveSecretConnection(ctx, info, { connection: `ns:${ns.source.id}:${ns.id}`, sources: [ns.source], namespaceId: ns.id }, args),
+          resolveSecretConnection(
+            ctx,
+            info,
+            { connection: `ns:${ns.source.id}:${ns.id}`, sources: [ns.source], namespaceId: ns.id },
+            args,
+          ),
       },
       SecretConnectionRef,
     ),
@@ -79,7 +95,11 @@ builder.node(NamespaceRef, {
 });
 
 /** All namespaces of the given sources; a source that fails is reported and skipped. */
-export async function listNamespaces(ctx: GatewayContext, path: ReadonlyArray<string | number>, sourceIds?: readonly string[] | null): Promise<NamespaceShape[]> {
+export async function listNamespaces(
+  ctx: GatewayContext,
+  path: ReadonlyArray<string | number>,
+  sourceIds?: readonly string[] | null,
+): Promise<NamespaceShape[]> {
   const sources = ctx.sources.list.filter((s) => !sourceIds?.length || sourceIds.includes(s.id));
   const lists = await Promise.all(
     sources.map(async (source) => {

@@ -7,7 +7,6 @@ import { NamespaceRef, SecretRef, SourceRef } from './refs.js';
 import { isSecretTypename, secretOfId } from './secret-node.js';
 import { pathOf, resolveSecretConnection, SecretConnectionRef, SecretFilterInput } from './secret-connection.js';
 
-
 builder.queryFields((t) => ({
   sources: t.field({
     type: [SourceRef],
@@ -23,7 +22,8 @@ builder.queryFields((t) => ({
   }),
   namespaces: t.field({
     type: [NamespaceRef],
-    description: 'Namespaces of every source (or of the given ones). A source that fails is reported in `errors` and left out.',
+    description:
+      'Namespaces of every source (or of the given ones). A source that fails is reported in `errors` and left out.',
     args: { sources: t.arg.idList() },
     complexity: (_a, ctx) => ({ field: ctx.sources.list.length, multiplier: listCost.multiplier }),
     resolve: (_r, { sources }, ctx, info) => listNamespaces(ctx, pathOf(info), sources),
@@ -41,7 +41,8 @@ builder.queryFields((t) => ({
   nodes: t.field({
     type: [builder.nodeInterfaceRef()],
     nullable: { list: false, items: true },
-    description: 'Objects by global ID, in the order asked. A malformed or unknown ID is null in its place, with an error at its index; the others stand.',
+    description:
+      'Objects by global ID, in the order asked. A malformed or unknown ID is null in its place, with an error at its index; the others stand.',
     args: { ids: t.arg.idList({ required: true }) },
     complexity: (args) => lookupCost(args.ids?.length ?? 0),
     // One lookup per ID, so that one ID's failure (malformed parts, an upstream error) stays at its
@@ -49,7 +50,8 @@ builder.queryFields((t) => ({
     resolve: (_r, { ids }, ctx, info) =>
       ids.map(async (id) => {
         const [node] = await resolveNodes(builder, ctx, info, [decodeGlobalId(id)]);
-        if (node === null || node === undefined) throw new GraphQLError('no object has this ID', { extensions: { code: 'NOT_FOUND' } });
+        if (node === null || node === undefined)
+          throw new GraphQLError('no object has this ID', { extensions: { code: 'NOT_FOUND' } });
         return node;
       }) as never,
   }),
@@ -67,10 +69,12 @@ builder.queryFields((t) => ({
   secrets: t.connection(
     {
       type: SecretRef,
-      description: 'Secrets of every namespace of every source, walked in a stable order: sources as configured, then namespaces, then each provider\'s own order.',
+      description:
+        "Secrets of every namespace of every source, walked in a stable order: sources as configured, then namespaces, then each provider's own order.",
       args: { filter: t.arg({ type: SecretFilterInput }) },
       complexity: pageCost,
-      resolve: (_r, args, ctx, info) => resolveSecretConnection(ctx, info, { connection: 'secrets', sources: ctx.sources.list }, args),
+      resolve: (_r, args, ctx, info) =>
+        resolveSecretConnection(ctx, info, { connection: 'secrets', sources: ctx.sources.list }, args),
     },
     SecretConnectionRef,
   ),

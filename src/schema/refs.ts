@@ -17,4 +17,3 @@ export const SecretRef = builder.interfaceRef<SecretRecord>('Secret');
 export const NamespaceRef = builder.objectRef<NamespaceShape>('Namespace');
 export const RelatedAppRef = builder.objectRef<RelatedAppShape>('RelatedApp');
 export const SourceRef = builder.objectRef<SecretSource>('Source');
-

@@ -26,7 +26,8 @@ builder.node(RelatedAppRef, {
     secrets: t.field({
       type: [SecretRef],
       nullable: true,
-      description: 'The secrets of its namespace this application uses (from the same ListSecrets); null (with an error) when that call fails.',
+      description:
+        'The secrets of its namespace this application uses (from the same ListSecrets); null (with an error) when that call fails.',
       complexity: { field: 0, multiplier: ESTIMATED_LIST },
       resolve: async (app, _a, ctx) => {
         const source = ctx.sources.get(app.sourceId)!;

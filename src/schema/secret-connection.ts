@@ -1,12 +1,21 @@
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import type { GatewayContext } from '../context.js';
-import { badArgument, paginate, segmentKey, type ConnectionArgs, type ConnectionPage, type PageInterruption, type SegmentGroup, type SegmentState } from '../pagination/connection.js';
+import {
+  badArgument,
+  paginate,
+  segmentKey,
+  type ConnectionArgs,
+  type ConnectionPage,
+  type PageInterruption,
+  type SegmentGroup,
+  type SegmentState,
+} from '../pagination/connection.js';
 import { bindingOf } from '../pagination/cursor.js';
 import { namespaceCanMatch, sourceCanMatch } from '../pagination/filter.js';
 import { createPager } from '../pagination/segment.js';
 import type { SecretFilter, SecretSource } from '../sources/types.js';
 import { builder } from './builder.js';
-import {SecretRef } from './refs.js';
+import { SecretRef } from './refs.js';
 import { ProviderEnum } from './provider-enum.js';
 
 export const GatewayTypeEnum = builder.enumType('GatewayType', { values: ['AI', 'API'] as const });
@@ -27,8 +36,12 @@ export const SecretFilterInput = builder.inputType('SecretFilter', {
     types: t.stringList({ description: 'SecretType (SAE, KMS). Excludes APIG and CSMS, whose lists carry no type.' }),
     providers: t.field({ type: [ProviderEnum] }),
     sources: t.idList({ description: 'Source ids from the configuration.' }),
-    namespaces: t.stringList({ description: 'Namespace ids: SAE namespace ids, KMS/APIG region ids, CSMS project ids.' }),
-    states: t.stringList({ description: 'CSMS state (ENABLED, DISABLED, PENDING_DELETE, FROZEN) or APIG status (ENABLE, DISABLE).' }),
+    namespaces: t.stringList({
+      description: 'Namespace ids: SAE namespace ids, KMS/APIG region ids, CSMS project ids.',
+    }),
+    states: t.stringList({
+      description: 'CSMS state (ENABLED, DISABLED, PENDING_DELETE, FROZEN) or APIG status (ENABLE, DISABLE).',
+    }),
     gatewayType: t.field({ type: GatewayTypeEnum, description: 'APIG gateway type.' }),
     tags: t.field({ type: [TagFilterInput], description: 'KMS tags; a secret must carry every one.' }),
   }),
@@ -61,10 +74,21 @@ const PageInterruptionType = builder.objectRef<PageInterruption>('PageInterrupti
   fields: (t) => ({
     source: t.id({ resolve: (i) => i.state.sourceId }),
     provider: t.field({ type: ProviderEnum, resolve: (i) => i.state.provider }),
-    namespace: t.string({ nullable: true, description: 'Null when listing the source\'s namespaces failed.', resolve: (i) => i.state.namespaceId }),
-    code: t.string({ description: 'The gateway\'s code, as in `errors[].extensions.code` (UPSTREAM_THROTTLED, UPSTREAM_UNAVAILABLE, …).', resolve: (i) => i.state.error.info.code }),
+    namespace: t.string({
+      nullable: true,
+      description: "Null when listing the source's namespaces failed.",
+      resolve: (i) => i.state.namespaceId,
+    }),
+    code: t.string({
+      description:
+        "The gateway's code, as in `errors[].extensions.code` (UPSTREAM_THROTTLED, UPSTREAM_UNAVAILABLE, …).",
+      resolve: (i) => i.state.error.info.code,
+    }),
     message: t.string({ resolve: (i) => i.state.error.message }),
-    retryable: t.boolean({ description: 'Whether asking again may succeed (throttling, timeouts, server errors).', resolve: (i) => i.state.error.info.retryable }),
+    retryable: t.boolean({
+      description: 'Whether asking again may succeed (throttling, timeouts, server errors).',
+      resolve: (i) => i.state.error.info.retryable,
+    }),
   }),
 });
 
@@ -75,7 +99,8 @@ export const SecretConnectionRef = builder.connectionObject(
     fields: (t) => ({
       totalCount: t.int({
         nullable: true,
-        description: 'Matching secrets across the connection, where every provider reports a count (KMS, APIG, SAE). Null when a filter must be applied in the gateway on a paged provider, or for CSMS.',
+        description:
+          'Matching secrets across the connection, where every provider reports a count (KMS, APIG, SAE). Null when a filter must be applied in the gateway on a paged provider, or for CSMS.',
         resolve: (page) => page.totalCount(),
       }),
       interruption: t.field({
@@ -103,23 +128,32 @@ export function validateFilter(filter: SecretFilter | null | undefined): SecretF
   const texts: Array<[string, string]> = [];
   for (const [field, value] of Object.entries(out)) {
     if (Array.isArray(value)) {
-      if (value.length > MAX_FILTER_VALUES) throw badArgument(`filter.${field} takes at most ${MAX_FILTER_VALUES} values`, `filter.${field}`);
+      if (value.length > MAX_FILTER_VALUES)
+        throw badArgument(`filter.${field} takes at most ${MAX_FILTER_VALUES} values`, `filter.${field}`);
       for (const v of value) {
         if (typeof v === 'string') texts.push([field, v]);
-        else if (v && typeof v === 'object') for (const inner of Object.values(v)) if (typeof inner === 'string') texts.push([field, inner]);
+        else if (v && typeof v === 'object')
+          for (const inner of Object.values(v)) if (typeof inner === 'string') texts.push([field, inner]);
       }
     } else if (typeof value === 'string') texts.push([field, value]);
   }
   for (const [field, text] of texts) {
-    if (text.length > MAX_TEXT) throw badArgument(`filter.${field} values are at most ${MAX_TEXT} characters`, `filter.${field}`);
+    if (text.length > MAX_TEXT)
+      throw badArgument(`filter.${field} values are at most ${MAX_TEXT} characters`, `filter.${field}`);
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
-    if (/[\u0000-\u001f\u007f]/.test(text)) throw badArgument(`filter.${field} must not contain control characters`, `filter.${field}`);
+    if (/[\u0000-\u001f\u007f]/.test(text))
+      throw badArgument(`filter.${field} must not contain control characters`, `filter.${field}`);
   }
   return out;
 }
 
 /** Segment groups for the given sources (one namespace when `namespaceId` is given), in walk order. */
-export function secretGroups(ctx: GatewayContext, sources: readonly SecretSource[], filter: SecretFilter, namespaceId?: string): SegmentGroup[] {
+export function secretGroups(
+  ctx: GatewayContext,
+  sources: readonly SecretSource[],
+  filter: SecretFilter,
+  namespaceId?: string,
+): SegmentGroup[] {
   return sources
     .filter((source) => sourceCanMatch(source, filter))
     .map((source) => {
@@ -131,14 +165,18 @@ export function secretGroups(ctx: GatewayContext, sources: readonly SecretSource
         provider: source.provider,
         countable: source.paging.kind === 'none' || (source.paging.kind === 'page-number' && complete),
         async segments() {
-          const ids = namespaceId !== undefined ? [namespaceId] : (await ctx.loaders.namespaces(source)).map((ns) => ns.id);
+          const ids =
+            namespaceId !== undefined ? [namespaceId] : (await ctx.loaders.namespaces(source)).map((ns) => ns.id);
           return ids
             .filter((id) => namespaceCanMatch(id, filter))
             .map((id) => ({
               key: segmentKey(source.id, id),
               sourceId: source.id,
               namespaceId: id,
-              pager: () => createPager(source.paging, ctx.loaders.fetchers(source, id, query), residual, { readAhead: cache.ttlMs > 0 && cache.readAhead }),
+              pager: () =>
+                createPager(source.paging, ctx.loaders.fetchers(source, id, query), residual, {
+                  readAhead: cache.ttlMs > 0 && cache.readAhead,
+                }),
             }));
         },
       };
@@ -161,7 +199,10 @@ export async function resolveSecretConnection(
     binding: bindingOf({ c: scope.connection, f: filter, g: ctx.grant.digest }),
   });
   for (const state of page.states) {
-    if (state.error) ctx.partialErrors.push(new GraphQLError(state.error.message, { path: pathOf(info), extensions: state.error.extensions }));
+    if (state.error)
+      ctx.partialErrors.push(
+        new GraphQLError(state.error.message, { path: pathOf(info), extensions: state.error.extensions }),
+      );
     else if (ctx.scope.retries.get(state.sourceId)) state.status = 'DEGRADED';
   }
   return page;

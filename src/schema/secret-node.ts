@@ -17,7 +17,8 @@ import { SecretRef } from './refs.js';
 export const typenameOf = (provider: SecretRecord['provider']): string => providerModule(provider).typename;
 
 /** Whether a global ID's type part names a secret type. */
-export const isSecretTypename = (typename: string): boolean => PROVIDER_MODULES.some((module) => module.typename === typename);
+export const isSecretTypename = (typename: string): boolean =>
+  PROVIDER_MODULES.some((module) => module.typename === typename);
 
 export function secretKey(record: SecretRecord): string {
   return JSON.stringify([record.sourceId, record.namespaceId, record.key]);
@@ -104,4 +105,3 @@ export const TagType = builder.objectRef<{ key: string; value: string }>('Tag').
   shareable: true,
   fields: (t) => ({ key: t.exposeString('key'), value: t.exposeString('value') }),
 });
-

@@ -13,7 +13,9 @@ SecretRef.implement({
   fields: (t) => ({
     provider: t.field({ type: ProviderEnum, resolve: (r) => r.provider }),
     sourceId: t.exposeID('sourceId', { description: 'The configured source holding it (also `source.id`).' }),
-    namespaceId: t.exposeString('namespaceId', { description: 'Its namespace in the provider\'s own terms (also `namespace.namespaceId`).' }),
+    namespaceId: t.exposeString('namespaceId', {
+      description: "Its namespace in the provider's own terms (also `namespace.namespaceId`).",
+    }),
     name: t.exposeString('name'),
     type: t.string({
       nullable: true,
@@ -27,8 +29,10 @@ SecretRef.implement({
     }),
     createdAt: t.field({ type: 'DateTime', nullable: true, resolve: (r) => r.createdAt }),
     updatedAt: t.field({ type: 'DateTime', nullable: true, resolve: (r) => r.updatedAt }),
-    namespace: t.field({ type: NamespaceRef, resolve: (r, _args, ctx) => ({ source: sourceOf(ctx, r.sourceId), id: r.namespaceId }) }),
+    namespace: t.field({
+      type: NamespaceRef,
+      resolve: (r, _args, ctx) => ({ source: sourceOf(ctx, r.sourceId), id: r.namespaceId }),
+    }),
     source: t.field({ type: SourceRef, resolve: (r, _args, ctx) => sourceOf(ctx, r.sourceId) }),
   }),
 });
-

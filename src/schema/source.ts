@@ -1,6 +1,6 @@
 import { listCost, pageCost } from './cost.js';
 import { listNamespaces } from './namespace.js';
-import {NamespaceRef, SecretRef, SourceRef } from './refs.js';
+import { NamespaceRef, SecretRef, SourceRef } from './refs.js';
 import { ProviderEnum } from './provider-enum.js';
 import { pathOf, resolveSecretConnection, SecretConnectionRef, SecretFilterInput } from './secret-connection.js';
 
@@ -20,10 +20,10 @@ SourceRef.implement({
         type: SecretRef,
         args: { filter: t.arg({ type: SecretFilterInput }) },
         complexity: pageCost,
-        resolve: (source, args, ctx, info) => resolveSecretConnection(ctx, info, { connection: `source:${source.id}`, sources: [source] }, args),
+        resolve: (source, args, ctx, info) =>
+          resolveSecretConnection(ctx, info, { connection: `source:${source.id}`, sources: [source] }, args),
       },
       SecretConnectionRef,
     ),
   }),
 });
-

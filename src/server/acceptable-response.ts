@@ -2,7 +2,12 @@ import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 /** What yoga's result processors can write (its regular, SSE and multipart processors). */
-const SERVED_MEDIA_TYPES = ['application/graphql-response+json', 'application/json', 'text/event-stream', 'multipart/mixed'];
+const SERVED_MEDIA_TYPES = [
+  'application/graphql-response+json',
+  'application/json',
+  'text/event-stream',
+  'multipart/mixed',
+];
 
 /** Whether an Accept header (absent: anything) admits one of the served media types, in UTF-8. */
 export function acceptsServedMediaType(accept: string | null): boolean {
@@ -31,9 +36,12 @@ export function useAcceptableResponse(): Plugin {
   return {
     onRequestParse({ request }) {
       if (acceptsServedMediaType(request.headers.get('accept'))) return;
-      throw new GraphQLError(`the Accept header admits no response this gateway writes: ${SERVED_MEDIA_TYPES.join(', ')}`, {
-        extensions: { code: 'BAD_REQUEST', reason: 'NOT_ACCEPTABLE', http: { status: 406 } },
-      });
+      throw new GraphQLError(
+        `the Accept header admits no response this gateway writes: ${SERVED_MEDIA_TYPES.join(', ')}`,
+        {
+          extensions: { code: 'BAD_REQUEST', reason: 'NOT_ACCEPTABLE', http: { status: 406 } },
+        },
+      );
     },
   };
 }

@@ -104,5 +104,12 @@ export function createGateway(config: GatewayConfig, logger: Logger, options: Ga
       ...responseCachePlugins(config, schema, redis),
     ],
   });
-  return { yoga, services, metrics: metrics.registry, startDraining: () => void (draining = true), redis, close: async () => redis?.close() };
+  return {
+    yoga,
+    services,
+    metrics: metrics.registry,
+    startDraining: () => void (draining = true),
+    redis,
+    close: async () => redis?.close(),
+  };
 }

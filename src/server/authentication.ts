@@ -30,11 +30,15 @@ const JWT_FIELD = 'verifiedJwt';
 
 function unauthenticated(reason: string, message: string, presented: boolean): GraphQLError {
   const challenge = `Bearer realm="secrets-gateway"${presented ? ', error="invalid_token"' : ''}`;
-  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', reason, http: { status: 401, headers: { 'www-authenticate': challenge } } } });
+  return new GraphQLError(message, {
+    extensions: { code: 'UNAUTHENTICATED', reason, http: { status: 401, headers: { 'www-authenticate': challenge } } },
+  });
 }
 
 /** The node request behind a served request (absent under `yoga.fetch`). */
-function nodeRequestOf(serverContext: unknown): { socket?: { remoteAddress?: string }; rawHeaders?: string[] } | undefined {
+function nodeRequestOf(
+  serverContext: unknown,
+): { socket?: { remoteAddress?: string }; rawHeaders?: string[] } | undefined {
   return (serverContext as { req?: { socket?: { remoteAddress?: string }; rawHeaders?: string[] } } | undefined)?.req;
 }
 
@@ -94,9 +98,16 @@ export function useAuthentication(config: AuthConfig, logger: Logger): Plugin[] 
       debug: () => {},
       info: () => {},
       warn: () => {},
-      error: (...args: unknown[]) => logger.error({ component: 'jwt', jwt: args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : String(a))) }, 'JWT plugin error'),
+      error: (...args: unknown[]) =>
+        logger.error(
+          { component: 'jwt', jwt: args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : String(a))) },
+          'JWT plugin error',
+        ),
     };
-    plugins.push({ ...jwtPlugin, onYogaInit: ({ yoga }) => jwtPlugin.onYogaInit?.({ yoga: Object.create(yoga, { logger: { value: jwtLogger } }) }) });
+    plugins.push({
+      ...jwtPlugin,
+      onYogaInit: ({ yoga }) => jwtPlugin.onYogaInit?.({ yoga: Object.create(yoga, { logger: { value: jwtLogger } }) }),
+    });
   }
   plugins.push({
     onRequestParse({ request, serverContext }) {
@@ -105,7 +116,10 @@ export function useAuthentication(config: AuthConfig, logger: Logger): Plugin[] 
       } catch (error) {
         if (error instanceof GraphQLError) {
           // Who tried and why, for security monitoring; never what they sent.
-          logger.warn({ requestId: requestIdOf(request), reason: error.extensions.reason, ip: peerOf(serverContext).ip }, 'request refused: not authenticated');
+          logger.warn(
+            { requestId: requestIdOf(request), reason: error.extensions.reason, ip: peerOf(serverContext).ip },
+            'request refused: not authenticated',
+          );
         }
         throw error;
       }
@@ -117,7 +131,12 @@ export function useAuthentication(config: AuthConfig, logger: Logger): Plugin[] 
     const authorization = request.headers.get('authorization');
     const headerKey = request.headers.get('x-api-key');
     const scheme = authorization?.trim().split(/\s+/)[0]?.toLowerCase();
-    if (presentsSeveralCredentials(request, serverContext)) throw unauthenticated('AMBIGUOUS_CREDENTIALS', 'send one credential: one Authorization header (a bearer token or an API key) or one X-API-Key', true);
+    if (presentsSeveralCredentials(request, serverContext))
+      throw unauthenticated(
+        'AMBIGUOUS_CREDENTIALS',
+        'send one credential: one Authorization header (a bearer token or an API key) or one X-API-Key',
+        true,
+      );
     let grant: Grant;
     if (scheme === 'bearer') {
       const verified = (serverContext as Record<string, { payload?: JwtPayload } | undefined>)[JWT_FIELD]?.payload;

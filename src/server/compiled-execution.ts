@@ -17,7 +17,11 @@ const needsStandardExecutor = new WeakMap<DocumentNode, boolean>();
 function selectsStandardExecutorFields(document: DocumentNode): boolean {
   let found = needsStandardExecutor.get(document);
   if (found === undefined) {
-    const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d.selectionSet] as const] : [])));
+    const fragments = new Map(
+      document.definitions.flatMap((d) =>
+        d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d.selectionSet] as const] : [],
+      ),
+    );
     const visited = new Set<string>();
     const selects = (set: SelectionSetNode): boolean =>
       set.selections.some((s) => {
@@ -55,7 +59,10 @@ export function useCompiledExecution(): Plugin[] {
           onExecuteDone({ args, result }) {
             if (!compileFailures.has(result)) return;
             const { logger } = args.contextValue as unknown as GatewayContext;
-            logger.warn({ errors: (result as ExecutionResult).errors?.map((e) => e.message) }, 'query could not be compiled; it failed');
+            logger.warn(
+              { errors: (result as ExecutionResult).errors?.map((e) => e.message) },
+              'query could not be compiled; it failed',
+            );
           },
         };
       },

@@ -17,7 +17,14 @@ export function useRequestErrorCodes(): Plugin {
             errors: result.errors.map((e) =>
               e.extensions?.code
                 ? e
-                : new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, originalError: e.originalError, extensions: { ...e.extensions, code: 'BAD_USER_INPUT' } }),
+                : new GraphQLError(e.message, {
+                    nodes: e.nodes,
+                    source: e.source,
+                    positions: e.positions,
+                    path: e.path,
+                    originalError: e.originalError,
+                    extensions: { ...e.extensions, code: 'BAD_USER_INPUT' },
+                  }),
             ),
           });
         },

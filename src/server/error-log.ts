@@ -15,7 +15,11 @@ function describe(error: unknown): string {
  * them (`Unexpected error.`) and logs them through a logger that knows no request; here the
  * masked error remembers its original, and the request logs it when its result is processed.
  */
-export function unexpectedErrorLogging(logger: Logger): { maskError: typeof yogaMaskError; yogaLogger: YogaLogger; plugin: Plugin } {
+export function unexpectedErrorLogging(logger: Logger): {
+  maskError: typeof yogaMaskError;
+  yogaLogger: YogaLogger;
+  plugin: Plugin;
+} {
   const originals = new WeakMap<object, unknown>();
   const loggedByRequest = new WeakSet<object>();
   return {
@@ -34,7 +38,8 @@ export function unexpectedErrorLogging(logger: Logger): { maskError: typeof yoga
       info: (...args) => logger.info({ yoga: args.map(String) }),
       warn: (...args) => logger.warn({ yoga: args.map(String) }),
       error: (...args) => {
-        if (args.length === 1 && typeof args[0] === 'object' && args[0] !== null && loggedByRequest.has(args[0])) return;
+        if (args.length === 1 && typeof args[0] === 'object' && args[0] !== null && loggedByRequest.has(args[0]))
+          return;
         logger.error({ yoga: args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : String(a))) });
       },
     },
@@ -46,7 +51,10 @@ export function unexpectedErrorLogging(logger: Logger): { maskError: typeof yoga
             const original = originals.get(error);
             if (original === undefined) continue;
             originals.delete(error);
-            logger.error({ requestId: requestIdOf(request), error: describe(original), path: error.path }, 'unexpected error (masked in the response)');
+            logger.error(
+              { requestId: requestIdOf(request), error: describe(original), path: error.path },
+              'unexpected error (masked in the response)',
+            );
           }
         }
       },

@@ -46,7 +46,11 @@ function graphiqlAssets(): Promise<Assets> {
 }
 
 /** JSON that is safe inside a <script> element. */
-const scriptJson = (value: unknown): string => JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+const scriptJson = (value: unknown): string =>
+  JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 
 const escapeHtml = (text: string): string => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -93,11 +97,17 @@ function preferredEncoding(acceptEncoding: string | null): 'br' | 'gzip' | null 
 export function useGraphiQLAssets(): Plugin {
   return {
     async onRequest({ url, request, endResponse, fetchAPI }) {
-      if (!url.pathname.startsWith(GRAPHIQL_ASSET_PREFIX) || (request.method !== 'GET' && request.method !== 'HEAD')) return;
+      if (!url.pathname.startsWith(GRAPHIQL_ASSET_PREFIX) || (request.method !== 'GET' && request.method !== 'HEAD'))
+        return;
       const assets = await graphiqlAssets();
       const found = Object.values(assets).find((a) => a.path === url.pathname);
       if (!found) {
-        endResponse(new fetchAPI.Response('not found', { status: 404, headers: { 'content-type': 'text/plain', 'cache-control': 'no-store' } }));
+        endResponse(
+          new fetchAPI.Response('not found', {
+            status: 404,
+            headers: { 'content-type': 'text/plain', 'cache-control': 'no-store' },
+          }),
+        );
         return;
       }
       const headers: Record<string, string> = {
@@ -107,7 +117,12 @@ export function useGraphiQLAssets(): Plugin {
         'cache-control': 'public, max-age=31536000, immutable',
         vary: 'accept-encoding',
       };
-      if (request.headers.get('if-none-match')?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === found.etag)) {
+      if (
+        request.headers
+          .get('if-none-match')
+          ?.split(',')
+          .some((tag) => tag.trim().replace(/^W\//, '') === found.etag)
+      ) {
         endResponse(new fetchAPI.Response(null, { status: 304, headers }));
         return;
       }
@@ -130,14 +145,24 @@ export function useGraphiQLPage(endpoint: string, options: GraphiQLOptions): Plu
   let page: Promise<string> | undefined;
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
-      if (request.method !== 'GET' || url.pathname !== endpoint || !request.headers.get('accept')?.includes('text/html')) return;
+      if (
+        request.method !== 'GET' ||
+        url.pathname !== endpoint ||
+        !request.headers.get('accept')?.includes('text/html')
+      )
+        return;
       page ??= renderGraphiQLPage(endpoint, options).catch((error: unknown) => {
         page = undefined;
         throw error;
       });
       return page.then((html) =>
         // no-store: the demo's page carries its token.
-        endResponse(new fetchAPI.Response(html, { status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } })),
+        endResponse(
+          new fetchAPI.Response(html, {
+            status: 200,
+            headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+          }),
+        ),
       );
     },
   };

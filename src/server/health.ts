@@ -14,14 +14,30 @@ export function useReadiness(sources: SourceRegistry, isDraining: () => boolean,
   return {
     onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname !== '/readyz') return;
-      const states = [...sources.callers].map(([id, caller]) => ({ id, provider: caller.provider, breaker: caller.breakerState }));
-      const redisState = redis && { state: redis.state, shared: redis.up ? 'rate limits and caches shared by the fleet' : 'local rate limits and caches until redis returns' };
-      const status = isDraining() ? 'draining' : states.some((s) => s.breaker !== 'closed') || redisState?.state === 'down' ? 'degraded' : 'ready';
+      const states = [...sources.callers].map(([id, caller]) => ({
+        id,
+        provider: caller.provider,
+        breaker: caller.breakerState,
+      }));
+      const redisState = redis && {
+        state: redis.state,
+        shared: redis.up
+          ? 'rate limits and caches shared by the fleet'
+          : 'local rate limits and caches until redis returns',
+      };
+      const status = isDraining()
+        ? 'draining'
+        : states.some((s) => s.breaker !== 'closed') || redisState?.state === 'down'
+          ? 'degraded'
+          : 'ready';
       endResponse(
-        new fetchAPI.Response(JSON.stringify({ status, sources: states, ...(redisState ? { redis: redisState } : {}) }), {
-          status: status === 'draining' ? 503 : 200,
-          headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-        }),
+        new fetchAPI.Response(
+          JSON.stringify({ status, sources: states, ...(redisState ? { redis: redisState } : {}) }),
+          {
+            status: status === 'draining' ? 503 : 200,
+            headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+          },
+        ),
       );
     },
   };

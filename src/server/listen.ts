@@ -18,8 +18,21 @@ export interface RunningServer {
 function refuseOtherRequestTargets(handler: RequestListener): RequestListener {
   return (req, res) => {
     if (req.url?.startsWith('/')) return handler(req, res);
-    const body = JSON.stringify({ errors: [{ message: 'the request target must be a path (origin-form, e.g. /graphql)', extensions: { code: 'BAD_REQUEST', reason: 'INVALID_REQUEST_TARGET' } }] });
-    res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': randomUUID() }).end(body);
+    const body = JSON.stringify({
+      errors: [
+        {
+          message: 'the request target must be a path (origin-form, e.g. /graphql)',
+          extensions: { code: 'BAD_REQUEST', reason: 'INVALID_REQUEST_TARGET' },
+        },
+      ],
+    });
+    res
+      .writeHead(400, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(body),
+        'x-request-id': randomUUID(),
+      })
+      .end(body);
   };
 }
 
@@ -29,7 +42,11 @@ export async function listen(gateway: Gateway, host: string, port: number): Prom
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EADDRINUSE') return reject(error);
-      reject(new Error(`port ${port} on ${host} is already in use (another gateway?). Choose another one: PORT=${port === 0 ? 4001 : port + 1} npm start, or server.port in the configuration.`));
+      reject(
+        new Error(
+          `port ${port} on ${host} is already in use (another gateway?). Choose another one: PORT=${port === 0 ? 4001 : port + 1} npm start, or server.port in the configuration.`,
+        ),
+      );
     });
     server.listen(port, host, () => resolve());
   });

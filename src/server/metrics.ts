@@ -15,7 +15,12 @@ export function createMetrics(sources: SourceRegistry, redis?: RedisLink): { reg
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'secrets_gateway_' });
   const labels = ['provider', 'source', 'operation'] as const;
-  const calls = new Counter({ name: 'secrets_gateway_upstream_calls_total', help: 'Upstream calls by outcome and gateway error code', labelNames: [...labels, 'outcome', 'code'], registers: [registry] });
+  const calls = new Counter({
+    name: 'secrets_gateway_upstream_calls_total',
+    help: 'Upstream calls by outcome and gateway error code',
+    labelNames: [...labels, 'outcome', 'code'],
+    registers: [registry],
+  });
   const duration = new Histogram({
     name: 'secrets_gateway_upstream_call_duration_seconds',
     help: 'Upstream call latency',
@@ -23,9 +28,24 @@ export function createMetrics(sources: SourceRegistry, redis?: RedisLink): { reg
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  const retries = new Counter({ name: 'secrets_gateway_upstream_retries_total', help: 'Upstream retries by the error that caused them', labelNames: [...labels, 'code'], registers: [registry] });
-  const throttles = new Counter({ name: 'secrets_gateway_upstream_throttled_total', help: 'Upstream calls answered with throttling (or held back by the rate limit)', labelNames: [...labels], registers: [registry] });
-  const breaker = new Gauge({ name: 'secrets_gateway_upstream_circuit_state', help: 'Circuit breaker per source: 0 closed, 1 half-open, 2 open', labelNames: ['provider', 'source'], registers: [registry] });
+  const retries = new Counter({
+    name: 'secrets_gateway_upstream_retries_total',
+    help: 'Upstream retries by the error that caused them',
+    labelNames: [...labels, 'code'],
+    registers: [registry],
+  });
+  const throttles = new Counter({
+    name: 'secrets_gateway_upstream_throttled_total',
+    help: 'Upstream calls answered with throttling (or held back by the rate limit)',
+    labelNames: [...labels],
+    registers: [registry],
+  });
+  const breaker = new Gauge({
+    name: 'secrets_gateway_upstream_circuit_state',
+    help: 'Circuit breaker per source: 0 closed, 1 half-open, 2 open',
+    labelNames: ['provider', 'source'],
+    registers: [registry],
+  });
 
   if (redis) {
     const up = new Gauge({

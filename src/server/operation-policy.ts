@@ -2,22 +2,43 @@ import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode } f
 import type { Plugin } from 'graphql-yoga';
 
 /** Why a document cannot run here; `null` when it names exactly one query. */
-export type OperationRefusal = 'OPERATION_NOT_SUPPORTED' | 'OPERATION_NOT_FOUND' | 'OPERATION_NAME_REQUIRED' | 'NO_OPERATION';
+export type OperationRefusal =
+  | 'OPERATION_NOT_SUPPORTED'
+  | 'OPERATION_NOT_FOUND'
+  | 'OPERATION_NAME_REQUIRED'
+  | 'NO_OPERATION';
 
-function refusal(reason: OperationRefusal, message: string, status: number, extra: Record<string, unknown> = {}): GraphQLError {
+function refusal(
+  reason: OperationRefusal,
+  message: string,
+  status: number,
+  extra: Record<string, unknown> = {},
+): GraphQLError {
   const headers = status === 405 ? { allow: 'POST' } : undefined;
-  return new GraphQLError(message, { extensions: { code: 'BAD_REQUEST', reason, ...extra, http: { status, ...(headers && { headers }) } } });
+  return new GraphQLError(message, {
+    extensions: { code: 'BAD_REQUEST', reason, ...extra, http: { status, ...(headers && { headers }) } },
+  });
 }
 
 /** The operation a request runs, or the reason it has none (GraphQL spec "GetOperation"). */
-function operationOf(document: DocumentNode, operationName: string | undefined | null): OperationDefinitionNode | GraphQLError {
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+function operationOf(
+  document: DocumentNode,
+  operationName: string | undefined | null,
+): OperationDefinitionNode | GraphQLError {
+  const operations = document.definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
   if (operationName) {
     const named = operations.find((o) => o.name?.value === operationName);
     return named ?? refusal('OPERATION_NOT_FOUND', 'the document has no operation of the given operationName', 400);
   }
   if (operations.length === 0) return refusal('NO_OPERATION', 'the document has no operation to run', 400);
-  if (operations.length > 1) return refusal('OPERATION_NAME_REQUIRED', 'the document has several operations: send operationName to choose one', 400);
+  if (operations.length > 1)
+    return refusal(
+      'OPERATION_NAME_REQUIRED',
+      'the document has several operations: send operationName to choose one',
+      400,
+    );
   return operations[0];
 }
 
@@ -36,7 +57,12 @@ export function useQueryOperationsOnly(): Plugin {
         if (operation instanceof GraphQLError) throw operation;
         if (operation.operation !== 'query') {
           const status = operation.operation === 'mutation' && request.method === 'GET' ? 405 : 400;
-          throw refusal('OPERATION_NOT_SUPPORTED', `this gateway only answers queries; a ${operation.operation} is not served`, status, { operationType: operation.operation });
+          throw refusal(
+            'OPERATION_NOT_SUPPORTED',
+            `this gateway only answers queries; a ${operation.operation} is not served`,
+            status,
+            { operationType: operation.operation },
+          );
         }
       };
     },

@@ -30,9 +30,16 @@ export type LimitReason =
   | 'MAX_BREADTH'
   | 'MAX_COST';
 
-export function limitError(reason: LimitReason, message: string, limit: number, extra: Record<string, unknown> = {}): GraphQLError {
+export function limitError(
+  reason: LimitReason,
+  message: string,
+  limit: number,
+  extra: Record<string, unknown> = {},
+): GraphQLError {
   // `spec`: like a validation error, 400 for application/graphql-response+json and 200 for application/json.
-  return new GraphQLError(message, { extensions: { code: 'QUERY_LIMIT_EXCEEDED', reason, limit, ...extra, http: { status: 400, spec: true } } });
+  return new GraphQLError(message, {
+    extensions: { code: 'QUERY_LIMIT_EXCEEDED', reason, limit, ...extra, http: { status: 400, spec: true } },
+  });
 }
 
 const clean = (error: GraphQLError) => error.message.replace(/^Syntax Error: /, '');
@@ -42,7 +49,9 @@ const clean = (error: GraphQLError) => error.message.replace(/^Syntax Error: /, 
  * size as JSON, longest list) before anything else reads them, so that nothing after this
  * (JSON.stringify of cache keys, variable coercion) meets an unbounded depth.
  */
-export function useVariableLimits(limits: Pick<LimitsConfig, 'maxVariablesDepth' | 'maxVariablesBytes' | 'maxVariablesListLength'>): Plugin {
+export function useVariableLimits(
+  limits: Pick<LimitsConfig, 'maxVariablesDepth' | 'maxVariablesBytes' | 'maxVariablesListLength'>,
+): Plugin {
   return {
     onParams({ params }) {
       for (const param of ['variables', 'extensions'] as const) {
@@ -62,18 +71,29 @@ interface JsonProblem {
 }
 
 /** Depth, JSON size and list lengths of a parsed JSON value, walked with an explicit stack; stops at the first limit passed. */
-export function measureJson(root: unknown, limits: Pick<LimitsConfig, 'maxVariablesDepth' | 'maxVariablesBytes' | 'maxVariablesListLength'>): JsonProblem | null {
+export function measureJson(
+  root: unknown,
+  limits: Pick<LimitsConfig, 'maxVariablesDepth' | 'maxVariablesBytes' | 'maxVariablesListLength'>,
+): JsonProblem | null {
   const stack: Array<[unknown, number]> = [[root, 0]];
   let bytes = 0;
   while (stack.length > 0) {
     const [value, depth] = stack.pop()!;
     if (value !== null && typeof value === 'object') {
       if (depth + 1 > limits.maxVariablesDepth) {
-        return { reason: 'MAX_VARIABLES_DEPTH', message: `nested deeper than ${limits.maxVariablesDepth} levels`, limit: limits.maxVariablesDepth };
+        return {
+          reason: 'MAX_VARIABLES_DEPTH',
+          message: `nested deeper than ${limits.maxVariablesDepth} levels`,
+          limit: limits.maxVariablesDepth,
+        };
       }
       if (Array.isArray(value)) {
         if (value.length > limits.maxVariablesListLength) {
-          return { reason: 'MAX_VARIABLES_LIST_LENGTH', message: `a list of ${value.length} items; at most ${limits.maxVariablesListLength} are accepted`, limit: limits.maxVariablesListLength };
+          return {
+            reason: 'MAX_VARIABLES_LIST_LENGTH',
+            message: `a list of ${value.length} items; at most ${limits.maxVariablesListLength} are accepted`,
+            limit: limits.maxVariablesListLength,
+          };
         }
         bytes += 2 + Math.max(0, value.length - 1);
         for (const item of value) stack.push([item, depth + 1]);
@@ -89,7 +109,11 @@ export function measureJson(root: unknown, limits: Pick<LimitsConfig, 'maxVariab
       bytes += typeof value === 'string' ? value.length + 2 : String(value).length;
     }
     if (bytes > limits.maxVariablesBytes) {
-      return { reason: 'MAX_VARIABLES_BYTES', message: `over ${limits.maxVariablesBytes} bytes as JSON`, limit: limits.maxVariablesBytes };
+      return {
+        reason: 'MAX_VARIABLES_BYTES',
+        message: `over ${limits.maxVariablesBytes} bytes as JSON`,
+        limit: limits.maxVariablesBytes,
+      };
     }
   }
   return null;
@@ -120,7 +144,11 @@ function assertNesting(body: string, maxNesting: number): void {
   try {
     for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
       if (OPENING.has(token.kind) && ++depth > maxNesting) {
-        throw limitError('MAX_NESTING', `the document nests brackets, braces or parentheses deeper than ${maxNesting} levels`, maxNesting);
+        throw limitError(
+          'MAX_NESTING',
+          `the document nests brackets, braces or parentheses deeper than ${maxNesting} levels`,
+          maxNesting,
+        );
       }
       if (CLOSING.has(token.kind)) depth--;
     }
@@ -133,7 +161,8 @@ function assertNesting(body: string, maxNesting: number): void {
 /** Document shape: tokens at parse, depth, aliases and directives at validation (graphql-armor rules, our error codes). */
 export function useDocumentLimits(limits: LimitsConfig): Plugin[] {
   const report = (reason: LimitReason, limit: number) => [
-    (context: ValidationContext | null, error: GraphQLError) => context?.reportError(limitError(reason, clean(error), limit)),
+    (context: ValidationContext | null, error: GraphQLError) =>
+      context?.reportError(limitError(reason, clean(error), limit)),
   ];
   return [
     maxTokensPlugin({
@@ -144,9 +173,21 @@ export function useDocumentLimits(limits: LimitsConfig): Plugin[] {
         },
       ],
     }) as Plugin,
-    maxDepthPlugin({ n: limits.maxDepth, propagateOnRejection: false, onReject: report('MAX_DEPTH', limits.maxDepth) }) as Plugin,
-    maxAliasesPlugin({ n: limits.maxAliases, propagateOnRejection: false, onReject: report('MAX_ALIASES', limits.maxAliases) }) as Plugin,
-    maxDirectivesPlugin({ n: limits.maxDirectives, propagateOnRejection: false, onReject: report('MAX_DIRECTIVES', limits.maxDirectives) }) as Plugin,
+    maxDepthPlugin({
+      n: limits.maxDepth,
+      propagateOnRejection: false,
+      onReject: report('MAX_DEPTH', limits.maxDepth),
+    }) as Plugin,
+    maxAliasesPlugin({
+      n: limits.maxAliases,
+      propagateOnRejection: false,
+      onReject: report('MAX_ALIASES', limits.maxAliases),
+    }) as Plugin,
+    maxDirectivesPlugin({
+      n: limits.maxDirectives,
+      propagateOnRejection: false,
+      onReject: report('MAX_DIRECTIVES', limits.maxDirectives),
+    }) as Plugin,
   ];
 }
 
@@ -177,13 +218,25 @@ export function useCostLimit(limits: Pick<LimitsConfig, 'maxCost' | 'maxBreadth'
             report(error);
           };
           if (state.breadth > limits.maxBreadth) {
-            add(limitError('MAX_BREADTH', `the query selects ${state.breadth} fields; at most ${limits.maxBreadth} are allowed`, limits.maxBreadth, { found: state.breadth }));
+            add(
+              limitError(
+                'MAX_BREADTH',
+                `the query selects ${state.breadth} fields; at most ${limits.maxBreadth} are allowed`,
+                limits.maxBreadth,
+                { found: state.breadth },
+              ),
+            );
           }
           if (state.complexity > limits.maxCost) {
             add(
-              limitError('MAX_COST', `the query may cause about ${state.complexity} upstream calls; at most ${limits.maxCost} are allowed (ask for smaller pages or fewer detail fields)`, limits.maxCost, {
-                found: state.complexity,
-              }),
+              limitError(
+                'MAX_COST',
+                `the query may cause about ${state.complexity} upstream calls; at most ${limits.maxCost} are allowed (ask for smaller pages or fewer detail fields)`,
+                limits.maxCost,
+                {
+                  found: state.complexity,
+                },
+              ),
             );
           }
         },

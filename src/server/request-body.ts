@@ -10,9 +10,14 @@ import type { Plugin } from 'graphql-yoga';
  */
 export function useRequestBody(maxBytes: number): Plugin {
   const tooLarge = (found?: number) =>
-    new GraphQLError(found === undefined ? `the request body is over ${maxBytes} bytes` : `the request body is ${found} bytes; at most ${maxBytes} are accepted`, {
-      extensions: { code: 'QUERY_LIMIT_EXCEEDED', reason: 'MAX_BODY_BYTES', limit: maxBytes, http: { status: 413 } },
-    });
+    new GraphQLError(
+      found === undefined
+        ? `the request body is over ${maxBytes} bytes`
+        : `the request body is ${found} bytes; at most ${maxBytes} are accepted`,
+      {
+        extensions: { code: 'QUERY_LIMIT_EXCEEDED', reason: 'MAX_BODY_BYTES', limit: maxBytes, http: { status: 413 } },
+      },
+    );
   const malformed = () =>
     new GraphQLError('the request parameters are malformed: "variables" and "extensions" must be JSON objects', {
       extensions: { code: 'BAD_REQUEST', reason: 'MALFORMED_PARAMS', http: { status: 400 } },

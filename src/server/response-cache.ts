@@ -11,7 +11,11 @@ export function valueFieldsOf(schema: GraphQLSchema): string[] {
   return Object.values(schema.getTypeMap()).flatMap((type) =>
     isObjectType(type)
       ? Object.values(type.getFields())
-          .filter((field) => (field.extensions as { pothosOptions?: { authScopes?: { reveal?: boolean } } }).pothosOptions?.authScopes?.reveal === true)
+          .filter(
+            (field) =>
+              (field.extensions as { pothosOptions?: { authScopes?: { reveal?: boolean } } }).pothosOptions?.authScopes
+                ?.reveal === true,
+          )
           .map((field) => `${type.name}.${field.name}`)
       : [],
   );

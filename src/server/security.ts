@@ -23,19 +23,34 @@ import { useRequestBody } from './request-body.js';
  */
 export function securityPlugins(config: GatewayConfig, logger: Logger): Plugin[] {
   const { limits } = config;
-  const plugins: Plugin[] = [useAcceptableResponse(), useRequestBody(limits.maxBodyBytes), useCsrf(), ...useAuthentication(config.auth, logger), useVariableLimits(limits)];
+  const plugins: Plugin[] = [
+    useAcceptableResponse(),
+    useRequestBody(limits.maxBodyBytes),
+    useCsrf(),
+    ...useAuthentication(config.auth, logger),
+    useVariableLimits(limits),
+  ];
   if (limits.persistedOperations) {
     const store = loadPersistedOperations(limits.persistedOperations.file);
-    logger.info({ operations: store.size, allowArbitraryOperations: limits.persistedOperations.allowArbitraryOperations }, 'persisted operations allow-list loaded');
+    logger.info(
+      { operations: store.size, allowArbitraryOperations: limits.persistedOperations.allowArbitraryOperations },
+      'persisted operations allow-list loaded',
+    );
     const error = (code: string, message: string) => ({ message, extensions: { code, http: { status: 400 } } });
     plugins.push(
       usePersistedOperations({
         getPersistedOperation: (hash) => store.get(hash.toLowerCase()) ?? null,
         allowArbitraryOperations: limits.persistedOperations.allowArbitraryOperations,
         customErrors: {
-          persistedQueryOnly: error('PERSISTED_QUERY_ONLY', 'this gateway accepts only persisted operations: send extensions.persistedQuery { version: 1, sha256Hash }'),
+          persistedQueryOnly: error(
+            'PERSISTED_QUERY_ONLY',
+            'this gateway accepts only persisted operations: send extensions.persistedQuery { version: 1, sha256Hash }',
+          ),
           notFound: error('PERSISTED_QUERY_NOT_IN_LIST', 'no persisted operation has this hash'),
-          keyNotFound: error('PERSISTED_QUERY_ID_REQUIRED', 'send a query or extensions.persistedQuery { version: 1, sha256Hash }'),
+          keyNotFound: error(
+            'PERSISTED_QUERY_ID_REQUIRED',
+            'send a query or extensions.persistedQuery { version: 1, sha256Hash }',
+          ),
         },
       }) as Plugin,
     );
@@ -71,9 +86,12 @@ function loadPersistedOperations(path: string): Map<string, string> {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new ConfigError([`limits.persistedOperations.file: cannot read ${path} as JSON (${(error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]})`]);
+    throw new ConfigError([
+      `limits.persistedOperations.file: cannot read ${path} as JSON (${(error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]})`,
+    ]);
   }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError([`limits.persistedOperations.file: ${path} must hold an object of hash → document`]);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new ConfigError([`limits.persistedOperations.file: ${path} must hold an object of hash → document`]);
   const problems: string[] = [];
   const store = new Map<string, string>();
   for (const [hash, document] of Object.entries(raw)) {
@@ -82,7 +100,8 @@ function loadPersistedOperations(path: string): Map<string, string> {
       continue;
     }
     const actual = createHash('sha256').update(document).digest('hex');
-    if (actual !== hash.toLowerCase()) problems.push(`limits.persistedOperations.file: "${hash}" is not the sha256 of its document (${actual})`);
+    if (actual !== hash.toLowerCase())
+      problems.push(`limits.persistedOperations.file: "${hash}" is not the sha256 of its document (${actual})`);
     store.set(actual, document);
   }
   if (problems.length) throw new ConfigError(problems);

@@ -10,8 +10,20 @@ export function useServedPaths(graphqlEndpoint: string, operatorEndpoints: strin
   return {
     onRequest({ url, endResponse, fetchAPI }) {
       if (served.has(url.pathname)) return;
-      const body = { errors: [{ message: `nothing is served at this path; GraphQL is at ${graphqlEndpoint}`, extensions: { code: 'NOT_FOUND' } }] };
-      endResponse(new fetchAPI.Response(JSON.stringify(body), { status: 404, headers: { 'content-type': 'application/json; charset=utf-8' } }));
+      const body = {
+        errors: [
+          {
+            message: `nothing is served at this path; GraphQL is at ${graphqlEndpoint}`,
+            extensions: { code: 'NOT_FOUND' },
+          },
+        ],
+      };
+      endResponse(
+        new fetchAPI.Response(JSON.stringify(body), {
+          status: 404,
+          headers: { 'content-type': 'application/json; charset=utf-8' },
+        }),
+      );
     },
   };
 }

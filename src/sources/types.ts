@@ -47,8 +47,10 @@ export interface SecretBase extends SecretRef {
 
 /** Derived from the provider modules (src/providers/index.ts): a record of any configured kind. */
 type TypesOf<M> = M extends { types?: infer T } ? NonNullable<T> : never;
-export type SecretRecord = TypesOf<ProviderModules> extends infer T ? (T extends { record: infer R } ? R : never) : never;
-export type SecretDetail = TypesOf<ProviderModules> extends infer T ? (T extends { detail: infer D } ? D : never) : never;
+export type SecretRecord =
+  TypesOf<ProviderModules> extends infer T ? (T extends { record: infer R } ? R : never) : never;
+export type SecretDetail =
+  TypesOf<ProviderModules> extends infer T ? (T extends { detail: infer D } ? D : never) : never;
 /**
  * A secret's value, as its provider returns it. Only the reveal path (reveal scope, audit line)
  * ever holds one; it lives as long as the request that asked for it and is never logged.
@@ -100,20 +102,38 @@ export type Paging =
   | {
       kind: 'page-number';
       maxPageSize: number;
-      fetchPage(namespaceId: string, query: PushedQuery, pageNumber: number, pageSize: number, scope?: RequestScope): Promise<PageNumberPage>;
+      fetchPage(
+        namespaceId: string,
+        query: PushedQuery,
+        pageNumber: number,
+        pageSize: number,
+        scope?: RequestScope,
+      ): Promise<PageNumberPage>;
     }
   | {
       kind: 'marker';
       maxLimit: number;
       /** Position of an item as the provider's marker understands it. */
       markerOf(item: SecretRecord): string;
-      fetchPage(namespaceId: string, query: PushedQuery, marker: string | null, limit: number, scope?: RequestScope): Promise<MarkerPage>;
+      fetchPage(
+        namespaceId: string,
+        query: PushedQuery,
+        marker: string | null,
+        limit: number,
+        scope?: RequestScope,
+      ): Promise<MarkerPage>;
     }
   | {
       /** An opaque continuation token (AWS NextToken): our cursor stores the token that starts an item's page. */
       kind: 'token';
       pageSize: number;
-      fetchPage(namespaceId: string, query: PushedQuery, token: string | null, pageSize: number, scope?: RequestScope): Promise<TokenPage>;
+      fetchPage(
+        namespaceId: string,
+        query: PushedQuery,
+        token: string | null,
+        pageSize: number,
+        scope?: RequestScope,
+      ): Promise<TokenPage>;
     }
   | {
       kind: 'none';
@@ -149,5 +169,9 @@ export interface SecretSource {
   /** Detail fields; one result per key, same order; null for a missing key. Absent when the list carries everything. */
   describe?(namespaceId: string, keys: string[], scope?: RequestScope): Promise<Array<SecretDetail | null | Error>>;
   /** Current values; one result per record, same order; null for a missing secret. Callers check the reveal scope first. */
-  reveal(namespaceId: string, records: SecretRecord[], scope?: RequestScope): Promise<Array<SecretValue | null | Error>>;
+  reveal(
+    namespaceId: string,
+    records: SecretRecord[],
+    scope?: RequestScope,
+  ): Promise<Array<SecretValue | null | Error>>;
 }

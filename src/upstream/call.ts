@@ -1,8 +1,24 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import { BrokenCircuitError, bulkhead, circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen, type BulkheadPolicy, type CircuitBreakerPolicy } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  bulkhead,
+  circuitBreaker,
+  CircuitState,
+  ConsecutiveBreaker,
+  handleWhen,
+  type BulkheadPolicy,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
 import type { Logger } from '../logger.js';
 import type { Provider } from '../sources/types.js';
-import { classify, isRetryable, readProviderError, UpstreamError, type ErrorCatalog, type UpstreamErrorCode } from './errors.js';
+import {
+  classify,
+  isRetryable,
+  readProviderError,
+  UpstreamError,
+  type ErrorCatalog,
+  type UpstreamErrorCode,
+} from './errors.js';
 import { TokenBucket, type RateLimiter } from './rate-limit.js';
 import { redact } from './redact.js';
 import type { RequestScope } from './request-scope.js';
@@ -23,14 +39,26 @@ export interface UpstreamPolicy {
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
 export type UpstreamEvent =
-  | { type: 'call'; provider: Provider; source: string; operation: string; outcome: 'ok' | 'error'; code: UpstreamErrorCode | null; durationMs: number }
+  | {
+      type: 'call';
+      provider: Provider;
+      source: string;
+      operation: string;
+      outcome: 'ok' | 'error';
+      code: UpstreamErrorCode | null;
+      durationMs: number;
+    }
   | { type: 'retry'; provider: Provider; source: string; operation: string; code: UpstreamErrorCode; delayMs: number }
   | { type: 'breaker'; provider: Provider; source: string; state: BreakerState };
 
 export type UpstreamObserver = (event: UpstreamEvent) => void;
 
 /** Failures that say the source itself is unwell; bad requests and not-found do not count. */
-const BREAKER_CODES: ReadonlySet<UpstreamErrorCode> = new Set(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'UPSTREAM_BAD_RESPONSE']);
+const BREAKER_CODES: ReadonlySet<UpstreamErrorCode> = new Set([
+  'UPSTREAM_UNAVAILABLE',
+  'UPSTREAM_TIMEOUT',
+  'UPSTREAM_BAD_RESPONSE',
+]);
 
 /** Without a GraphQL request around the call (start-up, scripts), this bounds its retries. */
 const DEFAULT_DEADLINE_MS = 30_000;
@@ -62,7 +90,10 @@ export class UpstreamCaller {
     this.bucket = rateLimiter ?? new TokenBucket(policy.rateLimit.perSecond, policy.rateLimit.burst);
     this.breaker = circuitBreaker(
       handleWhen((error) => error instanceof UpstreamError && BREAKER_CODES.has(error.info.code)),
-      { halfOpenAfter: policy.circuitBreaker.halfOpenAfterMs, breaker: new ConsecutiveBreaker(policy.circuitBreaker.failureThreshold) },
+      {
+        halfOpenAfter: policy.circuitBreaker.halfOpenAfterMs,
+        breaker: new ConsecutiveBreaker(policy.circuitBreaker.failureThreshold),
+      },
     );
     const report = (state: BreakerState) => () => {
       this.logger.warn({ provider, source: sourceId, breaker: state }, `circuit ${state}`);
@@ -105,15 +136,38 @@ export class UpstreamCaller {
       } catch (error) {
         const failure = error as UpstreamError;
         // Once per call, beyond the retry budget: a renewed credential is a new question, not a repeat.
-        const renew: boolean = !renewed && failure.info.code === 'UPSTREAM_AUTH_FAILED' && this.renewCredential?.() === true;
+        const renew: boolean =
+          !renewed && failure.info.code === 'UPSTREAM_AUTH_FAILED' && this.renewCredential?.() === true;
         renewed ||= renew;
         const delayMs = renew ? 0 : (failure.info.retryAfterMs ?? this.backoff(attempt));
-        const retry = renew || (failure.info.retryable && attempt < maxAttempts && this.breakerState === 'closed' && Date.now() + delayMs < deadline);
+        const retry =
+          renew ||
+          (failure.info.retryable &&
+            attempt < maxAttempts &&
+            this.breakerState === 'closed' &&
+            Date.now() + delayMs < deadline);
         if (!retry) throw failure;
         if (renew) attempt--;
         if (scope) scope.retries.set(this.sourceId, (scope.retries.get(this.sourceId) ?? 0) + 1);
-        this.emit({ type: 'retry', provider: this.provider, source: this.sourceId, operation, code: failure.info.code, delayMs });
-        log.info({ provider: this.provider, source: this.sourceId, operation, attempt, code: failure.info.code, delayMs: Math.round(delayMs) }, 'upstream call retried');
+        this.emit({
+          type: 'retry',
+          provider: this.provider,
+          source: this.sourceId,
+          operation,
+          code: failure.info.code,
+          delayMs,
+        });
+        log.info(
+          {
+            provider: this.provider,
+            source: this.sourceId,
+            operation,
+            attempt,
+            code: failure.info.code,
+            delayMs: Math.round(delayMs),
+          },
+          'upstream call retried',
+        );
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
@@ -142,15 +196,26 @@ export class UpstreamCaller {
   }
 
   private async attempt<T>(operation: string, fn: () => Promise<T>, deadline: number, log: Logger): Promise<T> {
-    if (Date.now() >= deadline) throw this.gatewayError(operation, 'UPSTREAM_TIMEOUT', 'the request deadline passed before the call could start');
+    if (Date.now() >= deadline)
+      throw this.gatewayError(operation, 'UPSTREAM_TIMEOUT', 'the request deadline passed before the call could start');
     try {
       return await this.breaker.execute(async () => {
-        await this.bucket.take(deadline, () => this.gatewayError(operation, 'UPSTREAM_THROTTLED', 'the source\'s rate limit would delay the call past the request deadline'));
+        await this.bucket.take(deadline, () =>
+          this.gatewayError(
+            operation,
+            'UPSTREAM_THROTTLED',
+            "the source's rate limit would delay the call past the request deadline",
+          ),
+        );
         return this.limiter.execute(() => this.timed(operation, fn, deadline, log));
       });
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
-        throw this.gatewayError(operation, 'UPSTREAM_UNAVAILABLE', 'the circuit breaker is open after repeated failures; the source is not called until it recovers');
+        throw this.gatewayError(
+          operation,
+          'UPSTREAM_UNAVAILABLE',
+          'the circuit breaker is open after repeated failures; the source is not called until it recovers',
+        );
       }
       throw error;
     }
@@ -158,37 +223,66 @@ export class UpstreamCaller {
 
   private timed<T>(operation: string, fn: () => Promise<T>, deadline: number, log: Logger): Promise<T> {
     const timeoutMs = Math.min(this.policy.timeoutMs, deadline - Date.now());
-    return tracer.startActiveSpan(`${this.provider} ${operation}`, { attributes: { 'secrets.provider': this.provider, 'secrets.source': this.sourceId, 'rpc.method': operation } }, async (span) => {
-      const started = performance.now();
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        if (timeoutMs <= 0) throw Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' });
-        const result = await Promise.race([
-          fn(),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
-          }),
-        ]);
-        this.emit({ type: 'call', provider: this.provider, source: this.sourceId, operation, outcome: 'ok', code: null, durationMs: performance.now() - started });
-        span.setStatus({ code: SpanStatusCode.OK });
-        return result;
-      } catch (error) {
-        const mapped = this.toUpstreamError(operation, error);
-        const durationMs = performance.now() - started;
-        this.emit({ type: 'call', provider: this.provider, source: this.sourceId, operation, outcome: 'error', code: mapped.info.code, durationMs });
-        span.setStatus({ code: SpanStatusCode.ERROR, message: mapped.info.code });
-        span.setAttribute('secrets.error_code', mapped.info.code);
-        if (mapped.info.providerCode) span.setAttribute('secrets.provider_code', mapped.info.providerCode);
-        log.warn(
-          { provider: this.provider, source: this.sourceId, operation, code: mapped.info.code, providerCode: mapped.info.providerCode, providerRequestId: mapped.info.requestId, httpStatus: mapped.info.httpStatus, durationMs: Math.round(durationMs) },
-          'upstream call failed',
-        );
-        throw mapped;
-      } finally {
-        clearTimeout(timer);
-        span.end();
-      }
-    });
+    return tracer.startActiveSpan(
+      `${this.provider} ${operation}`,
+      { attributes: { 'secrets.provider': this.provider, 'secrets.source': this.sourceId, 'rpc.method': operation } },
+      async (span) => {
+        const started = performance.now();
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          if (timeoutMs <= 0) throw Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' });
+          const result = await Promise.race([
+            fn(),
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(() => reject(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
+            }),
+          ]);
+          this.emit({
+            type: 'call',
+            provider: this.provider,
+            source: this.sourceId,
+            operation,
+            outcome: 'ok',
+            code: null,
+            durationMs: performance.now() - started,
+          });
+          span.setStatus({ code: SpanStatusCode.OK });
+          return result;
+        } catch (error) {
+          const mapped = this.toUpstreamError(operation, error);
+          const durationMs = performance.now() - started;
+          this.emit({
+            type: 'call',
+            provider: this.provider,
+            source: this.sourceId,
+            operation,
+            outcome: 'error',
+            code: mapped.info.code,
+            durationMs,
+          });
+          span.setStatus({ code: SpanStatusCode.ERROR, message: mapped.info.code });
+          span.setAttribute('secrets.error_code', mapped.info.code);
+          if (mapped.info.providerCode) span.setAttribute('secrets.provider_code', mapped.info.providerCode);
+          log.warn(
+            {
+              provider: this.provider,
+              source: this.sourceId,
+              operation,
+              code: mapped.info.code,
+              providerCode: mapped.info.providerCode,
+              providerRequestId: mapped.info.requestId,
+              httpStatus: mapped.info.httpStatus,
+              durationMs: Math.round(durationMs),
+            },
+            'upstream call failed',
+          );
+          throw mapped;
+        } finally {
+          clearTimeout(timer);
+          span.end();
+        }
+      },
+    );
   }
 
   toUpstreamError(operation: string, error: unknown): UpstreamError {

@@ -14,7 +14,11 @@ export type UpstreamErrorCode =
   | 'UPSTREAM_BAD_RESPONSE'
   | 'UPSTREAM_ERROR';
 
-const RETRYABLE: ReadonlySet<UpstreamErrorCode> = new Set(['UPSTREAM_THROTTLED', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT']);
+const RETRYABLE: ReadonlySet<UpstreamErrorCode> = new Set([
+  'UPSTREAM_THROTTLED',
+  'UPSTREAM_UNAVAILABLE',
+  'UPSTREAM_TIMEOUT',
+]);
 
 /** What any provider error boils down to, whichever client threw it. */
 export interface RawProviderError {
@@ -133,7 +137,10 @@ export function isRetryable(code: UpstreamErrorCode): boolean {
 
 /** An error found in a 2xx body (SAE `Success:false`, APIG `code` other than Ok). */
 export class ProviderBodyError extends Error {
-  constructor(readonly body: Record<string, unknown>, readonly httpStatus: number | null = null) {
+  constructor(
+    readonly body: Record<string, unknown>,
+    readonly httpStatus: number | null = null,
+  ) {
     super('provider reported failure in a success response');
   }
 }
@@ -162,33 +169,57 @@ export function readProviderError(error: unknown, readOwn?: ErrorCatalog['readEr
   const own = readOwn?.(error);
   if (!own) return generic;
   const merged = { ...generic };
-  for (const [key, value] of Object.entries(own)) if (value !== null && value !== undefined) (merged as Record<string, unknown>)[key] = value;
+  for (const [key, value] of Object.entries(own))
+    if (value !== null && value !== undefined) (merged as Record<string, unknown>)[key] = value;
   return merged;
 }
 
 function readGenerically(error: unknown): RawProviderError {
   const err = (error ?? {}) as Record<string, any>;
-  const body = err instanceof ProviderBodyError ? err.body : (err.data ?? err.result ?? (typeof err.body === 'object' ? err.body : null));
+  const body =
+    err instanceof ProviderBodyError
+      ? err.body
+      : (err.data ?? err.result ?? (typeof err.body === 'object' ? err.body : null));
   const nested = body && typeof body === 'object' && typeof body.error === 'object' ? body.error : null;
   const errno = String(err.code ?? err.cause?.code ?? '');
   let transport: RawProviderError['transport'] = null;
   if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH/.test(errno)) transport = 'refused';
   else if (/ECONNRESET|EPIPE|ECONNABORTED|socket hang up/.test(errno + String(err.message ?? ''))) transport = 'reset';
-  else if (/ETIMEDOUT|ESOCKETTIMEDOUT|Timeout/i.test(errno + String(err.name ?? '')) || /timeout/i.test(String(err.message ?? '')) && !body)
+  else if (
+    /ETIMEDOUT|ESOCKETTIMEDOUT|Timeout/i.test(errno + String(err.name ?? '')) ||
+    (/timeout/i.test(String(err.message ?? '')) && !body)
+  )
     transport = 'timeout';
   else if (err.name === 'SyntaxError' || err.name === 'FormatError') transport = 'bad-body';
 
   const providerCode =
-    pick(body, CODE_KEYS) ?? pick(nested, ['code']) ?? (typeof err.errorCode === 'string' ? err.errorCode : null) ??
-    (transport === null && typeof err.code === 'string' && err.code !== '' && !/^E[A-Z]+$/.test(err.code) ? err.code : null);
-  const statusCandidates = [err.httpStatus, err.statusCode, err.httpStatusCode, err.entry?.response?.statusCode, body?.HttpStatus];
+    pick(body, CODE_KEYS) ??
+    pick(nested, ['code']) ??
+    (typeof err.errorCode === 'string' ? err.errorCode : null) ??
+    (transport === null && typeof err.code === 'string' && err.code !== '' && !/^E[A-Z]+$/.test(err.code)
+      ? err.code
+      : null);
+  const statusCandidates = [
+    err.httpStatus,
+    err.statusCode,
+    err.httpStatusCode,
+    err.entry?.response?.statusCode,
+    body?.HttpStatus,
+  ];
   const httpStatus = statusCandidates.map(Number).find((n) => Number.isInteger(n) && n >= 100) ?? null;
-  const retryAfter = err.entry?.response?.headers?.['retry-after'] ?? err.headers?.['retry-after'] ?? err.response?.headers?.['retry-after'];
+  const retryAfter =
+    err.entry?.response?.headers?.['retry-after'] ??
+    err.headers?.['retry-after'] ??
+    err.response?.headers?.['retry-after'];
   const retryAfterSeconds = retryAfter === undefined ? NaN : Number(retryAfter);
   return {
-    retryAfterMs: Number.isFinite(retryAfterSeconds) && retryAfterSeconds >= 0 ? Math.min(retryAfterSeconds * 1000, 60_000) : null,
+    retryAfterMs:
+      Number.isFinite(retryAfterSeconds) && retryAfterSeconds >= 0 ? Math.min(retryAfterSeconds * 1000, 60_000) : null,
     providerCode: providerCode === '' ? null : providerCode,
-    message: pick(body, MESSAGE_KEYS) ?? pick(nested, ['message']) ?? (typeof err.errorMessage === 'string' ? err.errorMessage : null),
+    message:
+      pick(body, MESSAGE_KEYS) ??
+      pick(nested, ['message']) ??
+      (typeof err.errorMessage === 'string' ? err.errorMessage : null),
     requestId: pick(body, REQUEST_ID_KEYS) ?? (typeof err.requestId === 'string' ? err.requestId : null),
     httpStatus,
     transport,
@@ -204,7 +235,8 @@ export function assertSuccessBody(body: unknown): void {
   if (record.Success === false || record.success === false) throw new ProviderBodyError(record);
   for (const key of ['Code', 'code'] as const) {
     const code = record[key];
-    if (code !== undefined && code !== null && !SUCCESS_CODES.has(String(code).toLowerCase())) throw new ProviderBodyError(record);
+    if (code !== undefined && code !== null && !SUCCESS_CODES.has(String(code).toLowerCase()))
+      throw new ProviderBodyError(record);
   }
 }
 
@@ -223,5 +255,7 @@ export async function nullIfNotFound<T>(work: Promise<T>): Promise<T | null> {
  * their answers (DataLoader then fails only that key's load).
  */
 export function eachOf<K, T>(keys: readonly K[], fn: (key: K) => Promise<T>): Promise<Array<T | Error>> {
-  return Promise.all(keys.map((key) => fn(key).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
+  return Promise.all(
+    keys.map((key) => fn(key).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))),
+  );
 }

@@ -6,10 +6,16 @@
  */
 const PATTERNS: Array<[RegExp, string]> = [
   [/,?\s*URL:\s*\S+/g, ''],
-  [/\b(AccessKeyId|Signature|SecurityToken|SignatureNonce|X-Amz-Security-Token|X-Amz-Credential|X-Amz-Signature)=[^&\s"']*/gi, '$1=[REDACTED]'],
+  [
+    /\b(AccessKeyId|Signature|SecurityToken|SignatureNonce|X-Amz-Security-Token|X-Amz-Credential|X-Amz-Signature)=[^&\s"']*/gi,
+    '$1=[REDACTED]',
+  ],
   [/\bacs\s+[^:\s"]+:[A-Za-z0-9+/=]+/g, 'acs [REDACTED]'],
   [/((?:SDK|AWS4)-HMAC-SHA256\s+)[^\n"']*/g, '$1[REDACTED]'],
-  [/("?(?:x-auth-token|x-subject-token|authorization|x-security-token|x-amz-security-token|x-api-key)"?\s*[:=]\s*"?)[^\s",}]+/gi, '$1[REDACTED]'],
+  [
+    /("?(?:x-auth-token|x-subject-token|authorization|x-security-token|x-amz-security-token|x-api-key)"?\s*[:=]\s*"?)[^\s",}]+/gi,
+    '$1[REDACTED]',
+  ],
   [/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, '[REDACTED]'],
   [/\b(Bearer|ApiKey)\s+[^\s",}]+/gi, '$1 [REDACTED]'],
 ];

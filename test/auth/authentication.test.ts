@@ -65,63 +65,133 @@ describe('authentication', () => {
     it('no credentials at all', async () => {
       expectUnauthenticated(await post(stack.server.url, QUERY), 'MISSING_CREDENTIALS');
       // GET with the CSRF header gets as far as authentication too.
-      const get = await fetch(`${stack.server.url}/graphql?query=${encodeURIComponent('{ sources { id } }')}`, { headers: { 'x-graphql-yoga-csrf': '1', accept: 'application/json' } });
+      const get = await fetch(`${stack.server.url}/graphql?query=${encodeURIComponent('{ sources { id } }')}`, {
+        headers: { 'x-graphql-yoga-csrf': '1', accept: 'application/json' },
+      });
       expect(get.status).toBe(401);
       expect(allUpstreamCalls(stack)).toBe(0);
     });
 
     it('a bearer value that is not a JWT', async () => {
-      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: 'Bearer not-a-token' }), 'INVALID_TOKEN');
+      expectUnauthenticated(
+        await post(stack.server.url, QUERY, { authorization: 'Bearer not-a-token' }),
+        'INVALID_TOKEN',
+      );
       expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: 'Bearer' }), 'INVALID_TOKEN');
       expect(allUpstreamCalls(stack)).toBe(0);
     });
 
     it('an expired token (beyond the clock tolerance)', async () => {
       const expired = sign({ exp: Math.floor(Date.now() / 1000) - 120 });
-      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: `Bearer ${expired}` }), 'INVALID_TOKEN');
+      expectUnauthenticated(
+        await post(stack.server.url, QUERY, { authorization: `Bearer ${expired}` }),
+        'INVALID_TOKEN',
+      );
       expect(allUpstreamCalls(stack)).toBe(0);
     });
 
     it('a token from another issuer', async () => {
-      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: `Bearer ${sign({}, { issuer: 'https://evil.example' })}` }), 'INVALID_TOKEN');
+      expectUnauthenticated(
+        await post(stack.server.url, QUERY, {
+          authorization: `Bearer ${sign({}, { issuer: 'https://evil.example' })}`,
+        }),
+        'INVALID_TOKEN',
+      );
     });
 
     it('a token for another audience', async () => {
-      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: `Bearer ${sign({}, { audience: 'another-api' })}` }), 'INVALID_TOKEN');
+      expectUnauthenticated(
+        await post(stack.server.url, QUERY, { authorization: `Bearer ${sign({}, { audience: 'another-api' })}` }),
+        'INVALID_TOKEN',
+      );
     });
 
     it('a token with a bad signature (another key), or with its payload altered', async () => {
-      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: `Bearer ${sign({}, {}, randomBytes(32).toString('hex'))}` }), 'INVALID_TOKEN');
+      expectUnauthenticated(
+        await post(stack.server.url, QUERY, {
+          authorization: `Bearer ${sign({}, {}, randomBytes(32).toString('hex'))}`,
+        }),
+        'INVALID_TOKEN',
+      );
       const [header, , signature] = sign({}).split('.');
-      const widened = Buffer.from(JSON.stringify({ sub: 'alice', scope: 'secrets:read secrets:reveal', iss: DEMO_ISSUER, aud: DEMO_AUDIENCE, exp: 9_999_999_999 })).toString('base64url');
-      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: `Bearer ${header}.${widened}.${signature}` }), 'INVALID_TOKEN');
+      const widened = Buffer.from(
+        JSON.stringify({
+          sub: 'alice',
+          scope: 'secrets:read secrets:reveal',
+          iss: DEMO_ISSUER,
+          aud: DEMO_AUDIENCE,
+          exp: 9_999_999_999,
+        }),
+      ).toString('base64url');
+      expectUnauthenticated(
+        await post(stack.server.url, QUERY, { authorization: `Bearer ${header}.${widened}.${signature}` }),
+        'INVALID_TOKEN',
+      );
       expect(allUpstreamCalls(stack)).toBe(0);
     });
 
     it('an unsigned token (alg "none")', async () => {
-      const unsigned = jsonwebtoken.sign({ scope: 'secrets:read', sub: 'alice', iss: DEMO_ISSUER, aud: DEMO_AUDIENCE, exp: Math.floor(Date.now() / 1000) + 300 }, '', { algorithm: 'none' });
-      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: `Bearer ${unsigned}` }), 'INVALID_TOKEN');
+      const unsigned = jsonwebtoken.sign(
+        {
+          scope: 'secrets:read',
+          sub: 'alice',
+          iss: DEMO_ISSUER,
+          aud: DEMO_AUDIENCE,
+          exp: Math.floor(Date.now() / 1000) + 300,
+        },
+        '',
+        { algorithm: 'none' },
+      );
+      expectUnauthenticated(
+        await post(stack.server.url, QUERY, { authorization: `Bearer ${unsigned}` }),
+        'INVALID_TOKEN',
+      );
     });
 
     it('a token without expiry or without subject', async () => {
-      const noExp = jsonwebtoken.sign({ scope: 'secrets:read' }, secret, { algorithm: 'HS256', issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, subject: 'alice' });
+      const noExp = jsonwebtoken.sign({ scope: 'secrets:read' }, secret, {
+        algorithm: 'HS256',
+        issuer: DEMO_ISSUER,
+        audience: DEMO_AUDIENCE,
+        subject: 'alice',
+      });
       const noExpResponse = await post(stack.server.url, QUERY, { authorization: `Bearer ${noExp}` });
       expectUnauthenticated(noExpResponse, 'INVALID_TOKEN');
       expect(noExpResponse.body?.errors?.[0]?.message).toMatch(/exp/);
-      const noSub = jsonwebtoken.sign({ scope: 'secrets:read' }, secret, { algorithm: 'HS256', issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, expiresIn: 300 });
+      const noSub = jsonwebtoken.sign({ scope: 'secrets:read' }, secret, {
+        algorithm: 'HS256',
+        issuer: DEMO_ISSUER,
+        audience: DEMO_AUDIENCE,
+        expiresIn: 300,
+      });
       expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: `Bearer ${noSub}` }), 'INVALID_TOKEN');
     });
 
     it('a restriction claim that is malformed rejects the token rather than widening it', async () => {
-      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: `Bearer ${sign({ sources: { any: true } })}` }), 'INVALID_TOKEN');
-      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: `Bearer ${sign({ namespaces: ['no-slash'] })}` }), 'INVALID_TOKEN');
+      expectUnauthenticated(
+        await post(stack.server.url, QUERY, { authorization: `Bearer ${sign({ sources: { any: true } })}` }),
+        'INVALID_TOKEN',
+      );
+      expectUnauthenticated(
+        await post(stack.server.url, QUERY, { authorization: `Bearer ${sign({ namespaces: ['no-slash'] })}` }),
+        'INVALID_TOKEN',
+      );
     });
 
     it('a wrong API key, an unknown scheme, and two credentials at once', async () => {
       expectUnauthenticated(await post(stack.server.url, QUERY, { 'x-api-key': `${API_KEY}x` }), 'INVALID_API_KEY');
-      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: `ApiKey ${API_KEY.slice(1)}` }), 'INVALID_API_KEY');
-      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: 'Basic YWxpY2U6c2VjcmV0' }), 'UNSUPPORTED_SCHEME');
-      expectUnauthenticated(await post(stack.server.url, QUERY, { authorization: `Bearer ${sign({})}`, 'x-api-key': API_KEY }), 'AMBIGUOUS_CREDENTIALS');
+      expectUnauthenticated(
+        await post(stack.server.url, QUERY, { authorization: `ApiKey ${API_KEY.slice(1)}` }),
+        'INVALID_API_KEY',
+      );
+      expectUnauthenticated(
+        await post(stack.server.url, QUERY, { authorization: 'Basic YWxpY2U6c2VjcmV0' }),
+        'UNSUPPORTED_SCHEME',
+      );
+      expectUnauthenticated(
+        await post(stack.server.url, QUERY, { authorization: `Bearer ${sign({})}`, 'x-api-key': API_KEY }),
+        'AMBIGUOUS_CREDENTIALS',
+      );
       expect(allUpstreamCalls(stack)).toBe(0);
     });
   });
@@ -139,7 +209,13 @@ describe('authentication', () => {
     });
 
     it('a valid token without a scope claim authenticates, and is then FORBIDDEN everything', async () => {
-      const noScope = jsonwebtoken.sign({}, secret, { algorithm: 'HS256', issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, subject: 'alice', expiresIn: 300 });
+      const noScope = jsonwebtoken.sign({}, secret, {
+        algorithm: 'HS256',
+        issuer: DEMO_ISSUER,
+        audience: DEMO_AUDIENCE,
+        subject: 'alice',
+        expiresIn: 300,
+      });
       const response = await post(stack.server.url, QUERY, { authorization: `Bearer ${noScope}` });
       expect(response.status).toBe(200);
       expect(response.body?.data).toBeNull();
@@ -157,9 +233,26 @@ describe('authentication', () => {
   describe('RS256 with keys from a JWKS', () => {
     const current = rsaKey('key-2026-01');
     const impostor = rsaKey('key-2026-01');
-    const signRs = (key: ReturnType<typeof rsaKey>, claims: Record<string, unknown> = {}, kid: string | undefined = key.kid) =>
-      jsonwebtoken.sign({ scope: 'secrets:read', ...claims }, key.privateKey, { algorithm: 'RS256', keyid: kid, issuer: 'https://idp.example', audience: 'secrets-gateway', subject: 'svc-portal', expiresIn: 300 });
-    const rsConfig = (key: { jwksFile?: string; jwksUrl?: string }) => ({ issuer: 'https://idp.example', audience: 'secrets-gateway', clockToleranceSeconds: 30, claims: { scope: 'scope', sources: 'sources', namespaces: 'namespaces' }, ...key });
+    const signRs = (
+      key: ReturnType<typeof rsaKey>,
+      claims: Record<string, unknown> = {},
+      kid: string | undefined = key.kid,
+    ) =>
+      jsonwebtoken.sign({ scope: 'secrets:read', ...claims }, key.privateKey, {
+        algorithm: 'RS256',
+        keyid: kid,
+        issuer: 'https://idp.example',
+        audience: 'secrets-gateway',
+        subject: 'svc-portal',
+        expiresIn: 300,
+      });
+    const rsConfig = (key: { jwksFile?: string; jwksUrl?: string }) => ({
+      issuer: 'https://idp.example',
+      audience: 'secrets-gateway',
+      clockToleranceSeconds: 30,
+      claims: { scope: 'scope', sources: 'sources', namespaces: 'namespaces' },
+      ...key,
+    });
 
     let fileGateway: Awaited<ReturnType<typeof gatewayOn>>;
     let urlGateway: Awaited<ReturnType<typeof gatewayOn>>;
@@ -200,11 +293,27 @@ describe('authentication', () => {
 
       it(`${label}: another key under the same kid, an unknown kid, and an HS256 token keyed with the public key are 401 (never 500)`, async () => {
         stack.resetCounters();
-        expectUnauthenticated(await post(gateway().url, QUERY, { authorization: `Bearer ${signRs(impostor)}` }), 'INVALID_TOKEN');
-        expectUnauthenticated(await post(gateway().url, QUERY, { authorization: `Bearer ${signRs(current, {}, 'no-such-kid')}` }), 'INVALID_TOKEN');
+        expectUnauthenticated(
+          await post(gateway().url, QUERY, { authorization: `Bearer ${signRs(impostor)}` }),
+          'INVALID_TOKEN',
+        );
+        expectUnauthenticated(
+          await post(gateway().url, QUERY, { authorization: `Bearer ${signRs(current, {}, 'no-such-kid')}` }),
+          'INVALID_TOKEN',
+        );
         const pem = current.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-        const confused = jsonwebtoken.sign({ scope: 'secrets:read' }, pem, { algorithm: 'HS256', keyid: current.kid, issuer: 'https://idp.example', audience: 'secrets-gateway', subject: 'x', expiresIn: 300 });
-        expectUnauthenticated(await post(gateway().url, QUERY, { authorization: `Bearer ${confused}` }), 'INVALID_TOKEN');
+        const confused = jsonwebtoken.sign({ scope: 'secrets:read' }, pem, {
+          algorithm: 'HS256',
+          keyid: current.kid,
+          issuer: 'https://idp.example',
+          audience: 'secrets-gateway',
+          subject: 'x',
+          expiresIn: 300,
+        });
+        expectUnauthenticated(
+          await post(gateway().url, QUERY, { authorization: `Bearer ${confused}` }),
+          'INVALID_TOKEN',
+        );
         // The demo's HS256 tokens mean nothing to an RS256 gateway.
         expectUnauthenticated(await post(gateway().url, QUERY, stack.authHeaders), 'INVALID_TOKEN');
         expect(allUpstreamCalls(stack)).toBe(0);
@@ -213,7 +322,8 @@ describe('authentication', () => {
 
     it('the JWKS URL is fetched once and cached, not per request', async () => {
       const before = jwksRequests;
-      for (let i = 0; i < 3; i++) expectAccepted(await post(urlGateway.url, QUERY, { authorization: `Bearer ${signRs(current)}` }));
+      for (let i = 0; i < 3; i++)
+        expectAccepted(await post(urlGateway.url, QUERY, { authorization: `Bearer ${signRs(current)}` }));
       expect(jwksRequests - before).toBe(0);
       expect(jwksRequests).toBeGreaterThanOrEqual(1);
     });
@@ -230,7 +340,9 @@ describe('authentication', () => {
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toMatch(/text\/html/);
       expect(await page.text()).not.toMatch(/Bearer ey/);
-      const demo = await gatewayOn(stack, () => undefined, { graphiqlHeaders: { Authorization: `Bearer ${stack.token()}` } });
+      const demo = await gatewayOn(stack, () => undefined, {
+        graphiqlHeaders: { Authorization: `Bearer ${stack.token()}` },
+      });
       try {
         const html = await (await fetch(`${demo.url}/graphql`, { headers: { accept: 'text/html' } })).text();
         expect(html).toMatch(/Bearer ey/);
@@ -241,7 +353,16 @@ describe('authentication', () => {
   });
 
   describe('configuration', () => {
-    const base = { sources: [{ id: 'kms', provider: 'alibaba-kms', region: 'cn-hangzhou', credentials: { accessKeyId: 'a', accessKeySecret: 'b' } }] };
+    const base = {
+      sources: [
+        {
+          id: 'kms',
+          provider: 'alibaba-kms',
+          region: 'cn-hangzhou',
+          credentials: { accessKeyId: 'a', accessKeySecret: 'b' },
+        },
+      ],
+    };
     const problems = (raw: unknown): string[] => configProblems(() => parseConfig(raw, {}));
 
     it('a configuration file must say how requests authenticate', () => {
@@ -264,9 +385,15 @@ describe('authentication', () => {
     });
 
     it('API keys may only name configured sources; secrets come from the environment', () => {
-      const found = problems({ ...base, auth: { apiKeys: [{ id: 'p', sha256: sha256Hex('k'), scopes: ['secrets:read'], sources: ['nope'] }] } });
+      const found = problems({
+        ...base,
+        auth: { apiKeys: [{ id: 'p', sha256: sha256Hex('k'), scopes: ['secrets:read'], sources: ['nope'] }] },
+      });
       expect(found).toEqual(['auth.apiKeys[0].sources[0]: no source "nope"']);
-      const config = parseConfig({ ...base, auth: { jwt: { issuer: 'i', audience: 'a', hs256Secret: '${JWT_SECRET}' } } }, { JWT_SECRET: 'x'.repeat(40) });
+      const config = parseConfig(
+        { ...base, auth: { jwt: { issuer: 'i', audience: 'a', hs256Secret: '${JWT_SECRET}' } } },
+        { JWT_SECRET: 'x'.repeat(40) },
+      );
       expect(config.auth.jwt?.hs256Secret).toBe('x'.repeat(40));
       expect(config.limits.maxCost).toBe(2500);
     });

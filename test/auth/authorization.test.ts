@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { encodeGlobalId } from '../../src/schema/builder.js';
-import { GrantViewDocument, NamespaceNodeDocument, NamespaceSecretsPageDocument, NodesByIdDocument, RevealPageDocument, SecretByIdDocument, SourceSecretsDocument } from '../generated/graphql.js';
+import {
+  GrantViewDocument,
+  NamespaceNodeDocument,
+  NamespaceSecretsPageDocument,
+  NodesByIdDocument,
+  RevealPageDocument,
+  SecretByIdDocument,
+  SourceSecretsDocument,
+} from '../generated/graphql.js';
 import { SOURCE } from '../helpers/expected.js';
 import { expectData, namespaceGlobalId, startStack, type Stack } from '../helpers/stack.js';
 import { post, upstreamCalls } from './helpers.js';
@@ -14,14 +22,29 @@ describe('authorization: a grant limited to one source', () => {
   let stack: Stack;
   let kmsOnly: Record<string, string>;
   let full: Record<string, string>;
-  let ids: { sae: string; saeMissing: string; saeNamespace: string; kms: string; kmsMissing: string; apig: string; csms: string; saeAppId: string; saeNs: string; saeName: string };
+  let ids: {
+    sae: string;
+    saeMissing: string;
+    saeNamespace: string;
+    kms: string;
+    kmsMissing: string;
+    apig: string;
+    csms: string;
+    saeAppId: string;
+    saeNs: string;
+    saeName: string;
+  };
 
-  const ungrantedCalls = () => upstreamCalls(stack, 'sae') + upstreamCalls(stack, 'apig') + upstreamCalls(stack, 'csms');
-  const raw = (query: string, variables: Record<string, unknown> = {}, headers = kmsOnly) => post(stack.server.url, { query, variables }, headers);
+  const ungrantedCalls = () =>
+    upstreamCalls(stack, 'sae') + upstreamCalls(stack, 'apig') + upstreamCalls(stack, 'csms');
+  const raw = (query: string, variables: Record<string, unknown> = {}, headers = kmsOnly) =>
+    post(stack.server.url, { query, variables }, headers);
 
   beforeAll(async () => {
     stack = await startStack();
-    kmsOnly = { authorization: `Bearer ${stack.token({ subject: 'kms-team', scopes: ['secrets:read', 'secrets:reveal'], sources: [SOURCE.kms] })}` };
+    kmsOnly = {
+      authorization: `Bearer ${stack.token({ subject: 'kms-team', scopes: ['secrets:read', 'secrets:reveal'], sources: [SOURCE.kms] })}`,
+    };
     full = stack.authHeaders;
     const { data } = stack.emulators;
     // In a namespace of its own: SAE's default namespace has the region's id, as KMS's does.
@@ -32,7 +55,10 @@ describe('authorization: a grant limited to one source', () => {
       saeNamespace: namespaceGlobalId(SOURCE.sae, sae.NamespaceId),
       kms: encodeGlobalId('KmsSecret', JSON.stringify([SOURCE.kms, data.kms.regionId, data.kms.secrets[0].SecretName])),
       kmsMissing: encodeGlobalId('KmsSecret', JSON.stringify([SOURCE.kms, data.kms.regionId, 'no-such-secret'])),
-      apig: encodeGlobalId('ApigSecret', JSON.stringify([SOURCE.apig, data.apig.regionId, data.apig.secrets[0].secretId])),
+      apig: encodeGlobalId(
+        'ApigSecret',
+        JSON.stringify([SOURCE.apig, data.apig.regionId, data.apig.secrets[0].secretId]),
+      ),
       csms: encodeGlobalId('CsmsSecret', JSON.stringify([SOURCE.csms, data.csms.projectId, data.csms.secrets[0].name])),
       saeAppId: sae.RelateApps[0].AppId,
       saeNs: sae.NamespaceId,
@@ -74,7 +100,11 @@ describe('authorization: a grant limited to one source', () => {
 
   it('namespace(id).secrets: an ungranted namespace is null, like an unknown one', async () => {
     const ungranted = await stack.execute(NamespaceSecretsPageDocument, { id: ids.saeNamespace, first: 5 }, kmsOnly);
-    const unknown = await stack.execute(NamespaceSecretsPageDocument, { id: namespaceGlobalId(SOURCE.sae, 'cn-hangzhou:nowhere'), first: 5 }, kmsOnly);
+    const unknown = await stack.execute(
+      NamespaceSecretsPageDocument,
+      { id: namespaceGlobalId(SOURCE.sae, 'cn-hangzhou:nowhere'), first: 5 },
+      kmsOnly,
+    );
     expect(ungranted).toEqual(unknown);
     expect(ungranted.data).toEqual({ namespace: null });
     expect(ungrantedCalls()).toBe(0);
@@ -85,15 +115,30 @@ describe('authorization: a grant limited to one source', () => {
       const ungranted = await stack.execute(NamespaceNodeDocument, { id }, kmsOnly);
       expect(ungranted).toEqual({ status: 200, data: { node: null }, errors: undefined });
     }
-    expect(await stack.execute(NamespaceNodeDocument, { id: ids.saeMissing }, kmsOnly)).toEqual({ status: 200, data: { node: null }, errors: undefined });
+    expect(await stack.execute(NamespaceNodeDocument, { id: ids.saeMissing }, kmsOnly)).toEqual({
+      status: 200,
+      data: { node: null },
+      errors: undefined,
+    });
     const granted = expectData(await stack.execute(NamespaceNodeDocument, { id: ids.kms }, kmsOnly));
     expect(granted.node?.id).toBe(ids.kms);
     expect(ungrantedCalls()).toBe(0);
   });
 
   it('nodes(ids): ungranted ids are null in place with the same NOT_FOUND as unknown ones, granted ones resolve', async () => {
-    const result = await stack.execute(NodesByIdDocument, { ids: [ids.sae, ids.kms, ids.apig, ids.kmsMissing, ids.csms, ids.saeMissing] }, kmsOnly);
-    expect(result.data!.nodes.map((n) => (n && 'id' in n ? n.id : null))).toEqual([null, ids.kms, null, null, null, null]);
+    const result = await stack.execute(
+      NodesByIdDocument,
+      { ids: [ids.sae, ids.kms, ids.apig, ids.kmsMissing, ids.csms, ids.saeMissing] },
+      kmsOnly,
+    );
+    expect(result.data!.nodes.map((n) => (n && 'id' in n ? n.id : null))).toEqual([
+      null,
+      ids.kms,
+      null,
+      null,
+      null,
+      null,
+    ]);
     const byIndex = [...result.errors!].sort((a, b) => Number(a.path![1]) - Number(b.path![1]));
     expect(byIndex.map((e) => [e.path, e.extensions?.code, e.message])).toEqual(
       [0, 2, 3, 4, 5].map((index) => [['nodes', index], 'NOT_FOUND', 'no object has this ID']),
@@ -125,11 +170,32 @@ describe('authorization: a grant limited to one source', () => {
       { __typename: 'KmsSecret', id: ids.kms },
     ];
     const ungranted = await raw(query, { r: refs(ids.sae, ids.saeName, ids.saeNs, ids.saeNamespace, ids.saeAppId) });
-    const unknown = await raw(query, { r: refs(ids.saeMissing, 'no-such-name', ids.saeNs, namespaceGlobalId(SOURCE.sae, 'cn-hangzhou:nowhere'), 'app-nowhere') });
+    const unknown = await raw(query, {
+      r: refs(
+        ids.saeMissing,
+        'no-such-name',
+        ids.saeNs,
+        namespaceGlobalId(SOURCE.sae, 'cn-hangzhou:nowhere'),
+        'app-nowhere',
+      ),
+    });
     expect(ungranted.status).toBe(200);
-    expect(ungranted.body?.data?._entities).toEqual([null, null, null, null, null, { id: ids.kms, name: stack.emulators.data.kms.secrets[0].SecretName }]);
+    expect(ungranted.body?.data?._entities).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+      { id: ids.kms, name: stack.emulators.data.kms.secrets[0].SecretName },
+    ]);
     expect(ungranted.body).toEqual(unknown.body);
-    expect(ungranted.body?.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND']);
+    expect(ungranted.body?.errors?.map((e) => e.extensions?.code)).toEqual([
+      'NOT_FOUND',
+      'NOT_FOUND',
+      'NOT_FOUND',
+      'NOT_FOUND',
+      'NOT_FOUND',
+    ]);
     expect(ungrantedCalls()).toBe(0);
     // The full grant resolves them all.
     const seen = await raw(query, { r: refs(ids.sae, ids.saeName, ids.saeNs, ids.saeNamespace, ids.saeAppId) }, full);
@@ -137,15 +203,38 @@ describe('authorization: a grant limited to one source', () => {
   });
 
   it('filters naming an ungranted source, provider or namespace find nothing, like an unknown one, and call nothing', async () => {
-    const bySource = expectData(await stack.execute(GrantViewDocument, { first: 10, filter: { sources: [SOURCE.sae, SOURCE.csms] } }, kmsOnly));
-    const byUnknown = expectData(await stack.execute(GrantViewDocument, { first: 10, filter: { sources: ['no-such-source'] } }, kmsOnly));
+    const bySource = expectData(
+      await stack.execute(GrantViewDocument, { first: 10, filter: { sources: [SOURCE.sae, SOURCE.csms] } }, kmsOnly),
+    );
+    const byUnknown = expectData(
+      await stack.execute(GrantViewDocument, { first: 10, filter: { sources: ['no-such-source'] } }, kmsOnly),
+    );
     expect(bySource.secrets).toEqual(byUnknown.secrets);
-    expect(bySource.secrets).toMatchObject({ totalCount: 0, nodes: [], sourceStates: [], pageInfo: { hasNextPage: false } });
-    const byProvider = expectData(await stack.execute(GrantViewDocument, { first: 10, filter: { providers: ['ALIBABA_SAE', 'HUAWEI_CSMS', 'ALIBABA_APIG'] } }, kmsOnly));
+    expect(bySource.secrets).toMatchObject({
+      totalCount: 0,
+      nodes: [],
+      sourceStates: [],
+      pageInfo: { hasNextPage: false },
+    });
+    const byProvider = expectData(
+      await stack.execute(
+        GrantViewDocument,
+        { first: 10, filter: { providers: ['ALIBABA_SAE', 'HUAWEI_CSMS', 'ALIBABA_APIG'] } },
+        kmsOnly,
+      ),
+    );
     expect(byProvider.secrets).toEqual(byUnknown.secrets);
-    const byNamespace = expectData(await stack.execute(GrantViewDocument, { first: 10, filter: { namespaces: [ids.saeNs, stack.emulators.data.csms.projectId] } }, kmsOnly));
+    const byNamespace = expectData(
+      await stack.execute(
+        GrantViewDocument,
+        { first: 10, filter: { namespaces: [ids.saeNs, stack.emulators.data.csms.projectId] } },
+        kmsOnly,
+      ),
+    );
     expect(byNamespace.secrets).toEqual(byUnknown.secrets);
-    const mixed = expectData(await stack.execute(GrantViewDocument, { first: 5, filter: { sources: [SOURCE.sae, SOURCE.kms] } }, kmsOnly));
+    const mixed = expectData(
+      await stack.execute(GrantViewDocument, { first: 5, filter: { sources: [SOURCE.sae, SOURCE.kms] } }, kmsOnly),
+    );
     expect(mixed.secrets.totalCount).toBe(stack.emulators.data.kms.secrets.length);
     expect(ungrantedCalls()).toBe(0);
   });
@@ -159,7 +248,9 @@ describe('authorization: a grant limited to one source', () => {
       const restricted = await stack.execute(GrantViewDocument, { first: 5 }, kmsOnly);
       expect(restricted.errors).toBeUndefined();
       expect(JSON.stringify(restricted.data)).not.toContain(SOURCE.sae);
-      expect(restricted.data!.secrets.sourceStates.every((s) => s.source === SOURCE.kms && s.status === 'OK')).toBe(true);
+      expect(restricted.data!.secrets.sourceStates.every((s) => s.source === SOURCE.kms && s.status === 'OK')).toBe(
+        true,
+      );
       expect(ungrantedCalls()).toBe(0);
     } finally {
       stack.emulators.servers.sae.setFaults({ serverErrorRate: 0 });
@@ -179,7 +270,9 @@ describe('authorization: a grant limited to one source', () => {
       [restrictedPage.secrets.pageInfo.endCursor, full],
     ] as const) {
       const result = await stack.execute(GrantViewDocument, { first: 3, after: cursor, filter }, headers);
-      expect(result.errors?.map((e) => e.extensions)).toEqual([expect.objectContaining({ code: 'BAD_USER_INPUT', reason: 'FOREIGN_CURSOR', argument: 'after' })]);
+      expect(result.errors?.map((e) => e.extensions)).toEqual([
+        expect.objectContaining({ code: 'BAD_USER_INPUT', reason: 'FOREIGN_CURSOR', argument: 'after' }),
+      ]);
       // The restricted caller's request touched nothing outside its grant.
       if (headers === kmsOnly) expect(ungrantedCalls()).toBe(0);
     }
@@ -187,7 +280,13 @@ describe('authorization: a grant limited to one source', () => {
     // beside it, still lists SAE namespaces, whether or not that answer arrives before the response.)
     expect(upstreamCalls(stack, 'kms')).toBe(0);
     // Each grant continues with its own cursor.
-    const next = expectData(await stack.execute(GrantViewDocument, { first: 3, after: restrictedPage.secrets.pageInfo.endCursor, filter }, kmsOnly));
+    const next = expectData(
+      await stack.execute(
+        GrantViewDocument,
+        { first: 3, after: restrictedPage.secrets.pageInfo.endCursor, filter },
+        kmsOnly,
+      ),
+    );
     expect(next.secrets.nodes).toHaveLength(3);
   });
 
@@ -211,21 +310,29 @@ describe('authorization: namespaces, scopes', () => {
 
   it('a grant of one SAE namespace sees that namespace only, and lists no other', async () => {
     const [mine, other] = namespaces;
-    const headers = { authorization: `Bearer ${stack.token({ scopes: ['secrets:read'], namespaces: [`${SOURCE.sae}/${mine}`] })}` };
+    const headers = {
+      authorization: `Bearer ${stack.token({ scopes: ['secrets:read'], namespaces: [`${SOURCE.sae}/${mine}`] })}`,
+    };
     const data = expectData(await stack.execute(GrantViewDocument, { first: 100 }, headers));
     expect(data.sources.map((s) => s.id)).toEqual([SOURCE.sae]);
     expect(data.namespaces.map((n) => n.namespaceId)).toEqual([mine]);
     expect(new Set(data.secrets.nodes.map((n) => n.namespaceId))).toEqual(new Set([mine]));
     expect(data.secrets.totalCount).toBe(stack.emulators.data.sae.secrets.filter((s) => s.NamespaceId === mine).length);
     expect(stack.calls('sae', 'ListSecrets')).toBe(1);
-    const otherNs = await stack.execute(NamespaceSecretsPageDocument, { id: namespaceGlobalId(SOURCE.sae, other), first: 5 }, headers);
+    const otherNs = await stack.execute(
+      NamespaceSecretsPageDocument,
+      { id: namespaceGlobalId(SOURCE.sae, other), first: 5 },
+      headers,
+    );
     expect(otherNs.data).toEqual({ namespace: null });
     expect(stack.calls('sae', 'ListSecrets')).toBe(1);
     expect(upstreamCalls(stack, 'kms') + upstreamCalls(stack, 'apig') + upstreamCalls(stack, 'csms')).toBe(0);
   });
 
   it('"source/*" grants every namespace of that source', async () => {
-    const headers = { authorization: `Bearer ${stack.token({ scopes: ['secrets:read'], namespaces: [`${SOURCE.sae}/*`] })}` };
+    const headers = {
+      authorization: `Bearer ${stack.token({ scopes: ['secrets:read'], namespaces: [`${SOURCE.sae}/*`] })}`,
+    };
     const data = expectData(await stack.execute(GrantViewDocument, { first: 1 }, headers));
     expect(data.namespaces.map((n) => n.namespaceId)).toEqual(namespaces);
     expect(data.sources.map((s) => s.id)).toEqual([SOURCE.sae]);
@@ -236,12 +343,23 @@ describe('authorization: namespaces, scopes', () => {
     const result = await stack.execute(RevealPageDocument, { first: 5 }, headers);
     expect(result.status).toBe(200);
     expect(result.data).toBeNull();
-    expect(result.errors?.map((e) => e.extensions)).toEqual([expect.objectContaining({ code: 'FORBIDDEN', requiredScopes: ['secrets:read'] })]);
-    const entities = await post(stack.server.url, { query: '{ _entities(representations: [{ __typename: "Namespace", id: "abc" }]) { __typename } }' }, headers);
+    expect(result.errors?.map((e) => e.extensions)).toEqual([
+      expect.objectContaining({ code: 'FORBIDDEN', requiredScopes: ['secrets:read'] }),
+    ]);
+    const entities = await post(
+      stack.server.url,
+      { query: '{ _entities(representations: [{ __typename: "Namespace", id: "abc" }]) { __typename } }' },
+      headers,
+    );
     expect(entities.body?.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
     const none = { authorization: `Bearer ${stack.token({ scopes: [] })}` };
     const nothing = await post(stack.server.url, { query: '{ sources { id } }' }, none);
     expect(nothing.body?.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    expect(upstreamCalls(stack, 'sae') + upstreamCalls(stack, 'kms') + upstreamCalls(stack, 'apig') + upstreamCalls(stack, 'csms')).toBe(0);
+    expect(
+      upstreamCalls(stack, 'sae') +
+        upstreamCalls(stack, 'kms') +
+        upstreamCalls(stack, 'apig') +
+        upstreamCalls(stack, 'csms'),
+    ).toBe(0);
   });
 });

@@ -9,14 +9,26 @@ export interface RawResponse {
   status: number;
   headers: Headers;
   text: string;
-  body: { data?: any; errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }> } | null;
+  body: {
+    data?: any;
+    errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }>;
+  } | null;
 }
 
 /** A POST (or any request) to /graphql with exactly the headers given: no credential is added. */
-export async function post(url: string, body: unknown, headers: Record<string, string> = {}, init: RequestInit = {}): Promise<RawResponse> {
+export async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+  init: RequestInit = {},
+): Promise<RawResponse> {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json, application/json',
+      ...headers,
+    },
     body: typeof body === 'string' ? body : JSON.stringify(body),
     ...init,
   });
@@ -40,7 +52,11 @@ export function allUpstreamCalls(stack: Stack): number {
 }
 
 /** A second gateway over the same emulators, with its own configuration and captured logs. */
-export async function gatewayOn(stack: Stack, configure: (config: GatewayConfig) => void, options: GatewayOptions = {}): Promise<{ url: string; logs: string[]; config: GatewayConfig; close(): Promise<void> }> {
+export async function gatewayOn(
+  stack: Stack,
+  configure: (config: GatewayConfig) => void,
+  options: GatewayOptions = {},
+): Promise<{ url: string; logs: string[]; config: GatewayConfig; close(): Promise<void> }> {
   const config = structuredClone(stack.config);
   configure(config);
   const logs: string[] = [];
@@ -50,7 +66,11 @@ export async function gatewayOn(stack: Stack, configure: (config: GatewayConfig)
       done();
     },
   });
-  const server = await listen(createGateway(config, createLogger({ level: 'debug', destination }), options), '127.0.0.1', 0);
+  const server = await listen(
+    createGateway(config, createLogger({ level: 'debug', destination }), options),
+    '127.0.0.1',
+    0,
+  );
   return { url: server.url, logs, config, close: () => server.close(1000) };
 }
 

@@ -10,8 +10,10 @@ import { SOURCE, DEMO_SOURCE_COUNT } from '../helpers/expected.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { allUpstreamCalls, gatewayOn, post, type RawResponse } from './helpers.js';
 
-const KMS_DETAIL = 'description arn encryptionKeyId automaticRotation rotationInterval lastRotationDate nextRotationDate extendedConfig dkmsInstanceId value { secretData }';
-const CSMS_DETAIL = 'autoRotation rotationPeriod rotationConfig rotationTime nextRotationTime eventSubscriptions enterpriseProjectId rotationFuncUrn value { secretString }';
+const KMS_DETAIL =
+  'description arn encryptionKeyId automaticRotation rotationInterval lastRotationDate nextRotationDate extendedConfig dkmsInstanceId value { secretData }';
+const CSMS_DETAIL =
+  'autoRotation rotationPeriod rotationConfig rotationTime nextRotationTime eventSubscriptions enterpriseProjectId rotationFuncUrn value { secretString }';
 const SAE_DETAIL = 'dataKeys data { key }';
 /** Per node: 1 + type 1 + KMS 10 + CSMS 9 + SAE 2 = 23 upstream calls at most; two such connections. */
 const PER_NODE = 23;
@@ -22,7 +24,8 @@ const detailQuery = (first: number) => {
 
 describe('query limits: rejected before execution, with a stable code, never a 500, never a cloud call', () => {
   let stack: Stack;
-  const send = (query: string, variables: Record<string, unknown> = {}) => post(stack.server.url, { query, variables }, stack.authHeaders);
+  const send = (query: string, variables: Record<string, unknown> = {}) =>
+    post(stack.server.url, { query, variables }, stack.authHeaders);
 
   function expectLimit(response: RawResponse, reason: string): void {
     expect(response.status, response.text).toBeLessThan(500);
@@ -40,7 +43,8 @@ describe('query limits: rejected before execution, with a stable code, never a 5
   beforeEach(() => stack.resetCounters());
 
   it('depth: a query nested past 10 levels', async () => {
-    const deep = '{ secrets { nodes { namespace { source { namespaces { source { namespaces { source { namespaces { source { id } } } } } } } } } } }';
+    const deep =
+      '{ secrets { nodes { namespace { source { namespaces { source { namespaces { source { namespaces { source { id } } } } } } } } } } }';
     const response = await send(deep);
     expectLimit(response, 'MAX_DEPTH');
     expect(response.status).toBe(400);
@@ -65,7 +69,11 @@ describe('query limits: rejected before execution, with a stable code, never a 5
   it('document size: a body over 64 KiB is 413 (from its Content-Length, or counted while it streams); a long document over 5,000 tokens is refused at parse', async () => {
     const huge = await send(`{ sources { id } } # ${'x'.repeat(70_000)}`);
     expect(huge.status).toBe(413);
-    expect(huge.body?.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_LIMIT_EXCEEDED', reason: 'MAX_BODY_BYTES', limit: 65_536 });
+    expect(huge.body?.errors?.[0]?.extensions).toMatchObject({
+      code: 'QUERY_LIMIT_EXCEEDED',
+      reason: 'MAX_BODY_BYTES',
+      limit: 65_536,
+    });
     // A streamed (chunked) body has no length to check up front: it is counted as it arrives.
     const chunkedBody = (text: string) =>
       fetch(`${stack.server.url}/graphql`, {
@@ -85,7 +93,11 @@ describe('query limits: rejected before execution, with a stable code, never a 5
     expect((await chunked.json()).data.sources).toHaveLength(DEMO_SOURCE_COUNT);
     const chunkedHuge = await chunkedBody(JSON.stringify({ query: `{ sources { id } } # ${'x'.repeat(70_000)}` }));
     expect(chunkedHuge.status).toBe(413);
-    expect((await chunkedHuge.json()).errors[0].extensions).toMatchObject({ code: 'QUERY_LIMIT_EXCEEDED', reason: 'MAX_BODY_BYTES', limit: 65_536 });
+    expect((await chunkedHuge.json()).errors[0].extensions).toMatchObject({
+      code: 'QUERY_LIMIT_EXCEEDED',
+      reason: 'MAX_BODY_BYTES',
+      limit: 65_536,
+    });
     const tokens = await send(`{ sources { ${Array.from({ length: 6000 }, () => 'id').join(' ')} } }`);
     expectLimit(tokens, 'MAX_TOKENS');
     expect(tokens.body?.errors?.[0]?.message).toMatch(/Token limit of 5000 exceeded/);
@@ -93,12 +105,17 @@ describe('query limits: rejected before execution, with a stable code, never a 5
   });
 
   it('breadth: more than 300 field selections', async () => {
-    const response = await send(`{ secrets(first: 1) { nodes { ${Array.from({ length: 320 }, () => 'name').join(' ')} } } }`);
+    const response = await send(
+      `{ secrets(first: 1) { nodes { ${Array.from({ length: 320 }, () => 'name').join(' ')} } } }`,
+    );
     expectLimit(response, 'MAX_BREADTH');
   });
 
   it('directives: more than 50', async () => {
-    expectLimit(await send(`{ sources { id ${Array.from({ length: 60 }, () => '@include(if: true)').join(' ')} } }`), 'MAX_DIRECTIVES');
+    expectLimit(
+      await send(`{ sources { id ${Array.from({ length: 60 }, () => '@include(if: true)').join(' ')} } }`),
+      'MAX_DIRECTIVES',
+    );
   });
 
   it('cost: two pages of 100 asking every detail and value field are refused; pages of 20 pass', async () => {
@@ -112,31 +129,49 @@ describe('query limits: rejected before execution, with a stable code, never a 5
   });
 
   it('cost: variables count (page size from $first), and so do lookups by id and federation references', async () => {
-    const byVariable = await send(`query($n: Int) { secrets(first: $n) { nodes { name ... on KmsSecret { ${KMS_DETAIL} } ... on CsmsSecret { ${CSMS_DETAIL} } ... on SaeSecret { ${SAE_DETAIL} } } } }`, { n: 10 });
+    const byVariable = await send(
+      `query($n: Int) { secrets(first: $n) { nodes { name ... on KmsSecret { ${KMS_DETAIL} } ... on CsmsSecret { ${CSMS_DETAIL} } ... on SaeSecret { ${SAE_DETAIL} } } } }`,
+      { n: 10 },
+    );
     expect(byVariable.body?.errors).toBeUndefined();
     stack.resetCounters();
-    const twoByVariable = await send(`query($n: Int) { a: secrets(first: $n) { nodes { ...D } } b: secrets(last: $n) { nodes { ...D } } } fragment D on Secret { name ... on KmsSecret { ${KMS_DETAIL} } ... on CsmsSecret { ${CSMS_DETAIL} } ... on SaeSecret { ${SAE_DETAIL} } }`, { n: 100 });
+    const twoByVariable = await send(
+      `query($n: Int) { a: secrets(first: $n) { nodes { ...D } } b: secrets(last: $n) { nodes { ...D } } } fragment D on Secret { name ... on KmsSecret { ${KMS_DETAIL} } ... on CsmsSecret { ${CSMS_DETAIL} } ... on SaeSecret { ${SAE_DETAIL} } }`,
+      { n: 100 },
+    );
     expectLimit(twoByVariable, 'MAX_COST');
     // A document that passed with small variables is measured again with large ones (passes are
     // remembered per document, variables and grant).
     const sameTwo = `query($n: Int) { a: secrets(first: $n) { nodes { ...D } } b: secrets(last: $n) { nodes { ...D } } } fragment D on Secret { name ... on KmsSecret { ${KMS_DETAIL} } ... on CsmsSecret { ${CSMS_DETAIL} } ... on SaeSecret { ${SAE_DETAIL} } }`;
-    const limitCodes = (response: Awaited<ReturnType<typeof send>>) => (response.body?.errors ?? []).filter((e) => e.extensions?.code === 'QUERY_LIMIT_EXCEEDED');
+    const limitCodes = (response: Awaited<ReturnType<typeof send>>) =>
+      (response.body?.errors ?? []).filter((e) => e.extensions?.code === 'QUERY_LIMIT_EXCEEDED');
     expect(limitCodes(await send(sameTwo, { n: 5 }))).toEqual([]);
     expect(limitCodes(await send(sameTwo, { n: 5 }))).toEqual([]);
     stack.resetCounters();
     expectLimit(await send(sameTwo, { n: 100 }), 'MAX_COST');
     const id = encodeGlobalId('KmsSecret', JSON.stringify([SOURCE.kms, stack.emulators.data.kms.regionId, 'x']));
     const ids = Array.from({ length: 300 }, () => id);
-    expectLimit(await send(`query($ids: [ID!]!) { nodes(ids: $ids) { id ... on KmsSecret { ${KMS_DETAIL} } } }`, { ids }), 'MAX_COST');
+    expectLimit(
+      await send(`query($ids: [ID!]!) { nodes(ids: $ids) { id ... on KmsSecret { ${KMS_DETAIL} } } }`, { ids }),
+      'MAX_COST',
+    );
     const representations = Array.from({ length: 300 }, () => ({ __typename: 'KmsSecret', id }));
-    expectLimit(await send(`query($r: [_Any!]!) { _entities(representations: $r) { ... on KmsSecret { ${KMS_DETAIL} } } }`, { r: representations }), 'MAX_COST');
+    expectLimit(
+      await send(`query($r: [_Any!]!) { _entities(representations: $r) { ... on KmsSecret { ${KMS_DETAIL} } } }`, {
+        r: representations,
+      }),
+      'MAX_COST',
+    );
   });
 
   it('first: 101, last: 1000 and first: -1 are BAD_USER_INPUT before any call', async () => {
     for (const args of ['first: 101', 'last: 1000', 'first: -1', 'first: 100000000']) {
       const response = await send(`{ secrets(${args}) { nodes { name } } }`);
       expect(response.status).toBeLessThan(500);
-      expect(response.body?.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_ARGUMENT' });
+      expect(response.body?.errors?.[0]?.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'INVALID_ARGUMENT',
+      });
       expect(response.body?.errors?.[0]?.message).toMatch(/between 1 and 100/);
     }
     expect(allUpstreamCalls(stack)).toBe(0);
@@ -147,19 +182,35 @@ describe('query limits: rejected before execution, with a stable code, never a 5
     const get = await fetch(url, { headers: { ...stack.authHeaders, accept: 'application/json' } });
     expect(get.status).toBe(403);
     expect((await get.json()).errors[0].extensions).toMatchObject({ code: 'BAD_REQUEST', reason: 'CSRF_PREVENTED' });
-    const textPlain = await post(stack.server.url, JSON.stringify({ query: '{ sources { id } }' }), { ...stack.authHeaders, 'content-type': 'text/plain' });
+    const textPlain = await post(stack.server.url, JSON.stringify({ query: '{ sources { id } }' }), {
+      ...stack.authHeaders,
+      'content-type': 'text/plain',
+    });
     expect(textPlain.status).toBe(403);
     expect(textPlain.body?.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_REQUEST', reason: 'CSRF_PREVENTED' });
-    const form = await post(stack.server.url, 'query=%7B%20sources%20%7B%20id%20%7D%20%7D', { ...stack.authHeaders, 'content-type': 'application/x-www-form-urlencoded' });
+    const form = await post(stack.server.url, 'query=%7B%20sources%20%7B%20id%20%7D%20%7D', {
+      ...stack.authHeaders,
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     expect(form.status).toBe(403);
     expect(allUpstreamCalls(stack)).toBe(0);
-    const withHeader = await fetch(url, { headers: { ...stack.authHeaders, accept: 'application/json', 'x-graphql-yoga-csrf': '1' } });
+    const withHeader = await fetch(url, {
+      headers: { ...stack.authHeaders, accept: 'application/json', 'x-graphql-yoga-csrf': '1' },
+    });
     expect(withHeader.status).toBe(200);
     expect((await withHeader.json()).data.sources).toHaveLength(DEMO_SOURCE_COUNT);
   });
 
   it('what GraphiQL sends passes every limit: its introspection query and the example tabs', async () => {
-    const introspection = await send(getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true }));
+    const introspection = await send(
+      getIntrospectionQuery({
+        descriptions: true,
+        specifiedByUrl: true,
+        directiveIsRepeatable: true,
+        schemaDescription: true,
+        inputValueDeprecation: true,
+      }),
+    );
     expect(introspection.body?.errors).toBeUndefined();
     for (const tab of EXAMPLE_TABS) {
       const response = await send(tab.query);
@@ -187,7 +238,11 @@ describe('query limits: rejected before execution, with a stable code, never a 5
       expect(schemaQuery.status).toBe(400);
       expect(schemaQuery.body?.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
       expect(schemaQuery.body?.errors?.[0]?.message).toMatch(/introspection has been disabled/);
-      const typeQuery = await post(gateway.url, { query: '{ __type(name: "Query") { fields { name } } }' }, stack.authHeaders);
+      const typeQuery = await post(
+        gateway.url,
+        { query: '{ __type(name: "Query") { fields { name } } }' },
+        stack.authHeaders,
+      );
       expect(typeQuery.body?.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
       const typo = await post(gateway.url, { query: '{ sourcez { id } }' }, stack.authHeaders);
       expect(typo.body?.errors?.[0]?.message).not.toMatch(/Did you mean/);
@@ -238,8 +293,12 @@ describe('query limits: rejected before execution, with a stable code, never a 5
     });
 
     it('allow-list with arbitrary operations allowed, and off (the default): ordinary queries run', async () => {
-      expect((await post(mixed.url, persisted(hash), stack.authHeaders)).body?.data?.sources).toHaveLength(DEMO_SOURCE_COUNT);
-      expect((await post(mixed.url, { query: '{ sources { id } }' }, stack.authHeaders)).body?.data?.sources).toHaveLength(DEMO_SOURCE_COUNT);
+      expect((await post(mixed.url, persisted(hash), stack.authHeaders)).body?.data?.sources).toHaveLength(
+        DEMO_SOURCE_COUNT,
+      );
+      expect(
+        (await post(mixed.url, { query: '{ sources { id } }' }, stack.authHeaders)).body?.data?.sources,
+      ).toHaveLength(DEMO_SOURCE_COUNT);
       expect((await send('{ sources { id } }')).body?.data?.sources).toHaveLength(DEMO_SOURCE_COUNT);
     });
 

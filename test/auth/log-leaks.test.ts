@@ -25,7 +25,9 @@ describe('no secret value or credential reaches the logs', () => {
   beforeAll(async () => {
     stack = await startStack({
       configure: (config) => {
-        config.auth.apiKeys = [{ id: 'leak-test', sha256: sha256Hex(API_KEY), scopes: ['secrets:read', 'secrets:reveal'] }];
+        config.auth.apiKeys = [
+          { id: 'leak-test', sha256: sha256Hex(API_KEY), scopes: ['secrets:read', 'secrets:reveal'] },
+        ];
       },
     });
     const alibaba = EMULATOR_CREDENTIALS.alibaba;
@@ -47,16 +49,28 @@ describe('no secret value or credential reaches the logs', () => {
     const collect = (nodes: Array<Record<string, any>>) => {
       for (const node of nodes) {
         for (const entry of node.data ?? []) revealed.add(entry.value);
-        for (const value of Object.values(node.value ?? {})) if (typeof value === 'string' && value.length >= 8) revealed.add(value);
+        for (const value of Object.values(node.value ?? {}))
+          if (typeof value === 'string' && value.length >= 8) revealed.add(value);
       }
     };
 
     for (const source of Object.values(SOURCE)) {
-      const result = await stack.execute(RevealPageDocument, { first: 5, filter: { sources: [source] } }, { authorization: `Bearer ${token}` });
+      const result = await stack.execute(
+        RevealPageDocument,
+        { first: 5, filter: { sources: [source] } },
+        { authorization: `Bearer ${token}` },
+      );
       expect(result.errors).toBeUndefined();
       collect(result.data!.secrets.nodes as never);
     }
-    const byKey = await post(stack.server.url, { query: '{ secrets(first: 3, filter: { sources: ["kms-demo"] }) { nodes { ... on KmsSecret { value { secretData } } } } }' }, { 'x-api-key': API_KEY });
+    const byKey = await post(
+      stack.server.url,
+      {
+        query:
+          '{ secrets(first: 3, filter: { sources: ["kms-demo"] }) { nodes { ... on KmsSecret { value { secretData } } } } }',
+      },
+      { 'x-api-key': API_KEY },
+    );
     expect(byKey.body?.errors).toBeUndefined();
     collect(byKey.body!.data.secrets.nodes);
 
@@ -64,12 +78,18 @@ describe('no secret value or credential reaches the logs', () => {
     stack.emulators.providers.kms.failNext('Rejected.Throttling', { operation: 'GetSecretValue' });
     stack.emulators.providers.sae.failNext('InvalidParameter.WithMessage', { operation: 'DescribeSecret' });
     for (const source of [SOURCE.kms, SOURCE.sae]) {
-      const result = await stack.execute(RevealPageDocument, { first: 2, filter: { sources: [source] } }, { authorization: `Bearer ${token}` });
+      const result = await stack.execute(
+        RevealPageDocument,
+        { first: 2, filter: { sources: [source] } },
+        { authorization: `Bearer ${token}` },
+      );
       collect(result.data?.secrets.nodes as never);
     }
     const tampered = `${token.slice(0, -4)}AAAA`;
     remember('a tampered token', tampered);
-    expect((await post(stack.server.url, { query: '{ sources { id } }' }, { authorization: `Bearer ${tampered}` })).status).toBe(401);
+    expect(
+      (await post(stack.server.url, { query: '{ sources { id } }' }, { authorization: `Bearer ${tampered}` })).status,
+    ).toBe(401);
     const wrongKey = `${API_KEY}-wrong`;
     remember('a wrong API key', wrongKey);
     expect((await post(stack.server.url, { query: '{ sources { id } }' }, { 'x-api-key': wrongKey })).status).toBe(401);
@@ -84,7 +104,8 @@ describe('no secret value or credential reaches the logs', () => {
       for (const value of revealed) if (line.includes(value)) leaks.push(`log line ${i}: a revealed value`);
       for (const [value, what] of credentials) if (line.includes(value)) leaks.push(`log line ${i}: ${what}`);
       // SAE values are base64: their decoded contents must not show up either.
-      if (/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./.test(line)) leaks.push(`log line ${i}: something shaped like a JWT`);
+      if (/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./.test(line))
+        leaks.push(`log line ${i}: something shaped like a JWT`);
       if (/MIIEmulator[A-Za-z0-9_-]{16,}/.test(line)) leaks.push(`log line ${i}: an emulator-issued IAM token`);
     });
     for (const value of revealed) {

@@ -5,7 +5,12 @@ import { expectData, startStack, type Stack } from '../helpers/stack.js';
 
 type Node = RevealPageQuery['secrets']['nodes'][number];
 
-const VALUE_CALLS = { sae: 'DescribeSecret', apig: 'GetSecretValue', kms: 'GetSecretValue', csms: 'ShowSecretVersion' } as const;
+const VALUE_CALLS = {
+  sae: 'DescribeSecret',
+  apig: 'GetSecretValue',
+  kms: 'GetSecretValue',
+  csms: 'ShowSecretVersion',
+} as const;
 const PAGE = 4;
 
 interface AuditLine {
@@ -35,8 +40,15 @@ describe('revealing secret values', () => {
     stack.logs
       .slice(logsFrom)
       .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .filter((entry): entry is AuditLine & Record<string, unknown> => entry.audit === true && entry.event === 'secret.reveal');
-  const valueCalls = () => (Object.keys(VALUE_CALLS) as Array<keyof typeof VALUE_CALLS>).reduce((n, p) => n + stack.calls(p, VALUE_CALLS[p]), 0);
+      .filter(
+        (entry): entry is AuditLine & Record<string, unknown> =>
+          entry.audit === true && entry.event === 'secret.reveal',
+      );
+  const valueCalls = () =>
+    (Object.keys(VALUE_CALLS) as Array<keyof typeof VALUE_CALLS>).reduce(
+      (n, p) => n + stack.calls(p, VALUE_CALLS[p]),
+      0,
+    );
 
   /** What each provider's emulator holds as the current value of a secret the gateway returned. */
   function expectSeedValue(node: Node): void {
@@ -44,7 +56,11 @@ describe('revealing secret values', () => {
     switch (node.__typename) {
       case 'SaeSecret': {
         const seed = data.sae.secrets.find((s) => String(s.SecretId) === node.secretId)!;
-        expect(node.data).toEqual(Object.keys(seed.SecretData).sort().map((key) => ({ key, value: seed.SecretData[key] })));
+        expect(node.data).toEqual(
+          Object.keys(seed.SecretData)
+            .sort()
+            .map((key) => ({ key, value: seed.SecretData[key] })),
+        );
         return;
       }
       case 'ApigSecret':
@@ -53,13 +69,23 @@ describe('revealing secret values', () => {
       case 'KmsSecret': {
         const seed = data.kms.secrets.find((s) => s.SecretName === node.name)!;
         const current = seed.Versions.find((v) => v.VersionStages.includes('ACSCurrent'))!;
-        expect(node.value).toMatchObject({ secretData: current.SecretData, secretDataType: current.SecretDataType, versionId: current.VersionId, versionStages: current.VersionStages });
+        expect(node.value).toMatchObject({
+          secretData: current.SecretData,
+          secretDataType: current.SecretDataType,
+          versionId: current.VersionId,
+          versionStages: current.VersionStages,
+        });
         return;
       }
       case 'CsmsSecret': {
         const seed = data.csms.secrets.find((s) => s.name === node.name)!;
         const latest = seed.versions[seed.versions.length - 1];
-        expect(node.value).toMatchObject({ secretString: latest.secretString, versionId: latest.id, versionStages: latest.versionStages, secretBinary: null });
+        expect(node.value).toMatchObject({
+          secretString: latest.secretString,
+          versionId: latest.id,
+          versionStages: latest.versionStages,
+          secretBinary: null,
+        });
         return;
       }
     }
@@ -67,7 +93,9 @@ describe('revealing secret values', () => {
 
   beforeAll(async () => {
     stack = await startStack();
-    reveal = { authorization: `Bearer ${stack.token({ subject: 'ops-oncall', scopes: ['secrets:read', 'secrets:reveal'] })}` };
+    reveal = {
+      authorization: `Bearer ${stack.token({ subject: 'ops-oncall', scopes: ['secrets:read', 'secrets:reveal'] })}`,
+    };
     readOnly = { authorization: `Bearer ${stack.token({ subject: 'portal-viewer', scopes: ['secrets:read'] })}` };
   });
   afterAll(() => stack.close());
@@ -78,7 +106,9 @@ describe('revealing secret values', () => {
 
   for (const provider of ['sae', 'apig', 'kms', 'csms'] as const) {
     it(`${provider}: the reveal scope gets the values the provider holds, one call and one audit line per secret, never the value in the log`, async () => {
-      const result = expectData(await stack.execute(RevealPageDocument, { first: PAGE, filter: { sources: [SOURCE[provider]] } }, reveal));
+      const result = expectData(
+        await stack.execute(RevealPageDocument, { first: PAGE, filter: { sources: [SOURCE[provider]] } }, reveal),
+      );
       expect(result.secrets.nodes).toHaveLength(PAGE);
       for (const node of result.secrets.nodes) expectSeedValue(node);
       expect(stack.calls(provider, VALUE_CALLS[provider])).toBe(PAGE);
@@ -92,14 +122,23 @@ describe('revealing secret values', () => {
       const revealLines = stack.logs.slice(logsFrom).filter((line) => line.includes('"secret.reveal"'));
       for (const line of revealLines) expect(line.match(/"requestId":/g)).toHaveLength(1);
       for (const line of lines) {
-        expect(line).toMatchObject({ outcome: 'revealed', subject: 'ops-oncall', method: 'jwt', provider: result.secrets.nodes[0].provider.toLowerCase().replace('_', '-'), source: SOURCE[provider] });
+        expect(line).toMatchObject({
+          outcome: 'revealed',
+          subject: 'ops-oncall',
+          method: 'jwt',
+          provider: result.secrets.nodes[0].provider.toLowerCase().replace('_', '-'),
+          source: SOURCE[provider],
+        });
         expect(line.ip).toMatch(/127\.0\.0\.1/);
         expect(Math.abs(Date.parse(line.at) - Date.now())).toBeLessThan(60_000);
       }
       // No value, or any part of one, in any line written during the request.
       const written = stack.logs.slice(logsFrom).join('\n');
       for (const node of result.secrets.nodes) {
-        const values = [node.__typename === 'SaeSecret' ? node.data?.map((d) => d.value) : null, 'value' in node && node.value ? Object.values(node.value) : null]
+        const values = [
+          node.__typename === 'SaeSecret' ? node.data?.map((d) => d.value) : null,
+          'value' in node && node.value ? Object.values(node.value) : null,
+        ]
           .flat()
           .filter((v): v is string => typeof v === 'string' && v.length >= 8);
         for (const value of values) expect(written).not.toContain(value);
@@ -129,7 +168,11 @@ describe('revealing secret values', () => {
 
   for (const provider of ['apig', 'kms', 'csms'] as const) {
     it(`${provider}: without the reveal scope no value call is made even for a whole page`, async () => {
-      const result = await stack.execute(RevealPageDocument, { first: 50, filter: { sources: [SOURCE[provider]] } }, readOnly);
+      const result = await stack.execute(
+        RevealPageDocument,
+        { first: 50, filter: { sources: [SOURCE[provider]] } },
+        readOnly,
+      );
       expect(result.data!.secrets.nodes).toHaveLength(50);
       expect(result.errors?.every((e) => e.extensions?.code === 'FORBIDDEN')).toBe(true);
       expect(stack.calls(provider, VALUE_CALLS[provider])).toBe(0);
@@ -150,11 +193,15 @@ describe('revealing secret values', () => {
     expect(auditLines()).toHaveLength(2);
   });
 
-  it('a value read that fails is that field\'s typed error, audited as failed, and the other values stand', async () => {
+  it("a value read that fails is that field's typed error, audited as failed, and the other values stand", async () => {
     stack.emulators.providers.kms.failNext('Forbidden.NoPermission', { operation: 'GetSecretValue' });
     const result = await stack.execute(RevealPageDocument, { first: 3, filter: { sources: [SOURCE.kms] } }, reveal);
     expect(result.errors).toHaveLength(1);
-    expect(result.errors![0].extensions).toMatchObject({ code: 'UPSTREAM_FORBIDDEN', provider: 'ALIBABA_KMS', operation: 'GetSecretValue' });
+    expect(result.errors![0].extensions).toMatchObject({
+      code: 'UPSTREAM_FORBIDDEN',
+      provider: 'ALIBABA_KMS',
+      operation: 'GetSecretValue',
+    });
     const nodes = result.data!.secrets.nodes;
     expect(nodes.filter((n) => 'value' in n && n.value !== null)).toHaveLength(2);
     const lines = auditLines();
@@ -167,14 +214,32 @@ describe('revealing secret values', () => {
     const { gatewayOn, post } = await import('./helpers.js');
     const key = 'sgw_reveal_key_for_the_audit_test_0001';
     const other = await gatewayOn(stack, (config) => {
-      config.auth.apiKeys = [{ id: 'rotation-job', sha256: sha256Hex(key), scopes: ['secrets:read', 'secrets:reveal'], sources: [SOURCE.csms] }];
+      config.auth.apiKeys = [
+        {
+          id: 'rotation-job',
+          sha256: sha256Hex(key),
+          scopes: ['secrets:read', 'secrets:reveal'],
+          sources: [SOURCE.csms],
+        },
+      ];
     });
     try {
-      const response = await post(other.url, { query: '{ secrets(first: 2) { nodes { id ... on CsmsSecret { value { versionId } } } } }' }, { 'x-api-key': key, 'x-forwarded-for': '203.0.113.9' });
+      const response = await post(
+        other.url,
+        { query: '{ secrets(first: 2) { nodes { id ... on CsmsSecret { value { versionId } } } } }' },
+        { 'x-api-key': key, 'x-forwarded-for': '203.0.113.9' },
+      );
       expect(response.body?.errors).toBeUndefined();
-      const lines = other.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit === true && l.event === 'secret.reveal');
+      const lines = other.logs
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l.audit === true && l.event === 'secret.reveal');
       expect(lines).toHaveLength(2);
-      expect(lines[0]).toMatchObject({ subject: 'api-key:rotation-job', method: 'api-key', source: SOURCE.csms, forwardedFor: '203.0.113.9' });
+      expect(lines[0]).toMatchObject({
+        subject: 'api-key:rotation-job',
+        method: 'api-key',
+        source: SOURCE.csms,
+        forwardedFor: '203.0.113.9',
+      });
       expect(other.logs.join('\n')).not.toContain(key);
     } finally {
       await other.close();

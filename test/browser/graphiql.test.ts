@@ -52,9 +52,13 @@ describe.skipIf(!chromiumPresent && process.env.CI !== 'true')('GraphiQL in Chro
   it('loads from the gateway alone, with the example tabs and the demo token in the headers editor', async () => {
     await page.goto(`${stack.server.url}/graphql`);
     await page.locator('.graphiql-query-editor .CodeMirror-code').waitFor({ timeout: 60_000 });
-    await expect.poll(() => page.locator('.graphiql-tab-button').allTextContents()).toEqual(EXAMPLE_TABS.map((tab) => operationNameOf(tab.query)));
+    await expect
+      .poll(() => page.locator('.graphiql-tab-button').allTextContents())
+      .toEqual(EXAMPLE_TABS.map((tab) => operationNameOf(tab.query)));
     await page.getByRole('button', { name: 'Headers' }).click();
-    await expect.poll(() => page.locator('.graphiql-editor-tool .CodeMirror-code').last().textContent()).toContain('Authorization');
+    await expect
+      .poll(() => page.locator('.graphiql-editor-tool .CodeMirror-code').last().textContent())
+      .toContain('Authorization');
     expect(requested.length).toBeGreaterThan(3);
     expect(requested.filter((url) => !url.startsWith(`${stack.server.url}/`))).toEqual([]);
   }, 90_000);
@@ -65,18 +69,29 @@ describe.skipIf(!chromiumPresent && process.env.CI !== 'true')('GraphiQL in Chro
     for (const index of order) {
       const name = operationNameOf(EXAMPLE_TABS[index].query);
       await page.locator(`#graphiql-session-tab-${index}`).click();
-      await expect.poll(() => page.locator('.graphiql-tab-active .graphiql-tab-button').textContent(), { message: `one click on ${name}`, timeout: 2000 }).toBe(name);
+      await expect
+        .poll(() => page.locator('.graphiql-tab-active .graphiql-tab-button').textContent(), {
+          message: `one click on ${name}`,
+          timeout: 2000,
+        })
+        .toBe(name);
       await expect.poll(() => page.locator('.graphiql-query-editor .CodeMirror-code').textContent()).toContain(name);
 
       // GraphiQL keeps the previous answer's stream open for a moment after showing it; a click
       // meanwhile is "Stop query" and sends nothing. A user sees the play icon come back first.
       const execute = page.locator('.graphiql-execute-button');
-      await expect.poll(() => execute.getAttribute('aria-label'), { message: `run button ready for ${name}`, timeout: 20_000 }).toMatch(/^Execute query/);
+      await expect
+        .poll(() => execute.getAttribute('aria-label'), { message: `run button ready for ${name}`, timeout: 20_000 })
+        .toMatch(/^Execute query/);
       const posted: string[] = [];
-      const onRequest = (request: Request) => void (request.method() === 'POST' && posted.push(`${request.url()} ${request.postData()?.slice(0, 80)}`));
+      const onRequest = (request: Request) =>
+        void (request.method() === 'POST' && posted.push(`${request.url()} ${request.postData()?.slice(0, 80)}`));
       page.on('request', onRequest);
       const answered = page.waitForResponse(
-        (response) => response.url().endsWith('/graphql') && response.request().method() === 'POST' && response.request().postData()?.includes(name) === true,
+        (response) =>
+          response.url().endsWith('/graphql') &&
+          response.request().method() === 'POST' &&
+          response.request().postData()?.includes(name) === true,
         { timeout: 45_000 },
       );
       answered.catch(() => undefined);
@@ -94,7 +109,10 @@ describe.skipIf(!chromiumPresent && process.env.CI !== 'true')('GraphiQL in Chro
               .poll(() => pane.textContent(), { timeout: 45_000 })
               .toMatch(/Cannot infer operation/)
               // Not seen: only the answer (or its timeout) decides.
-              .then(() => ({ response: null }), () => new Promise<never>(() => undefined)),
+              .then(
+                () => ({ response: null }),
+                () => new Promise<never>(() => undefined),
+              ),
           ]);
           if (outcome.response) return outcome.response;
           if (attempt === 3) throw new Error('GraphiQL kept running a stale operation name');
@@ -106,7 +124,9 @@ describe.skipIf(!chromiumPresent && process.env.CI !== 'true')('GraphiQL in Chro
           // What CI can tell us afterwards: the button's state, what the page sent, and a picture.
           await page.screenshot({ path: join(SCREENSHOTS, `failed-${name}.png`) }).catch(() => undefined);
           const label = await execute.getAttribute('aria-label').catch(() => '?');
-          throw new Error(`${name}: ${error.message.split('\n')[0]}; button "${label}"; POSTs sent: ${JSON.stringify(posted)}`);
+          throw new Error(
+            `${name}: ${error.message.split('\n')[0]}; button "${label}"; POSTs sent: ${JSON.stringify(posted)}`,
+          );
         })
         .finally(() => page.off('request', onRequest));
       const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
@@ -125,11 +145,15 @@ describe.skipIf(!chromiumPresent && process.env.CI !== 'true')('GraphiQL in Chro
     await explorer.locator('a.graphiql-doc-explorer-type-name', { hasText: /^Secret$/ }).click();
     await expect.poll(() => explorer.locator('.graphiql-doc-explorer-title').textContent()).toBe('Secret');
     const secret = schema.getType('Secret') as GraphQLInterfaceType;
-    await expect.poll(() => explorer.locator('.graphiql-doc-explorer-field-name').allTextContents()).toEqual(Object.keys(secret.getFields()));
+    await expect
+      .poll(() => explorer.locator('.graphiql-doc-explorer-field-name').allTextContents())
+      .toEqual(Object.keys(secret.getFields()));
     await page.screenshot({ path: join(SCREENSHOTS, 'docs-Secret.png') });
   }, 60_000);
 
   it('never sent a request anywhere but the gateway', () => {
-    expect(requested.filter((url) => !url.startsWith(`${stack.server.url}/`) && !/^(data|blob):/.test(url))).toEqual([]);
+    expect(requested.filter((url) => !url.startsWith(`${stack.server.url}/`) && !/^(data|blob):/.test(url))).toEqual(
+      [],
+    );
   });
 });

@@ -30,16 +30,37 @@ describe('Alibaba credentials from the cloud chains', () => {
   let tokenFile: string;
 
   const chains = (stsUrl: string): Record<string, GatewayConfig['sources'][number]['credentials']> => ({
-    [SOURCE.sae]: { type: 'oidc_role_arn', roleArn: ROLE, oidcProviderArn: EMULATED_OIDC_PROVIDER_ARN, oidcTokenFile: tokenFile, stsEndpoint: stsUrl, roleSessionName: 'secrets-gateway', durationSeconds: 3600 },
+    [SOURCE.sae]: {
+      type: 'oidc_role_arn',
+      roleArn: ROLE,
+      oidcProviderArn: EMULATED_OIDC_PROVIDER_ARN,
+      oidcTokenFile: tokenFile,
+      stsEndpoint: stsUrl,
+      roleSessionName: 'secrets-gateway',
+      durationSeconds: 3600,
+    },
     [SOURCE.apig]: { type: 'ecs_ram_role', metadataEndpoint: stsUrl, disableIMDSv1: true },
-    [SOURCE.kms]: { type: 'ram_role_arn', ...RAM_USER, roleArn: ROLE, stsEndpoint: stsUrl, roleSessionName: 'secrets-gateway', durationSeconds: 900 },
+    [SOURCE.kms]: {
+      type: 'ram_role_arn',
+      ...RAM_USER,
+      roleArn: ROLE,
+      stsEndpoint: stsUrl,
+      roleSessionName: 'secrets-gateway',
+      durationSeconds: 900,
+    },
   });
 
   beforeAll(async () => {
     // Issued credentials live 15 min + 2 s: the library renews 15 min ahead, so after 2 s.
     authority = new CredentialAuthority({
       users: { [RAM_USER.accessKeyId]: RAM_USER.accessKeySecret },
-      roles: { [ROLE]: { users: [RAM_USER.accessKeyId], oidcProviders: [EMULATED_OIDC_PROVIDER_ARN], subjects: [SERVICE_ACCOUNT] } },
+      roles: {
+        [ROLE]: {
+          users: [RAM_USER.accessKeyId],
+          oidcProviders: [EMULATED_OIDC_PROVIDER_ARN],
+          subjects: [SERVICE_ACCOUNT],
+        },
+      },
       instanceRole: ROLE,
       lifetimeSeconds: 902,
     });
@@ -54,7 +75,8 @@ describe('Alibaba credentials from the cloud chains', () => {
       apig: alibaba,
       kms: alibaba,
       configure: (config) => {
-        for (const [id, credentials] of Object.entries(chains(stsUrl))) config.sources.find((s) => s.id === id)!.credentials = credentials;
+        for (const [id, credentials] of Object.entries(chains(stsUrl)))
+          config.sources.find((s) => s.id === id)!.credentials = credentials;
       },
     });
   });
@@ -86,12 +108,17 @@ describe('Alibaba credentials from the cloud chains', () => {
   });
 
   it('renews temporary credentials before they expire, and the next calls use the new ones', async () => {
-    for (const source of [SOURCE.sae, SOURCE.kms]) expect((await post(stack.server.url, { query: page(source) }, stack.authHeaders)).body?.errors).toBeUndefined();
+    for (const source of [SOURCE.sae, SOURCE.kms])
+      expect((await post(stack.server.url, { query: page(source) }, stack.authHeaders)).body?.errors).toBeUndefined();
     const issuedBefore = authority.issued.size;
     await sleep(2500);
     sts.resetStats();
     for (const source of [SOURCE.sae, SOURCE.kms, SOURCE.apig]) {
-      const result = await post(stack.server.url, { query: page(source).replace('first: 5', 'first: 6') }, stack.authHeaders);
+      const result = await post(
+        stack.server.url,
+        { query: page(source).replace('first: 5', 'first: 6') },
+        stack.authHeaders,
+      );
       expect(result.body?.errors, source).toBeUndefined();
     }
     expect(sts.calls('AssumeRoleWithOIDC')).toBe(1);
@@ -105,7 +132,10 @@ describe('Alibaba credentials from the cloud chains', () => {
     writeFileSync(tokenFile, authority.serviceAccountToken('system:serviceaccount:other:intruder'));
     await sleep(2500); // past the renewal point: the chain asks STS again, is refused, keeps its unexpired session
     sts.resetStats();
-    expect((await post(stack.server.url, { query: page(SOURCE.sae).replace('first: 5', 'first: 4') }, stack.authHeaders)).body?.errors).toBeUndefined();
+    expect(
+      (await post(stack.server.url, { query: page(SOURCE.sae).replace('first: 5', 'first: 4') }, stack.authHeaders))
+        .body?.errors,
+    ).toBeUndefined();
     expect(sts.calls('AssumeRoleWithOIDC')).toBe(1);
     // A replica starting now has no session to fall back on.
     const { gatewayOn } = await import('../auth/helpers.js');
@@ -113,7 +143,11 @@ describe('Alibaba credentials from the cloud chains', () => {
     try {
       const result = await post(fresh.url, { query: page(SOURCE.sae) }, stack.authHeaders);
       const error = result.body?.errors?.[0];
-      expect(error?.extensions).toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', source: SOURCE.sae, providerCode: 'CredentialsUnavailable' });
+      expect(error?.extensions).toMatchObject({
+        code: 'UPSTREAM_AUTH_FAILED',
+        source: SOURCE.sae,
+        providerCode: 'CredentialsUnavailable',
+      });
       expect(error?.message).toContain('AuthenticationFail.NoPermission');
       const text = JSON.stringify(result.body) + stack.logs.join('') + fresh.logs.join('');
       for (const credential of authority.issued.values()) {
@@ -129,7 +163,11 @@ describe('Alibaba credentials from the cloud chains', () => {
 
   it('the environment, and the default chain (environment first), give the STS key the platform put there', async () => {
     const issued = authority.issue(ROLE, 3600);
-    const names = ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALIBABA_CLOUD_SECURITY_TOKEN'] as const;
+    const names = [
+      'ALIBABA_CLOUD_ACCESS_KEY_ID',
+      'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+      'ALIBABA_CLOUD_SECURITY_TOKEN',
+    ] as const;
     const saved = names.map((name) => process.env[name]);
     const { gatewayOn } = await import('../auth/helpers.js');
     const gateway = await gatewayOn(stack, (config) => {
@@ -139,9 +177,16 @@ describe('Alibaba credentials from the cloud chains', () => {
     try {
       for (const name of names) delete process.env[name];
       const missing = await post(gateway.url, { query: page(SOURCE.kms) }, stack.authHeaders);
-      expect(missing.body?.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', providerCode: 'CredentialsUnavailable' });
+      expect(missing.body?.errors?.[0]?.extensions).toMatchObject({
+        code: 'UPSTREAM_AUTH_FAILED',
+        providerCode: 'CredentialsUnavailable',
+      });
       expect(missing.body?.errors?.[0]?.message).toContain('ALIBABA_CLOUD_ACCESS_KEY_ID');
-      Object.assign(process.env, { ALIBABA_CLOUD_ACCESS_KEY_ID: issued.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: issued.accessKeySecret, ALIBABA_CLOUD_SECURITY_TOKEN: issued.securityToken });
+      Object.assign(process.env, {
+        ALIBABA_CLOUD_ACCESS_KEY_ID: issued.accessKeyId,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: issued.accessKeySecret,
+        ALIBABA_CLOUD_SECURITY_TOKEN: issued.securityToken,
+      });
       for (const source of [SOURCE.kms, SOURCE.apig]) {
         const result = await post(gateway.url, { query: page(source) }, stack.authHeaders);
         expect(result.body?.errors, source).toBeUndefined();
@@ -160,15 +205,28 @@ describe('Alibaba credentials from the cloud chains', () => {
     const issued = authority.issue(ROLE, 900);
     const gateway = await import('../auth/helpers.js').then(({ gatewayOn }) =>
       gatewayOn(stack, (config) => {
-        config.sources.find((s) => s.id === SOURCE.kms)!.credentials = { accessKeyId: issued.accessKeyId, accessKeySecret: issued.accessKeySecret, securityToken: 'CAISnot-the-right-token' };
-        config.sources.find((s) => s.id === SOURCE.sae)!.credentials = { accessKeyId: issued.accessKeyId, accessKeySecret: issued.accessKeySecret };
+        config.sources.find((s) => s.id === SOURCE.kms)!.credentials = {
+          accessKeyId: issued.accessKeyId,
+          accessKeySecret: issued.accessKeySecret,
+          securityToken: 'CAISnot-the-right-token',
+        };
+        config.sources.find((s) => s.id === SOURCE.sae)!.credentials = {
+          accessKeyId: issued.accessKeyId,
+          accessKeySecret: issued.accessKeySecret,
+        };
       }),
     );
     try {
       const kms = await post(gateway.url, { query: page(SOURCE.kms) }, stack.authHeaders);
-      expect(kms.body?.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', providerCode: 'InvalidSecurityToken.MismatchWithAccessKey' });
+      expect(kms.body?.errors?.[0]?.extensions).toMatchObject({
+        code: 'UPSTREAM_AUTH_FAILED',
+        providerCode: 'InvalidSecurityToken.MismatchWithAccessKey',
+      });
       const sae = await post(gateway.url, { query: page(SOURCE.sae) }, stack.authHeaders);
-      expect(sae.body?.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', providerCode: 'MissingSecurityToken' });
+      expect(sae.body?.errors?.[0]?.extensions).toMatchObject({
+        code: 'UPSTREAM_AUTH_FAILED',
+        providerCode: 'MissingSecurityToken',
+      });
     } finally {
       await gateway.close();
     }
@@ -189,11 +247,18 @@ describe('Huawei CSMS with a temporary AK/SK and security token', () => {
   const withKey = async (key: { ak: string; sk: string; securityToken: string }) => {
     const gateway = await import('../auth/helpers.js').then(({ gatewayOn }) =>
       gatewayOn(stack, (config) => {
-        config.sources.find((s) => s.id === SOURCE.csms)!.credentials = { ak: key.ak, sk: key.sk, securityToken: key.securityToken };
+        config.sources.find((s) => s.id === SOURCE.csms)!.credentials = {
+          ak: key.ak,
+          sk: key.sk,
+          securityToken: key.securityToken,
+        };
       }),
     );
     try {
-      return { result: await post(gateway.url, { query: page(SOURCE.csms) }, stack.authHeaders), logs: gateway.logs.join('') };
+      return {
+        result: await post(gateway.url, { query: page(SOURCE.csms) }, stack.authHeaders),
+        logs: gateway.logs.join(''),
+      };
     } finally {
       await gateway.close();
     }
@@ -209,13 +274,20 @@ describe('Huawei CSMS with a temporary AK/SK and security token', () => {
   it('a wrong or expired token is UPSTREAM_AUTH_FAILED, and neither key nor token appears anywhere', async () => {
     const key = stack.emulators.providers.csms.issueTemporaryKey(3600);
     const wrong = await withKey({ ...key, securityToken: `${key.securityToken.slice(0, -4)}AAAA` });
-    expect(wrong.result.body?.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', providerCode: 'APIGW.0301' });
+    expect(wrong.result.body?.errors?.[0]?.extensions).toMatchObject({
+      code: 'UPSTREAM_AUTH_FAILED',
+      providerCode: 'APIGW.0301',
+    });
     const expired = stack.emulators.providers.csms.issueTemporaryKey(0);
     const late = await withKey(expired);
-    expect(late.result.body?.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', providerCode: 'APIGW.0301' });
+    expect(late.result.body?.errors?.[0]?.extensions).toMatchObject({
+      code: 'UPSTREAM_AUTH_FAILED',
+      providerCode: 'APIGW.0301',
+    });
     for (const run of [wrong, late]) {
       const text = JSON.stringify(run.result.body) + run.logs;
-      for (const value of [key.sk, key.securityToken, expired.sk, expired.securityToken]) expect(text).not.toContain(value);
+      for (const value of [key.sk, key.securityToken, expired.sk, expired.securityToken])
+        expect(text).not.toContain(value);
     }
   });
 });

@@ -3,7 +3,15 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { isInterfaceType, isObjectType, Kind, parse, validate, type GraphQLField, type GraphQLNamedType } from 'graphql';
+import {
+  isInterfaceType,
+  isObjectType,
+  Kind,
+  parse,
+  validate,
+  type GraphQLField,
+  type GraphQLNamedType,
+} from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { configSchema, loadConfigFile, parseConfig } from '../../src/config.js';
@@ -34,12 +42,21 @@ const blocksOf = (lang: string): Block[] => blocks.filter((block) => block.lang 
 /** Every `${NAME}` gets a value of the shape its field needs (a hex digest for the *_SHA256 ones). */
 function placeholderEnv(text: string): Record<string, string> {
   const names = new Set([...text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]));
-  return Object.fromEntries([...names].map((name) => [name, name.endsWith('SHA256') ? 'ab'.repeat(32) : `readme-${name.toLowerCase()}-0123456789abcdef0123456789`]));
+  return Object.fromEntries(
+    [...names].map((name) => [
+      name,
+      name.endsWith('SHA256') ? 'ab'.repeat(32) : `readme-${name.toLowerCase()}-0123456789abcdef0123456789`,
+    ]),
+  );
 }
 
 const CONFIG_KEYS = new Set(Object.keys(configSchema.shape));
 const isGatewayConfig = (value: unknown): value is Record<string, unknown> =>
-  !!value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0 && Object.keys(value).every((key) => CONFIG_KEYS.has(key));
+  !!value &&
+  typeof value === 'object' &&
+  !Array.isArray(value) &&
+  Object.keys(value).length > 0 &&
+  Object.keys(value).every((key) => CONFIG_KEYS.has(key));
 
 describe('README.md, block by block', () => {
   it('every YAML block is valid YAML; each gateway configuration passes the configuration schema with its variables set', () => {
@@ -65,17 +82,28 @@ describe('README.md, block by block', () => {
     const fragments = configs.filter(({ value }) => !('auth' in value));
     expect(fragments.length).toBeGreaterThan(0);
     for (const { block, value } of fragments) {
-      const merged = parseYaml(full[0].block.body) as { sources: Array<Record<string, unknown>> } & Record<string, unknown>;
+      const merged = parseYaml(full[0].block.body) as { sources: Array<Record<string, unknown>> } & Record<
+        string,
+        unknown
+      >;
       for (const [key, part] of Object.entries(value)) {
         if (key !== 'sources') merged[key] = { ...(merged[key] as object), ...(part as object) };
-        else for (const source of part as Array<Record<string, unknown>>) Object.assign(merged.sources.find((s) => s.id === source.id) ?? expect.fail(`${block.at}: no source ${String(source.id)} in the example`), source);
+        else
+          for (const source of part as Array<Record<string, unknown>>)
+            Object.assign(
+              merged.sources.find((s) => s.id === source.id) ??
+                expect.fail(`${block.at}: no source ${String(source.id)} in the example`),
+              source,
+            );
       }
       expect(() => parseConfig(merged, placeholderEnv(full[0].block.body)), block.at).not.toThrow();
     }
   });
 
   it('the router and rover examples name files that exist', () => {
-    const files = blocksOf('yaml').flatMap((block) => [...block.body.matchAll(/^\s*file:\s*\.\/(\S+)/gm)].map((m) => m[1]));
+    const files = blocksOf('yaml').flatMap((block) =>
+      [...block.body.matchAll(/^\s*file:\s*\.\/(\S+)/gm)].map((m) => m[1]),
+    );
     expect(files).toContain('subgraph.graphql');
     for (const file of files) expect(existsSync(join(ROOT, file)), file).toBe(true);
   });
@@ -91,10 +119,15 @@ describe('README.md, block by block', () => {
     let queries = 0;
     for (const block of graphqlBlocks) {
       const document = parse(block.body);
-      const executable = document.definitions.every((d) => d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION);
+      const executable = document.definitions.every(
+        (d) => d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION,
+      );
       if (executable) {
         queries++;
-        expect(validate(schema, document).map((e) => e.message), block.at).toEqual([]);
+        expect(
+          validate(schema, document).map((e) => e.message),
+          block.at,
+        ).toEqual([]);
         continue;
       }
       for (const definition of document.definitions) {
@@ -114,18 +147,40 @@ describe('README.md, block by block', () => {
   it('every `Type.field` the text names exists', () => {
     const references = [...README.matchAll(/`([A-Z]\w*)\.(\w+)/g)].filter((m) => schema.getType(m[1]));
     expect(references.length).toBeGreaterThan(3);
-    for (const [, type, field] of references) expect(fieldsOf(schema.getType(type)!)[field], `${type}.${field}`).toBeDefined();
+    for (const [, type, field] of references)
+      expect(fieldsOf(schema.getType(type)!)[field], `${type}.${field}`).toBeDefined();
   });
 
   it('the schema table lists every field each type adds, and only fields that exist', () => {
     const section = README.slice(README.indexOf('## The schema in short'));
-    const rows = [...section.slice(0, section.indexOf('\n\n', section.indexOf('| Type |'))).matchAll(/^\| `(\w+)`[^|]*\| (.*) \|$/gm)];
-    expect(rows.map((r) => r[1])).toEqual(['Secret', 'SaeSecret', 'ApigSecret', 'KmsSecret', 'CsmsSecret', 'Namespace', 'RelatedApp', 'Source', 'SecretConnection']);
+    const rows = [
+      ...section
+        .slice(0, section.indexOf('\n\n', section.indexOf('| Type |')))
+        .matchAll(/^\| `(\w+)`[^|]*\| (.*) \|$/gm),
+    ];
+    expect(rows.map((r) => r[1])).toEqual([
+      'Secret',
+      'SaeSecret',
+      'ApigSecret',
+      'KmsSecret',
+      'CsmsSecret',
+      'Namespace',
+      'RelatedApp',
+      'Source',
+      'SecretConnection',
+    ]);
     for (const [, typeName, description] of rows) {
       const type = schema.getType(typeName)!;
       const fields = fieldsOf(type);
       // Fields the type inherits from an interface with its own row are listed there.
-      const inherited = new Set(isObjectType(type) ? type.getInterfaces().filter((i) => i.name !== 'Node').flatMap((i) => Object.keys(i.getFields())) : []);
+      const inherited = new Set(
+        isObjectType(type)
+          ? type
+              .getInterfaces()
+              .filter((i) => i.name !== 'Node')
+              .flatMap((i) => Object.keys(i.getFields()))
+          : [],
+      );
       const named = [...description.matchAll(/`([a-z]\w*)/g)].map((m) => m[1]);
       for (const name of named) expect(fields[name], `${typeName}.${name} in the table`).toBeDefined();
       const missing = Object.keys(fields).filter((name) => !inherited.has(name) && !named.includes(name));
@@ -162,7 +217,9 @@ describe('README.md commands against the demo', () => {
   });
 
   it('the Kubernetes probe paths answer 200', async () => {
-    const probes = blocksOf('yaml').flatMap((block) => [...block.body.matchAll(/httpGet: \{ path: (\S+),/g)].map((m) => m[1]));
+    const probes = blocksOf('yaml').flatMap((block) =>
+      [...block.body.matchAll(/httpGet: \{ path: (\S+),/g)].map((m) => m[1]),
+    );
     expect([...new Set(probes)]).toEqual(['/healthz', '/readyz']);
     for (const path of probes) expect((await fetch(`${stack.server.url}${path}`)).status, path).toBe(200);
   });

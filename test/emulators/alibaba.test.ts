@@ -11,7 +11,12 @@ import {
   type ApigSecretSeed,
   type KmsSecretSeed,
 } from '../../src/providers/alibaba/emulator-data.js';
-import { NonceStore, rpcEncode, verifyRoaRequest, verifyRpcRequest } from '../../src/providers/alibaba/emulator-signature.js';
+import {
+  NonceStore,
+  rpcEncode,
+  verifyRoaRequest,
+  verifyRpcRequest,
+} from '../../src/providers/alibaba/emulator-signature.js';
 import { toJson, type AlibabaEmulator } from '../../src/providers/alibaba/emulator-common.js';
 import { createSaeEmulator, SAE_ERRORS } from '../../src/providers/alibaba-sae/emulator.js';
 import { APIG_ERRORS, createApigEmulator } from '../../src/providers/alibaba-apig/emulator.js';
@@ -28,7 +33,12 @@ interface ClientConfig {
   accessKeySecret: string;
 }
 interface RoaClient {
-  get(path: string, query?: Record<string, string | number>, headers?: Record<string, string>, opts?: object): Promise<unknown>;
+  get(
+    path: string,
+    query?: Record<string, string | number>,
+    headers?: Record<string, string>,
+    opts?: object,
+  ): Promise<unknown>;
 }
 // Parsed wire bodies, probed field by field in assertions; `any` keeps those probes readable.
 type Json = Record<string, any>;
@@ -65,7 +75,12 @@ async function rejection<E>(promise: Promise<unknown>): Promise<E> {
   throw new Error('expected the call to fail');
 }
 
-function roa(endpoint: string, apiVersion: string, secret: string = accessKeySecret, ak: string = accessKeyId): RoaClient {
+function roa(
+  endpoint: string,
+  apiVersion: string,
+  secret: string = accessKeySecret,
+  ak: string = accessKeyId,
+): RoaClient {
   return new ROAClient({ endpoint, apiVersion, accessKeyId: ak, accessKeySecret: secret });
 }
 
@@ -90,7 +105,13 @@ function replay(url: string, req: EmulatorRequest): Promise<{ status: number; bo
   const { port } = new URL(url);
   return new Promise((resolve, reject) => {
     const outgoing = httpRequest(
-      { host: '127.0.0.1', port, method: req.method, path: req.path + (req.rawQuery ? `?${req.rawQuery}` : ''), headers: req.headers },
+      {
+        host: '127.0.0.1',
+        port,
+        method: req.method,
+        path: req.path + (req.rawQuery ? `?${req.rawQuery}` : ''),
+        headers: req.headers,
+      },
       (res) => {
         let text = '';
         res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
@@ -118,7 +139,15 @@ const apigStringCodeServer = new EmulatorServer(createApigEmulator(apigSeed, { s
 // Server clocks ahead of the client: SAE by 20 min (ROA window 15 min), KMS by 40 min (RPC window 31 min).
 const skewedSaeServer = new EmulatorServer(createSaeEmulator(saeSeed, { now: () => Date.now() + 20 * 60_000 }));
 const skewedKmsServer = new EmulatorServer(createKmsEmulator(kmsSeed, { now: () => Date.now() + 40 * 60_000 }));
-const servers = [saeServer, apigServer, kmsServer, apigNumericServer, apigStringCodeServer, skewedSaeServer, skewedKmsServer];
+const servers = [
+  saeServer,
+  apigServer,
+  kmsServer,
+  apigNumericServer,
+  apigStringCodeServer,
+  skewedSaeServer,
+  skewedKmsServer,
+];
 
 beforeAll(async () => {
   await Promise.all(servers.map((server) => server.start(0)));
@@ -137,7 +166,8 @@ describe('seed data', () => {
   it('is deterministic and sized as specified at scale 1', () => {
     expect(toJson(generateSaeSeed())).toBe(toJson(saeSeed));
     const perNamespace = new Map<string, number>();
-    for (const secret of saeSeed.secrets) perNamespace.set(secret.NamespaceId, (perNamespace.get(secret.NamespaceId) ?? 0) + 1);
+    for (const secret of saeSeed.secrets)
+      perNamespace.set(secret.NamespaceId, (perNamespace.get(secret.NamespaceId) ?? 0) + 1);
     expect(perNamespace.get('cn-hangzhou')).toBeGreaterThanOrEqual(260);
     for (const id of ['cn-hangzhou:prod', 'cn-hangzhou:staging', 'cn-hangzhou:dev']) {
       expect(perNamespace.get(id)).toBeGreaterThanOrEqual(40);
@@ -152,16 +182,29 @@ describe('seed data', () => {
   });
 
   it('writes bigint ids as bare JSON integers', () => {
-    expect(toJson({ a: 1n << 60n, b: [undefined, 'x'], c: undefined })).toBe('{"a":1152921504606846976,"b":[null,"x"]}');
+    expect(toJson({ a: 1n << 60n, b: [undefined, 'x'], c: undefined })).toBe(
+      '{"a":1152921504606846976,"b":[null,"x"]}',
+    );
   });
 });
 
 describe('signature verifiers (direct)', () => {
   const secrets = new Map([[accessKeyId, accessKeySecret]]);
-  const base: EmulatorRequest = { method: 'GET', path: '/', rawQuery: '', query: new URLSearchParams(), headers: {}, body: '' };
+  const base: EmulatorRequest = {
+    method: 'GET',
+    path: '/',
+    rawQuery: '',
+    query: new URLSearchParams(),
+    headers: {},
+    body: '',
+  };
 
   it('RPC: reports a missing signature and missing parameters', () => {
-    expect(verifyRpcRequest({ ...base, rawQuery: 'Action=ListSecrets' }, secrets)).toMatchObject({ ok: false, status: 400, code: 'IncompleteSignature' });
+    expect(verifyRpcRequest({ ...base, rawQuery: 'Action=ListSecrets' }, secrets)).toMatchObject({
+      ok: false,
+      status: 400,
+      code: 'IncompleteSignature',
+    });
     expect(verifyRpcRequest({ ...base, rawQuery: 'Action=ListSecrets&Signature=x' }, secrets)).toMatchObject({
       ok: false,
       status: 400,
@@ -175,7 +218,10 @@ describe('signature verifiers (direct)', () => {
 
   it('ROA: reports a missing or malformed Authorization header', () => {
     expect(verifyRoaRequest(base, secrets)).toMatchObject({ ok: false, status: 400, code: 'MissingAuthorization' });
-    expect(verifyRoaRequest({ ...base, headers: { authorization: 'Bearer abc' } }, secrets)).toMatchObject({ ok: false, code: 'IncompleteSignature' });
+    expect(verifyRoaRequest({ ...base, headers: { authorization: 'Bearer abc' } }, secrets)).toMatchObject({
+      ok: false,
+      code: 'IncompleteSignature',
+    });
   });
 
   it('nonce store forgets nonces once the window has passed', () => {
@@ -199,29 +245,49 @@ describe('SAE emulator with pop-core ROAClient', () => {
     expect(body.RequestId).toMatch(/^[0-9A-F-]{36}$/);
     expect(typeof body.TraceId).toBe('string');
     expect(body.Data.Secrets).toHaveLength(defaultSecrets.length);
-    expect(body.Data.Secrets.map((secret: Json) => String(secret.SecretId))).toEqual(defaultSecrets.map((secret) => String(secret.SecretId)));
+    expect(body.Data.Secrets.map((secret: Json) => String(secret.SecretId))).toEqual(
+      defaultSecrets.map((secret) => String(secret.SecretId)),
+    );
     const first = body.Data.Secrets[0];
-    expect(Object.keys(first).sort()).toEqual(['CreateTime', 'NamespaceId', 'RelateApps', 'SecretId', 'SecretName', 'SecretType', 'UpdateTime']);
+    expect(Object.keys(first).sort()).toEqual([
+      'CreateTime',
+      'NamespaceId',
+      'RelateApps',
+      'SecretId',
+      'SecretName',
+      'SecretType',
+      'UpdateTime',
+    ]);
     expect(Number.isInteger(first.CreateTime) && first.CreateTime > 1.6e12).toBe(true);
   });
 
   it('returns the id beyond 2^53 as a bare integer, which json-bigint turns into a BigNumber', async () => {
     const body = (await client().get('/pop/v1/sam/secret/secrets', { NamespaceId: 'cn-hangzhou' })) as Json;
-    const big = (body.Data.Secrets as Json[]).find((secret) => String(secret.SecretId) === SAE_BIG_SECRET_ID.toString());
+    const big = (body.Data.Secrets as Json[]).find(
+      (secret) => String(secret.SecretId) === SAE_BIG_SECRET_ID.toString(),
+    );
     expect(big).toBeDefined();
     expect(typeof big!.SecretId).toBe('object'); // BigNumber, not a rounded double
   });
 
   it('lists a custom namespace (":" in the signed query value stays raw)', async () => {
     const body = plain(await client().get('/pop/v1/sam/secret/secrets', { NamespaceId: 'cn-hangzhou:prod' }));
-    expect(body.Data.Secrets.length).toBe(saeSeed.secrets.filter((secret) => secret.NamespaceId === 'cn-hangzhou:prod').length);
+    expect(body.Data.Secrets.length).toBe(
+      saeSeed.secrets.filter((secret) => secret.NamespaceId === 'cn-hangzhou:prod').length,
+    );
   });
 
   it('rejects an unknown or missing namespace with the documented codes', async () => {
-    const unknown = await rejection<RoaError>(client().get('/pop/v1/sam/secret/secrets', { NamespaceId: 'cn-hangzhou:nope' }));
+    const unknown = await rejection<RoaError>(
+      client().get('/pop/v1/sam/secret/secrets', { NamespaceId: 'cn-hangzhou:nope' }),
+    );
     expect(unknown.statusCode).toBe(404);
     expect(unknown.code).toBe('InvalidNamespaceId.NotFound');
-    expect(unknown.result).toMatchObject({ HostId: 'sae.cn-hangzhou.aliyuncs.com', ErrorCode: 'InvalidNamespaceId.NotFound', Success: false });
+    expect(unknown.result).toMatchObject({
+      HostId: 'sae.cn-hangzhou.aliyuncs.com',
+      ErrorCode: 'InvalidNamespaceId.NotFound',
+      Success: false,
+    });
     expect(unknown.result.Recommend).toContain('InvalidNamespaceId.NotFound');
 
     const missing = await rejection<RoaError>(client().get('/pop/v1/sam/secret/secrets', {}));
@@ -230,23 +296,40 @@ describe('SAE emulator with pop-core ROAClient', () => {
 
   it('describes a secret with its base64 SecretData', async () => {
     const seed = defaultSecrets.find((secret) => secret.SecretType === 'kubernetes.io/dockerconfigjson')!;
-    const body = plain(await client().get('/pop/v1/sam/secret/secret', { NamespaceId: 'cn-hangzhou', SecretId: String(seed.SecretId) }));
-    expect(body.Data).toMatchObject({ SecretName: seed.SecretName, SecretType: seed.SecretType, SecretData: seed.SecretData });
-    const config = JSON.parse(Buffer.from(body.Data.SecretData['.dockerconfigjson'], 'base64').toString('utf8')) as Json;
+    const body = plain(
+      await client().get('/pop/v1/sam/secret/secret', { NamespaceId: 'cn-hangzhou', SecretId: String(seed.SecretId) }),
+    );
+    expect(body.Data).toMatchObject({
+      SecretName: seed.SecretName,
+      SecretType: seed.SecretType,
+      SecretData: seed.SecretData,
+    });
+    const config = JSON.parse(
+      Buffer.from(body.Data.SecretData['.dockerconfigjson'], 'base64').toString('utf8'),
+    ) as Json;
     expect(Object.keys(config.auths)).toHaveLength(1);
   });
 
   it('describes the big-id secret by its exact decimal id, and not its rounded neighbour', async () => {
-    const body = (await client().get('/pop/v1/sam/secret/secret', { NamespaceId: 'cn-hangzhou', SecretId: SAE_BIG_SECRET_ID.toString() })) as Json;
+    const body = (await client().get('/pop/v1/sam/secret/secret', {
+      NamespaceId: 'cn-hangzhou',
+      SecretId: SAE_BIG_SECRET_ID.toString(),
+    })) as Json;
     expect(String(body.Data.SecretId)).toBe('9007199254740993');
-    const rounded = await rejection<RoaError>(client().get('/pop/v1/sam/secret/secret', { NamespaceId: 'cn-hangzhou', SecretId: '9007199254740992' }));
+    const rounded = await rejection<RoaError>(
+      client().get('/pop/v1/sam/secret/secret', { NamespaceId: 'cn-hangzhou', SecretId: '9007199254740992' }),
+    );
     expect([rounded.statusCode, rounded.code]).toEqual([400, 'InvalidSecretId.NotFound']);
   });
 
   it('rejects a malformed or unknown SecretId with the documented codes', async () => {
-    const bad = await rejection<RoaError>(client().get('/pop/v1/sam/secret/secret', { NamespaceId: 'cn-hangzhou', SecretId: 'abc' }));
+    const bad = await rejection<RoaError>(
+      client().get('/pop/v1/sam/secret/secret', { NamespaceId: 'cn-hangzhou', SecretId: 'abc' }),
+    );
     expect([bad.statusCode, bad.code]).toEqual([400, 'InvalidParameter.Obviously']);
-    const unknown = await rejection<RoaError>(client().get('/pop/v1/sam/secret/secret', { NamespaceId: 'cn-hangzhou', SecretId: '1' }));
+    const unknown = await rejection<RoaError>(
+      client().get('/pop/v1/sam/secret/secret', { NamespaceId: 'cn-hangzhou', SecretId: '1' }),
+    );
     expect([unknown.statusCode, unknown.code]).toEqual([400, 'InvalidSecretId.NotFound']);
     expect(unknown.result.Message).toBe('The specified SecretId [1] does not exist in our records.');
   });
@@ -254,20 +337,53 @@ describe('SAE emulator with pop-core ROAClient', () => {
   it('lists namespaces as an array, custom ones only on request', async () => {
     const all = plain(await client().get('/pop/v1/sam/namespace/describeNamespaceList', { ContainCustom: 'true' }));
     expect(Array.isArray(all.Data)).toBe(true);
-    expect(all.Data.map((ns: Json) => ns.NamespaceId)).toEqual(['cn-hangzhou', 'cn-hangzhou:prod', 'cn-hangzhou:staging', 'cn-hangzhou:dev']);
+    expect(all.Data.map((ns: Json) => ns.NamespaceId)).toEqual([
+      'cn-hangzhou',
+      'cn-hangzhou:prod',
+      'cn-hangzhou:staging',
+      'cn-hangzhou:dev',
+    ]);
     expect(Object.keys(all.Data[1]).sort()).toEqual(
-      ['AgentInstall', 'Current', 'Custom', 'HybridCloudEnable', 'NameSpaceShortId', 'NamespaceId', 'NamespaceName', 'RegionId', 'SecurityGroupId', 'VSwitchId', 'VpcId'].sort(),
+      [
+        'AgentInstall',
+        'Current',
+        'Custom',
+        'HybridCloudEnable',
+        'NameSpaceShortId',
+        'NamespaceId',
+        'NamespaceName',
+        'RegionId',
+        'SecurityGroupId',
+        'VSwitchId',
+        'VpcId',
+      ].sort(),
     );
-    const defaultOnly = plain(await client().get('/pop/v1/sam/namespace/describeNamespaceList', { ContainCustom: 'false' }));
+    const defaultOnly = plain(
+      await client().get('/pop/v1/sam/namespace/describeNamespaceList', { ContainCustom: 'false' }),
+    );
     expect(defaultOnly.Data.map((ns: Json) => ns.NamespaceId)).toEqual(['cn-hangzhou']);
   });
 
   it('rejects a wrong secret, an unknown AccessKeyId and a wrong API version', async () => {
-    const wrong = await rejection<RoaError>(roa(saeServer.url, '2019-05-06', 'not-the-secret').get('/pop/v1/sam/secret/secrets', { NamespaceId: 'cn-hangzhou' }));
-    expect([wrong.statusCode, wrong.code, wrong.result.Message]).toEqual([400, 'SignatureDoesNotMatch', 'Specified signature is not matched with our calculation.']);
-    const unknown = await rejection<RoaError>(roa(saeServer.url, '2019-05-06', accessKeySecret, 'LTAI5tUNKNOWN').get('/pop/v1/sam/secret/secrets', { NamespaceId: 'cn-hangzhou' }));
+    const wrong = await rejection<RoaError>(
+      roa(saeServer.url, '2019-05-06', 'not-the-secret').get('/pop/v1/sam/secret/secrets', {
+        NamespaceId: 'cn-hangzhou',
+      }),
+    );
+    expect([wrong.statusCode, wrong.code, wrong.result.Message]).toEqual([
+      400,
+      'SignatureDoesNotMatch',
+      'Specified signature is not matched with our calculation.',
+    ]);
+    const unknown = await rejection<RoaError>(
+      roa(saeServer.url, '2019-05-06', accessKeySecret, 'LTAI5tUNKNOWN').get('/pop/v1/sam/secret/secrets', {
+        NamespaceId: 'cn-hangzhou',
+      }),
+    );
     expect([unknown.statusCode, unknown.code]).toEqual([404, 'InvalidAccessKeyId.NotFound']);
-    const version = await rejection<RoaError>(roa(saeServer.url, '2017-01-01').get('/pop/v1/sam/secret/secrets', { NamespaceId: 'cn-hangzhou' }));
+    const version = await rejection<RoaError>(
+      roa(saeServer.url, '2017-01-01').get('/pop/v1/sam/secret/secrets', { NamespaceId: 'cn-hangzhou' }),
+    );
     expect([version.statusCode, version.code]).toEqual([400, 'InvalidVersion']);
   });
 
@@ -276,7 +392,9 @@ describe('SAE emulator with pop-core ROAClient', () => {
     const again = await replay(saeServer.url, sae.last!);
     expect([again.status, again.body.Code]).toEqual([400, 'SignatureNonceUsed']);
 
-    const skewed = await rejection<RoaError>(roa(skewedSaeServer.url, '2019-05-06').get('/pop/v1/sam/secret/secrets', { NamespaceId: 'cn-hangzhou' }));
+    const skewed = await rejection<RoaError>(
+      roa(skewedSaeServer.url, '2019-05-06').get('/pop/v1/sam/secret/secrets', { NamespaceId: 'cn-hangzhou' }),
+    );
     expect([skewed.statusCode, skewed.code]).toEqual([400, 'IllegalTimestamp']);
   });
 
@@ -322,13 +440,16 @@ describe('APIG emulator with pop-core ROAClient', () => {
     expect(body.data.totalSize).toBe(apigSeed.secrets.length);
   });
 
-  it.each([['0'], ['101'], ['abc'], ['1.5'], ['-3']])('rejects pageSize=%s with a lowerCamel InvalidParameter', async (pageSize) => {
-    const error = await rejection<RoaError>(client().get('/v1/secrets', { pageSize }));
-    expect(error.statusCode).toBe(400);
-    expect(error.code).toBe(''); // pop-core reads only Code/errorCode
-    expect(error.result).toMatchObject({ code: 'InvalidParameter' });
-    expect(typeof error.result.requestId).toBe('string');
-  });
+  it.each([['0'], ['101'], ['abc'], ['1.5'], ['-3']])(
+    'rejects pageSize=%s with a lowerCamel InvalidParameter',
+    async (pageSize) => {
+      const error = await rejection<RoaError>(client().get('/v1/secrets', { pageSize }));
+      expect(error.statusCode).toBe(400);
+      expect(error.code).toBe(''); // pop-core reads only Code/errorCode
+      expect(error.result).toMatchObject({ code: 'InvalidParameter' });
+      expect(typeof error.result.requestId).toBe('string');
+    },
+  );
 
   it('accepts the page size bounds 1 and 100 and rejects pageNumber 0', async () => {
     expect(plain(await client().get('/v1/secrets', { pageSize: 1 })).data.items).toHaveLength(1);
@@ -338,11 +459,15 @@ describe('APIG emulator with pop-core ROAClient', () => {
   });
 
   it('filters by nameLike (case-insensitive substring) and gatewayType', async () => {
-    const expected = apigSeed.secrets.filter((secret) => secret.name.toLowerCase().includes('oauth') && secret.gatewayType === 'API');
+    const expected = apigSeed.secrets.filter(
+      (secret) => secret.name.toLowerCase().includes('oauth') && secret.gatewayType === 'API',
+    );
     expect(expected.length).toBeGreaterThan(0);
     const body = plain(await client().get('/v1/secrets', { nameLike: 'OAuth', gatewayType: 'API', pageSize: 100 }));
     expect(body.data.totalSize).toBe(expected.length);
-    expect(body.data.items.map((item: Json) => item.secretId)).toEqual(expected.slice(0, 100).map((secret) => secret.secretId));
+    expect(body.data.items.map((item: Json) => item.secretId)).toEqual(
+      expected.slice(0, 100).map((secret) => secret.secretId),
+    );
 
     const ai = plain(await client().get('/v1/secrets', { gatewayType: 'AI', pageSize: 100 }));
     expect(ai.data.totalSize).toBe(apigSeed.secrets.filter((secret) => secret.gatewayType === 'AI').length);
@@ -389,7 +514,9 @@ describe('KMS emulator with pop-core RPCClient', () => {
     const body = plain(await client().request('ListSecrets', {}));
     expect(body).toMatchObject({ PageNumber: 1, PageSize: 10, TotalCount: kmsSeed.secrets.length });
     const secrets = body.SecretList.Secret as Json[];
-    expect(secrets.map((secret) => secret.SecretName)).toEqual(kmsSeed.secrets.slice(0, 10).map((secret) => secret.SecretName));
+    expect(secrets.map((secret) => secret.SecretName)).toEqual(
+      kmsSeed.secrets.slice(0, 10).map((secret) => secret.SecretName),
+    );
     for (const secret of secrets) {
       expect(secret.CreateTime).toMatch(isoSeconds);
       expect(secret.UpdateTime).toMatch(isoSeconds);
@@ -423,19 +550,26 @@ describe('KMS emulator with pop-core RPCClient', () => {
     const error = await rejection<RpcError>(client().request('ListSecrets', { PageSize }));
     expect(error.code).toBe('InvalidParameter');
     expect(error.entry.response.statusCode).toBe(400);
-    expect(error.data).toMatchObject({ HttpStatus: 400, Code: 'InvalidParameter', HostId: 'kms.cn-hangzhou.aliyuncs.com' });
+    expect(error.data).toMatchObject({
+      HttpStatus: 400,
+      Code: 'InvalidParameter',
+      HostId: 'kms.cn-hangzhou.aliyuncs.com',
+    });
     expect(error.data.Message).toContain('PageSize');
   });
 
   it('applies Filters: OR within a key, AND across keys', async () => {
     const [a, b] = [kmsSeed.secrets[3], kmsSeed.secrets[200]];
     const byName = plain(
-      await client().request('ListSecrets', { Filters: JSON.stringify([{ Key: 'SecretName', Values: [a.SecretName, b.SecretName, 'missing'] }]) }),
+      await client().request('ListSecrets', {
+        Filters: JSON.stringify([{ Key: 'SecretName', Values: [a.SecretName, b.SecretName, 'missing'] }]),
+      }),
     );
     expect(byName.TotalCount).toBe(2);
     expect(byName.SecretList.Secret.map((secret: Json) => secret.SecretName)).toEqual([a.SecretName, b.SecretName]);
 
-    const wanted = (secret: KmsSecretSeed) => ['Rds', 'PolarDB'].includes(secret.SecretType) && secret.Tags.some((tag) => tag.TagKey === 'env');
+    const wanted = (secret: KmsSecretSeed) =>
+      ['Rds', 'PolarDB'].includes(secret.SecretType) && secret.Tags.some((tag) => tag.TagKey === 'env');
     const combined = plain(
       await client().request('ListSecrets', {
         PageSize: 100,
@@ -452,8 +586,14 @@ describe('KMS emulator with pop-core RPCClient', () => {
   it.each([
     ['malformed JSON', '[{"Key":"SecretName"'],
     ['an unknown key', JSON.stringify([{ Key: 'Owner', Values: ['x'] }])],
-    ['more than 10 pairs', JSON.stringify(Array.from({ length: 11 }, () => ({ Key: 'SecretType', Values: ['Generic'] })))],
-    ['more than 10 values', JSON.stringify([{ Key: 'SecretName', Values: Array.from({ length: 11 }, (_, i) => `s${i}`) }])],
+    [
+      'more than 10 pairs',
+      JSON.stringify(Array.from({ length: 11 }, () => ({ Key: 'SecretType', Values: ['Generic'] }))),
+    ],
+    [
+      'more than 10 values',
+      JSON.stringify([{ Key: 'SecretName', Values: Array.from({ length: 11 }, (_, i) => `s${i}`) }]),
+    ],
   ])('rejects Filters with %s', async (_label, Filters) => {
     const error = await rejection<RpcError>(client().request('ListSecrets', { Filters }));
     expect([error.code, error.entry.response.statusCode]).toEqual(['InvalidParameter', 400]);
@@ -465,8 +605,23 @@ describe('KMS emulator with pop-core RPCClient', () => {
     expect(body.SecretName).toBe(awkward.SecretName);
     expect(Object.keys(body).sort()).toEqual(
       [
-        'RequestId', 'SecretName', 'Arn', 'SecretType', 'Description', 'EncryptionKeyId', 'CreateTime', 'UpdateTime', 'PlannedDeleteTime',
-        'AutomaticRotation', 'RotationInterval', 'LastRotationDate', 'NextRotationDate', 'ExtendedConfig', 'DKMSInstanceId', 'OwingService', 'Tags',
+        'RequestId',
+        'SecretName',
+        'Arn',
+        'SecretType',
+        'Description',
+        'EncryptionKeyId',
+        'CreateTime',
+        'UpdateTime',
+        'PlannedDeleteTime',
+        'AutomaticRotation',
+        'RotationInterval',
+        'LastRotationDate',
+        'NextRotationDate',
+        'ExtendedConfig',
+        'DKMSInstanceId',
+        'OwingService',
+        'Tags',
       ].sort(),
     );
     expect(body.Arn).toBe(`acs:kms:cn-hangzhou:1234567890123456:secret/${awkward.SecretName}`);
@@ -480,7 +635,11 @@ describe('KMS emulator with pop-core RPCClient', () => {
 
   it('answers DescribeSecret for an unknown or missing name with the documented codes', async () => {
     const unknown = await rejection<RpcError>(client().request('DescribeSecret', { SecretName: 'does-not-exist' }));
-    expect([unknown.code, unknown.entry.response.statusCode, unknown.data.Message]).toEqual(['Forbidden.ResourceNotFound', 404, 'Resource not found']);
+    expect([unknown.code, unknown.entry.response.statusCode, unknown.data.Message]).toEqual([
+      'Forbidden.ResourceNotFound',
+      404,
+      'Resource not found',
+    ]);
     const missing = await rejection<RpcError>(client().request('DescribeSecret', {}));
     expect([missing.code, missing.entry.response.statusCode]).toEqual(['MissingSecretName', 400]);
   });
@@ -488,11 +647,19 @@ describe('KMS emulator with pop-core RPCClient', () => {
   it('returns secret values by stage', async () => {
     const rotating = kmsSeed.secrets.find((secret) => secret.Versions.length > 1)!;
     const current = plain(await client().request('GetSecretValue', { SecretName: rotating.SecretName }));
-    expect(current).toMatchObject({ SecretData: rotating.Versions[0].SecretData, VersionStages: { VersionStage: ['ACSCurrent'] }, SecretDataType: 'text' });
-    const previous = plain(await client().request('GetSecretValue', { SecretName: rotating.SecretName, VersionStage: 'ACSPrevious' }));
+    expect(current).toMatchObject({
+      SecretData: rotating.Versions[0].SecretData,
+      VersionStages: { VersionStage: ['ACSCurrent'] },
+      SecretDataType: 'text',
+    });
+    const previous = plain(
+      await client().request('GetSecretValue', { SecretName: rotating.SecretName, VersionStage: 'ACSPrevious' }),
+    );
     expect(previous.VersionId).toBe(rotating.Versions[1].VersionId);
     const generic = kmsSeed.secrets.find((secret) => secret.Versions.length === 1)!;
-    const none = await rejection<RpcError>(client().request('GetSecretValue', { SecretName: generic.SecretName, VersionStage: 'ACSPrevious' }));
+    const none = await rejection<RpcError>(
+      client().request('GetSecretValue', { SecretName: generic.SecretName, VersionStage: 'ACSPrevious' }),
+    );
     expect(none.code).toBe('Forbidden.ResourceNotFound');
   });
 
@@ -503,14 +670,18 @@ describe('KMS emulator with pop-core RPCClient', () => {
       400,
       'Specified signature is not matched with our calculation.',
     ]);
-    const unknown = await rejection<RpcError>(rpc(kmsServer.url, accessKeySecret, 'LTAI5tUNKNOWN').request('ListSecrets', {}));
+    const unknown = await rejection<RpcError>(
+      rpc(kmsServer.url, accessKeySecret, 'LTAI5tUNKNOWN').request('ListSecrets', {}),
+    );
     expect([unknown.code, unknown.entry.response.statusCode]).toEqual(['InvalidAccessKeyId.NotFound', 404]);
     const action = await rejection<RpcError>(client().request('ListKeys', {}));
     expect([action.code, action.entry.response.statusCode]).toEqual(['InvalidAction.NotFound', 404]);
   });
 
   it('rejects a replayed URL (same SignatureNonce) and a Timestamp outside the 31-minute window', async () => {
-    const [, entry] = (await rpc(kmsServer.url, accessKeySecret, accessKeyId, true).request('ListSecrets', { PageSize: 1 })) as [unknown, { url: string }];
+    const [, entry] = (await rpc(kmsServer.url, accessKeySecret, accessKeyId, true).request('ListSecrets', {
+      PageSize: 1,
+    })) as [unknown, { url: string }];
     const again = await fetch(entry.url);
     expect(again.status).toBe(400);
     expect(((await again.json()) as Json).Code).toBe('SignatureNonceUsed');
@@ -536,10 +707,18 @@ describe('forced errors', () => {
     const client = rpc(kmsServer.url);
     await expect(client.request('ListSecrets', {})).resolves.toBeDefined();
     for (let i = 0; i < 2; i++) {
-      const error = await rejection<RpcError>(client.request('DescribeSecret', { SecretName: kmsSeed.secrets[0].SecretName }));
-      expect([error.code, error.entry.response.statusCode, error.data.HttpStatus]).toEqual(['Forbidden.NoPermission', 403, 403]);
+      const error = await rejection<RpcError>(
+        client.request('DescribeSecret', { SecretName: kmsSeed.secrets[0].SecretName }),
+      );
+      expect([error.code, error.entry.response.statusCode, error.data.HttpStatus]).toEqual([
+        'Forbidden.NoPermission',
+        403,
+        403,
+      ]);
     }
-    await expect(client.request('DescribeSecret', { SecretName: kmsSeed.secrets[0].SecretName })).resolves.toBeDefined();
+    await expect(
+      client.request('DescribeSecret', { SecretName: kmsSeed.secrets[0].SecretName }),
+    ).resolves.toBeDefined();
   });
 
   it('refuses an undocumented code unless given a status', () => {
@@ -549,32 +728,48 @@ describe('forced errors', () => {
 
   it.each(Object.entries(SAE_ERRORS))('SAE answers forced %s with its documented status', async (code, spec) => {
     sae.failNext(code);
-    const error = await rejection<RoaError>(roa(saeServer.url, '2019-05-06').get('/pop/v1/sam/secret/secrets', { NamespaceId: 'cn-hangzhou' }));
-    expect([error.statusCode, error.code, error.result.ErrorCode, error.result.Success]).toEqual([spec.status, code, code, false]);
+    const error = await rejection<RoaError>(
+      roa(saeServer.url, '2019-05-06').get('/pop/v1/sam/secret/secrets', { NamespaceId: 'cn-hangzhou' }),
+    );
+    expect([error.statusCode, error.code, error.result.ErrorCode, error.result.Success]).toEqual([
+      spec.status,
+      code,
+      code,
+      false,
+    ]);
   });
 
-  it.each(Object.entries(APIG_ERRORS))('APIG answers forced %s with its documented status and body', async (code, spec) => {
-    apig.failNext(code);
-    const error = await rejection<RoaError>(roa(apigServer.url, '2024-03-27').get('/v1/secrets', {}));
-    expect(error.statusCode).toBe(spec.status);
-    if (spec.origin === 'pop') expect([error.code, error.result.Code]).toEqual([code, code]);
-    else expect([error.code, error.result.code]).toEqual(['', code]);
-  });
+  it.each(Object.entries(APIG_ERRORS))(
+    'APIG answers forced %s with its documented status and body',
+    async (code, spec) => {
+      apig.failNext(code);
+      const error = await rejection<RoaError>(roa(apigServer.url, '2024-03-27').get('/v1/secrets', {}));
+      expect(error.statusCode).toBe(spec.status);
+      if (spec.origin === 'pop') expect([error.code, error.result.Code]).toEqual([code, code]);
+      else expect([error.code, error.result.code]).toEqual(['', code]);
+    },
+  );
 
   it.each(Object.entries(KMS_ERRORS))('KMS answers forced %s with its documented status', async (code, spec) => {
     kms.failNext(code);
     const error = await rejection<RpcError>(rpc(kmsServer.url).request('ListSecrets', {}));
-    expect([error.code, error.entry.response.statusCode, error.data.HttpStatus]).toEqual([code, spec.status, spec.status]);
+    expect([error.code, error.entry.response.statusCode, error.data.HttpStatus]).toEqual([
+      code,
+      spec.status,
+      spec.status,
+    ]);
   });
 });
 
 // ---------------------------------------------------------------------------------------------
 
 describe('core.ts faults through the Alibaba emulators', () => {
-  it('throttling uses each provider\'s own body and status', async () => {
+  it("throttling uses each provider's own body and status", async () => {
     for (const server of [saeServer, apigServer, kmsServer]) server.setFaults({ throttleRate: 1 });
 
-    const saeError = await rejection<RoaError>(roa(saeServer.url, '2019-05-06').get('/pop/v1/sam/secret/secrets', { NamespaceId: 'cn-hangzhou' }));
+    const saeError = await rejection<RoaError>(
+      roa(saeServer.url, '2019-05-06').get('/pop/v1/sam/secret/secrets', { NamespaceId: 'cn-hangzhou' }),
+    );
     expect([saeError.statusCode, saeError.code, saeError.result.Message, saeError.result.HostId]).toEqual([
       400,
       'Throttling.User',
@@ -584,18 +779,28 @@ describe('core.ts faults through the Alibaba emulators', () => {
     expect(saeError.message).toContain('code: 400, Request was denied due to user flow control.');
 
     const apigError = await rejection<RoaError>(roa(apigServer.url, '2024-03-27').get('/v1/secrets', {}));
-    expect([apigError.statusCode, apigError.code, apigError.result.HostId]).toEqual([400, 'Throttling.User', 'apig.cn-hangzhou.aliyuncs.com']);
+    expect([apigError.statusCode, apigError.code, apigError.result.HostId]).toEqual([
+      400,
+      'Throttling.User',
+      'apig.cn-hangzhou.aliyuncs.com',
+    ]);
 
     const kmsError = await rejection<RpcError>(rpc(kmsServer.url).request('ListSecrets', {}));
-    expect([kmsError.code, kmsError.entry.response.statusCode, kmsError.data.Message]).toEqual(['Rejected.Throttling', 429, 'QPS Limit Exceeded']);
+    expect([kmsError.code, kmsError.entry.response.statusCode, kmsError.data.Message]).toEqual([
+      'Rejected.Throttling',
+      429,
+      'QPS Limit Exceeded',
+    ]);
 
     expect(saeServer.getStats().operations.ListSecrets.throttled).toBeGreaterThan(0);
   });
 
-  it('server errors use each provider\'s own body', async () => {
+  it("server errors use each provider's own body", async () => {
     saeServer.setFaults({ serverErrorRate: 1 });
     kmsServer.setFaults({ serverErrorRate: 1 });
-    const saeError = await rejection<RoaError>(roa(saeServer.url, '2019-05-06').get('/pop/v1/sam/secret/secrets', { NamespaceId: 'cn-hangzhou' }));
+    const saeError = await rejection<RoaError>(
+      roa(saeServer.url, '2019-05-06').get('/pop/v1/sam/secret/secrets', { NamespaceId: 'cn-hangzhou' }),
+    );
     expect([saeError.statusCode, saeError.code]).toEqual([500, 'InternalError']);
     const kmsError = await rejection<RpcError>(rpc(kmsServer.url).request('ListSecrets', {}));
     expect([kmsError.code, kmsError.entry.response.statusCode]).toEqual(['InternalFailure', 500]);

@@ -17,7 +17,10 @@ import { startAwsSecretsManagerEmulator } from '../../src/providers/aws-secrets-
 import { NodeSha256 } from '../../src/providers/aws-secrets-manager/sigv4.js';
 import { classify, readProviderError } from '../../src/upstream/errors.js';
 
-const KEYS: AwsStaticCredentials = { accessKeyId: AWS_EMULATOR_CREDENTIALS.accessKeyId, secretAccessKey: AWS_EMULATOR_CREDENTIALS.secretAccessKey };
+const KEYS: AwsStaticCredentials = {
+  accessKeyId: AWS_EMULATOR_CREDENTIALS.accessKeyId,
+  secretAccessKey: AWS_EMULATOR_CREDENTIALS.secretAccessKey,
+};
 const REGION = AWS_EMULATOR_CREDENTIALS.region;
 
 let started: Awaited<ReturnType<typeof startAwsSecretsManagerEmulator>>;
@@ -45,7 +48,8 @@ afterEach(() => {
 });
 
 const seed = () => started.emulator.seed.secrets;
-const byCreation = (secrets: AwsSeedSecret[]) => [...secrets].sort((a, b) => a.createdMs - b.createdMs || (a.arn < b.arn ? -1 : 1));
+const byCreation = (secrets: AwsSeedSecret[]) =>
+  [...secrets].sort((a, b) => a.createdMs - b.createdMs || (a.arn < b.arn ? -1 : 1));
 const active = () => seed().filter((secret) => secret.deletedMs === null);
 
 async function walk(input: Omit<ListSecretsPageInput, 'nextToken'>): Promise<{ names: string[]; pages: number }> {
@@ -95,7 +99,8 @@ function expectedMatch(secret: AwsSeedSecret, filters: AwsFilter[]): boolean {
     }
   };
   return filters.every(({ key, values }) => {
-    const hits = (value: string) => candidates(key).some((c) => c.startsWith(key === 'description' ? value.toLowerCase() : value));
+    const hits = (value: string) =>
+      candidates(key).some((c) => c.startsWith(key === 'description' ? value.toLowerCase() : value));
     const plain = values.filter((v) => !v.startsWith('!'));
     const negated = values.filter((v) => v.startsWith('!')).map((v) => v.slice(1));
     return (plain.length === 0 || plain.some(hits)) && !negated.some(hits);
@@ -128,21 +133,37 @@ describe('ListSecrets', () => {
 
   it('lists newest first with SortOrder desc', async () => {
     const { names } = await walk({ maxResults: 100, sortOrder: 'desc' });
-    expect(names).toEqual(byCreation(active()).map((s) => s.name).reverse());
+    expect(names).toEqual(
+      byCreation(active())
+        .map((s) => s.name)
+        .reverse(),
+    );
   });
 
   it('includes secrets scheduled for deletion only with IncludePlannedDeletion, with their DeletedDate', async () => {
     const { names } = await walk({ maxResults: 100, includePlannedDeletion: true });
     expect(names).toEqual(byCreation(seed()).map((s) => s.name));
     const deleted = seed().find((s) => s.deletedMs !== null)!;
-    const page = await client.listSecretsPage({ includePlannedDeletion: true, filters: [{ key: 'name', values: [deleted.name] }] });
+    const page = await client.listSecretsPage({
+      includePlannedDeletion: true,
+      filters: [{ key: 'name', values: [deleted.name] }],
+    });
     const entry = page.secrets.find((s) => s.name === deleted.name)!;
     expect(entry.deletedDate?.getTime()).toBe(deleted.deletedMs);
   });
 
   it('answers with the documented fields, timestamps to the millisecond', async () => {
-    const secret = seed().find((s) => s.rotationEnabled && s.owningService === null && s.kmsKeyId !== null && s.tags.length > 0 && s.deletedMs === null)!;
-    const [entry] = (await client.listSecretsPage({ filters: [{ key: 'name', values: [secret.name] }] })).secrets.filter((s) => s.name === secret.name);
+    const secret = seed().find(
+      (s) =>
+        s.rotationEnabled &&
+        s.owningService === null &&
+        s.kmsKeyId !== null &&
+        s.tags.length > 0 &&
+        s.deletedMs === null,
+    )!;
+    const [entry] = (
+      await client.listSecretsPage({ filters: [{ key: 'name', values: [secret.name] }] })
+    ).secrets.filter((s) => s.name === secret.name);
     expect(entry).toMatchObject({
       arn: secret.arn,
       description: secret.description,
@@ -174,10 +195,18 @@ describe('ListSecrets', () => {
     ['primary-region negated', [{ key: 'primary-region', values: [`!${REGION}`] }]],
     ['owning-service', [{ key: 'owning-service', values: ['rds'] }]],
     ['owning-service negated', [{ key: 'owning-service', values: ['!rds'] }]],
-    ['filters combine with AND', [{ key: 'tag-value', values: ['prod'] }, { key: 'name', values: ['!prod/'] }]],
+    [
+      'filters combine with AND',
+      [
+        { key: 'tag-value', values: ['prod'] },
+        { key: 'name', values: ['!prod/'] },
+      ],
+    ],
   ];
   it.each(filterCases)('filters: %s', async (_label, filters) => {
-    const expected = byCreation(active()).filter((s) => expectedMatch(s, filters)).map((s) => s.name);
+    const expected = byCreation(active())
+      .filter((s) => expectedMatch(s, filters))
+      .map((s) => s.name);
     const { names } = await walk({ maxResults: 100, filters });
     expect(names).toEqual(expected);
     if (_label !== 'name is case-sensitive') expect(names.length).toBeGreaterThan(0);
@@ -187,14 +216,19 @@ describe('ListSecrets', () => {
   it('filters: all splits the value into words and matches any of them anywhere, case-insensitively', async () => {
     const { names } = await walk({ maxResults: 100, filters: [{ key: 'all', values: ['WebhookPlatform'] }] });
     const hasWord = (s: AwsSeedSecret, word: string) =>
-      [s.name, s.description ?? '', ...s.tags.flatMap((t) => [t.Key, t.Value])].some((text) => text.toLowerCase().includes(word));
+      [s.name, s.description ?? '', ...s.tags.flatMap((t) => [t.Key, t.Value])].some((text) =>
+        text.toLowerCase().includes(word),
+      );
     expect(names.length).toBeGreaterThan(0);
     for (const name of names) {
       const secret = seed().find((s) => s.name === name)!;
       expect(hasWord(secret, 'webhook') || hasWord(secret, 'platform')).toBe(true);
     }
     const negated = await walk({ maxResults: 100, filters: [{ key: 'all', values: ['!webhook'] }] });
-    expect(negated.names.length + (await walk({ maxResults: 100, filters: [{ key: 'all', values: ['webhook'] }] })).names.length).toBe(active().length);
+    expect(
+      negated.names.length +
+        (await walk({ maxResults: 100, filters: [{ key: 'all', values: ['webhook'] }] })).names.length,
+    ).toBe(active().length);
   });
 
   it('rejects MaxResults outside 1..100 and bad filters with InvalidParameterException', async () => {
@@ -206,8 +240,12 @@ describe('ListSecrets', () => {
     expect((await client.listSecretsPage({ maxResults: 100 })).secrets).toHaveLength(100);
     expect((await client.listSecretsPage({ maxResults: 1 })).secrets).toHaveLength(1);
     const tooMany = Array.from({ length: 11 }, (_, i) => `v${i}`);
-    expect((await awsError(client.listSecretsPage({ filters: [{ key: 'name', values: tooMany }] }))).name).toBe('InvalidParameterException');
-    expect((await awsError(client.listSecretsPage({ filters: [{ key: 'name', values: ['bad*char'] }] }))).name).toBe('InvalidParameterException');
+    expect((await awsError(client.listSecretsPage({ filters: [{ key: 'name', values: tooMany }] }))).name).toBe(
+      'InvalidParameterException',
+    );
+    expect((await awsError(client.listSecretsPage({ filters: [{ key: 'name', values: ['bad*char'] }] }))).name).toBe(
+      'InvalidParameterException',
+    );
   });
 
   it('refuses a forged, altered or foreign NextToken with InvalidNextTokenException', async () => {
@@ -220,9 +258,13 @@ describe('ListSecrets', () => {
       expect(error.message).toBe('The NextToken value is invalid.');
     }
     // A token belongs to its query: reused with other filters it is refused too.
-    expect((await awsError(client.listSecretsPage({ maxResults: 5, nextToken: token, filters: [{ key: 'name', values: ['prod/'] }] }))).name).toBe(
-      'InvalidNextTokenException',
-    );
+    expect(
+      (
+        await awsError(
+          client.listSecretsPage({ maxResults: 5, nextToken: token, filters: [{ key: 'name', values: ['prod/'] }] }),
+        )
+      ).name,
+    ).toBe('InvalidNextTokenException');
     expect((await client.listSecretsPage({ maxResults: 5, nextToken: token })).secrets).toHaveLength(5);
   });
 
@@ -235,17 +277,17 @@ describe('ListSecrets', () => {
       'primary-region': [REGION, 'us-', 'eu-west-1', 'ap'],
       'owning-service': ['rds', 'redshift', 'app', 'r'],
     };
-    const filterArb = fc
-      .constantFrom(...(Object.keys(values) as Array<keyof typeof values>))
-      .chain((key) =>
-        fc.record({
-          key: fc.constant(key),
-          values: fc.uniqueArray(
-            fc.tuple(fc.constantFrom(...values[key]), fc.boolean()).map(([value, negate]) => (negate ? `!${value}` : value)),
-            { minLength: 1, maxLength: 3 },
-          ),
-        }),
-      );
+    const filterArb = fc.constantFrom(...(Object.keys(values) as Array<keyof typeof values>)).chain((key) =>
+      fc.record({
+        key: fc.constant(key),
+        values: fc.uniqueArray(
+          fc
+            .tuple(fc.constantFrom(...values[key]), fc.boolean())
+            .map(([value, negate]) => (negate ? `!${value}` : value)),
+          { minLength: 1, maxLength: 3 },
+        ),
+      }),
+    );
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 100 }),
@@ -271,7 +313,12 @@ describe('DescribeSecret', () => {
       const detail = await client.describeSecret(id);
       expect(detail.arn).toBe(secret.arn);
       expect(detail.replicationStatus.map((r) => r.region)).toEqual(secret.replicas.map((r) => r.region));
-      expect(Object.keys(detail.versionStages).sort()).toEqual(secret.versions.filter((v) => v.stages.length).map((v) => v.versionId).sort());
+      expect(Object.keys(detail.versionStages).sort()).toEqual(
+        secret.versions
+          .filter((v) => v.stages.length)
+          .map((v) => v.versionId)
+          .sort(),
+      );
     }
     const rotating = seed().find((s) => s.rotationEnabled && s.lastRotatedMs !== null)!;
     const detail = await client.describeSecret(rotating.name);
@@ -290,10 +337,19 @@ describe('DescribeSecret', () => {
     expect(error.$metadata.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(classify(readProviderError(error), AWS_SECRETS_MANAGER_ERROR_CODES)).toBe('UPSTREAM_NOT_FOUND');
 
-    const raw = await fetch(started.url, { method: 'POST', body: '{}', headers: { 'x-amz-target': 'secretsmanager.DescribeSecret' } });
+    const raw = await fetch(started.url, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'x-amz-target': 'secretsmanager.DescribeSecret' },
+    });
     expect(raw.status).toBe(400);
-    expect(raw.headers.get('x-amzn-errortype')).toMatch(/^MissingAuthenticationTokenException:http:\/\/internal\.amazon\.com\/coral\//);
-    expect(await raw.json()).toEqual({ __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
+    expect(raw.headers.get('x-amzn-errortype')).toMatch(
+      /^MissingAuthenticationTokenException:http:\/\/internal\.amazon\.com\/coral\//,
+    );
+    expect(await raw.json()).toEqual({
+      __type: 'MissingAuthenticationTokenException',
+      message: 'Missing Authentication Token',
+    });
   });
 });
 
@@ -310,7 +366,10 @@ describe('GetSecretValue and BatchGetSecretValue', () => {
     expect((await client.describeSecret(deleted.name)).deletedDate?.getTime()).toBe(deleted.deletedMs);
     expect((await awsError(client.getSecretValue(deleted.name))).name).toBe('InvalidRequestException');
     const batch = await client.batchGetSecretValues([deleted.name, text.name]);
-    expect([batch.values.map((v) => v.name), batch.errors.map((e) => [e.secretId, e.errorCode])]).toEqual([[text.name], [[deleted.name, 'InvalidRequestException']]]);
+    expect([batch.values.map((v) => v.name), batch.errors.map((e) => [e.secretId, e.errorCode])]).toEqual([
+      [text.name],
+      [[deleted.name, 'InvalidRequestException']],
+    ]);
   });
 
   it('returns 19 values and one Errors entry for 20 ids with one missing', async () => {
@@ -319,11 +378,21 @@ describe('GetSecretValue and BatchGetSecretValue', () => {
       .map((s) => s.name);
     const result = await client.batchGetSecretValues([...ids.slice(0, 10), 'prod/missing/secret', ...ids.slice(10)]);
     expect(result.values.map((v) => v.name)).toEqual(ids);
-    expect(result.errors).toEqual([{ secretId: 'prod/missing/secret', errorCode: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." }]);
+    expect(result.errors).toEqual([
+      {
+        secretId: 'prod/missing/secret',
+        errorCode: 'ResourceNotFoundException',
+        message: "Secrets Manager can't find the specified secret.",
+      },
+    ]);
     for (const value of result.values) {
       const secret = seed().find((s) => s.name === value.name)!;
       const current = secret.versions.find((v) => v.stages.includes('AWSCURRENT'))!;
-      expect([value.versionId, value.secretString, value.secretBinaryBase64]).toEqual([current.versionId, current.secretString, current.secretBinaryBase64]);
+      expect([value.versionId, value.secretString, value.secretBinaryBase64]).toEqual([
+        current.versionId,
+        current.secretString,
+        current.secretBinaryBase64,
+      ]);
       expect(value.createdDate?.getTime()).toBe(current.createdMs);
     }
   });
@@ -335,7 +404,14 @@ describe('GetSecretValue and BatchGetSecretValue', () => {
     const error = await awsError(client.sdk.send(new BatchGetSecretValueCommand({ SecretIdList: ids })));
     expect(error.name).toBe('InvalidParameterException');
     await expect(client.batchGetSecretValues(ids)).rejects.toThrow(RangeError);
-    const both = await awsError(client.sdk.send(new BatchGetSecretValueCommand({ SecretIdList: ids.slice(0, 1), Filters: [{ Key: 'name', Values: ['prod/'] }] })));
+    const both = await awsError(
+      client.sdk.send(
+        new BatchGetSecretValueCommand({
+          SecretIdList: ids.slice(0, 1),
+          Filters: [{ Key: 'name', Values: ['prod/'] }],
+        }),
+      ),
+    );
     expect(both.name).toBe('InvalidParameterException');
   });
 
@@ -344,12 +420,18 @@ describe('GetSecretValue and BatchGetSecretValue', () => {
     const names: string[] = [];
     let token: string | undefined;
     do {
-      const page = await client.sdk.send(new BatchGetSecretValueCommand({ Filters: filters, MaxResults: 3, NextToken: token }));
+      const page = await client.sdk.send(
+        new BatchGetSecretValueCommand({ Filters: filters, MaxResults: 3, NextToken: token }),
+      );
       expect(page.SecretValues!.length).toBeLessThanOrEqual(3);
       names.push(...page.SecretValues!.map((v) => v.Name!));
       token = page.NextToken;
     } while (token);
-    expect(names).toEqual(byCreation(active()).filter((s) => s.name.startsWith('prod/')).map((s) => s.name));
+    expect(names).toEqual(
+      byCreation(active())
+        .filter((s) => s.name.startsWith('prod/'))
+        .map((s) => s.name),
+    );
   });
 });
 
@@ -363,7 +445,9 @@ describe('SigV4', () => {
   });
 
   it('refuses an unknown access key id with UnrecognizedClientException', async () => {
-    const error = await awsError(clientWith({ ...KEYS, accessKeyId: 'AKIAUNKNOWN000000000' }).describeSecret('prod/db/password'));
+    const error = await awsError(
+      clientWith({ ...KEYS, accessKeyId: 'AKIAUNKNOWN000000000' }).describeSecret('prod/db/password'),
+    );
     expect(error.name).toBe('UnrecognizedClientException');
     expect(error.message).toBe('The security token included in the request is invalid.');
   });
@@ -371,13 +455,19 @@ describe('SigV4', () => {
   it('accepts temporary credentials only with their own unexpired session token', async () => {
     const temporary = started.emulator.issueTemporaryCredentials(600);
     expect((await clientWith(temporary).listSecretsPage({ maxResults: 1 })).secrets).toHaveLength(1);
-    const withoutToken = await awsError(clientWith({ accessKeyId: temporary.accessKeyId, secretAccessKey: temporary.secretAccessKey }).listSecretsPage());
+    const withoutToken = await awsError(
+      clientWith({ accessKeyId: temporary.accessKeyId, secretAccessKey: temporary.secretAccessKey }).listSecretsPage(),
+    );
     expect(withoutToken.name).toBe('UnrecognizedClientException');
     const otherToken = started.emulator.issueTemporaryCredentials(600).sessionToken;
-    expect((await awsError(clientWith({ ...temporary, sessionToken: otherToken }).listSecretsPage())).name).toBe('UnrecognizedClientException');
+    expect((await awsError(clientWith({ ...temporary, sessionToken: otherToken }).listSecretsPage())).name).toBe(
+      'UnrecognizedClientException',
+    );
     const expired = started.emulator.issueTemporaryCredentials(0);
     expect((await awsError(clientWith(expired).listSecretsPage())).name).toBe('ExpiredTokenException');
-    expect((await awsError(clientWith({ ...KEYS, sessionToken: temporary.sessionToken }).listSecretsPage())).name).toBe('UnrecognizedClientException');
+    expect((await awsError(clientWith({ ...KEYS, sessionToken: temporary.sessionToken }).listSecretsPage())).name).toBe(
+      'UnrecognizedClientException',
+    );
   });
 
   /**
@@ -391,7 +481,13 @@ describe('SigV4', () => {
     { sentBody = body, payloadHashHeader = true }: { sentBody?: string; payloadHashHeader?: boolean } = {},
   ): Promise<{ status: number; headers: Headers; body: Record<string, any> }> {
     const url = new URL(started.url);
-    const signer = new SignatureV4({ credentials: KEYS, region: REGION, service: 'secretsmanager', sha256: NodeSha256, applyChecksum: payloadHashHeader });
+    const signer = new SignatureV4({
+      credentials: KEYS,
+      region: REGION,
+      service: 'secretsmanager',
+      sha256: NodeSha256,
+      applyChecksum: payloadHashHeader,
+    });
     const signed = await signer.sign(
       {
         method: 'POST',
@@ -400,12 +496,20 @@ describe('SigV4', () => {
         port: Number(url.port),
         path: '/',
         query: {},
-        headers: { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.ListSecrets' },
+        headers: {
+          host: url.host,
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': 'secretsmanager.ListSecrets',
+        },
         body,
       },
       { signingDate: date },
     );
-    const response = await fetch(started.url, { method: 'POST', headers: signed.headers as Record<string, string>, body: sentBody });
+    const response = await fetch(started.url, {
+      method: 'POST',
+      headers: signed.headers as Record<string, string>,
+      body: sentBody,
+    });
     return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
   }
 
@@ -422,7 +526,9 @@ describe('SigV4', () => {
     const { status, body } = await signedFetch('{"MaxResults":1}', tenMinutesAgo);
     expect(status).toBe(400);
     expect(body.__type).toBe('InvalidSignatureException');
-    expect(body.message).toMatch(/^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/);
+    expect(body.message).toMatch(
+      /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/,
+    );
   });
 
   it('refuses a request signed 10 minutes ahead as not yet current', async () => {
@@ -434,7 +540,10 @@ describe('SigV4', () => {
   it('refuses a body changed after signing, with or without a signed x-amz-content-sha256', async () => {
     for (const payloadHashHeader of [true, false]) {
       expect((await signedFetch('{"MaxResults":1}', new Date(), { payloadHashHeader })).status).toBe(200);
-      const { status, body } = await signedFetch('{"MaxResults":1}', new Date(), { sentBody: '{"MaxResults":2}', payloadHashHeader });
+      const { status, body } = await signedFetch('{"MaxResults":1}', new Date(), {
+        sentBody: '{"MaxResults":2}',
+        payloadHashHeader,
+      });
       expect(status).toBe(400);
       expect(body.__type).toBe('InvalidSignatureException');
     }
@@ -472,7 +581,8 @@ describe('faults', () => {
   it('answers forced errors per operation, then recovers', async () => {
     started.emulator.failNext('ThrottlingException', { operation: 'DescribeSecret', times: 2 });
     expect((await client.listSecretsPage({ maxResults: 1 })).secrets).toHaveLength(1);
-    for (let i = 0; i < 2; i++) expect((await awsError(client.describeSecret('prod/db/password'))).name).toBe('ThrottlingException');
+    for (let i = 0; i < 2; i++)
+      expect((await awsError(client.describeSecret('prod/db/password'))).name).toBe('ThrottlingException');
     expect((await client.describeSecret('prod/db/password')).name).toBe('prod/db/password');
   });
 });
@@ -487,9 +597,27 @@ describe('client', () => {
   });
 
   it('fails below HTTP in ways the gateway classifies: hung socket, refused port, HTML 502', async () => {
-    const failureOf = async (call: Promise<unknown>) => classify(readProviderError(await call.then(() => null, (e: unknown) => e)), AWS_SECRETS_MANAGER_ERROR_CODES);
-    const impatient = createAwsSecretsManagerClient({ region: REGION, endpoint: started.url, credentials: KEYS, requestTimeoutMs: 300 });
-    const nowhere = createAwsSecretsManagerClient({ region: REGION, endpoint: 'http://127.0.0.1:1', credentials: KEYS });
+    const failureOf = async (call: Promise<unknown>) =>
+      classify(
+        readProviderError(
+          await call.then(
+            () => null,
+            (e: unknown) => e,
+          ),
+        ),
+        AWS_SECRETS_MANAGER_ERROR_CODES,
+      );
+    const impatient = createAwsSecretsManagerClient({
+      region: REGION,
+      endpoint: started.url,
+      credentials: KEYS,
+      requestTimeoutMs: 300,
+    });
+    const nowhere = createAwsSecretsManagerClient({
+      region: REGION,
+      endpoint: 'http://127.0.0.1:1',
+      credentials: KEYS,
+    });
     clients.push(impatient, nowhere);
     started.server.setFaults({ hang: true });
     expect(await failureOf(impatient.listSecretsPage())).toBe('UPSTREAM_TIMEOUT');

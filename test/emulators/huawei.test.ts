@@ -7,8 +7,18 @@ import { HcClient } from '@huaweicloud/huaweicloud-sdk-core/HcClient.js';
 import { DefaultHttpClient } from '@huaweicloud/huaweicloud-sdk-core/http/DefaultHttpClient.js';
 import { NO_FAULTS, sleep, type EmulatorRequest, type EmulatorServer } from '../../src/emulators/core.js';
 import { EMULATOR_CREDENTIALS } from '../../src/emulators/credentials.js';
-import { CSMS_ERRORS, startCsmsEmulator, type CsmsEmulator, type CsmsErrorCode } from '../../src/providers/huawei-csms/emulator.js';
-import { CSMS_SECRET_NAME_PATTERN, CSMS_SECRET_STATES, CSMS_SECRET_TYPES, generateCsmsSeed } from '../../src/providers/huawei-csms/emulator-data.js';
+import {
+  CSMS_ERRORS,
+  startCsmsEmulator,
+  type CsmsEmulator,
+  type CsmsErrorCode,
+} from '../../src/providers/huawei-csms/emulator.js';
+import {
+  CSMS_SECRET_NAME_PATTERN,
+  CSMS_SECRET_STATES,
+  CSMS_SECRET_TYPES,
+  generateCsmsSeed,
+} from '../../src/providers/huawei-csms/emulator-data.js';
 import { verifyHuaweiAkSk } from '../../src/providers/huawei-csms/emulator-signature.js';
 import {
   CsmsCallError,
@@ -19,7 +29,16 @@ import {
 } from '../../src/providers/huawei-csms/client.js';
 
 const HW = EMULATOR_CREDENTIALS.huawei;
-const LIST_FIELDS = ['create_time', 'description', 'id', 'kms_key_id', 'name', 'scheduled_delete_time', 'state', 'update_time'];
+const LIST_FIELDS = [
+  'create_time',
+  'description',
+  'id',
+  'kms_key_id',
+  'name',
+  'scheduled_delete_time',
+  'state',
+  'update_time',
+];
 
 type Started = { emulator: CsmsEmulator; server: EmulatorServer; url: string };
 let main: Started;
@@ -50,7 +69,12 @@ function client(auth: CsmsAuth, overrides: Partial<CsmsClientConfig> = {}, targe
   return new CsmsClient({ endpoint: target.url, projectId: HW.projectId, timeoutMs: 5_000, auth, ...overrides });
 }
 
-const aksk = (overrides: Partial<{ ak: string; sk: string }> = {}): CsmsAuth => ({ kind: 'aksk', ak: HW.ak, sk: HW.sk, ...overrides });
+const aksk = (overrides: Partial<{ ak: string; sk: string }> = {}): CsmsAuth => ({
+  kind: 'aksk',
+  ak: HW.ak,
+  sk: HW.sk,
+  ...overrides,
+});
 const password = (url: string, overrides: Partial<{ password: string }> = {}): CsmsAuth => ({
   kind: 'password',
   iamEndpoint: url,
@@ -82,7 +106,10 @@ async function iamToken(url: string): Promise<{ token: string; response: Respons
     headers: { 'Content-Type': 'application/json;charset=utf8' },
     body: JSON.stringify({
       auth: {
-        identity: { methods: ['password'], password: { user: { domain: { name: HW.domainName }, name: HW.userName, password: HW.password } } },
+        identity: {
+          methods: ['password'],
+          password: { user: { domain: { name: HW.domainName }, name: HW.userName, password: HW.password } },
+        },
         scope: { project: { id: HW.projectId } },
       },
     }),
@@ -167,19 +194,34 @@ describe('signature verifier', () => {
   });
 
   it('rejects a wrong secret key, a tampered query, and an unknown key', () => {
-    expect(verifyHuaweiAkSk(signed({ limit: '7' }, 'wrong-sk'), keys)).toMatchObject({ ok: false, status: 401, code: 'APIGW.0301' });
+    expect(verifyHuaweiAkSk(signed({ limit: '7' }, 'wrong-sk'), keys)).toMatchObject({
+      ok: false,
+      status: 401,
+      code: 'APIGW.0301',
+    });
     const tampered = signed({ limit: '7' });
-    expect(verifyHuaweiAkSk({ ...tampered, rawQuery: 'limit=8' }, keys)).toMatchObject({ ok: false, code: 'APIGW.0301' });
+    expect(verifyHuaweiAkSk({ ...tampered, rawQuery: 'limit=8' }, keys)).toMatchObject({
+      ok: false,
+      code: 'APIGW.0301',
+    });
     expect(verifyHuaweiAkSk(signed({}), new Map([['other', 'x']]))).toMatchObject({ ok: false, code: 'APIGW.0301' });
     const unsigned = { ...tampered, headers: { ...tampered.headers, authorization: undefined } };
-    expect(verifyHuaweiAkSk(unsigned, keys)).toMatchObject({ ok: false, message: expect.stringMatching(/^Incorrect IAM authentication information: /) });
+    expect(verifyHuaweiAkSk(unsigned, keys)).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^Incorrect IAM authentication information: /),
+    });
   });
 
   it('rejects an X-Sdk-Date more than 15 minutes away, saying it expired', () => {
     const req = signed({ limit: '1' });
     expect(verifyHuaweiAkSk(req, keys, { now: Date.now() + 14 * 60_000 }).ok).toBe(true);
     const late = verifyHuaweiAkSk(req, keys, { now: Date.now() + 16 * 60_000 });
-    expect(late).toMatchObject({ ok: false, status: 401, code: 'APIGW.0301', message: expect.stringMatching(/expired/) });
+    expect(late).toMatchObject({
+      ok: false,
+      status: 401,
+      code: 'APIGW.0301',
+      message: expect.stringMatching(/expired/),
+    });
     const twentyMinutesAgo = new Date(Date.now() - 20 * 60_000).toISOString().replace(/[-:]|\.\d{3}/g, '');
     const old = signed({ limit: '1' }, HW.sk, twentyMinutesAgo);
     expect(verifyHuaweiAkSk(old, keys)).toMatchObject({ ok: false, message: expect.stringMatching(/expired/) });
@@ -197,7 +239,12 @@ describe('CSMS over the real SDK core', () => {
   });
 
   it('accepts a temporary AK/SK: X-Security-Token is signed like any other header', async () => {
-    const page = await client({ kind: 'aksk', ak: HW.ak, sk: HW.sk, securityToken: 'temporary-security-token' }).listSecrets({ limit: 1 });
+    const page = await client({
+      kind: 'aksk',
+      ak: HW.ak,
+      sk: HW.sk,
+      securityToken: 'temporary-security-token',
+    }).listSecrets({ limit: 1 });
     expect(page.secrets).toHaveLength(1);
   });
 
@@ -215,7 +262,9 @@ describe('CSMS over the real SDK core', () => {
   });
 
   it('answers a project that is not the credential project with 403 CSMS.0003', async () => {
-    const error = await failure(client(aksk(), { projectId: 'ffffffffffffffffffffffffffffffff' }).listSecrets({ limit: 1 }));
+    const error = await failure(
+      client(aksk(), { projectId: 'ffffffffffffffffffffffffffffffff' }).listSecrets({ limit: 1 }),
+    );
     expect(error).toMatchObject({ httpStatus: 403, errorCode: 'CSMS.0003' });
   });
 
@@ -289,13 +338,18 @@ describe('CSMS over the real SDK core', () => {
       secret_string: newest.secretString,
     });
     expect((await c.showSecretVersion(seeded.name, 'v1')).version.secret_string).toBe(seeded.versions[0].secretString);
-    expect(await failure(c.showSecretVersion(seeded.name, 'v99'))).toMatchObject({ httpStatus: 400, errorCode: 'CSMS.0005' });
+    expect(await failure(c.showSecretVersion(seeded.name, 'v99'))).toMatchObject({
+      httpStatus: 400,
+      errorCode: 'CSMS.0005',
+    });
   });
 
   it('an unknown secret name is 400 CSMS.0106', async () => {
     const error = await failure(client(aksk()).showSecret('no-such-secret-anywhere'));
     expect(error).toMatchObject({ kind: 'http', httpStatus: 400, errorCode: 'CSMS.0106', operation: 'ShowSecret' });
-    expect(await failure(client(aksk()).showSecretVersion('no-such-secret-anywhere'))).toMatchObject({ errorCode: 'CSMS.0106' });
+    expect(await failure(client(aksk()).showSecretVersion('no-such-secret-anywhere'))).toMatchObject({
+      errorCode: 'CSMS.0106',
+    });
   });
 
   it('rejects names that must not go into a path before any HTTP call', async () => {
@@ -305,7 +359,10 @@ describe('CSMS over the real SDK core', () => {
       await expect(c.showSecret(name)).rejects.toBeInstanceOf(InvalidCsmsNameError);
       await expect(c.showSecretVersion(name)).rejects.toBeInstanceOf(InvalidCsmsNameError);
     }
-    await expect(c.showSecretVersion('valid-name', '../v1')).rejects.toMatchObject({ name: 'InvalidCsmsNameError', field: 'version_id' });
+    await expect(c.showSecretVersion('valid-name', '../v1')).rejects.toMatchObject({
+      name: 'InvalidCsmsNameError',
+      field: 'version_id',
+    });
     expect(totalCalls(main.server)).toBe(before);
   });
 });
@@ -373,12 +430,22 @@ describe('token auth', () => {
     await staticClient.listSecrets({ limit: 1 });
     await sleep(1_100);
     const error = await failure(staticClient.listSecrets({ limit: 1 }));
-    expect(error).toMatchObject({ httpStatus: 401, errorCode: 'APIGW.0301', errorMessage: expect.stringMatching(/expired/) });
+    expect(error).toMatchObject({
+      httpStatus: 401,
+      errorCode: 'APIGW.0301',
+      errorMessage: expect.stringMatching(/expired/),
+    });
   });
 
   it('an unknown scope project is an IAM 400; a silent IAM is a timeout', async () => {
-    const scoped = { ...(password(main.url) as Extract<CsmsAuth, { kind: 'password' }>), projectName: 'no-such-region' };
-    expect(await failure(client(scoped).listSecrets())).toMatchObject({ operation: 'KeystoneCreateUserTokenByPassword', httpStatus: 400 });
+    const scoped = {
+      ...(password(main.url) as Extract<CsmsAuth, { kind: 'password' }>),
+      projectName: 'no-such-region',
+    };
+    expect(await failure(client(scoped).listSecrets())).toMatchObject({
+      operation: 'KeystoneCreateUserTokenByPassword',
+      httpStatus: 400,
+    });
     main.server.setFaults({ hang: true });
     const error = await failure(client(password(main.url), { timeoutMs: 300 }).listSecrets());
     expect(error).toMatchObject({ kind: 'timeout', operation: 'KeystoneCreateUserTokenByPassword', httpStatus: null });
@@ -405,11 +472,19 @@ describe('errors', () => {
     main.emulator.failNext('ListSecrets', 'APIG.0308');
     const forced = await failure(client(aksk()).listSecrets({ limit: 1 }));
     expect(forced).toMatchObject({ kind: 'http', httpStatus: 429, errorCode: 'APIG.0308' });
-    expect(forced.errorMessage).toMatch(/^The throttling threshold has been reached: policy user over ratelimit,limit:/);
+    expect(forced.errorMessage).toMatch(
+      /^The throttling threshold has been reached: policy user over ratelimit,limit:/,
+    );
     main.server.setFaults({ throttleRate: 1 });
-    expect(await failure(client(aksk()).showSecret('anything'))).toMatchObject({ httpStatus: 429, errorCode: 'APIG.0308' });
+    expect(await failure(client(aksk()).showSecret('anything'))).toMatchObject({
+      httpStatus: 429,
+      errorCode: 'APIG.0308',
+    });
     main.server.setFaults({ throttleRate: 0, serverErrorRate: 1 });
-    expect(await failure(client(aksk()).listSecrets({ limit: 1 }))).toMatchObject({ httpStatus: 500, errorCode: 'CSMS.0500' });
+    expect(await failure(client(aksk()).listSecrets({ limit: 1 }))).toMatchObject({
+      httpStatus: 500,
+      errorCode: 'CSMS.0500',
+    });
   });
 
   it('failNext can produce every catalogued code and any status', async () => {
@@ -417,23 +492,39 @@ describe('errors', () => {
     for (const code of Object.keys(CSMS_ERRORS) as CsmsErrorCode[]) {
       main.emulator.failNext('ShowSecret', code);
       const error = await failure(c.showSecret('whatever'));
-      expect(error).toMatchObject({ kind: 'http', httpStatus: CSMS_ERRORS[code].status, errorCode: code, errorMessage: CSMS_ERRORS[code].message });
+      expect(error).toMatchObject({
+        kind: 'http',
+        httpStatus: CSMS_ERRORS[code].status,
+        errorCode: code,
+        errorMessage: CSMS_ERRORS[code].message,
+      });
       expect(error.requestId).toMatch(/^[0-9a-f]{32}$/);
     }
     main.emulator.failNext('ListSecrets', { status: 504, errorCode: 'APIGW.0201', errorMsg: 'Backend timeout' });
-    expect(await failure(c.listSecrets())).toMatchObject({ httpStatus: 504, errorCode: 'APIGW.0201', errorMessage: 'Backend timeout' });
+    expect(await failure(c.listSecrets())).toMatchObject({
+      httpStatus: 504,
+      errorCode: 'APIGW.0201',
+      errorMessage: 'Backend timeout',
+    });
   });
 
   it('an HTML 502 and truncated JSON are typed errors, never an empty success', async () => {
     main.server.setFaults({ malformed: 'html-502' });
-    expect(await failure(client(aksk()).listSecrets({ limit: 1 }))).toMatchObject({ kind: 'malformed-response', httpStatus: 502, errorCode: null });
+    expect(await failure(client(aksk()).listSecrets({ limit: 1 }))).toMatchObject({
+      kind: 'malformed-response',
+      httpStatus: 502,
+      errorCode: null,
+    });
     expect(await failure(client(password(main.url)).listSecrets({ limit: 1 }))).toMatchObject({
       kind: 'malformed-response',
       operation: 'KeystoneCreateUserTokenByPassword',
       httpStatus: 502,
     });
     main.server.setFaults({ malformed: 'truncated-json' });
-    expect(await failure(client(aksk()).showSecret('whatever'))).toMatchObject({ kind: 'malformed-response', httpStatus: 200 });
+    expect(await failure(client(aksk()).showSecret('whatever'))).toMatchObject({
+      kind: 'malformed-response',
+      httpStatus: 200,
+    });
   });
 
   it('a hanging server is a timeout', async () => {
@@ -477,13 +568,24 @@ describe('no credential ever reaches output or errors', () => {
     } finally {
       process.stdout.write = originals.stdout;
       process.stderr.write = originals.stderr;
-      Object.assign(console, { log: originals.log, info: originals.info, warn: originals.warn, error: originals.error, debug: originals.debug });
+      Object.assign(console, {
+        log: originals.log,
+        info: originals.info,
+        warn: originals.warn,
+        error: originals.error,
+        debug: originals.debug,
+      });
     }
     return chunks.join('\n');
   }
 
   function describeError(error: unknown): string {
-    return [String(error), (error as Error).stack ?? '', JSON.stringify(error), inspect(error, { depth: 8, showHidden: true })].join('\n');
+    return [
+      String(error),
+      (error as Error).stack ?? '',
+      JSON.stringify(error),
+      inspect(error, { depth: 8, showHidden: true }),
+    ].join('\n');
   }
 
   it('the capture works: core with its default logger prints the Authorization header', async () => {
@@ -491,7 +593,14 @@ describe('no credential ever reaches output or errors', () => {
     hc.withCredential(new BasicCredentials().withAk(HW.ak).withSk('wrong-sk').withProjectId(HW.projectId));
     const output = await captureOutput(async () => {
       await hc
-        .sendRequest({ method: 'GET', url: '/v1/{project_id}/secrets', contentType: 'application/json', queryParams: {}, pathParams: {}, headers: {} })
+        .sendRequest({
+          method: 'GET',
+          url: '/v1/{project_id}/secrets',
+          contentType: 'application/json',
+          queryParams: {},
+          pathParams: {},
+          headers: {},
+        })
         .catch(() => undefined);
     });
     expect(output).toContain(`Access=${HW.ak}`);
@@ -505,7 +614,11 @@ describe('no credential ever reaches output or errors', () => {
     const output = await captureOutput(async () => {
       const attempts: Array<() => Promise<unknown>> = [
         () => client(aksk({ sk: 'wrong-but-still-secret-sk' }), { log }).listSecrets({ limit: 1 }),
-        () => client({ kind: 'aksk', ak: HW.ak, sk: HW.sk, securityToken: 'secret-security-token' }, { log, projectId: 'ffffffffffffffffffffffffffffffff' }).listSecrets(),
+        () =>
+          client(
+            { kind: 'aksk', ak: HW.ak, sk: HW.sk, securityToken: 'secret-security-token' },
+            { log, projectId: 'ffffffffffffffffffffffffffffffff' },
+          ).listSecrets(),
         () => client(password(main.url, { password: 'wrong-but-secret-password' }), { log }).listSecrets(),
         () => client({ kind: 'token', token }, { log, projectId: 'ffffffffffffffffffffffffffffffff' }).showSecret('x'),
         async () => {
@@ -515,8 +628,16 @@ describe('no credential ever reaches output or errors', () => {
       ];
       for (const attempt of attempts) errors.push(await attempt().catch((e: unknown) => e));
       main.server.setFaults({ malformed: 'html-502' });
-      errors.push(await client(aksk(), { log }).listSecrets().catch((e: unknown) => e));
-      errors.push(await client(password(main.url), { log }).listSecrets().catch((e: unknown) => e));
+      errors.push(
+        await client(aksk(), { log })
+          .listSecrets()
+          .catch((e: unknown) => e),
+      );
+      errors.push(
+        await client(password(main.url), { log })
+          .listSecrets()
+          .catch((e: unknown) => e),
+      );
       main.server.setFaults(NO_FAULTS);
     });
     expect(errors).toHaveLength(7);
@@ -525,7 +646,15 @@ describe('no credential ever reaches output or errors', () => {
     expect(logged.some((line) => line.startsWith('error'))).toBe(true);
 
     const everything = [output, logged.join('\n'), ...errors.map(describeError)].join('\n');
-    const secrets = [HW.ak, HW.sk, HW.password, token, 'wrong-but-still-secret-sk', 'secret-security-token', 'wrong-but-secret-password'];
+    const secrets = [
+      HW.ak,
+      HW.sk,
+      HW.password,
+      token,
+      'wrong-but-still-secret-sk',
+      'secret-security-token',
+      'wrong-but-secret-password',
+    ];
     for (const secret of secrets) expect(everything).not.toContain(secret);
   });
 });

@@ -25,11 +25,15 @@ let stack: Stack;
 let json: Array<[string, string]>;
 
 const send = (spec: RawRequest) => rawRequest(stack.server.url, spec);
-const post = (body: string, extra: Array<[string, string]> = [], path = '/graphql') => send({ path, headers: [...json, ...extra], body });
+const post = (body: string, extra: Array<[string, string]> = [], path = '/graphql') =>
+  send({ path, headers: [...json, ...extra], body });
 /** A body of `size` bytes that is valid JSON from its first byte. */
 const paddedBody = (size: number) => `{"query":"{ sources { id } }","pad":"${'x'.repeat(Math.max(0, size - 40))}"}`;
 
-function expectRefused(response: RawResponse, want: { status: number | number[]; code: string; reason?: string }): void {
+function expectRefused(
+  response: RawResponse,
+  want: { status: number | number[]; code: string; reason?: string },
+): void {
   const statuses = Array.isArray(want.status) ? want.status : [want.status];
   expect(statuses, response.text).toContain(response.status);
   expect(response.json?.data ?? null).toBeNull();
@@ -56,28 +60,54 @@ afterAll(() => stack?.close());
 beforeEach(() => stack.resetCounters());
 
 describe('paths: GraphQL is served at /graphql exactly; everything else is 404', () => {
-  const others = ['/graphql/', '//graphql', '/graphql;x', '/GRAPHQL', '/x?y=/graphql', '/%2Fgraphql', '/api/graphql', '/graphql%20', '/', '/healthz/graphql'];
+  const others = [
+    '/graphql/',
+    '//graphql',
+    '/graphql;x',
+    '/GRAPHQL',
+    '/x?y=/graphql',
+    '/%2Fgraphql',
+    '/api/graphql',
+    '/graphql%20',
+    '/',
+    '/healthz/graphql',
+  ];
   for (const path of others) {
     it(`POST ${path} → 404 NOT_FOUND, also with a 200 KB body`, async () => {
       expectRefused(await post(QUERY, [], path), { status: 404, code: 'NOT_FOUND' });
       expectRefused(await post(paddedBody(200_000), [], path), { status: 404, code: 'NOT_FOUND' });
-      expectRefused(await send({ path, headers: json, body: paddedBody(200_000), chunkSize: 16_384 }), { status: 404, code: 'NOT_FOUND' });
+      expectRefused(await send({ path, headers: json, body: paddedBody(200_000), chunkSize: 16_384 }), {
+        status: 404,
+        code: 'NOT_FOUND',
+      });
     });
   }
 
   it('GET of another path is 404 too; the operator endpoints answer on their exact paths', async () => {
-    expectRefused(await send({ method: 'GET', path: `/graphql/?query=${encodeURIComponent('{ sources { id } }')}`, headers: [...json, ['x-graphql-yoga-csrf', '1']] }), {
-      status: 404,
-      code: 'NOT_FOUND',
-    });
-    for (const path of ['/readyz', '/metrics', '/healthz']) expect((await send({ method: 'GET', path })).status).toBe(200);
+    expectRefused(
+      await send({
+        method: 'GET',
+        path: `/graphql/?query=${encodeURIComponent('{ sources { id } }')}`,
+        headers: [...json, ['x-graphql-yoga-csrf', '1']],
+      }),
+      {
+        status: 404,
+        code: 'NOT_FOUND',
+      },
+    );
+    for (const path of ['/readyz', '/metrics', '/healthz'])
+      expect((await send({ method: 'GET', path })).status).toBe(200);
     expect((await post(QUERY)).json?.data?.sources).toHaveLength(DEMO_SOURCE_COUNT);
   });
 });
 
 describe('bodies: counted while they stream, refused past 64 KiB whatever the transfer encoding', () => {
   it('Content-Length over the limit → 413 before the body is read', async () => {
-    expectRefused(await post(paddedBody(200_000)), { status: 413, code: 'QUERY_LIMIT_EXCEEDED', reason: 'MAX_BODY_BYTES' });
+    expectRefused(await post(paddedBody(200_000)), {
+      status: 413,
+      code: 'QUERY_LIMIT_EXCEEDED',
+      reason: 'MAX_BODY_BYTES',
+    });
   });
 
   it('chunked without Content-Length: under the limit it is served, over it 413', async () => {
@@ -85,26 +115,47 @@ describe('bodies: counted while they stream, refused past 64 KiB whatever the tr
     expect(small.status, small.text).toBe(200);
     expect(small.json?.data?.sources).toHaveLength(DEMO_SOURCE_COUNT);
     stack.resetCounters();
-    expectRefused(await send({ path: '/graphql', headers: json, body: paddedBody(70_000), chunkSize: 4096 }), { status: 413, code: 'QUERY_LIMIT_EXCEEDED', reason: 'MAX_BODY_BYTES' });
+    expectRefused(await send({ path: '/graphql', headers: json, body: paddedBody(70_000), chunkSize: 4096 }), {
+      status: 413,
+      code: 'QUERY_LIMIT_EXCEEDED',
+      reason: 'MAX_BODY_BYTES',
+    });
   });
 
   it('every body-reading content type is bounded: application/graphql, form, text/plain', async () => {
     const big = `{ sources { id } } # ${'x'.repeat(70_000)}`;
-    const csrf: Array<[string, string]> = [['x-graphql-yoga-csrf', '1'], ['authorization', stack.authHeaders.authorization]];
+    const csrf: Array<[string, string]> = [
+      ['x-graphql-yoga-csrf', '1'],
+      ['authorization', stack.authHeaders.authorization],
+    ];
     for (const [type, body] of [
       ['application/graphql', big],
       ['application/x-www-form-urlencoded', `query=${encodeURIComponent(big)}`],
       ['text/plain', big],
     ]) {
-      const response = await send({ path: '/graphql', headers: [...csrf, ['content-type', type]], body, chunkSize: 8192 });
+      const response = await send({
+        path: '/graphql',
+        headers: [...csrf, ['content-type', type]],
+        body,
+        chunkSize: 8192,
+      });
       expect([413, 415], `${type}: ${response.status} ${response.text}`).toContain(response.status);
       expect(allUpstreamCalls(stack)).toBe(0);
     }
   });
 
   it('multipart is not served (no uploads in the schema): 415', async () => {
-    const body = '--b\r\ncontent-disposition: form-data; name="operations"\r\n\r\n{"query":"{ sources { id } }"}\r\n--b--\r\n';
-    const response = await send({ path: '/graphql', headers: [['content-type', 'multipart/form-data; boundary=b'], ['x-graphql-yoga-csrf', '1'], ['authorization', stack.authHeaders.authorization]], body });
+    const body =
+      '--b\r\ncontent-disposition: form-data; name="operations"\r\n\r\n{"query":"{ sources { id } }"}\r\n--b--\r\n';
+    const response = await send({
+      path: '/graphql',
+      headers: [
+        ['content-type', 'multipart/form-data; boundary=b'],
+        ['x-graphql-yoga-csrf', '1'],
+        ['authorization', stack.authHeaders.authorization],
+      ],
+      body,
+    });
     expect(response.status).toBe(415);
     expect(allUpstreamCalls(stack)).toBe(0);
   });
@@ -133,16 +184,26 @@ describe('variables and documents: bounded before anything reads them', () => {
     const unused = `{"query":"{ sources { id } }","variables":{"a":${deep(5000)},"b":${deep(5000, '{"x":', '}')}}}`;
     expectRefused(await post(unused), { status: 400, code: 'QUERY_LIMIT_EXCEEDED', reason: 'MAX_VARIABLES_DEPTH' });
     const representations = `{"query":"query($r: [_Any!]!) { _entities(representations: $r) { __typename } }","variables":{"r":[{"__typename":"KmsSecret","id":${deep(3000)}}]}}`;
-    expectRefused(await post(representations), { status: 400, code: 'QUERY_LIMIT_EXCEEDED', reason: 'MAX_VARIABLES_DEPTH' });
+    expectRefused(await post(representations), {
+      status: 400,
+      code: 'QUERY_LIMIT_EXCEEDED',
+      reason: 'MAX_VARIABLES_DEPTH',
+    });
   });
 
   it('extensions are measured like variables', async () => {
-    expectRefused(await post(`{"query":"{ sources { id } }","extensions":{"a":${deep(5000)}}}`), { status: 400, code: 'QUERY_LIMIT_EXCEEDED', reason: 'MAX_VARIABLES_DEPTH' });
+    expectRefused(await post(`{"query":"{ sources { id } }","extensions":{"a":${deep(5000)}}}`), {
+      status: 400,
+      code: 'QUERY_LIMIT_EXCEEDED',
+      reason: 'MAX_VARIABLES_DEPTH',
+    });
   });
 
   it('a list of more than 1,000 items → MAX_VARIABLES_LIST_LENGTH', async () => {
     const ids = JSON.stringify(Array.from({ length: 1001 }, () => 'x'));
-    const response = await post(`{"query":"query($ids: [ID!]!) { nodes(ids: $ids) { id } }","variables":{"ids":${ids}}}`);
+    const response = await post(
+      `{"query":"query($ids: [ID!]!) { nodes(ids: $ids) { id } }","variables":{"ids":${ids}}}`,
+    );
     expectRefused(response, { status: 400, code: 'QUERY_LIMIT_EXCEEDED', reason: 'MAX_VARIABLES_LIST_LENGTH' });
     expect(response.json?.errors?.[0]?.extensions?.limit).toBe(1000);
   });
@@ -154,8 +215,16 @@ describe('variables and documents: bounded before anything reads them', () => {
     try {
       const query = 'query($n: ID!) { source(id: $n) { id } }';
       const body = JSON.stringify({ query, variables: { n: 'x'.repeat(3000) } });
-      expectRefused(await rawRequest(small.url, { path: '/graphql', headers: json, body }), { status: 400, code: 'QUERY_LIMIT_EXCEEDED', reason: 'MAX_VARIABLES_BYTES' });
-      const ok = await rawRequest(small.url, { path: '/graphql', headers: json, body: JSON.stringify({ query, variables: { n: 'x'.repeat(1000) } }) });
+      expectRefused(await rawRequest(small.url, { path: '/graphql', headers: json, body }), {
+        status: 400,
+        code: 'QUERY_LIMIT_EXCEEDED',
+        reason: 'MAX_VARIABLES_BYTES',
+      });
+      const ok = await rawRequest(small.url, {
+        path: '/graphql',
+        headers: json,
+        body: JSON.stringify({ query, variables: { n: 'x'.repeat(1000) } }),
+      });
       expect(ok.json, ok.text).toEqual({ data: { source: null } });
     } finally {
       await small.close();
@@ -163,24 +232,61 @@ describe('variables and documents: bounded before anything reads them', () => {
   });
 
   it('a document nested past 64 brackets, braces or parentheses → MAX_NESTING, not a stack overflow', async () => {
-    for (const query of [`{${'a{'.repeat(2400)}a${'}'.repeat(2401)}`, `{ a(x: ${deep(2400)}) }`, `{ a(x: ${deep(1600, '{a:', '}')}) }`]) {
-      expectRefused(await post(JSON.stringify({ query })), { status: 400, code: 'QUERY_LIMIT_EXCEEDED', reason: 'MAX_NESTING' });
+    for (const query of [
+      `{${'a{'.repeat(2400)}a${'}'.repeat(2401)}`,
+      `{ a(x: ${deep(2400)}) }`,
+      `{ a(x: ${deep(1600, '{a:', '}')}) }`,
+    ]) {
+      expectRefused(await post(JSON.stringify({ query })), {
+        status: 400,
+        code: 'QUERY_LIMIT_EXCEEDED',
+        reason: 'MAX_NESTING',
+      });
     }
   });
 
   it('GET with variables that are not JSON → 400 BAD_REQUEST (MALFORMED_PARAMS)', async () => {
     const path = `/graphql?query=${encodeURIComponent('query($n: Int) { sources { id } }')}&variables=%7B`;
-    expectRefused(await send({ method: 'GET', path, headers: [...json, ['x-graphql-yoga-csrf', '1']] }), { status: 400, code: 'BAD_REQUEST', reason: 'MALFORMED_PARAMS' });
+    expectRefused(await send({ method: 'GET', path, headers: [...json, ['x-graphql-yoga-csrf', '1']] }), {
+      status: 400,
+      code: 'BAD_REQUEST',
+      reason: 'MALFORMED_PARAMS',
+    });
   });
 });
 
 describe('operations: only a query runs', () => {
   const cases: Array<{ title: string; body: object; status: number; reason: string }> = [
-    { title: 'a mutation', body: { query: 'mutation { sources { id } }' }, status: 400, reason: 'OPERATION_NOT_SUPPORTED' },
-    { title: 'a subscription', body: { query: 'subscription { sources { id } }' }, status: 400, reason: 'OPERATION_NOT_SUPPORTED' },
-    { title: 'an unknown operationName', body: { query: 'query A { sources { id } }', operationName: 'B' }, status: 400, reason: 'OPERATION_NOT_FOUND' },
-    { title: 'several operations and no operationName', body: { query: 'query A { sources { id } } query B { sources { id } }' }, status: 400, reason: 'OPERATION_NAME_REQUIRED' },
-    { title: 'a mutation chosen by operationName', body: { query: 'query A { sources { id } } mutation B { x }', operationName: 'B' }, status: 400, reason: 'OPERATION_NOT_SUPPORTED' },
+    {
+      title: 'a mutation',
+      body: { query: 'mutation { sources { id } }' },
+      status: 400,
+      reason: 'OPERATION_NOT_SUPPORTED',
+    },
+    {
+      title: 'a subscription',
+      body: { query: 'subscription { sources { id } }' },
+      status: 400,
+      reason: 'OPERATION_NOT_SUPPORTED',
+    },
+    {
+      title: 'an unknown operationName',
+      body: { query: 'query A { sources { id } }', operationName: 'B' },
+      status: 400,
+      reason: 'OPERATION_NOT_FOUND',
+    },
+    {
+      title: 'several operations and no operationName',
+      body: { query: 'query A { sources { id } } query B { sources { id } }' },
+      status: 400,
+      reason: 'OPERATION_NAME_REQUIRED',
+    },
+    {
+      title: 'a mutation chosen by operationName',
+      body: { query: 'query A { sources { id } } mutation B { x }', operationName: 'B' },
+      status: 400,
+      reason: 'OPERATION_NOT_SUPPORTED',
+    },
     { title: 'fragments only', body: { query: 'fragment F on Source { id }' }, status: 400, reason: 'NO_OPERATION' },
   ];
   for (const c of cases) {
@@ -190,23 +296,38 @@ describe('operations: only a query runs', () => {
   }
 
   it('a subscription asking for an event stream is refused too, never a 500', async () => {
-    const response = await post(JSON.stringify({ query: 'subscription { sources { id } }' }), [['accept', 'text/event-stream']]);
+    const response = await post(JSON.stringify({ query: 'subscription { sources { id } }' }), [
+      ['accept', 'text/event-stream'],
+    ]);
     expect(response.status).toBe(400);
     expect(response.text).toContain('OPERATION_NOT_SUPPORTED');
     expect(allUpstreamCalls(stack)).toBe(0);
   });
 
   it('GET with a mutation → 405 with Allow: POST; GET with a subscription → 400', async () => {
-    const get = (query: string) => send({ method: 'GET', path: `/graphql?query=${encodeURIComponent(query)}`, headers: [...json, ['x-graphql-yoga-csrf', '1']] });
+    const get = (query: string) =>
+      send({
+        method: 'GET',
+        path: `/graphql?query=${encodeURIComponent(query)}`,
+        headers: [...json, ['x-graphql-yoga-csrf', '1']],
+      });
     const mutation = await get('mutation { sources { id } }');
     expectRefused(mutation, { status: 405, code: 'BAD_REQUEST', reason: 'OPERATION_NOT_SUPPORTED' });
     expect(mutation.headers.allow).toBe('POST');
-    expectRefused(await get('subscription { sources { id } }'), { status: 400, code: 'BAD_REQUEST', reason: 'OPERATION_NOT_SUPPORTED' });
+    expectRefused(await get('subscription { sources { id } }'), {
+      status: 400,
+      code: 'BAD_REQUEST',
+      reason: 'OPERATION_NOT_SUPPORTED',
+    });
   });
 
   it('an Accept that admits no response we write → 406 before anything runs', async () => {
     const withAccept = (accept: string, query: string) =>
-      send({ path: '/graphql', headers: [...json.filter(([name]) => name !== 'accept'), ['accept', accept]], body: JSON.stringify({ query }) });
+      send({
+        path: '/graphql',
+        headers: [...json.filter(([name]) => name !== 'accept'), ['accept', accept]],
+        body: JSON.stringify({ query }),
+      });
     for (const accept of ['text/html', 'application/xml', 'application/json; charset=latin1', 'image/*']) {
       const response = await withAccept(accept, '{ secrets(first: 1) { totalCount } }');
       expect(response.status, accept).toBe(406);
@@ -217,13 +338,18 @@ describe('operations: only a query runs', () => {
   });
 
   it('control: the named query of several runs', async () => {
-    const response = await post(JSON.stringify({ query: 'query A { sources { id } } query B { sources { provider } }', operationName: 'A' }));
+    const response = await post(
+      JSON.stringify({ query: 'query A { sources { id } } query B { sources { provider } }', operationName: 'A' }),
+    );
     expect(response.json?.data?.sources).toHaveLength(DEMO_SOURCE_COUNT);
   });
 
   it('_entities with a representation that names no entity → BAD_USER_INPUT, not an unexpected error', async () => {
     for (const representation of [{ __typename: 'Nope' }, { __typename: 'Query' }, 1, [], { id: 'x' }]) {
-      const body = JSON.stringify({ query: 'query($r: [_Any!]!) { _entities(representations: $r) { __typename } }', variables: { r: [representation] } });
+      const body = JSON.stringify({
+        query: 'query($r: [_Any!]!) { _entities(representations: $r) { __typename } }',
+        variables: { r: [representation] },
+      });
       const response = await post(body);
       expect(response.status).toBeLessThan(500);
       expect(response.json?.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
@@ -239,11 +365,41 @@ describe('credentials: two of them are AMBIGUOUS_CREDENTIALS, however they are s
   ];
   const bearer = () => stack.authHeaders.authorization;
   const combinations: Array<{ title: string; headers: () => Array<[string, string]> }> = [
-    { title: 'Bearer then ApiKey', headers: () => [['authorization', bearer()], ['authorization', `ApiKey ${API_KEY}`]] },
-    { title: 'ApiKey then Bearer', headers: () => [['Authorization', `ApiKey ${API_KEY}`], ['authorization', bearer()]] },
-    { title: 'the same bearer twice', headers: () => [['authorization', bearer()], ['Authorization', bearer()]] },
-    { title: 'Authorization and X-API-Key', headers: () => [['authorization', bearer()], ['x-api-key', API_KEY]] },
-    { title: 'two X-API-Key', headers: () => [['x-api-key', API_KEY], ['X-Api-Key', API_KEY]] },
+    {
+      title: 'Bearer then ApiKey',
+      headers: () => [
+        ['authorization', bearer()],
+        ['authorization', `ApiKey ${API_KEY}`],
+      ],
+    },
+    {
+      title: 'ApiKey then Bearer',
+      headers: () => [
+        ['Authorization', `ApiKey ${API_KEY}`],
+        ['authorization', bearer()],
+      ],
+    },
+    {
+      title: 'the same bearer twice',
+      headers: () => [
+        ['authorization', bearer()],
+        ['Authorization', bearer()],
+      ],
+    },
+    {
+      title: 'Authorization and X-API-Key',
+      headers: () => [
+        ['authorization', bearer()],
+        ['x-api-key', API_KEY],
+      ],
+    },
+    {
+      title: 'two X-API-Key',
+      headers: () => [
+        ['x-api-key', API_KEY],
+        ['X-Api-Key', API_KEY],
+      ],
+    },
     { title: 'one comma-joined Authorization', headers: () => [['authorization', `${bearer()}, ApiKey ${API_KEY}`]] },
   ];
   for (const c of combinations) {
@@ -260,7 +416,10 @@ describe('credentials: two of them are AMBIGUOUS_CREDENTIALS, however they are s
     const response = await stack.gateway.yoga.fetch('http://gateway/graphql', { method: 'POST', headers, body: QUERY });
     expect(response.status).toBe(401);
     expect((await response.json()).errors[0].extensions.reason).toBe('AMBIGUOUS_CREDENTIALS');
-    for (const credential of [['authorization', bearer()], ['x-api-key', API_KEY]] as Array<[string, string]>) {
+    for (const credential of [
+      ['authorization', bearer()],
+      ['x-api-key', API_KEY],
+    ] as Array<[string, string]>) {
       const one = await send({ path: '/graphql', headers: [...base, credential], body: QUERY });
       expect(one.json?.data?.sources, one.text).toHaveLength(DEMO_SOURCE_COUNT);
     }
@@ -270,14 +429,17 @@ describe('credentials: two of them are AMBIGUOUS_CREDENTIALS, however they are s
 describe('logs: every line of a request carries its request id', () => {
   it('the refusals above logged nothing without a request id', () => {
     const lines = stack.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
-    const perRequest = lines.filter((line) => line.yoga !== undefined || line.level as number >= 40);
+    const perRequest = lines.filter((line) => line.yoga !== undefined || (line.level as number) >= 40);
     expect(perRequest.length).toBeGreaterThan(0);
     for (const line of perRequest) expect(line, JSON.stringify(line)).toHaveProperty('requestId');
   });
 
   it('an unexpected error that yoga masks is logged once, with the request id of the request that met it', async () => {
     const lines: string[] = [];
-    const logger = createLogger({ level: 'debug', destination: new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }) });
+    const logger = createLogger({
+      level: 'debug',
+      destination: new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }),
+    });
     const errorLog = unexpectedErrorLogging(logger);
     const yoga = createYoga({
       schema: createSchema({
@@ -298,10 +460,25 @@ describe('logs: every line of a request carries its request id', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const response = await rawRequest(url, { path: '/graphql', headers: [['content-type', 'application/json'], ['x-request-id', 'req-42']], body: '{"query":"{ broken }"}' });
+      const response = await rawRequest(url, {
+        path: '/graphql',
+        headers: [
+          ['content-type', 'application/json'],
+          ['x-request-id', 'req-42'],
+        ],
+        body: '{"query":"{ broken }"}',
+      });
       expect(response.json?.errors?.[0]?.message).toBe('Unexpected error.');
-      const errorLines = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => (line.level as number) >= 50);
-      expect(errorLines).toEqual([expect.objectContaining({ requestId: 'req-42', error: 'RangeError: Maximum call stack size exceeded', path: ['broken'] })]);
+      const errorLines = lines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => (line.level as number) >= 50);
+      expect(errorLines).toEqual([
+        expect.objectContaining({
+          requestId: 'req-42',
+          error: 'RangeError: Maximum call stack size exceeded',
+          path: ['broken'],
+        }),
+      ]);
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

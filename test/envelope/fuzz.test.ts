@@ -60,51 +60,149 @@ const probe = () => ask<{ calls: number; rss: number }>({ type: 'probe' });
 
 // ---- arbitraries ----------------------------------------------------------------------------
 
-const deepJson = (open: string, close: string, leaf = '1') => fc.integer({ min: 1, max: 6000 }).map((n) => `${open.repeat(n)}${leaf}${close.repeat(n)}`);
+const deepJson = (open: string, close: string, leaf = '1') =>
+  fc.integer({ min: 1, max: 6000 }).map((n) => `${open.repeat(n)}${leaf}${close.repeat(n)}`);
 
 const jsonText = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value)),
   deepJson('[', ']'),
   deepJson('{"a":', '}'),
-  fc.constantFrom('', 'null', '[]', '[{}]', '"x"', '1e999', '{', '{"query":', '{"query":null}', '{"query":1}', '{"query":{}}', '\u0000', '{"__proto__":{"x":1}}'),
+  fc.constantFrom(
+    '',
+    'null',
+    '[]',
+    '[{}]',
+    '"x"',
+    '1e999',
+    '{',
+    '{"query":',
+    '{"query":null}',
+    '{"query":1}',
+    '{"query":{}}',
+    '\u0000',
+    '{"__proto__":{"x":1}}',
+  ),
   fc.string({ maxLength: 200 }),
 );
 
 /** Client JSON as text: deep values are never built as objects here (fast-check would recurse on them to print them). */
-const deepJsonText = fc.tuple(fc.integer({ min: 1, max: 6000 }), fc.boolean()).map(([n, lists]) => (lists ? `${'['.repeat(n)}"leaf"${']'.repeat(n)}` : `${'{"a":'.repeat(n)}"leaf"${'}'.repeat(n)}`));
+const deepJsonText = fc
+  .tuple(fc.integer({ min: 1, max: 6000 }), fc.boolean())
+  .map(([n, lists]) =>
+    lists ? `${'['.repeat(n)}"leaf"${']'.repeat(n)}` : `${'{"a":'.repeat(n)}"leaf"${'}'.repeat(n)}`,
+  );
 
 const variablesText = fc.oneof(
-  { weight: 3, arbitrary: fc.dictionary(fc.constantFrom('first', 'after', 'f', 'ids', 'r', 'n', 'x'), fc.jsonValue({ maxDepth: 5 }), { maxKeys: 4 }).map((v) => JSON.stringify(v)) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .dictionary(fc.constantFrom('first', 'after', 'f', 'ids', 'r', 'n', 'x'), fc.jsonValue({ maxDepth: 5 }), {
+        maxKeys: 4,
+      })
+      .map((v) => JSON.stringify(v)),
+  },
   { weight: 1, arbitrary: deepJsonText.map((text) => `{"f":${text}}`) },
-  { weight: 1, arbitrary: fc.integer({ min: 900, max: 3000 }).map((n) => JSON.stringify({ ids: Array.from({ length: n }, (_, i) => `id-${i}`) })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .integer({ min: 900, max: 3000 })
+      .map((n) => JSON.stringify({ ids: Array.from({ length: n }, (_, i) => `id-${i}`) })),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 80_000 }).map((n) => JSON.stringify({ n: 'x'.repeat(n) })) },
   { weight: 1, arbitrary: fc.constantFrom('null', '"x"', '1', '[]', '[1,2]', 'true') },
 );
 
 /** Mostly the valid value, sometimes something else: most requests are off in one or two ways only. */
-const mostly = <T, U>(valid: T, other: fc.Arbitrary<U>, weight = 4) => fc.oneof({ weight, arbitrary: fc.constant(valid) }, { weight: 1, arbitrary: other });
+const mostly = <T, U>(valid: T, other: fc.Arbitrary<U>, weight = 4) =>
+  fc.oneof({ weight, arbitrary: fc.constant(valid) }, { weight: 1, arbitrary: other });
 
-const FIELDS = ['sources { id }', 'secrets(first: 1) { totalCount }', 'namespaces { namespaceId }', '__typename', 'node(id: "x") { id }', 'secret(id: "x") { id }'];
+const FIELDS = [
+  'sources { id }',
+  'secrets(first: 1) { totalCount }',
+  'namespaces { namespaceId }',
+  '__typename',
+  'node(id: "x") { id }',
+  'secret(id: "x") { id }',
+];
 const document = fc.oneof(
-  { weight: 6, arbitrary: fc.tuple(fc.constantFrom('', 'query', 'query Q', 'query ($x: ID)', 'query Q($f: SecretFilter, $first: Int)'), fc.subarray(FIELDS, { minLength: 1 })).map(([head, fields]) => `${head} { ${fields.join(' ')} }`) },
-  { weight: 2, arbitrary: fc.tuple(fc.constantFrom('mutation', 'subscription', 'mutation M', 'subscription S'), fc.subarray(FIELDS, { minLength: 1 })).map(([head, fields]) => `${head} { ${fields.join(' ')} }`) },
-  { weight: 1, arbitrary: fc.constantFrom('query A { sources { id } } query B { sources { id } }', 'fragment F on Source { id }', '{ sources { ...F } } fragment F on Source { id }', '{ _entities(representations: [{ __typename: "Nope" }]) { __typename } }', '{ _service { sdl } }') },
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom('', 'query', 'query Q', 'query ($x: ID)', 'query Q($f: SecretFilter, $first: Int)'),
+        fc.subarray(FIELDS, { minLength: 1 }),
+      )
+      .map(([head, fields]) => `${head} { ${fields.join(' ')} }`),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom('mutation', 'subscription', 'mutation M', 'subscription S'),
+        fc.subarray(FIELDS, { minLength: 1 }),
+      )
+      .map(([head, fields]) => `${head} { ${fields.join(' ')} }`),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'query A { sources { id } } query B { sources { id } }',
+      'fragment F on Source { id }',
+      '{ sources { ...F } } fragment F on Source { id }',
+      '{ _entities(representations: [{ __typename: "Nope" }]) { __typename } }',
+      '{ _service { sdl } }',
+    ),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 3000 }).map((n) => `{${'a{'.repeat(n)}a${'}'.repeat(n + 1)}`) },
-  { weight: 1, arbitrary: fc.integer({ min: 1, max: 3000 }).map((n) => `{ secrets(filter: { names: ${'['.repeat(n)}"a"${']'.repeat(n)} }) { totalCount } }`) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .integer({ min: 1, max: 3000 })
+      .map((n) => `{ secrets(filter: { names: ${'['.repeat(n)}"a"${']'.repeat(n)} }) { totalCount } }`),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 9000 }).map((n) => `{ sources { ${'id '.repeat(n)}} }`) },
   { weight: 1, arbitrary: fc.string({ maxLength: 300 }) },
 );
 
 // An empty cursor is no cursor (the first page), so it is left out.
-const cursor = fc.oneof(
-  fc.string({ minLength: 1, maxLength: 400 }),
-  fc.base64String({ maxLength: 400 }),
-  fc.tuple(fc.jsonValue({ maxDepth: 3 }), fc.base64String({ maxLength: 64 })).map(([payload, mac]) => `${Buffer.from(JSON.stringify(payload ?? null)).toString('base64url')}.${mac}`),
-  deepJson('[', ']').map((text) => `${Buffer.from(text).toString('base64url')}.AAAA`),
-).filter((text) => text.length > 0);
+const cursor = fc
+  .oneof(
+    fc.string({ minLength: 1, maxLength: 400 }),
+    fc.base64String({ maxLength: 400 }),
+    fc
+      .tuple(fc.jsonValue({ maxDepth: 3 }), fc.base64String({ maxLength: 64 }))
+      .map(([payload, mac]) => `${Buffer.from(JSON.stringify(payload ?? null)).toString('base64url')}.${mac}`),
+    deepJson('[', ']').map((text) => `${Buffer.from(text).toString('base64url')}.AAAA`),
+  )
+  .filter((text) => text.length > 0);
 
-type Credential = 'bearer' | 'api-key-header' | 'api-key-scheme' | 'none' | 'bad-bearer' | 'bad-key' | 'two-authorization' | 'authorization-and-key' | 'two-keys' | 'comma-joined' | 'odd-scheme';
-const credential = fc.constantFrom<Credential>('bearer', 'bearer', 'bearer', 'api-key-header', 'api-key-scheme', 'none', 'bad-bearer', 'bad-key', 'two-authorization', 'authorization-and-key', 'two-keys', 'comma-joined', 'odd-scheme');
+type Credential =
+  | 'bearer'
+  | 'api-key-header'
+  | 'api-key-scheme'
+  | 'none'
+  | 'bad-bearer'
+  | 'bad-key'
+  | 'two-authorization'
+  | 'authorization-and-key'
+  | 'two-keys'
+  | 'comma-joined'
+  | 'odd-scheme';
+const credential = fc.constantFrom<Credential>(
+  'bearer',
+  'bearer',
+  'bearer',
+  'api-key-header',
+  'api-key-scheme',
+  'none',
+  'bad-bearer',
+  'bad-key',
+  'two-authorization',
+  'authorization-and-key',
+  'two-keys',
+  'comma-joined',
+  'odd-scheme',
+);
 
 function credentialHeaders(kind: Credential): Array<[string, string]> {
   switch (kind) {
@@ -121,11 +219,20 @@ function credentialHeaders(kind: Credential): Array<[string, string]> {
     case 'bad-key':
       return [['x-api-key', `${API_KEY}x`]];
     case 'two-authorization':
-      return [['authorization', bearer], ['authorization', `ApiKey ${API_KEY}`]];
+      return [
+        ['authorization', bearer],
+        ['authorization', `ApiKey ${API_KEY}`],
+      ];
     case 'authorization-and-key':
-      return [['authorization', bearer], ['x-api-key', API_KEY]];
+      return [
+        ['authorization', bearer],
+        ['x-api-key', API_KEY],
+      ];
     case 'two-keys':
-      return [['x-api-key', API_KEY], ['x-api-key', API_KEY]];
+      return [
+        ['x-api-key', API_KEY],
+        ['x-api-key', API_KEY],
+      ];
     case 'comma-joined':
       return [['authorization', `${bearer}, ApiKey ${API_KEY}`]];
     case 'odd-scheme':
@@ -136,17 +243,76 @@ function credentialHeaders(kind: Credential): Array<[string, string]> {
 const path = fc.oneof(
   { weight: 5, arbitrary: fc.constant('/graphql') },
   // Paths yoga alone would serve GraphQL on.
-  { weight: 3, arbitrary: fc.constantFrom('/graphql/', '//graphql', '/x?y=/graphql', '/api/graphql', '/./graphql', '/graphql?query=%7B') },
-  { weight: 1, arbitrary: fc.constantFrom('/graphql;x', '/GRAPHQL', '/%2Fgraphql', '/graphql/..', '/healthz', '/readyz', '/metrics', '/', '*', 'http://gateway/graphql') },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      '/graphql/',
+      '//graphql',
+      '/x?y=/graphql',
+      '/api/graphql',
+      '/./graphql',
+      '/graphql?query=%7B',
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '/graphql;x',
+      '/GRAPHQL',
+      '/%2Fgraphql',
+      '/graphql/..',
+      '/healthz',
+      '/readyz',
+      '/metrics',
+      '/',
+      '*',
+      'http://gateway/graphql',
+    ),
+  },
   { weight: 1, arbitrary: fc.stringMatching(/^\/[A-Za-z0-9%;._~\-/?=&]{0,24}$/) },
 );
-const method = fc.oneof({ weight: 8, arbitrary: fc.constant('POST') }, { weight: 2, arbitrary: fc.constant('GET') }, { weight: 1, arbitrary: fc.constantFrom('PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD', 'TRACE', 'PROPFIND', 'QUERY') });
+const method = fc.oneof(
+  { weight: 8, arbitrary: fc.constant('POST') },
+  { weight: 2, arbitrary: fc.constant('GET') },
+  { weight: 1, arbitrary: fc.constantFrom('PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD', 'TRACE', 'PROPFIND', 'QUERY') },
+);
 const contentType = fc.oneof(
   { weight: 8, arbitrary: fc.constant('application/json') },
-  { weight: 2, arbitrary: fc.constantFrom('application/json; charset=utf-8', 'application/graphql+json', 'application/graphql', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'application/json, text/plain', '', 'APPLICATION/JSON') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      'application/json; charset=utf-8',
+      'application/graphql+json',
+      'application/graphql',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/xml',
+      'application/json, text/plain',
+      '',
+      'APPLICATION/JSON',
+    ),
+  },
 );
-const accept = fc.constantFrom(undefined, 'application/json', 'application/graphql-response+json', 'text/event-stream', 'text/html', '*/*', 'multipart/mixed', 'application/xml');
-const encoding = fc.constantFrom<'length' | 'chunked' | 'gzip-declared' | 'gzip-garbage'>('length', 'length', 'length', 'chunked', 'chunked', 'gzip-declared', 'gzip-garbage');
+const accept = fc.constantFrom(
+  undefined,
+  'application/json',
+  'application/graphql-response+json',
+  'text/event-stream',
+  'text/html',
+  '*/*',
+  'multipart/mixed',
+  'application/xml',
+);
+const encoding = fc.constantFrom<'length' | 'chunked' | 'gzip-declared' | 'gzip-garbage'>(
+  'length',
+  'length',
+  'length',
+  'chunked',
+  'chunked',
+  'gzip-declared',
+  'gzip-garbage',
+);
 const bodySize = fc.oneof(
   { weight: 60, arbitrary: fc.constant(0) },
   { weight: 8, arbitrary: fc.integer({ min: 60_000, max: 300_000 }) },
@@ -164,7 +330,15 @@ interface EnvelopeCase {
   csrf: boolean;
   requestId: string | undefined;
   /** `variables` and `extensions` as JSON text. */
-  body: { kind: 'params'; query: string | undefined; variables: string | undefined; operationName: string | undefined; extensions: string | undefined } | { kind: 'raw'; text: string };
+  body:
+    | {
+        kind: 'params';
+        query: string | undefined;
+        variables: string | undefined;
+        operationName: string | undefined;
+        extensions: string | undefined;
+      }
+    | { kind: 'raw'; text: string };
   padTo: number;
 }
 
@@ -176,7 +350,13 @@ const envelopeCase: fc.Arbitrary<EnvelopeCase> = fc.record({
   encoding,
   credential: mostly<Credential, Credential>('bearer', credential, 3),
   csrf: fc.boolean(),
-  requestId: fc.option(fc.oneof(fc.stringMatching(/^[A-Za-z0-9._:-]{1,40}$/), fc.string({ maxLength: 200 }).filter((s) => /^[\x20-\x7e]*$/.test(s))), { nil: undefined }),
+  requestId: fc.option(
+    fc.oneof(
+      fc.stringMatching(/^[A-Za-z0-9._:-]{1,40}$/),
+      fc.string({ maxLength: 200 }).filter((s) => /^[\x20-\x7e]*$/.test(s)),
+    ),
+    { nil: undefined },
+  ),
   body: fc.oneof(
     {
       weight: 6,
@@ -185,7 +365,14 @@ const envelopeCase: fc.Arbitrary<EnvelopeCase> = fc.record({
         query: fc.option(document, { nil: undefined, freq: 10 }),
         variables: mostly(undefined, variablesText, 2),
         operationName: mostly(undefined, fc.constantFrom('Q', 'M', 'S', 'A', 'B', 'Nope', ''), 3),
-        extensions: mostly(undefined, fc.oneof(fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)), deepJsonText), 4),
+        extensions: mostly(
+          undefined,
+          fc.oneof(
+            fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
+            deepJsonText,
+          ),
+          4,
+        ),
       }),
     },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('raw' as const), text: jsonText }) },
@@ -194,7 +381,10 @@ const envelopeCase: fc.Arbitrary<EnvelopeCase> = fc.record({
 });
 
 /** `{"query": ..., "variables": ..., ...}` from its parts, members left out when absent; padded to `padTo` bytes. */
-function paramsText(params: { query?: string; variables?: string; operationName?: string; extensions?: string }, padTo = 0): string {
+function paramsText(
+  params: { query?: string; variables?: string; operationName?: string; extensions?: string },
+  padTo = 0,
+): string {
   const members = [
     params.query !== undefined && `"query":${JSON.stringify(params.query)}`,
     params.variables !== undefined && `"variables":${params.variables}`,
@@ -217,7 +407,10 @@ function toRequest(c: EnvelopeCase): RawRequest {
   if (c.requestId !== undefined) headers.push(['x-request-id', c.requestId]);
   const text = paramsBody(c.body, c.padTo);
   if (c.method === 'GET' || c.method === 'HEAD') {
-    const params = c.body.kind === 'params' ? c.body : { query: c.body.text, variables: undefined, operationName: undefined, extensions: undefined };
+    const params =
+      c.body.kind === 'params'
+        ? c.body
+        : { query: c.body.text, variables: undefined, operationName: undefined, extensions: undefined };
     const search = new URLSearchParams();
     if (params.query !== undefined) search.set('query', params.query.slice(0, 6000));
     if (params.variables !== undefined) search.set('variables', params.variables.slice(0, 4000));
@@ -254,13 +447,18 @@ async function sendAndCheck(request: RawRequest): Promise<RawResponse | null> {
     if ((request.body?.length ?? 0) <= LIMIT_BYTES) throw error;
     response = null;
   }
-  if (process.env.FUZZ_TRACE && performance.now() - started > 100) console.log(`slow (${(performance.now() - started).toFixed(0)} ms): ${describeCase(request).slice(0, 200)}`);
+  if (process.env.FUZZ_TRACE && performance.now() - started > 100)
+    console.log(`slow (${(performance.now() - started).toFixed(0)} ms): ${describeCase(request).slice(0, 200)}`);
   const after = await probe();
   const calls = after.calls - before.calls;
   requests++;
   peakRss = Math.max(peakRss, after.rss);
-  if (process.env.FUZZ_TRACE && requests % 100 === 0) console.log(`${requests} requests: gateway RSS ${(after.rss / 2 ** 20).toFixed(0)} MB`);
-  if ((request.body?.length ?? 0) > 1024 * 1024) expect(after.rss - before.rss, `gateway RSS growth for ${describeCase(request)}`).toBeLessThan(BIG_BODY_RSS_DELTA_BYTES);
+  if (process.env.FUZZ_TRACE && requests % 100 === 0)
+    console.log(`${requests} requests: gateway RSS ${(after.rss / 2 ** 20).toFixed(0)} MB`);
+  if ((request.body?.length ?? 0) > 1024 * 1024)
+    expect(after.rss - before.rss, `gateway RSS growth for ${describeCase(request)}`).toBeLessThan(
+      BIG_BODY_RSS_DELTA_BYTES,
+    );
   if (!response) {
     expect(calls, `upstream calls for a refused upload: ${describeCase(request)}`).toBe(0);
     return null;
@@ -269,7 +467,8 @@ async function sendAndCheck(request: RawRequest): Promise<RawResponse | null> {
   expect(response.status, what).toBeGreaterThanOrEqual(200);
   expect(response.status, what).toBeLessThan(500);
   // GraphiQL's page (GET /graphql, Accept: text/html) is the one answer that is not JSON.
-  if (!response.headers['content-type']?.includes('text/html')) expect(response.text, what).not.toMatch(/\n\s+at |node_modules|\.ts:\d+|Unexpected error/);
+  if (!response.headers['content-type']?.includes('text/html'))
+    expect(response.text, what).not.toMatch(/\n\s+at |node_modules|\.ts:\d+|Unexpected error/);
   const errors = response.json?.errors;
   if (response.status < 400 && request.method !== 'HEAD' && response.headers['content-type']?.includes('json')) {
     // A 2xx GraphQL answer either has data or errors that each carry a known code.
@@ -277,9 +476,11 @@ async function sendAndCheck(request: RawRequest): Promise<RawResponse | null> {
   }
   for (const error of errors ?? []) expect(error.extensions?.code, what).not.toBe('INTERNAL_SERVER_ERROR');
   // GraphQL is answered at one path only, and never for a body over the limit (a CORS preflight reads none).
-  const graphqlPath = URL.canParse(`http://gateway${request.path}`) && new URL(`http://gateway${request.path}`).pathname === '/graphql';
+  const graphqlPath =
+    URL.canParse(`http://gateway${request.path}`) && new URL(`http://gateway${request.path}`).pathname === '/graphql';
   if (response.json && 'data' in response.json) expect(graphqlPath, what).toBe(true);
-  if (graphqlPath && (request.body?.length ?? 0) > LIMIT_BYTES && request.method !== 'OPTIONS') expect(response.status, what).toBeGreaterThanOrEqual(400);
+  if (graphqlPath && (request.body?.length ?? 0) > LIMIT_BYTES && request.method !== 'OPTIONS')
+    expect(response.status, what).toBeGreaterThanOrEqual(400);
   // Refused: an HTTP error, or errors and no `data` at all (the request never executed).
   const refused = response.status >= 400 || (errors?.length && !(response.json && 'data' in response.json));
   if (refused) expect(calls, `upstream calls for a refused request: ${what}`).toBe(0);
@@ -300,14 +501,24 @@ beforeAll(async () => {
   });
   ({ url, authorization: bearer, logLines: startupLines } = ready);
   // Warm up before the baseline: compiled documents, connections, and GraphiQL's page (~45 MB once rendered).
-  for (let i = 0; i < 5; i++) await rawRequest(url, { path: '/graphql', headers: [['content-type', 'application/json'], ['authorization', bearer]], body: '{"query":"{ sources { id } }"}' });
+  for (let i = 0; i < 5; i++)
+    await rawRequest(url, {
+      path: '/graphql',
+      headers: [
+        ['content-type', 'application/json'],
+        ['authorization', bearer],
+      ],
+      body: '{"query":"{ sources { id } }"}',
+    });
   await rawRequest(url, { method: 'GET', path: '/graphql', headers: [['accept', 'text/html']] });
   baselineRss = peakRss = (await probe()).rss;
   console.log(`envelope fuzz: seed ${SEED} (replay with FUZZ_SEED=${SEED}), runs ×${SCALE}`);
 });
 
 afterAll(async () => {
-  console.log(`envelope fuzz: ${requests} requests, gateway RSS baseline ${(baselineRss / 2 ** 20).toFixed(0)} MB, peak ${(peakRss / 2 ** 20).toFixed(0)} MB (+${((peakRss - baselineRss) / 2 ** 20).toFixed(0)} MB, bound +${RSS_BOUND_BYTES / 2 ** 20} MB)`);
+  console.log(
+    `envelope fuzz: ${requests} requests, gateway RSS baseline ${(baselineRss / 2 ** 20).toFixed(0)} MB, peak ${(peakRss / 2 ** 20).toFixed(0)} MB (+${((peakRss - baselineRss) / 2 ** 20).toFixed(0)} MB, bound +${RSS_BOUND_BYTES / 2 ** 20} MB)`,
+  );
   if (gatewayProcess?.connected) {
     const exited = new Promise((resolve) => gatewayProcess.once('exit', resolve));
     gatewayProcess.send({ type: 'stop' });
@@ -327,24 +538,44 @@ describe('envelope fuzz (fast-check, seeded)', () => {
   }, 180_000);
 
   it('documents and variables on the GraphQL path, with a valid credential', async () => {
-    const graphqlCase = fc.record({ query: document, variables: fc.option(variablesText, { nil: undefined }), operationName: fc.option(fc.constantFrom('Q', 'M', 'S', 'A', 'Nope'), { nil: undefined }) });
+    const graphqlCase = fc.record({
+      query: document,
+      variables: fc.option(variablesText, { nil: undefined }),
+      operationName: fc.option(fc.constantFrom('Q', 'M', 'S', 'A', 'Nope'), { nil: undefined }),
+    });
     await fc.assert(
-      fc.asyncProperty(graphqlCase, fc.constantFrom('application/json', 'application/graphql-response+json'), async (params, acceptHeader) => {
-        await sendAndCheck({ path: '/graphql', headers: [['content-type', 'application/json'], ['accept', acceptHeader], ...credentialHeaders('bearer')], body: paramsText(params) });
-      }),
+      fc.asyncProperty(
+        graphqlCase,
+        fc.constantFrom('application/json', 'application/graphql-response+json'),
+        async (params, acceptHeader) => {
+          await sendAndCheck({
+            path: '/graphql',
+            headers: [['content-type', 'application/json'], ['accept', acceptHeader], ...credentialHeaders('bearer')],
+            body: paramsText(params),
+          });
+        },
+      ),
       { seed: SEED + 1, numRuns: 800 * SCALE, endOnFailure: true },
     );
   });
 
   it('cursor strings: refused as BAD_USER_INPUT before any upstream call', async () => {
-    const query = 'query($after: String, $before: String) { secrets(first: 2, after: $after, before: $before, filter: { providers: [ALIBABA_KMS] }) { edges { cursor } } }';
+    const query =
+      'query($after: String, $before: String) { secrets(first: 2, after: $after, before: $before, filter: { providers: [ALIBABA_KMS] }) { edges { cursor } } }';
     await fc.assert(
       fc.asyncProperty(cursor, fc.boolean(), async (text, asBefore) => {
         const callsBefore = (await probe()).calls;
-        const response = (await sendAndCheck({ path: '/graphql', headers: [['content-type', 'application/json'], ...credentialHeaders('bearer')], body: JSON.stringify({ query, variables: asBefore ? { before: text } : { after: text } }) }))!;
+        const response = (await sendAndCheck({
+          path: '/graphql',
+          headers: [['content-type', 'application/json'], ...credentialHeaders('bearer')],
+          body: JSON.stringify({ query, variables: asBefore ? { before: text } : { after: text } }),
+        }))!;
         const codes = response.json?.errors?.map((e) => e.extensions?.code) ?? [];
         expect(codes.length, response.text).toBeGreaterThan(0);
-        expect(codes.every((code) => code === 'BAD_USER_INPUT' || code === 'QUERY_LIMIT_EXCEEDED'), response.text).toBe(true);
+        expect(
+          codes.every((code) => code === 'BAD_USER_INPUT' || code === 'QUERY_LIMIT_EXCEEDED'),
+          response.text,
+        ).toBe(true);
         expect((await probe()).calls - callsBefore).toBe(0);
       }),
       { seed: SEED + 2, numRuns: 300 * SCALE, endOnFailure: true },

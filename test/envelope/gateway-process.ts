@@ -17,11 +17,18 @@ const stack = await startStack({
   },
 });
 process.on('message', async (message: Message) => {
-  if (message.type === 'probe') process.send!({ id: message.id, calls: allUpstreamCalls(stack), rss: process.memoryUsage().rss });
-  if (message.type === 'logs') process.send!({ id: message.id, lines: stack.logs.slice(message.from), total: stack.logs.length });
+  if (message.type === 'probe')
+    process.send!({ id: message.id, calls: allUpstreamCalls(stack), rss: process.memoryUsage().rss });
+  if (message.type === 'logs')
+    process.send!({ id: message.id, lines: stack.logs.slice(message.from), total: stack.logs.length });
   if (message.type === 'stop') {
     await stack.close();
     process.exit(0);
   }
 });
-process.send!({ type: 'ready', url: stack.server.url, authorization: stack.authHeaders.authorization, logLines: stack.logs.length });
+process.send!({
+  type: 'ready',
+  url: stack.server.url,
+  authorization: stack.authHeaders.authorization,
+  logLines: stack.logs.length,
+});

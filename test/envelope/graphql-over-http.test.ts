@@ -21,9 +21,13 @@ describe('GraphQL over HTTP (graphql-http audit)', () => {
       return fetch(input, { ...init, headers });
     };
     const results = await auditServer({ url: `${stack.server.url}/graphql`, fetchFn: authorized });
-    const notOk = results.flatMap((result) => (result.status === 'ok' ? [] : [`${result.status} ${result.name}: ${result.reason}`]));
+    const notOk = results.flatMap((result) =>
+      result.status === 'ok' ? [] : [`${result.status} ${result.name}: ${result.reason}`],
+    );
     if (notOk.length) console.log(`graphql-http audit, not ok:\n  ${notOk.join('\n  ')}`);
-    const mustFailures = results.flatMap((result) => (result.name.startsWith('MUST') && result.status !== 'ok' ? [`${result.name}: ${result.reason}`] : []));
+    const mustFailures = results.flatMap((result) =>
+      result.name.startsWith('MUST') && result.status !== 'ok' ? [`${result.name}: ${result.reason}`] : [],
+    );
     expect(mustFailures).toEqual([]);
     expect(results.filter((result) => result.name.startsWith('MUST')).length).toBeGreaterThan(10);
   });

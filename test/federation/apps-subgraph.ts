@@ -73,7 +73,10 @@ function replaceOnce(text: string, search: string | RegExp, replacement: string)
  */
 export const APPS_SDL_BY_ID = [
   [' @key(fields: "provider sourceId namespaceId name")', ''],
-  [/\n {4}provider: Provider! @external\n {4}sourceId: ID! @external\n {4}namespaceId: String! @external\n {4}name: String! @external/, ''],
+  [
+    /\n {4}provider: Provider! @external\n {4}sourceId: ID! @external\n {4}namespaceId: String! @external\n {4}name: String! @external/,
+    '',
+  ],
   ['id: ID! @external', 'id: ID!'],
   [' @provides(fields: "id")', ''],
   [/\n {4}"By natural key.*\n {4}mounts:.*/, ''],
@@ -115,13 +118,18 @@ export function deploymentsFrom(seed: SaeSeed, sourceId: string): Deployment[] {
   for (const secret of seed.secrets) {
     for (const app of secret.RelateApps) byApp.set(app.AppId, [...(byApp.get(app.AppId) ?? []), keysOf(secret)]);
   }
-  const deployments: Deployment[] = [...byApp].flatMap(([appId, secrets]) => ['prod', 'staging'].map((environment) => ({ id: `${appId}/${environment}`, environment, appId, secrets })));
+  const deployments: Deployment[] = [...byApp].flatMap(([appId, secrets]) =>
+    ['prod', 'staging'].map((environment) => ({ id: `${appId}/${environment}`, environment, appId, secrets })),
+  );
   const defaultNamespace = seed.namespaces[0].NamespaceId;
   deployments.push({
     id: PLATFORM_BUNDLE,
     environment: 'prod',
     appId: seed.secrets.find((s) => s.RelateApps.length > 0)!.RelateApps[0].AppId,
-    secrets: seed.secrets.filter((s) => s.NamespaceId === defaultNamespace).slice(0, 100).map(keysOf),
+    secrets: seed.secrets
+      .filter((s) => s.NamespaceId === defaultNamespace)
+      .slice(0, 100)
+      .map(keysOf),
   });
   return deployments;
 }
@@ -142,8 +150,14 @@ export async function startAppsSubgraph(
   const view = (d: Deployment) => ({
     ...d,
     app: { appId: d.appId },
-    secretsById: [...d.secrets.map((s) => ({ id: s.id })), ...(d.id === PLATFORM_BUNDLE ? (strayReferences.ids ?? []).map((id) => ({ id })) : [])],
-    mountsByName: [...d.secrets.map((s) => s.naturalKey), ...(d.id === PLATFORM_BUNDLE ? (strayReferences.naturalKeys ?? []) : [])],
+    secretsById: [
+      ...d.secrets.map((s) => ({ id: s.id })),
+      ...(d.id === PLATFORM_BUNDLE ? (strayReferences.ids ?? []).map((id) => ({ id })) : []),
+    ],
+    mountsByName: [
+      ...d.secrets.map((s) => s.naturalKey),
+      ...(d.id === PLATFORM_BUNDLE ? (strayReferences.naturalKeys ?? []) : []),
+    ],
   });
   const schema = buildSubgraphSchema({
     typeDefs: parse(sdl),
@@ -165,7 +179,11 @@ export async function startAppsSubgraph(
         __resolveReference: (ref: { id?: string } & Partial<NaturalKey>) => ref,
         // The router enters by either key: match the one the representation carries.
         usedByDeployments: (ref: { id?: string } & Partial<NaturalKey>) =>
-          deployments.filter((d) => d.secrets.some((s) => (ref.id !== undefined ? s.id === ref.id : sameNaturalKey(s.naturalKey, ref)))).map(view),
+          deployments
+            .filter((d) =>
+              d.secrets.some((s) => (ref.id !== undefined ? s.id === ref.id : sameNaturalKey(s.naturalKey, ref))),
+            )
+            .map(view),
       },
       Deployment: {
         secrets: (d: ReturnType<typeof view>) => d.secretsById,

@@ -35,7 +35,7 @@ describe('the subgraph composes into a supergraph', () => {
   });
 
   // Why the supergraph is composed with @apollo/composition (README, "Referencing secrets from another subgraph").
-  it('@apollo/composition keeps @external on the apps subgraph\'s Secret key fields; federation-composition 0.27 drops it', () => {
+  it("@apollo/composition keeps @external on the apps subgraph's Secret key fields; federation-composition 0.27 drops it", () => {
     const subgraphs = [
       { name: 'secrets', typeDefs: parse(subgraphSdl), url: 'http://secrets.local/graphql' },
       { name: 'apps', typeDefs: APPS_TYPE_DEFS, url: 'http://apps.local/graphql' },
@@ -44,7 +44,9 @@ describe('the subgraph composes into a supergraph', () => {
     const apollo = composeWithApollo(subgraphs);
     expect(apollo.errors).toBeUndefined();
     for (const field of ['id: ID!', 'provider: Provider!', 'sourceId: ID!', 'namespaceId: String!', 'name: String!']) {
-      expect(secretInterface(apollo.supergraphSdl!)).toContain(`${field} @join__field(graph: APPS, external: true) @join__field(graph: SECRETS)`);
+      expect(secretInterface(apollo.supergraphSdl!)).toContain(
+        `${field} @join__field(graph: APPS, external: true) @join__field(graph: SECRETS)`,
+      );
     }
     const guild = composeServices(subgraphs);
     expect(guild.errors).toBeUndefined();
@@ -63,13 +65,15 @@ describe('the subgraph composes into a supergraph', () => {
     expect(result.errors!.map((e) => e.message).join('\n')).toMatch(/Secret\.provider/);
   });
 
-  it('without @provides, the apps subgraph\'s @external key fields leave no way to our subgraph (composition fails)', () => {
+  it("without @provides, the apps subgraph's @external key fields leave no way to our subgraph (composition fails)", () => {
     const withoutProvides = APPS_SDL.replaceAll(/ @provides\(fields: "[^"]*"\)/g, '');
     expect(withoutProvides).not.toBe(APPS_SDL);
     const result = composeWithApollo([
       { name: 'secrets', typeDefs: parse(subgraphSdl), url: 'http://secrets.local/graphql' },
       { name: 'apps', typeDefs: parse(withoutProvides), url: 'http://apps.local/graphql' },
     ]);
-    expect(result.errors!.map((e) => e.message).join('\n')).toMatch(/cannot move to subgraph "secrets" using @key\(fields: "provider sourceId namespaceId name"\) of "Secret", the key field\(s\) cannot be resolved from subgraph "apps"/);
+    expect(result.errors!.map((e) => e.message).join('\n')).toMatch(
+      /cannot move to subgraph "secrets" using @key\(fields: "provider sourceId namespaceId name"\) of "Secret", the key field\(s\) cannot be resolved from subgraph "apps"/,
+    );
   });
 });

@@ -48,7 +48,11 @@ describe('two replicas on one Redis behind Apollo Gateway', () => {
   let routerUrl: string;
 
   const query = async (document: string) => {
-    const response = await fetch(routerUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: document }) });
+    const response = await fetch(routerUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: document }),
+    });
     return (await response.json()) as { data?: any; errors?: Array<{ extensions?: Record<string, unknown> }> };
   };
 
@@ -80,7 +84,12 @@ describe('two replicas on one Redis behind Apollo Gateway', () => {
         }),
     });
     await router.load();
-    const yoga = createYoga({ schema: router.schema!, plugins: [useApolloFederation({ gateway: router })], logging: false, maskedErrors: false });
+    const yoga = createYoga({
+      schema: router.schema!,
+      plugins: [useApolloFederation({ gateway: router })],
+      logging: false,
+      maskedErrors: false,
+    });
     routerServer = createServer(yoga);
     await new Promise<void>((resolve) => routerServer.listen(0, '127.0.0.1', resolve));
     routerUrl = `http://127.0.0.1:${(routerServer.address() as AddressInfo).port}/graphql`;
@@ -106,7 +115,9 @@ describe('two replicas on one Redis behind Apollo Gateway', () => {
     const first = await query(document);
     expect(first.errors).toBeUndefined();
     expect(first.data.deployment.secrets.length).toBeGreaterThanOrEqual(100);
-    expect(first.data.deployment.secrets.every((s: { sourceId?: string } | null) => s?.sourceId === SOURCE.sae)).toBe(true);
+    expect(first.data.deployment.secrets.every((s: { sourceId?: string } | null) => s?.sourceId === SOURCE.sae)).toBe(
+      true,
+    );
     const listCalls = stack.calls('sae', 'ListSecrets');
     expect(listCalls).toBe(1);
     // Again, several times: the balancer alternates, and neither replica reads the cloud again.
@@ -124,7 +135,8 @@ describe('two replicas on one Redis behind Apollo Gateway', () => {
     expect(result.data.secrets.nodes).toHaveLength(3);
     for (const node of result.data.secrets.nodes) {
       expect(node.usedByDeployments.length).toBeGreaterThan(0);
-      for (const deployment of node.usedByDeployments) expect(deployment.secrets.map((s: { id: string }) => s.id)).toContain(node.id);
+      for (const deployment of node.usedByDeployments)
+        expect(deployment.secrets.map((s: { id: string }) => s.id)).toContain(node.id);
     }
     expect(balancer.served.every((n) => n > 0)).toBe(true);
   });

@@ -3,16 +3,36 @@ import { fileURLToPath } from 'node:url';
 import { composeServices } from '@theguild/federation-composition';
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { APOLLO_PROVIDES_TYPE_CONDITION, HIVE_ABSTRACT_SECRET, HIVE_NULL_INTERFACE_OBJECT_FIELD, startCatalog, type CatalogShape } from './router-bugs.js';
-import { composeSupergraph, ROUTER_NAMES, startRouter, type RouterName, type RouterResponse, type Subgraph } from './routers.js';
+import {
+  APOLLO_PROVIDES_TYPE_CONDITION,
+  HIVE_ABSTRACT_SECRET,
+  HIVE_NULL_INTERFACE_OBJECT_FIELD,
+  startCatalog,
+  type CatalogShape,
+} from './router-bugs.js';
+import {
+  composeSupergraph,
+  ROUTER_NAMES,
+  startRouter,
+  type RouterName,
+  type RouterResponse,
+  type Subgraph,
+} from './routers.js';
 
 function composeWithGuild(subgraphs: readonly Subgraph[]): string {
-  const result = composeServices(subgraphs.map((s) => ({ ...s, typeDefs: typeof s.typeDefs === 'string' ? parse(s.typeDefs) : s.typeDefs })));
+  const result = composeServices(
+    subgraphs.map((s) => ({ ...s, typeDefs: typeof s.typeDefs === 'string' ? parse(s.typeDefs) : s.typeDefs })),
+  );
   expect(result.errors ?? []).toEqual([]);
   return result.supergraphSdl!;
 }
 
-async function throughRouters<R extends RouterName>(routers: readonly R[], shape: CatalogShape, document: string, compose = composeSupergraph): Promise<Record<R, RouterResponse>> {
+async function throughRouters<R extends RouterName>(
+  routers: readonly R[],
+  shape: CatalogShape,
+  document: string,
+  compose = composeSupergraph,
+): Promise<Record<R, RouterResponse>> {
   const catalog = await startCatalog(shape);
   try {
     const supergraph = compose(catalog.subgraphs);
@@ -34,7 +54,8 @@ async function throughRouters<R extends RouterName>(routers: readonly R[], shape
 describe('Hive Gateway 2.12.1 bugs, reproduced on two tiny subgraphs (Apollo Gateway 2.14 as the control)', () => {
   it('control: with one @key per entity, both routers resolve an @interfaceObject field', async () => {
     const responses = await throughRouters(ROUTER_NAMES, {}, '{ item { id extra } }');
-    for (const name of ROUTER_NAMES) expect(responses[name]).toEqual({ status: 200, data: { item: { id: '1', extra: 'extra-1' } } });
+    for (const name of ROUTER_NAMES)
+      expect(responses[name]).toEqual({ status: 200, data: { item: { id: '1', extra: 'extra-1' } } });
   });
 
   it('bug: an @interfaceObject field is null ("Cannot return null") once the interface\'s subgraph has ANY entity with two @key', async () => {
@@ -53,7 +74,9 @@ describe('Hive Gateway 2.12.1 bugs, reproduced on two tiny subgraphs (Apollo Gat
   it('bug: with two @key on the interface, references returned through @interfaceObject fail ("Abstract type ... non-object type")', async () => {
     const responses = await throughRouters(ROUTER_NAMES, { twoKeyInterface: true }, '{ shelf { items { id name } } }');
     expect(responses.apollo.data).toEqual({ shelf: { items: [{ id: '1', name: 'one' }, null] } });
-    expect(responses.apollo.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([[['shelf', 'items', 1], 'NOT_FOUND']]);
+    expect(responses.apollo.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([
+      [['shelf', 'items', 1], 'NOT_FOUND'],
+    ]);
     expect(responses.hive.data).toEqual({ shelf: { items: [null, null] } });
     const abstractItem = HIVE_ABSTRACT_SECRET.replaceAll('"Secret"', '"Item"');
     expect(responses.hive.errors?.map((e) => [e.path, e.message])).toEqual([
@@ -65,7 +88,9 @@ describe('Hive Gateway 2.12.1 bugs, reproduced on two tiny subgraphs (Apollo Gat
   it('bug: an _entities item answered with null and an error comes back null WITHOUT the error', async () => {
     const responses = await throughRouters(ROUTER_NAMES, {}, '{ shelf { items { id name } } }');
     expect(responses.apollo.data).toEqual({ shelf: { items: [{ id: '1', name: 'one' }, null] } });
-    expect(responses.apollo.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([[['shelf', 'items', 1], 'NOT_FOUND']]);
+    expect(responses.apollo.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([
+      [['shelf', 'items', 1], 'NOT_FOUND'],
+    ]);
     expect(responses.hive).toEqual({ status: 200, data: { shelf: { items: [{ id: '1', name: 'one' }, null] } } });
   });
 });
@@ -79,9 +104,15 @@ describe('Apollo Gateway 2.14.4 bug, reproduced on the same subgraphs (Hive Gate
   });
 
   it('bug: a type condition below a field that @provides an @interfaceObject key fails the whole query (500, query planner)', async () => {
-    const responses = await throughRouters(ROUTER_NAMES, { twoKeyInterface: true }, '{ shelf { items { ... on Book { pages } } } }');
+    const responses = await throughRouters(
+      ROUTER_NAMES,
+      { twoKeyInterface: true },
+      '{ shelf { items { ... on Book { pages } } } }',
+    );
     expect(responses.apollo.status).toBe(500);
-    expect(responses.apollo.errors?.map((e) => e.message)).toEqual([expect.stringMatching(APOLLO_PROVIDES_TYPE_CONDITION)]);
+    expect(responses.apollo.errors?.map((e) => e.message)).toEqual([
+      expect.stringMatching(APOLLO_PROVIDES_TYPE_CONDITION),
+    ]);
     expect(responses.hive.data).toEqual({ shelf: { items: [null, null] } });
   });
 });
@@ -104,7 +135,11 @@ describe('@theguild/federation-composition 0.27 bug, seen through both routers',
 
 describe('Hive Gateway with the Hive Router query planner (@graphql-hive/router-runtime 1.4.23): the setting that mends both bugs', () => {
   it('mends bug 1: the @interfaceObject field resolves beside a two-@key entity', async () => {
-    const { 'hive-planner': response } = await throughRouters(['hive-planner'], { twoKeyEntity: true }, '{ item { id extra } }');
+    const { 'hive-planner': response } = await throughRouters(
+      ['hive-planner'],
+      { twoKeyEntity: true },
+      '{ item { id extra } }',
+    );
     expect(response).toEqual({ status: 200, data: { item: { id: '1', extra: 'extra-1' } } });
   });
 
@@ -116,7 +151,11 @@ describe('Hive Gateway with the Hive Router query planner (@graphql-hive/router-
 
   it('bug: but it aborts the whole process (Rust panic) on references whose @interfaceObject keys are @external and @provided', () => {
     const probe = fileURLToPath(new URL('./hive-planner-probe.ts', import.meta.url));
-    const run = spawnSync(process.execPath, ['--import', 'tsx', probe, JSON.stringify({ twoKeyInterface: true }), '{ shelf { items { id name } } }'], { encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', probe, JSON.stringify({ twoKeyInterface: true }), '{ shelf { items { id name } } }'],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
     expect(run.stdout).toBe('');
     expect(run.signal ?? run.status).not.toBe(0);
     expect(run.stderr).toMatch(/panicked at lib\/query-planner\/src\/ast\/mismatch_finder\.rs/);

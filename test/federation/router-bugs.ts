@@ -7,7 +7,8 @@ import type { Subgraph } from './routers.js';
 /** What the routers answer where they fail; routers.test.ts expects the same. */
 export const APOLLO_PROVIDES_TYPE_CONDITION = /^We should have an edge from \w+\(\w+\)-\d+ for __typename$/;
 export const HIVE_ABSTRACT_SECRET = 'Abstract type "Secret" was resolved to a non-object type "Secret".';
-export const HIVE_NULL_INTERFACE_OBJECT_FIELD = (type: string, field: string) => `Cannot return null for non-nullable field ${type}.${field}.`;
+export const HIVE_NULL_INTERFACE_OBJECT_FIELD = (type: string, field: string) =>
+  `Cannot return null for non-nullable field ${type}.${field}.`;
 
 /**
  * Our subgraph SDL as Hive Gateway 2.12.1 would need it: one @key per entity (no natural key on
@@ -15,8 +16,11 @@ export const HIVE_NULL_INTERFACE_OBJECT_FIELD = (type: string, field: string) =>
  * shows that the served subgraph works on Hive behind it.
  */
 export function withOneKeyPerEntity(sdl: string): string {
-  const oneKey = sdl.replaceAll('\n  @key(fields: "provider sourceId namespaceId name")', '').replace(/(type RelatedApp implements Node)\n {2}@key\(fields: "id"\)/, '$1');
-  if (oneKey.includes('@key(fields: "provider') || /type RelatedApp[^{]*@key\(fields: "id"\)/.test(oneKey)) throw new Error('the subgraph SDL no longer has the keys this takes out where it expects them');
+  const oneKey = sdl
+    .replaceAll('\n  @key(fields: "provider sourceId namespaceId name")', '')
+    .replace(/(type RelatedApp implements Node)\n {2}@key\(fields: "id"\)/, '$1');
+  if (oneKey.includes('@key(fields: "provider') || /type RelatedApp[^{]*@key\(fields: "id"\)/.test(oneKey))
+    throw new Error('the subgraph SDL no longer has the keys this takes out where it expects them');
   if (!/type RelatedApp[^{]*@key\(fields: "appId"\)/.test(oneKey)) throw new Error('RelatedApp lost its appId key');
   return oneKey;
 }
@@ -33,7 +37,8 @@ export interface CatalogShape {
   twoKeyInterface?: boolean;
 }
 
-const LINK = '@link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@interfaceObject", "@external", "@provides"])';
+const LINK =
+  '@link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@interfaceObject", "@external", "@provides"])';
 
 function catalogSdl({ twoKeyEntity, twoKeyInterface }: CatalogShape): string {
   const keys = twoKeyInterface ? '@key(fields: "id") @key(fields: "name")' : '@key(fields: "id")';
@@ -67,15 +72,19 @@ const BOOK = { __typename: 'Book', id: '1', name: 'one', pages: 10 };
 
 // Async, so that a miss fails its own item: @apollo/subgraph fails all of _entities on a synchronous throw.
 async function bookOf(ref: { id?: string; name?: string }) {
-  if (ref.id !== undefined && ref.id !== BOOK.id) throw new GraphQLError('no item matches this reference', { extensions: { code: 'NOT_FOUND' } });
-  if (ref.name !== undefined && ref.name !== BOOK.name) throw new GraphQLError('no item matches this reference', { extensions: { code: 'NOT_FOUND' } });
+  if (ref.id !== undefined && ref.id !== BOOK.id)
+    throw new GraphQLError('no item matches this reference', { extensions: { code: 'NOT_FOUND' } });
+  if (ref.name !== undefined && ref.name !== BOOK.name)
+    throw new GraphQLError('no item matches this reference', { extensions: { code: 'NOT_FOUND' } });
   return BOOK;
 }
 
 type Resolvers = Extract<Parameters<typeof buildSubgraphSchema>[0], { resolvers?: unknown }>['resolvers'];
 
 function serveSubgraph(sdl: string, resolvers: Resolvers): Promise<{ url: string; close(): Promise<void> }> {
-  return listenOnLoopback(createYoga({ schema: buildSubgraphSchema({ typeDefs: parse(sdl), resolvers }), logging: false }));
+  return listenOnLoopback(
+    createYoga({ schema: buildSubgraphSchema({ typeDefs: parse(sdl), resolvers }), logging: false }),
+  );
 }
 
 export async function startCatalog(shape: CatalogShape): Promise<{ subgraphs: Subgraph[]; close(): Promise<void> }> {
@@ -83,7 +92,9 @@ export async function startCatalog(shape: CatalogShape): Promise<{ subgraphs: Su
     Query: { item: () => BOOK },
     Item: { __resolveReference: bookOf, __resolveType: (item: { __typename: string }) => item.__typename },
     Book: { __resolveReference: bookOf },
-    Author: { __resolveReference: (ref: { id?: string; name?: string }) => ({ id: ref.id ?? 'a', name: ref.name ?? 'A' }) },
+    Author: {
+      __resolveReference: (ref: { id?: string; name?: string }) => ({ id: ref.id ?? 'a', name: ref.name ?? 'A' }),
+    },
   });
   const shelves = await serveSubgraph(shelvesSdl(shape), {
     Query: { shelf: () => ({ items: [{ id: '1' }, { id: 'missing' }] }) },

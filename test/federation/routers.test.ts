@@ -2,9 +2,30 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { subgraphSdl } from '../../src/schema/index.js';
 import { SOURCE } from '../helpers/expected.js';
 import { startStack, type Stack } from '../helpers/stack.js';
-import { APPS_SDL, APPS_SDL_BY_ID, deploymentsFrom, PLATFORM_BUNDLE, secretGlobalId, startAppsSubgraph, type Deployment, type NaturalKey } from './apps-subgraph.js';
-import { APOLLO_PROVIDES_TYPE_CONDITION, HIVE_ABSTRACT_SECRET, HIVE_NULL_INTERFACE_OBJECT_FIELD, withOneKeyPerEntity } from './router-bugs.js';
-import { composeSupergraph, ROUTER_NAMES, startRouter, type ComparedRouter, type Router, type RouterResponse } from './routers.js';
+import {
+  APPS_SDL,
+  APPS_SDL_BY_ID,
+  deploymentsFrom,
+  PLATFORM_BUNDLE,
+  secretGlobalId,
+  startAppsSubgraph,
+  type Deployment,
+  type NaturalKey,
+} from './apps-subgraph.js';
+import {
+  APOLLO_PROVIDES_TYPE_CONDITION,
+  HIVE_ABSTRACT_SECRET,
+  HIVE_NULL_INTERFACE_OBJECT_FIELD,
+  withOneKeyPerEntity,
+} from './router-bugs.js';
+import {
+  composeSupergraph,
+  ROUTER_NAMES,
+  startRouter,
+  type ComparedRouter,
+  type Router,
+  type RouterResponse,
+} from './routers.js';
 
 /**
  * The same scenarios through Apollo Gateway and Hive Gateway, both over HTTP, in front of the
@@ -29,10 +50,18 @@ interface Scenario {
   expect: Record<ComparedRouter, (response: RouterResponse, world: World) => void>;
 }
 
-const both = (check: (response: RouterResponse, world: World) => void): Scenario['expect'] => ({ apollo: check, hive: check });
+const both = (check: (response: RouterResponse, world: World) => void): Scenario['expect'] => ({
+  apollo: check,
+  hive: check,
+});
 
 const unknownId = secretGlobalId(SOURCE.sae, 'cn-hangzhou', '424242424242');
-const unknownName: NaturalKey = { provider: 'ALIBABA_SAE', sourceId: SOURCE.sae, namespaceId: 'cn-hangzhou', name: 'no-such-secret' };
+const unknownName: NaturalKey = {
+  provider: 'ALIBABA_SAE',
+  sourceId: SOURCE.sae,
+  namespaceId: 'cn-hangzhou',
+  name: 'no-such-secret',
+};
 
 const codesOf = (response: RouterResponse) => (response.errors ?? []).map((e) => e.extensions?.code);
 
@@ -42,7 +71,9 @@ function hiveFailsEveryReference(field: 'secrets' | 'mounts', count: number) {
     const items = response.data.deployment[field] as unknown[];
     expect(items).toHaveLength(count);
     expect(items.every((item) => item === null)).toBe(true);
-    expect(response.errors?.map((e) => [e.path?.at(-1), e.message])).toEqual(items.map((_, index) => [index, HIVE_ABSTRACT_SECRET]));
+    expect(response.errors?.map((e) => [e.path?.at(-1), e.message])).toEqual(
+      items.map((_, index) => [index, HIVE_ABSTRACT_SECRET]),
+    );
     expect(stack.calls('sae', 'ListSecrets')).toBe(0);
   };
 }
@@ -71,7 +102,9 @@ const SCENARIOS: Scenario[] = [
     expect: {
       apollo: (response, { stack, deployments }) => {
         const bundle = deployments.find((d) => d.id === PLATFORM_BUNDLE)!;
-        expect(response.data.deployment.secrets.slice(0, 100)).toEqual(bundle.secrets.map((s) => ({ id: s.id, name: s.naturalKey.name, provider: 'ALIBABA_SAE' })));
+        expect(response.data.deployment.secrets.slice(0, 100)).toEqual(
+          bundle.secrets.map((s) => ({ id: s.id, name: s.naturalKey.name, provider: 'ALIBABA_SAE' })),
+        );
         expect(stack.calls('sae', 'ListSecrets')).toBe(1);
       },
       hive: hiveFailsEveryReference('secrets', 100 + STRAY_COUNT),
@@ -102,7 +135,8 @@ const SCENARIOS: Scenario[] = [
           expect(list.slice(0, 100).every((s: { type: string | null }) => s.type)).toBe(true);
           expect(list.slice(100)).toEqual([{ type: null }, { type: null }]);
         }
-        const at = (field: string, index: number) => (response.errors ?? []).filter((e) => e.path?.[1] === field && e.path[2] === index).map((e) => e.extensions);
+        const at = (field: string, index: number) =>
+          (response.errors ?? []).filter((e) => e.path?.[1] === field && e.path[2] === index).map((e) => e.extensions);
         expect(at('secrets', 100)).toEqual([expect.objectContaining({ code: 'NOT_FOUND' })]);
         expect(at('secrets', 101)).toEqual([expect.objectContaining({ code: 'BAD_USER_INPUT', reason: 'INVALID_ID' })]);
         expect(at('mounts', 100)).toEqual([expect.objectContaining({ code: 'NOT_FOUND' })]);
@@ -120,14 +154,17 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: '@interfaceObject, secrets → apps: usedByDeployments on our secrets connection',
-    document: () => `{ secrets(first: 5, filter: { sources: ["${SOURCE.sae}"] }) { nodes { id name usedByDeployments { id } } } }`,
+    document: () =>
+      `{ secrets(first: 5, filter: { sources: ["${SOURCE.sae}"] }) { nodes { id name usedByDeployments { id } } } }`,
     expect: {
       apollo: (response, { stack, deployments }) => {
         expect(response.errors).toBeUndefined();
         const nodes = response.data.secrets.nodes as Array<{ id: string; usedByDeployments: Array<{ id: string }> }>;
         expect(nodes).toHaveLength(5);
         for (const node of nodes) {
-          const expected = deployments.filter((d) => d.secrets.some((s) => s.id === node.id)).map((d) => ({ id: d.id }));
+          const expected = deployments
+            .filter((d) => d.secrets.some((s) => s.id === node.id))
+            .map((d) => ({ id: d.id }));
           expect(node.usedByDeployments).toEqual(expected);
           expect(expected.length).toBeGreaterThan(0);
         }
@@ -135,17 +172,24 @@ const SCENARIOS: Scenario[] = [
       },
       hive: (response) => {
         expect(response.data).toBeNull();
-        expect(response.errors?.map((e) => e.message)).toEqual([HIVE_NULL_INTERFACE_OBJECT_FIELD('SaeSecret', 'usedByDeployments')]);
+        expect(response.errors?.map((e) => e.message)).toEqual([
+          HIVE_NULL_INTERFACE_OBJECT_FIELD('SaeSecret', 'usedByDeployments'),
+        ]);
       },
     },
   },
   {
-    name: '@interfaceObject round trip, apps → secrets → apps: a deployment\'s mounts are used by that deployment',
-    document: ({ appDeployment }) => `{ deployment(id: "${appDeployment.id}") { mounts { name type usedByDeployments { id } } } }`,
+    name: "@interfaceObject round trip, apps → secrets → apps: a deployment's mounts are used by that deployment",
+    document: ({ appDeployment }) =>
+      `{ deployment(id: "${appDeployment.id}") { mounts { name type usedByDeployments { id } } } }`,
     expect: {
       apollo: (response, { appDeployment }) => {
         expect(response.errors).toBeUndefined();
-        const mounts = response.data.deployment.mounts as Array<{ name: string; type: string; usedByDeployments: Array<{ id: string }> }>;
+        const mounts = response.data.deployment.mounts as Array<{
+          name: string;
+          type: string;
+          usedByDeployments: Array<{ id: string }>;
+        }>;
         expect(mounts.map((m) => m.name)).toEqual(appDeployment.secrets.map((s) => s.naturalKey.name));
         for (const mount of mounts) {
           expect(mount.type).toBeTruthy();
@@ -160,10 +204,13 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'secrets → apps through RelatedApp @key(appId): deployments added by the other subgraph',
-    document: () => `{ secrets(first: 20, filter: { sources: ["${SOURCE.sae}"] }) { nodes { name ... on SaeSecret { relatedApps { appId deployments { environment } } } } } }`,
+    document: () =>
+      `{ secrets(first: 20, filter: { sources: ["${SOURCE.sae}"] }) { nodes { name ... on SaeSecret { relatedApps { appId deployments { environment } } } } } }`,
     expect: both((response, { stack }) => {
       expect(response.errors).toBeUndefined();
-      const apps = response.data.secrets.nodes.flatMap((n: { relatedApps: Array<{ deployments: unknown[] }> }) => n.relatedApps);
+      const apps = response.data.secrets.nodes.flatMap(
+        (n: { relatedApps: Array<{ deployments: unknown[] }> }) => n.relatedApps,
+      );
       expect(apps.length).toBeGreaterThan(0);
       expect(apps.every((a: { deployments: unknown[] }) => a.deployments.length >= 2)).toBe(true);
       expect(stack.calls('sae', 'ListSecrets')).toBe(1);
@@ -171,25 +218,33 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'grants through Authorization: a token narrowed to one namespace sees only that namespace',
-    authorization: ({ stack }) => `Bearer ${stack.token({ subject: 'narrow', scopes: ['secrets:read'], namespaces: [`${SOURCE.sae}/${stack.emulators.data.sae.namespaces[1].NamespaceId}`] })}`,
+    authorization: ({ stack }) =>
+      `Bearer ${stack.token({ subject: 'narrow', scopes: ['secrets:read'], namespaces: [`${SOURCE.sae}/${stack.emulators.data.sae.namespaces[1].NamespaceId}`] })}`,
     document: () => `{ secrets(first: 100) { nodes { sourceId namespaceId } } sources { id } }`,
     expect: both((response, { stack }) => {
       expect(response.errors).toBeUndefined();
       const granted = stack.emulators.data.sae.namespaces[1].NamespaceId;
       const expected = stack.emulators.data.sae.secrets.filter((s) => s.NamespaceId === granted).length;
-      expect(response.data.secrets.nodes).toEqual(Array.from({ length: Math.min(expected, 100) }, () => ({ sourceId: SOURCE.sae, namespaceId: granted })));
+      expect(response.data.secrets.nodes).toEqual(
+        Array.from({ length: Math.min(expected, 100) }, () => ({ sourceId: SOURCE.sae, namespaceId: granted })),
+      );
       expect(response.data.sources).toEqual([{ id: SOURCE.sae }]);
     }),
   },
   {
     name: 'grants through Authorization: references outside a narrowed grant are NOT_FOUND, without a call',
-    authorization: ({ stack }) => `Bearer ${stack.token({ subject: 'narrow', scopes: ['secrets:read'], namespaces: [`${SOURCE.sae}/${stack.emulators.data.sae.namespaces[1].NamespaceId}`] })}`,
+    authorization: ({ stack }) =>
+      `Bearer ${stack.token({ subject: 'narrow', scopes: ['secrets:read'], namespaces: [`${SOURCE.sae}/${stack.emulators.data.sae.namespaces[1].NamespaceId}`] })}`,
     document: ({ appDeployment }) => `{ deployment(id: "${appDeployment.id}") { mounts { name type } } }`,
     expect: {
       apollo: (response, { stack, appDeployment }) => {
-        const outside = appDeployment.secrets.map((s) => s.naturalKey.namespaceId !== stack.emulators.data.sae.namespaces[1].NamespaceId);
+        const outside = appDeployment.secrets.map(
+          (s) => s.naturalKey.namespaceId !== stack.emulators.data.sae.namespaces[1].NamespaceId,
+        );
         expect(outside.every(Boolean)).toBe(true);
-        expect(response.data.deployment.mounts).toEqual(appDeployment.secrets.map((s) => ({ name: s.naturalKey.name, type: null })));
+        expect(response.data.deployment.mounts).toEqual(
+          appDeployment.secrets.map((s) => ({ name: s.naturalKey.name, type: null })),
+        );
         expect(codesOf(response)).toEqual(appDeployment.secrets.map(() => 'NOT_FOUND'));
         expect(stack.calls('sae', 'ListSecrets')).toBe(0);
       },
@@ -210,14 +265,24 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'an upstream fault on references reaches the client with its code, provider and source',
-    arrange: ({ stack }) => stack.emulators.providers.sae.failNext('InvalidNamespaceId.NotFound', { operation: 'ListSecrets' }),
+    arrange: ({ stack }) =>
+      stack.emulators.providers.sae.failNext('InvalidNamespaceId.NotFound', { operation: 'ListSecrets' }),
     document: ({ appDeployment }) => `{ deployment(id: "${appDeployment.id}") { id mounts { name type } } }`,
     expect: {
       apollo: (response, { appDeployment }) => {
         expect(response.data.deployment.id).toBe(appDeployment.id);
-        expect(response.data.deployment.mounts).toEqual(appDeployment.secrets.map((s) => ({ name: s.naturalKey.name, type: null })));
+        expect(response.data.deployment.mounts).toEqual(
+          appDeployment.secrets.map((s) => ({ name: s.naturalKey.name, type: null })),
+        );
         expect(response.errors?.map((e) => e.extensions)).toEqual(
-          appDeployment.secrets.map(() => expect.objectContaining({ code: 'UPSTREAM_NOT_FOUND', provider: 'ALIBABA_SAE', source: SOURCE.sae, providerCode: 'InvalidNamespaceId.NotFound' })),
+          appDeployment.secrets.map(() =>
+            expect.objectContaining({
+              code: 'UPSTREAM_NOT_FOUND',
+              provider: 'ALIBABA_SAE',
+              source: SOURCE.sae,
+              providerCode: 'InvalidNamespaceId.NotFound',
+            }),
+          ),
         );
       },
       hive: (response, { stack, appDeployment }) => {
@@ -229,17 +294,29 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'an upstream fault on our own field reaches the client with its code, provider and source',
-    arrange: ({ stack }) => stack.emulators.providers.sae.failNext('InvalidNamespaceId.NotFound', { operation: 'ListSecrets' }),
-    document: () => `{ secrets(first: 5, filter: { sources: ["${SOURCE.sae}"] }) { nodes { name } interruption { source provider code } } }`,
+    arrange: ({ stack }) =>
+      stack.emulators.providers.sae.failNext('InvalidNamespaceId.NotFound', { operation: 'ListSecrets' }),
+    document: () =>
+      `{ secrets(first: 5, filter: { sources: ["${SOURCE.sae}"] }) { nodes { name } interruption { source provider code } } }`,
     expect: {
       apollo: (response) => {
-        expect(response.data.secrets.interruption).toEqual({ source: SOURCE.sae, provider: 'ALIBABA_SAE', code: 'UPSTREAM_NOT_FOUND' });
-        expect(response.errors?.map((e) => e.extensions)).toEqual([expect.objectContaining({ code: 'UPSTREAM_NOT_FOUND', provider: 'ALIBABA_SAE', source: SOURCE.sae })]);
+        expect(response.data.secrets.interruption).toEqual({
+          source: SOURCE.sae,
+          provider: 'ALIBABA_SAE',
+          code: 'UPSTREAM_NOT_FOUND',
+        });
+        expect(response.errors?.map((e) => e.extensions)).toEqual([
+          expect.objectContaining({ code: 'UPSTREAM_NOT_FOUND', provider: 'ALIBABA_SAE', source: SOURCE.sae }),
+        ]);
       },
       // Hive keeps a subgraph error only where the data is null: beside a non-null connection it is
       // dropped (as for _entities), and `interruption` is what tells the client.
       hive: (response) => {
-        expect(response.data.secrets.interruption).toEqual({ source: SOURCE.sae, provider: 'ALIBABA_SAE', code: 'UPSTREAM_NOT_FOUND' });
+        expect(response.data.secrets.interruption).toEqual({
+          source: SOURCE.sae,
+          provider: 'ALIBABA_SAE',
+          code: 'UPSTREAM_NOT_FOUND',
+        });
         expect(response.errors).toBeUndefined();
       },
     },
@@ -277,7 +354,12 @@ describe('through real routers over HTTP (Apollo Gateway, Hive Gateway)', () => 
     it.each(SCENARIOS)('$name', async (scenario) => {
       const router = routers.get(routerName)!;
       const defaultNamespace = stack.emulators.data.sae.namespaces[0].NamespaceId;
-      const appDeployment = deployments.find((d) => d.id !== PLATFORM_BUNDLE && d.secrets.length >= 2 && d.secrets.every((s) => s.naturalKey.namespaceId === defaultNamespace))!;
+      const appDeployment = deployments.find(
+        (d) =>
+          d.id !== PLATFORM_BUNDLE &&
+          d.secrets.length >= 2 &&
+          d.secrets.every((s) => s.naturalKey.namespaceId === defaultNamespace),
+      )!;
       const world: World = { stack, deployments, appDeployment };
       scenario.arrange?.(world);
       const authorization = scenario.authorization ? scenario.authorization(world) : stack.authHeaders.authorization;
@@ -306,22 +388,35 @@ describe('through real routers over HTTP (Apollo Gateway, Hive Gateway)', () => 
     });
 
     it('apps → secrets by id: 100 references cost one ListSecrets; the unknown one is null, its NOT_FOUND dropped', async () => {
-      const response = await hive.query(`{ deployment(id: "${PLATFORM_BUNDLE}") { secrets { id name type } } }`, { authorization: stack.authHeaders.authorization });
+      const response = await hive.query(`{ deployment(id: "${PLATFORM_BUNDLE}") { secrets { id name type } } }`, {
+        authorization: stack.authHeaders.authorization,
+      });
       const bundle = deployments.find((d) => d.id === PLATFORM_BUNDLE)!;
-      expect(response.data.deployment.secrets.slice(0, 100).map((s: { id: string; name: string }) => [s.id, s.name])).toEqual(bundle.secrets.map((s) => [s.id, s.naturalKey.name]));
+      expect(
+        response.data.deployment.secrets.slice(0, 100).map((s: { id: string; name: string }) => [s.id, s.name]),
+      ).toEqual(bundle.secrets.map((s) => [s.id, s.naturalKey.name]));
       expect(response.data.deployment.secrets[100]).toBeNull();
       expect(response.errors).toBeUndefined();
       expect(stack.calls('sae', 'ListSecrets')).toBe(1);
     });
 
     it('@interfaceObject both ways: secrets → usedByDeployments → their secrets', async () => {
-      const response = await hive.query(`{ secrets(first: 5, filter: { sources: ["${SOURCE.sae}"] }) { nodes { id usedByDeployments { id secrets { id } } } } }`, {
-        authorization: stack.authHeaders.authorization,
-      });
+      const response = await hive.query(
+        `{ secrets(first: 5, filter: { sources: ["${SOURCE.sae}"] }) { nodes { id usedByDeployments { id secrets { id } } } } }`,
+        {
+          authorization: stack.authHeaders.authorization,
+        },
+      );
       expect(response.errors).toBeUndefined();
-      for (const node of response.data.secrets.nodes as Array<{ id: string; usedByDeployments: Array<{ id: string; secrets: Array<{ id: string } | null> }> }>) {
-        expect(node.usedByDeployments.map((d) => d.id)).toEqual(deployments.filter((d) => d.secrets.some((s) => s.id === node.id)).map((d) => d.id));
-        for (const deployment of node.usedByDeployments) expect(deployment.secrets.map((s) => s?.id)).toContain(node.id);
+      for (const node of response.data.secrets.nodes as Array<{
+        id: string;
+        usedByDeployments: Array<{ id: string; secrets: Array<{ id: string } | null> }>;
+      }>) {
+        expect(node.usedByDeployments.map((d) => d.id)).toEqual(
+          deployments.filter((d) => d.secrets.some((s) => s.id === node.id)).map((d) => d.id),
+        );
+        for (const deployment of node.usedByDeployments)
+          expect(deployment.secrets.map((s) => s?.id)).toContain(node.id);
       }
     });
   });

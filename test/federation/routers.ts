@@ -32,7 +32,10 @@ export interface Router {
   name: RouterName;
   url: string;
   /** POSTs the document as a client would; `authorization` is forwarded to every subgraph. */
-  query(document: string, options?: { variables?: Record<string, unknown>; authorization?: string }): Promise<RouterResponse>;
+  query(
+    document: string,
+    options?: { variables?: Record<string, unknown>; authorization?: string },
+  ): Promise<RouterResponse>;
   close(): Promise<void>;
 }
 
@@ -41,7 +44,13 @@ export interface Router {
  * an @interfaceObject's key fields, and the routers would then ask the wrong subgraph for them.
  */
 export function composeSupergraph(subgraphs: readonly Subgraph[]): string {
-  const result = composeServices(subgraphs.map((s) => ({ name: s.name, url: s.url, typeDefs: typeof s.typeDefs === 'string' ? parse(s.typeDefs) : s.typeDefs })));
+  const result = composeServices(
+    subgraphs.map((s) => ({
+      name: s.name,
+      url: s.url,
+      typeDefs: typeof s.typeDefs === 'string' ? parse(s.typeDefs) : s.typeDefs,
+    })),
+  );
   if (result.errors) throw new Error(`composition failed:\n${result.errors.map((e) => e.message).join('\n')}`);
   return result.supergraphSdl;
 }
@@ -75,7 +84,12 @@ async function startApolloGateway(supergraphSdl: string): Promise<Router> {
       }),
   });
   await gateway.load();
-  const yoga = createYoga({ schema: gateway.schema!, plugins: [useApolloFederation({ gateway })], logging: false, maskedErrors: false });
+  const yoga = createYoga({
+    schema: gateway.schema!,
+    plugins: [useApolloFederation({ gateway })],
+    logging: false,
+    maskedErrors: false,
+  });
   const { url, close } = await listenOnLoopback(yoga);
   return {
     name: 'apollo',
@@ -112,5 +126,7 @@ async function startHiveGateway(supergraphSdl: string, withHiveRouterPlanner: bo
 }
 
 export function startRouter(name: RouterName, supergraphSdl: string): Promise<Router> {
-  return name === 'apollo' ? startApolloGateway(supergraphSdl) : startHiveGateway(supergraphSdl, name === 'hive-planner');
+  return name === 'apollo'
+    ? startApolloGateway(supergraphSdl)
+    : startHiveGateway(supergraphSdl, name === 'hive-planner');
 }

@@ -8,7 +8,9 @@ import { subgraphSdl } from '../../src/schema/index.js';
 describe('breaking-change guard on subgraph.graphql', () => {
   it('finds removed fields and changed key types, not additions', async () => {
     const removed = subgraphSdl.replace(/\n {2}owingService: String\n/, '\n');
-    expect((await breakingChanges(subgraphSdl, removed)).map((c) => c.message)).toEqual(["Field 'owingService' was removed from object type 'KmsSecret'"]);
+    expect((await breakingChanges(subgraphSdl, removed)).map((c) => c.message)).toEqual([
+      "Field 'owingService' was removed from object type 'KmsSecret'",
+    ]);
     const retyped = subgraphSdl.replace(/type RelatedApp([\s\S]*?)appId: String!/, 'type RelatedApp$1appId: Int!');
     expect(await breakingChanges(subgraphSdl, retyped)).not.toHaveLength(0);
     const added = subgraphSdl.replace(/\n {2}owingService: String\n/, '\n  owingService: String\n  newField: String\n');
@@ -20,8 +22,12 @@ describe('breaking-change guard on subgraph.graphql', () => {
     const committed = join(dir, 'subgraph.graphql');
     writeFileSync(committed, subgraphSdl);
     const removed = subgraphSdl.replace(/\n {2}owingService: String\n/, '\n');
-    await expect(assertNoUnacceptedBreakingChanges(committed, removed, {})).rejects.toThrow(/owingService' was removed/);
-    await expect(assertNoUnacceptedBreakingChanges(committed, removed, { ACCEPT_BREAKING_SCHEMA: '1' })).resolves.toBeUndefined();
+    await expect(assertNoUnacceptedBreakingChanges(committed, removed, {})).rejects.toThrow(
+      /owingService' was removed/,
+    );
+    await expect(
+      assertNoUnacceptedBreakingChanges(committed, removed, { ACCEPT_BREAKING_SCHEMA: '1' }),
+    ).resolves.toBeUndefined();
     await expect(assertNoUnacceptedBreakingChanges(committed, subgraphSdl, {})).resolves.toBeUndefined();
   });
 });

@@ -55,7 +55,10 @@ describe('one quota for the fleet', () => {
   const oneCall = '{ namespaces(sources: ["sae-demo"]) { id } }';
 
   async function burst(a: string, b: string, headers: Record<string, string>, perReplica: number) {
-    const all = await Promise.all([...Array.from({ length: perReplica }, () => post(a, { query: oneCall }, headers)), ...Array.from({ length: perReplica }, () => post(b, { query: oneCall }, headers))]);
+    const all = await Promise.all([
+      ...Array.from({ length: perReplica }, () => post(a, { query: oneCall }, headers)),
+      ...Array.from({ length: perReplica }, () => post(b, { query: oneCall }, headers)),
+    ]);
     return all;
   }
 
@@ -78,11 +81,17 @@ describe('one quota for the fleet', () => {
       const started = Date.now();
       const responses = await burst(stack.server.url, b.server.url, stack.authHeaders, 25);
       const elapsed = Date.now() - started;
-      expect(responses.every((r) => r.status === 200 && !r.body?.errors && r.body?.data?.namespaces.length > 0)).toBe(true);
+      expect(responses.every((r) => r.status === 200 && !r.body?.errors && r.body?.data?.namespaces.length > 0)).toBe(
+        true,
+      );
       const stats = stack.emulators.servers.sae.getStats();
       const perWindow = callsPerWindow(stats.callTimes, QUOTA.windowMs);
-      console.log(`fleet quota: 2 replicas x 25 requests, ${stats.callTimes.length} calls in ${elapsed} ms; calls per ${QUOTA.windowMs} ms window: [${perWindow.join(', ')}] against a quota of ${QUOTA.calls}; throttled by the cloud: ${stats.operations.DescribeNamespaceList?.throttled ?? 0}`);
-      const fellBack = (await metric(stack.server.url, 'secrets_gateway_redis_fallbacks_total')) + (await metric(b.server.url, 'secrets_gateway_redis_fallbacks_total'));
+      console.log(
+        `fleet quota: 2 replicas x 25 requests, ${stats.callTimes.length} calls in ${elapsed} ms; calls per ${QUOTA.windowMs} ms window: [${perWindow.join(', ')}] against a quota of ${QUOTA.calls}; throttled by the cloud: ${stats.operations.DescribeNamespaceList?.throttled ?? 0}`,
+      );
+      const fellBack =
+        (await metric(stack.server.url, 'secrets_gateway_redis_fallbacks_total')) +
+        (await metric(b.server.url, 'secrets_gateway_redis_fallbacks_total'));
       expect(fellBack, 'the replicas fell back to local limits').toBe(0);
       expect(stats.callTimes).toHaveLength(50);
       expect(Math.max(...perWindow)).toBeLessThanOrEqual(QUOTA.calls);
@@ -110,7 +119,9 @@ describe('one quota for the fleet', () => {
       await burst(stack.server.url, b.server.url, stack.authHeaders, 10);
       const stats = stack.emulators.servers.sae.getStats();
       const perWindow = callsPerWindow(stats.callTimes, QUOTA.windowMs);
-      console.log(`local limits only: calls per window [${perWindow.join(', ')}] against a quota of ${QUOTA.calls}; throttled by the cloud: ${stats.operations.DescribeNamespaceList.throttled}`);
+      console.log(
+        `local limits only: calls per window [${perWindow.join(', ')}] against a quota of ${QUOTA.calls}; throttled by the cloud: ${stats.operations.DescribeNamespaceList.throttled}`,
+      );
       // Both replicas spend their own burst of 10 at once (exactly 20 in one window unless the machine stalls).
       expect(Math.max(...perWindow)).toBeGreaterThan(QUOTA.calls);
       expect(stats.operations.DescribeNamespaceList.throttled).toBeGreaterThan(0);
@@ -124,8 +135,13 @@ describe('one cache for the fleet', () => {
   let stack: Stack;
   let b: Replica;
   let kmsOnly: Record<string, string>;
-  const page = (source: string, first = 20) => `{ secrets(first: ${first}, filter: { sources: ["${source}"] }) { totalCount nodes { id name } } }`;
-  const upstream = () => (['sae', 'apig', 'kms', 'csms'] as const).reduce((n, p) => n + stack.emulators.servers[p].getStats().callTimes.length, 0);
+  const page = (source: string, first = 20) =>
+    `{ secrets(first: ${first}, filter: { sources: ["${source}"] }) { totalCount nodes { id name } } }`;
+  const upstream = () =>
+    (['sae', 'apig', 'kms', 'csms'] as const).reduce(
+      (n, p) => n + stack.emulators.servers[p].getStats().callTimes.length,
+      0,
+    );
 
   beforeAll(async () => {
     stack = await startStack({
@@ -135,7 +151,9 @@ describe('one cache for the fleet', () => {
       },
     });
     b = await stack.replica();
-    kmsOnly = { authorization: `Bearer ${stack.token({ subject: 'kms-team', scopes: ['secrets:read'], sources: [SOURCE.kms] })}` };
+    kmsOnly = {
+      authorization: `Bearer ${stack.token({ subject: 'kms-team', scopes: ['secrets:read'], sources: [SOURCE.kms] })}`,
+    };
   });
   afterAll(() => stack.close());
   beforeEach(async () => {
@@ -153,16 +171,24 @@ describe('one cache for the fleet', () => {
     const otherGrant = await post(b.server.url, { query: page(SOURCE.kms) }, kmsOnly);
     expect(sameCredential.body).toEqual(first.body);
     expect(otherGrant.body).toEqual(first.body);
-    console.log(`shared cache: replica A made ${readByA} calls for a KMS page; replica B then made ${upstream()} (same token, and a narrower grant)`);
+    console.log(
+      `shared cache: replica A made ${readByA} calls for a KMS page; replica B then made ${upstream()} (same token, and a narrower grant)`,
+    );
     expect(upstream()).toBe(0);
   });
 
   it('read-ahead on one replica serves the walk on the other: a walk split across replicas costs each KMS page once', async () => {
-    const walkPage = 'query ($after: String) { secrets(first: 100, after: $after, filter: { sources: ["kms-demo"] }) { pageInfo { hasNextPage endCursor } nodes { id } } }';
+    const walkPage =
+      'query ($after: String) { secrets(first: 100, after: $after, filter: { sources: ["kms-demo"] }) { pageInfo { hasNextPage endCursor } nodes { id } } }';
     const pages = Math.ceil(stack.emulators.data.kms.secrets.length / 100);
-    const settled = () => Promise.all([stack.gateway.services.cache.prefetchesSettled(), b.gateway.services.cache.prefetchesSettled()]);
+    const settled = () =>
+      Promise.all([stack.gateway.services.cache.prefetchesSettled(), b.gateway.services.cache.prefetchesSettled()]);
     const first = await post(stack.server.url, { query: walkPage }, stack.authHeaders);
-    const second = await post(stack.server.url, { query: walkPage, variables: { after: first.body?.data?.secrets.pageInfo.endCursor } }, stack.authHeaders);
+    const second = await post(
+      stack.server.url,
+      { query: walkPage, variables: { after: first.body?.data?.secrets.pageInfo.endCursor } },
+      stack.authHeaders,
+    );
     await settled();
     // Replica A's second page (a walk now) read the rest of the KMS pages ahead, into Redis.
     expect(stack.calls('kms', 'ListSecrets')).toBe(pages);
@@ -182,8 +208,15 @@ describe('one cache for the fleet', () => {
   it('concurrent misses on both replicas make one call (single-flight across the fleet)', async () => {
     stack.emulators.servers.apig.setFaults({ latencyMs: 150 });
     try {
-      const tokens = Array.from({ length: 4 }, (_, i) => ({ authorization: `Bearer ${stack.token({ subject: `caller-${i}`, scopes: ['secrets:read'] })}` }));
-      const results = await Promise.all(tokens.flatMap((headers) => [post(stack.server.url, { query: page(SOURCE.apig, 50) }, headers), post(b.server.url, { query: page(SOURCE.apig, 50) }, headers)]));
+      const tokens = Array.from({ length: 4 }, (_, i) => ({
+        authorization: `Bearer ${stack.token({ subject: `caller-${i}`, scopes: ['secrets:read'] })}`,
+      }));
+      const results = await Promise.all(
+        tokens.flatMap((headers) => [
+          post(stack.server.url, { query: page(SOURCE.apig, 50) }, headers),
+          post(b.server.url, { query: page(SOURCE.apig, 50) }, headers),
+        ]),
+      );
       for (const result of results) expect(result.body).toEqual(results[0].body);
       expect(results[0].body?.data?.secrets.nodes).toHaveLength(50);
       expect(stack.calls('apig', 'ListSecrets')).toBe(1);
@@ -223,18 +256,29 @@ describe('one cache for the fleet', () => {
   });
 
   it('Redis holds what the clouds were asked, never who asked, and never a secret value', async () => {
-    const revealer = { authorization: `Bearer ${stack.token({ subject: 'revealer', scopes: ['secrets:read', 'secrets:reveal'] })}` };
+    const revealer = {
+      authorization: `Bearer ${stack.token({ subject: 'revealer', scopes: ['secrets:read', 'secrets:reveal'] })}`,
+    };
     const reveal = `{ secrets(first: 100) { nodes { name
       ... on SaeSecret { data { key value } dataKeys } ... on ApigSecret { value { secretData } }
       ... on KmsSecret { arn value { secretData } } ... on CsmsSecret { autoRotation value { secretString secretBinary } } } } }`;
     const values: string[] = [];
     for (const replica of [stack.server.url, b.server.url]) {
       for (const source of Object.values(SOURCE)) {
-        const result = await post(replica, { query: reveal.replace('secrets(first: 100)', `secrets(first: 100, filter: { sources: ["${source}"] })`) }, revealer);
+        const result = await post(
+          replica,
+          { query: reveal.replace('secrets(first: 100)', `secrets(first: 100, filter: { sources: ["${source}"] })`) },
+          revealer,
+        );
         expect(result.body?.errors).toBeUndefined();
         for (const node of result.body?.data?.secrets.nodes ?? []) {
           for (const entry of node.data ?? []) values.push(entry.value);
-          if (node.value) values.push(...Object.values(node.value as Record<string, string | null>).filter((v): v is string => typeof v === 'string'));
+          if (node.value)
+            values.push(
+              ...Object.values(node.value as Record<string, string | null>).filter(
+                (v): v is string => typeof v === 'string',
+              ),
+            );
         }
       }
     }
@@ -259,7 +303,14 @@ describe('one cache for the fleet', () => {
       const leaked = distinct.filter((value) => dump.includes(JSON.stringify(value)));
       expect(leaked).toEqual([]);
       // Keys name source, namespace, query and page; no caller, grant digest or token is part of them.
-      for (const token of [revealer.authorization.slice(7), stack.authHeaders.authorization.slice(7), 'revealer', 'test-suite', 'kms-team']) expect(dump).not.toContain(token);
+      for (const token of [
+        revealer.authorization.slice(7),
+        stack.authHeaders.authorization.slice(7),
+        'revealer',
+        'test-suite',
+        'kms-team',
+      ])
+        expect(dump).not.toContain(token);
     } finally {
       client.disconnect();
     }
@@ -297,7 +348,8 @@ describe('a shared cache leaks nothing across grants', () => {
 
   it('every path answers a narrow grant from the warm shared cache exactly as without a cache', async () => {
     const { data } = stack.emulators;
-    const encode = (type: string, parts: string[]) => Buffer.from(`${type}:${JSON.stringify(parts)}`).toString('base64url');
+    const encode = (type: string, parts: string[]) =>
+      Buffer.from(`${type}:${JSON.stringify(parts)}`).toString('base64url');
     const sae = data.sae.secrets.find((s) => s.RelateApps.length > 0 && s.NamespaceId.includes(':'))!;
     const ids = [
       encode('SaeSecret', [SOURCE.sae, sae.NamespaceId, String(sae.SecretId)]),
@@ -310,20 +362,46 @@ describe('a shared cache leaks nothing across grants', () => {
       encode('Namespace', [SOURCE.kms, data.kms.regionId]),
     ];
     const documents: Array<{ query: string; variables?: Record<string, unknown> }> = [
-      { query: '{ sources { id namespaces { id namespaceId } } namespaces { id namespaceId relatedApps { appId secrets { name } } } }' },
+      {
+        query:
+          '{ sources { id namespaces { id namespaceId } } namespaces { id namespaceId relatedApps { appId secrets { name } } } }',
+      },
       { query: '{ secrets(first: 100) { totalCount nodes { id name } sourceStates { source namespace status } } }' },
       { query: '{ secrets(first: 100, filter: { sources: ["sae-demo", "kms-demo"] }) { totalCount nodes { id } } }' },
       { query: `{ secrets(first: 50, filter: { namespaces: ["${sae.NamespaceId}"] }) { totalCount nodes { id } } }` },
-      { query: '{ secrets(first: 30, filter: { nameContains: "a" }) { nodes { id name ... on KmsSecret { arn tags { key } } ... on SaeSecret { dataKeys relatedApps { appId } } ... on CsmsSecret { autoRotation } } } }' },
-      { query: 'query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Secret { name } ... on Namespace { secrets(first: 5) { totalCount nodes { id } } } ... on RelatedApp { secrets { name } } } }', variables: { ids } },
-      ...ids.map((id) => ({ query: 'query($id: ID!) { secret(id: $id) { id name } namespace(id: $id) { id } node(id: $id) { id } }', variables: { id } })),
       {
-        query: 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Secret { id name } ... on Namespace { id } ... on RelatedApp { appId } } }',
+        query:
+          '{ secrets(first: 30, filter: { nameContains: "a" }) { nodes { id name ... on KmsSecret { arn tags { key } } ... on SaeSecret { dataKeys relatedApps { appId } } ... on CsmsSecret { autoRotation } } } }',
+      },
+      {
+        query:
+          'query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Secret { name } ... on Namespace { secrets(first: 5) { totalCount nodes { id } } } ... on RelatedApp { secrets { name } } } }',
+        variables: { ids },
+      },
+      ...ids.map((id) => ({
+        query: 'query($id: ID!) { secret(id: $id) { id name } namespace(id: $id) { id } node(id: $id) { id } }',
+        variables: { id },
+      })),
+      {
+        query:
+          'query($r: [_Any!]!) { _entities(representations: $r) { ... on Secret { id name } ... on Namespace { id } ... on RelatedApp { appId } } }',
         variables: {
           r: [
             { __typename: 'SaeSecret', id: ids[0] },
-            { __typename: 'SaeSecret', provider: 'alibaba-sae', sourceId: SOURCE.sae, namespaceId: sae.NamespaceId, name: sae.SecretName },
-            { __typename: 'KmsSecret', provider: 'alibaba-kms', sourceId: SOURCE.kms, namespaceId: data.kms.regionId, name: data.kms.secrets[3].SecretName },
+            {
+              __typename: 'SaeSecret',
+              provider: 'alibaba-sae',
+              sourceId: SOURCE.sae,
+              namespaceId: sae.NamespaceId,
+              name: sae.SecretName,
+            },
+            {
+              __typename: 'KmsSecret',
+              provider: 'alibaba-kms',
+              sourceId: SOURCE.kms,
+              namespaceId: data.kms.regionId,
+              name: data.kms.secrets[3].SecretName,
+            },
             { __typename: 'Namespace', id: ids[1] },
             { __typename: 'RelatedApp', appId: sae.RelateApps[0].AppId },
           ],
@@ -332,7 +410,11 @@ describe('a shared cache leaks nothing across grants', () => {
     ];
     const narrowGrants = [
       { subject: 'kms-only', scopes: ['secrets:read'] as const, sources: [SOURCE.kms] },
-      { subject: 'one-sae-namespace', scopes: ['secrets:read'] as const, namespaces: [`${SOURCE.sae}/${sae.NamespaceId}`] },
+      {
+        subject: 'one-sae-namespace',
+        scopes: ['secrets:read'] as const,
+        namespaces: [`${SOURCE.sae}/${sae.NamespaceId}`],
+      },
       { subject: 'kms-and-csms', scopes: ['secrets:read'] as const, sources: [SOURCE.kms, SOURCE.csms] },
     ];
     // Warm every path with the full grant on A.
@@ -344,7 +426,10 @@ describe('a shared cache leaks nothing across grants', () => {
       for (const document of documents) {
         const expected: Body = (await post(reference.url, document, headers)).body;
         for (const replica of [stack.server.url, b.server.url]) {
-          expect((await post(replica, document, headers)).body, `${grant.subject} ${document.query.slice(0, 60)}`).toEqual(expected);
+          expect(
+            (await post(replica, document, headers)).body,
+            `${grant.subject} ${document.query.slice(0, 60)}`,
+          ).toEqual(expected);
           compared++;
         }
       }
@@ -374,8 +459,12 @@ describe('when Redis goes away', () => {
   });
 
   it('a Redis that hangs (SIGSTOP) costs a request at most a command timeout or two; every request is answered', async () => {
-    const tokens = Array.from({ length: 2 }, (_, i) => ({ authorization: `Bearer ${stack.token({ subject: `hang-${i}`, scopes: ['secrets:read'] })}` }));
-    const queries = [SOURCE.apig, SOURCE.kms, SOURCE.csms].flatMap((source) => [3, 30].map((first) => `{ secrets(first: ${first}, filter: { sources: ["${source}"] }) { nodes { id } } }`));
+    const tokens = Array.from({ length: 2 }, (_, i) => ({
+      authorization: `Bearer ${stack.token({ subject: `hang-${i}`, scopes: ['secrets:read'] })}`,
+    }));
+    const queries = [SOURCE.apig, SOURCE.kms, SOURCE.csms].flatMap((source) =>
+      [3, 30].map((first) => `{ secrets(first: ${first}, filter: { sources: ["${source}"] }) { nodes { id } } }`),
+    );
     const round = (n: number) =>
       Promise.all(
         queries.flatMap((query, i) =>
@@ -399,7 +488,9 @@ describe('when Redis goes away', () => {
       server.resume();
     }
     expect(results.every((r) => r.ok)).toBe(true);
-    console.log(`redis hung: ${results.length} requests answered, slowest ${Math.max(...results.map((r) => r.ms))} ms (command timeout 250 ms)`);
+    console.log(
+      `redis hung: ${results.length} requests answered, slowest ${Math.max(...results.map((r) => r.ms))} ms (command timeout 250 ms)`,
+    );
     expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(5000);
     expect(sawDown).toBe(true);
     expect(await metric(stack.server.url, 'secrets_gateway_redis_fallbacks_total')).toBeGreaterThan(0);
@@ -409,14 +500,22 @@ describe('when Redis goes away', () => {
   });
 
   it('killing Redis mid-run loses no request; the replicas say so, run on local state, and rejoin when it returns', async () => {
-    const queries = [SOURCE.sae, SOURCE.apig, SOURCE.kms, SOURCE.csms].flatMap((source) => [5, 20, 60].map((first) => `{ secrets(first: ${first}, filter: { sources: ["${source}"] }) { nodes { id name } } }`));
-    const tokens = Array.from({ length: 3 }, (_, i) => ({ authorization: `Bearer ${stack.token({ subject: `load-${i}`, scopes: ['secrets:read'] })}` }));
+    const queries = [SOURCE.sae, SOURCE.apig, SOURCE.kms, SOURCE.csms].flatMap((source) =>
+      [5, 20, 60].map(
+        (first) => `{ secrets(first: ${first}, filter: { sources: ["${source}"] }) { nodes { id name } } }`,
+      ),
+    );
+    const tokens = Array.from({ length: 3 }, (_, i) => ({
+      authorization: `Bearer ${stack.token({ subject: `load-${i}`, scopes: ['secrets:read'] })}`,
+    }));
     let answered = 0;
     let failed: string[] = [];
     let killed = false;
     const round = async (n: number) => {
       const results = await Promise.all(
-        queries.flatMap((query, i) => [stack.server.url, b.server.url].map((url) => post(url, { query }, tokens[(n + i) % tokens.length]))),
+        queries.flatMap((query, i) =>
+          [stack.server.url, b.server.url].map((url) => post(url, { query }, tokens[(n + i) % tokens.length])),
+        ),
       );
       for (const r of results) {
         if (r.status === 200 && !r.body?.errors && Array.isArray(r.body?.data?.secrets?.nodes)) answered++;
@@ -442,7 +541,9 @@ describe('when Redis goes away', () => {
       expect(await metric(replica, 'secrets_gateway_redis_up')).toBe(0);
       expect(await metric(replica, 'secrets_gateway_redis_fallbacks_total')).toBeGreaterThan(0);
     }
-    console.log(`redis outage: ${answered} requests answered, ${failed.length} lost; fallbacks A=${await metric(stack.server.url, 'secrets_gateway_redis_fallbacks_total')} B=${await metric(b.server.url, 'secrets_gateway_redis_fallbacks_total')}`);
+    console.log(
+      `redis outage: ${answered} requests answered, ${failed.length} lost; fallbacks A=${await metric(stack.server.url, 'secrets_gateway_redis_fallbacks_total')} B=${await metric(b.server.url, 'secrets_gateway_redis_fallbacks_total')}`,
+    );
 
     // Local caches carry on: a repeated query on one replica makes no call.
     failed = [];

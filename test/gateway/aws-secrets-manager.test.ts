@@ -14,7 +14,11 @@ import { startStack, type Stack } from '../helpers/stack.js';
 const doc = <T>(text: string) => parse(text) as TypedDocumentNode<T, Record<string, unknown>>;
 
 interface Page {
-  secrets: { edges: Array<{ node: { name: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string | null }; interruption: { provider: string; code: string } | null };
+  secrets: {
+    edges: Array<{ node: { name: string } }>;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    interruption: { provider: string; code: string } | null;
+  };
 }
 const PAGE = doc<Page>(`query ($after: String, $first: Int, $filter: SecretFilter) {
   secrets(first: $first, after: $after, filter: $filter) { edges { node { name } } pageInfo { hasNextPage endCursor } interruption { provider code } }
@@ -33,7 +37,10 @@ beforeAll(async () => {
         provider: 'aws-secrets-manager',
         region: AWS_EMULATOR_CREDENTIALS.region,
         endpoint: aws.url,
-        credentials: { accessKeyId: AWS_EMULATOR_CREDENTIALS.accessKeyId, secretAccessKey: AWS_EMULATOR_CREDENTIALS.secretAccessKey },
+        credentials: {
+          accessKeyId: AWS_EMULATOR_CREDENTIALS.accessKeyId,
+          secretAccessKey: AWS_EMULATOR_CREDENTIALS.secretAccessKey,
+        },
         includePlannedDeletion: false,
         rateLimit: { perSecond: 1000, burst: 1000 },
         cache: { ttlMs: 0, staleMs: 0, readAhead: false },
@@ -48,11 +55,19 @@ afterAll(async () => {
 
 const live = () => aws.emulator.seed.secrets.filter((s) => s.deletedMs === null);
 
-async function walk(first: number, filter: Record<string, unknown> = AWS_ONLY, pages: Array<Page['secrets']> = []): Promise<string[]> {
+async function walk(
+  first: number,
+  filter: Record<string, unknown> = AWS_ONLY,
+  pages: Array<Page['secrets']> = [],
+): Promise<string[]> {
   const names: string[] = [];
   let after: string | null = null;
   for (let i = 0; i < 500; i++) {
-    const { data, errors }: { data: Page | null | undefined; errors: unknown } = await stack.execute(PAGE, { first, after, filter });
+    const { data, errors }: { data: Page | null | undefined; errors: unknown } = await stack.execute(PAGE, {
+      first,
+      after,
+      filter,
+    });
     if (!data) throw new Error(JSON.stringify(errors));
     pages.push(data.secrets);
     names.push(...data.secrets.edges.map((e) => e.node.name));
@@ -74,7 +89,9 @@ describe('AWS Secrets Manager through the gateway', () => {
 
   it('a tag filter is pushed down as tag-key and re-checked exactly', async () => {
     const key = live().flatMap((s) => s.tags.map((t) => t.Key))[0];
-    const expected = live().filter((s) => s.tags.some((t) => t.Key === key)).map((s) => s.name);
+    const expected = live()
+      .filter((s) => s.tags.some((t) => t.Key === key))
+      .map((s) => s.name);
     expect(expected.length).toBeGreaterThan(0);
     expect(await walk(9, { ...AWS_ONLY, tags: [{ key }] })).toEqual(expected);
   });
@@ -85,13 +102,25 @@ describe('AWS Secrets Manager through the gateway', () => {
     aws.emulator.failNext('ThrottlingException', { operation: 'ListSecrets', times: 4 });
     const names = await walk(50, AWS_ONLY, pages);
     expect(names).toEqual(expected);
-    expect(pages.some((p) => p.interruption?.provider === 'AWS_SECRETS_MANAGER' && p.interruption.code === 'UPSTREAM_THROTTLED')).toBe(true);
+    expect(
+      pages.some(
+        (p) => p.interruption?.provider === 'AWS_SECRETS_MANAGER' && p.interruption.code === 'UPSTREAM_THROTTLED',
+      ),
+    ).toBe(true);
   });
 
   it('values: 30 secrets cost two BatchGetSecretValue calls and no GetSecretValue; the detail costs DescribeSecret', async () => {
     aws.server.resetStats();
     const { data, errors } = await stack.execute(
-      doc<{ secrets: { nodes: Array<{ name: string; arn: string; value: { versionStages: string[]; secretString: string | null; secretBinary: string | null } | null }> } }>(`{
+      doc<{
+        secrets: {
+          nodes: Array<{
+            name: string;
+            arn: string;
+            value: { versionStages: string[]; secretString: string | null; secretBinary: string | null } | null;
+          }>;
+        };
+      }>(`{
         secrets(first: 30, filter: { sources: ["aws-test"] }) { nodes { name ... on AwsSecret { arn value { versionStages secretString secretBinary } } } }
       }`),
     );
@@ -109,14 +138,29 @@ describe('AWS Secrets Manager through the gateway', () => {
   it('by global ID and by the natural key routers send, with replicas from DescribeSecret', async () => {
     const replicated = live().find((s) => s.replicas.length > 0)!;
     const byKey = await stack.execute(
-      doc<{ _entities: Array<{ id: string; name: string; replicas: Array<{ region: string }> }> }>(`query ($r: [_Any!]!) { _entities(representations: $r) { ... on AwsSecret { id name replicas { region } } } }`),
-      { r: [{ __typename: 'AwsSecret', provider: 'AWS_SECRETS_MANAGER', sourceId: 'aws-test', namespaceId: AWS_EMULATOR_CREDENTIALS.region, name: replicated.name }] },
+      doc<{ _entities: Array<{ id: string; name: string; replicas: Array<{ region: string }> }> }>(
+        `query ($r: [_Any!]!) { _entities(representations: $r) { ... on AwsSecret { id name replicas { region } } } }`,
+      ),
+      {
+        r: [
+          {
+            __typename: 'AwsSecret',
+            provider: 'AWS_SECRETS_MANAGER',
+            sourceId: 'aws-test',
+            namespaceId: AWS_EMULATOR_CREDENTIALS.region,
+            name: replicated.name,
+          },
+        ],
+      },
     );
     expect(byKey.errors).toBeUndefined();
     const entity = byKey.data!._entities[0];
     expect(entity.name).toBe(replicated.name);
     expect(entity.replicas.map((r) => r.region).sort()).toEqual(replicated.replicas.map((r) => r.region).sort());
-    const byId = await stack.execute(doc<{ node: { name: string } | null }>(`query ($id: ID!) { node(id: $id) { ... on AwsSecret { name } } }`), { id: entity.id });
+    const byId = await stack.execute(
+      doc<{ node: { name: string } | null }>(`query ($id: ID!) { node(id: $id) { ... on AwsSecret { name } } }`),
+      { id: entity.id },
+    );
     expect(byId.data!.node?.name).toBe(replicated.name);
   });
 
@@ -133,7 +177,17 @@ describe('AWS Secrets Manager through the gateway', () => {
     const bad = await startStack({
       configure: (config) => {
         config.sources = [
-          { id: 'aws-bad', provider: 'aws-secrets-manager', region: AWS_EMULATOR_CREDENTIALS.region, endpoint: aws.url, credentials: { accessKeyId: AWS_EMULATOR_CREDENTIALS.accessKeyId, secretAccessKey: 'not-the-secret-key-0000' }, includePlannedDeletion: false },
+          {
+            id: 'aws-bad',
+            provider: 'aws-secrets-manager',
+            region: AWS_EMULATOR_CREDENTIALS.region,
+            endpoint: aws.url,
+            credentials: {
+              accessKeyId: AWS_EMULATOR_CREDENTIALS.accessKeyId,
+              secretAccessKey: 'not-the-secret-key-0000',
+            },
+            includePlannedDeletion: false,
+          },
         ] as typeof config.sources;
       },
     });

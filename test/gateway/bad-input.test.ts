@@ -26,7 +26,8 @@ let stack: Stack;
 function upstreamCalls(): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [name, server] of Object.entries(stack.emulators.servers)) {
-    for (const [operation, stats] of Object.entries(server.getStats().operations)) if (stats.calls > 0) out[`${name}.${operation}`] = stats.calls;
+    for (const [operation, stats] of Object.entries(server.getStats().operations))
+      if (stats.calls > 0) out[`${name}.${operation}`] = stats.calls;
   }
   return out;
 }
@@ -75,29 +76,41 @@ async function cursorOf(filter: SecretFilter | null = null): Promise<string> {
 describe('cursors', () => {
   it('garbage is MALFORMED_CURSOR', async () => {
     for (const after of ['garbage', '....', 'a.b.c', '%%%', '\u0000', 'x'.repeat(5000)]) {
-      expectRejected(await stack.execute(SecretsPageDocument, { first: 2, after }), { reason: 'MALFORMED_CURSOR', argument: 'after' });
+      expectRejected(await stack.execute(SecretsPageDocument, { first: 2, after }), {
+        reason: 'MALFORMED_CURSOR',
+        argument: 'after',
+      });
     }
   });
 
   it('base64 of a JSON payload without the MAC is MALFORMED_CURSOR', async () => {
     const payload = b64(JSON.stringify({ v: 2, b: 'anything', s: JSON.stringify(['sae-demo', 'cn-hangzhou']), p: 0 }));
-    expectRejected(await stack.execute(SecretsPageDocument, { first: 2, after: payload }), { reason: 'MALFORMED_CURSOR' });
+    expectRejected(await stack.execute(SecretsPageDocument, { first: 2, after: payload }), {
+      reason: 'MALFORMED_CURSOR',
+    });
   });
 
   it('a forged MAC or an edited payload is refused (TAMPERED_CURSOR)', async () => {
     const real = await cursorOf();
     const [body, mac] = real.split('.');
     const forgedMac = `${body}.${'A'.repeat(mac.length)}`;
-    expectRejected(await stack.execute(SecretsPageDocument, { first: 2, after: forgedMac }), { reason: 'TAMPERED_CURSOR' });
+    expectRejected(await stack.execute(SecretsPageDocument, { first: 2, after: forgedMac }), {
+      reason: 'TAMPERED_CURSOR',
+    });
 
     const decoded = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Record<string, unknown>;
     const edited = `${b64(JSON.stringify({ ...decoded, p: 400 }))}.${mac}`;
-    expectRejected(await stack.execute(SecretsPageDocument, { first: 2, after: edited }), { reason: 'TAMPERED_CURSOR' });
+    expectRejected(await stack.execute(SecretsPageDocument, { first: 2, after: edited }), {
+      reason: 'TAMPERED_CURSOR',
+    });
   });
 
   it('a cursor of another filter is FOREIGN_CURSOR', async () => {
     const cursor = await cursorOf({ nameContains: 'ledger' });
-    expectRejected(await stack.execute(SecretsPageDocument, { first: 2, after: cursor, filter: { nameContains: 'order' } }), { reason: 'FOREIGN_CURSOR' });
+    expectRejected(
+      await stack.execute(SecretsPageDocument, { first: 2, after: cursor, filter: { nameContains: 'order' } }),
+      { reason: 'FOREIGN_CURSOR' },
+    );
     expectRejected(await stack.execute(SecretsPageDocument, { first: 2, after: cursor }), { reason: 'FOREIGN_CURSOR' });
   });
 
@@ -106,7 +119,9 @@ describe('cursors', () => {
     const ns = expectData(await stack.execute(NamespaceSecretsPageDocument, { id, first: 2 })).namespace!;
     const nsCursor = ns.secrets.pageInfo.endCursor!;
     const topCursor = await cursorOf();
-    expectRejected(await stack.execute(SecretsPageDocument, { first: 2, after: nsCursor }), { reason: 'FOREIGN_CURSOR' });
+    expectRejected(await stack.execute(SecretsPageDocument, { first: 2, after: nsCursor }), {
+      reason: 'FOREIGN_CURSOR',
+    });
     const reverse = await stack.execute(NamespaceSecretsPageDocument, { id, first: 2, after: topCursor });
     expect(reverse.errors?.map((e) => e.extensions?.reason)).toEqual(['FOREIGN_CURSOR']);
     expect(reverse.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
@@ -123,7 +138,11 @@ describe('cursors', () => {
 });
 
 describe('page sizes and directions', () => {
-  const cases: Array<{ title: string; vars: { first?: number; last?: number; after?: string; before?: string }; argument: string }> = [
+  const cases: Array<{
+    title: string;
+    vars: { first?: number; last?: number; after?: string; before?: string };
+    argument: string;
+  }> = [
     { title: 'first: 0', vars: { first: 0 }, argument: 'first' },
     { title: 'first: 101', vars: { first: 101 }, argument: 'first' },
     { title: 'first: -1', vars: { first: -1 }, argument: 'first' },
@@ -133,7 +152,9 @@ describe('page sizes and directions', () => {
   ];
   for (const c of cases) {
     it(`${c.title} → BAD_USER_INPUT`, async () => {
-      expectRejected(await stack.execute(SecretsPageDocument, { ...c.vars, filter: { providers: ['ALIBABA_KMS'] } }), { argument: c.argument });
+      expectRejected(await stack.execute(SecretsPageDocument, { ...c.vars, filter: { providers: ['ALIBABA_KMS'] } }), {
+        argument: c.argument,
+      });
     });
   }
 
@@ -154,29 +175,50 @@ describe('page sizes and directions', () => {
   });
 
   it('variables of the wrong type (string for Int, unknown enum value) carry a code a client can switch on', async () => {
-    for (const variables of [{ first: 'ten' }, { first: 2, filter: { providers: ['GCP_SECRET_MANAGER'] } }, { first: 2, filter: { tags: [{ value: 'prod' }] } }]) {
+    for (const variables of [
+      { first: 'ten' },
+      { first: 2, filter: { providers: ['GCP_SECRET_MANAGER'] } },
+      { first: 2, filter: { tags: [{ value: 'prod' }] } },
+    ]) {
       const result = await stack.execute(SecretsPageDocument, variables as never);
       expect(result.status).toBeLessThan(500);
       expect(result.errors?.length).toBeGreaterThan(0);
       for (const error of result.errors!) expectClean(error);
       expect(upstreamCalls()).toEqual({});
-      expect(result.errors!.map((e) => e.extensions?.code)).toEqual(result.errors!.map(() => expect.stringMatching(/^(BAD_USER_INPUT|GRAPHQL_VALIDATION_FAILED)$/)));
+      expect(result.errors!.map((e) => e.extensions?.code)).toEqual(
+        result.errors!.map(() => expect.stringMatching(/^(BAD_USER_INPUT|GRAPHQL_VALIDATION_FAILED)$/)),
+      );
     }
   });
 
   it('backward pagination over CSMS (marker paging) is BACKWARD_PAGINATION_UNSUPPORTED, before any call', async () => {
-    expectRejected(await stack.execute(SecretsPageDocument, { last: 5, filter: { providers: ['HUAWEI_CSMS'] } }), { reason: 'BACKWARD_PAGINATION_UNSUPPORTED' });
-
-    const page = expectData(await stack.execute(SecretsPageDocument, { first: 2, filter: { providers: ['HUAWEI_CSMS'] } })).secrets;
-    stack.resetCounters();
-    expectRejected(await stack.execute(SecretsPageDocument, { last: 2, before: page.pageInfo.endCursor, filter: { providers: ['HUAWEI_CSMS'] } }), {
+    expectRejected(await stack.execute(SecretsPageDocument, { last: 5, filter: { providers: ['HUAWEI_CSMS'] } }), {
       reason: 'BACKWARD_PAGINATION_UNSUPPORTED',
     });
+
+    const page = expectData(
+      await stack.execute(SecretsPageDocument, { first: 2, filter: { providers: ['HUAWEI_CSMS'] } }),
+    ).secrets;
+    stack.resetCounters();
+    expectRejected(
+      await stack.execute(SecretsPageDocument, {
+        last: 2,
+        before: page.pageInfo.endCursor,
+        filter: { providers: ['HUAWEI_CSMS'] },
+      }),
+      {
+        reason: 'BACKWARD_PAGINATION_UNSUPPORTED',
+      },
+    );
   });
 
   it('backward pagination over a page-number provider works (control case)', async () => {
-    const page = expectData(await stack.execute(SecretsPageDocument, { last: 5, filter: { providers: ['ALIBABA_KMS'] } })).secrets;
-    expect(page.edges.map((e) => e.node.name)).toEqual(stack.emulators.data.kms.secrets.slice(-5).map((s) => s.SecretName));
+    const page = expectData(
+      await stack.execute(SecretsPageDocument, { last: 5, filter: { providers: ['ALIBABA_KMS'] } }),
+    ).secrets;
+    expect(page.edges.map((e) => e.node.name)).toEqual(
+      stack.emulators.data.kms.secrets.slice(-5).map((s) => s.SecretName),
+    );
     expect(page.pageInfo.hasPreviousPage).toBe(true);
   });
 });
@@ -217,7 +259,9 @@ describe('global IDs', () => {
   }
 
   it('RelatedApp type with bad JSON → BAD_USER_INPUT', async () => {
-    expectRejected(await stack.execute(CoverageNodeDocument, { id: b64('RelatedApp:[oops') }), { reason: 'INVALID_ID' });
+    expectRejected(await stack.execute(CoverageNodeDocument, { id: b64('RelatedApp:[oops') }), {
+      reason: 'INVALID_ID',
+    });
   });
 
   it('nodes: each malformed ID is null with an error at its own index; the good IDs around it resolve', async () => {
@@ -225,7 +269,9 @@ describe('global IDs', () => {
     const ids = [good, '%%%', ...malformed.map((c) => c.id), good];
     const result = await stack.execute(NodesByIdDocument, { ids });
     expect(result.status).toBe(200);
-    expect(result.data?.nodes.map((n) => (n && 'id' in n ? n.id : null))).toEqual(ids.map((id, i) => (i === 0 || i === ids.length - 1 ? good : null)));
+    expect(result.data?.nodes.map((n) => (n && 'id' in n ? n.id : null))).toEqual(
+      ids.map((id, i) => (i === 0 || i === ids.length - 1 ? good : null)),
+    );
     expect(result.errors?.map((e) => [e.path, e.extensions?.code, e.extensions?.reason])).toEqual(
       ids.slice(1, -1).map((_, i) => [['nodes', i + 1], 'BAD_USER_INPUT', 'INVALID_ID']),
     );
@@ -240,14 +286,21 @@ describe('global IDs', () => {
       'query($ids: [ID!]!) { ...Lookup } fragment Lookup on Query { nodes(ids: $ids) { id } }',
     ];
     for (const document of documents) {
-      const result = await stack.execute(parse(document) as TypedDocumentNode<{ nodes: Array<{ id: string } | null> }, { ids: string[] }>, { ids: [good, '%%%'] });
+      const result = await stack.execute(
+        parse(document) as TypedDocumentNode<{ nodes: Array<{ id: string } | null> }, { ids: string[] }>,
+        { ids: [good, '%%%'] },
+      );
       expect({ document, nodes: result.data?.nodes }).toEqual({ document, nodes: [{ id: good }, null] });
       expect(result.errors?.map((e) => e.path)).toEqual([['nodes', 1]]);
     }
   });
 
   it('a well-formed ID of something that does not exist is null, not an error, and calls nothing', async () => {
-    const ids = [b64('KmsSecret:["no-such-source","cn-hangzhou","x"]'), b64('Namespace:["no-such-source","x"]'), b64('SaeSecret:["kms-demo","cn-hangzhou","1"]')];
+    const ids = [
+      b64('KmsSecret:["no-such-source","cn-hangzhou","x"]'),
+      b64('Namespace:["no-such-source","x"]'),
+      b64('SaeSecret:["kms-demo","cn-hangzhou","1"]'),
+    ];
     for (const id of ids) {
       const node = await stack.execute(CoverageNodeDocument, { id });
       expect(node.errors).toBeUndefined();
@@ -265,9 +318,19 @@ describe('well-formed IDs that point at nothing', () => {
   // The key exists, but not in the namespace the ID names: no such object, so null. Returning the
   // secret of another namespace would hand back an object whose id differs from the one asked for.
   const wrongNamespace: Array<{ title: string; id: () => string }> = [
-    { title: 'KMS name in another region', id: () => gid('KmsSecret', ['kms-demo', 'eu-central-1', stack.emulators.data.kms.secrets[0].SecretName]) },
-    { title: 'APIG secretId in another region', id: () => gid('ApigSecret', ['apig-demo', 'eu-central-1', stack.emulators.data.apig.secrets[0].secretId]) },
-    { title: 'CSMS name in another project', id: () => gid('CsmsSecret', ['csms-demo', 'ffffffffffffffffffffffffffffffff', stack.emulators.data.csms.secrets[0].name]) },
+    {
+      title: 'KMS name in another region',
+      id: () => gid('KmsSecret', ['kms-demo', 'eu-central-1', stack.emulators.data.kms.secrets[0].SecretName]),
+    },
+    {
+      title: 'APIG secretId in another region',
+      id: () => gid('ApigSecret', ['apig-demo', 'eu-central-1', stack.emulators.data.apig.secrets[0].secretId]),
+    },
+    {
+      title: 'CSMS name in another project',
+      id: () =>
+        gid('CsmsSecret', ['csms-demo', 'ffffffffffffffffffffffffffffffff', stack.emulators.data.csms.secrets[0].name]),
+    },
   ];
   for (const c of wrongNamespace) {
     it(`${c.title}: node and secret are null, never a different object`, async () => {
@@ -281,7 +344,11 @@ describe('well-formed IDs that point at nothing', () => {
   }
 
   it('an SAE ID in a namespace that does not exist is null, not an upstream error', async () => {
-    const id = gid('SaeSecret', ['sae-demo', 'cn-hangzhou:no-such-namespace', String(stack.emulators.data.sae.secrets[0].SecretId)]);
+    const id = gid('SaeSecret', [
+      'sae-demo',
+      'cn-hangzhou:no-such-namespace',
+      String(stack.emulators.data.sae.secrets[0].SecretId),
+    ]);
     const node = await stack.execute(CoverageNodeDocument, { id });
     expect(node.errors).toBeUndefined();
     expect(node.data?.node).toBeNull();
@@ -312,12 +379,17 @@ describe('filter text', () => {
   ];
   for (const c of tooLong) {
     it(`${c.title} → BAD_USER_INPUT before any call`, async () => {
-      expectRejected(await stack.execute(SecretsPageDocument, { first: 5, filter: c.filter }), { reason: 'INVALID_ARGUMENT' });
+      expectRejected(await stack.execute(SecretsPageDocument, { first: 5, filter: c.filter }), {
+        reason: 'INVALID_ARGUMENT',
+      });
     });
   }
 
   it('256 characters exactly is accepted', async () => {
-    const result = await stack.execute(SecretsPageDocument, { first: 5, filter: { nameContains: 'x'.repeat(256), providers: ['ALIBABA_KMS'] } });
+    const result = await stack.execute(SecretsPageDocument, {
+      first: 5,
+      filter: { nameContains: 'x'.repeat(256), providers: ['ALIBABA_KMS'] },
+    });
     expect(result.errors).toBeUndefined();
     expect(result.data!.secrets.edges).toEqual([]);
   });

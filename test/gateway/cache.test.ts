@@ -23,11 +23,18 @@ describe('cross-request metadata cache', () => {
   });
 
   it('a repeated query within the TTL makes no upstream call', async () => {
-    const first = expectData(await stack.execute(SaeSecretsWithDataKeysDocument, { first: 20, filter: { sources: [SOURCE.sae] } }));
-    const calls = stack.calls('sae', 'ListSecrets') + stack.calls('sae', 'DescribeSecret') + stack.calls('sae', 'DescribeNamespaceList');
+    const first = expectData(
+      await stack.execute(SaeSecretsWithDataKeysDocument, { first: 20, filter: { sources: [SOURCE.sae] } }),
+    );
+    const calls =
+      stack.calls('sae', 'ListSecrets') +
+      stack.calls('sae', 'DescribeSecret') +
+      stack.calls('sae', 'DescribeNamespaceList');
     expect(calls).toBe(22);
     stack.resetCounters();
-    const again = expectData(await stack.execute(SaeSecretsWithDataKeysDocument, { first: 20, filter: { sources: [SOURCE.sae] } }));
+    const again = expectData(
+      await stack.execute(SaeSecretsWithDataKeysDocument, { first: 20, filter: { sources: [SOURCE.sae] } }),
+    );
     expect(again).toEqual(first);
     expect(Object.keys(stack.emulators.servers.sae.getStats().operations)).toEqual([]);
   });
@@ -36,7 +43,9 @@ describe('cross-request metadata cache', () => {
     const keys: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const data: SecretsPageQuery = expectData(await stack.execute(SecretsPageDocument, { first: 7, after, filter: { sources: [SOURCE.kms] } }));
+      const data: SecretsPageQuery = expectData(
+        await stack.execute(SecretsPageDocument, { first: 7, after, filter: { sources: [SOURCE.kms] } }),
+      );
       keys.push(...data.secrets.edges.map((e) => keyOfGlobalId(e.node.id)));
       if (!data.secrets.pageInfo.hasNextPage) break;
       after = data.secrets.pageInfo.endCursor ?? null;
@@ -46,7 +55,11 @@ describe('cross-request metadata cache', () => {
   });
 
   it('concurrent identical misses share one call', async () => {
-    const results = await Promise.all(Array.from({ length: 10 }, () => stack.execute(SecretsPageDocument, { first: 50, filter: { sources: [SOURCE.kms] } })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        stack.execute(SecretsPageDocument, { first: 50, filter: { sources: [SOURCE.kms] } }),
+      ),
+    );
     for (const r of results) expectData(r);
     expect(stack.calls('kms', 'ListSecrets')).toBe(1);
   });
@@ -68,7 +81,8 @@ describe('cross-request metadata cache', () => {
   });
 
   it('a source with the cache off calls every time', async () => {
-    for (let i = 0; i < 3; i++) expectData(await stack.execute(SecretsPageDocument, { first: 10, filter: { sources: [SOURCE.csms] } }));
+    for (let i = 0; i < 3; i++)
+      expectData(await stack.execute(SecretsPageDocument, { first: 10, filter: { sources: [SOURCE.csms] } }));
     expect(stack.calls('csms', 'ListSecrets')).toBe(3);
   });
 });
@@ -86,14 +100,19 @@ describe('whole-response cache (all sources cached)', () => {
   beforeEach(() => stack.resetCounters());
 
   const post = async (query: string, headers: Record<string, string> = stack.authHeaders) => {
-    const response = await fetch(`${stack.server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+    const response = await fetch(`${stack.server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query }),
+    });
     return (await response.json()) as { data?: any; errors?: Array<{ extensions?: Record<string, unknown> }> };
   };
 
   it('never caches a response holding secret values: each reveal calls the provider and is audited', async () => {
     const token = stack.token({ subject: 'revealer', scopes: ['secrets:read', 'secrets:reveal'] });
     const query = `{ secrets(first: 2, filter: { sources: ["${SOURCE.kms}"] }) { nodes { name ... on KmsSecret { value { secretData } } } } }`;
-    for (let i = 0; i < 2; i++) expect((await post(query, { authorization: `Bearer ${token}` })).data.secrets.nodes).toHaveLength(2);
+    for (let i = 0; i < 2; i++)
+      expect((await post(query, { authorization: `Bearer ${token}` })).data.secrets.nodes).toHaveLength(2);
     expect(stack.calls('kms', 'GetSecretValue')).toBe(4);
   });
 

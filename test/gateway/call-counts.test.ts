@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { planPages } from '../../src/pagination/page-plan.js';
-import { KmsDetailsDocument, SecretsCountDocument, NamespaceSecretsPageDocument, NodesByIdDocument, SaeSecretsWithAppsDocument, SaeSecretsWithDataKeysDocument, SecretsPageDocument } from '../generated/graphql.js';
+import {
+  KmsDetailsDocument,
+  SecretsCountDocument,
+  NamespaceSecretsPageDocument,
+  NodesByIdDocument,
+  SaeSecretsWithAppsDocument,
+  SaeSecretsWithDataKeysDocument,
+  SecretsPageDocument,
+} from '../generated/graphql.js';
 import { SOURCE } from '../helpers/expected.js';
 import { expectData, namespaceGlobalId, startStack, type Stack } from '../helpers/stack.js';
 
@@ -22,7 +30,9 @@ describe('upstream calls are the fewest the query needs', () => {
   beforeEach(() => stack.resetCounters());
 
   it('a page of 50 SAE secrets with relatedApps costs one ListSecrets and no DescribeSecret', async () => {
-    const data = expectData(await stack.execute(SaeSecretsWithAppsDocument, { first: 50, filter: { sources: [SOURCE.sae] } }));
+    const data = expectData(
+      await stack.execute(SaeSecretsWithAppsDocument, { first: 50, filter: { sources: [SOURCE.sae] } }),
+    );
     expect(data.secrets.nodes).toHaveLength(50);
     expect(data.secrets.nodes.some((n) => n.__typename === 'SaeSecret' && n.relatedApps.length > 0)).toBe(true);
     expect(stack.calls('sae', 'ListSecrets')).toBe(1);
@@ -31,7 +41,9 @@ describe('upstream calls are the fewest the query needs', () => {
   });
 
   it('dataKeys on 50 SAE secrets: 50 DescribeSecret at most, none twice, at most the configured number at a time', async () => {
-    const data = expectData(await stack.execute(SaeSecretsWithDataKeysDocument, { first: 50, filter: { sources: [SOURCE.sae] } }));
+    const data = expectData(
+      await stack.execute(SaeSecretsWithDataKeysDocument, { first: 50, filter: { sources: [SOURCE.sae] } }),
+    );
     const expected = stack.emulators.data.sae.secrets;
     for (const node of data.secrets.nodes) {
       if (node.__typename !== 'SaeSecret') throw new Error('expected SAE secrets');
@@ -62,15 +74,21 @@ describe('upstream calls are the fewest the query needs', () => {
     const page1 = expectData(await stack.execute(SecretsPageDocument, { first: 100, filter }));
     expect(stack.calls('kms', 'ListSecrets')).toBe(1);
     // From an unaligned position: [151, 251) needs two pages of at most 100 rows.
-    const to150 = expectData(await stack.execute(SecretsPageDocument, { first: 51, after: page1.secrets.pageInfo.endCursor, filter }));
+    const to150 = expectData(
+      await stack.execute(SecretsPageDocument, { first: 51, after: page1.secrets.pageInfo.endCursor, filter }),
+    );
     stack.resetCounters();
-    const next = expectData(await stack.execute(SecretsPageDocument, { first: 100, after: to150.secrets.pageInfo.endCursor, filter }));
+    const next = expectData(
+      await stack.execute(SecretsPageDocument, { first: 100, after: to150.secrets.pageInfo.endCursor, filter }),
+    );
     expect(next.secrets.edges).toHaveLength(100);
     expect(stack.calls('kms', 'ListSecrets')).toBe(planPages(151, 251, 100).pages.length);
     expect(planPages(151, 251, 100).pages.length).toBe(2);
     // The last window, clipped to the total once the first answer tells it.
     stack.resetCounters();
-    const rest = expectData(await stack.execute(SecretsPageDocument, { first: 100, after: next.secrets.pageInfo.endCursor, filter }));
+    const rest = expectData(
+      await stack.execute(SecretsPageDocument, { first: 100, after: next.secrets.pageInfo.endCursor, filter }),
+    );
     expect(rest.secrets.edges).toHaveLength(total - 251);
     expect(stack.calls('kms', 'ListSecrets')).toBe(planPages(251, total, 100).pages.length);
   });
@@ -95,11 +113,15 @@ describe('upstream calls are the fewest the query needs', () => {
     const data = expectData(await stack.execute(SecretsCountDocument, {}));
     expect(data.secrets.totalCount).toBeNull();
     expect(stack.calls('sae', 'ListSecrets')).toBe(1);
-    expect(stack.calls('apig', 'ListSecrets') + stack.calls('kms', 'ListSecrets') + stack.calls('csms', 'ListSecrets')).toBe(0);
+    expect(
+      stack.calls('apig', 'ListSecrets') + stack.calls('kms', 'ListSecrets') + stack.calls('csms', 'ListSecrets'),
+    ).toBe(0);
   });
 
   it('a page that ends inside the first source calls no other source', async () => {
     expectData(await stack.execute(SecretsPageDocument, { first: 5 }));
-    expect(stack.calls('apig', 'ListSecrets') + stack.calls('kms', 'ListSecrets') + stack.calls('csms', 'ListSecrets')).toBe(0);
+    expect(
+      stack.calls('apig', 'ListSecrets') + stack.calls('kms', 'ListSecrets') + stack.calls('csms', 'ListSecrets'),
+    ).toBe(0);
   });
 });

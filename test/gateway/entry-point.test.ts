@@ -40,9 +40,14 @@ describe('npm start: the built entry point on the embedded demo', () => {
     const response = await fetch(`${url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: '{ secrets(first: 3) { edges { cursor node { name updatedAt } } pageInfo { endCursor } } }' }),
+      body: JSON.stringify({
+        query: '{ secrets(first: 3) { edges { cursor node { name updatedAt } } pageInfo { endCursor } } }',
+      }),
     });
-    const body = (await response.json()) as { data?: { secrets: { edges: Array<{ cursor: string }>; pageInfo: { endCursor: string } } }; errors?: unknown };
+    const body = (await response.json()) as {
+      data?: { secrets: { edges: Array<{ cursor: string }>; pageInfo: { endCursor: string } } };
+      errors?: unknown;
+    };
     expect(body.errors).toBeUndefined();
     expect(body.data!.secrets.edges).toHaveLength(3);
     expect(body.data!.secrets.pageInfo.endCursor).toBe(body.data!.secrets.edges[2].cursor);

@@ -32,7 +32,12 @@ import { startStack, type ExecuteResult, type Stack } from '../helpers/stack.js'
 
 type Slice = keyof CoverageProviderSlicesQuery;
 const SLICES: Slice[] = ['sae', 'apig', 'kms', 'csms'];
-const PROVIDER_ENUM: Record<Slice, Provider> = { sae: 'ALIBABA_SAE', apig: 'ALIBABA_APIG', kms: 'ALIBABA_KMS', csms: 'HUAWEI_CSMS' };
+const PROVIDER_ENUM: Record<Slice, Provider> = {
+  sae: 'ALIBABA_SAE',
+  apig: 'ALIBABA_APIG',
+  kms: 'ALIBABA_KMS',
+  csms: 'HUAWEI_CSMS',
+};
 const SOURCE = { sae: 'sae-demo', apig: 'apig-demo', kms: 'kms-demo', csms: 'csms-demo' } as const;
 const FIRST = 3;
 const MAX_ATTEMPTS = 3;
@@ -65,7 +70,11 @@ function expectNoStackTrace(error: GraphQLFormattedError): void {
 }
 
 /** Asserts one typed error for `failing`, its FAILED source state, and untouched data for every other slice. */
-function expectIsolatedFailure(result: ExecuteResult<CoverageProviderSlicesQuery>, failing: Slice, want: Expectation): void {
+function expectIsolatedFailure(
+  result: ExecuteResult<CoverageProviderSlicesQuery>,
+  failing: Slice,
+  want: Expectation,
+): void {
   expect(result.status).toBe(200);
   expect(result.data, 'partial results: data is still there').toBeTruthy();
   const errors = result.errors ?? [];
@@ -93,7 +102,12 @@ function expectIsolatedFailure(result: ExecuteResult<CoverageProviderSlicesQuery
   const data = result.data!;
   // The page stops at the first failure: one error, the source named, and a cursor that retries it.
   expect(errors).toHaveLength(1);
-  expect(data[failing].interruption).toMatchObject({ source: SOURCE[failing], provider: PROVIDER_ENUM[failing], code: errors[0].extensions?.code, retryable: want.retryable });
+  expect(data[failing].interruption).toMatchObject({
+    source: SOURCE[failing],
+    provider: PROVIDER_ENUM[failing],
+    code: errors[0].extensions?.code,
+    retryable: want.retryable,
+  });
   expect(data[failing].pageInfo.hasNextPage).toBe(true);
   expect(data[failing].pageInfo.endCursor).toEqual(expect.any(String));
   const failed = data[failing].sourceStates.filter((s) => s.status === 'FAILED');
@@ -142,35 +156,41 @@ afterEach(() => {
 const query = () => stack.execute(CoverageProviderSlicesDocument, { first: FIRST });
 
 describe('documented ListSecrets error codes, forced in the emulators', () => {
-  const alibaba: Array<{ slice: 'sae' | 'apig' | 'kms'; providerCode: string; code: GatewayCode; retryable: boolean }> = [
-    // SAE ListSecrets / DescribeSecret docs, plus POP throttling (400) and an internal error (500).
-    { slice: 'sae', providerCode: 'InvalidParameter.NotEmpty', code: 'UPSTREAM_BAD_REQUEST', retryable: false },
-    { slice: 'sae', providerCode: 'InvalidParameter.Obviously', code: 'UPSTREAM_BAD_REQUEST', retryable: false },
-    { slice: 'sae', providerCode: 'InvalidParameter.WithMessage', code: 'UPSTREAM_BAD_REQUEST', retryable: false },
-    { slice: 'sae', providerCode: 'InvalidNamespaceId.NotFound', code: 'UPSTREAM_NOT_FOUND', retryable: false },
-    { slice: 'sae', providerCode: 'InvalidSecretId.NotFound', code: 'UPSTREAM_NOT_FOUND', retryable: false },
-    { slice: 'sae', providerCode: 'Throttling.User', code: 'UPSTREAM_THROTTLED', retryable: true },
-    { slice: 'sae', providerCode: 'InternalError', code: 'UPSTREAM_UNAVAILABLE', retryable: true },
-    { slice: 'sae', providerCode: 'SignatureDoesNotMatch', code: 'UPSTREAM_AUTH_FAILED', retryable: false },
-    // APIG: its own InvalidParameter (lowerCamel body), POP throttling (400) and internal error.
-    { slice: 'apig', providerCode: 'InvalidParameter', code: 'UPSTREAM_BAD_REQUEST', retryable: false },
-    { slice: 'apig', providerCode: 'Throttling.User', code: 'UPSTREAM_THROTTLED', retryable: true },
-    { slice: 'apig', providerCode: 'InternalError', code: 'UPSTREAM_UNAVAILABLE', retryable: true },
-    { slice: 'apig', providerCode: 'InvalidAccessKeyId.NotFound', code: 'UPSTREAM_AUTH_FAILED', retryable: false },
-    // KMS ListSecrets docs, plus Rejected.Throttling (429) and ServiceUnavailableTemporary (503).
-    { slice: 'kms', providerCode: 'InvalidParameter', code: 'UPSTREAM_BAD_REQUEST', retryable: false },
-    { slice: 'kms', providerCode: 'InternalFailure', code: 'UPSTREAM_UNAVAILABLE', retryable: true },
-    { slice: 'kms', providerCode: 'Forbidden.NoPermission', code: 'UPSTREAM_FORBIDDEN', retryable: false },
-    { slice: 'kms', providerCode: 'Forbidden.ResourceNotFound', code: 'UPSTREAM_NOT_FOUND', retryable: false },
-    { slice: 'kms', providerCode: 'InvalidAccessKeyId.NotFound', code: 'UPSTREAM_AUTH_FAILED', retryable: false },
-    { slice: 'kms', providerCode: 'Rejected.Throttling', code: 'UPSTREAM_THROTTLED', retryable: true },
-    { slice: 'kms', providerCode: 'ServiceUnavailableTemporary', code: 'UPSTREAM_UNAVAILABLE', retryable: true },
-  ];
+  const alibaba: Array<{ slice: 'sae' | 'apig' | 'kms'; providerCode: string; code: GatewayCode; retryable: boolean }> =
+    [
+      // SAE ListSecrets / DescribeSecret docs, plus POP throttling (400) and an internal error (500).
+      { slice: 'sae', providerCode: 'InvalidParameter.NotEmpty', code: 'UPSTREAM_BAD_REQUEST', retryable: false },
+      { slice: 'sae', providerCode: 'InvalidParameter.Obviously', code: 'UPSTREAM_BAD_REQUEST', retryable: false },
+      { slice: 'sae', providerCode: 'InvalidParameter.WithMessage', code: 'UPSTREAM_BAD_REQUEST', retryable: false },
+      { slice: 'sae', providerCode: 'InvalidNamespaceId.NotFound', code: 'UPSTREAM_NOT_FOUND', retryable: false },
+      { slice: 'sae', providerCode: 'InvalidSecretId.NotFound', code: 'UPSTREAM_NOT_FOUND', retryable: false },
+      { slice: 'sae', providerCode: 'Throttling.User', code: 'UPSTREAM_THROTTLED', retryable: true },
+      { slice: 'sae', providerCode: 'InternalError', code: 'UPSTREAM_UNAVAILABLE', retryable: true },
+      { slice: 'sae', providerCode: 'SignatureDoesNotMatch', code: 'UPSTREAM_AUTH_FAILED', retryable: false },
+      // APIG: its own InvalidParameter (lowerCamel body), POP throttling (400) and internal error.
+      { slice: 'apig', providerCode: 'InvalidParameter', code: 'UPSTREAM_BAD_REQUEST', retryable: false },
+      { slice: 'apig', providerCode: 'Throttling.User', code: 'UPSTREAM_THROTTLED', retryable: true },
+      { slice: 'apig', providerCode: 'InternalError', code: 'UPSTREAM_UNAVAILABLE', retryable: true },
+      { slice: 'apig', providerCode: 'InvalidAccessKeyId.NotFound', code: 'UPSTREAM_AUTH_FAILED', retryable: false },
+      // KMS ListSecrets docs, plus Rejected.Throttling (429) and ServiceUnavailableTemporary (503).
+      { slice: 'kms', providerCode: 'InvalidParameter', code: 'UPSTREAM_BAD_REQUEST', retryable: false },
+      { slice: 'kms', providerCode: 'InternalFailure', code: 'UPSTREAM_UNAVAILABLE', retryable: true },
+      { slice: 'kms', providerCode: 'Forbidden.NoPermission', code: 'UPSTREAM_FORBIDDEN', retryable: false },
+      { slice: 'kms', providerCode: 'Forbidden.ResourceNotFound', code: 'UPSTREAM_NOT_FOUND', retryable: false },
+      { slice: 'kms', providerCode: 'InvalidAccessKeyId.NotFound', code: 'UPSTREAM_AUTH_FAILED', retryable: false },
+      { slice: 'kms', providerCode: 'Rejected.Throttling', code: 'UPSTREAM_THROTTLED', retryable: true },
+      { slice: 'kms', providerCode: 'ServiceUnavailableTemporary', code: 'UPSTREAM_UNAVAILABLE', retryable: true },
+    ];
   for (const c of alibaba) {
     it(`${c.slice.toUpperCase()} ${c.providerCode} → ${c.code} (retryable: ${c.retryable})`, async () => {
       stack.emulators.providers[c.slice].failNext(c.providerCode, { operation: 'ListSecrets', times: PERSISTENT });
       const result = await query();
-      expectIsolatedFailure(result, c.slice, { code: c.code, providerCode: c.providerCode, retryable: c.retryable, operation: 'ListSecrets' });
+      expectIsolatedFailure(result, c.slice, {
+        code: c.code,
+        providerCode: c.providerCode,
+        retryable: c.retryable,
+        operation: 'ListSecrets',
+      });
       // "retryable" is what the gateway itself does: every attempt for those, one call for the rest.
       const segments = result.errors!.length;
       expect(stack.calls(c.slice, 'ListSecrets')).toBe(segments * (c.retryable ? MAX_ATTEMPTS : 1));
@@ -183,8 +203,24 @@ describe('documented ListSecrets error codes, forced in the emulators', () => {
     const result = await query();
     expect(result.errors?.map((e) => e.extensions?.providerCode)).toEqual(['InvalidNamespaceId.NotFound']);
     const failed = result.data!.sae;
-    expect(failed.sourceStates).toEqual([{ source: 'sae-demo', namespace: 'cn-hangzhou', provider: 'ALIBABA_SAE', status: 'FAILED', code: 'UPSTREAM_NOT_FOUND', providerCode: 'InvalidNamespaceId.NotFound', retryable: false }]);
-    expect(failed.interruption).toEqual({ source: 'sae-demo', provider: 'ALIBABA_SAE', namespace: 'cn-hangzhou', code: 'UPSTREAM_NOT_FOUND', retryable: false });
+    expect(failed.sourceStates).toEqual([
+      {
+        source: 'sae-demo',
+        namespace: 'cn-hangzhou',
+        provider: 'ALIBABA_SAE',
+        status: 'FAILED',
+        code: 'UPSTREAM_NOT_FOUND',
+        providerCode: 'InvalidNamespaceId.NotFound',
+        retryable: false,
+      },
+    ]);
+    expect(failed.interruption).toEqual({
+      source: 'sae-demo',
+      provider: 'ALIBABA_SAE',
+      namespace: 'cn-hangzhou',
+      code: 'UPSTREAM_NOT_FOUND',
+      retryable: false,
+    });
     expect(failed.edges).toEqual([]);
     expect(failed.pageInfo.hasNextPage).toBe(true);
     // Asking again from the page's cursor reads the namespace that failed, from its start.
@@ -200,18 +236,47 @@ describe('documented ListSecrets error codes, forced in the emulators', () => {
     { error: 'CSMS.0106', providerCode: 'CSMS.0106', code: 'UPSTREAM_NOT_FOUND', retryable: false },
     // A 401 makes the client log in again once; still failing after that is a real authentication failure.
     { error: 'APIGW.0301', providerCode: 'APIGW.0301', code: 'UPSTREAM_AUTH_FAILED', retryable: false },
-    { error: { status: 401, errorCode: 'APIG.0301', errorMsg: 'Incorrect IAM authentication information: token expired' }, providerCode: 'APIG.0301', code: 'UPSTREAM_AUTH_FAILED', retryable: false },
+    {
+      error: {
+        status: 401,
+        errorCode: 'APIG.0301',
+        errorMsg: 'Incorrect IAM authentication information: token expired',
+      },
+      providerCode: 'APIG.0301',
+      code: 'UPSTREAM_AUTH_FAILED',
+      retryable: false,
+    },
     { error: 'APIG.0308', providerCode: 'APIG.0308', code: 'UPSTREAM_THROTTLED', retryable: true },
-    { error: { status: 429, errorCode: 'APIGW.0308', errorMsg: 'The throttling threshold has been reached' }, providerCode: 'APIGW.0308', code: 'UPSTREAM_THROTTLED', retryable: true },
+    {
+      error: { status: 429, errorCode: 'APIGW.0308', errorMsg: 'The throttling threshold has been reached' },
+      providerCode: 'APIGW.0308',
+      code: 'UPSTREAM_THROTTLED',
+      retryable: true,
+    },
     { error: 'CSMS.0500', providerCode: 'CSMS.0500', code: 'UPSTREAM_UNAVAILABLE', retryable: true },
-    { error: { status: 502, errorCode: 'APIGW.0502', errorMsg: 'Bad gateway' }, providerCode: 'APIGW.0502', code: 'UPSTREAM_UNAVAILABLE', retryable: true },
-    { error: { status: 504, errorCode: 'APIGW.0504', errorMsg: 'Gateway timed out' }, providerCode: 'APIGW.0504', code: 'UPSTREAM_TIMEOUT', retryable: true },
+    {
+      error: { status: 502, errorCode: 'APIGW.0502', errorMsg: 'Bad gateway' },
+      providerCode: 'APIGW.0502',
+      code: 'UPSTREAM_UNAVAILABLE',
+      retryable: true,
+    },
+    {
+      error: { status: 504, errorCode: 'APIGW.0504', errorMsg: 'Gateway timed out' },
+      providerCode: 'APIGW.0504',
+      code: 'UPSTREAM_TIMEOUT',
+      retryable: true,
+    },
   ];
   for (const c of csms) {
     it(`CSMS ${c.providerCode} (HTTP ${typeof c.error === 'string' ? 'catalog' : c.error.status}) → ${c.code} (retryable: ${c.retryable})`, async () => {
       stack.emulators.providers.csms.failNext('ListSecrets', c.error, PERSISTENT);
       const result = await query();
-      expectIsolatedFailure(result, 'csms', { code: c.code, providerCode: c.providerCode, retryable: c.retryable, operation: 'ListSecrets' });
+      expectIsolatedFailure(result, 'csms', {
+        code: c.code,
+        providerCode: c.providerCode,
+        retryable: c.retryable,
+        operation: 'ListSecrets',
+      });
       // A 401 costs one more call: the upstream path has the client log in again and tries once more.
       const perAttempt = c.code === 'UPSTREAM_AUTH_FAILED' ? 2 : 1;
       expect(stack.calls('csms', 'ListSecrets')).toBe(perAttempt * (c.retryable ? MAX_ATTEMPTS : 1));
@@ -221,7 +286,14 @@ describe('documented ListSecrets error codes, forced in the emulators', () => {
   it('CSMS: one 401 is absorbed by logging in again (no error, one new token), as a retry the metrics count', async () => {
     const authRetries = async () => {
       const text = await (await fetch(`${stack.server.url}/metrics`)).text();
-      const line = text.split('\n').find((l) => l.startsWith('secrets_gateway_upstream_retries_total{') && l.includes('source="csms-demo"') && l.includes('code="UPSTREAM_AUTH_FAILED"'));
+      const line = text
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith('secrets_gateway_upstream_retries_total{') &&
+            l.includes('source="csms-demo"') &&
+            l.includes('code="UPSTREAM_AUTH_FAILED"'),
+        );
       return line ? Number(line.split(' ').pop()) : 0;
     };
     const retriesBefore = await authRetries();
@@ -236,7 +308,11 @@ describe('documented ListSecrets error codes, forced in the emulators', () => {
   });
 
   it('totalCount after a source failed: null, without calling the failed source again and without a second error', async () => {
-    for (const [slice, code] of [['kms', 'Rejected.Throttling'], ['apig', 'Throttling.User'], ['sae', 'Throttling.User']] as const) {
+    for (const [slice, code] of [
+      ['kms', 'Rejected.Throttling'],
+      ['apig', 'Throttling.User'],
+      ['sae', 'Throttling.User'],
+    ] as const) {
       const filter = { providers: [PROVIDER_ENUM[slice]] };
       stack.emulators.providers[slice].failNext(code, { operation: 'ListSecrets', times: PERSISTENT });
       // The same page without totalCount: what the walk itself costs (retries included).
@@ -252,7 +328,10 @@ describe('documented ListSecrets error codes, forced in the emulators', () => {
       expect(result.status).toBe(200);
       expect(result.data?.secrets.totalCount ?? null).toBeNull();
       expect({ slice, calls: stack.calls(slice, 'ListSecrets') }).toEqual({ slice, calls: walkCalls });
-      expect({ slice, paths: (result.errors ?? []).map((e) => e.path?.join('.')) }).toEqual({ slice, paths: Array(walkErrors).fill('secrets') });
+      expect({ slice, paths: (result.errors ?? []).map((e) => e.path?.join('.')) }).toEqual({
+        slice,
+        paths: Array(walkErrors).fill('secrets'),
+      });
     }
   });
 
@@ -260,9 +339,22 @@ describe('documented ListSecrets error codes, forced in the emulators', () => {
     // A fresh request discovers namespaces again (per-request loaders).
     stack.emulators.providers.sae.failNext('InternalError', { operation: 'DescribeNamespaceList', times: PERSISTENT });
     const result = await query();
-    expectIsolatedFailure(result, 'sae', { code: 'UPSTREAM_UNAVAILABLE', providerCode: 'InternalError', retryable: true, operation: 'DescribeNamespaceList' });
+    expectIsolatedFailure(result, 'sae', {
+      code: 'UPSTREAM_UNAVAILABLE',
+      providerCode: 'InternalError',
+      retryable: true,
+      operation: 'DescribeNamespaceList',
+    });
     expect(result.data!.sae.sourceStates).toEqual([
-      { source: 'sae-demo', namespace: null, provider: 'ALIBABA_SAE', status: 'FAILED', code: 'UPSTREAM_UNAVAILABLE', providerCode: 'InternalError', retryable: true },
+      {
+        source: 'sae-demo',
+        namespace: null,
+        provider: 'ALIBABA_SAE',
+        status: 'FAILED',
+        code: 'UPSTREAM_UNAVAILABLE',
+        providerCode: 'InternalError',
+        retryable: true,
+      },
     ]);
     expect(result.data!.sae.edges).toEqual([]);
   });
@@ -288,7 +380,14 @@ describe('DescribeSecret failures (detail fields)', () => {
       for (const error of result.errors!) {
         expectNoStackTrace(error);
         expect(error.path?.slice(0, 2)).toEqual(['secrets', 'nodes']);
-        expect(error.extensions).toMatchObject({ code: c.code, provider: 'ALIBABA_KMS', source: 'kms-demo', operation: 'DescribeSecret', providerCode: c.providerCode, retryable: c.retryable });
+        expect(error.extensions).toMatchObject({
+          code: c.code,
+          provider: 'ALIBABA_KMS',
+          source: 'kms-demo',
+          operation: 'DescribeSecret',
+          providerCode: c.providerCode,
+          retryable: c.retryable,
+        });
         expect(String(error.extensions!.requestId)).not.toBe('');
       }
     }
@@ -315,14 +414,20 @@ describe('DescribeSecret failures (detail fields)', () => {
     for (const node of healthy) if (node.__typename === 'KmsSecret') expect(node.arn).toMatch(/^acs:kms:/);
   });
 
-  it('SAE: a DescribeSecret failure (dataKeys) is a typed error and leaves the other connections\' data in place', async () => {
+  it("SAE: a DescribeSecret failure (dataKeys) is a typed error and leaves the other connections' data in place", async () => {
     stack.emulators.providers.sae.failNext('InvalidParameter.Obviously', { operation: 'DescribeSecret', times: 1 });
     const result = await stack.execute(CoverageSaeDataKeysBesideKmsDocument, { first: 2 });
     expect(result.status).toBe(200);
     expect(result.errors?.length).toBeGreaterThan(0);
     for (const error of result.errors!) {
       expectNoStackTrace(error);
-      expect(error.extensions).toMatchObject({ code: 'UPSTREAM_BAD_REQUEST', provider: 'ALIBABA_SAE', operation: 'DescribeSecret', providerCode: 'InvalidParameter.Obviously', retryable: false });
+      expect(error.extensions).toMatchObject({
+        code: 'UPSTREAM_BAD_REQUEST',
+        provider: 'ALIBABA_SAE',
+        operation: 'DescribeSecret',
+        providerCode: 'InvalidParameter.Obviously',
+        retryable: false,
+      });
     }
     // One failed DescribeSecret must not wipe out the KMS connection of the same response.
     expect(result.data?.kms.nodes).toHaveLength(2);
@@ -335,10 +440,18 @@ describe('DescribeSecret failures (detail fields)', () => {
     expect(result.errors?.length).toBeGreaterThan(0);
     for (const error of result.errors!) {
       expectNoStackTrace(error);
-      expect(error.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', provider: 'HUAWEI_CSMS', operation: 'ShowSecret', providerCode: 'CSMS.0500', retryable: true });
+      expect(error.extensions).toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+        provider: 'HUAWEI_CSMS',
+        operation: 'ShowSecret',
+        providerCode: 'CSMS.0500',
+        retryable: true,
+      });
     }
     // The list answered; only the ShowSecret fields are missing.
-    expect(result.data?.secrets.nodes.map((n) => n.name)).toEqual(stack.emulators.data.csms.secrets.slice(0, 2).map((s) => s.name));
+    expect(result.data?.secrets.nodes.map((n) => n.name)).toEqual(
+      stack.emulators.data.csms.secrets.slice(0, 2).map((s) => s.name),
+    );
   });
 
   it('SAE: a secret gone before DescribeSecret (InvalidSecretId.NotFound) has no data keys, no error', async () => {
@@ -410,7 +523,10 @@ describe('wrong credentials', () => {
               if (source.provider === 'huawei-csms') {
                 source.credentials =
                   v.csms === 'keep-password-but-wrong'
-                    ? { ...(source.credentials as { domainName: string; userName: string; password: string }), password: 'wrong-huawei-password-0000' }
+                    ? {
+                        ...(source.credentials as { domainName: string; userName: string; password: string }),
+                        password: 'wrong-huawei-password-0000',
+                      }
                     : (v.csms as typeof source.credentials);
               } else {
                 source.credentials = { ...source.credentials, ...v.alibaba };
@@ -431,7 +547,12 @@ describe('wrong credentials', () => {
         for (const error of result.errors ?? []) {
           expectNoStackTrace(error);
           const slice = error.path![0] as Slice;
-          expect(error.extensions).toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', provider: PROVIDER_ENUM[slice], source: SOURCE[slice], retryable: false });
+          expect(error.extensions).toMatchObject({
+            code: 'UPSTREAM_AUTH_FAILED',
+            provider: PROVIDER_ENUM[slice],
+            source: SOURCE[slice],
+            retryable: false,
+          });
           const providerCode = error.extensions!.providerCode;
           if (slice === 'csms') {
             if (v.csmsCode) expect(providerCode).toBe(v.csmsCode);
@@ -442,7 +563,8 @@ describe('wrong credentials', () => {
           expect(result.data![slice].edges).toEqual([]);
           expect(result.data![slice].sourceStates.map((s) => s.status)).toContain('FAILED');
         }
-        for (const slice of SLICES.filter((s) => !failing.includes(s))) expect(result.data![slice].edges).toHaveLength(FIRST);
+        for (const slice of SLICES.filter((s) => !failing.includes(s)))
+          expect(result.data![slice].edges).toHaveLength(FIRST);
       });
     });
   }
@@ -471,11 +593,29 @@ describe('an emulator that is down or silent', () => {
     expect(result.status).toBe(200);
     const bySlice = new Map((result.errors ?? []).map((e) => [e.path?.[0], e]));
     expect([...bySlice.keys()].sort()).toEqual(['apig', 'kms']);
-    expect(bySlice.get('kms')!.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', provider: 'ALIBABA_KMS', source: 'kms-demo', retryable: true });
-    expect(bySlice.get('apig')!.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', provider: 'ALIBABA_APIG', source: 'apig-demo', retryable: true });
+    expect(bySlice.get('kms')!.extensions).toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      provider: 'ALIBABA_KMS',
+      source: 'kms-demo',
+      retryable: true,
+    });
+    expect(bySlice.get('apig')!.extensions).toMatchObject({
+      code: 'UPSTREAM_TIMEOUT',
+      provider: 'ALIBABA_APIG',
+      source: 'apig-demo',
+      retryable: true,
+    });
     for (const error of bySlice.values()) expectNoStackTrace(error);
     expect(result.data!.kms.sourceStates).toEqual([
-      { source: 'kms-demo', namespace: 'cn-hangzhou', provider: 'ALIBABA_KMS', status: 'FAILED', code: 'UPSTREAM_UNAVAILABLE', providerCode: null, retryable: true },
+      {
+        source: 'kms-demo',
+        namespace: 'cn-hangzhou',
+        provider: 'ALIBABA_KMS',
+        status: 'FAILED',
+        code: 'UPSTREAM_UNAVAILABLE',
+        providerCode: null,
+        retryable: true,
+      },
     ]);
     expect(result.data!.sae.edges).toHaveLength(FIRST);
     expect(result.data!.csms.edges).toHaveLength(FIRST);

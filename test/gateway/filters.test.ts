@@ -1,6 +1,12 @@
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import type { EmulatorSet } from '../../src/emulators/index.js';
-import { SecretsCountDocument, SecretsPageDocument, type Provider, type SecretFilter, type SecretsPageQuery } from '../generated/graphql.js';
+import {
+  SecretsCountDocument,
+  SecretsPageDocument,
+  type Provider,
+  type SecretFilter,
+  type SecretsPageQuery,
+} from '../generated/graphql.js';
 import { expectData, startStack, type ExecuteResult, type Stack } from '../helpers/stack.js';
 
 /**
@@ -118,7 +124,8 @@ function inventory(data: EmulatorSet['data']): SeedSecret[] {
 
 /** The filter semantics of schema.graphql (AND between fields, OR inside a list), written out independently. */
 function expectedMatch(s: SeedSecret, f: SecretFilter): boolean {
-  if (f.nameContains != null && f.nameContains !== '' && !s.name.toLowerCase().includes(f.nameContains.toLowerCase())) return false;
+  if (f.nameContains != null && f.nameContains !== '' && !s.name.toLowerCase().includes(f.nameContains.toLowerCase()))
+    return false;
   if (f.names?.length && !f.names.includes(s.name)) return false;
   if (f.types?.length && (s.type === null || !f.types.includes(s.type))) return false;
   if (f.providers?.length && !f.providers.includes(s.provider)) return false;
@@ -128,7 +135,8 @@ function expectedMatch(s: SeedSecret, f: SecretFilter): boolean {
   if (f.gatewayType != null && s.gatewayType !== f.gatewayType) return false;
   if (f.tags?.length) {
     const tags = s.tags ?? [];
-    if (!f.tags.every((want) => tags.some((t) => t.key === want.key && (want.value == null || t.value === want.value)))) return false;
+    if (!f.tags.every((want) => tags.some((t) => t.key === want.key && (want.value == null || t.value === want.value))))
+      return false;
   }
   return true;
 }
@@ -241,7 +249,9 @@ const FILTER_CASES: FilterCase[] = [
   },
   {
     title: 'names: more KMS names than one KMS filter takes (10) are all found',
-    filter: (d) => ({ names: [...d.kms.secrets.filter((_s, i) => i % 20 === 3).map((s) => s.SecretName), 'no-such-secret'] }),
+    filter: (d) => ({
+      names: [...d.kms.secrets.filter((_s, i) => i % 20 === 3).map((s) => s.SecretName), 'no-such-secret'],
+    }),
     untouched: [],
     reaches: ['ALIBABA_KMS'],
   },
@@ -306,20 +316,31 @@ const FILTER_CASES: FilterCase[] = [
     reaches: ['ALIBABA_KMS'],
   },
   {
-    title: 'tags: key and value must sit on the same tag (env=payments matches nothing though KMS holds env tags and team=payments tags)',
+    title:
+      'tags: key and value must sit on the same tag (env=payments matches nothing though KMS holds env tags and team=payments tags)',
     filter: () => ({ tags: [{ key: 'env', value: 'payments' }] }),
     untouched: ['sae', 'apig', 'csms'],
     reaches: [],
   },
   {
     title: 'several fields narrow together (AND)',
-    filter: (d) => ({ nameContains: 'ledger', providers: ['ALIBABA_SAE', 'ALIBABA_KMS', 'HUAWEI_CSMS'], namespaces: [d.kms.regionId, 'cn-hangzhou:dev', d.csms.projectId] }),
+    filter: (d) => ({
+      nameContains: 'ledger',
+      providers: ['ALIBABA_SAE', 'ALIBABA_KMS', 'HUAWEI_CSMS'],
+      namespaces: [d.kms.regionId, 'cn-hangzhou:dev', d.csms.projectId],
+    }),
     untouched: ['apig', 'aws'],
     reaches: ['ALIBABA_SAE', 'ALIBABA_KMS', 'HUAWEI_CSMS'],
   },
   {
     title: 'types and names together, across SAE and KMS',
-    filter: (d) => ({ types: ['Generic', 'Opaque'], names: [...d.kms.secrets.slice(0, 40).map((s) => s.SecretName), ...d.sae.secrets.slice(0, 40).map((s) => s.SecretName)] }),
+    filter: (d) => ({
+      types: ['Generic', 'Opaque'],
+      names: [
+        ...d.kms.secrets.slice(0, 40).map((s) => s.SecretName),
+        ...d.sae.secrets.slice(0, 40).map((s) => s.SecretName),
+      ],
+    }),
     untouched: ['apig', 'csms', 'aws'],
     reaches: ['ALIBABA_SAE', 'ALIBABA_KMS'],
   },
@@ -330,12 +351,17 @@ describe('every filter field returns exactly the matching secrets', () => {
     it(c.title, async () => {
       const filter = c.filter(stack.emulators.data);
       const expected = all.filter((s) => expectedMatch(s, filter));
-      for (const provider of c.reaches) expect(expected.some((s) => s.provider === provider), `expectation reaches ${provider}`).toBe(true);
+      for (const provider of c.reaches)
+        expect(
+          expected.some((s) => s.provider === provider),
+          `expectation reaches ${provider}`,
+        ).toBe(true);
       if (c.reaches.length === 0) expect(expected).toEqual([]);
 
       const { ids } = await walk(filter, 100);
       expectSameSecrets(ids, expected);
-      for (const name of c.untouched) expect({ emulator: name, calls: totalCalls(stack, name) }).toEqual({ emulator: name, calls: 0 });
+      for (const name of c.untouched)
+        expect({ emulator: name, calls: totalCalls(stack, name) }).toEqual({ emulator: name, calls: 0 });
 
       // totalCount may be null (gateway-side filtering), but never a wrong number.
       const count = expectData(await stack.execute(SecretsCountDocument, { filter })).secrets.totalCount;
@@ -366,7 +392,9 @@ describe('sources whose records lack the filtered field are not called', () => {
   });
 
   it('namespaces: only the namespaces asked for are listed', async () => {
-    const page = expectData(await stack.execute(SecretsPageDocument, { first: 100, filter: { namespaces: ['cn-hangzhou:prod'] } })).secrets;
+    const page = expectData(
+      await stack.execute(SecretsPageDocument, { first: 100, filter: { namespaces: ['cn-hangzhou:prod'] } }),
+    ).secrets;
     expect(page.edges).toHaveLength(100);
     expect(new Set(page.edges.map((e) => e.node.namespace.namespaceId))).toEqual(new Set(['cn-hangzhou:prod']));
     expect(page.sourceStates.map((s) => `${s.source}/${s.namespace}`)).toEqual(['sae-demo/cn-hangzhou:prod']);
@@ -406,7 +434,10 @@ describe('filters pushed down to the provider', () => {
     expect(pagesWithoutPushdown(apigRows, filter, PAGE)).toBe(Math.ceil(apigRows.length / PAGE));
 
     const page = await firstPage(filter, PAGE);
-    expectSameSecrets(page.edges.map((e) => e.node.id), expected);
+    expectSameSecrets(
+      page.edges.map((e) => e.node.id),
+      expected,
+    );
     expect(page.pageInfo.hasNextPage).toBe(false);
     expect(stack.calls('apig', 'ListSecrets')).toBe(1);
   });
@@ -417,12 +448,21 @@ describe('filters pushed down to the provider', () => {
     const first = 50;
     expect(pagesWithoutPushdown(apigRows, filter, first)).toBeGreaterThan(1);
     const page = await firstPage(filter, first);
-    expectSameSecrets(page.edges.map((e) => e.node.id), apigRows.filter((s) => expectedMatch(s, filter)).slice(0, first));
+    expectSameSecrets(
+      page.edges.map((e) => e.node.id),
+      apigRows.filter((s) => expectedMatch(s, filter)).slice(0, first),
+    );
     expect(stack.calls('apig', 'ListSecrets')).toBe(1);
   });
 
   const kmsCases: Array<{ title: string; filter: (d: EmulatorSet['data']) => SecretFilter; first: number }> = [
-    { title: 'names', filter: (d) => ({ names: [d.kms.secrets[5].SecretName, d.kms.secrets[160].SecretName, d.kms.secrets[320].SecretName] }), first: 100 },
+    {
+      title: 'names',
+      filter: (d) => ({
+        names: [d.kms.secrets[5].SecretName, d.kms.secrets[160].SecretName, d.kms.secrets[320].SecretName],
+      }),
+      first: 100,
+    },
     { title: 'types', filter: () => ({ types: ['Rds'] }), first: 100 },
     { title: 'tags (key only)', filter: () => ({ tags: [{ key: 'team' }] }), first: 50 },
     { title: 'tags (key and value)', filter: () => ({ tags: [{ key: 'env', value: 'prod' }] }), first: 100 },
@@ -434,7 +474,10 @@ describe('filters pushed down to the provider', () => {
       const expected = kmsRows.filter((s) => expectedMatch(s, filter));
       expect(pagesWithoutPushdown(kmsRows, filter, c.first)).toBeGreaterThan(1);
       const page = await firstPage(filter, c.first);
-      expectSameSecrets(page.edges.map((e) => e.node.id), expected.slice(0, c.first));
+      expectSameSecrets(
+        page.edges.map((e) => e.node.id),
+        expected.slice(0, c.first),
+      );
       expect(page.pageInfo.hasNextPage).toBe(expected.length > c.first);
       expect(stack.calls('kms', 'ListSecrets')).toBe(1);
     });
@@ -446,7 +489,13 @@ describe('filters pushed down to the provider', () => {
   // re-checks names and totalCount may be null; the filter cases above check it is never wrong.)
   const exactCounts: Array<{ title: string; filter: (d: EmulatorSet['data']) => SecretFilter }> = [
     { title: 'APIG gatewayType', filter: () => ({ gatewayType: 'AI' }) },
-    { title: 'KMS names', filter: (d) => ({ providers: ['ALIBABA_KMS'], names: [d.kms.secrets[5].SecretName, d.kms.secrets[160].SecretName, d.kms.secrets[320].SecretName] }) },
+    {
+      title: 'KMS names',
+      filter: (d) => ({
+        providers: ['ALIBABA_KMS'],
+        names: [d.kms.secrets[5].SecretName, d.kms.secrets[160].SecretName, d.kms.secrets[320].SecretName],
+      }),
+    },
     { title: 'KMS types', filter: () => ({ providers: ['ALIBABA_KMS'], types: ['Rds', 'Redis'] }) },
     { title: 'KMS tag key', filter: () => ({ providers: ['ALIBABA_KMS'], tags: [{ key: 'team' }] }) },
   ];
@@ -460,7 +509,7 @@ describe('filters pushed down to the provider', () => {
     });
   }
 
-  it('totalCount for filters on sources and namespaces only is the providers\' own count', async () => {
+  it("totalCount for filters on sources and namespaces only is the providers' own count", async () => {
     const cases: SecretFilter[] = [
       { providers: ['ALIBABA_APIG', 'ALIBABA_KMS'] },
       { sources: ['sae-demo'] },
@@ -472,16 +521,31 @@ describe('filters pushed down to the provider', () => {
       expect({ filter, count }).toEqual({ filter, count: all.filter((s) => expectedMatch(s, filter)).length });
     }
     // CSMS reports no count.
-    expect(expectData(await stack.execute(SecretsCountDocument, { filter: { providers: ['HUAWEI_CSMS'] } })).secrets.totalCount).toBeNull();
+    expect(
+      expectData(await stack.execute(SecretsCountDocument, { filter: { providers: ['HUAWEI_CSMS'] } })).secrets
+        .totalCount,
+    ).toBeNull();
   });
 });
 
 describe('paging under a filter with a small page size', () => {
   const cases: Array<{ title: string; filter: SecretFilter; first: number }> = [
     { title: 'nameContains across every provider, 3 at a time', filter: { nameContains: 'ledger' }, first: 3 },
-    { title: 'states across APIG (page numbers) and CSMS (markers), 3 at a time', filter: { states: ['DISABLE', 'PENDING_DELETE', 'FROZEN'] }, first: 3 },
-    { title: 'KMS and AWS tags (pushed down and re-checked), 7 at a time', filter: { tags: [{ key: 'env', value: 'prod' }, { key: 'team' }] }, first: 7 },
-    { title: 'SAE namespaces and types, 4 at a time', filter: { namespaces: ['cn-hangzhou:staging', 'cn-hangzhou:dev'], types: ['Opaque'] }, first: 4 },
+    {
+      title: 'states across APIG (page numbers) and CSMS (markers), 3 at a time',
+      filter: { states: ['DISABLE', 'PENDING_DELETE', 'FROZEN'] },
+      first: 3,
+    },
+    {
+      title: 'KMS and AWS tags (pushed down and re-checked), 7 at a time',
+      filter: { tags: [{ key: 'env', value: 'prod' }, { key: 'team' }] },
+      first: 7,
+    },
+    {
+      title: 'SAE namespaces and types, 4 at a time',
+      filter: { namespaces: ['cn-hangzhou:staging', 'cn-hangzhou:dev'], types: ['Opaque'] },
+      first: 4,
+    },
   ];
   for (const c of cases) {
     it(`${c.title}: nothing lost, nothing repeated`, async () => {
@@ -505,14 +569,21 @@ describe('paging under a filter with a small page size', () => {
       let before: string | null = null;
       for (let page = 0; ; page++) {
         expect(page).toBeLessThan(500);
-        const result: ExecuteResult<SecretsPageQuery> = await stack.execute(SecretsPageDocument, { last, before, filter });
+        const result: ExecuteResult<SecretsPageQuery> = await stack.execute(SecretsPageDocument, {
+          last,
+          before,
+          filter,
+        });
         const connection: SecretsPageQuery['secrets'] = expectData(result).secrets;
         ids.unshift(...connection.edges.map((e) => e.node.id));
         if (!connection.pageInfo.hasPreviousPage) break;
         before = connection.pageInfo.startCursor;
         expect(before).toBeTruthy();
       }
-      expectSameSecrets(ids, all.filter((s) => expectedMatch(s, filter)));
+      expectSameSecrets(
+        ids,
+        all.filter((s) => expectedMatch(s, filter)),
+      );
     }
   });
 

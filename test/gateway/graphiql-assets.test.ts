@@ -15,7 +15,9 @@ function getRaw(url: string, headers: Record<string, string> = {}): Promise<RawR
     get(url, { headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks) }));
+      response.on('end', () =>
+        resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks) }),
+      );
     }).on('error', reject);
   });
 }
@@ -44,7 +46,9 @@ describe('GraphiQL page and files over HTTP', () => {
     expect(page).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)[\w.-]+\//);
   });
 
-  it('each file: no credentials needed, immutable, an ETag that answers 304, brotli or gzip with the same bytes', { timeout: 120_000 }, async () => {
+  it('each file: no credentials needed, immutable, an ETag that answers 304, brotli or gzip with the same bytes', {
+    timeout: 120_000,
+  }, async () => {
     for (const path of assetPaths) {
       const url = `${stack.server.url}${path}`;
       const plain = await getRaw(url);
@@ -66,7 +70,9 @@ describe('GraphiQL page and files over HTTP', () => {
       expect(revalidated.status, path).toBe(304);
       expect(revalidated.body.length, path).toBe(0);
     }
-    const app = await getRaw(`${stack.server.url}${assetPaths.find((p) => /graphiql\.[\w-]+\.js$/.test(p))}`, { 'accept-encoding': 'br' });
+    const app = await getRaw(`${stack.server.url}${assetPaths.find((p) => /graphiql\.[\w-]+\.js$/.test(p))}`, {
+      'accept-encoding': 'br',
+    });
     expect(app.body.length).toBeLessThan(500_000);
   });
 

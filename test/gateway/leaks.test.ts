@@ -2,7 +2,12 @@ import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import type { GatewayConfig } from '../../src/config.js';
-import { NO_FAULTS, type EmulatorRequest, type EmulatorResponse, type ProviderEmulator } from '../../src/emulators/core.js';
+import {
+  NO_FAULTS,
+  type EmulatorRequest,
+  type EmulatorResponse,
+  type ProviderEmulator,
+} from '../../src/emulators/core.js';
 import { EMULATOR_CREDENTIALS } from '../../src/emulators/credentials.js';
 import {
   CoverageNodeDocument,
@@ -100,11 +105,16 @@ function forbidSeedValues(stack: Stack): void {
           forbid('SAE registry auth', entry.auth);
         }
       }
-      if (key === 'password' || key === 'token' || key === 'client-secret' || key === 'api-key') forbid(`SAE SecretData ${key} (decoded)`, decoded);
+      if (key === 'password' || key === 'token' || key === 'client-secret' || key === 'api-key')
+        forbid(`SAE SecretData ${key} (decoded)`, decoded);
     }
   }
-  for (const secret of stack.emulators.data.kms.secrets) for (const version of secret.Versions) if (version.SecretData.length >= 12) forbid('KMS secret value', version.SecretData);
-  for (const secret of stack.emulators.data.csms.secrets) for (const version of secret.versions) if (version.secretString.length >= 12) forbid('CSMS secret value', version.secretString);
+  for (const secret of stack.emulators.data.kms.secrets)
+    for (const version of secret.Versions)
+      if (version.SecretData.length >= 12) forbid('KMS secret value', version.SecretData);
+  for (const secret of stack.emulators.data.csms.secrets)
+    for (const version of secret.versions)
+      if (version.secretString.length >= 12) forbid('CSMS secret value', version.secretString);
 }
 
 interface Leak {
@@ -139,10 +149,23 @@ function forbidGatewayCredentials(target: Stack): void {
 }
 
 /** Like stack.execute, but keeps the raw response text (and headers), which is what could leak. */
-async function send<T, V>(target: Stack, label: string, document: TypedDocumentNode<T, V>, variables?: V): Promise<{ status: number; text: string; body: { data?: T | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } }> {
+async function send<T, V>(
+  target: Stack,
+  label: string,
+  document: TypedDocumentNode<T, V>,
+  variables?: V,
+): Promise<{
+  status: number;
+  text: string;
+  body: { data?: T | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
+}> {
   const response = await fetch(`${target.server.url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...authHeadersOf(target) },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json, application/json',
+      ...authHeadersOf(target),
+    },
     body: JSON.stringify({ query: print(document), variables }),
   });
   const text = await response.text();
@@ -189,21 +212,38 @@ describe('succeeding queries', () => {
     const from = stack.logs.length;
     await send(stack, 'ok', CoverageProviderSlicesDocument, { first: 20 });
     await send(stack, 'ok', ProviderFieldsDocument, { first: 100 });
-    const withKeys = await send(stack, 'ok', SaeSecretsWithDataKeysDocument, { first: 40, filter: { sources: ['sae-demo'] } });
+    const withKeys = await send(stack, 'ok', SaeSecretsWithDataKeysDocument, {
+      first: 40,
+      filter: { sources: ['sae-demo'] },
+    });
     expect(withKeys.body.errors).toBeUndefined();
     expect(stack.calls('sae', 'DescribeSecret')).toBeGreaterThan(0);
     await send(stack, 'ok', SaeSecretsWithAppsDocument, { first: 40 });
     await send(stack, 'ok', KmsDetailsDocument, { first: 30, filter: { providers: ['ALIBABA_KMS'] } });
     await send(stack, 'ok', CsmsDetailsDocument, { first: 30, filter: { providers: ['HUAWEI_CSMS'] } });
     expect(stack.calls('csms', 'ShowSecret')).toBeGreaterThan(0);
-    const page = await send(stack, 'ok', SecretsPageDocument, { first: 5, filter: { providers: ['ALIBABA_KMS', 'HUAWEI_CSMS'] } });
-    const ids = (page.body.data as { secrets: { edges: Array<{ node: { id: string } }> } }).secrets.edges.map((e) => e.node.id);
+    const page = await send(stack, 'ok', SecretsPageDocument, {
+      first: 5,
+      filter: { providers: ['ALIBABA_KMS', 'HUAWEI_CSMS'] },
+    });
+    const ids = (page.body.data as { secrets: { edges: Array<{ node: { id: string } }> } }).secrets.edges.map(
+      (e) => e.node.id,
+    );
     await send(stack, 'ok', NodesByIdDocument, { ids });
     await send(stack, 'ok', NamespacesDocument, {});
     expect(forbidden.size).toBeGreaterThan(100);
-    expect([...forbidden.values()].some((what) => what.includes('issued IAM token')), 'the CSMS emulator issued a token that was observed').toBe(true);
-    expect([...forbidden.values()].some((what) => what.includes('ROA signature')), 'ROA signatures were observed').toBe(true);
-    expect([...forbidden.values()].some((what) => what.includes('RPC signature')), 'RPC signatures were observed').toBe(true);
+    expect(
+      [...forbidden.values()].some((what) => what.includes('issued IAM token')),
+      'the CSMS emulator issued a token that was observed',
+    ).toBe(true);
+    expect(
+      [...forbidden.values()].some((what) => what.includes('ROA signature')),
+      'ROA signatures were observed',
+    ).toBe(true);
+    expect(
+      [...forbidden.values()].some((what) => what.includes('RPC signature')),
+      'RPC signatures were observed',
+    ).toBe(true);
     expectNoLeaks(stack, 'ok', from);
   });
 });
@@ -211,7 +251,11 @@ describe('succeeding queries', () => {
 describe('failing queries', () => {
   it('forced provider errors of every kind leak nothing', async () => {
     const from = stack.logs.length;
-    const alibabaCodes = { sae: ['InvalidParameter.NotEmpty', 'InvalidNamespaceId.NotFound', 'Throttling.User', 'InternalError'], apig: ['InvalidParameter', 'Throttling.User'], kms: ['Forbidden.NoPermission', 'Rejected.Throttling', 'InvalidAccessKeyId.NotFound'] } as const;
+    const alibabaCodes = {
+      sae: ['InvalidParameter.NotEmpty', 'InvalidNamespaceId.NotFound', 'Throttling.User', 'InternalError'],
+      apig: ['InvalidParameter', 'Throttling.User'],
+      kms: ['Forbidden.NoPermission', 'Rejected.Throttling', 'InvalidAccessKeyId.NotFound'],
+    } as const;
     for (const [name, codes] of Object.entries(alibabaCodes) as Array<[keyof typeof alibabaCodes, readonly string[]]>) {
       for (const code of codes) {
         stack.emulators.providers[name].failNext(code, { operation: 'ListSecrets', times: 1000 });
@@ -259,7 +303,15 @@ describe('failing queries', () => {
     // whose CSMS source is configured with them; a gateway cannot scrub keys it was never given.)
     const token = [...forbidden].find(([, what]) => what.includes('issued IAM token'))![0];
     const { password } = EMULATOR_CREDENTIALS.huawei;
-    stack.emulators.providers.csms.failNext('ListSecrets', { status: 401, errorCode: 'APIGW.0301', errorMsg: `Incorrect IAM authentication information: token ${token} (password ${password}) rejected` }, 2);
+    stack.emulators.providers.csms.failNext(
+      'ListSecrets',
+      {
+        status: 401,
+        errorCode: 'APIGW.0301',
+        errorMsg: `Incorrect IAM authentication information: token ${token} (password ${password}) rejected`,
+      },
+      2,
+    );
     const csms = await send(stack, 'echo', CoverageProviderSlicesDocument, { first: 3 });
     expect(csms.body.errors?.length).toBe(1);
     expect(csms.text).toContain('[REDACTED]');
@@ -294,7 +346,8 @@ describe('wrong credentials', () => {
       label: 'wrong-aksk',
       configure: (config: Stack['config']) => {
         for (const source of config.sources) {
-          if (source.provider === 'huawei-csms') source.credentials = { ak: EMULATOR_CREDENTIALS.huawei.ak, sk: WRONG.huaweiSk };
+          if (source.provider === 'huawei-csms')
+            source.credentials = { ak: EMULATOR_CREDENTIALS.huawei.ak, sk: WRONG.huaweiSk };
           else source.credentials = { ...source.credentials, accessKeySecret: WRONG.alibabaSecret };
         }
       },
@@ -313,7 +366,11 @@ describe('wrong credentials', () => {
       label: 'wrong-password',
       configure: (config: Stack['config']) => {
         for (const source of config.sources) {
-          if (source.provider === 'huawei-csms') source.credentials = { ...(source.credentials as { domainName: string; userName: string; password: string }), password: WRONG.huaweiPassword };
+          if (source.provider === 'huawei-csms')
+            source.credentials = {
+              ...(source.credentials as { domainName: string; userName: string; password: string }),
+              password: WRONG.huaweiPassword,
+            };
         }
       },
       failing: 1,
@@ -322,11 +379,16 @@ describe('wrong credentials', () => {
     {
       label: 'wrong-token',
       configure: (config: Stack['config']) => {
-        for (const source of config.sources) if (source.provider === 'huawei-csms') source.credentials = { token: WRONG.huaweiToken };
+        for (const source of config.sources)
+          if (source.provider === 'huawei-csms') source.credentials = { token: WRONG.huaweiToken };
       },
       failing: 1,
       echo: (target: Stack) => {
-        target.emulators.providers.csms.failNext('ListSecrets', { status: 401, errorCode: 'APIGW.0301', errorMsg: `Incorrect IAM authentication information: the token ${WRONG.huaweiToken} is invalid` });
+        target.emulators.providers.csms.failNext('ListSecrets', {
+          status: 401,
+          errorCode: 'APIGW.0301',
+          errorMsg: `Incorrect IAM authentication information: the token ${WRONG.huaweiToken} is invalid`,
+        });
       },
     },
   ];

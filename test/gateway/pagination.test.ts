@@ -60,7 +60,8 @@ describe('forward walks return every secret exactly once, in a stable order', ()
   for (const provider of ['sae', 'apig', 'kms'] as const) {
     it(`${provider}: backward walks with last 7 and 100 give the same order`, async () => {
       const expected = expectedKeys(stack.emulators, provider);
-      for (const last of [7, 100]) expect(await walkBackward(stack, { sources: [SOURCE[provider]] }, last)).toEqual(expected);
+      for (const last of [7, 100])
+        expect(await walkBackward(stack, { sources: [SOURCE[provider]] }, last)).toEqual(expected);
     });
   }
 
@@ -72,31 +73,42 @@ describe('forward walks return every secret exactly once, in a stable order', ()
     let before: string | null = null;
     for (let read = 0; read < start; ) {
       const first = Math.min(100, start - read);
-      before = expectData(await stack.execute(SecretsPageDocument, { first, after: before, filter })).secrets.pageInfo.endCursor ?? null;
+      before =
+        expectData(await stack.execute(SecretsPageDocument, { first, after: before, filter })).secrets.pageInfo
+          .endCursor ?? null;
       read += first;
     }
-    const page = expectData(await stack.execute(SecretsPageDocument, { first: 8, after: before, filter })).secrets.edges;
+    const page = expectData(await stack.execute(SecretsPageDocument, { first: 8, after: before, filter })).secrets
+      .edges;
     expect(page.map((e) => keyOfGlobalId(e.node.id))).toEqual(all.slice(start, start + 8));
     for (const [i, edge] of page.entries()) {
-      const next = expectData(await stack.execute(SecretsPageDocument, { first: 2, after: edge.cursor, filter })).secrets.edges;
+      const next = expectData(await stack.execute(SecretsPageDocument, { first: 2, after: edge.cursor, filter }))
+        .secrets.edges;
       expect(next.map((e) => keyOfGlobalId(e.node.id))).toEqual(all.slice(start + i + 1, start + i + 3));
-      const previous = expectData(await stack.execute(SecretsPageDocument, { last: 1, before: edge.cursor, filter })).secrets.edges;
+      const previous = expectData(await stack.execute(SecretsPageDocument, { last: 1, before: edge.cursor, filter }))
+        .secrets.edges;
       expect(previous.map((e) => keyOfGlobalId(e.node.id))).toEqual([all[start + i - 1]]);
     }
   });
 
   it('backward across all Alibaba sources', async () => {
     const expected = (['sae', 'apig', 'kms'] as const).flatMap((p) => expectedKeys(stack.emulators, p));
-    expect(await walkBackward(stack, { providers: ['ALIBABA_SAE', 'ALIBABA_APIG', 'ALIBABA_KMS'] }, 50)).toEqual(expected);
+    expect(await walkBackward(stack, { providers: ['ALIBABA_SAE', 'ALIBABA_APIG', 'ALIBABA_KMS'] }, 50)).toEqual(
+      expected,
+    );
   });
 });
 
 describe('provider ambiguities are handled both ways', () => {
   it('CSMS pages that repeat their marker row, and times in seconds', async () => {
-    const stack = await startStack({ csms: { markerInclusive: true, timestampUnit: 's' }, apig: { timestampUnit: 's', successCode: 200 } });
+    const stack = await startStack({
+      csms: { markerInclusive: true, timestampUnit: 's' },
+      apig: { timestampUnit: 's', successCode: 200 },
+    });
     try {
       const expected = expectedKeys(stack.emulators, 'csms');
-      for (const first of [1, 7, 100]) expect(await walkForward(stack, { sources: [SOURCE.csms] }, first)).toEqual(expected);
+      for (const first of [1, 7, 100])
+        expect(await walkForward(stack, { sources: [SOURCE.csms] }, first)).toEqual(expected);
       expect(await walkForward(stack, { sources: [SOURCE.apig] }, 100)).toEqual(expectedKeys(stack.emulators, 'apig'));
     } finally {
       await stack.close();

@@ -27,7 +27,8 @@ describe('prefetch ahead of a walking client', () => {
   });
 
   const settled = () => stack.gateway.services.cache.prefetchesSettled();
-  const page = async (first: number, after: string | null, filter: SecretFilter) => expectData(await stack.execute(SecretsPageDocument, { first, after, filter }));
+  const page = async (first: number, after: string | null, filter: SecretFilter) =>
+    expectData(await stack.execute(SecretsPageDocument, { first, after, filter }));
 
   /** Follows endCursor to the end; the rows, in order, and every page's problems. */
   async function walk(first: number, filter: SecretFilter): Promise<string[]> {
@@ -52,7 +53,8 @@ describe('prefetch ahead of a walking client', () => {
     csms: () => Math.ceil(count('csms') / 200),
     aws: () => Math.ceil(count('aws') / 100),
   };
-  const listCalls = (providers: readonly ProviderKey[]) => providers.reduce((n, p) => n + stack.calls(p, 'ListSecrets'), 0);
+  const listCalls = (providers: readonly ProviderKey[]) =>
+    providers.reduce((n, p) => n + stack.calls(p, 'ListSecrets'), 0);
 
   for (const provider of ['kms', 'apig', 'csms', 'sae', 'aws'] as const) {
     it(`${provider}: a full walk with first 100 costs the minimum list calls, read-ahead included`, async () => {
@@ -73,7 +75,8 @@ describe('prefetch ahead of a walking client', () => {
     await page(100, first.secrets.pageInfo.endCursor ?? null, filter);
     await settled();
     // The second page is: the later SAE namespaces and the first pages of the later sources came in (CSMS's chain started).
-    for (const provider of ['apig', 'kms', 'csms'] as const) expect(stack.calls(provider, 'ListSecrets')).toBeGreaterThanOrEqual(1);
+    for (const provider of ['apig', 'kms', 'csms'] as const)
+      expect(stack.calls(provider, 'ListSecrets')).toBeGreaterThanOrEqual(1);
     expect(stack.calls('sae', 'ListSecrets')).toBe(saeNamespaces());
     stack.resetCounters();
     await stack.gateway.services.cache.clear();
@@ -142,7 +145,9 @@ describe('prefetch under a rate limit', () => {
     const first = expectData(await stack.execute(SecretsPageDocument, { first: 100, filter }));
     await stack.gateway.services.cache.prefetchesSettled();
     // The second page needs provider page 2 itself; read-ahead for pages 3.. goes out beside it.
-    const second = expectData(await stack.execute(SecretsPageDocument, { first: 100, after: first.secrets.pageInfo.endCursor, filter }));
+    const second = expectData(
+      await stack.execute(SecretsPageDocument, { first: 100, after: first.secrets.pageInfo.endCursor, filter }),
+    );
     await stack.gateway.services.cache.prefetchesSettled();
     expect(second.secrets.edges).toHaveLength(100);
     expect(second.secrets.sourceStates).toEqual([expect.objectContaining({ status: 'OK' })]);
@@ -169,8 +174,12 @@ describe('page-number windows without the cache', () => {
     stack.resetCounters();
     stack.emulators.servers.kms.setFaults({ latencyMs: 100 });
     // Rows 50..149 lie on provider pages 1 and 2 (of 100); the cursor carries the total.
-    const second = expectData(await stack.execute(SecretsPageDocument, { first: 100, after: first.secrets.pageInfo.endCursor, filter }));
-    expect(second.secrets.edges.map((e) => keyOfGlobalId(e.node.id))).toEqual(expectedKeys(stack.emulators, 'kms').slice(50, 150));
+    const second = expectData(
+      await stack.execute(SecretsPageDocument, { first: 100, after: first.secrets.pageInfo.endCursor, filter }),
+    );
+    expect(second.secrets.edges.map((e) => keyOfGlobalId(e.node.id))).toEqual(
+      expectedKeys(stack.emulators, 'kms').slice(50, 150),
+    );
     const stats = stack.emulators.servers.kms.getStats();
     expect(stack.calls('kms', 'ListSecrets')).toBe(2);
     expect(stats.maxInFlight).toBe(2);

@@ -1,7 +1,13 @@
 import type { EmulatorSet } from '../../src/emulators/index.js';
 
 /** Source ids of the embedded configuration. */
-export const SOURCE = { sae: 'sae-demo', apig: 'apig-demo', kms: 'kms-demo', csms: 'csms-demo', aws: 'aws-demo' } as const;
+export const SOURCE = {
+  sae: 'sae-demo',
+  apig: 'apig-demo',
+  kms: 'kms-demo',
+  csms: 'csms-demo',
+  aws: 'aws-demo',
+} as const;
 export type ProviderKey = keyof typeof SOURCE;
 
 /** "namespace|key" for every secret an emulator holds, in the order the gateway walks them. */
@@ -11,7 +17,9 @@ export function expectedKeys(emulators: EmulatorSet, provider: ProviderKey): str
     case 'sae': {
       // Namespaces in id order (as discovered and sorted by the adapter), then the emulator's list order.
       const ids = data.sae.namespaces.map((n) => n.NamespaceId).sort((a, b) => a.localeCompare(b));
-      return ids.flatMap((ns) => data.sae.secrets.filter((s) => s.NamespaceId === ns).map((s) => `${ns}|${String(s.SecretId)}`));
+      return ids.flatMap((ns) =>
+        data.sae.secrets.filter((s) => s.NamespaceId === ns).map((s) => `${ns}|${String(s.SecretId)}`),
+      );
     }
     case 'apig':
       return data.apig.secrets.map((s) => `${data.apig.regionId}|${s.secretId}`);

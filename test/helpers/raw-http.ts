@@ -15,7 +15,10 @@ export interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
-  json: { data?: any; errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }> } | null;
+  json: {
+    data?: any;
+    errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }>;
+  } | null;
 }
 
 /**
@@ -32,32 +35,43 @@ export function rawRequest(baseUrl: string, spec: RawRequest): Promise<RawRespon
   if (body && !spec.chunkSize && !grouped['content-length']) grouped['content-length'] = [String(body.length)];
   return new Promise((resolve, reject) => {
     let settled = false;
-    const req = request({ host: hostname, port: Number(port), method: spec.method ?? 'POST', path: spec.path, headers: grouped, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', () => finish());
-      res.on('end', () => finish());
-      function finish() {
-        if (settled) return;
-        settled = true;
-        // Stop sending what is left of a body the server answered without reading.
-        req.destroy();
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: RawResponse['json'] = null;
-        try {
-          json = JSON.parse(text) as RawResponse['json'];
-        } catch {
-          json = null;
+    const req = request(
+      {
+        host: hostname,
+        port: Number(port),
+        method: spec.method ?? 'POST',
+        path: spec.path,
+        headers: grouped,
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', () => finish());
+        res.on('end', () => finish());
+        function finish() {
+          if (settled) return;
+          settled = true;
+          // Stop sending what is left of a body the server answered without reading.
+          req.destroy();
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: RawResponse['json'] = null;
+          try {
+            json = JSON.parse(text) as RawResponse['json'];
+          } catch {
+            json = null;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
         }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      }
-    });
+      },
+    );
     // The server may answer and close before the whole body is sent (a refused upload).
     req.on('error', (error) => {
       if (!settled) setTimeout(() => !settled && ((settled = true), reject(error)), 100);
     });
     if (body && spec.chunkSize) {
-      for (let at = 0; at < body.length; at += spec.chunkSize) if (!req.destroyed) req.write(body.subarray(at, at + spec.chunkSize));
+      for (let at = 0; at < body.length; at += spec.chunkSize)
+        if (!req.destroyed) req.write(body.subarray(at, at + spec.chunkSize));
     } else if (body) {
       req.write(body);
     }

@@ -22,7 +22,9 @@ export function redisServerBinary(): string {
   const found = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
   const path = found.stdout.trim();
   if (found.status !== 0 || !path) {
-    throw new Error('redis-server is not installed: the Redis tests need it (`apt-get install -y redis-server`, as .ci/run does)');
+    throw new Error(
+      'redis-server is not installed: the Redis tests need it (`apt-get install -y redis-server`, as .ci/run does)',
+    );
   }
   return path;
 }
@@ -59,12 +61,17 @@ export async function startRedisServer(): Promise<RedisServer> {
   const output: string[] = [];
 
   const launch = async () => {
-    child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(
+      binary,
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     child.stdout?.on('data', (d) => output.push(String(d)));
     child.stderr?.on('data', (d) => output.push(String(d)));
     const started = Date.now();
     while (!(await answersPing(port))) {
-      if (child.exitCode !== null || Date.now() - started > 10_000) throw new Error(`redis-server did not start on port ${port}:\n${output.join('')}`);
+      if (child.exitCode !== null || Date.now() - started > 10_000)
+        throw new Error(`redis-server did not start on port ${port}:\n${output.join('')}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   };

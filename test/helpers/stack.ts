@@ -2,7 +2,13 @@ import { Writable } from 'node:stream';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type GraphQLFormattedError } from 'graphql';
 import type { GatewayConfig } from '../../src/config.js';
-import { demoToken, embeddedConfig, startEmulators, type EmulatorSet, type EmulatorSetOptions } from '../../src/emulators/index.js';
+import {
+  demoToken,
+  embeddedConfig,
+  startEmulators,
+  type EmulatorSet,
+  type EmulatorSetOptions,
+} from '../../src/emulators/index.js';
 import { createLogger } from '../../src/logger.js';
 import { createGateway, type Gateway } from '../../src/server/app.js';
 import { listen, type RunningServer } from '../../src/server/listen.js';
@@ -21,7 +27,11 @@ export interface Stack {
   /** Everything the gateway logged, for leak checks. */
   logs: string[];
   /** Sends the document with the full-scope demo token, unless `headers` carry their own credential. */
-  execute<T, V>(document: TypedDocumentNode<T, V>, variables?: V, headers?: Record<string, string>): Promise<ExecuteResult<T>>;
+  execute<T, V>(
+    document: TypedDocumentNode<T, V>,
+    variables?: V,
+    headers?: Record<string, string>,
+  ): Promise<ExecuteResult<T>>;
   /** A token for this stack's HS256 key: read + reveal on every source unless narrowed. */
   token(grant?: Parameters<typeof demoToken>[1]): string;
   /** `{ authorization: "Bearer <full-scope token>" }`, for requests made without `execute`. */
@@ -39,13 +49,21 @@ export interface Replica {
   gateway: Gateway;
   server: RunningServer;
   logs: string[];
-  execute<T, V>(document: TypedDocumentNode<T, V>, variables?: V, headers?: Record<string, string>): Promise<ExecuteResult<T>>;
+  execute<T, V>(
+    document: TypedDocumentNode<T, V>,
+    variables?: V,
+    headers?: Record<string, string>,
+  ): Promise<ExecuteResult<T>>;
   close(): Promise<void>;
 }
 
 /** Emulators + gateway on loopback, talking real HTTP end to end. */
 export async function startStack(
-  options: EmulatorSetOptions & { configure?: (config: GatewayConfig) => void; captureLogs?: boolean; /** GraphiQL prefilled with the full-scope token, as in the demo. */ graphiqlToken?: boolean } = {},
+  options: EmulatorSetOptions & {
+    configure?: (config: GatewayConfig) => void;
+    captureLogs?: boolean /** GraphiQL prefilled with the full-scope token, as in the demo. */;
+    graphiqlToken?: boolean;
+  } = {},
 ): Promise<Stack> {
   const emulators = await startEmulators(options);
   const config = embeddedConfig(emulators, {}, { port: 0 });
@@ -63,11 +81,21 @@ export async function startStack(
         done();
       },
     });
-    const gateway = createGateway(config, createLogger({ level: 'debug', destination }), options.graphiqlToken ? { graphiqlHeaders: { Authorization: authHeaders.authorization } } : {});
+    const gateway = createGateway(
+      config,
+      createLogger({ level: 'debug', destination }),
+      options.graphiqlToken ? { graphiqlHeaders: { Authorization: authHeaders.authorization } } : {},
+    );
     // A configured Redis is connected before the first request, as a deployment's readiness probe would wait.
     await gateway.redis?.ready(5000);
     const server = await listen(gateway, '127.0.0.1', 0);
-    return { gateway, server, logs, execute: (document, variables, headers) => executeOn(server.url, authHeaders, document, variables, headers), close: () => server.close(1000) };
+    return {
+      gateway,
+      server,
+      logs,
+      execute: (document, variables, headers) => executeOn(server.url, authHeaders, document, variables, headers),
+      close: () => server.close(1000),
+    };
   };
   const { gateway, server, logs } = await startReplica();
   const replicas: Replica[] = [];
@@ -97,7 +125,13 @@ export async function startStack(
   };
 }
 
-async function executeOn<T, V>(url: string, authHeaders: Record<string, string>, document: TypedDocumentNode<T, V>, variables?: V, headers: Record<string, string> = {}): Promise<ExecuteResult<T>> {
+async function executeOn<T, V>(
+  url: string,
+  authHeaders: Record<string, string>,
+  document: TypedDocumentNode<T, V>,
+  variables?: V,
+  headers: Record<string, string> = {},
+): Promise<ExecuteResult<T>> {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: {

@@ -1,7 +1,12 @@
 import { InMemorySpanExporter, BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { trace } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SaeSecretsWithDataKeysDocument, SecretsPageDocument, type SecretFilter, type SecretsPageQuery } from '../generated/graphql.js';
+import {
+  SaeSecretsWithDataKeysDocument,
+  SecretsPageDocument,
+  type SecretFilter,
+  type SecretsPageQuery,
+} from '../generated/graphql.js';
 import { expectedKeys, keyOfGlobalId, SOURCE, type ProviderKey, DEMO_SOURCE_COUNT } from '../helpers/expected.js';
 import { expectData, startStack, type Stack } from '../helpers/stack.js';
 
@@ -27,7 +32,8 @@ async function metric(stack: Stack, name: string, labels: Record<string, string>
   let total = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return total;
 }
@@ -37,7 +43,8 @@ describe('throttling and server errors on every provider', () => {
   beforeAll(async () => {
     stack = await startStack({
       configure: (config) => {
-        for (const source of config.sources) source.retry = { maxAttempts: MAX_ATTEMPTS, baseDelayMs: 2, maxDelayMs: 20 };
+        for (const source of config.sources)
+          source.retry = { maxAttempts: MAX_ATTEMPTS, baseDelayMs: 2, maxDelayMs: 20 };
       },
     });
   });
@@ -45,7 +52,8 @@ describe('throttling and server errors on every provider', () => {
 
   it('20% throttling and 5% 5xx: full walks lose and repeat nothing, and retries stay within the policy', async () => {
     const retriesBefore = await metric(stack, 'secrets_gateway_upstream_retries_total');
-    for (const server of Object.values(stack.emulators.servers)) server.setFaults({ throttleRate: 0.2, serverErrorRate: 0.05 });
+    for (const server of Object.values(stack.emulators.servers))
+      server.setFaults({ throttleRate: 0.2, serverErrorRate: 0.05 });
     stack.resetCounters();
     let degradedWalks = 0;
     for (const provider of PROVIDERS) {
@@ -59,7 +67,10 @@ describe('throttling and server errors on every provider', () => {
     expect(degradedWalks).toBeGreaterThan(0);
     for (const provider of PROVIDERS) {
       const { operations } = stack.emulators.servers[provider].getStats();
-      expect(Object.values(operations).reduce((n, s) => n + s.failed, 0), provider).toBeGreaterThan(0);
+      expect(
+        Object.values(operations).reduce((n, s) => n + s.failed, 0),
+        provider,
+      ).toBeGreaterThan(0);
       for (const [operation, stats] of Object.entries(operations)) {
         // Every failure was retried, and no call was tried more often than the policy allows.
         expect(stats.calls, `${provider} ${operation}`).toBe(stats.ok + stats.failed);
@@ -68,7 +79,8 @@ describe('throttling and server errors on every provider', () => {
     }
     expect(await metric(stack, 'secrets_gateway_upstream_retries_total')).toBeGreaterThan(retriesBefore);
     expect(await metric(stack, 'secrets_gateway_upstream_throttled_total')).toBeGreaterThan(0);
-    for (const server of Object.values(stack.emulators.servers)) server.setFaults({ throttleRate: 0, serverErrorRate: 0 });
+    for (const server of Object.values(stack.emulators.servers))
+      server.setFaults({ throttleRate: 0, serverErrorRate: 0 });
   });
 });
 
@@ -80,7 +92,7 @@ describe('a source that hangs', () => {
   });
   afterAll(() => stack.close());
 
-  it('the query returns by its deadline with the other sources\' data and a typed error for the hung one', async () => {
+  it("the query returns by its deadline with the other sources' data and a typed error for the hung one", async () => {
     stack.emulators.servers.csms.setFaults({ hang: true });
     const started = Date.now();
     const response = await fetch(`${stack.server.url}/graphql`, {
@@ -93,14 +105,19 @@ describe('a source that hangs', () => {
         }`,
       }),
     });
-    const result = (await response.json()) as { data: any; errors?: Array<{ path: string[]; extensions: Record<string, unknown> }> };
+    const result = (await response.json()) as {
+      data: any;
+      errors?: Array<{ path: string[]; extensions: Record<string, unknown> }>;
+    };
     const elapsed = Date.now() - started;
     stack.emulators.servers.csms.setFaults({ hang: false });
     expect(response.status).toBe(200);
     expect(elapsed).toBeLessThan(DEADLINE_MS * 3);
     expect(result.data.kms.nodes).toHaveLength(50);
     expect(result.data.csms.nodes).toHaveLength(0);
-    expect(result.data.csms.sourceStates).toEqual([{ source: SOURCE.csms, status: 'FAILED', code: 'UPSTREAM_TIMEOUT' }]);
+    expect(result.data.csms.sourceStates).toEqual([
+      { source: SOURCE.csms, status: 'FAILED', code: 'UPSTREAM_TIMEOUT' },
+    ]);
     const error = result.errors?.find((e) => e.extensions?.source === SOURCE.csms);
     expect(error?.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', provider: 'HUAWEI_CSMS' });
     expect(error?.path).toEqual(['csms']);
@@ -120,7 +137,11 @@ describe('circuit breaker', () => {
   });
   afterAll(() => stack.close());
 
-  const readiness = async () => (await (await fetch(`${stack.server.url}/readyz`)).json()) as { status: string; sources: Array<{ id: string; breaker: string }> };
+  const readiness = async () =>
+    (await (await fetch(`${stack.server.url}/readyz`)).json()) as {
+      status: string;
+      sources: Array<{ id: string; breaker: string }>;
+    };
   const apigPage = () => stack.execute(SecretsPageDocument, { first: 5, filter: { sources: [SOURCE.apig] } });
 
   it('opens under repeated failures, stops calling the source, and closes after it recovers', async () => {
@@ -132,7 +153,11 @@ describe('circuit breaker', () => {
 
     const callsWhileOpen = stack.calls('apig', 'ListSecrets');
     const rejected = await apigPage();
-    expect(rejected.errors?.[0].extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true, providerCode: null });
+    expect(rejected.errors?.[0].extensions).toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      retryable: true,
+      providerCode: null,
+    });
     expect(rejected.errors?.[0].message).toMatch(/circuit breaker is open/);
     expect(stack.calls('apig', 'ListSecrets')).toBe(callsWhileOpen);
 
@@ -173,8 +198,14 @@ describe('concurrency and rate limits', () => {
     stack.resetCounters();
     // Two concurrent requests, 60 detail calls in all.
     await Promise.all([
-      stack.execute(SaeSecretsWithDataKeysDocument, { first: 30, filter: { sources: [SOURCE.sae], namespaces: ['cn-hangzhou'] } }),
-      stack.execute(SaeSecretsWithDataKeysDocument, { first: 30, filter: { sources: [SOURCE.sae], namespaces: ['cn-hangzhou:prod'] } }),
+      stack.execute(SaeSecretsWithDataKeysDocument, {
+        first: 30,
+        filter: { sources: [SOURCE.sae], namespaces: ['cn-hangzhou'] },
+      }),
+      stack.execute(SaeSecretsWithDataKeysDocument, {
+        first: 30,
+        filter: { sources: [SOURCE.sae], namespaces: ['cn-hangzhou:prod'] },
+      }),
     ]).then((results) => {
       for (const r of results) expectData(r);
     });
@@ -188,7 +219,8 @@ describe('concurrency and rate limits', () => {
     // bunch it with the next, so the window is widened by that delivery jitter (one token's worth).
     const JITTER_MS = 1000 / RATE;
     for (let i = 0; i < times.length; i++) {
-      for (let j = i; j < times.length; j++) expect(j - i + 1).toBeLessThanOrEqual(BURST + (RATE * (times[j] - times[i] + JITTER_MS)) / 1000 + 1);
+      for (let j = i; j < times.length; j++)
+        expect(j - i + 1).toBeLessThanOrEqual(BURST + (RATE * (times[j] - times[i] + JITTER_MS)) / 1000 + 1);
     }
   });
 });
@@ -206,17 +238,35 @@ describe('observability', () => {
   });
 
   it('/metrics shows upstream calls move, and every request gets a request id', async () => {
-    const before = await metric(stack, 'secrets_gateway_upstream_calls_total', { source: SOURCE.kms, operation: 'ListSecrets', outcome: 'ok' });
+    const before = await metric(stack, 'secrets_gateway_upstream_calls_total', {
+      source: SOURCE.kms,
+      operation: 'ListSecrets',
+      outcome: 'ok',
+    });
     const response = await fetch(`${stack.server.url}/graphql`, {
       method: 'POST',
       headers: { ...stack.authHeaders, 'content-type': 'application/json', 'x-request-id': 'portal-req-42' },
-      body: JSON.stringify({ query: `{ secrets(first: 3, filter: { sources: ["${SOURCE.kms}"] }) { nodes { name } } }` }),
+      body: JSON.stringify({
+        query: `{ secrets(first: 3, filter: { sources: ["${SOURCE.kms}"] }) { nodes { name } } }`,
+      }),
     });
     expect(response.headers.get('x-request-id')).toBe('portal-req-42');
-    expect(await metric(stack, 'secrets_gateway_upstream_calls_total', { source: SOURCE.kms, operation: 'ListSecrets', outcome: 'ok' })).toBe(before + 1);
-    expect(await metric(stack, 'secrets_gateway_upstream_call_duration_seconds_count', { source: SOURCE.kms })).toBeGreaterThan(0);
+    expect(
+      await metric(stack, 'secrets_gateway_upstream_calls_total', {
+        source: SOURCE.kms,
+        operation: 'ListSecrets',
+        outcome: 'ok',
+      }),
+    ).toBe(before + 1);
+    expect(
+      await metric(stack, 'secrets_gateway_upstream_call_duration_seconds_count', { source: SOURCE.kms }),
+    ).toBeGreaterThan(0);
     expect(await metric(stack, 'graphql_envelop_request')).toBeGreaterThan(0);
-    const fresh = await fetch(`${stack.server.url}/graphql`, { method: 'POST', headers: { ...stack.authHeaders, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ sources { id } }' }) });
+    const fresh = await fetch(`${stack.server.url}/graphql`, {
+      method: 'POST',
+      headers: { ...stack.authHeaders, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ sources { id } }' }),
+    });
     expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -225,7 +275,9 @@ describe('observability', () => {
     await fetch(`${stack.server.url}/graphql`, {
       method: 'POST',
       headers: { ...stack.authHeaders, 'content-type': 'application/json', 'x-request-id': 'trace-me-7' },
-      body: JSON.stringify({ query: `{ secrets(first: 3, filter: { sources: ["${SOURCE.kms}"] }) { nodes { name } } }` }),
+      body: JSON.stringify({
+        query: `{ secrets(first: 3, filter: { sources: ["${SOURCE.kms}"] }) { nodes { name } } }`,
+      }),
     });
     const line = stack.logs.find((l) => l.includes('upstream call failed') && l.includes('Forbidden.NoPermission'));
     expect(line).toBeDefined();

@@ -33,70 +33,85 @@ describe(`soak: ${SECONDS} s of concurrent queries with faults injected`, () => 
         for (const source of config.sources) source.retry = { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 50 };
       },
     });
-    for (const server of Object.values(stack.emulators.servers)) server.setFaults({ throttleRate: 0.1, serverErrorRate: 0.03, latencyMs: 2 });
+    for (const server of Object.values(stack.emulators.servers))
+      server.setFaults({ throttleRate: 0.1, serverErrorRate: 0.03, latencyMs: 2 });
   });
   afterAll(async () => {
     process.off('unhandledRejection', onUnhandled);
     await stack.close();
   });
 
-  it('no 5xx, no unhandled rejection, and memory that levels off', async () => {
-    const statuses = new Map<number, number>();
-    let requests = 0;
-    let withErrors = 0;
-    const heap: Array<{ t: number; heapMB: number; rssMB: number }> = [];
-    const started = Date.now();
-    const end = started + SECONDS * 1000;
-    // With --expose-gc (vitest.config.ts) each sample is taken after a full collection: live memory only.
-    const gc = (globalThis as { gc?: () => void }).gc;
-    const sampler = setInterval(() => {
-      gc?.();
-      const m = process.memoryUsage();
-      heap.push({ t: Math.round((Date.now() - started) / 1000), heapMB: m.heapUsed / 2 ** 20, rssMB: m.rss / 2 ** 20 });
-    }, 1000);
-
-    const worker = async (id: number) => {
-      for (let i = id; Date.now() < end; i++) {
-        const response = await fetch(`${stack.server.url}/graphql`, {
-          method: 'POST',
-          headers: { ...stack.authHeaders, 'content-type': 'application/json' },
-          body: JSON.stringify({ query: QUERIES[i % QUERIES.length] }),
+  it(
+    'no 5xx, no unhandled rejection, and memory that levels off',
+    async () => {
+      const statuses = new Map<number, number>();
+      let requests = 0;
+      let withErrors = 0;
+      const heap: Array<{ t: number; heapMB: number; rssMB: number }> = [];
+      const started = Date.now();
+      const end = started + SECONDS * 1000;
+      // With --expose-gc (vitest.config.ts) each sample is taken after a full collection: live memory only.
+      const gc = (globalThis as { gc?: () => void }).gc;
+      const sampler = setInterval(() => {
+        gc?.();
+        const m = process.memoryUsage();
+        heap.push({
+          t: Math.round((Date.now() - started) / 1000),
+          heapMB: m.heapUsed / 2 ** 20,
+          rssMB: m.rss / 2 ** 20,
         });
-        const body = (await response.json()) as { errors?: unknown[] };
-        requests++;
-        if (body.errors?.length) withErrors++;
-        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-      }
-    };
-    await Promise.all(Array.from({ length: WORKERS }, (_, i) => worker(i)));
-    clearInterval(sampler);
+      }, 1000);
 
-    const quarter = Math.floor(heap.length / 4);
-    const mean = (xs: typeof heap) => xs.reduce((n, x) => n + x.heapMB, 0) / xs.length;
-    const second = mean(heap.slice(quarter, 2 * quarter));
-    const last = mean(heap.slice(3 * quarter));
-    const upstream = Object.fromEntries(Object.entries(stack.emulators.servers).map(([name, s]) => [name, s.getStats().operations]));
-    const figures = {
-      seconds: SECONDS,
-      workers: WORKERS,
-      requests,
-      requestsPerSecond: Math.round(requests / SECONDS),
-      responsesWithPartialErrors: withErrors,
-      statuses: Object.fromEntries(statuses),
-      unhandledRejections: unhandled.length,
-      heapMB: { secondQuarter: Math.round(second), lastQuarter: Math.round(last), peakRss: Math.round(Math.max(...heap.map((h) => h.rssMB))) },
-      upstream,
-    };
-    mkdirSync('.bench', { recursive: true });
-    writeFileSync('.bench/soak.json', JSON.stringify(figures, null, 2));
-    console.log(JSON.stringify({ ...figures, upstream: undefined }));
+      const worker = async (id: number) => {
+        for (let i = id; Date.now() < end; i++) {
+          const response = await fetch(`${stack.server.url}/graphql`, {
+            method: 'POST',
+            headers: { ...stack.authHeaders, 'content-type': 'application/json' },
+            body: JSON.stringify({ query: QUERIES[i % QUERIES.length] }),
+          });
+          const body = (await response.json()) as { errors?: unknown[] };
+          requests++;
+          if (body.errors?.length) withErrors++;
+          statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+        }
+      };
+      await Promise.all(Array.from({ length: WORKERS }, (_, i) => worker(i)));
+      clearInterval(sampler);
 
-    // That the soak did load the gateway, not how fast (a busy CI machine ran ~10/s): speed is `npm run bench`'s.
-    expect(requests).toBeGreaterThan(SECONDS * 2);
-    expect([...statuses.keys()].filter((status) => status >= 500)).toEqual([]);
-    expect(unhandled).toEqual([]);
-    // Levels off: live heap in the last quarter is within 10% (+5 MB of noise) of the second quarter's.
-    expect(gc).toBeDefined();
-    expect(last).toBeLessThan(second * 1.1 + 5);
-  }, (SECONDS + 60) * 1000);
+      const quarter = Math.floor(heap.length / 4);
+      const mean = (xs: typeof heap) => xs.reduce((n, x) => n + x.heapMB, 0) / xs.length;
+      const second = mean(heap.slice(quarter, 2 * quarter));
+      const last = mean(heap.slice(3 * quarter));
+      const upstream = Object.fromEntries(
+        Object.entries(stack.emulators.servers).map(([name, s]) => [name, s.getStats().operations]),
+      );
+      const figures = {
+        seconds: SECONDS,
+        workers: WORKERS,
+        requests,
+        requestsPerSecond: Math.round(requests / SECONDS),
+        responsesWithPartialErrors: withErrors,
+        statuses: Object.fromEntries(statuses),
+        unhandledRejections: unhandled.length,
+        heapMB: {
+          secondQuarter: Math.round(second),
+          lastQuarter: Math.round(last),
+          peakRss: Math.round(Math.max(...heap.map((h) => h.rssMB))),
+        },
+        upstream,
+      };
+      mkdirSync('.bench', { recursive: true });
+      writeFileSync('.bench/soak.json', JSON.stringify(figures, null, 2));
+      console.log(JSON.stringify({ ...figures, upstream: undefined }));
+
+      // That the soak did load the gateway, not how fast (a busy CI machine ran ~10/s): speed is `npm run bench`'s.
+      expect(requests).toBeGreaterThan(SECONDS * 2);
+      expect([...statuses.keys()].filter((status) => status >= 500)).toEqual([]);
+      expect(unhandled).toEqual([]);
+      // Levels off: live heap in the last quarter is within 10% (+5 MB of noise) of the second quarter's.
+      expect(gc).toBeDefined();
+      expect(last).toBeLessThan(second * 1.1 + 5);
+    },
+    (SECONDS + 60) * 1000,
+  );
 });

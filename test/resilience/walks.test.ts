@@ -15,7 +15,13 @@ import { startStack, type ExecuteResult, type Stack } from '../helpers/stack.js'
 /** Fixed so that CI repeats the same cases; WALK_SEED explores others. */
 const SEED = Number(process.env.WALK_SEED ?? 20261201);
 const PROVIDERS: ProviderKey[] = ['sae', 'apig', 'kms', 'csms', 'aws'];
-const ENUM: Record<ProviderKey, Provider> = { sae: 'ALIBABA_SAE', apig: 'ALIBABA_APIG', kms: 'ALIBABA_KMS', csms: 'HUAWEI_CSMS', aws: 'AWS_SECRETS_MANAGER' };
+const ENUM: Record<ProviderKey, Provider> = {
+  sae: 'ALIBABA_SAE',
+  apig: 'ALIBABA_APIG',
+  kms: 'ALIBABA_KMS',
+  csms: 'HUAWEI_CSMS',
+  aws: 'AWS_SECRETS_MANAGER',
+};
 /** A client gives up on a walk after this many requests: far above what any schedule here needs. */
 const MAX_REQUESTS = 3000;
 
@@ -51,9 +57,17 @@ const OUTAGE: Record<OutageKind, Partial<Faults>> = {
 };
 
 function faultsAt(plan: FaultPlan, index: number): Faults {
-  const base: Faults = { latencyMs: 0, throttleRate: plan.throttleRate, serverErrorRate: plan.serverErrorRate, hang: false, malformed: null };
+  const base: Faults = {
+    latencyMs: 0,
+    throttleRate: plan.throttleRate,
+    serverErrorRate: plan.serverErrorRate,
+    hang: false,
+    malformed: null,
+  };
   const { outage } = plan;
-  return outage && index >= outage.from && index < outage.from + outage.length ? { ...base, ...OUTAGE[outage.kind] } : base;
+  return outage && index >= outage.from && index < outage.from + outage.length
+    ? { ...base, ...OUTAGE[outage.kind] }
+    : base;
 }
 
 /** The client: checks every page's promises as it goes and returns what it collected. */
@@ -64,7 +78,10 @@ async function walk(stack: Stack, options: WalkOptions): Promise<WalkResult> {
   let interrupted = 0;
   for (let request = 0; request < MAX_REQUESTS; request++) {
     options.beforeRequest?.(request);
-    const result: ExecuteResult<WalkPageQuery> = await stack.execute(WalkPageDocument, backward ? { last: size, before: cursor, filter } : { first: size, after: cursor, filter });
+    const result: ExecuteResult<WalkPageQuery> = await stack.execute(
+      WalkPageDocument,
+      backward ? { last: size, before: cursor, filter } : { first: size, after: cursor, filter },
+    );
     expect(result.status).toBe(200);
     const page = result.data?.secrets;
     if (!page) throw new Error(`no page: ${JSON.stringify(result.errors)}`);
@@ -139,7 +156,12 @@ describe('walks through faults (property-based, seeded)', () => {
     const plan: FaultPlan = { throttleRate: 0, serverErrorRate: 0, outage: { from: 2, length: 3, kind: 'html-502' } };
     const filter: SecretFilter = { providers: ['ALIBABA_SAE', 'HUAWEI_CSMS'] };
     try {
-      const result = await walk(stack, { size: 1, backward: false, filter, beforeRequest: (index) => stack.emulators.servers.sae.setFaults(faultsAt(plan, index)) });
+      const result = await walk(stack, {
+        size: 1,
+        backward: false,
+        filter,
+        beforeRequest: (index) => stack.emulators.servers.sae.setFaults(faultsAt(plan, index)),
+      });
       expect(result.interrupted).toBe(3);
       expect(result.keys).toEqual(await expectedFor(filter));
     } finally {
@@ -163,10 +185,19 @@ describe('walks through faults (property-based, seeded)', () => {
   // Mostly whole providers, sometimes narrowed by a filter the gateway applies itself.
   const filterArb = fc.record({
     providers: fc.subarray(PROVIDERS, { minLength: 1 }),
-    narrowing: fc.constantFrom<Omit<SecretFilter, 'providers'>>({}, {}, {}, { nameContains: 'a' }, { nameContains: 'prod' }, { states: ['ENABLED', 'ENABLE'] }),
+    narrowing: fc.constantFrom<Omit<SecretFilter, 'providers'>>(
+      {},
+      {},
+      {},
+      { nameContains: 'a' },
+      { nameContains: 'prod' },
+      { states: ['ENABLED', 'ENABLE'] },
+    ),
   });
 
-  it('every matching secret exactly once, and no early end, under random faults, page sizes, directions and filters', { timeout: 300_000 }, async () => {
+  it('every matching secret exactly once, and no early end, under random faults, page sizes, directions and filters', {
+    timeout: 300_000,
+  }, async () => {
     const runs: Array<{ requests: number; interrupted: number; matched: number }> = [];
     await fc.assert(
       fc.asyncProperty(
@@ -185,11 +216,17 @@ describe('walks through faults (property-based, seeded)', () => {
           const started = Date.now();
           if (process.env.WALK_DEBUG) console.log('run', JSON.stringify({ size, backward, query, faults }));
           try {
-            const result = await walk(stack, { size, backward, filter: query, beforeRequest: (index) => setFaults((p) => faultsAt(faults[p], index)) });
+            const result = await walk(stack, {
+              size,
+              backward,
+              filter: query,
+              beforeRequest: (index) => setFaults((p) => faultsAt(faults[p], index)),
+            });
             expect(duplicates(result.keys)).toEqual([]);
             expect(result.keys).toEqual(expected);
             runs.push({ requests: result.requests, interrupted: result.interrupted, matched: expected.length });
-            if (process.env.WALK_DEBUG) console.log('  ok', result.requests, result.interrupted, expected.length, Date.now() - started, 'ms');
+            if (process.env.WALK_DEBUG)
+              console.log('  ok', result.requests, result.interrupted, expected.length, Date.now() - started, 'ms');
           } catch (error) {
             if (process.env.WALK_DEBUG) console.log('  FAILED', String(error).slice(0, 1500), (error as any)?.cause);
             throw error;
@@ -202,7 +239,9 @@ describe('walks through faults (property-based, seeded)', () => {
     );
     // The schedules must really interrupt walks, or the property says nothing about failures.
     expect(runs.filter((r) => r.interrupted > 0).length).toBeGreaterThan(runs.length / 3);
-    console.info(`walk property: seed ${SEED}, ${runs.length} walks, ${runs.reduce((a, r) => a + r.requests, 0)} requests, ${runs.reduce((a, r) => a + r.interrupted, 0)} interrupted pages`);
+    console.info(
+      `walk property: seed ${SEED}, ${runs.length} walks, ${runs.reduce((a, r) => a + r.requests, 0)} requests, ${runs.reduce((a, r) => a + r.interrupted, 0)} interrupted pages`,
+    );
   });
 });
 
@@ -224,12 +263,15 @@ describe('the demo inventory under 20% throttling and 5% server errors on every 
   for (const size of [7, 100]) {
     it(`first ${size} across every source: the client gets the whole inventory, each secret once`, async () => {
       const inventory = PROVIDERS.flatMap((p) => expectedKeys(stack.emulators, p));
-      for (const server of Object.values(stack.emulators.servers)) server.setFaults({ throttleRate: 0.2, serverErrorRate: 0.05 });
+      for (const server of Object.values(stack.emulators.servers))
+        server.setFaults({ throttleRate: 0.2, serverErrorRate: 0.05 });
       try {
         const result = await walk(stack, { size, backward: false, filter: {} });
         expect(duplicates(result.keys)).toEqual([]);
         expect(result.keys).toEqual(inventory);
-        console.info(`first ${size}: ${new Set(result.keys).size} of ${inventory.length} secrets, ${result.requests} requests, ${result.interrupted} pages stopped early`);
+        console.info(
+          `first ${size}: ${new Set(result.keys).size} of ${inventory.length} secrets, ${result.requests} requests, ${result.interrupted} pages stopped early`,
+        );
       } finally {
         stack.emulators.reset();
       }

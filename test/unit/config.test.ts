@@ -9,7 +9,6 @@ import { createGateway } from '../../src/server/app.js';
 import { listen } from '../../src/server/listen.js';
 import { configProblems } from '../helpers/config.js';
 
-
 const dir = mkdtempSync(join(tmpdir(), 'secrets-gateway-config-'));
 const file = (name: string, text: string): string => {
   const path = join(dir, name);
@@ -21,7 +20,10 @@ const AUTH = { apiKeys: [{ id: 'portal', sha256: 'a'.repeat(64), scopes: ['secre
 
 describe('configuration problems, as the operator reads them', () => {
   it('invalid YAML: the parser message with its excerpt of the line and a caret under the problem', () => {
-    const path = file('flow-map.yaml', 'sources:\n  - id: sae-prod\n    credentials: { accessKeyId: ${ALIBABA_AK}, accessKeySecret: x }\n');
+    const path = file(
+      'flow-map.yaml',
+      'sources:\n  - id: sae-prod\n    credentials: { accessKeyId: ${ALIBABA_AK}, accessKeySecret: x }\n',
+    );
     const [problem] = configProblems(() => loadConfigFile(path, {}));
     expect(problem).toContain(`${path} is not valid YAML: `);
     expect(problem).toContain('credentials: { accessKeyId: ${ALIBABA_AK}');
@@ -36,7 +38,13 @@ describe('configuration problems, as the operator reads them', () => {
           sources: [
             { id: 'sae-prod', provider: 'alibaba-sae', region: 'cn-hangzhou', credentials: alibaba },
             { id: 'kms-prod', provider: 'alibaba-kms', region: 'cn-hangzhou', credentials: alibaba },
-            { id: 'csms', provider: 'huawei-csms', region: 'cn-north-4', projectId: 'p1', credentials: { ak: '${HUAWEI_AK}', sk: 'sk' } },
+            {
+              id: 'csms',
+              provider: 'huawei-csms',
+              region: 'cn-north-4',
+              projectId: 'p1',
+              credentials: { ak: '${HUAWEI_AK}', sk: 'sk' },
+            },
           ],
           auth: AUTH,
         },
@@ -50,7 +58,22 @@ describe('configuration problems, as the operator reads them', () => {
   });
 
   it('schema problems use the same path style', () => {
-    const problems = configProblems(() => parseConfig({ sources: [{ id: 'kms', provider: 'alibaba-kms', region: 'CN HZ', credentials: { accessKeyId: 'a', accessKeySecret: 'b' } }], auth: AUTH }, {}));
+    const problems = configProblems(() =>
+      parseConfig(
+        {
+          sources: [
+            {
+              id: 'kms',
+              provider: 'alibaba-kms',
+              region: 'CN HZ',
+              credentials: { accessKeyId: 'a', accessKeySecret: 'b' },
+            },
+          ],
+          auth: AUTH,
+        },
+        {},
+      ),
+    );
     expect(problems).toEqual(['sources[0].region: a region id such as cn-hangzhou']);
   });
 });
@@ -62,8 +85,23 @@ describe('a port already in use', () => {
   it('says so and suggests PORT', async () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
-    const config = parseConfig({ sources: [{ id: 'kms', provider: 'alibaba-kms', region: 'cn-hangzhou', credentials: { accessKeyId: 'a', accessKeySecret: 'b' } }], auth: AUTH }, {});
+    const config = parseConfig(
+      {
+        sources: [
+          {
+            id: 'kms',
+            provider: 'alibaba-kms',
+            region: 'cn-hangzhou',
+            credentials: { accessKeyId: 'a', accessKeySecret: 'b' },
+          },
+        ],
+        auth: AUTH,
+      },
+      {},
+    );
     const gateway = createGateway(config, createLogger({ level: 'silent' }));
-    await expect(listen(gateway, '127.0.0.1', port)).rejects.toThrow(`port ${port} on 127.0.0.1 is already in use (another gateway?). Choose another one: PORT=${port + 1} npm start`);
+    await expect(listen(gateway, '127.0.0.1', port)).rejects.toThrow(
+      `port ${port} on 127.0.0.1 is already in use (another gateway?). Choose another one: PORT=${port + 1} npm start`,
+    );
   });
 });

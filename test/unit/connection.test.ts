@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { paginate, segmentKey, type ConnectionArgs, type ConnectionPage, type SegmentGroup } from '../../src/pagination/connection.js';
+import {
+  paginate,
+  segmentKey,
+  type ConnectionArgs,
+  type ConnectionPage,
+  type SegmentGroup,
+} from '../../src/pagination/connection.js';
 import { bindingOf, CursorCodec } from '../../src/pagination/cursor.js';
 import { createPager, type SegmentFetchers } from '../../src/pagination/segment.js';
 import type { Paging, SecretRecord } from '../../src/sources/types.js';
@@ -43,7 +49,9 @@ function world(layout: Layout, kind: Paging['kind'], faults: Set<string>) {
       calls.push(`${sourceId}/namespaces`);
       if (faults.has(`${sourceId}/*`)) throw failure(sourceId);
       return Object.entries(namespaces).map(([namespaceId, count]) => {
-        const items = Array.from({ length: count }, (_, i) => record(sourceId, namespaceId, `${namespaceId}-${String(i).padStart(3, '0')}`));
+        const items = Array.from({ length: count }, (_, i) =>
+          record(sourceId, namespaceId, `${namespaceId}-${String(i).padStart(3, '0')}`),
+        );
         const check = () => {
           calls.push(`${sourceId}/${namespaceId}`);
           if (faults.has(`${sourceId}/${namespaceId}`)) throw failure(sourceId);
@@ -64,7 +72,10 @@ function world(layout: Layout, kind: Paging['kind'], faults: Set<string>) {
             // Opaque tokens, as AWS's: the walk can only hand back what it was given.
             const start = token === null ? 0 : Number(Buffer.from(token, 'base64url').toString().split('@')[1]);
             const end = start + pageSize;
-            return { items: items.slice(start, end), nextToken: end < items.length ? Buffer.from(`${namespaceId}@${end}`).toString('base64url') : null };
+            return {
+              items: items.slice(start, end),
+              nextToken: end < items.length ? Buffer.from(`${namespaceId}@${end}`).toString('base64url') : null,
+            };
           },
           async all() {
             check();
@@ -78,18 +89,39 @@ function world(layout: Layout, kind: Paging['kind'], faults: Set<string>) {
             : kind === 'token'
               ? { kind, pageSize: 4, fetchPage: null }
               : { kind, fetchAll: null }) as unknown as Paging;
-        return { key: segmentKey(sourceId, namespaceId), sourceId, namespaceId, pager: () => createPager(paging, fetchers, null) };
+        return {
+          key: segmentKey(sourceId, namespaceId),
+          sourceId,
+          namespaceId,
+          pager: () => createPager(paging, fetchers, null),
+        };
       });
     },
   }));
   return { groups, calls };
 }
 
-const page = (groups: SegmentGroup[], args: ConnectionArgs): Promise<ConnectionPage> => paginate({ groups, args, codec, binding });
+const page = (groups: SegmentGroup[], args: ConnectionArgs): Promise<ConnectionPage> =>
+  paginate({ groups, args, codec, binding });
 const names = (p: ConnectionPage) => p.edges.map((e) => e.node.name);
 
 const LAYOUT: Layout = { a: { n1: 3, n2: 2 }, b: { n1: 4 }, c: { n1: 2, n2: 3 } };
-const ALL = ['n1-000', 'n1-001', 'n1-002', 'n2-000', 'n2-001', 'n1-000', 'n1-001', 'n1-002', 'n1-003', 'n1-000', 'n1-001', 'n2-000', 'n2-001', 'n2-002'];
+const ALL = [
+  'n1-000',
+  'n1-001',
+  'n1-002',
+  'n2-000',
+  'n2-001',
+  'n1-000',
+  'n1-001',
+  'n1-002',
+  'n1-003',
+  'n1-000',
+  'n1-001',
+  'n2-000',
+  'n2-001',
+  'n2-002',
+];
 
 describe('paginate: a failing source ends the page just before it', () => {
   for (const kind of ['page-number', 'marker', 'token', 'none'] as const) {
@@ -118,7 +150,9 @@ describe('paginate: a failing source ends the page just before it', () => {
     faults.add('a/n1');
     const stopped = await page(groups, { first: 2, after: first.pageInfo.endCursor });
     expect(stopped.edges).toEqual([]);
-    expect(codec.decode(stopped.pageInfo.endCursor!, binding, 'after')).toEqual(codec.decode(first.pageInfo.endCursor!, binding, 'after'));
+    expect(codec.decode(stopped.pageInfo.endCursor!, binding, 'after')).toEqual(
+      codec.decode(first.pageInfo.endCursor!, binding, 'after'),
+    );
     faults.clear();
     expect(names(await page(groups, { first: 2, after: stopped.pageInfo.endCursor }))).toEqual(ALL.slice(2, 4));
   });
@@ -144,7 +178,11 @@ describe('paginate: a failing source ends the page just before it', () => {
     const stopped = await page(groups, { first: 3 });
     expect(stopped.edges).toEqual([]);
     expect(stopped.pageInfo.hasNextPage).toBe(true);
-    expect(codec.decode(stopped.pageInfo.endCursor!, binding, 'after')).toEqual({ s: segmentKey('a', 'n1'), p: null, z: 0 });
+    expect(codec.decode(stopped.pageInfo.endCursor!, binding, 'after')).toEqual({
+      s: segmentKey('a', 'n1'),
+      p: null,
+      z: 0,
+    });
     faults.clear();
     expect(names(await page(groups, { first: 3, after: stopped.pageInfo.endCursor }))).toEqual(ALL.slice(0, 3));
   });
@@ -166,7 +204,11 @@ describe('paginate: a failing source ends the page just before it', () => {
     const { groups } = world(LAYOUT, 'none', faults);
     const stopped = await page(groups, { last: 3 });
     expect(stopped.edges).toEqual([]);
-    expect(codec.decode(stopped.pageInfo.startCursor!, binding, 'before')).toEqual({ s: segmentKey('c', 'n2'), p: null, z: 1 });
+    expect(codec.decode(stopped.pageInfo.startCursor!, binding, 'before')).toEqual({
+      s: segmentKey('c', 'n2'),
+      p: null,
+      z: 1,
+    });
     faults.clear();
     expect(names(await page(groups, { last: 3, before: stopped.pageInfo.startCursor }))).toEqual(ALL.slice(11));
   });
@@ -184,8 +226,17 @@ describe('paginate: a failing source ends the page just before it', () => {
   it('a position the segment cannot mean is a cursor error, while any other error of a pager is not', async () => {
     const { groups } = world(LAYOUT, 'marker', new Set());
     const indexInMarkerSegment = codec.encode(binding, { s: segmentKey('a', 'n1'), p: 3 });
-    await expect(page(groups, { first: 2, after: indexInMarkerSegment })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', reason: 'MALFORMED_CURSOR' } });
-    const broken: SegmentGroup[] = [{ ...groups[0], segments: async () => { throw new TypeError('a bug, not bad input'); } }];
+    await expect(page(groups, { first: 2, after: indexInMarkerSegment })).rejects.toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT', reason: 'MALFORMED_CURSOR' },
+    });
+    const broken: SegmentGroup[] = [
+      {
+        ...groups[0],
+        segments: async () => {
+          throw new TypeError('a bug, not bad input');
+        },
+      },
+    ];
     await expect(page(broken, { first: 2 })).rejects.toBeInstanceOf(TypeError);
   });
 });

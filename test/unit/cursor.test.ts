@@ -15,16 +15,30 @@ describe('CursorCodec', () => {
   const binding = bindingOf({ c: 'secrets', f: { names: ['a'] } });
 
   it('round-trips index and marker positions', () => {
-    expect(codec.decode(codec.encode(binding, { s: '["s","n"]', p: 41 }), binding, 'after')).toEqual({ s: '["s","n"]', p: 41 });
-    expect(codec.decode(codec.encode(binding, { s: 'x', p: 'name-7' }), binding, 'after')).toEqual({ s: 'x', p: 'name-7' });
+    expect(codec.decode(codec.encode(binding, { s: '["s","n"]', p: 41 }), binding, 'after')).toEqual({
+      s: '["s","n"]',
+      p: 41,
+    });
+    expect(codec.decode(codec.encode(binding, { s: 'x', p: 'name-7' }), binding, 'after')).toEqual({
+      s: 'x',
+      p: 'name-7',
+    });
   });
 
   it('round-trips the total hint, and segment keys and markers that JSON must escape', () => {
     const segment = JSON.stringify(['src "1"', 'ns\\2']);
-    for (const payload of [{ s: segment, p: 0, h: 660 }, { s: segment, p: 'marker "q" \u2028', h: 0 }, { s: segment, p: 99 }]) {
+    for (const payload of [
+      { s: segment, p: 0, h: 660 },
+      { s: segment, p: 'marker "q" \u2028', h: 0 },
+      { s: segment, p: 99 },
+    ]) {
       const cursor = codec.encode(binding, payload);
       expect(codec.decode(cursor, binding, 'after')).toEqual(payload);
-      expect(JSON.parse(Buffer.from(cursor.split('.')[0], 'base64url').toString('utf8'))).toEqual({ v: 2, b: binding, ...payload });
+      expect(JSON.parse(Buffer.from(cursor.split('.')[0], 'base64url').toString('utf8'))).toEqual({
+        v: 2,
+        b: binding,
+        ...payload,
+      });
     }
     // Cursors of one segment differ by position only, and each is signed on its own.
     const [a, b] = [codec.encode(binding, { s: segment, p: 1 }), codec.encode(binding, { s: segment, p: 2 })];
@@ -35,15 +49,29 @@ describe('CursorCodec', () => {
     const at = codec.encodeRun(binding, { s: 'seg', p: 40, h: 660 }, 3);
     const cursors = [0, 1, 2].map(at);
     expect(new Set(cursors.map((c) => c.split('.').slice(0, 2).join('.'))).size).toBe(1);
-    expect(cursors.map((c) => codec.decode(c, binding, 'after'))).toEqual([40, 41, 42].map((p) => ({ s: 'seg', p, h: 660 })));
+    expect(cursors.map((c) => codec.decode(c, binding, 'after'))).toEqual(
+      [40, 41, 42].map((p) => ({ s: 'seg', p, h: 660 })),
+    );
     const [body, mac] = cursors[0].split('.');
     // An offset past the run, a run without its offset, or a forged run: refused.
-    expect(reasonOf(() => codec.decode(`${body}.${mac}.3`, binding, 'after'))).toMatchObject({ reason: 'TAMPERED_CURSOR' });
-    expect(reasonOf(() => codec.decode(`${body}.${mac}`, binding, 'after'))).toMatchObject({ reason: 'MALFORMED_CURSOR' });
-    expect(reasonOf(() => codec.decode(`${body}.${mac}.x1`, binding, 'after'))).toMatchObject({ reason: 'MALFORMED_CURSOR' });
-    const longer = Buffer.from(Buffer.from(body, 'base64url').toString().replace('"n":3', '"n":99')).toString('base64url');
-    expect(reasonOf(() => codec.decode(`${longer}.${mac}.50`, binding, 'after'))).toMatchObject({ reason: 'TAMPERED_CURSOR' });
-    expect(reasonOf(() => codec.decode(cursors[1], bindingOf({ c: 'other' }), 'after'))).toMatchObject({ reason: 'FOREIGN_CURSOR' });
+    expect(reasonOf(() => codec.decode(`${body}.${mac}.3`, binding, 'after'))).toMatchObject({
+      reason: 'TAMPERED_CURSOR',
+    });
+    expect(reasonOf(() => codec.decode(`${body}.${mac}`, binding, 'after'))).toMatchObject({
+      reason: 'MALFORMED_CURSOR',
+    });
+    expect(reasonOf(() => codec.decode(`${body}.${mac}.x1`, binding, 'after'))).toMatchObject({
+      reason: 'MALFORMED_CURSOR',
+    });
+    const longer = Buffer.from(Buffer.from(body, 'base64url').toString().replace('"n":3', '"n":99')).toString(
+      'base64url',
+    );
+    expect(reasonOf(() => codec.decode(`${longer}.${mac}.50`, binding, 'after'))).toMatchObject({
+      reason: 'TAMPERED_CURSOR',
+    });
+    expect(reasonOf(() => codec.decode(cursors[1], bindingOf({ c: 'other' }), 'after'))).toMatchObject({
+      reason: 'FOREIGN_CURSOR',
+    });
   });
 
   it('binds the binding independently of key order', () => {
@@ -53,12 +81,23 @@ describe('CursorCodec', () => {
 
   it('rejects malformed, tampered and foreign cursors as BAD_USER_INPUT', () => {
     const good = codec.encode(binding, { s: 'x', p: 3 });
-    expect(reasonOf(() => codec.decode('not a cursor', binding, 'after'))).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'MALFORMED_CURSOR' });
+    expect(reasonOf(() => codec.decode('not a cursor', binding, 'after'))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'MALFORMED_CURSOR',
+    });
     expect(reasonOf(() => codec.decode('', binding, 'after'))).toMatchObject({ reason: 'MALFORMED_CURSOR' });
     const [body, mac] = good.split('.');
-    const forged = Buffer.from(Buffer.from(body, 'base64url').toString().replace('"p":3', '"p":4')).toString('base64url');
-    expect(reasonOf(() => codec.decode(`${forged}.${mac}`, binding, 'after'))).toMatchObject({ reason: 'TAMPERED_CURSOR' });
-    expect(reasonOf(() => codec.decode(good, bindingOf({ c: 'other' }), 'after'))).toMatchObject({ reason: 'FOREIGN_CURSOR' });
-    expect(reasonOf(() => new CursorCodec('another-secret-of-enough-length').decode(good, binding, 'after'))).toMatchObject({ reason: 'TAMPERED_CURSOR' });
+    const forged = Buffer.from(Buffer.from(body, 'base64url').toString().replace('"p":3', '"p":4')).toString(
+      'base64url',
+    );
+    expect(reasonOf(() => codec.decode(`${forged}.${mac}`, binding, 'after'))).toMatchObject({
+      reason: 'TAMPERED_CURSOR',
+    });
+    expect(reasonOf(() => codec.decode(good, bindingOf({ c: 'other' }), 'after'))).toMatchObject({
+      reason: 'FOREIGN_CURSOR',
+    });
+    expect(
+      reasonOf(() => new CursorCodec('another-secret-of-enough-length').decode(good, binding, 'after')),
+    ).toMatchObject({ reason: 'TAMPERED_CURSOR' });
   });
 });

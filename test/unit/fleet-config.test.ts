@@ -15,19 +15,34 @@ const withCredentials = (credentials: unknown) => ({ ...base, sources: [{ ...bas
 describe('configuration of the fleet: redis and credential chains', () => {
   it('redis is optional; when given, its URL is checked and the defaults are filled in', () => {
     expect(parseConfig(base, {}).redis).toBeUndefined();
-    expect(parseConfig({ ...base, redis: { url: 'redis://redis.platform.svc:6379/0' } }, {}).redis).toEqual({ url: 'redis://redis.platform.svc:6379/0', keyPrefix: 'secrets-gateway:', commandTimeoutMs: 250 });
-    expect(problems({ ...base, redis: { url: 'http://redis:6379' } })).toEqual(['redis.url: a redis:// or rediss:// URL']);
-    expect(problems({ ...base, redis: { url: 'redis://r', keyPrefix: 'has space' } })).toEqual([expect.stringMatching(/^redis.keyPrefix:/)]);
-    expect(problems({ ...base, redis: { url: 'redis://r', cluster: true } })).toEqual([expect.stringMatching(/^redis: .*cluster/i)]);
+    expect(parseConfig({ ...base, redis: { url: 'redis://redis.platform.svc:6379/0' } }, {}).redis).toEqual({
+      url: 'redis://redis.platform.svc:6379/0',
+      keyPrefix: 'secrets-gateway:',
+      commandTimeoutMs: 250,
+    });
+    expect(problems({ ...base, redis: { url: 'http://redis:6379' } })).toEqual([
+      'redis.url: a redis:// or rediss:// URL',
+    ]);
+    expect(problems({ ...base, redis: { url: 'redis://r', keyPrefix: 'has space' } })).toEqual([
+      expect.stringMatching(/^redis.keyPrefix:/),
+    ]);
+    expect(problems({ ...base, redis: { url: 'redis://r', cluster: true } })).toEqual([
+      expect.stringMatching(/^redis: .*cluster/i),
+    ]);
   });
 
   it('each Alibaba source chooses its chain; what a chain needs is checked at start', () => {
     const rrsa = parseConfig(withCredentials({ type: 'oidc_role_arn' }), {}).sources[0].credentials;
     expect(rrsa).toEqual({ type: 'oidc_role_arn', roleSessionName: 'secrets-gateway', durationSeconds: 3600 });
-    expect(parseConfig(withCredentials({ type: 'ecs_ram_role' }), {}).sources[0].credentials).toEqual({ type: 'ecs_ram_role', disableIMDSv1: true });
+    expect(parseConfig(withCredentials({ type: 'ecs_ram_role' }), {}).sources[0].credentials).toEqual({
+      type: 'ecs_ram_role',
+      disableIMDSv1: true,
+    });
     expect(problems(withCredentials({ type: 'oidc_role_arn', durationSeconds: 300 }))).not.toEqual([]);
     expect(problems(withCredentials({ type: 'ram_role_arn', accessKeyId: 'a', accessKeySecret: 'b' }))).not.toEqual([]);
-    expect(problems(withCredentials({ type: 'ecs_ram_role', metadataEndpoint: 'http://100.100.100.200/latest' }))).not.toEqual([]);
+    expect(
+      problems(withCredentials({ type: 'ecs_ram_role', metadataEndpoint: 'http://100.100.100.200/latest' })),
+    ).not.toEqual([]);
     expect(problems(withCredentials({ type: 'vault' }))).not.toEqual([]);
     // Static keys stay as they were; a typo next to them is an error, not silently ignored.
     expect(problems(withCredentials({ accessKeyId: 'a', accessKeySecret: 'b' }))).toEqual([]);
@@ -35,7 +50,14 @@ describe('configuration of the fleet: redis and credential chains', () => {
   });
 
   it('a problem in the credentials never echoes the credential', () => {
-    const found = problems(withCredentials({ type: 'ram_role_arn', accessKeyId: 'LTAI5tSECRETID', accessKeySecret: 'very-secret-value', roleArn: 'not-an-arn' })).join('\n');
+    const found = problems(
+      withCredentials({
+        type: 'ram_role_arn',
+        accessKeyId: 'LTAI5tSECRETID',
+        accessKeySecret: 'very-secret-value',
+        roleArn: 'not-an-arn',
+      }),
+    ).join('\n');
     expect(found).not.toContain('very-secret-value');
     expect(found).not.toContain('LTAI5tSECRETID');
   });

@@ -26,7 +26,12 @@ const record = (namespaceId: string, name: string): KmsSecret => ({
 
 function fakeSource(counts: Record<string, number>, failing = new Set<string>()) {
   const asked: string[] = [];
-  const inventory = Object.fromEntries(Object.entries(counts).map(([ns, n]) => [ns, Array.from({ length: n }, (_, i) => record(ns, `${ns}-s${String(i).padStart(3, '0')}`))]));
+  const inventory = Object.fromEntries(
+    Object.entries(counts).map(([ns, n]) => [
+      ns,
+      Array.from({ length: n }, (_, i) => record(ns, `${ns}-s${String(i).padStart(3, '0')}`)),
+    ]),
+  );
   const check = (ns: string) => {
     if (failing.has(ns)) throw new Error(`namespace ${ns} is down`);
   };
@@ -43,7 +48,10 @@ function fakeSource(counts: Record<string, number>, failing = new Set<string>())
       async fetchPage(ns: string, _query: PushedQuery, pageNumber: number, pageSize: number) {
         asked.push(`list ${ns} ${pageNumber}x${pageSize}`);
         check(ns);
-        return { items: inventory[ns].slice((pageNumber - 1) * pageSize, pageNumber * pageSize), totalCount: inventory[ns].length };
+        return {
+          items: inventory[ns].slice((pageNumber - 1) * pageSize, pageNumber * pageSize),
+          totalCount: inventory[ns].length,
+        };
       },
     },
     lookup: {
@@ -57,11 +65,29 @@ function fakeSource(counts: Record<string, number>, failing = new Set<string>())
     },
     async listNamespaces() {
       asked.push('namespaces');
-      return Object.keys(counts).map((id) => ({ sourceId: 'fake', provider: 'alibaba-kms', id, name: id, kind: 'REGION', region: 'r', description: null }));
+      return Object.keys(counts).map((id) => ({
+        sourceId: 'fake',
+        provider: 'alibaba-kms',
+        id,
+        name: id,
+        kind: 'REGION',
+        region: 'r',
+        description: null,
+      }));
     },
     async describe(ns, keys) {
       asked.push(`describe ${ns} ${keys.length}`);
-      return keys.map(() => ({ description: 'd', arn: null, encryptionKeyId: null, automaticRotation: null, rotationInterval: null, lastRotationDate: null, nextRotationDate: null, extendedConfig: null, dkmsInstanceId: null }));
+      return keys.map(() => ({
+        description: 'd',
+        arn: null,
+        encryptionKeyId: null,
+        automaticRotation: null,
+        rotationInterval: null,
+        lastRotationDate: null,
+        nextRotationDate: null,
+        extendedConfig: null,
+        dkmsInstanceId: null,
+      }));
     },
     async reveal() {
       throw new Error('values never go through these loaders');
@@ -93,7 +119,11 @@ describe('per-request loaders', () => {
   it('batch detail calls, and a namespace that fails fails only its own keys', async () => {
     const { source, asked } = fakeSource({ a: 5, b: 5 }, new Set(['b']));
     const loaders = createLoaders();
-    const results = await Promise.allSettled([loaders.record(source, 'a', 'a-s000'), loaders.record(source, 'b', 'b-s000'), loaders.record(source, 'a', 'a-s001')]);
+    const results = await Promise.allSettled([
+      loaders.record(source, 'a', 'a-s000'),
+      loaders.record(source, 'b', 'b-s000'),
+      loaders.record(source, 'a', 'a-s001'),
+    ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     const records = results.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
     await Promise.all(records.map((r) => loaders.detail(source, r)));

@@ -54,7 +54,9 @@ describe('parseJsonKeepingLongIntegers (pop-core fast path)', () => {
   });
 
   it('leaves decimals and exponents to JSON.parse (json-bigint made long decimals strings; no field of ours is one)', () => {
-    expect(fast('{"dec":0.12345678901234567,"big":12345678901234567.5,"exp":1.5e300,"e":12345678901234567e2,"neg":-0.5}')).toEqual({
+    expect(
+      fast('{"dec":0.12345678901234567,"big":12345678901234567.5,"exp":1.5e300,"e":12345678901234567e2,"neg":-0.5}'),
+    ).toEqual({
       dec: 0.12345678901234567,
       big: 12345678901234567.5,
       exp: 1.5e300,

@@ -4,7 +4,8 @@ import { planPages } from '../../src/pagination/page-plan.js';
 /** Brute force: the fewest pages any size up to max could cover [start, end) with. */
 function fewest(start: number, end: number, max: number): number {
   let best = Infinity;
-  for (let size = 1; size <= max; size++) best = Math.min(best, Math.floor((end - 1) / size) - Math.floor(start / size) + 1);
+  for (let size = 1; size <= max; size++)
+    best = Math.min(best, Math.floor((end - 1) / size) - Math.floor(start / size) + 1);
   return best;
 }
 

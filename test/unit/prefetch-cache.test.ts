@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { MetadataCache } from '../../src/cache/metadata-cache.js';
 
 const policy = { ttlMs: 60_000, staleMs: 0 };
-const later = <T>(ms: number, value: T | Error) => new Promise<T>((resolve, reject) => setTimeout(() => (value instanceof Error ? reject(value) : resolve(value)), ms));
+const later = <T>(ms: number, value: T | Error) =>
+  new Promise<T>((resolve, reject) => setTimeout(() => (value instanceof Error ? reject(value) : resolve(value)), ms));
 
 describe('metadata cache prefetch', () => {
   it('a miss waits for the prefetch of its key and takes its value: one load', async () => {

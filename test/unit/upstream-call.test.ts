@@ -16,11 +16,20 @@ const POLICY: UpstreamPolicy = {
   retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
   circuitBreaker: { failureThreshold: 3, halfOpenAfterMs: 60_000 },
 };
-const CODES = { errorCodes: { 'Throttling.User': 'UPSTREAM_THROTTLED', 'Forbidden.RAM': 'UPSTREAM_FORBIDDEN', InvalidToken: 'UPSTREAM_AUTH_FAILED' } as const };
+const CODES = {
+  errorCodes: {
+    'Throttling.User': 'UPSTREAM_THROTTLED',
+    'Forbidden.RAM': 'UPSTREAM_FORBIDDEN',
+    InvalidToken: 'UPSTREAM_AUTH_FAILED',
+  } as const,
+};
 
 function caller(policy: Partial<UpstreamPolicy> = {}) {
   const lines: string[] = [];
-  const logger = createLogger({ level: 'debug', destination: new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }) });
+  const logger = createLogger({
+    level: 'debug',
+    destination: new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }),
+  });
   const upstream = new UpstreamCaller('alibaba-kms', 'kms-unit', { ...POLICY, ...policy }, CODES, logger);
   const events: UpstreamEvent[] = [];
   upstream.observe((event) => events.push(event));
@@ -28,7 +37,8 @@ function caller(policy: Partial<UpstreamPolicy> = {}) {
 }
 
 /** A provider error as pop-core throws it: the body's Code and Message, the HTTP status. */
-const providerError = (code: string, status = 400, message = `${code} happened`) => Object.assign(new Error(message), { data: { Code: code, Message: message }, statusCode: status });
+const providerError = (code: string, status = 400, message = `${code} happened`) =>
+  Object.assign(new Error(message), { data: { Code: code, Message: message }, statusCode: status });
 
 /** A call that fails with the given errors in turn, then answers `ok`. */
 function script(...failures: Error[]) {
@@ -48,16 +58,23 @@ describe('UpstreamCaller', () => {
     const call = script(providerError('Throttling.User'), providerError('Throttling.User'));
     expect(await upstream.call('ListSecrets', call.fn)).toBe('ok');
     expect(call.calls()).toBe(3);
-    expect(events.filter((e) => e.type === 'retry').map((e) => (e as { code: string }).code)).toEqual(['UPSTREAM_THROTTLED', 'UPSTREAM_THROTTLED']);
+    expect(events.filter((e) => e.type === 'retry').map((e) => (e as { code: string }).code)).toEqual([
+      'UPSTREAM_THROTTLED',
+      'UPSTREAM_THROTTLED',
+    ]);
   });
 
   it('gives up after maxAttempts with the classified error, and never retries what cannot succeed', async () => {
     const { upstream } = caller();
     const throttled = script(...Array.from({ length: 5 }, () => providerError('Throttling.User')));
-    await expect(upstream.call('ListSecrets', throttled.fn)).rejects.toMatchObject({ info: { code: 'UPSTREAM_THROTTLED', retryable: true, providerCode: 'Throttling.User' } });
+    await expect(upstream.call('ListSecrets', throttled.fn)).rejects.toMatchObject({
+      info: { code: 'UPSTREAM_THROTTLED', retryable: true, providerCode: 'Throttling.User' },
+    });
     expect(throttled.calls()).toBe(3);
     const forbidden = script(providerError('Forbidden.RAM', 403));
-    await expect(upstream.call('ListSecrets', forbidden.fn)).rejects.toMatchObject({ info: { code: 'UPSTREAM_FORBIDDEN', retryable: false } });
+    await expect(upstream.call('ListSecrets', forbidden.fn)).rejects.toMatchObject({
+      info: { code: 'UPSTREAM_FORBIDDEN', retryable: false },
+    });
     expect(forbidden.calls()).toBe(1);
   });
 
@@ -70,8 +87,14 @@ describe('UpstreamCaller', () => {
     expect([once.calls(), renewals]).toEqual([2, 1]);
     expect(events.filter((e) => e.type === 'retry')).toHaveLength(1);
     // Still refused after renewing: no second renewal, no loop.
-    const always = script(providerError('InvalidToken', 401), providerError('InvalidToken', 401), providerError('InvalidToken', 401));
-    await expect(upstream.call('ListSecrets', always.fn)).rejects.toMatchObject({ info: { code: 'UPSTREAM_AUTH_FAILED' } });
+    const always = script(
+      providerError('InvalidToken', 401),
+      providerError('InvalidToken', 401),
+      providerError('InvalidToken', 401),
+    );
+    await expect(upstream.call('ListSecrets', always.fn)).rejects.toMatchObject({
+      info: { code: 'UPSTREAM_AUTH_FAILED' },
+    });
     expect([always.calls(), renewals]).toEqual([2, 2]);
   });
 
@@ -79,40 +102,60 @@ describe('UpstreamCaller', () => {
     const { upstream } = caller();
     upstream.renewOnAuthFailure(() => false);
     const call = script(providerError('InvalidToken', 401));
-    await expect(upstream.call('ListSecrets', call.fn)).rejects.toMatchObject({ info: { code: 'UPSTREAM_AUTH_FAILED' } });
+    await expect(upstream.call('ListSecrets', call.fn)).rejects.toMatchObject({
+      info: { code: 'UPSTREAM_AUTH_FAILED' },
+    });
     expect(call.calls()).toBe(1);
   });
 
   it('a call that outlives its timeout is UPSTREAM_TIMEOUT; a passed deadline makes no call', async () => {
     const { upstream } = caller({ retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 2 } });
-    await expect(upstream.call('ListSecrets', () => new Promise(() => undefined))).rejects.toMatchObject({ info: { code: 'UPSTREAM_TIMEOUT', retryable: true } });
+    await expect(upstream.call('ListSecrets', () => new Promise(() => undefined))).rejects.toMatchObject({
+      info: { code: 'UPSTREAM_TIMEOUT', retryable: true },
+    });
     const call = script();
     const scope = { deadline: Date.now() - 1, retries: new Map<string, number>() } as never;
-    await expect(upstream.call('ListSecrets', call.fn, scope)).rejects.toMatchObject({ info: { code: 'UPSTREAM_TIMEOUT' } });
+    await expect(upstream.call('ListSecrets', call.fn, scope)).rejects.toMatchObject({
+      info: { code: 'UPSTREAM_TIMEOUT' },
+    });
     expect(call.calls()).toBe(0);
   });
 
   it('opens the breaker after consecutive source failures and then makes no call', async () => {
     const { upstream, events } = caller({ retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 2 } });
-    for (let i = 0; i < 3; i++) await expect(upstream.call('ListSecrets', script(providerError('InternalError', 503)).fn)).rejects.toBeInstanceOf(UpstreamError);
+    for (let i = 0; i < 3; i++)
+      await expect(upstream.call('ListSecrets', script(providerError('InternalError', 503)).fn)).rejects.toBeInstanceOf(
+        UpstreamError,
+      );
     expect(events.some((e) => e.type === 'breaker' && e.state === 'open')).toBe(true);
     const call = script();
-    await expect(upstream.call('ListSecrets', call.fn)).rejects.toMatchObject({ info: { code: 'UPSTREAM_UNAVAILABLE' } });
+    await expect(upstream.call('ListSecrets', call.fn)).rejects.toMatchObject({
+      info: { code: 'UPSTREAM_UNAVAILABLE' },
+    });
     expect(call.calls()).toBe(0);
   });
 
   it('a rate limit that would pass the deadline is UPSTREAM_THROTTLED without a call', async () => {
-    const { upstream } = caller({ rateLimit: { perSecond: 0.5, burst: 1 }, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 2 } });
+    const { upstream } = caller({
+      rateLimit: { perSecond: 0.5, burst: 1 },
+      retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 2 },
+    });
     expect(await upstream.call('ListSecrets', script().fn)).toBe('ok');
     const call = script();
     const scope = { deadline: Date.now() + 100, retries: new Map<string, number>() } as never;
-    await expect(upstream.call('ListSecrets', call.fn, scope)).rejects.toMatchObject({ info: { code: 'UPSTREAM_THROTTLED' } });
+    await expect(upstream.call('ListSecrets', call.fn, scope)).rejects.toMatchObject({
+      info: { code: 'UPSTREAM_THROTTLED' },
+    });
     expect(call.calls()).toBe(0);
   });
 
   it('credentials echoed by a client never reach the message or the log', async () => {
     const { upstream, lines } = caller({ retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 2 } });
-    const echoed = providerError('Forbidden.RAM', 403, 'denied, URL: https://kms.example/?AccessKeyId=LTAIexample&Signature=abc123 Authorization: Bearer eyJhbGciOi.eyJzdWIi.sig');
+    const echoed = providerError(
+      'Forbidden.RAM',
+      403,
+      'denied, URL: https://kms.example/?AccessKeyId=LTAIexample&Signature=abc123 Authorization: Bearer eyJhbGciOi.eyJzdWIi.sig',
+    );
     const error = (await upstream.call('ListSecrets', script(echoed).fn).catch((e: unknown) => e)) as UpstreamError;
     for (const text of [error.message, lines.join('')]) {
       expect(text).not.toMatch(/LTAIexample|abc123|eyJhbGciOi/);

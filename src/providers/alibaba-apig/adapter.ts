@@ -16,7 +16,12 @@ export const APIG_ERROR_CODES: ErrorCodeTable = {
 };
 
 export function createApigSource(config: ApigSourceConfig, endpoint: string, caller: UpstreamCaller): SecretSource {
-  const client = new AlibabaRoa({ endpoint, apiVersion: '2024-03-27', credentials: config.credentials, timeoutMs: caller.policy.timeoutMs });
+  const client = new AlibabaRoa({
+    endpoint,
+    apiVersion: '2024-03-27',
+    credentials: config.credentials,
+    timeoutMs: caller.policy.timeoutMs,
+  });
 
   const toSecret = (raw: Record<string, unknown>): ApigSecret => {
     const secretId = String(raw.secretId);
@@ -57,9 +62,16 @@ export function createApigSource(config: ApigSourceConfig, endpoint: string, cal
       kind: 'page-number',
       maxPageSize: 100,
       async fetchPage(_namespaceId, query, pageNumber, pageSize, scope) {
-        const body = await caller.call('ListSecrets', () => client.get('/v1/secrets', { ...query, pageNumber, pageSize }), scope);
+        const body = await caller.call(
+          'ListSecrets',
+          () => client.get('/v1/secrets', { ...query, pageNumber, pageSize }),
+          scope,
+        );
         const data = asObject(body.data);
-        return { items: asArray<Record<string, unknown>>(data.items).map(toSecret), totalCount: toInt(data.totalSize) ?? 0 };
+        return {
+          items: asArray<Record<string, unknown>>(data.items).map(toSecret),
+          totalCount: toInt(data.totalSize) ?? 0,
+        };
       },
     },
     lookup: {
@@ -67,19 +79,37 @@ export function createApigSource(config: ApigSourceConfig, endpoint: string, cal
       maxBatchSize: 1,
       fetch: (_namespaceId, keys, scope) =>
         eachOf(keys, async (secretId) => {
-            const body = await nullIfNotFound(caller.call('GetSecret', () => client.get(`/v1/secrets/${encodeURIComponent(secretId)}`), scope));
-            return body && toSecret(asObject(body.data));
-          }),
+          const body = await nullIfNotFound(
+            caller.call('GetSecret', () => client.get(`/v1/secrets/${encodeURIComponent(secretId)}`), scope),
+          );
+          return body && toSecret(asObject(body.data));
+        }),
     },
     reveal: (_namespaceId, records, scope) =>
       eachOf(records, async (record): Promise<ApigSecretValue | null> => {
-          // Documented names are [A-Za-z0-9_]{1,64}: anything else has no value to fetch.
-          if (!APIG_NAME.test(record.name)) return null;
-          const body = await nullIfNotFound(caller.call('GetSecretValue', () => client.get(`/v1/secrets/name/${encodeURIComponent(record.name)}/value`), scope));
-          return body && { provider: 'alibaba-apig', secretData: toStr(asObject(body.data).secretData) ?? '' };
-        }),
+        // Documented names are [A-Za-z0-9_]{1,64}: anything else has no value to fetch.
+        if (!APIG_NAME.test(record.name)) return null;
+        const body = await nullIfNotFound(
+          caller.call(
+            'GetSecretValue',
+            () => client.get(`/v1/secrets/name/${encodeURIComponent(record.name)}/value`),
+            scope,
+          ),
+        );
+        return body && { provider: 'alibaba-apig', secretData: toStr(asObject(body.data).secretData) ?? '' };
+      }),
     async listNamespaces() {
-      return [{ sourceId: config.id, provider: 'alibaba-apig', id: config.region, name: config.region, kind: 'REGION', region: config.region, description: null }];
+      return [
+        {
+          sourceId: config.id,
+          provider: 'alibaba-apig',
+          id: config.region,
+          name: config.region,
+          kind: 'REGION',
+          region: config.region,
+          description: null,
+        },
+      ];
     },
   };
 }

@@ -39,7 +39,11 @@ export const APIG_ERRORS: ErrorCatalog = {
   InvalidParameter: { status: 400, origin: 'product', message: 'The parameter pageSize is invalid.' },
   'NotFound.Secret': { status: 404, origin: 'product', message: 'The specified secret does not exist.' },
   'Throttling.User': { status: 400, origin: 'pop', message: 'Request was denied due to user flow control.' },
-  InternalError: { status: 500, origin: 'pop', message: 'The request processing has failed due to some unknown error, exception or failure.' },
+  InternalError: {
+    status: 500,
+    origin: 'pop',
+    message: 'The request processing has failed due to some unknown error, exception or failure.',
+  },
   ...POP_GATEWAY_ERRORS,
 };
 
@@ -61,7 +65,9 @@ export function createApigEmulator(data: ApigSeed, options: ApigEmulatorOptions 
   const toUnit = options.timestampUnit === 's' ? (ms: number) => Math.floor(ms / 1000) : (ms: number) => ms;
 
   // The order pages are cut from: creation time, then id.
-  const ordered = [...data.secrets].sort((a, b) => a.createTimestamp - b.createTimestamp || (a.secretId < b.secretId ? -1 : 1));
+  const ordered = [...data.secrets].sort(
+    (a, b) => a.createTimestamp - b.createTimestamp || (a.secretId < b.secretId ? -1 : 1),
+  );
   const byId = new Map(ordered.map((secret) => [secret.secretId, secret]));
   const byName = new Map(ordered.map((secret) => [secret.name, secret]));
 
@@ -94,9 +100,14 @@ export function createApigEmulator(data: ApigSeed, options: ApigEmulatorOptions 
 
   function listSecrets(params: Record<string, string>): EmulatorResponse {
     const pageNumber = intParam(params.pageNumber, 1, 1, 1_000_000);
-    if (pageNumber === null) return fail('InvalidParameter', `The parameter pageNumber is invalid: ${params.pageNumber}.`);
+    if (pageNumber === null)
+      return fail('InvalidParameter', `The parameter pageNumber is invalid: ${params.pageNumber}.`);
     const pageSize = intParam(params.pageSize, APIG_DEFAULT_PAGE_SIZE, 1, APIG_MAX_PAGE_SIZE);
-    if (pageSize === null) return fail('InvalidParameter', `The parameter pageSize is invalid: ${params.pageSize}, it must be between 1 and ${APIG_MAX_PAGE_SIZE}.`);
+    if (pageSize === null)
+      return fail(
+        'InvalidParameter',
+        `The parameter pageSize is invalid: ${params.pageSize}, it must be between 1 and ${APIG_MAX_PAGE_SIZE}.`,
+      );
     const gatewayType = params.gatewayType || null;
     if (gatewayType !== null && !GATEWAY_TYPES.has(gatewayType)) {
       return fail('InvalidParameter', `The parameter gatewayType is invalid: ${gatewayType}, it must be AI or API.`);
@@ -104,7 +115,8 @@ export function createApigEmulator(data: ApigSeed, options: ApigEmulatorOptions 
     const nameLike = (params.nameLike ?? '').toLowerCase();
 
     const matching = ordered.filter(
-      (secret) => (gatewayType === null || secret.gatewayType === gatewayType) && secret.name.toLowerCase().includes(nameLike),
+      (secret) =>
+        (gatewayType === null || secret.gatewayType === gatewayType) && secret.name.toLowerCase().includes(nameLike),
     );
     const start = (pageNumber - 1) * pageSize;
     return ok({
@@ -137,7 +149,9 @@ export function createApigEmulator(data: ApigSeed, options: ApigEmulatorOptions 
       return fail('InvalidParameter', 'The parameter name is invalid.');
     }
     const secret = byName.get(name);
-    return secret ? ok({ secretData: data.values[secret.name] ?? '' }) : fail('NotFound.Secret', `The specified secret ${name} does not exist.`);
+    return secret
+      ? ok({ secretData: data.values[secret.name] ?? '' })
+      : fail('NotFound.Secret', `The specified secret ${name} does not exist.`);
   }
 
   return createAlibabaEmulator<ApigOperation>({

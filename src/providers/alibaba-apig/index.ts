@@ -6,7 +6,11 @@ import { APIG_ERROR_CODES, createApigSource } from './adapter.js';
 import type { ApigSecret, ApigSecretValue } from './records.js';
 import { defineApigSchema } from './schema.js';
 
-export const apigConfig = z.object({ ...sourceFields, provider: z.literal('alibaba-apig'), credentials: alibabaCredentials });
+export const apigConfig = z.object({
+  ...sourceFields,
+  provider: z.literal('alibaba-apig'),
+  credentials: alibabaCredentials,
+});
 export type ApigSourceConfig = z.infer<typeof apigConfig>;
 
 export const alibabaApig: ProviderModule<'alibaba-apig', ApigSecret, never, ApigSecretValue, ApigSourceConfig> = {
@@ -16,7 +20,13 @@ export const alibabaApig: ProviderModule<'alibaba-apig', ApigSecret, never, Apig
   typename: 'ApigSecret',
   namespaceKind: 'REGION',
   config: apigConfig,
-  defaults: { maxConcurrency: 8, timeoutMs: 5000, rateLimit: { perSecond: 20, burst: 40 }, retry: STANDARD_RETRY, circuitBreaker: STANDARD_BREAKER },
+  defaults: {
+    maxConcurrency: 8,
+    timeoutMs: 5000,
+    rateLimit: { perSecond: 20, burst: 40 },
+    retry: STANDARD_RETRY,
+    circuitBreaker: STANDARD_BREAKER,
+  },
   publicEndpoint: (region) => `https://apig.${region}.aliyuncs.com`,
   errorCodes: APIG_ERROR_CODES,
   create: createApigSource,

@@ -1,5 +1,5 @@
 import { builder } from '../../schema/builder.js';
-import { REVEAL, revealOf, secretNode, } from '../../schema/secret-node.js';
+import { REVEAL, revealOf, secretNode } from '../../schema/secret-node.js';
 import type { ApigSecret, ApigSecretValue } from './records.js';
 
 /** The GraphQL side of this provider: its value type(s) and its `Secret` type. Called once, by src/schema/index.ts. */
@@ -9,12 +9,14 @@ export function defineApigSchema(typename: string) {
     fields: (t) => ({ secretData: t.exposeString('secretData') }),
   });
 
-  const KmsConfigType = builder.objectRef<{ kmsInstanceId: string | null; kmsKeyId: string | null }>('ApigKmsConfig').implement({
-    fields: (t) => ({
-      kmsInstanceId: t.exposeString('kmsInstanceId', { nullable: true }),
-      kmsKeyId: t.exposeString('kmsKeyId', { nullable: true }),
-    }),
-  });
+  const KmsConfigType = builder
+    .objectRef<{ kmsInstanceId: string | null; kmsKeyId: string | null }>('ApigKmsConfig')
+    .implement({
+      fields: (t) => ({
+        kmsInstanceId: t.exposeString('kmsInstanceId', { nullable: true }),
+        kmsKeyId: t.exposeString('kmsKeyId', { nullable: true }),
+      }),
+    });
 
   return secretNode<ApigSecret>(typename, 'alibaba-apig', {
     description: 'A secret of Alibaba Cloud-native API Gateway (APIG). Every field comes from ListSecrets.',
@@ -28,7 +30,8 @@ export function defineApigSchema(typename: string) {
       value: t.field({
         ...REVEAL,
         type: ApigSecretValueType,
-        description: 'The secret value (GetSecretValue). Needs the "secrets:reveal" scope; audited; one call per secret.',
+        description:
+          'The secret value (GetSecretValue). Needs the "secrets:reveal" scope; audited; one call per secret.',
         resolve: (r, _args, ctx) => revealOf<ApigSecretValue>(ctx, r),
       }),
     }),

@@ -37,22 +37,36 @@ function pushdownOf(filter: SecretFilter): Pushdown {
 
 function filtersFor(filter: SecretFilter): string | undefined {
   const pairs: Array<{ Key: string; Values: string[] }> = [];
-  if (filter.names?.length && filter.names.length <= MAX_FILTER_VALUES) pairs.push({ Key: 'SecretName', Values: filter.names });
-  if (filter.types?.length && filter.types.length <= MAX_FILTER_VALUES) pairs.push({ Key: 'SecretType', Values: filter.types });
+  if (filter.names?.length && filter.names.length <= MAX_FILTER_VALUES)
+    pairs.push({ Key: 'SecretName', Values: filter.names });
+  if (filter.types?.length && filter.types.length <= MAX_FILTER_VALUES)
+    pairs.push({ Key: 'SecretType', Values: filter.types });
   const tagKeys = [...new Set((filter.tags ?? []).map((t) => t.key))];
   if (tagKeys.length && tagKeys.length <= MAX_FILTER_VALUES) pairs.push({ Key: 'TagKey', Values: tagKeys });
   const tagValues = (filter.tags ?? []).map((t) => t.value);
-  if (tagValues.length && tagValues.every((v): v is string => typeof v === 'string') && tagValues.length <= MAX_FILTER_VALUES)
+  if (
+    tagValues.length &&
+    tagValues.every((v): v is string => typeof v === 'string') &&
+    tagValues.length <= MAX_FILTER_VALUES
+  )
     pairs.push({ Key: 'TagValue', Values: [...new Set(tagValues)] });
   return pairs.length ? JSON.stringify(pairs) : undefined;
 }
 
 function tagsOf(raw: unknown): Tag[] {
-  return asArray<Record<string, unknown>>(asObject(raw).Tag).map((t) => ({ key: String(t.TagKey), value: String(t.TagValue ?? '') }));
+  return asArray<Record<string, unknown>>(asObject(raw).Tag).map((t) => ({
+    key: String(t.TagKey),
+    value: String(t.TagValue ?? ''),
+  }));
 }
 
 export function createKmsSource(config: KmsSourceConfig, endpoint: string, caller: UpstreamCaller): SecretSource {
-  const client = new AlibabaRpc({ endpoint, apiVersion: '2016-01-20', credentials: config.credentials, timeoutMs: caller.policy.timeoutMs });
+  const client = new AlibabaRpc({
+    endpoint,
+    apiVersion: '2016-01-20',
+    credentials: config.credentials,
+    timeoutMs: caller.policy.timeoutMs,
+  });
 
   const toSecret = (raw: Record<string, unknown>): KmsSecret => {
     const name = String(raw.SecretName);
@@ -71,9 +85,21 @@ export function createKmsSource(config: KmsSourceConfig, endpoint: string, calle
     };
   };
 
-  const listSecrets = async (query: PushedQuery, pageNumber: number, pageSize: number, scope: RequestScope | undefined) => {
-    const body = await caller.call('ListSecrets', () => client.call('ListSecrets', { ...query, FetchTags: 'true', PageNumber: pageNumber, PageSize: pageSize }), scope);
-    return { items: asArray<Record<string, unknown>>(asObject(body.SecretList).Secret).map(toSecret), totalCount: Number(body.TotalCount ?? 0) };
+  const listSecrets = async (
+    query: PushedQuery,
+    pageNumber: number,
+    pageSize: number,
+    scope: RequestScope | undefined,
+  ) => {
+    const body = await caller.call(
+      'ListSecrets',
+      () => client.call('ListSecrets', { ...query, FetchTags: 'true', PageNumber: pageNumber, PageSize: pageSize }),
+      scope,
+    );
+    return {
+      items: asArray<Record<string, unknown>>(asObject(body.SecretList).Secret).map(toSecret),
+      totalCount: Number(body.TotalCount ?? 0),
+    };
   };
 
   return {
@@ -93,43 +119,70 @@ export function createKmsSource(config: KmsSourceConfig, endpoint: string, calle
       kind: 'batch',
       maxBatchSize: MAX_FILTER_VALUES,
       async fetch(_namespaceId, keys, scope) {
-        const { items } = await listSecrets({ Filters: JSON.stringify([{ Key: 'SecretName', Values: keys }]) }, 1, MAX_FILTER_VALUES, scope);
+        const { items } = await listSecrets(
+          { Filters: JSON.stringify([{ Key: 'SecretName', Values: keys }]) },
+          1,
+          MAX_FILTER_VALUES,
+          scope,
+        );
         const byName = new Map(items.map((item) => [item.name, item]));
         return keys.map((key) => byName.get(key) ?? null);
       },
     },
     async listNamespaces() {
-      return [{ sourceId: config.id, provider: 'alibaba-kms', id: config.region, name: config.region, kind: 'REGION', region: config.region, description: null }];
+      return [
+        {
+          sourceId: config.id,
+          provider: 'alibaba-kms',
+          id: config.region,
+          name: config.region,
+          kind: 'REGION',
+          region: config.region,
+          description: null,
+        },
+      ];
     },
     reveal: (_namespaceId, records, scope) =>
       eachOf(records, async (record): Promise<KmsSecretValue | null> => {
-          const body = await nullIfNotFound(caller.call('GetSecretValue', () => client.call<Record<string, unknown>>('GetSecretValue', { SecretName: record.key }), scope));
-          if (!body) return null;
-          return {
-            provider: 'alibaba-kms',
-            secretData: toStr(body.SecretData) ?? '',
-            secretDataType: toStr(body.SecretDataType),
-            versionId: toStr(body.VersionId),
-            versionStages: asArray<unknown>(asObject(body.VersionStages).VersionStage).map(String),
-            createdAt: toDate(body.CreateTime),
-          };
-        }),
+        const body = await nullIfNotFound(
+          caller.call(
+            'GetSecretValue',
+            () => client.call<Record<string, unknown>>('GetSecretValue', { SecretName: record.key }),
+            scope,
+          ),
+        );
+        if (!body) return null;
+        return {
+          provider: 'alibaba-kms',
+          secretData: toStr(body.SecretData) ?? '',
+          secretDataType: toStr(body.SecretDataType),
+          versionId: toStr(body.VersionId),
+          versionStages: asArray<unknown>(asObject(body.VersionStages).VersionStage).map(String),
+          createdAt: toDate(body.CreateTime),
+        };
+      }),
     describe: (_namespaceId, keys, scope) =>
       eachOf(keys, async (name): Promise<KmsSecretDetail | null> => {
-          const body = await nullIfNotFound(caller.call('DescribeSecret', () => client.call<Record<string, unknown>>('DescribeSecret', { SecretName: name, FetchTags: 'true' }), scope));
-          return (
-            body && {
-              description: toStr(body.Description),
-              arn: toStr(body.Arn),
-              encryptionKeyId: toStr(body.EncryptionKeyId),
-              automaticRotation: toStr(body.AutomaticRotation),
-              rotationInterval: toStr(body.RotationInterval),
-              lastRotationDate: toDate(body.LastRotationDate),
-              nextRotationDate: toDate(body.NextRotationDate),
-              extendedConfig: toStr(body.ExtendedConfig),
-              dkmsInstanceId: toStr(body.DKMSInstanceId),
-            }
-          );
-        }),
+        const body = await nullIfNotFound(
+          caller.call(
+            'DescribeSecret',
+            () => client.call<Record<string, unknown>>('DescribeSecret', { SecretName: name, FetchTags: 'true' }),
+            scope,
+          ),
+        );
+        return (
+          body && {
+            description: toStr(body.Description),
+            arn: toStr(body.Arn),
+            encryptionKeyId: toStr(body.EncryptionKeyId),
+            automaticRotation: toStr(body.AutomaticRotation),
+            rotationInterval: toStr(body.RotationInterval),
+            lastRotationDate: toDate(body.LastRotationDate),
+            nextRotationDate: toDate(body.NextRotationDate),
+            extendedConfig: toStr(body.ExtendedConfig),
+            dkmsInstanceId: toStr(body.DKMSInstanceId),
+          }
+        );
+      }),
   };
 }

@@ -31,7 +31,15 @@ export const KMS_DEFAULT_PAGE_SIZE = 10;
 /** Documented: with a tag filter, at most this many secrets are returned. */
 export const KMS_TAG_FILTER_LIMIT = 4000;
 
-export const KMS_FILTER_KEYS = ['SecretName', 'Description', 'TagKey', 'TagValue', 'DKMSInstanceId', 'SecretType', 'Creator'] as const;
+export const KMS_FILTER_KEYS = [
+  'SecretName',
+  'Description',
+  'TagKey',
+  'TagValue',
+  'DKMSInstanceId',
+  'SecretType',
+  'Creator',
+] as const;
 export type KmsFilterKey = (typeof KMS_FILTER_KEYS)[number];
 export interface KmsFilter {
   Key: KmsFilterKey;
@@ -42,9 +50,17 @@ const MAX_FILTER_VALUES = 10;
 
 /** Documented KMS error codes (one body shape for POP and product errors alike). */
 export const KMS_ERRORS: ErrorCatalog = {
-  InvalidParameter: { status: 400, origin: 'product', message: 'some of the specified parameters "PageSize" is not valid' },
+  InvalidParameter: {
+    status: 400,
+    origin: 'product',
+    message: 'some of the specified parameters "PageSize" is not valid',
+  },
   InternalFailure: { status: 500, origin: 'product', message: 'Internal Failure' },
-  'Forbidden.NoPermission': { status: 403, origin: 'product', message: 'This operation is forbidden by permission system' },
+  'Forbidden.NoPermission': {
+    status: 403,
+    origin: 'product',
+    message: 'This operation is forbidden by permission system',
+  },
   'Forbidden.ResourceNotFound': { status: 404, origin: 'product', message: 'Resource not found' },
   MissingSecretName: { status: 400, origin: 'pop', message: 'SecretName is mandatory for this action.' },
   'Rejected.Throttling': { status: 429, origin: 'pop', message: 'QPS Limit Exceeded' },
@@ -71,12 +87,14 @@ export function parseKmsFilters(raw: string | undefined): KmsFilter[] | string {
   for (const entry of parsed as unknown[]) {
     if (entry === null || typeof entry !== 'object') return 'each filter must be an object';
     const { Key: key, Values: values } = entry as Record<string, unknown>;
-    if (typeof key !== 'string' || !(KMS_FILTER_KEYS as readonly string[]).includes(key)) return `unsupported filter key ${String(key)}`;
+    if (typeof key !== 'string' || !(KMS_FILTER_KEYS as readonly string[]).includes(key))
+      return `unsupported filter key ${String(key)}`;
     if (values === undefined) {
       filters.push({ Key: key as KmsFilterKey, Values: [] });
       continue;
     }
-    if (!Array.isArray(values) || values.some((value) => typeof value !== 'string')) return `Values of ${key} must be an array of strings`;
+    if (!Array.isArray(values) || values.some((value) => typeof value !== 'string'))
+      return `Values of ${key} must be an array of strings`;
     if (values.length > MAX_FILTER_VALUES) return `Values of ${key} can contain at most ${MAX_FILTER_VALUES} items`;
     filters.push({ Key: key as KmsFilterKey, Values: values as string[] });
   }
@@ -117,7 +135,9 @@ export function createKmsEmulator(data: KmsSeed, options: KmsEmulatorOptions = {
   const hostId = `kms.${regionId}.aliyuncs.com`;
 
   // The order pages are cut from: creation time, then name.
-  const ordered = [...data.secrets].sort((a, b) => a.CreateTime - b.CreateTime || (a.SecretName < b.SecretName ? -1 : 1));
+  const ordered = [...data.secrets].sort(
+    (a, b) => a.CreateTime - b.CreateTime || (a.SecretName < b.SecretName ? -1 : 1),
+  );
   // DescribeSecret and GetSecretValue accept the name or the ARN.
   const byName = new Map<string, KmsSecretSeed>();
   for (const secret of ordered) {
@@ -136,7 +156,9 @@ export function createKmsEmulator(data: KmsSeed, options: KmsEmulatorOptions = {
   }
 
   const time = (ms: number | null) => (ms === null ? '' : isoSeconds(ms));
-  const tags = (secret: KmsSecretSeed) => ({ Tag: secret.Tags.map((tag) => ({ TagKey: tag.TagKey, TagValue: tag.TagValue })) });
+  const tags = (secret: KmsSecretSeed) => ({
+    Tag: secret.Tags.map((tag) => ({ TagKey: tag.TagKey, TagValue: tag.TagValue })),
+  });
 
   function rotationFields(secret: KmsSecretSeed): Record<string, string> {
     return {
@@ -155,7 +177,8 @@ export function createKmsEmulator(data: KmsSeed, options: KmsEmulatorOptions = {
     const fetchTags = boolParam(params.FetchTags, false);
     if (fetchTags === null) return invalid('FetchTags');
     const filters = parseKmsFilters(params.Filters);
-    if (typeof filters === 'string') return fail('InvalidParameter', `some of the specified parameters "Filters" is not valid: ${filters}`);
+    if (typeof filters === 'string')
+      return fail('InvalidParameter', `some of the specified parameters "Filters" is not valid: ${filters}`);
 
     let matching = ordered.filter((secret) => matchesKmsFilters(secret, filters));
     if (filters.some((filter) => (filter.Key === 'TagKey' || filter.Key === 'TagValue') && filter.Values.length > 0)) {
@@ -173,7 +196,13 @@ export function createKmsEmulator(data: KmsSeed, options: KmsEmulatorOptions = {
       // Documented: "not returned if FetchTags is set to false or is not specified".
       Tags: fetchTags ? tags(secret) : undefined,
     }));
-    return jsonResponse(200, { RequestId: newRequestId(), PageNumber: pageNumber, PageSize: pageSize, TotalCount: matching.length, SecretList: { Secret: page } });
+    return jsonResponse(200, {
+      RequestId: newRequestId(),
+      PageNumber: pageNumber,
+      PageSize: pageSize,
+      TotalCount: matching.length,
+      SecretList: { Secret: page },
+    });
   }
 
   /** The secret named by SecretName (name or ARN), or the error to answer with. */

@@ -6,7 +6,11 @@ import { createKmsSource, KMS_ERROR_CODES } from './adapter.js';
 import type { KmsSecret, KmsSecretDetail, KmsSecretValue } from './records.js';
 import { defineKmsSchema } from './schema.js';
 
-export const kmsConfig = z.object({ ...sourceFields, provider: z.literal('alibaba-kms'), credentials: alibabaCredentials });
+export const kmsConfig = z.object({
+  ...sourceFields,
+  provider: z.literal('alibaba-kms'),
+  credentials: alibabaCredentials,
+});
 export type KmsSourceConfig = z.infer<typeof kmsConfig>;
 
 export const alibabaKms: ProviderModule<'alibaba-kms', KmsSecret, KmsSecretDetail, KmsSecretValue, KmsSourceConfig> = {
@@ -16,7 +20,13 @@ export const alibabaKms: ProviderModule<'alibaba-kms', KmsSecret, KmsSecretDetai
   typename: 'KmsSecret',
   namespaceKind: 'REGION',
   config: kmsConfig,
-  defaults: { maxConcurrency: 8, timeoutMs: 5000, rateLimit: { perSecond: 50, burst: 100 }, retry: STANDARD_RETRY, circuitBreaker: STANDARD_BREAKER },
+  defaults: {
+    maxConcurrency: 8,
+    timeoutMs: 5000,
+    rateLimit: { perSecond: 50, burst: 100 },
+    retry: STANDARD_RETRY,
+    circuitBreaker: STANDARD_BREAKER,
+  },
   publicEndpoint: (region) => `https://kms.${region}.aliyuncs.com`,
   errorCodes: KMS_ERROR_CODES,
   create: createKmsSource,

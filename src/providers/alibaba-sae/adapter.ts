@@ -21,7 +21,12 @@ const DESCRIBE_PATH = '/pop/v1/sam/secret/secret';
 const NAMESPACES_PATH = '/pop/v1/sam/namespace/describeNamespaceList';
 
 export function createSaeSource(config: SaeSourceConfig, endpoint: string, caller: UpstreamCaller): SecretSource {
-  const client = new AlibabaRoa({ endpoint, apiVersion: '2019-05-06', credentials: config.credentials, timeoutMs: caller.policy.timeoutMs });
+  const client = new AlibabaRoa({
+    endpoint,
+    apiVersion: '2019-05-06',
+    credentials: config.credentials,
+    timeoutMs: caller.policy.timeoutMs,
+  });
 
   const toSecret = (raw: Record<string, unknown>, namespaceId: string): SaeSecret => {
     const secretId = String(raw.SecretId);
@@ -35,7 +40,10 @@ export function createSaeSource(config: SaeSourceConfig, endpoint: string, calle
       type: toStr(raw.SecretType),
       createdAt: toDate(raw.CreateTime),
       updatedAt: toDate(raw.UpdateTime),
-      relatedApps: asArray<Record<string, unknown>>(raw.RelateApps).map((app) => ({ appId: String(app.AppId), appName: toStr(app.AppName) ?? String(app.AppId) })),
+      relatedApps: asArray<Record<string, unknown>>(raw.RelateApps).map((app) => ({
+        appId: String(app.AppId),
+        appName: toStr(app.AppName) ?? String(app.AppId),
+      })),
     };
   };
 
@@ -67,23 +75,44 @@ export function createSaeSource(config: SaeSourceConfig, endpoint: string, calle
     lookup: { kind: 'via-list' },
     async listNamespaces(scope) {
       if (config.namespaces) return config.namespaces.map((id) => namespace(id, null));
-      const body = await caller.call('DescribeNamespaceList', () => client.get(NAMESPACES_PATH, { ContainCustom: true }), scope);
+      const body = await caller.call(
+        'DescribeNamespaceList',
+        () => client.get(NAMESPACES_PATH, { ContainCustom: true }),
+        scope,
+      );
       return asArray<Record<string, unknown>>(body.Data)
         .map((raw) => namespace(String(raw.NamespaceId), toStr(raw.NamespaceName), toStr(raw.NamespaceDescription)))
         .sort((a, b) => a.id.localeCompare(b.id));
     },
     async describe(namespaceId, keys, scope) {
       return eachOf(keys, async (secretId): Promise<SaeSecretDetail | null> => {
-          const body = await nullIfNotFound(caller.call('DescribeSecret', () => client.get(DESCRIBE_PATH, { NamespaceId: namespaceId, SecretId: secretId }), scope));
-          return body && { dataKeys: Object.keys(asObject(asObject(body.Data).SecretData)).sort() };
-        });
+        const body = await nullIfNotFound(
+          caller.call(
+            'DescribeSecret',
+            () => client.get(DESCRIBE_PATH, { NamespaceId: namespaceId, SecretId: secretId }),
+            scope,
+          ),
+        );
+        return body && { dataKeys: Object.keys(asObject(asObject(body.Data).SecretData)).sort() };
+      });
     },
     reveal: (namespaceId, records, scope) =>
       eachOf(records, async (record): Promise<SaeSecretValue | null> => {
-          const body = await nullIfNotFound(caller.call('DescribeSecret', () => client.get(DESCRIBE_PATH, { NamespaceId: namespaceId, SecretId: record.key }), scope));
-          if (!body) return null;
-          const data = asObject(asObject(body.Data).SecretData);
-          return { provider: 'alibaba-sae', data: Object.keys(data).sort().map((key) => ({ key, value: String(data[key] ?? '') })) };
-        }),
+        const body = await nullIfNotFound(
+          caller.call(
+            'DescribeSecret',
+            () => client.get(DESCRIBE_PATH, { NamespaceId: namespaceId, SecretId: record.key }),
+            scope,
+          ),
+        );
+        if (!body) return null;
+        const data = asObject(asObject(body.Data).SecretData);
+        return {
+          provider: 'alibaba-sae',
+          data: Object.keys(data)
+            .sort()
+            .map((key) => ({ key, value: String(data[key] ?? '') })),
+        };
+      }),
   };
 }

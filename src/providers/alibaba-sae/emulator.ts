@@ -33,13 +33,37 @@ const ROUTES: Record<string, SaeOperation> = {
 
 /** Documented SAE error codes, plus the POP gateway codes the emulator itself produces. */
 export const SAE_ERRORS: ErrorCatalog = {
-  'InvalidParameter.NotEmpty': { status: 400, origin: 'product', message: 'You must specify the parameter NamespaceId.' },
-  'InvalidParameter.Obviously': { status: 400, origin: 'product', message: 'The specified parameter is invalid {SecretId}.' },
-  'InvalidParameter.WithMessage': { status: 400, origin: 'product', message: 'The parameter is invalid {SecretId}: must be an integer' },
-  'InvalidNamespaceId.NotFound': { status: 404, origin: 'product', message: 'The specified NamespaceId does not exist.' },
-  'InvalidSecretId.NotFound': { status: 400, origin: 'product', message: 'The specified SecretId [16] does not exist in our records.' },
+  'InvalidParameter.NotEmpty': {
+    status: 400,
+    origin: 'product',
+    message: 'You must specify the parameter NamespaceId.',
+  },
+  'InvalidParameter.Obviously': {
+    status: 400,
+    origin: 'product',
+    message: 'The specified parameter is invalid {SecretId}.',
+  },
+  'InvalidParameter.WithMessage': {
+    status: 400,
+    origin: 'product',
+    message: 'The parameter is invalid {SecretId}: must be an integer',
+  },
+  'InvalidNamespaceId.NotFound': {
+    status: 404,
+    origin: 'product',
+    message: 'The specified NamespaceId does not exist.',
+  },
+  'InvalidSecretId.NotFound': {
+    status: 400,
+    origin: 'product',
+    message: 'The specified SecretId [16] does not exist in our records.',
+  },
   'Throttling.User': { status: 400, origin: 'pop', message: 'Request was denied due to user flow control.' },
-  InternalError: { status: 500, origin: 'pop', message: 'The request processing has failed due to some unknown error, exception or failure.' },
+  InternalError: {
+    status: 500,
+    origin: 'pop',
+    message: 'The request processing has failed due to some unknown error, exception or failure.',
+  },
   ...POP_GATEWAY_ERRORS,
 };
 
@@ -55,8 +79,11 @@ export function createSaeEmulator(data: SaeSeed, options: SaeEmulatorOptions = {
   // Per namespace, in the order ListSecrets returns them: creation time, then id.
   const byNamespace = new Map<string, SaeSecretSeed[]>(data.namespaces.map((ns) => [ns.NamespaceId, []]));
   for (const secret of data.secrets) byNamespace.get(secret.NamespaceId)?.push(secret);
-  for (const list of byNamespace.values()) list.sort((a, b) => a.CreateTime - b.CreateTime || compareIds(a.SecretId, b.SecretId));
-  const byId = new Map<string, SaeSecretSeed>(data.secrets.map((secret) => [`${secret.NamespaceId}\u0000${secret.SecretId}`, secret]));
+  for (const list of byNamespace.values())
+    list.sort((a, b) => a.CreateTime - b.CreateTime || compareIds(a.SecretId, b.SecretId));
+  const byId = new Map<string, SaeSecretSeed>(
+    data.secrets.map((secret) => [`${secret.NamespaceId}\u0000${secret.SecretId}`, secret]),
+  );
 
   /** SAE answers every error, POP or product, in one body: the POP fields plus SAE's ErrorCode/Success. */
   function errorResponse(error: ApiError): EmulatorResponse {
@@ -111,19 +138,23 @@ export function createSaeEmulator(data: SaeSeed, options: SaeEmulatorOptions = {
     const rawId = params.SecretId;
     if (!rawId) return notEmpty('SecretId');
     // Compared as a decimal string: ids beyond 2^53 must not be rounded into a neighbour.
-    if (!/^\d{1,19}$/.test(rawId)) return fail('InvalidParameter.Obviously', 'The specified parameter is invalid {SecretId}.');
+    if (!/^\d{1,19}$/.test(rawId))
+      return fail('InvalidParameter.Obviously', 'The specified parameter is invalid {SecretId}.');
     const namespace = namespaceOf(params);
     if ('status' in namespace) return namespace;
     const secret = byId.get(`${namespace.NamespaceId}\u0000${BigInt(rawId)}`);
-    if (!secret) return fail('InvalidSecretId.NotFound', `The specified SecretId [${rawId}] does not exist in our records.`);
+    if (!secret)
+      return fail('InvalidSecretId.NotFound', `The specified SecretId [${rawId}] does not exist in our records.`);
     return ok({ ...listItem(secret), SecretData: { ...secret.SecretData } });
   }
 
   function describeNamespaceList(params: Record<string, string>): EmulatorResponse {
     const containCustom = boolParam(params.ContainCustom, false);
-    if (containCustom === null) return fail('InvalidParameter.Obviously', 'The specified parameter is invalid {ContainCustom}.');
+    if (containCustom === null)
+      return fail('InvalidParameter.Obviously', 'The specified parameter is invalid {ContainCustom}.');
     const hybridExclude = boolParam(params.HybridCloudExclude, false);
-    if (hybridExclude === null) return fail('InvalidParameter.Obviously', 'The specified parameter is invalid {HybridCloudExclude}.');
+    if (hybridExclude === null)
+      return fail('InvalidParameter.Obviously', 'The specified parameter is invalid {HybridCloudExclude}.');
     const list = data.namespaces
       .filter((ns) => containCustom || !ns.Custom)
       .filter((ns) => !hybridExclude || !ns.HybridCloudEnable)

@@ -23,7 +23,13 @@ export const alibabaSae: ProviderModule<'alibaba-sae', SaeSecret, SaeSecretDetai
   namespaceKind: 'SAE_NAMESPACE',
   config: saeConfig,
   // SAE allows about 60 calls a minute per user.
-  defaults: { maxConcurrency: 5, timeoutMs: 5000, rateLimit: { perSecond: 1, burst: 20 }, retry: STANDARD_RETRY, circuitBreaker: STANDARD_BREAKER },
+  defaults: {
+    maxConcurrency: 5,
+    timeoutMs: 5000,
+    rateLimit: { perSecond: 1, burst: 20 },
+    retry: STANDARD_RETRY,
+    circuitBreaker: STANDARD_BREAKER,
+  },
   publicEndpoint: (region) => `https://sae.${region}.aliyuncs.com`,
   errorCodes: SAE_ERROR_CODES,
   create: createSaeSource,

@@ -13,10 +13,21 @@ interface PopConfig {
   opts?: { timeout?: number };
 }
 interface RpcClient {
-  request(action: string, params: Record<string, unknown>, opts?: { method?: string; timeout?: number }): Promise<unknown>;
+  request(
+    action: string,
+    params: Record<string, unknown>,
+    opts?: { method?: string; timeout?: number },
+  ): Promise<unknown>;
 }
 interface RoaClient {
-  request(method: string, path: string, query: Record<string, string>, body: string, headers: Record<string, string>, opts: { timeout?: number }): Promise<unknown>;
+  request(
+    method: string,
+    path: string,
+    query: Record<string, string>,
+    body: string,
+    headers: Record<string, string>,
+    opts: { timeout?: number },
+  ): Promise<unknown>;
 }
 
 const require = createRequire(import.meta.url);

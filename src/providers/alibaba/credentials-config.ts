@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { httpUrl } from '../source-config.js';
 
 const stsSession = {
-  roleSessionName: z.string().regex(/^[a-zA-Z0-9.@_-]{2,64}$/, '2-64 letters, digits, ".", "@", "_" or "-"').default('secrets-gateway'),
+  roleSessionName: z
+    .string()
+    .regex(/^[a-zA-Z0-9.@_-]{2,64}$/, '2-64 letters, digits, ".", "@", "_" or "-"')
+    .default('secrets-gateway'),
   /** Lifetime of each temporary credential; the library renews it 15 minutes before it ends. */
   durationSeconds: z.number().int().min(900).max(43_200).default(3600),
   /** STS endpoint (e.g. https://sts-vpc.cn-hangzhou.aliyuncs.com); https://sts.aliyuncs.com by default. */
@@ -48,7 +51,12 @@ export const alibabaCredentials = z.union([
       ...stsSession,
     })
     .strict(),
-  z.object({ accessKeyId: z.string().min(1), accessKeySecret: z.string().min(1), securityToken: z.string().min(1).optional() }).strict(),
+  z
+    .object({
+      accessKeyId: z.string().min(1),
+      accessKeySecret: z.string().min(1),
+      securityToken: z.string().min(1).optional(),
+    })
+    .strict(),
 ]);
 export type AlibabaCredentialsConfig = z.infer<typeof alibabaCredentials>;
-

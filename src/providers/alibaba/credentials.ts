@@ -40,7 +40,8 @@ interface ProviderClass {
 const require = createRequire(import.meta.url);
 /** Loaded by the first source that uses a chain: a gateway on static keys never loads it. */
 let loaded: Record<string, ProviderClass> | null = null;
-const library = (): Record<string, ProviderClass> => (loaded ??= require('@alicloud/credentials') as Record<string, ProviderClass>);
+const library = (): Record<string, ProviderClass> =>
+  (loaded ??= require('@alicloud/credentials') as Record<string, ProviderClass>);
 
 /** A credential the chain could not produce (no role, STS refused, metadata unreachable). Never carries a key. */
 export class CredentialsUnavailableError extends Error {
@@ -49,7 +50,10 @@ export class CredentialsUnavailableError extends Error {
   readonly httpStatus = 401;
   /** What the upstream path shows as the failure's message. */
   readonly errorMessage: string;
-  constructor(readonly chain: string, reason: string) {
+  constructor(
+    readonly chain: string,
+    reason: string,
+  ) {
     super(redact(`credentials (${chain}) could not be obtained: ${reason}`));
     this.errorMessage = this.message;
   }
@@ -100,8 +104,13 @@ function chainOf(config: AlibabaCredentialsConfig): { name: string; provider: Li
     case 'ram_role_arn': {
       registerSecret(config.accessKeyId);
       registerSecret(config.accessKeySecret);
-      const base = library().StaticAKCredentialsProvider.builder().withAccessKeyId(config.accessKeyId).withAccessKeySecret(config.accessKeySecret).build();
-      const builder = library().RAMRoleARNCredentialsProvider.builder()
+      const base = library()
+        .StaticAKCredentialsProvider.builder()
+        .withAccessKeyId(config.accessKeyId)
+        .withAccessKeySecret(config.accessKeySecret)
+        .build();
+      const builder = library()
+        .RAMRoleARNCredentialsProvider.builder()
         .withCredentialsProvider(base)
         .withRoleArn(config.roleArn)
         .withRoleSessionName(config.roleSessionName)
@@ -132,7 +141,11 @@ export function credentialsSource(config: AlibabaCredentialsConfig): Credentials
       registerSecret(credentials.accessKeyId);
       registerSecret(credentials.accessKeySecret);
       registerSecret(credentials.securityToken);
-      return { accessKeyId: credentials.accessKeyId, accessKeySecret: credentials.accessKeySecret, securityToken: credentials.securityToken || undefined };
+      return {
+        accessKeyId: credentials.accessKeyId,
+        accessKeySecret: credentials.accessKeySecret,
+        securityToken: credentials.securityToken || undefined,
+      };
     },
   };
 }

@@ -101,17 +101,41 @@ export interface ApiError extends ErrorSpec {
  * clock checks (alibaba-signature.ts), version and route checks. Each catalog includes these.
  */
 export const POP_GATEWAY_ERRORS: ErrorCatalog = {
-  'InvalidAccessKeyId.NotFound': { status: 404, origin: 'pop', message: 'The Access Key ID provided does not exist in our records.' },
-  SignatureDoesNotMatch: { status: 400, origin: 'pop', message: 'Specified signature is not matched with our calculation.' },
-  IncompleteSignature: { status: 400, origin: 'pop', message: 'The request signature does not conform to Aliyun standards.' },
+  'InvalidAccessKeyId.NotFound': {
+    status: 404,
+    origin: 'pop',
+    message: 'The Access Key ID provided does not exist in our records.',
+  },
+  SignatureDoesNotMatch: {
+    status: 400,
+    origin: 'pop',
+    message: 'Specified signature is not matched with our calculation.',
+  },
+  IncompleteSignature: {
+    status: 400,
+    origin: 'pop',
+    message: 'The request signature does not conform to Aliyun standards.',
+  },
   MissingAuthorization: { status: 400, origin: 'pop', message: 'Authorization is mandatory for this action.' },
-  MissingParameter: { status: 400, origin: 'pop', message: 'The input parameter "Timestamp" that is mandatory for processing this request is not supplied.' },
+  MissingParameter: {
+    status: 400,
+    origin: 'pop',
+    message: 'The input parameter "Timestamp" that is mandatory for processing this request is not supplied.',
+  },
   IllegalTimestamp: { status: 400, origin: 'pop', message: 'Specified time stamp or date value is expired.' },
   SignatureNonceUsed: { status: 400, origin: 'pop', message: 'Specified signature nonce was used already.' },
   InvalidVersion: { status: 400, origin: 'pop', message: 'Specified parameter Version is not valid.' },
-  'InvalidAction.NotFound': { status: 404, origin: 'pop', message: 'Specified api is not found, please check your url and method.' },
+  'InvalidAction.NotFound': {
+    status: 404,
+    origin: 'pop',
+    message: 'Specified api is not found, please check your url and method.',
+  },
   MissingSecurityToken: { status: 400, origin: 'pop', message: 'SecurityToken is mandatory for this action.' },
-  'InvalidSecurityToken.MismatchWithAccessKey': { status: 400, origin: 'pop', message: 'Specified SecurityToken mismatch with the AccessKey.' },
+  'InvalidSecurityToken.MismatchWithAccessKey': {
+    status: 400,
+    origin: 'pop',
+    message: 'Specified SecurityToken mismatch with the AccessKey.',
+  },
   'InvalidSecurityToken.Expired': { status: 400, origin: 'pop', message: 'Specified SecurityToken is expired.' },
 };
 
@@ -279,10 +303,25 @@ export function createAlibabaEmulator<Op extends string>(spec: AlibabaEmulatorSp
 
     handle(req: EmulatorRequest, operation: string): EmulatorResponse {
       const verified = verify(req, secrets, { now: now(), nonces });
-      if (!verified.ok) return errorResponse({ code: verified.code, status: verified.status, message: verified.message, origin: 'pop' });
+      if (!verified.ok)
+        return errorResponse({
+          code: verified.code,
+          status: verified.status,
+          message: verified.message,
+          origin: 'pop',
+        });
       const header = req.headers['x-acs-security-token'];
-      const tokenProblem = options.securityTokens?.checkSecurityToken(verified.accessKeyId, rpc ? verified.params.SecurityToken : Array.isArray(header) ? header[0] : header);
-      if (tokenProblem) return errorResponse({ code: tokenProblem.code, status: tokenProblem.status, message: tokenProblem.message, origin: 'pop' });
+      const tokenProblem = options.securityTokens?.checkSecurityToken(
+        verified.accessKeyId,
+        rpc ? verified.params.SecurityToken : Array.isArray(header) ? header[0] : header,
+      );
+      if (tokenProblem)
+        return errorResponse({
+          code: tokenProblem.code,
+          status: tokenProblem.status,
+          message: tokenProblem.message,
+          origin: 'pop',
+        });
       const version = rpc ? verified.params.Version : req.headers['x-acs-version'];
       if (version !== spec.apiVersion) return fail('InvalidVersion');
 

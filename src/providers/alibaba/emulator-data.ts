@@ -262,17 +262,66 @@ class NameRegistry {
 // ---------------------------------------------------------------------------------------------
 
 const APP_NAMES = [
-  'order-service', 'payment-gateway', 'user-center', 'inventory-service', 'cart-service', 'checkout-web',
-  'notification-worker', 'search-api', 'recommendation-engine', 'auth-server', 'billing-service',
-  'shipping-tracker', 'catalog-service', 'pricing-engine', 'coupon-service', 'review-service', 'gateway-bff',
-  'admin-console', 'report-generator', 'data-sync-job', 'log-shipper', 'metrics-collector', 'image-processor',
-  'email-sender', 'sms-dispatcher', 'risk-control', 'settlement-batch', 'ledger-service', 'wallet-api',
-  'member-service', 'loyalty-points', 'feed-service', 'chat-service', 'file-storage-api', 'cms-backend',
-  'config-center', 'scheduler-job', 'webhook-relay', 'geo-service', 'translation-api', 'audit-trail',
-  'promo-engine', 'invoice-service', 'refund-worker',
+  'order-service',
+  'payment-gateway',
+  'user-center',
+  'inventory-service',
+  'cart-service',
+  'checkout-web',
+  'notification-worker',
+  'search-api',
+  'recommendation-engine',
+  'auth-server',
+  'billing-service',
+  'shipping-tracker',
+  'catalog-service',
+  'pricing-engine',
+  'coupon-service',
+  'review-service',
+  'gateway-bff',
+  'admin-console',
+  'report-generator',
+  'data-sync-job',
+  'log-shipper',
+  'metrics-collector',
+  'image-processor',
+  'email-sender',
+  'sms-dispatcher',
+  'risk-control',
+  'settlement-batch',
+  'ledger-service',
+  'wallet-api',
+  'member-service',
+  'loyalty-points',
+  'feed-service',
+  'chat-service',
+  'file-storage-api',
+  'cms-backend',
+  'config-center',
+  'scheduler-job',
+  'webhook-relay',
+  'geo-service',
+  'translation-api',
+  'audit-trail',
+  'promo-engine',
+  'invoice-service',
+  'refund-worker',
 ] as const;
 
-const SHORT_APPS = ['orders', 'payments', 'checkout', 'billing', 'ledger', 'search', 'catalog', 'users', 'wallet', 'risk', 'reports', 'notifications'] as const;
+const SHORT_APPS = [
+  'orders',
+  'payments',
+  'checkout',
+  'billing',
+  'ledger',
+  'search',
+  'catalog',
+  'users',
+  'wallet',
+  'risk',
+  'reports',
+  'notifications',
+] as const;
 const DATABASES = ['mysql', 'postgres', 'redis', 'mongodb', 'polardb', 'clickhouse'] as const;
 const ENVS = ['prod', 'staging', 'dev'] as const;
 const TEAMS = ['payments', 'platform', 'data'] as const;
@@ -304,8 +353,20 @@ interface NamespacePlan {
 const SAE_NAMESPACES: NamespacePlan[] = [
   { shortId: null, name: 'Default', description: 'Default namespace', env: null, count: () => 272 },
   { shortId: 'prod', name: 'prod', description: 'Production workloads', env: 'prod', count: (rng) => rng.int(90, 120) },
-  { shortId: 'staging', name: 'staging', description: 'Pre-release verification', env: 'staging', count: (rng) => rng.int(55, 90) },
-  { shortId: 'dev', name: 'dev', description: 'Development and feature branches', env: 'dev', count: (rng) => rng.int(40, 65) },
+  {
+    shortId: 'staging',
+    name: 'staging',
+    description: 'Pre-release verification',
+    env: 'staging',
+    count: (rng) => rng.int(55, 90),
+  },
+  {
+    shortId: 'dev',
+    name: 'dev',
+    description: 'Development and feature branches',
+    env: 'dev',
+    count: (rng) => rng.int(40, 65),
+  },
 ];
 
 function saeApps(rng: Rng, count: number): SaeRelateApp[] {
@@ -321,7 +382,12 @@ function saeApps(rng: Rng, count: number): SaeRelateApp[] {
 
 /** 0–3 apps, skewed so that a few popular apps are shared by many secrets. */
 function relateApps(rng: Rng, pool: SaeRelateApp[]): SaeRelateApp[] {
-  const count = rng.weighted([[0, 2], [1, 4], [2, 2.5], [3, 1.5]] as const);
+  const count = rng.weighted([
+    [0, 2],
+    [1, 4],
+    [2, 2.5],
+    [3, 1.5],
+  ] as const);
   const chosen = new Set<SaeRelateApp>();
   while (chosen.size < Math.min(count, pool.length)) chosen.add(pool[Math.floor(rng.float() ** 2 * pool.length)]);
   return [...chosen].map((app) => ({ ...app }));
@@ -359,7 +425,10 @@ function saeSecretName(rng: Rng, type: SaeSecretType, env: string, apps: SaeRela
 
 function saeSecretData(rng: Rng, type: SaeSecretType): Record<string, string> {
   if (type === 'kubernetes.io/dockerconfigjson') {
-    const registry = rng.pick([`registry-vpc.${ALIBABA_REGION}.aliyuncs.com`, `${rng.pick(TEAMS)}-registry.${ALIBABA_REGION}.cr.aliyuncs.com`]);
+    const registry = rng.pick([
+      `registry-vpc.${ALIBABA_REGION}.aliyuncs.com`,
+      `${rng.pick(TEAMS)}-registry.${ALIBABA_REGION}.cr.aliyuncs.com`,
+    ]);
     const username = `acr-pull@${ALIBABA_ACCOUNT_ID}`;
     const password = rng.password(24);
     const auths = { auths: { [registry]: { username, password, auth: base64(`${username}:${password}`) } } };
@@ -420,7 +489,11 @@ export function generateSaeSeed(options: SeedOptions = {}): SaeSeed {
     const names = new NameRegistry();
     const count = scaled(plan.count(rng), scale);
     for (let i = 0; i < count; i++) {
-      const type = rng.weighted([['Opaque', 6], ['kubernetes.io/dockerconfigjson', 2], ['kubernetes.io/tls', 2]] as const);
+      const type = rng.weighted([
+        ['Opaque', 6],
+        ['kubernetes.io/dockerconfigjson', 2],
+        ['kubernetes.io/tls', 2],
+      ] as const);
       const apps = relateApps(rng, pool);
       const { created, updated } = rng.times();
       secrets.push({
@@ -444,7 +517,8 @@ export function generateSaeSeed(options: SeedOptions = {}): SaeSeed {
   }
   // The newest secret of the default namespace gets an id no double can hold exactly.
   const defaults = secrets.filter((secret) => secret.NamespaceId === regionId);
-  defaults.reduce((newest, secret) => (secret.CreateTime > newest.CreateTime ? secret : newest)).SecretId = SAE_BIG_SECRET_ID;
+  defaults.reduce((newest, secret) => (secret.CreateTime > newest.CreateTime ? secret : newest)).SecretId =
+    SAE_BIG_SECRET_ID;
 
   const namespaceOrder = new Map(namespaces.map((ns, index) => [ns.NamespaceId, index]));
   secrets.sort(
@@ -467,7 +541,18 @@ export function compareIds(a: number | bigint, b: number | bigint): number {
 // APIG
 // ---------------------------------------------------------------------------------------------
 
-const AI_PROVIDERS = ['dashscope', 'qwen', 'openai', 'azure-openai', 'deepseek', 'moonshot', 'zhipu', 'minimax', 'baichuan', 'anthropic'] as const;
+const AI_PROVIDERS = [
+  'dashscope',
+  'qwen',
+  'openai',
+  'azure-openai',
+  'deepseek',
+  'moonshot',
+  'zhipu',
+  'minimax',
+  'baichuan',
+  'anthropic',
+] as const;
 
 function apigName(rng: Rng, gatewayType: ApigGatewayType): string {
   const env = rng.pick(ENVS);
@@ -519,7 +604,9 @@ export function generateApigSeed(options: SeedOptions = {}): ApigSeed {
       referenceCount: rng.chance(0.2) ? 0 : Math.floor(rng.float() ** 2 * 13),
       createTimestamp: created,
       updateTimestamp: updated,
-      kmsConfig: fromKms ? { kmsInstanceId: rng.pick(kmsInstances), kmsKeyId: `key-hzz${rng.lowerAlnum(17)}` } : { kmsInstanceId: '', kmsKeyId: '' },
+      kmsConfig: fromKms
+        ? { kmsInstanceId: rng.pick(kmsInstances), kmsKeyId: `key-hzz${rng.lowerAlnum(17)}` }
+        : { kmsInstanceId: '', kmsKeyId: '' },
     });
   }
 
@@ -527,7 +614,9 @@ export function generateApigSeed(options: SeedOptions = {}): ApigSeed {
   // Derived from the id, not drawn from `rng`, so that adding values left every other seeded field as it was.
   const values: Record<string, string> = {};
   for (const secret of secrets) {
-    const digest = createHash('sha256').update(`apig-value:${options.seed ?? 1}:${secret.secretId}`).digest('base64url');
+    const digest = createHash('sha256')
+      .update(`apig-value:${options.seed ?? 1}:${secret.secretId}`)
+      .digest('base64url');
     values[secret.name] = secret.gatewayType === 'AI' ? `sk-${digest.slice(0, 40)}` : `apk_${digest.slice(0, 32)}`;
   }
   return { regionId: ALIBABA_REGION, secrets, values };
@@ -538,8 +627,20 @@ export function generateApigSeed(options: SeedOptions = {}): ApigSeed {
 // ---------------------------------------------------------------------------------------------
 
 const RAM_USERS = [
-  'ci-deployer', 'log-shipper', 'backup-agent', 'terraform-runner', 'oss-sync', 'monitoring-reader', 'data-export',
-  'cdn-refresher', 'dns-updater', 'sls-collector', 'billing-exporter', 'ack-autoscaler', 'fc-invoker', 'mq-consumer',
+  'ci-deployer',
+  'log-shipper',
+  'backup-agent',
+  'terraform-runner',
+  'oss-sync',
+  'monitoring-reader',
+  'data-export',
+  'cdn-refresher',
+  'dns-updater',
+  'sls-collector',
+  'billing-exporter',
+  'ack-autoscaler',
+  'fc-invoker',
+  'mq-consumer',
 ] as const;
 const CREATORS = [ALIBABA_ACCOUNT_ID, '203456789012345678', '208765432109876543', '201122334455667788'] as const;
 const ROTATION_INTERVALS = ['86400s', '604800s', '2592000s'] as const;
@@ -560,7 +661,14 @@ function kmsName(rng: Rng, type: KmsSecretType, env: string): string {
       return `acs/ecs/i-bp1${rng.lowerAlnum(17)}/${rng.pick(['root', 'admin', 'deploy'])}`;
     default: {
       // KMS names may contain / + = . @ too; a few such names keep callers' encoding honest.
-      const pattern = rng.weighted([['db', 4], ['path', 3], ['vendor', 3], ['jwt', 2], ['dotted', 0.7], ['at', 0.3]] as const);
+      const pattern = rng.weighted([
+        ['db', 4],
+        ['path', 3],
+        ['vendor', 3],
+        ['jwt', 2],
+        ['dotted', 0.7],
+        ['at', 0.3],
+      ] as const);
       const names: Record<typeof pattern, () => string> = {
         db: () => `${env}-${rng.pick(DATABASES)}-credentials`,
         path: () => `${env}/${short}/${rng.pick(['api-key', 'db-password', 'signing-key', 'webhook-secret'])}`,
@@ -584,14 +692,21 @@ function kmsDescription(rng: Rng, type: KmsSecretType, name: string, env: string
     ECS: 'ECS login credentials',
     PolarDB: 'PolarDB account',
   };
-  return `${what[type]} for ${name.split(/[/.@-]/).filter(Boolean).slice(-2).join(' ')} (${env})`;
+  return `${what[type]} for ${name
+    .split(/[/.@-]/)
+    .filter(Boolean)
+    .slice(-2)
+    .join(' ')} (${env})`;
 }
 
 function kmsExtendedConfig(rng: Rng, type: KmsSecretType): string | null {
   const sub = (config: Record<string, unknown>) => JSON.stringify({ ...config, CustomData: {} });
   switch (type) {
     case 'Rds':
-      return sub({ SecretSubType: rng.pick(['SingleUser', 'DoubleUsers']), DBInstanceId: `rm-bp1${rng.lowerAlnum(14)}` });
+      return sub({
+        SecretSubType: rng.pick(['SingleUser', 'DoubleUsers']),
+        DBInstanceId: `rm-bp1${rng.lowerAlnum(14)}`,
+      });
     case 'Redis':
       return sub({ SecretSubType: 'SingleUser', InstanceId: `r-bp1${rng.lowerAlnum(14)}` });
     case 'PolarDB':
@@ -599,7 +714,11 @@ function kmsExtendedConfig(rng: Rng, type: KmsSecretType): string | null {
     case 'RAMCredentials':
       return sub({ SecretSubType: 'RamUserAccessKey', UserName: rng.pick(RAM_USERS) });
     case 'ECS':
-      return sub({ SecretSubType: rng.pick(['Password', 'SSHKey']), RegionId: ALIBABA_REGION, InstanceId: `i-bp1${rng.lowerAlnum(17)}` });
+      return sub({
+        SecretSubType: rng.pick(['Password', 'SSHKey']),
+        RegionId: ALIBABA_REGION,
+        InstanceId: `i-bp1${rng.lowerAlnum(17)}`,
+      });
     default:
       return null;
   }
@@ -610,10 +729,16 @@ function kmsValue(rng: Rng, type: KmsSecretType): { data: string; dataType: 'tex
     case 'Rds':
     case 'PolarDB':
     case 'Redis':
-      return { data: JSON.stringify({ AccountName: `app_${rng.pick(SHORT_APPS)}`, AccountPassword: rng.password(20) }), dataType: 'text' };
+      return {
+        data: JSON.stringify({ AccountName: `app_${rng.pick(SHORT_APPS)}`, AccountPassword: rng.password(20) }),
+        dataType: 'text',
+      };
     case 'RAMCredentials':
       return {
-        data: JSON.stringify({ AccessKeyId: `LTAI5t${rng.chars('ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789', 18)}`, AccessKeySecret: rng.password(30) }),
+        data: JSON.stringify({
+          AccessKeyId: `LTAI5t${rng.chars('ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789', 18)}`,
+          AccessKeySecret: rng.password(30),
+        }),
         dataType: 'text',
       };
     case 'ECS':
@@ -621,13 +746,22 @@ function kmsValue(rng: Rng, type: KmsSecretType): { data: string; dataType: 'tex
     default:
       if (rng.chance(0.04)) return { data: Buffer.from(rng.password(32)).toString('base64'), dataType: 'binary' };
       return rng.chance(0.5)
-        ? { data: JSON.stringify({ username: `svc_${rng.pick(SHORT_APPS)}`, password: rng.password(20) }), dataType: 'text' }
+        ? {
+            data: JSON.stringify({ username: `svc_${rng.pick(SHORT_APPS)}`, password: rng.password(20) }),
+            dataType: 'text',
+          }
         : { data: rng.password(40), dataType: 'text' };
   }
 }
 
 function kmsTags(rng: Rng, env: string): KmsTag[] {
-  const count = rng.weighted([[0, 2], [1, 2], [2, 3], [3, 2], [4, 1]] as const);
+  const count = rng.weighted([
+    [0, 2],
+    [1, 2],
+    [2, 3],
+    [3, 2],
+    [4, 1],
+  ] as const);
   const values: Record<string, () => string> = {
     env: () => env,
     team: () => rng.pick(TEAMS),
@@ -635,7 +769,9 @@ function kmsTags(rng: Rng, env: string): KmsTag[] {
     'cost-center': () => rng.pick(['cc-1042', 'cc-2077', 'cc-3150']),
   };
   // env is the most common tag, so it comes first more often than not.
-  const keys = rng.chance(0.7) ? ['env', ...rng.shuffle(['team', 'app', 'cost-center'])] : rng.shuffle(Object.keys(values));
+  const keys = rng.chance(0.7)
+    ? ['env', ...rng.shuffle(['team', 'app', 'cost-center'])]
+    : rng.shuffle(Object.keys(values));
   return keys.slice(0, count).map((key) => ({ TagKey: key, TagValue: values[key]() }));
 }
 
@@ -644,11 +780,20 @@ export function generateKmsSeed(options: SeedOptions = {}): KmsSeed {
   const rng = new Rng((options.seed ?? 1) * 15_485_863 + 37);
   const names = new NameRegistry();
   const instances = [`kst-hzz${rng.lowerAlnum(17)}`, `kst-hzz${rng.lowerAlnum(17)}`];
-  const keysByInstance = new Map(instances.map((instance) => [instance, [0, 1, 2].map(() => `key-hzz${rng.lowerAlnum(17)}`)]));
+  const keysByInstance = new Map(
+    instances.map((instance) => [instance, [0, 1, 2].map(() => `key-hzz${rng.lowerAlnum(17)}`)]),
+  );
   const secrets: KmsSecretSeed[] = [];
 
   for (let i = 0, count = scaled(330, scale); i < count; i++) {
-    const type = rng.weighted([['Generic', 50], ['Rds', 15], ['Redis', 10], ['RAMCredentials', 10], ['ECS', 7], ['PolarDB', 8]] as const);
+    const type = rng.weighted([
+      ['Generic', 50],
+      ['Rds', 15],
+      ['Redis', 10],
+      ['RAMCredentials', 10],
+      ['ECS', 7],
+      ['PolarDB', 8],
+    ] as const);
     const env = rng.pick(ENVS);
     const name = names.claim(kmsName(rng, type, env));
     const dedicated = rng.chance(0.6);
@@ -659,14 +804,22 @@ export function generateKmsSeed(options: SeedOptions = {}): KmsSeed {
     const rotating = type !== 'Generic' && rng.chance(0.6);
     const interval = rotating ? rng.pick(ROTATION_INTERVALS) : null;
     const intervalMs = interval ? Number.parseInt(interval, 10) * 1000 : 0;
-    const lastRotation = rotating ? Math.max(created + intervalMs, LAST_TIME - Math.floor(rng.float() * intervalMs)) : null;
+    const lastRotation = rotating
+      ? Math.max(created + intervalMs, LAST_TIME - Math.floor(rng.float() * intervalMs))
+      : null;
     const updated = lastRotation ? Math.max(edited, lastRotation) : edited;
 
     const current = kmsValue(rng, type);
     const versionId = (n: number) => (type === 'Generic' ? `v${n}` : String(n).padStart(32, '0'));
     const generation = rotating ? rng.int(2, 12) : 1;
     const versions: KmsSecretVersion[] = [
-      { VersionId: versionId(generation), VersionStages: ['ACSCurrent'], SecretData: current.data, SecretDataType: current.dataType, CreateTime: lastRotation ?? created },
+      {
+        VersionId: versionId(generation),
+        VersionStages: ['ACSCurrent'],
+        SecretData: current.data,
+        SecretDataType: current.dataType,
+        CreateTime: lastRotation ?? created,
+      },
     ];
     if (generation > 1) {
       const previous = kmsValue(rng, type);
@@ -679,12 +832,20 @@ export function generateKmsSeed(options: SeedOptions = {}): KmsSeed {
       });
     }
 
-    const owingService = rng.chance(0.1) ? ({ Rds: 'rds', PolarDB: 'polardb', Redis: 'redis', Generic: 'ack' } as Partial<Record<KmsSecretType, string>>)[type] ?? '' : '';
+    const owingService = rng.chance(0.1)
+      ? (({ Rds: 'rds', PolarDB: 'polardb', Redis: 'redis', Generic: 'ack' } as Partial<Record<KmsSecretType, string>>)[
+          type
+        ] ?? '')
+      : '';
     secrets.push({
       SecretName: name,
       SecretType: type,
       Description: kmsDescription(rng, type, name, env),
-      EncryptionKeyId: instance ? rng.pick(keysByInstance.get(instance)!) : rng.chance(0.5) ? `key-hzz${rng.lowerAlnum(17)}` : '',
+      EncryptionKeyId: instance
+        ? rng.pick(keysByInstance.get(instance)!)
+        : rng.chance(0.5)
+          ? `key-hzz${rng.lowerAlnum(17)}`
+          : '',
       Arn: `acs:kms:${ALIBABA_REGION}:${ALIBABA_ACCOUNT_ID}:secret/${name}`,
       CreateTime: created,
       UpdateTime: updated,

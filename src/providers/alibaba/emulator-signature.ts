@@ -73,7 +73,11 @@ function fail(status: number, code: string, message: string): VerifyFailure {
 }
 
 function missingParameter(name: string): VerifyFailure {
-  return fail(400, 'MissingParameter', `The input parameter "${name}" that is mandatory for processing this request is not supplied.`);
+  return fail(
+    400,
+    'MissingParameter',
+    `The input parameter "${name}" that is mandatory for processing this request is not supplied.`,
+  );
 }
 
 const INCOMPLETE_SIGNATURE = 'The request signature does not conform to Aliyun standards.';
@@ -101,7 +105,8 @@ function checkClock(at: number, now: number, windowMs: number): VerifyFailure | 
 }
 
 function checkNonce(options: VerifyOptions, accessKeyId: string, nonce: string, now: number): VerifyFailure | null {
-  if (options.nonces && !options.nonces.use(accessKeyId, nonce, now)) return fail(400, 'SignatureNonceUsed', NONCE_USED);
+  if (options.nonces && !options.nonces.use(accessKeyId, nonce, now))
+    return fail(400, 'SignatureNonceUsed', NONCE_USED);
   return null;
 }
 
@@ -146,7 +151,11 @@ export function rpcParamsOf(req: EmulatorRequest): Record<string, string> {
 
 const RPC_REQUIRED = ['AccessKeyId', 'SignatureMethod', 'SignatureNonce', 'Timestamp', 'Version', 'Action'] as const;
 
-export function verifyRpcRequest(req: EmulatorRequest, secrets: ReadonlyMap<string, string>, options: VerifyOptions = {}): VerifyResult {
+export function verifyRpcRequest(
+  req: EmulatorRequest,
+  secrets: ReadonlyMap<string, string>,
+  options: VerifyOptions = {},
+): VerifyResult {
   const now = options.now ?? Date.now();
   const all = rpcParamsOf(req);
   const { Signature: signature, ...params } = all;
@@ -154,7 +163,11 @@ export function verifyRpcRequest(req: EmulatorRequest, secrets: ReadonlyMap<stri
   if (!signature) return fail(400, 'IncompleteSignature', INCOMPLETE_SIGNATURE);
   for (const name of RPC_REQUIRED) if (!params[name]) return missingParameter(name);
   if (params.SignatureMethod !== 'HMAC-SHA1' || (params.SignatureVersion ?? '1.0') !== '1.0') {
-    return fail(400, 'IncompleteSignature', `${INCOMPLETE_SIGNATURE} Only HMAC-SHA1 signature version 1.0 is supported.`);
+    return fail(
+      400,
+      'IncompleteSignature',
+      `${INCOMPLETE_SIGNATURE} Only HMAC-SHA1 signature version 1.0 is supported.`,
+    );
   }
 
   const accessKeyId = params.AccessKeyId;
@@ -221,7 +234,11 @@ export function roaQueryOf(rawQuery: string): Record<string, string> {
   return out;
 }
 
-export function verifyRoaRequest(req: EmulatorRequest, secrets: ReadonlyMap<string, string>, options: VerifyOptions = {}): VerifyResult {
+export function verifyRoaRequest(
+  req: EmulatorRequest,
+  secrets: ReadonlyMap<string, string>,
+  options: VerifyOptions = {},
+): VerifyResult {
   const now = options.now ?? Date.now();
   const authorization = header(req.headers, 'authorization');
   if (!authorization) return fail(400, 'MissingAuthorization', 'Authorization is mandatory for this action.');

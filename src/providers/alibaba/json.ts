@@ -23,7 +23,9 @@ const UNUSUAL = /__proto__|constructor|\\u00[0-7]/;
 
 export function parseJsonKeepingLongIntegers(text: string, slowParse: (text: string) => unknown): unknown {
   if (UNUSUAL.test(text)) return toPlain(slowParse(text));
-  const quoted = text.replace(LONG_INTEGER_VALUE, (match, before: string, digits: string) => (Number.isSafeInteger(Number(digits)) ? match : `${before}"${digits}"`));
+  const quoted = text.replace(LONG_INTEGER_VALUE, (match, before: string, digits: string) =>
+    Number.isSafeInteger(Number(digits)) ? match : `${before}"${digits}"`,
+  );
   try {
     return JSON.parse(quoted);
   } catch (error) {

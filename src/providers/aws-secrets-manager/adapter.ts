@@ -3,7 +3,12 @@ import type { UpstreamCaller } from '../../upstream/call.js';
 import { eachOf, nullIfNotFound, type RawProviderError } from '../../upstream/errors.js';
 import type { RequestScope } from '../../upstream/request-scope.js';
 import { recordFieldsSet } from '../../pagination/filter.js';
-import { BATCH_GET_SECRET_VALUE_MAX_IDS, createAwsSecretsManagerClient, type AwsFilter, type AwsSecretRecord } from './client.js';
+import {
+  BATCH_GET_SECRET_VALUE_MAX_IDS,
+  createAwsSecretsManagerClient,
+  type AwsFilter,
+  type AwsSecretRecord,
+} from './client.js';
 import type { AwsSourceConfig } from './index.js';
 import type { AwsSecret, AwsSecretDetail, AwsSecretValue } from './records.js';
 
@@ -17,10 +22,14 @@ const PAGE_SIZE = 100;
  */
 function pushdownOf(filter: SecretFilter): Pushdown {
   const filters: AwsFilter[] = [];
-  if (filter.names?.length && filter.names.length <= MAX_FILTER_VALUES) filters.push({ key: 'name', values: filter.names });
+  if (filter.names?.length && filter.names.length <= MAX_FILTER_VALUES)
+    filters.push({ key: 'name', values: filter.names });
   const tagKeys = [...new Set((filter.tags ?? []).map((t) => t.key))];
   if (tagKeys.length && tagKeys.length <= MAX_FILTER_VALUES) filters.push({ key: 'tag-key', values: tagKeys });
-  return { query: { filters: filters.length ? JSON.stringify(filters) : undefined }, complete: recordFieldsSet(filter).length === 0 };
+  return {
+    query: { filters: filters.length ? JSON.stringify(filters) : undefined },
+    complete: recordFieldsSet(filter).length === 0,
+  };
 }
 
 export function createAwsSource(config: AwsSourceConfig, endpoint: string, caller: UpstreamCaller): SecretSource {
@@ -56,8 +65,23 @@ export function createAwsSource(config: AwsSourceConfig, endpoint: string, calle
     tags: raw.tags,
   });
 
-  const listPage = async (filters: AwsFilter[] | undefined, nextToken: string | null, maxResults: number, scope?: RequestScope) => {
-    const page = await caller.call('ListSecrets', () => client.listSecretsPage({ filters, nextToken, maxResults, includePlannedDeletion: config.includePlannedDeletion }), scope);
+  const listPage = async (
+    filters: AwsFilter[] | undefined,
+    nextToken: string | null,
+    maxResults: number,
+    scope?: RequestScope,
+  ) => {
+    const page = await caller.call(
+      'ListSecrets',
+      () =>
+        client.listSecretsPage({
+          filters,
+          nextToken,
+          maxResults,
+          includePlannedDeletion: config.includePlannedDeletion,
+        }),
+      scope,
+    );
     return { items: page.secrets.map(toSecret), nextToken: page.nextToken };
   };
 
@@ -72,7 +96,12 @@ export function createAwsSource(config: AwsSourceConfig, endpoint: string, calle
       kind: 'token',
       pageSize: PAGE_SIZE,
       fetchPage: (_namespaceId, query, token, pageSize, scope) =>
-        listPage(typeof query.filters === 'string' ? (JSON.parse(query.filters) as AwsFilter[]) : undefined, token, pageSize, scope),
+        listPage(
+          typeof query.filters === 'string' ? (JSON.parse(query.filters) as AwsFilter[]) : undefined,
+          token,
+          pageSize,
+          scope,
+        ),
     },
     lookup: {
       // One ListSecrets with a name filter answers up to 10 names (prefix matches, kept exact here).
@@ -90,7 +119,17 @@ export function createAwsSource(config: AwsSourceConfig, endpoint: string, calle
       },
     },
     async listNamespaces() {
-      return [{ sourceId: config.id, provider: 'aws-secrets-manager', id: config.region, name: config.region, kind: 'REGION', region: config.region, description: null }];
+      return [
+        {
+          sourceId: config.id,
+          provider: 'aws-secrets-manager',
+          id: config.region,
+          name: config.region,
+          kind: 'REGION',
+          region: config.region,
+          description: null,
+        },
+      ];
     },
     describe: (_namespaceId, keys, scope) =>
       eachOf(keys, async (name): Promise<AwsSecretDetail | null> => {
@@ -103,7 +142,11 @@ export function createAwsSource(config: AwsSourceConfig, endpoint: string, calle
       for (let i = 0; i < records.length; i += BATCH_GET_SECRET_VALUE_MAX_IDS) {
         const batch = records.slice(i, i + BATCH_GET_SECRET_VALUE_MAX_IDS);
         try {
-          const { values, errors } = await caller.call('BatchGetSecretValue', () => client.batchGetSecretValues(batch.map((r) => r.key)), scope);
+          const { values, errors } = await caller.call(
+            'BatchGetSecretValue',
+            () => client.batchGetSecretValues(batch.map((r) => r.key)),
+            scope,
+          );
           const byName = new Map(values.map((v) => [v.name, v]));
           const failed = new Map(errors.map((e) => [e.secretId, e]));
           for (const record of batch) {
@@ -119,7 +162,13 @@ export function createAwsSource(config: AwsSourceConfig, endpoint: string, calle
                 createdAt: value.createdDate,
               });
             } else if (error && error.errorCode !== 'ResourceNotFoundException') {
-              results.push(caller.toUpstreamError('BatchGetSecretValue', { name: error.errorCode, code: error.errorCode, message: error.message }));
+              results.push(
+                caller.toUpstreamError('BatchGetSecretValue', {
+                  name: error.errorCode,
+                  code: error.errorCode,
+                  message: error.message,
+                }),
+              );
             } else results.push(null);
           }
         } catch (error) {
@@ -133,7 +182,11 @@ export function createAwsSource(config: AwsSourceConfig, endpoint: string, calle
 
 /** The SDK's exceptions carry the AWS code as `name` and the status in `$metadata`. */
 export function readAwsError(error: unknown): Partial<RawProviderError> | null {
-  const err = error as { name?: unknown; message?: unknown; $metadata?: { httpStatusCode?: number; requestId?: string } } | null;
+  const err = error as {
+    name?: unknown;
+    message?: unknown;
+    $metadata?: { httpStatusCode?: number; requestId?: string };
+  } | null;
   if (!err?.$metadata) return null;
   return {
     providerCode: typeof err.name === 'string' ? err.name : null,

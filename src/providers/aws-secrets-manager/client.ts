@@ -158,7 +158,9 @@ export interface AwsSecretsManagerClient {
   listSecretsPage(input?: ListSecretsPageInput): Promise<ListSecretsPage>;
   describeSecret(secretId: string): Promise<AwsSecretDetail>;
   /** At most 20 ids (one call); ids that fail alone come back in `errors`, in no particular order. */
-  batchGetSecretValues(secretIds: readonly string[]): Promise<{ values: AwsSecretValue[]; errors: AwsSecretValueError[] }>;
+  batchGetSecretValues(
+    secretIds: readonly string[],
+  ): Promise<{ values: AwsSecretValue[]; errors: AwsSecretValueError[] }>;
   /** The AWSCURRENT value, or the given version / staging label. */
   getSecretValue(secretId: string, version?: { versionId?: string; versionStage?: string }): Promise<AwsSecretValue>;
   destroy(): void;
@@ -214,16 +216,30 @@ export function createAwsSecretsManagerClient(config: AwsSecretsManagerClientCon
     },
     async batchGetSecretValues(secretIds) {
       if (secretIds.length < 1 || secretIds.length > BATCH_GET_SECRET_VALUE_MAX_IDS) {
-        throw new RangeError(`batchGetSecretValues takes 1 to ${BATCH_GET_SECRET_VALUE_MAX_IDS} ids, got ${secretIds.length}`);
+        throw new RangeError(
+          `batchGetSecretValues takes 1 to ${BATCH_GET_SECRET_VALUE_MAX_IDS} ids, got ${secretIds.length}`,
+        );
       }
       const output = await send(() => sdk.send(new BatchGetSecretValueCommand({ SecretIdList: [...secretIds] })));
       return {
         values: (output.SecretValues ?? []).map(toValue),
-        errors: (output.Errors ?? []).map((error) => ({ secretId: error.SecretId ?? '', errorCode: error.ErrorCode ?? '', message: error.Message ?? null })),
+        errors: (output.Errors ?? []).map((error) => ({
+          secretId: error.SecretId ?? '',
+          errorCode: error.ErrorCode ?? '',
+          message: error.Message ?? null,
+        })),
       };
     },
     async getSecretValue(secretId, version = {}) {
-      const output = await send(() => sdk.send(new GetSecretValueCommand({ SecretId: secretId, VersionId: version.versionId, VersionStage: version.versionStage })));
+      const output = await send(() =>
+        sdk.send(
+          new GetSecretValueCommand({
+            SecretId: secretId,
+            VersionId: version.versionId,
+            VersionStage: version.versionStage,
+          }),
+        ),
+      );
       return toValue(output);
     },
     destroy: () => sdk.destroy(),
@@ -244,7 +260,11 @@ function toRecord(entry: SecretListEntry): AwsSecretRecord {
     rotationEnabled: entry.RotationEnabled ?? false,
     rotationLambdaArn: entry.RotationLambdaARN ?? null,
     rotationRules: rules
-      ? { automaticallyAfterDays: rules.AutomaticallyAfterDays ?? null, scheduleExpression: rules.ScheduleExpression ?? null, duration: rules.Duration ?? null }
+      ? {
+          automaticallyAfterDays: rules.AutomaticallyAfterDays ?? null,
+          scheduleExpression: rules.ScheduleExpression ?? null,
+          duration: rules.Duration ?? null,
+        }
       : null,
     lastRotatedDate: entry.LastRotatedDate ?? null,
     lastChangedDate: entry.LastChangedDate ?? null,
@@ -286,7 +306,11 @@ function toValue(entry: {
  */
 function withReadableCode(error: unknown): unknown {
   if (error instanceof SecretsManagerServiceException) {
-    Object.assign(error, { code: error.name, httpStatus: error.$metadata.httpStatusCode ?? null, requestId: error.$metadata.requestId ?? null });
+    Object.assign(error, {
+      code: error.name,
+      httpStatus: error.$metadata.httpStatusCode ?? null,
+      requestId: error.$metadata.requestId ?? null,
+    });
   } else if (error instanceof Error && error.name === 'CredentialsProviderError') {
     Object.assign(error, { code: error.name });
   }

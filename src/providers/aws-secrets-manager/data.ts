@@ -70,7 +70,18 @@ export interface AwsSeedOptions {
   accountId?: string;
 }
 
-const APPS = ['billing', 'orders', 'payments', 'search', 'auth', 'catalog', 'ledger', 'shipping', 'analytics', 'notify'];
+const APPS = [
+  'billing',
+  'orders',
+  'payments',
+  'search',
+  'auth',
+  'catalog',
+  'ledger',
+  'shipping',
+  'analytics',
+  'notify',
+];
 const ENVS = ['prod', 'staging', 'dev'];
 const OTHER_REGIONS = ['us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-1'];
 
@@ -84,7 +95,14 @@ const NAME_TEMPLATES: Array<(app: string, env: string) => string> = [
   (app, env) => `${env}/shared/${app}_smtp_password`,
 ];
 
-const DESCRIPTIONS = ['Database master credentials', 'Third-party API key', 'OAuth client secret', 'Webhook signing token', 'TLS private key', null];
+const DESCRIPTIONS = [
+  'Database master credentials',
+  'Third-party API key',
+  'OAuth client secret',
+  'Webhook signing token',
+  'TLS private key',
+  null,
+];
 
 // A fixed reference instant, so the data never depends on when it is generated.
 const REFERENCE_MS = Date.UTC(2025, 5, 1);
@@ -109,7 +127,12 @@ export function generateAwsSecretsManagerSeed(options: AwsSeedOptions = {}): Aws
     const env = pick(ENVS);
     // Every ninth secret is managed by another service, named as that service names them.
     const owningService = i % 9 === 4 ? pick(['rds', 'rds', 'redshift', 'appflow']) : null;
-    let name = owningService === 'rds' ? `rds!db-${uuid()}` : owningService ? `${owningService}!${app}-${uuid().slice(0, 8)}` : pick(NAME_TEMPLATES)(app, env);
+    let name =
+      owningService === 'rds'
+        ? `rds!db-${uuid()}`
+        : owningService
+          ? `${owningService}!${app}-${uuid().slice(0, 8)}`
+          : pick(NAME_TEMPLATES)(app, env);
     if (i === 0) name = 'prod/db/password';
     if (names.has(name)) name = `${name}-${i}`;
     names.add(name);
@@ -129,7 +152,9 @@ export function generateAwsSecretsManagerSeed(options: AwsSeedOptions = {}): Aws
         stages,
         createdMs: versionMs,
         secretString: binary ? null : secretValue(app, random),
-        secretBinaryBase64: binary ? Buffer.from(Array.from({ length: 32 }, () => Math.floor(random() * 256))).toString('base64') : null,
+        secretBinaryBase64: binary
+          ? Buffer.from(Array.from({ length: 32 }, () => Math.floor(random() * 256))).toString('base64')
+          : null,
       });
     }
     const lastRotatedMs = rotationEnabled && versionCount > 1 ? versionMs : null;
@@ -155,7 +180,10 @@ export function generateAwsSecretsManagerSeed(options: AwsSeedOptions = {}): Aws
       lastAccessedMs: random() < 0.8 ? startOfDay(REFERENCE_MS - int(0, 30) * DAY_MS) : null,
       deletedMs: deleted ? lastChangedMs + int(1, 20) * DAY_MS : null,
       rotationEnabled,
-      rotationLambdaArn: rotationEnabled && owningService === null ? `arn:aws:lambda:${region}:${accountId}:function:rotate-${app}-${env}` : null,
+      rotationLambdaArn:
+        rotationEnabled && owningService === null
+          ? `arn:aws:lambda:${region}:${accountId}:function:rotate-${app}-${env}`
+          : null,
       rotationRules: rotationEnabled
         ? random() < 0.5
           ? { AutomaticallyAfterDays: rotationDays }
@@ -179,7 +207,8 @@ export function generateAwsSecretsManagerSeed(options: AwsSeedOptions = {}): Aws
     });
   }
   for (const replica of secrets.flatMap((s) => s.replicas)) {
-    if (replica.status === 'Failed') replica.statusMessage = 'Replication failed: a secret with this name already exists in this Region';
+    if (replica.status === 'Failed')
+      replica.statusMessage = 'Replication failed: a secret with this name already exists in this Region';
     if (replica.status === 'InProgress') replica.statusMessage = 'Replication in progress';
   }
   secrets.sort((a, b) => a.createdMs - b.createdMs || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -206,6 +235,7 @@ function seededUuid(random: () => number): string {
 
 function secretValue(app: string, random: () => number): string {
   const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
-  const token = (length: number) => Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+  const token = (length: number) =>
+    Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
   return random() < 0.5 ? token(40) : JSON.stringify({ username: `${app}_svc`, password: token(24) });
 }

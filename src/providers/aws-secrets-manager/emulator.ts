@@ -1,7 +1,17 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { EmulatorServer, type EmulatorRequest, type EmulatorResponse, type ProviderEmulator } from '../../emulators/core.js';
+import {
+  EmulatorServer,
+  type EmulatorRequest,
+  type EmulatorResponse,
+  type ProviderEmulator,
+} from '../../emulators/core.js';
 import { AWS_EMULATOR_CREDENTIALS } from './credentials.js';
-import { generateAwsSecretsManagerSeed, type AwsSecretsManagerSeed, type AwsSeedSecret, type AwsSeedVersion } from './data.js';
+import {
+  generateAwsSecretsManagerSeed,
+  type AwsSecretsManagerSeed,
+  type AwsSeedSecret,
+  type AwsSeedVersion,
+} from './data.js';
 import { sameText, verifySigV4, type SigV4Key } from './sigv4.js';
 
 /**
@@ -35,12 +45,25 @@ import { sameText, verifySigV4, type SigV4Key } from './sigv4.js';
  * - Only X-Amz-Date is accepted as the signing date (AWS also takes `Date`).
  */
 
-export const AWS_SECRETS_MANAGER_OPERATIONS = ['ListSecrets', 'DescribeSecret', 'GetSecretValue', 'BatchGetSecretValue'] as const;
+export const AWS_SECRETS_MANAGER_OPERATIONS = [
+  'ListSecrets',
+  'DescribeSecret',
+  'GetSecretValue',
+  'BatchGetSecretValue',
+] as const;
 export type AwsSecretsManagerOperation = (typeof AWS_SECRETS_MANAGER_OPERATIONS)[number];
 
 export const LIST_SECRETS_MAX_RESULTS = 100;
 export const BATCH_GET_MAX_IDS = 20;
-export const FILTER_KEYS = ['description', 'name', 'tag-key', 'tag-value', 'primary-region', 'owning-service', 'all'] as const;
+export const FILTER_KEYS = [
+  'description',
+  'name',
+  'tag-key',
+  'tag-value',
+  'primary-region',
+  'owning-service',
+  'all',
+] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
 const SORT_BY = ['created-date', 'last-accessed-date', 'last-changed-date', 'name'] as const;
 const FILTER_VALUE_PATTERN = /^!?[a-zA-Z0-9 :_@/+=.\-!]*$/;
@@ -54,25 +77,53 @@ const ERROR_NAMESPACES = {
 
 /** The error codes this emulator answers with; messages as AWS words them. */
 export const AWS_SECRETS_MANAGER_ERRORS = {
-  ResourceNotFoundException: { status: 400, origin: 'service', message: "Secrets Manager can't find the specified secret." },
+  ResourceNotFoundException: {
+    status: 400,
+    origin: 'service',
+    message: "Secrets Manager can't find the specified secret.",
+  },
   InvalidParameterException: { status: 400, origin: 'service', message: 'The parameter name or value is invalid.' },
-  InvalidRequestException: { status: 400, origin: 'service', message: 'A parameter value is not valid for the current state of the resource.' },
+  InvalidRequestException: {
+    status: 400,
+    origin: 'service',
+    message: 'A parameter value is not valid for the current state of the resource.',
+  },
   InvalidNextTokenException: { status: 400, origin: 'service', message: 'The NextToken value is invalid.' },
-  DecryptionFailure: { status: 400, origin: 'service', message: "Secrets Manager can't decrypt the protected secret text using the provided KMS key." },
+  DecryptionFailure: {
+    status: 400,
+    origin: 'service',
+    message: "Secrets Manager can't decrypt the protected secret text using the provided KMS key.",
+  },
   InternalServiceError: { status: 500, origin: 'service', message: 'An error occurred on the server side.' },
   AccessDeniedException: { status: 400, origin: 'auth', message: 'User is not authorized to perform this action.' },
-  SerializationException: { status: 400, origin: 'auth', message: 'Start of structure or map found where not expected.' },
+  SerializationException: {
+    status: 400,
+    origin: 'auth',
+    message: 'Start of structure or map found where not expected.',
+  },
   UnknownOperationException: { status: 400, origin: 'auth', message: 'The requested operation is not supported.' },
   MissingAuthenticationTokenException: { status: 400, origin: 'auth', message: 'Missing Authentication Token' },
-  IncompleteSignatureException: { status: 400, origin: 'auth', message: 'The request signature does not conform to AWS standards.' },
+  IncompleteSignatureException: {
+    status: 400,
+    origin: 'auth',
+    message: 'The request signature does not conform to AWS standards.',
+  },
   InvalidSignatureException: {
     status: 400,
     origin: 'auth',
     message:
       'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
   },
-  UnrecognizedClientException: { status: 400, origin: 'auth', message: 'The security token included in the request is invalid.' },
-  ExpiredTokenException: { status: 400, origin: 'auth', message: 'The security token included in the request is expired' },
+  UnrecognizedClientException: {
+    status: 400,
+    origin: 'auth',
+    message: 'The security token included in the request is invalid.',
+  },
+  ExpiredTokenException: {
+    status: 400,
+    origin: 'auth',
+    message: 'The security token included in the request is expired',
+  },
   ThrottlingException: { status: 400, origin: 'availability', message: 'Rate exceeded' },
 } as const satisfies Record<string, { status: number; origin: keyof typeof ERROR_NAMESPACES; message: string }>;
 export type AwsSecretsManagerErrorCode = keyof typeof AWS_SECRETS_MANAGER_ERRORS;
@@ -115,14 +166,25 @@ interface ApiError {
 type Json = Record<string, unknown>;
 type Filter = { key: FilterKey; values: string[] };
 
-export function createAwsSecretsManagerEmulator(data: AwsSecretsManagerSeed, options: AwsSecretsManagerEmulatorOptions = {}): AwsSecretsManagerEmulator {
+export function createAwsSecretsManagerEmulator(
+  data: AwsSecretsManagerSeed,
+  options: AwsSecretsManagerEmulatorOptions = {},
+): AwsSecretsManagerEmulator {
   const now = options.now ?? Date.now;
   const region = data.region;
-  const longTermKeys = new Map(Object.entries(options.credentials ?? { [AWS_EMULATOR_CREDENTIALS.accessKeyId]: AWS_EMULATOR_CREDENTIALS.secretAccessKey }));
+  const longTermKeys = new Map(
+    Object.entries(
+      options.credentials ?? { [AWS_EMULATOR_CREDENTIALS.accessKeyId]: AWS_EMULATOR_CREDENTIALS.secretAccessKey },
+    ),
+  );
   const temporaryKeys = new Map<string, AwsTemporaryCredentials>();
   const keyOf = (accessKeyId: string): SigV4Key | undefined => {
     const temporary = temporaryKeys.get(accessKeyId);
-    if (temporary) return { secretAccessKey: temporary.secretAccessKey, temporary: { sessionToken: temporary.sessionToken, expiresAt: temporary.expiration.getTime() } };
+    if (temporary)
+      return {
+        secretAccessKey: temporary.secretAccessKey,
+        temporary: { sessionToken: temporary.sessionToken, expiresAt: temporary.expiration.getTime() },
+      };
     const secretAccessKey = longTermKeys.get(accessKeyId);
     return secretAccessKey === undefined ? undefined : { secretAccessKey };
   };
@@ -143,13 +205,22 @@ export function createAwsSecretsManagerEmulator(data: AwsSecretsManagerSeed, opt
 
   function listSecrets(input: Json): EmulatorResponse {
     const maxResults = intInRange(input.MaxResults, LIST_SECRETS_MAX_RESULTS, 1, LIST_SECRETS_MAX_RESULTS);
-    if (maxResults === null) return fail({ code: 'InvalidParameterException', message: `Invalid MaxResults: must be between 1 and ${LIST_SECRETS_MAX_RESULTS}.` });
+    if (maxResults === null)
+      return fail({
+        code: 'InvalidParameterException',
+        message: `Invalid MaxResults: must be between 1 and ${LIST_SECRETS_MAX_RESULTS}.`,
+      });
     const filters = parseFilters(input.Filters);
     if (typeof filters === 'string') return fail({ code: 'InvalidParameterException', message: filters });
     const sortOrder = input.SortOrder ?? 'asc';
-    if (sortOrder !== 'asc' && sortOrder !== 'desc') return fail({ code: 'InvalidParameterException', message: 'Invalid SortOrder: must be asc or desc.' });
+    if (sortOrder !== 'asc' && sortOrder !== 'desc')
+      return fail({ code: 'InvalidParameterException', message: 'Invalid SortOrder: must be asc or desc.' });
     const sortBy = input.SortBy ?? 'created-date';
-    if (!(SORT_BY as readonly unknown[]).includes(sortBy)) return fail({ code: 'InvalidParameterException', message: `Invalid SortBy: must be one of ${SORT_BY.join(', ')}.` });
+    if (!(SORT_BY as readonly unknown[]).includes(sortBy))
+      return fail({
+        code: 'InvalidParameterException',
+        message: `Invalid SortBy: must be one of ${SORT_BY.join(', ')}.`,
+      });
     if (input.IncludePlannedDeletion !== undefined && typeof input.IncludePlannedDeletion !== 'boolean') {
       return fail({ code: 'InvalidParameterException', message: 'Invalid IncludePlannedDeletion.' });
     }
@@ -201,14 +272,28 @@ export function createAwsSecretsManagerEmulator(data: AwsSecretsManagerSeed, opt
     const ids = input.SecretIdList;
     const hasFilters = input.Filters !== undefined;
     if ((ids === undefined) === !hasFilters) {
-      return fail({ code: 'InvalidParameterException', message: 'You must include Filters or SecretIdList, but not both.' });
+      return fail({
+        code: 'InvalidParameterException',
+        message: 'You must include Filters or SecretIdList, but not both.',
+      });
     }
     if (ids !== undefined) {
-      if (!Array.isArray(ids) || ids.length < 1 || ids.length > BATCH_GET_MAX_IDS || ids.some((id) => typeof id !== 'string')) {
-        return fail({ code: 'InvalidParameterException', message: `SecretIdList must contain between 1 and ${BATCH_GET_MAX_IDS} secret IDs.` });
+      if (
+        !Array.isArray(ids) ||
+        ids.length < 1 ||
+        ids.length > BATCH_GET_MAX_IDS ||
+        ids.some((id) => typeof id !== 'string')
+      ) {
+        return fail({
+          code: 'InvalidParameterException',
+          message: `SecretIdList must contain between 1 and ${BATCH_GET_MAX_IDS} secret IDs.`,
+        });
       }
       if (input.MaxResults !== undefined || input.NextToken !== undefined) {
-        return fail({ code: 'InvalidParameterException', message: 'MaxResults and NextToken can only be used with Filters.' });
+        return fail({
+          code: 'InvalidParameterException',
+          message: 'MaxResults and NextToken can only be used with Filters.',
+        });
       }
       const values: Json[] = [];
       const errors: Json[] = [];
@@ -216,7 +301,11 @@ export function createAwsSecretsManagerEmulator(data: AwsSecretsManagerSeed, opt
         const secret = secretOf(id);
         const version = 'code' in secret ? secret : versionOf(secret, undefined, undefined);
         if ('code' in version) {
-          errors.push({ SecretId: id, ErrorCode: version.code, Message: version.message ?? AWS_SECRETS_MANAGER_ERRORS[version.code].message });
+          errors.push({
+            SecretId: id,
+            ErrorCode: version.code,
+            Message: version.message ?? AWS_SECRETS_MANAGER_ERRORS[version.code].message,
+          });
         } else {
           values.push(valueEntry(secret as AwsSeedSecret, version));
         }
@@ -225,7 +314,11 @@ export function createAwsSecretsManagerEmulator(data: AwsSecretsManagerSeed, opt
     }
 
     const maxResults = intInRange(input.MaxResults, BATCH_GET_MAX_IDS, 1, BATCH_GET_MAX_IDS);
-    if (maxResults === null) return fail({ code: 'InvalidParameterException', message: `Invalid MaxResults: must be between 1 and ${BATCH_GET_MAX_IDS}.` });
+    if (maxResults === null)
+      return fail({
+        code: 'InvalidParameterException',
+        message: `Invalid MaxResults: must be between 1 and ${BATCH_GET_MAX_IDS}.`,
+      });
     const filters = parseFilters(input.Filters);
     if (typeof filters === 'string') return fail({ code: 'InvalidParameterException', message: filters });
     const query = JSON.stringify(['BatchGetSecretValue', filters]);
@@ -280,20 +373,29 @@ export function createAwsSecretsManagerEmulator(data: AwsSecretsManagerSeed, opt
   // --- lookups, filters, tokens --------------------------------------------------------------
 
   function secretOf(id: unknown): AwsSeedSecret | ApiError {
-    if (typeof id !== 'string' || id.length < 1 || id.length > 2048) return { code: 'InvalidParameterException', message: 'Invalid SecretId.' };
+    if (typeof id !== 'string' || id.length < 1 || id.length > 2048)
+      return { code: 'InvalidParameterException', message: 'Invalid SecretId.' };
     return byId.get(id) ?? { code: 'ResourceNotFoundException' };
   }
 
   function versionOf(secret: AwsSeedSecret, versionId: unknown, stage: unknown): AwsSeedVersion | ApiError {
     if (secret.deletedMs !== null) {
-      return { code: 'InvalidRequestException', message: "You can't perform this operation on the secret because it was marked for deletion." };
+      return {
+        code: 'InvalidRequestException',
+        message: "You can't perform this operation on the secret because it was marked for deletion.",
+      };
     }
     const version =
       versionId !== undefined
-        ? secret.versions.find((v) => v.versionId === versionId && (stage === undefined || v.stages.includes(String(stage))))
+        ? secret.versions.find(
+            (v) => v.versionId === versionId && (stage === undefined || v.stages.includes(String(stage))),
+          )
         : secret.versions.find((v) => v.stages.includes(stage === undefined ? 'AWSCURRENT' : String(stage)));
     return (
-      version ?? { code: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret value for staging label or version." }
+      version ?? {
+        code: 'ResourceNotFoundException',
+        message: "Secrets Manager can't find the specified secret value for staging label or version.",
+      }
     );
   }
 
@@ -303,7 +405,13 @@ export function createAwsSecretsManagerEmulator(data: AwsSecretsManagerSeed, opt
     let list = orders.get(cacheKey);
     if (!list) {
       const key = (s: AwsSeedSecret): number | string =>
-        sortBy === 'name' ? s.name : sortBy === 'last-accessed-date' ? (s.lastAccessedMs ?? 0) : sortBy === 'last-changed-date' ? s.lastChangedMs : s.createdMs;
+        sortBy === 'name'
+          ? s.name
+          : sortBy === 'last-accessed-date'
+            ? (s.lastAccessedMs ?? 0)
+            : sortBy === 'last-changed-date'
+              ? s.lastChangedMs
+              : s.createdMs;
       const direction = order === 'asc' ? 1 : -1;
       // Ties broken by ARN, so that pages never overlap or skip.
       list = [...secrets].sort((a, b) => direction * (compare(key(a), key(b)) || compare(a.arn, b.arn)));
@@ -347,7 +455,9 @@ export function createAwsSecretsManagerEmulator(data: AwsSecretsManagerSeed, opt
   function operationOf(req: EmulatorRequest): AwsSecretsManagerOperation | null {
     const target = header(req, 'x-amz-target') ?? '';
     const name = target.startsWith('secretsmanager.') ? target.slice('secretsmanager.'.length) : '';
-    return req.method === 'POST' && req.path === '/' && (AWS_SECRETS_MANAGER_OPERATIONS as readonly string[]).includes(name)
+    return req.method === 'POST' &&
+      req.path === '/' &&
+      (AWS_SECRETS_MANAGER_OPERATIONS as readonly string[]).includes(name)
       ? (name as AwsSecretsManagerOperation)
       : null;
   }
@@ -371,7 +481,8 @@ export function createAwsSecretsManagerEmulator(data: AwsSecretsManagerSeed, opt
       } catch {
         return fail({ code: 'SerializationException' });
       }
-      if (input === null || typeof input !== 'object' || Array.isArray(input)) return fail({ code: 'SerializationException' });
+      if (input === null || typeof input !== 'object' || Array.isArray(input))
+        return fail({ code: 'SerializationException' });
       return handlers[operation as AwsSecretsManagerOperation](input as Json);
     },
     throttled: () => fail({ code: 'ThrottlingException' }),
@@ -381,7 +492,11 @@ export function createAwsSecretsManagerEmulator(data: AwsSecretsManagerSeed, opt
       if (!(code in AWS_SECRETS_MANAGER_ERRORS)) throw new Error(`unknown error code ${code}`);
       const times = failOptions.times ?? 1;
       if (!Number.isInteger(times) || times < 1) throw new Error('times must be a positive integer');
-      forced.push({ error: { code, message: failOptions.message }, operation: failOptions.operation ?? null, remaining: times });
+      forced.push({
+        error: { code, message: failOptions.message },
+        operation: failOptions.operation ?? null,
+        remaining: times,
+      });
     },
     clearForcedErrors: () => {
       forced.length = 0;
@@ -401,7 +516,13 @@ export function createAwsSecretsManagerEmulator(data: AwsSecretsManagerSeed, opt
 
 /** Convenience for tests and the demo: seed, emulator and a started loopback server. */
 export async function startAwsSecretsManagerEmulator(
-  options: AwsSecretsManagerEmulatorOptions & { scale?: number; seed?: number; region?: string; port?: number; faultSeed?: number } = {},
+  options: AwsSecretsManagerEmulatorOptions & {
+    scale?: number;
+    seed?: number;
+    region?: string;
+    port?: number;
+    faultSeed?: number;
+  } = {},
 ): Promise<{ emulator: AwsSecretsManagerEmulator; server: EmulatorServer; url: string }> {
   const data = generateAwsSecretsManagerSeed({ scale: options.scale, seed: options.seed, region: options.region });
   const emulator = createAwsSecretsManagerEmulator(data, options);
@@ -419,10 +540,13 @@ export function parseFilters(raw: unknown): Filter[] | string {
   const filters: Filter[] = [];
   for (const entry of raw as unknown[]) {
     const { Key: key, Values: values } = (entry ?? {}) as Json;
-    if (!(FILTER_KEYS as readonly unknown[]).includes(key)) return `Invalid filter key: must be one of ${FILTER_KEYS.join(', ')}.`;
-    if (!Array.isArray(values) || values.length < 1 || values.length > 10) return `Filter ${String(key)} must have between 1 and 10 values.`;
+    if (!(FILTER_KEYS as readonly unknown[]).includes(key))
+      return `Invalid filter key: must be one of ${FILTER_KEYS.join(', ')}.`;
+    if (!Array.isArray(values) || values.length < 1 || values.length > 10)
+      return `Filter ${String(key)} must have between 1 and 10 values.`;
     for (const value of values as unknown[]) {
-      if (typeof value !== 'string' || value.length > 512 || !FILTER_VALUE_PATTERN.test(value)) return `Invalid value for filter ${String(key)}.`;
+      if (typeof value !== 'string' || value.length > 512 || !FILTER_VALUE_PATTERN.test(value))
+        return `Invalid value for filter ${String(key)}.`;
     }
     filters.push({ key: key as FilterKey, values: values as string[] });
   }
@@ -433,12 +557,16 @@ export function matchesFilters(secret: AwsSeedSecret, filters: readonly Filter[]
   return filters.every(({ key, values }) => {
     const plain = values.filter((value) => !value.startsWith('!'));
     const negated = values.filter((value) => value.startsWith('!')).map((value) => value.slice(1));
-    return (plain.length === 0 || plain.some((value) => matchesValue(secret, key, value))) && !negated.some((value) => matchesValue(secret, key, value));
+    return (
+      (plain.length === 0 || plain.some((value) => matchesValue(secret, key, value))) &&
+      !negated.some((value) => matchesValue(secret, key, value))
+    );
   });
 }
 
 function matchesValue(secret: AwsSeedSecret, key: FilterKey, value: string): boolean {
-  const prefix = (candidates: Array<string | null>) => candidates.some((candidate) => candidate !== null && candidate.startsWith(value));
+  const prefix = (candidates: Array<string | null>) =>
+    candidates.some((candidate) => candidate !== null && candidate.startsWith(value));
   switch (key) {
     case 'name':
       return prefix([secret.name]);
@@ -453,7 +581,11 @@ function matchesValue(secret: AwsSeedSecret, key: FilterKey, value: string): boo
     case 'owning-service':
       return prefix([secret.owningService]);
     case 'all': {
-      const haystack = [secret.name, secret.description ?? '', ...secret.tags.flatMap((tag) => [tag.Key, tag.Value])].flatMap(words);
+      const haystack = [
+        secret.name,
+        secret.description ?? '',
+        ...secret.tags.flatMap((tag) => [tag.Key, tag.Value]),
+      ].flatMap(words);
       return words(value).some((word) => haystack.some((candidate) => candidate.startsWith(word)));
     }
   }
@@ -467,7 +599,11 @@ export function words(text: string): string[] {
 // --- helpers -----------------------------------------------------------------------------------
 
 function ok(body: Json): EmulatorResponse {
-  return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() }, body: JSON.stringify(body) };
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() },
+    body: JSON.stringify(body),
+  };
 }
 
 function fail(error: ApiError): EmulatorResponse {

@@ -14,7 +14,13 @@ export const awsConfig = z.object({
   credentials: z
     .union([
       z.object({ type: z.literal('default') }).strict(),
-      z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().min(1).optional() }).strict(),
+      z
+        .object({
+          accessKeyId: z.string().min(1),
+          secretAccessKey: z.string().min(1),
+          sessionToken: z.string().min(1).optional(),
+        })
+        .strict(),
     ])
     .default({ type: 'default' }),
   /** List secrets scheduled for deletion too (ListSecrets IncludePlannedDeletion). */
@@ -22,7 +28,13 @@ export const awsConfig = z.object({
 });
 export type AwsSourceConfig = z.infer<typeof awsConfig>;
 
-export const awsSecretsManager: ProviderModule<'aws-secrets-manager', AwsSecret, AwsSecretDetail, AwsSecretValue, AwsSourceConfig> = {
+export const awsSecretsManager: ProviderModule<
+  'aws-secrets-manager',
+  AwsSecret,
+  AwsSecretDetail,
+  AwsSecretValue,
+  AwsSourceConfig
+> = {
   id: 'aws-secrets-manager',
   name: 'AWS_SECRETS_MANAGER',
   description: 'AWS Secrets Manager',
@@ -30,7 +42,13 @@ export const awsSecretsManager: ProviderModule<'aws-secrets-manager', AwsSecret,
   namespaceKind: 'REGION',
   config: awsConfig,
   // Secrets Manager allows 100 ListSecrets and DescribeSecret calls a second per account and region.
-  defaults: { maxConcurrency: 8, timeoutMs: 5000, rateLimit: { perSecond: 50, burst: 100 }, retry: STANDARD_RETRY, circuitBreaker: STANDARD_BREAKER },
+  defaults: {
+    maxConcurrency: 8,
+    timeoutMs: 5000,
+    rateLimit: { perSecond: 50, burst: 100 },
+    retry: STANDARD_RETRY,
+    circuitBreaker: STANDARD_BREAKER,
+  },
   publicEndpoint: (region) => `https://secretsmanager.${region}.amazonaws.com`,
   errorCodes: AWS_SECRETS_MANAGER_ERROR_CODES,
   readError: readAwsError,

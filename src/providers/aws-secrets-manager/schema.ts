@@ -29,7 +29,8 @@ export function defineAwsSchema(typename: string) {
   });
 
   return secretNode<AwsSecret>(typename, 'aws-secrets-manager', {
-    description: 'A secret of AWS Secrets Manager, in its region. `replicas` costs one DescribeSecret per secret; `value` one BatchGetSecretValue per 20.',
+    description:
+      'A secret of AWS Secrets Manager, in its region. `replicas` costs one DescribeSecret per secret; `value` one BatchGetSecretValue per 20.',
     fields: (t) => ({
       arn: t.exposeString('arn'),
       description: t.exposeString('description', { nullable: true }),
@@ -39,10 +40,23 @@ export function defineAwsSchema(typename: string) {
       rotationAfterDays: t.exposeInt('rotationAfterDays', { nullable: true }),
       rotationSchedule: t.exposeString('rotationSchedule', { nullable: true }),
       lastRotatedDate: t.field({ type: 'DateTime', nullable: true, resolve: (r) => r.lastRotatedDate }),
-      lastAccessedDate: t.field({ type: 'DateTime', nullable: true, description: 'AWS keeps the day only.', resolve: (r) => r.lastAccessedDate }),
+      lastAccessedDate: t.field({
+        type: 'DateTime',
+        nullable: true,
+        description: 'AWS keeps the day only.',
+        resolve: (r) => r.lastAccessedDate,
+      }),
       nextRotationDate: t.field({ type: 'DateTime', nullable: true, resolve: (r) => r.nextRotationDate }),
-      deletedDate: t.field({ type: 'DateTime', nullable: true, description: 'When the secret is scheduled for deletion.', resolve: (r) => r.deletedDate }),
-      owningService: t.exposeString('owningService', { nullable: true, description: 'The service that manages it (e.g. rds).' }),
+      deletedDate: t.field({
+        type: 'DateTime',
+        nullable: true,
+        description: 'When the secret is scheduled for deletion.',
+        resolve: (r) => r.deletedDate,
+      }),
+      owningService: t.exposeString('owningService', {
+        nullable: true,
+        description: 'The service that manages it (e.g. rds).',
+      }),
       primaryRegion: t.exposeString('primaryRegion', { nullable: true }),
       tags: t.field({ type: [TagType], resolve: (r) => r.tags }),
       replicas: t.field({
@@ -55,7 +69,8 @@ export function defineAwsSchema(typename: string) {
       value: t.field({
         ...REVEAL,
         type: ValueType,
-        description: 'The current value (BatchGetSecretValue, 20 secrets a call). Needs the "secrets:reveal" scope; audited.',
+        description:
+          'The current value (BatchGetSecretValue, 20 secrets a call). Needs the "secrets:reveal" scope; audited.',
         resolve: (r, _args, ctx) => revealOf<AwsSecretValue>(ctx, r),
       }),
     }),

@@ -47,20 +47,35 @@ export async function verifySigV4(req: EmulatorRequest, scope: SigV4Scope): Prom
 
   const amzDate = header(req, 'x-amz-date');
   if (amzDate === undefined) {
-    return { code: 'IncompleteSignatureException', message: "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header." };
+    return {
+      code: 'IncompleteSignatureException',
+      message: "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+    };
   }
   const signedAt = parseAmzDate(amzDate);
-  if (signedAt === null) return { code: 'IncompleteSignatureException', message: `Date must be in ISO-8601 'basic format'. Got '${amzDate}'.` };
+  if (signedAt === null)
+    return {
+      code: 'IncompleteSignatureException',
+      message: `Date must be in ISO-8601 'basic format'. Got '${amzDate}'.`,
+    };
   if (scopeDate !== amzDate.slice(0, 8)) {
     return {
       code: 'InvalidSignatureException',
       message: `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`,
     };
   }
-  if (scopeService !== scope.service) return { code: 'InvalidSignatureException', message: `Credential should be scoped to correct service: '${scope.service}'. ` };
-  if (scopeRegion !== scope.region) return { code: 'InvalidSignatureException', message: `Credential should be scoped to a valid region. ` };
+  if (scopeService !== scope.service)
+    return {
+      code: 'InvalidSignatureException',
+      message: `Credential should be scoped to correct service: '${scope.service}'. `,
+    };
+  if (scopeRegion !== scope.region)
+    return { code: 'InvalidSignatureException', message: `Credential should be scoped to a valid region. ` };
   if (!signedHeaders.includes('host')) {
-    return { code: 'InvalidSignatureException', message: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization." };
+    return {
+      code: 'InvalidSignatureException',
+      message: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+    };
   }
 
   const serverNow = scope.now;
@@ -83,7 +98,11 @@ export async function verifySigV4(req: EmulatorRequest, scope: SigV4Scope): Prom
   if (key === undefined) return { code: 'UnrecognizedClientException' };
   const { secretAccessKey, temporary } = key;
   if (temporary) {
-    if (sessionToken === undefined || !signedHeaders.includes('x-amz-security-token') || !sameText(sessionToken, temporary.sessionToken)) {
+    if (
+      sessionToken === undefined ||
+      !signedHeaders.includes('x-amz-security-token') ||
+      !sameText(sessionToken, temporary.sessionToken)
+    ) {
       return { code: 'UnrecognizedClientException' };
     }
     if (temporary.expiresAt <= serverNow) return { code: 'ExpiredTokenException' };
@@ -110,12 +129,21 @@ export async function verifySigV4(req: EmulatorRequest, scope: SigV4Scope): Prom
     applyChecksum: false,
   });
   const expected = await signer.sign(
-    { method: req.method, protocol: 'http:', hostname: headers.host ?? '', path: req.path, query: queryOf(req), headers, body: req.body },
+    {
+      method: req.method,
+      protocol: 'http:',
+      hostname: headers.host ?? '',
+      path: req.path,
+      query: queryOf(req),
+      headers,
+      body: req.body,
+    },
     { signingDate: new Date(signedAt), signableHeaders: new Set(signedHeaders) },
   );
   const expectedSignature = /Signature=([0-9a-f]+)/.exec(String(expected.headers.authorization))?.[1] ?? '';
   const expectedSignedHeaders = /SignedHeaders=([^,]+)/.exec(String(expected.headers.authorization))?.[1] ?? '';
-  if (expectedSignedHeaders !== signedHeaders.join(';') || !sameText(expectedSignature, signature)) return { code: 'InvalidSignatureException' };
+  if (expectedSignedHeaders !== signedHeaders.join(';') || !sameText(expectedSignature, signature))
+    return { code: 'InvalidSignatureException' };
   return null;
 }
 
@@ -151,7 +179,8 @@ type ParsedAuthorization = {
 /** `AWS4-HMAC-SHA256 Credential=AKID/date/region/service/aws4_request, SignedHeaders=a;b, Signature=hex`. */
 function parseAuthorization(value: string): ParsedAuthorization | SigV4Failure {
   const [algorithm, ...rest] = value.trim().split(/\s+/);
-  if (algorithm !== 'AWS4-HMAC-SHA256') return { code: 'IncompleteSignatureException', message: `Unsupported AWS 'algorithm': '${algorithm}'.` };
+  if (algorithm !== 'AWS4-HMAC-SHA256')
+    return { code: 'IncompleteSignatureException', message: `Unsupported AWS 'algorithm': '${algorithm}'.` };
   const parts = new Map<string, string>();
   for (const part of rest.join('').split(',')) {
     const eq = part.indexOf('=');
@@ -159,15 +188,24 @@ function parseAuthorization(value: string): ParsedAuthorization | SigV4Failure {
   }
   const missing = ['Credential', 'Signature', 'SignedHeaders'].filter((name) => !parts.get(name));
   if (missing.length) {
-    return { code: 'IncompleteSignatureException', message: missing.map((name) => `Authorization header requires '${name}' parameter.`).join(' ') };
+    return {
+      code: 'IncompleteSignatureException',
+      message: missing.map((name) => `Authorization header requires '${name}' parameter.`).join(' '),
+    };
   }
   const credential = parts.get('Credential')!.split('/');
   if (credential.length !== 5) {
-    return { code: 'IncompleteSignatureException', message: "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term." };
+    return {
+      code: 'IncompleteSignatureException',
+      message: 'Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term.',
+    };
   }
   const [accessKeyId, scopeDate, scopeRegion, scopeService, terminator] = credential;
   if (terminator !== 'aws4_request') {
-    return { code: 'IncompleteSignatureException', message: `Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator}'.` };
+    return {
+      code: 'IncompleteSignatureException',
+      message: `Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator}'.`,
+    };
   }
   const signedHeaders = parts.get('SignedHeaders')!.split(';');
   return { accessKeyId, scopeDate, scopeRegion, scopeService, signedHeaders, signature: parts.get('Signature')! };
@@ -180,7 +218,10 @@ function parseAmzDate(value: string): number | null {
 }
 
 function amzDateOf(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** node:crypto behind the Hash interface the Smithy signer expects (no extra package needed). */

@@ -4,7 +4,14 @@ import { hasRecordFilter } from '../../pagination/filter.js';
 import type { UpstreamCaller } from '../../upstream/call.js';
 import type { RequestScope } from '../../upstream/request-scope.js';
 import { registerSecret } from '../../upstream/redact.js';
-import { CSMS_PATH_SEGMENT_PATTERN, CsmsCallError, CsmsClient, type CsmsAuth, type CsmsSecret as RawSecret, type CsmsSecretSummary } from './client.js';
+import {
+  CSMS_PATH_SEGMENT_PATTERN,
+  CsmsCallError,
+  CsmsClient,
+  type CsmsAuth,
+  type CsmsSecret as RawSecret,
+  type CsmsSecretSummary,
+} from './client.js';
 import { toBool, toDate, toStr } from '../../sources/normalize.js';
 import type { SecretSource } from '../../sources/types.js';
 import type { CsmsSecret, CsmsSecretDetail, CsmsSecretValue } from './records.js';
@@ -22,10 +29,22 @@ function authOf(config: CsmsSourceConfig, iamEndpoint: string): CsmsAuth {
   const c = config.credentials;
   if ('ak' in c) return { kind: 'aksk', ak: c.ak, sk: c.sk, securityToken: c.securityToken };
   if ('token' in c) return { kind: 'token', token: c.token };
-  return { kind: 'password', iamEndpoint, domainName: c.domainName, userName: c.userName, password: c.password, projectName: c.projectName ?? config.region };
+  return {
+    kind: 'password',
+    iamEndpoint,
+    domainName: c.domainName,
+    userName: c.userName,
+    password: c.password,
+    projectName: c.projectName ?? config.region,
+  };
 }
 
-export function createCsmsSource(config: CsmsSourceConfig, endpoint: string, iamEndpoint: string, caller: UpstreamCaller): SecretSource {
+export function createCsmsSource(
+  config: CsmsSourceConfig,
+  endpoint: string,
+  iamEndpoint: string,
+  caller: UpstreamCaller,
+): SecretSource {
   for (const value of Object.values(config.credentials)) registerSecret(value);
   const client = new CsmsClient({
     endpoint,
@@ -71,7 +90,9 @@ export function createCsmsSource(config: CsmsSourceConfig, endpoint: string, iam
 
   /** A name CSMS could never hold has no record: answer null without a call. */
   const show = async (name: string, scope: RequestScope | undefined) =>
-    CSMS_PATH_SEGMENT_PATTERN.test(name) ? nullIfNotFound(caller.call('ShowSecret', () => client.showSecret(name), scope)) : null;
+    CSMS_PATH_SEGMENT_PATTERN.test(name)
+      ? nullIfNotFound(caller.call('ShowSecret', () => client.showSecret(name), scope))
+      : null;
 
   return {
     id: config.id,
@@ -86,40 +107,58 @@ export function createCsmsSource(config: CsmsSourceConfig, endpoint: string, iam
       maxLimit: 200,
       markerOf: (item) => item.name,
       async fetchPage(_namespaceId, _query, marker, limit, scope) {
-        const body = await caller.call('ListSecrets', () => client.listSecrets({ limit, marker: marker ?? undefined }), scope);
+        const body = await caller.call(
+          'ListSecrets',
+          () => client.listSecrets({ limit, marker: marker ?? undefined }),
+          scope,
+        );
         return { items: (body.secrets ?? []).map(toSecret), nextMarker: toStr(body.page_info?.next_marker) };
       },
     },
     lookup: {
       kind: 'batch',
       maxBatchSize: 1,
-      fetch: (_namespaceId, keys, scope) => eachOf(keys, async (name) => {
-        const body = await show(name, scope);
-        return body && toSecret(body.secret);
-      }),
+      fetch: (_namespaceId, keys, scope) =>
+        eachOf(keys, async (name) => {
+          const body = await show(name, scope);
+          return body && toSecret(body.secret);
+        }),
     },
     async listNamespaces() {
-      return [{ sourceId: config.id, provider: 'huawei-csms', id: config.projectId, name: config.projectId, kind: 'PROJECT', region: config.region, description: null }];
+      return [
+        {
+          sourceId: config.id,
+          provider: 'huawei-csms',
+          id: config.projectId,
+          name: config.projectId,
+          kind: 'PROJECT',
+          region: config.region,
+          description: null,
+        },
+      ];
     },
     reveal: (_namespaceId, records, scope) =>
       eachOf(records, async (record): Promise<CsmsSecretValue | null> => {
-          if (!CSMS_PATH_SEGMENT_PATTERN.test(record.key)) return null;
-          const body = await nullIfNotFound(caller.call('ShowSecretVersion', () => client.showSecretVersion(record.key, 'latest'), scope));
-          if (!body) return null;
-          const meta = body.version.version_metadata;
-          return {
-            provider: 'huawei-csms',
-            secretString: toStr(body.version.secret_string),
-            secretBinary: toStr(body.version.secret_binary),
-            versionId: toStr(meta.id),
-            versionStages: Array.isArray(meta.version_stages) ? meta.version_stages.map(String) : [],
-            createdAt: toDate(meta.create_time),
-          };
-        }),
-    describe: (_namespaceId, keys, scope) => eachOf(keys, async (name) => {
-      const body = await show(name, scope);
-      return body && detailOf(body.secret);
-    }),
+        if (!CSMS_PATH_SEGMENT_PATTERN.test(record.key)) return null;
+        const body = await nullIfNotFound(
+          caller.call('ShowSecretVersion', () => client.showSecretVersion(record.key, 'latest'), scope),
+        );
+        if (!body) return null;
+        const meta = body.version.version_metadata;
+        return {
+          provider: 'huawei-csms',
+          secretString: toStr(body.version.secret_string),
+          secretBinary: toStr(body.version.secret_binary),
+          versionId: toStr(meta.id),
+          versionStages: Array.isArray(meta.version_stages) ? meta.version_stages.map(String) : [],
+          createdAt: toDate(meta.create_time),
+        };
+      }),
+    describe: (_namespaceId, keys, scope) =>
+      eachOf(keys, async (name) => {
+        const body = await show(name, scope);
+        return body && detailOf(body.secret);
+      }),
   };
 }
 
@@ -129,6 +168,10 @@ export function readCsmsError(error: unknown): Partial<RawProviderError> | null 
   if (error.kind === 'timeout') return { transport: 'timeout' };
   if (error.kind === 'malformed-response') return { transport: 'bad-body' };
   // A refused connection is already read as such from its cause; anything else broke mid-call.
-  if (error.kind === 'network' && !/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH/.test(String((error.cause as { code?: unknown })?.code ?? ''))) return { transport: 'reset' };
+  if (
+    error.kind === 'network' &&
+    !/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH/.test(String((error.cause as { code?: unknown })?.code ?? ''))
+  )
+    return { transport: 'reset' };
   return null;
 }

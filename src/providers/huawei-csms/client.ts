@@ -26,7 +26,14 @@ import { redact } from '../../upstream/redact.js';
 export type CsmsAuth =
   | { kind: 'aksk'; ak: string; sk: string; securityToken?: string }
   | { kind: 'token'; token: string }
-  | { kind: 'password'; iamEndpoint: string; domainName: string; userName: string; password: string; projectName?: string };
+  | {
+      kind: 'password';
+      iamEndpoint: string;
+      domainName: string;
+      userName: string;
+      password: string;
+      projectName?: string;
+    };
 
 export type CsmsLogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -105,7 +112,11 @@ export interface CsmsListSecretsParams {
   eventName?: string;
 }
 
-export type CsmsCallOperation = 'KeystoneCreateUserTokenByPassword' | 'ListSecrets' | 'ShowSecret' | 'ShowSecretVersion';
+export type CsmsCallOperation =
+  | 'KeystoneCreateUserTokenByPassword'
+  | 'ListSecrets'
+  | 'ShowSecret'
+  | 'ShowSecretVersion';
 
 /**
  * - http: the service answered with an error status and a readable body (errorCode set when it had one)
@@ -151,7 +162,9 @@ export class InvalidCsmsNameError extends Error {
     readonly field: 'secret_name' | 'version_id' | 'project_id',
     value: string,
   ) {
-    super(`Invalid ${field} ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)}: must match ^[a-zA-Z0-9_-]{1,64}$`);
+    super(
+      `Invalid ${field} ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)}: must match ^[a-zA-Z0-9_-]{1,64}$`,
+    );
   }
 }
 
@@ -192,7 +205,8 @@ export class CsmsClient {
   constructor(config: CsmsClientConfig) {
     this.endpoint = config.endpoint.replace(/\/+$/, '');
     if (!/^https?:\/\/[^/]+/.test(this.endpoint)) throw new Error('CSMS endpoint must be an http(s) URL');
-    if (!CSMS_PATH_SEGMENT_PATTERN.test(config.projectId)) throw new InvalidCsmsNameError('project_id', config.projectId);
+    if (!CSMS_PATH_SEGMENT_PATTERN.test(config.projectId))
+      throw new InvalidCsmsNameError('project_id', config.projectId);
     if (!(config.timeoutMs > 0)) throw new Error('CSMS timeoutMs must be positive');
     this.projectId = config.projectId;
     this.timeoutMs = config.timeoutMs;
@@ -205,7 +219,10 @@ export class CsmsClient {
     };
     this.hc = new HcClient(new DefaultHttpClient(options, [this.endpoint]), options).withEndpoints([this.endpoint]);
     if (config.auth.kind === 'aksk') {
-      const credentials = new BasicCredentials().withAk(config.auth.ak).withSk(config.auth.sk).withProjectId(config.projectId);
+      const credentials = new BasicCredentials()
+        .withAk(config.auth.ak)
+        .withSk(config.auth.sk)
+        .withProjectId(config.projectId);
       if (config.auth.securityToken) credentials.withSecurityToken(config.auth.securityToken);
       this.hc.withCredential(credentials);
     }
@@ -223,7 +240,13 @@ export class CsmsClient {
   /** Rejects with InvalidCsmsNameError, without any HTTP call, for a name CSMS cannot have. */
   async showSecret(name: string): Promise<CsmsShowSecretResponse> {
     const secretName = checkSegment('secret_name', name);
-    return this.call('ShowSecret', '/v1/{project_id}/secrets/{secret_name}', { secret_name: secretName }, {}, isShowSecretResponse);
+    return this.call(
+      'ShowSecret',
+      '/v1/{project_id}/secrets/{secret_name}',
+      { secret_name: secretName },
+      {},
+      isShowSecretResponse,
+    );
   }
 
   async showSecretVersion(name: string, version = 'latest'): Promise<CsmsShowSecretVersionResponse> {
@@ -300,7 +323,8 @@ export class CsmsClient {
     if (capture.parseFailed || !capture.seen) {
       throw this.malformed(operation, capture, 'the response body is not valid JSON');
     }
-    if (!accept(capture.body)) throw this.malformed(operation, capture, 'the response body does not have the expected shape');
+    if (!accept(capture.body))
+      throw this.malformed(operation, capture, 'the response body does not have the expected shape');
     return capture.body;
   }
 
@@ -329,7 +353,14 @@ export class CsmsClient {
       });
     }
     const message = error instanceof Error ? error.message : String(error);
-    return new CsmsCallError({ kind: 'client', operation, httpStatus: null, errorCode: null, errorMessage: this.redact(message), requestId: null });
+    return new CsmsCallError({
+      kind: 'client',
+      operation,
+      httpStatus: null,
+      errorCode: null,
+      errorMessage: this.redact(message),
+      requestId: null,
+    });
   }
 
   private malformed(operation: CsmsCallOperation, capture: ResponseCapture, reason: string): CsmsCallError {
@@ -383,7 +414,10 @@ export class CsmsClient {
     const scope = auth.projectName ? { name: auth.projectName } : { id: this.projectId };
     const body = {
       auth: {
-        identity: { methods: ['password'], password: { user: { domain: { name: auth.domainName }, name: auth.userName, password: auth.password } } },
+        identity: {
+          methods: ['password'],
+          password: { user: { domain: { name: auth.domainName }, name: auth.userName, password: auth.password } },
+        },
         scope: { project: scope },
       },
     };
@@ -405,7 +439,9 @@ export class CsmsClient {
         operation: IAM_OPERATION,
         httpStatus: null,
         errorCode: null,
-        errorMessage: timedOut ? `no answer from IAM within ${this.timeoutMs} ms` : this.redact(describeFetchError(error)),
+        errorMessage: timedOut
+          ? `no answer from IAM within ${this.timeoutMs} ms`
+          : this.redact(describeFetchError(error)),
         requestId: null,
       });
     }
@@ -461,13 +497,13 @@ export class CsmsClient {
   private redact(text: string): string {
     return redact(text, [...this.secrets, ...this.recentTokens]);
   }
-
 }
 
 // ---- helpers ------------------------------------------------------------------------------------
 
 function checkSegment(fieldName: 'secret_name' | 'version_id', value: string): string {
-  if (typeof value !== 'string' || !CSMS_PATH_SEGMENT_PATTERN.test(value)) throw new InvalidCsmsNameError(fieldName, String(value));
+  if (typeof value !== 'string' || !CSMS_PATH_SEGMENT_PATTERN.test(value))
+    throw new InvalidCsmsNameError(fieldName, String(value));
   return value;
 }
 
@@ -522,7 +558,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function isListSecretsResponse(body: unknown): body is CsmsListSecretsResponse {
-  return isRecord(body) && Array.isArray(body.secrets) && body.secrets.every((s) => isRecord(s) && typeof s.name === 'string');
+  return (
+    isRecord(body) &&
+    Array.isArray(body.secrets) &&
+    body.secrets.every((s) => isRecord(s) && typeof s.name === 'string')
+  );
 }
 
 function isShowSecretResponse(body: unknown): body is CsmsShowSecretResponse {

@@ -73,8 +73,20 @@ export function compareCsmsNames(a: string, b: string): number {
 }
 
 const APPS = [
-  'order', 'billing', 'inventory', 'payments', 'search', 'auth', 'notify', 'catalog',
-  'analytics', 'shipping', 'crm', 'ledger', 'gateway', 'reporting',
+  'order',
+  'billing',
+  'inventory',
+  'payments',
+  'search',
+  'auth',
+  'notify',
+  'catalog',
+  'analytics',
+  'shipping',
+  'crm',
+  'ledger',
+  'gateway',
+  'reporting',
 ];
 const ENVS = ['prod', 'staging', 'dev', 'perf'];
 
@@ -104,7 +116,13 @@ const NAME_TEMPLATES: Record<CsmsSecretType, Array<(app: string, env: string) =>
 const DESCRIPTIONS: Record<CsmsSecretType, string[]> = {
   'RDS-FG': ['RDS for MySQL account managed by CSMS rotation', 'Primary database credentials', ''],
   'GaussDB-FG': ['GaussDB account with scheduled rotation', 'Replica sync user', ''],
-  COMMON: ['Third-party API credential', 'Signing key for service tokens', 'Shared cache password', 'Broker SASL credentials', ''],
+  COMMON: [
+    'Third-party API credential',
+    'Signing key for service tokens',
+    'Shared cache password',
+    'Broker SASL credentials',
+    '',
+  ],
 };
 
 // Fixed reference instant so the data never depends on when it is generated.
@@ -215,7 +233,9 @@ function randomToken(random: () => number, length: number): string {
 
 function secretValue(type: CsmsSecretType, app: string, random: () => number): string {
   if (type === 'COMMON') {
-    return random() < 0.5 ? randomToken(random, 40) : JSON.stringify({ apiKey: randomToken(random, 24), apiSecret: randomToken(random, 32) });
+    return random() < 0.5
+      ? randomToken(random, 40)
+      : JSON.stringify({ apiKey: randomToken(random, 24), apiSecret: randomToken(random, 32) });
   }
   return JSON.stringify({ username: `${app}_svc`, password: randomToken(random, 20) });
 }

@@ -39,7 +39,8 @@ export function verifyHuaweiAkSk(
   const authorization = headerValue(req, 'authorization');
   if (authorization === undefined) return reject('Authorization header not found');
   const parsed = parseAuthorization(authorization);
-  if (!parsed) return reject('malformed Authorization header, expected "SDK-HMAC-SHA256 Access=…, SignedHeaders=…, Signature=…"');
+  if (!parsed)
+    return reject('malformed Authorization header, expected "SDK-HMAC-SHA256 Access=…, SignedHeaders=…, Signature=…"');
 
   const sk = credentials.get(parsed.access);
   if (sk === undefined) return reject('access key not found');
@@ -72,7 +73,14 @@ export function verifyHuaweiAkSk(
   if (canonicalUri === null || canonicalQuery === null) return reject('malformed percent-encoding in the request URL');
 
   const payloadHash = headerValue(req, 'x-sdk-content-sha256') ?? (req.body ? sha256Hex(req.body) : EMPTY_BODY_SHA256);
-  const canonicalRequest = [req.method.toUpperCase(), canonicalUri, canonicalQuery, canonicalHeaders, parsed.signedHeaders, payloadHash].join('\n');
+  const canonicalRequest = [
+    req.method.toUpperCase(),
+    canonicalUri,
+    canonicalQuery,
+    canonicalHeaders,
+    parsed.signedHeaders,
+    payloadHash,
+  ].join('\n');
   const stringToSign = [HUAWEI_SIGNING_ALGORITHM, sdkDate, sha256Hex(canonicalRequest)].join('\n');
   const expected = createHmac('sha256', sk).update(stringToSign).digest('hex');
 
@@ -99,7 +107,9 @@ function headerValue(req: EmulatorRequest, name: string): string | undefined {
 }
 
 function parseAuthorization(header: string): { access: string; signedHeaders: string; signature: string } | null {
-  const match = /^SDK-HMAC-SHA256\s+Access=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-fA-F]+)\s*$/.exec(header);
+  const match = /^SDK-HMAC-SHA256\s+Access=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-fA-F]+)\s*$/.exec(
+    header,
+  );
   return match ? { access: match[1], signedHeaders: match[2], signature: match[3] } : null;
 }
 

@@ -1,7 +1,18 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { EmulatorServer, type EmulatorRequest, type EmulatorResponse, type ProviderEmulator } from '../../emulators/core.js';
+import {
+  EmulatorServer,
+  type EmulatorRequest,
+  type EmulatorResponse,
+  type ProviderEmulator,
+} from '../../emulators/core.js';
 import { EMULATOR_CREDENTIALS } from '../../emulators/credentials.js';
-import { CSMS_SECRET_NAME_PATTERN, compareCsmsNames, generateCsmsSeed, type CsmsSeed, type CsmsSeedSecret } from './emulator-data.js';
+import {
+  CSMS_SECRET_NAME_PATTERN,
+  compareCsmsNames,
+  generateCsmsSeed,
+  type CsmsSeed,
+  type CsmsSeedSecret,
+} from './emulator-data.js';
 import { verifyHuaweiAkSk } from './emulator-signature.js';
 
 /**
@@ -42,13 +53,26 @@ import { verifyHuaweiAkSk } from './emulator-signature.js';
  * `CSMS.0106` (400, secret name not found).
  */
 
-export const CSMS_OPERATIONS = ['KeystoneCreateUserTokenByPassword', 'ListSecrets', 'ShowSecret', 'ShowSecretVersion'] as const;
+export const CSMS_OPERATIONS = [
+  'KeystoneCreateUserTokenByPassword',
+  'ListSecrets',
+  'ShowSecret',
+  'ShowSecretVersion',
+] as const;
 export type CsmsOperation = (typeof CSMS_OPERATIONS)[number];
 
 /** Error codes the emulator can answer with; `emulatorChoice` marks codes not taken from Huawei's docs. */
 export const CSMS_ERRORS = {
-  'APIGW.0101': { status: 404, message: 'The API does not exist or has not been published in the environment', emulatorChoice: true },
-  'APIGW.0301': { status: 401, message: 'Incorrect IAM authentication information: verify aksk signature fail', emulatorChoice: false },
+  'APIGW.0101': {
+    status: 404,
+    message: 'The API does not exist or has not been published in the environment',
+    emulatorChoice: true,
+  },
+  'APIGW.0301': {
+    status: 401,
+    message: 'Incorrect IAM authentication information: verify aksk signature fail',
+    emulatorChoice: false,
+  },
   'APIG.0308': {
     status: 429,
     message: 'The throttling threshold has been reached: policy user over ratelimit,limit:100,time:1 minute',
@@ -126,7 +150,10 @@ const ROUTES: Array<{ method: string; pattern: RegExp; operation: CsmsOperation 
 ];
 
 export function createCsmsEmulator(data: CsmsSeed, options: CsmsEmulatorOptions = {}): CsmsEmulator {
-  const credentials: CsmsEmulatorCredentials = options.credentials ?? { ...EMULATOR_CREDENTIALS.huawei, projectId: data.projectId };
+  const credentials: CsmsEmulatorCredentials = options.credentials ?? {
+    ...EMULATOR_CREDENTIALS.huawei,
+    projectId: data.projectId,
+  };
   const projectName = options.projectName ?? DEFAULT_PROJECT_NAME;
   const now = options.now ?? Date.now;
   const settings = {
@@ -166,7 +193,9 @@ export function createCsmsEmulator(data: CsmsSeed, options: CsmsEmulatorOptions 
     }
     const domainName = field(field(user, 'domain'), 'name');
     const valid =
-      domainName === credentials.domainName && field(user, 'name') === credentials.userName && field(user, 'password') === credentials.password;
+      domainName === credentials.domainName &&
+      field(user, 'name') === credentials.userName &&
+      field(user, 'password') === credentials.password;
     if (!valid) return iamError(401, 'Unauthorized', 'The username or password is wrong.');
 
     const scope = field(field(auth, 'scope'), 'project');
@@ -206,11 +235,15 @@ export function createCsmsEmulator(data: CsmsSeed, options: CsmsEmulatorOptions 
     if (token !== undefined) {
       const entry = tokens.get(token);
       if (!entry) return apigError('APIGW.0301', 'Incorrect IAM authentication information: the token is invalid');
-      if (entry.expiresAt <= now()) return apigError('APIGW.0301', 'Incorrect IAM authentication information: the token has expired');
+      if (entry.expiresAt <= now())
+        return apigError('APIGW.0301', 'Incorrect IAM authentication information: the token has expired');
       return { projectId: entry.projectId };
     }
     if (single(req.headers.authorization) === undefined) {
-      return apigError('APIGW.0301', 'Incorrect IAM authentication information: neither X-Auth-Token nor Authorization was sent');
+      return apigError(
+        'APIGW.0301',
+        'Incorrect IAM authentication information: neither X-Auth-Token nor Authorization was sent',
+      );
     }
     const result = verifyHuaweiAkSk(req, accessKeys, { now: now() });
     if (!result.ok) return apigError(result.code, result.message);
@@ -218,9 +251,18 @@ export function createCsmsEmulator(data: CsmsSeed, options: CsmsEmulatorOptions 
     if (temporary) {
       const signed = /SignedHeaders=([^,\s]+)/.exec(single(req.headers.authorization) ?? '')?.[1].split(';') ?? [];
       const sent = single(req.headers['x-security-token']);
-      if (sent === undefined || !signed.includes('x-security-token')) return apigError('APIGW.0301', 'Incorrect IAM authentication information: a temporary AK needs its signed X-Security-Token');
-      if (sent !== temporary.securityToken) return apigError('APIGW.0301', 'Incorrect IAM authentication information: the security token does not belong to this AK');
-      if (temporary.expiresAt <= now()) return apigError('APIGW.0301', 'Incorrect IAM authentication information: the security token has expired');
+      if (sent === undefined || !signed.includes('x-security-token'))
+        return apigError(
+          'APIGW.0301',
+          'Incorrect IAM authentication information: a temporary AK needs its signed X-Security-Token',
+        );
+      if (sent !== temporary.securityToken)
+        return apigError(
+          'APIGW.0301',
+          'Incorrect IAM authentication information: the security token does not belong to this AK',
+        );
+      if (temporary.expiresAt <= now())
+        return apigError('APIGW.0301', 'Incorrect IAM authentication information: the security token has expired');
     }
     // The emulated account has one project; X-Project-Id, when sent, must name it too.
     const headerProject = single(req.headers['x-project-id']);
@@ -265,7 +307,10 @@ export function createCsmsEmulator(data: CsmsSeed, options: CsmsEmulatorOptions 
   function showSecretVersion(name: string, versionId: string): EmulatorResponse {
     const secret = byName.get(name);
     if (!secret) return apigError('CSMS.0106', `The secret name is not found: ${name}`);
-    const version = versionId === 'latest' ? secret.versions[secret.versions.length - 1] : secret.versions.find((v) => v.id === versionId);
+    const version =
+      versionId === 'latest'
+        ? secret.versions[secret.versions.length - 1]
+        : secret.versions.find((v) => v.id === versionId);
     if (!version) return apigError('CSMS.0005', `The resource does not exist: version ${versionId} of secret ${name}`);
     return {
       status: 200,
@@ -325,7 +370,10 @@ export function createCsmsEmulator(data: CsmsSeed, options: CsmsEmulatorOptions 
     if ('status' in auth) return auth;
     const [projectId, rawName, rawVersion] = params.map((p) => safeDecode(p));
     if (projectId !== auth.projectId) {
-      return apigError('CSMS.0003', 'Project ID mismatch: the project in the path is not the project of the credential');
+      return apigError(
+        'CSMS.0003',
+        'Project ID mismatch: the project in the path is not the project of the credential',
+      );
     }
     if (operation === 'ListSecrets') return listSecrets(req);
 
@@ -381,7 +429,11 @@ export function createCsmsEmulator(data: CsmsSeed, options: CsmsEmulatorOptions 
 export async function startCsmsEmulator(
   options: CsmsEmulatorOptions & { scale?: number; seed?: number; port?: number; faultSeed?: number } = {},
 ): Promise<{ emulator: CsmsEmulator; server: EmulatorServer; url: string }> {
-  const data = generateCsmsSeed({ scale: options.scale, seed: options.seed, projectId: options.credentials?.projectId });
+  const data = generateCsmsSeed({
+    scale: options.scale,
+    seed: options.seed,
+    projectId: options.credentials?.projectId,
+  });
   const emulator = createCsmsEmulator(data, options);
   const server = new EmulatorServer(emulator, { faultSeed: options.faultSeed });
   const url = await server.start(options.port ?? 0);
@@ -403,7 +455,10 @@ function iamError(status: number, title: string, message: string): EmulatorRespo
 
 function forcedResponse(error: CsmsForcedError): EmulatorResponse {
   if (typeof error === 'string') return apigError(error);
-  return { status: error.status, body: { error_code: error.errorCode, error_msg: error.errorMsg ?? `Forced error ${error.errorCode}` } };
+  return {
+    status: error.status,
+    body: { error_code: error.errorCode, error_msg: error.errorMsg ?? `Forced error ${error.errorCode}` },
+  };
 }
 
 /** Adds X-Request-Id to every answer, and request_id to APIG-shaped error bodies. */

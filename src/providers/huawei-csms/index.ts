@@ -14,12 +14,25 @@ export const csmsConfig = z.object({
   credentials: z.union([
     z.object({ ak: z.string().min(1), sk: z.string().min(1), securityToken: z.string().optional() }).strict(),
     z.object({ token: z.string().min(1) }).strict(),
-    z.object({ domainName: z.string().min(1), userName: z.string().min(1), password: z.string().min(1), projectName: z.string().optional() }).strict(),
+    z
+      .object({
+        domainName: z.string().min(1),
+        userName: z.string().min(1),
+        password: z.string().min(1),
+        projectName: z.string().optional(),
+      })
+      .strict(),
   ]),
 });
 export type CsmsSourceConfig = z.infer<typeof csmsConfig>;
 
-export const huaweiCsms: ProviderModule<'huawei-csms', CsmsSecret, CsmsSecretDetail, CsmsSecretValue, CsmsSourceConfig> = {
+export const huaweiCsms: ProviderModule<
+  'huawei-csms',
+  CsmsSecret,
+  CsmsSecretDetail,
+  CsmsSecretValue,
+  CsmsSourceConfig
+> = {
   id: 'huawei-csms',
   name: 'HUAWEI_CSMS',
   description: 'Huawei Cloud Cloud Secret Management Service',
@@ -27,12 +40,19 @@ export const huaweiCsms: ProviderModule<'huawei-csms', CsmsSecret, CsmsSecretDet
   namespaceKind: 'PROJECT',
   config: csmsConfig,
   // Huawei's API gateway throttles (APIG.0308) well above what one gateway needs.
-  defaults: { maxConcurrency: 8, timeoutMs: 5000, rateLimit: { perSecond: 20, burst: 40 }, retry: STANDARD_RETRY, circuitBreaker: STANDARD_BREAKER },
+  defaults: {
+    maxConcurrency: 8,
+    timeoutMs: 5000,
+    rateLimit: { perSecond: 20, burst: 40 },
+    retry: STANDARD_RETRY,
+    circuitBreaker: STANDARD_BREAKER,
+  },
   publicEndpoint: (region) => `https://kms.${region}.myhuaweicloud.com`,
   errorCodes: CSMS_ERROR_CODES,
   readError: readCsmsError,
   typeOfDetail: (detail) => detail?.secretType ?? null,
-  create: (config, endpoint, caller) => createCsmsSource(config, endpoint, config.iamEndpoint ?? `https://iam.${config.region}.myhuaweicloud.com`, caller),
+  create: (config, endpoint, caller) =>
+    createCsmsSource(config, endpoint, config.iamEndpoint ?? `https://iam.${config.region}.myhuaweicloud.com`, caller),
   facets: (record) => ({ state: record.state }),
   defineSchema: () => defineCsmsSchema('CsmsSecret'),
 };

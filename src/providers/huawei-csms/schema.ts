@@ -1,6 +1,6 @@
 import { builder } from '../../schema/builder.js';
 import { DETAIL_CALL } from '../../schema/cost.js';
-import { detailOf, REVEAL, revealOf, secretNode, } from '../../schema/secret-node.js';
+import { detailOf, REVEAL, revealOf, secretNode } from '../../schema/secret-node.js';
 import type { GatewayContext } from '../../context.js';
 import type { CsmsSecret, CsmsSecretDetail, CsmsSecretValue } from './records.js';
 
@@ -17,8 +17,10 @@ export function defineCsmsSchema(typename: string) {
     }),
   });
 
-  const csmsDetail = <K extends keyof CsmsSecretDetail>(key: K) => async (r: CsmsSecret, _args: unknown, ctx: GatewayContext) =>
-    (await detailOf<CsmsSecretDetail>(ctx, r))?.[key] ?? null;
+  const csmsDetail =
+    <K extends keyof CsmsSecretDetail>(key: K) =>
+    async (r: CsmsSecret, _args: unknown, ctx: GatewayContext) =>
+      (await detailOf<CsmsSecretDetail>(ctx, r))?.[key] ?? null;
 
   return secretNode<CsmsSecret>(typename, 'huawei-csms', {
     description: 'A secret of Huawei Cloud CSMS (DEW). Fields marked "ShowSecret" cost one call per secret.',
@@ -28,18 +30,61 @@ export function defineCsmsSchema(typename: string) {
       kmsKeyId: t.exposeString('kmsKeyId', { nullable: true }),
       description: t.exposeString('description', { nullable: true }),
       scheduledDeleteTime: t.field({ type: 'DateTime', nullable: true, resolve: (r) => r.scheduledDeleteTime }),
-      autoRotation: t.boolean({ nullable: true, description: 'ShowSecret.', complexity: DETAIL_CALL, resolve: csmsDetail('autoRotation') }),
-      rotationPeriod: t.string({ nullable: true, description: 'ShowSecret.', complexity: DETAIL_CALL, resolve: csmsDetail('rotationPeriod') }),
-      rotationConfig: t.string({ nullable: true, description: 'ShowSecret.', complexity: DETAIL_CALL, resolve: csmsDetail('rotationConfig') }),
-      rotationTime: t.field({ type: 'DateTime', nullable: true, description: 'ShowSecret.', complexity: DETAIL_CALL, resolve: csmsDetail('rotationTime') }),
-      nextRotationTime: t.field({ type: 'DateTime', nullable: true, description: 'ShowSecret.', complexity: DETAIL_CALL, resolve: csmsDetail('nextRotationTime') }),
-      eventSubscriptions: t.stringList({ nullable: true, description: 'ShowSecret; null (with an error) when that call fails.', complexity: DETAIL_CALL, resolve: async (r, _a, ctx) => (await detailOf<CsmsSecretDetail>(ctx, r))?.eventSubscriptions ?? [] }),
-      enterpriseProjectId: t.string({ nullable: true, description: 'ShowSecret.', complexity: DETAIL_CALL, resolve: csmsDetail('enterpriseProjectId') }),
-      rotationFuncUrn: t.string({ nullable: true, description: 'ShowSecret.', complexity: DETAIL_CALL, resolve: csmsDetail('rotationFuncUrn') }),
+      autoRotation: t.boolean({
+        nullable: true,
+        description: 'ShowSecret.',
+        complexity: DETAIL_CALL,
+        resolve: csmsDetail('autoRotation'),
+      }),
+      rotationPeriod: t.string({
+        nullable: true,
+        description: 'ShowSecret.',
+        complexity: DETAIL_CALL,
+        resolve: csmsDetail('rotationPeriod'),
+      }),
+      rotationConfig: t.string({
+        nullable: true,
+        description: 'ShowSecret.',
+        complexity: DETAIL_CALL,
+        resolve: csmsDetail('rotationConfig'),
+      }),
+      rotationTime: t.field({
+        type: 'DateTime',
+        nullable: true,
+        description: 'ShowSecret.',
+        complexity: DETAIL_CALL,
+        resolve: csmsDetail('rotationTime'),
+      }),
+      nextRotationTime: t.field({
+        type: 'DateTime',
+        nullable: true,
+        description: 'ShowSecret.',
+        complexity: DETAIL_CALL,
+        resolve: csmsDetail('nextRotationTime'),
+      }),
+      eventSubscriptions: t.stringList({
+        nullable: true,
+        description: 'ShowSecret; null (with an error) when that call fails.',
+        complexity: DETAIL_CALL,
+        resolve: async (r, _a, ctx) => (await detailOf<CsmsSecretDetail>(ctx, r))?.eventSubscriptions ?? [],
+      }),
+      enterpriseProjectId: t.string({
+        nullable: true,
+        description: 'ShowSecret.',
+        complexity: DETAIL_CALL,
+        resolve: csmsDetail('enterpriseProjectId'),
+      }),
+      rotationFuncUrn: t.string({
+        nullable: true,
+        description: 'ShowSecret.',
+        complexity: DETAIL_CALL,
+        resolve: csmsDetail('rotationFuncUrn'),
+      }),
       value: t.field({
         ...REVEAL,
         type: CsmsSecretValueType,
-        description: 'The latest version\'s value (ShowSecretVersion). Needs the "secrets:reveal" scope; audited; one call per secret.',
+        description:
+          'The latest version\'s value (ShowSecretVersion). Needs the "secrets:reveal" scope; audited; one call per secret.',
         resolve: (r, _args, ctx) => revealOf<CsmsSecretValue>(ctx, r),
       }),
     }),

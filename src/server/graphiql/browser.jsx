@@ -33,7 +33,9 @@ function fetcher(params, opts) {
 function withOwnOperationName(params) {
   if (!params.operationName) return params;
   try {
-    const operations = parse(params.query).definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+    const operations = parse(params.query).definitions.filter(
+      (definition) => definition.kind === Kind.OPERATION_DEFINITION,
+    );
     if (operations.length !== 1 || operations[0].name?.value === params.operationName) return params;
     return { ...params, operationName: operations[0].name?.value ?? null };
   } catch {

@@ -68,7 +68,8 @@ function findRoot(from: string): string {
 
 async function cacheKey(): Promise<string> {
   const hash = createHash('sha256');
-  for (const file of [ENTRY, SELF, join(ROOT, 'package-lock.json')]) hash.update(existsSync(file) ? await readFile(file) : `missing ${file}`);
+  for (const file of [ENTRY, SELF, join(ROOT, 'package-lock.json')])
+    hash.update(existsSync(file) ? await readFile(file) : `missing ${file}`);
   return hash.digest('base64url').slice(0, 20);
 }
 
@@ -121,7 +122,9 @@ async function readCached(dir: string, key: string): Promise<GraphiQLBuild | nul
     if (manifest.key !== key) return null;
     const entries = await Promise.all(
       Object.entries(manifest.files).map(async ([role, file]) => {
-        const [body, br, gz] = await Promise.all(['', '.br', '.gz'].map((suffix) => readFile(join(dir, file.name + suffix))));
+        const [body, br, gz] = await Promise.all(
+          ['', '.br', '.gz'].map((suffix) => readFile(join(dir, file.name + suffix))),
+        );
         return [role, { ...file, body, br, gzip: gz }] as const;
       }),
     );
@@ -137,7 +140,11 @@ async function writeCached(dir: string, key: string, built: GraphiQLBuild): Prom
   await mkdir(temporary, { recursive: true });
   const files = {} as Manifest['files'];
   for (const [role, file] of Object.entries(built) as [Role, BuiltFile][]) {
-    await Promise.all([writeFile(join(temporary, file.name), file.body), writeFile(join(temporary, `${file.name}.br`), file.br), writeFile(join(temporary, `${file.name}.gz`), file.gzip)]);
+    await Promise.all([
+      writeFile(join(temporary, file.name), file.body),
+      writeFile(join(temporary, `${file.name}.br`), file.br),
+      writeFile(join(temporary, `${file.name}.gz`), file.gzip),
+    ]);
     files[role] = { name: file.name, type: file.type, hash: file.hash };
   }
   await writeFile(join(temporary, 'manifest.json'), JSON.stringify({ key, files } satisfies Manifest, null, 2));
