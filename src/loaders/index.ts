@@ -135,72 +135,66 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
   function fetchers(source: SecretSource, namespaceId: string, query: PushedQuery): SegmentFetchers {
     const base = JSON.stringify([source.id, namespaceId, query]);
     const paging = source.paging;
+    /**
+     * One list call as the cloud is asked it: the key (for the request memo and the shared cache)
+     * and the call. Null when the source does not page that way.
+     */
+    interface ListCall<T> {
+      key: string;
+      call(scope?: RequestScope): Promise<T>;
+    }
+    const calls = {
+      page: (pageNumber: number, pageSize: number): ListCall<PageNumberPage> | null =>
+        paging.kind === 'page-number'
+          ? {
+              key: `page:${base}:${pageNumber}:${pageSize}`,
+              call: (s) => paging.fetchPage(namespaceId, query, pageNumber, pageSize, s),
+            }
+          : null,
+      marker: (marker: string | null, limit: number): ListCall<MarkerPage> | null =>
+        paging.kind === 'marker'
+          ? {
+              key: `marker:${base}:${marker}:${limit}`,
+              call: (s) => paging.fetchPage(namespaceId, query, marker, limit, s),
+            }
+          : null,
+      token: (token: string | null, pageSize: number): ListCall<TokenPage> | null =>
+        paging.kind === 'token'
+          ? {
+              key: `token:${base}:${token}:${pageSize}`,
+              call: (s) => paging.fetchPage(namespaceId, query, token, pageSize, s),
+            }
+          : null,
+      all: (): ListCall<SecretRecord[]> | null =>
+        paging.kind === 'none' ? { key: `all:${base}`, call: (s) => paging.fetchAll(namespaceId, query, s) } : null,
+    };
+    /** Once per request, through the shared cache; what it lists serves later lookups by key. */
+    const read = <T extends SecretRecord[] | { items: SecretRecord[] }>(request: ListCall<T> | null, kind: string) => {
+      if (!request) return Promise.reject(new Error(`${source.provider} pages by ${paging.kind}, not by ${kind}`));
+      return once(request.key, async () => {
+        const result = await shared(source, request.key, () => request.call(scope));
+        prime(source, Array.isArray(result) ? result : result.items);
+        return result;
+      });
+    };
+    const readAhead = <T>(request: ListCall<T> | null, budget: PrefetchBudget): Promise<T | undefined> =>
+      request ? ahead(source, request.key, budget, request.call) : Promise.resolve(undefined);
     return {
-      page: (pageNumber, pageSize) => {
-        if (paging.kind !== 'page-number') throw new Error(`${source.provider} does not page by number`);
-        const key = `page:${base}:${pageNumber}:${pageSize}`;
-        return once(key, async () => {
-          const page: PageNumberPage = await shared(source, key, () =>
-            paging.fetchPage(namespaceId, query, pageNumber, pageSize, scope),
-          );
-          if (Object.values(query).every((v) => v === undefined))
-            totals.set(totalKey(source, namespaceId), page.totalCount);
-          prime(source, page.items);
-          return page;
-        });
+      page: async (pageNumber, pageSize) => {
+        const page = await read(calls.page(pageNumber, pageSize), 'page number');
+        // Only an unfiltered list tells the namespace's size (for lookups deciding between batches and a scan).
+        if (Object.values(query).every((v) => v === undefined))
+          totals.set(totalKey(source, namespaceId), page.totalCount);
+        return page;
       },
-      marker: (marker, limit) => {
-        if (paging.kind !== 'marker') throw new Error(`${source.provider} does not page by marker`);
-        const key = `marker:${base}:${marker}:${limit}`;
-        return once(key, async () => {
-          const page: MarkerPage = await shared(source, key, () =>
-            paging.fetchPage(namespaceId, query, marker, limit, scope),
-          );
-          prime(source, page.items);
-          return page;
-        });
-      },
-      token: (token, pageSize) => {
-        if (paging.kind !== 'token') throw new Error(`${source.provider} does not page by token`);
-        const key = `token:${base}:${token}:${pageSize}`;
-        return once(key, async () => {
-          const page: TokenPage = await shared(source, key, () =>
-            paging.fetchPage(namespaceId, query, token, pageSize, scope),
-          );
-          prime(source, page.items);
-          return page;
-        });
-      },
+      marker: (marker, limit) => read(calls.marker(marker, limit), 'marker'),
+      token: (token, pageSize) => read(calls.token(token, pageSize), 'token'),
+      all: () => read(calls.all(), 'one unpaged list'),
       ahead: {
-        page: (pageNumber, pageSize, budget) =>
-          paging.kind === 'page-number'
-            ? ahead(source, `page:${base}:${pageNumber}:${pageSize}`, budget, (s) =>
-                paging.fetchPage(namespaceId, query, pageNumber, pageSize, s),
-              )
-            : Promise.resolve(undefined),
-        marker: (marker, limit, budget) =>
-          paging.kind === 'marker'
-            ? ahead(source, `marker:${base}:${marker}:${limit}`, budget, (s) =>
-                paging.fetchPage(namespaceId, query, marker, limit, s),
-              )
-            : Promise.resolve(undefined),
-        token: (token, pageSize, budget) =>
-          paging.kind === 'token'
-            ? ahead(source, `token:${base}:${token}:${pageSize}`, budget, (s) =>
-                paging.fetchPage(namespaceId, query, token, pageSize, s),
-              )
-            : Promise.resolve(undefined),
-        all: (budget) =>
-          paging.kind === 'none'
-            ? ahead(source, `all:${base}`, budget, (s) => paging.fetchAll(namespaceId, query, s))
-            : Promise.resolve(undefined),
-      },
-      all: () => {
-        if (paging.kind !== 'none') throw new Error(`${source.provider} pages its list`);
-        const key = `all:${base}`;
-        return once(key, async () =>
-          prime(source, await shared(source, key, () => paging.fetchAll(namespaceId, query, scope))),
-        );
+        page: (pageNumber, pageSize, budget) => readAhead(calls.page(pageNumber, pageSize), budget),
+        marker: (marker, limit, budget) => readAhead(calls.marker(marker, limit), budget),
+        token: (token, pageSize, budget) => readAhead(calls.token(token, pageSize), budget),
+        all: (budget) => readAhead(calls.all(), budget),
       },
     };
   }

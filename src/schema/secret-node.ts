@@ -105,3 +105,17 @@ export const TagType = builder.objectRef<{ key: string; value: string }>('Tag').
   shareable: true,
   fields: (t) => ({ key: t.exposeString('key'), value: t.exposeString('value') }),
 });
+
+/** What every versioned value carries (KMS, CSMS, AWS). */
+interface VersionedValue {
+  versionId: string | null;
+  versionStages: string[];
+  createdAt: Date | null;
+}
+
+/** The version fields of a value type, the same on every provider that versions its values. */
+export const versionFields = <V extends VersionedValue>(t: PothosSchemaTypes.ObjectFieldBuilder<Types, V>) => ({
+  versionId: t.string({ nullable: true, resolve: (v) => v.versionId }),
+  versionStages: t.stringList({ resolve: (v) => v.versionStages }),
+  createdAt: t.field({ type: 'DateTime', nullable: true, resolve: (v) => v.createdAt }),
+});

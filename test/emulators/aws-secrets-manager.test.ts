@@ -6,6 +6,7 @@ import { NO_FAULTS } from '../../src/emulators/core.js';
 import {
   AWS_SECRETS_MANAGER_ERROR_CODES,
   createAwsSecretsManagerClient,
+  readAwsError,
   type AwsFilter,
   type AwsSecretsManagerClient,
   type AwsStaticCredentials,
@@ -335,7 +336,9 @@ describe('DescribeSecret', () => {
     expect(error.message).toBe("Secrets Manager can't find the specified secret.");
     expect(error.$metadata.httpStatusCode).toBe(400);
     expect(error.$metadata.requestId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(classify(readProviderError(error), AWS_SECRETS_MANAGER_ERROR_CODES)).toBe('UPSTREAM_NOT_FOUND');
+    expect(classify(readProviderError(error, readAwsError), AWS_SECRETS_MANAGER_ERROR_CODES)).toBe(
+      'UPSTREAM_NOT_FOUND',
+    );
 
     const raw = await fetch(started.url, {
       method: 'POST',
@@ -441,7 +444,9 @@ describe('SigV4', () => {
     expect(error.name).toBe('InvalidSignatureException');
     expect(error.message).toMatch(/^The request signature we calculated does not match the signature you provided\./);
     expect(error.message).not.toContain(KEYS.secretAccessKey);
-    expect(classify(readProviderError(error), AWS_SECRETS_MANAGER_ERROR_CODES)).toBe('UPSTREAM_AUTH_FAILED');
+    expect(classify(readProviderError(error, readAwsError), AWS_SECRETS_MANAGER_ERROR_CODES)).toBe(
+      'UPSTREAM_AUTH_FAILED',
+    );
   });
 
   it('refuses an unknown access key id with UnrecognizedClientException', async () => {
@@ -567,7 +572,9 @@ describe('faults', () => {
     expect(error.$metadata.httpStatusCode).toBe(400);
     expect(error.$metadata.attempts).toBe(1);
     expect(started.server.calls('ListSecrets') - before).toBe(1);
-    expect(classify(readProviderError(error), AWS_SECRETS_MANAGER_ERROR_CODES)).toBe('UPSTREAM_THROTTLED');
+    expect(classify(readProviderError(error, readAwsError), AWS_SECRETS_MANAGER_ERROR_CODES)).toBe(
+      'UPSTREAM_THROTTLED',
+    );
   });
 
   it('answers the server-error fault with InternalServiceError (500)', async () => {
@@ -575,7 +582,9 @@ describe('faults', () => {
     const error = await awsError(client.describeSecret('prod/db/password'));
     expect(error.name).toBe('InternalServiceError');
     expect(error.$metadata.httpStatusCode).toBe(500);
-    expect(classify(readProviderError(error), AWS_SECRETS_MANAGER_ERROR_CODES)).toBe('UPSTREAM_UNAVAILABLE');
+    expect(classify(readProviderError(error, readAwsError), AWS_SECRETS_MANAGER_ERROR_CODES)).toBe(
+      'UPSTREAM_UNAVAILABLE',
+    );
   });
 
   it('answers forced errors per operation, then recovers', async () => {
@@ -604,6 +613,7 @@ describe('client', () => {
             () => null,
             (e: unknown) => e,
           ),
+          readAwsError,
         ),
         AWS_SECRETS_MANAGER_ERROR_CODES,
       );

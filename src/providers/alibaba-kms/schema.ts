@@ -1,6 +1,6 @@
 import { builder } from '../../schema/builder.js';
 import { DETAIL_CALL } from '../../schema/cost.js';
-import { detailOf, REVEAL, revealOf, secretNode, TagType } from '../../schema/secret-node.js';
+import { detailOf, REVEAL, revealOf, secretNode, versionFields, TagType } from '../../schema/secret-node.js';
 import type { GatewayContext } from '../../context.js';
 import type { KmsSecret, KmsSecretDetail, KmsSecretValue } from './records.js';
 
@@ -14,9 +14,7 @@ export function defineKmsSchema(typename: string) {
         nullable: true,
         description: '"text", or "binary" (secretData is then base64).',
       }),
-      versionId: t.exposeString('versionId', { nullable: true }),
-      versionStages: t.exposeStringList('versionStages'),
-      createdAt: t.field({ type: 'DateTime', nullable: true, resolve: (v) => v.createdAt }),
+      ...versionFields(t),
     }),
   });
 

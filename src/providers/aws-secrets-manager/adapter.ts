@@ -1,6 +1,6 @@
 import type { Pushdown, SecretFilter, SecretSource } from '../../sources/types.js';
 import type { UpstreamCaller } from '../../upstream/call.js';
-import { eachOf, nullIfNotFound, type RawProviderError } from '../../upstream/errors.js';
+import { eachOf, nullIfNotFound } from '../../upstream/errors.js';
 import type { RequestScope } from '../../upstream/request-scope.js';
 import { recordFieldsSet } from '../../pagination/filter.js';
 import {
@@ -177,21 +177,5 @@ export function createAwsSource(config: AwsSourceConfig, endpoint: string, calle
       }
       return results;
     },
-  };
-}
-
-/** The SDK's exceptions carry the AWS code as `name` and the status in `$metadata`. */
-export function readAwsError(error: unknown): Partial<RawProviderError> | null {
-  const err = error as {
-    name?: unknown;
-    message?: unknown;
-    $metadata?: { httpStatusCode?: number; requestId?: string };
-  } | null;
-  if (!err?.$metadata) return null;
-  return {
-    providerCode: typeof err.name === 'string' ? err.name : null,
-    message: typeof err.message === 'string' ? err.message : null,
-    httpStatus: err.$metadata.httpStatusCode ?? null,
-    requestId: err.$metadata.requestId ?? null,
   };
 }

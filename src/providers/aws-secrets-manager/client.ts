@@ -9,14 +9,13 @@ import {
   type FilterNameStringType,
   type SecretListEntry,
 } from '@aws-sdk/client-secrets-manager';
-import type { ErrorCodeTable } from '../../upstream/errors.js';
+import type { ErrorCodeTable, RawProviderError } from '../../upstream/errors.js';
 
 /**
  * Thin functions over the AWS SDK's SecretsManagerClient that answer in our own record shapes.
  * The SDK's retries are off (maxAttempts 1): the gateway's upstream layer owns retries, rate limits
  * and the circuit breaker. A failed call rejects with the SDK's own error (`name` is the AWS code,
- * `$metadata.httpStatusCode` the status), also given `code`, `httpStatus` and `requestId`, the
- * fields src/upstream/errors.ts readProviderError reads.
+ * `$metadata.httpStatusCode` the status), which readAwsError reads for the gateway.
  */
 
 export const AWS_SECRETS_MANAGER_ERROR_CODES: ErrorCodeTable = {
@@ -177,32 +176,22 @@ export function createAwsSecretsManagerClient(config: AwsSecretsManagerClientCon
     requestHandler: { requestTimeout: timeoutMs, connectionTimeout: timeoutMs, throwOnRequestTimeout: true },
   });
 
-  async function send<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      throw withReadableCode(error);
-    }
-  }
-
   return {
     sdk,
     async listSecretsPage(input = {}) {
-      const output = await send(() =>
-        sdk.send(
-          new ListSecretsCommand({
-            Filters: input.filters?.map(toSdkFilter),
-            IncludePlannedDeletion: input.includePlannedDeletion,
-            MaxResults: input.maxResults,
-            NextToken: input.nextToken ?? undefined,
-            SortOrder: input.sortOrder,
-          }),
-        ),
+      const output = await sdk.send(
+        new ListSecretsCommand({
+          Filters: input.filters?.map(toSdkFilter),
+          IncludePlannedDeletion: input.includePlannedDeletion,
+          MaxResults: input.maxResults,
+          NextToken: input.nextToken ?? undefined,
+          SortOrder: input.sortOrder,
+        }),
       );
       return { secrets: (output.SecretList ?? []).map(toRecord), nextToken: output.NextToken ?? null };
     },
     async describeSecret(secretId) {
-      const output = await send(() => sdk.send(new DescribeSecretCommand({ SecretId: secretId })));
+      const output = await sdk.send(new DescribeSecretCommand({ SecretId: secretId }));
       return {
         ...toRecord({ ...output, SecretVersionsToStages: output.VersionIdsToStages }),
         replicationStatus: (output.ReplicationStatus ?? []).map((replica) => ({
@@ -220,7 +209,7 @@ export function createAwsSecretsManagerClient(config: AwsSecretsManagerClientCon
           `batchGetSecretValues takes 1 to ${BATCH_GET_SECRET_VALUE_MAX_IDS} ids, got ${secretIds.length}`,
         );
       }
-      const output = await send(() => sdk.send(new BatchGetSecretValueCommand({ SecretIdList: [...secretIds] })));
+      const output = await sdk.send(new BatchGetSecretValueCommand({ SecretIdList: [...secretIds] }));
       return {
         values: (output.SecretValues ?? []).map(toValue),
         errors: (output.Errors ?? []).map((error) => ({
@@ -231,14 +220,12 @@ export function createAwsSecretsManagerClient(config: AwsSecretsManagerClientCon
       };
     },
     async getSecretValue(secretId, version = {}) {
-      const output = await send(() =>
-        sdk.send(
-          new GetSecretValueCommand({
-            SecretId: secretId,
-            VersionId: version.versionId,
-            VersionStage: version.versionStage,
-          }),
-        ),
+      const output = await sdk.send(
+        new GetSecretValueCommand({
+          SecretId: secretId,
+          VersionId: version.versionId,
+          VersionStage: version.versionStage,
+        }),
       );
       return toValue(output);
     },
@@ -300,19 +287,20 @@ function toValue(entry: {
 }
 
 /**
- * Keeps the SDK's error (its class, `name`, `$metadata`) and copies the AWS code, status and
- * request id to where the gateway's error reader looks. Transport errors (ECONNREFUSED, timeouts)
- * pass through untouched.
+ * How the gateway reads this client's failures (the module's `readError`): the SDK's exceptions
+ * carry the AWS code as `name`, the status and request id in `$metadata`. Transport errors
+ * (ECONNREFUSED, timeouts, unreadable bodies) are left to the generic reader.
  */
-function withReadableCode(error: unknown): unknown {
+export function readAwsError(error: unknown): Partial<RawProviderError> | null {
   if (error instanceof SecretsManagerServiceException) {
-    Object.assign(error, {
-      code: error.name,
+    return {
+      providerCode: error.name,
+      message: error.message || null,
       httpStatus: error.$metadata.httpStatusCode ?? null,
       requestId: error.$metadata.requestId ?? null,
-    });
-  } else if (error instanceof Error && error.name === 'CredentialsProviderError') {
-    Object.assign(error, { code: error.name });
+    };
   }
-  return error;
+  if (error instanceof Error && error.name === 'CredentialsProviderError')
+    return { providerCode: error.name, message: error.message };
+  return null;
 }

@@ -1,7 +1,7 @@
 import type { GatewayContext } from '../../context.js';
 import { builder } from '../../schema/builder.js';
 import { DETAIL_CALL } from '../../schema/cost.js';
-import { detailOf, REVEAL, revealOf, secretNode, TagType } from '../../schema/secret-node.js';
+import { detailOf, REVEAL, revealOf, secretNode, versionFields, TagType } from '../../schema/secret-node.js';
 import type { AwsReplica, AwsSecret, AwsSecretDetail, AwsSecretValue } from './records.js';
 
 /** The GraphQL side of AWS Secrets Manager. Called once, by src/schema/index.ts. */
@@ -11,9 +11,7 @@ export function defineAwsSchema(typename: string) {
     fields: (t) => ({
       secretString: t.exposeString('secretString', { nullable: true }),
       secretBinary: t.exposeString('secretBinary', { nullable: true, description: 'Base64.' }),
-      versionId: t.exposeString('versionId', { nullable: true }),
-      versionStages: t.exposeStringList('versionStages'),
-      createdAt: t.field({ type: 'DateTime', nullable: true, resolve: (v) => v.createdAt }),
+      ...versionFields(t),
     }),
   });
 

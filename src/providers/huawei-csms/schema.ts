@@ -1,6 +1,6 @@
 import { builder } from '../../schema/builder.js';
 import { DETAIL_CALL } from '../../schema/cost.js';
-import { detailOf, REVEAL, revealOf, secretNode } from '../../schema/secret-node.js';
+import { detailOf, REVEAL, revealOf, secretNode, versionFields } from '../../schema/secret-node.js';
 import type { GatewayContext } from '../../context.js';
 import type { CsmsSecret, CsmsSecretDetail, CsmsSecretValue } from './records.js';
 
@@ -11,9 +11,7 @@ export function defineCsmsSchema(typename: string) {
     fields: (t) => ({
       secretString: t.exposeString('secretString', { nullable: true }),
       secretBinary: t.exposeString('secretBinary', { nullable: true, description: 'Base64.' }),
-      versionId: t.exposeString('versionId', { nullable: true }),
-      versionStages: t.exposeStringList('versionStages'),
-      createdAt: t.field({ type: 'DateTime', nullable: true, resolve: (v) => v.createdAt }),
+      ...versionFields(t),
     }),
   });
 
