@@ -22,6 +22,36 @@ export function valueFieldsOf(schema: GraphQLSchema): string[] {
 }
 
 /**
+ * A page reached through a cursor is one step of a walk: the provider pages under it are in the
+ * metadata cache already, and the same cursor rarely comes twice, so caching the whole response
+ * would only cost a pass over every row (the plugin records each entity) and the memory to hold it.
+ */
+export function continuesWalk(params: { query?: string; variables?: Record<string, unknown> } | undefined): boolean {
+  if (!params) return false;
+  const variables = params.variables ?? {};
+  if (variables.after != null || variables.before != null) return true;
+  return /\b(?:after|before)\s*:\s*"/.test(params.query ?? '');
+}
+
+/** The response's key: its operation, variables and session, hashed synchronously (WebCrypto's digest is a thread-pool job per request). */
+function responseKey(params: {
+  documentString: string;
+  operationName?: string | null;
+  variableValues?: Record<string, unknown> | null;
+  sessionId?: string | null;
+}): string {
+  return createHash('sha256')
+    .update(params.documentString)
+    .update('|')
+    .update(params.operationName ?? '')
+    .update('|')
+    .update(JSON.stringify(params.variableValues ?? {}))
+    .update('|')
+    .update(params.sessionId ?? '')
+    .digest('hex');
+}
+
+/**
  * Whole responses of metadata queries, cached for the shortest TTL of the sources (off when any
  * source's cache is off), per credential: a response is only ever served to a request presenting
  * the same token or key, which authentication has already verified. Responses with errors (a source
@@ -34,6 +64,9 @@ export function responseCachePlugins(config: GatewayConfig, schema: GraphQLSchem
   return [
     useResponseCache({
       ttl,
+      enabled: (_request, context) =>
+        !continuesWalk((context as { params?: Parameters<typeof continuesWalk>[0] }).params),
+      buildResponseCacheKey: responseKey,
       cache: redis ? sharedResponseCache(redis) : undefined,
       session: (request) => {
         const credential = request.headers.get('authorization') ?? request.headers.get('x-api-key');

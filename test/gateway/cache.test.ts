@@ -132,6 +132,25 @@ describe('whole-response cache (all sources cached)', () => {
     expect((await post(query, { authorization: `Bearer ${narrow}` })).data.sources).toEqual([{ id: SOURCE.kms }]);
   });
 
+  it('does not hold pages reached through a cursor: a repeated step of a walk is served from the metadata cache', async () => {
+    const page = (after?: string) =>
+      post(
+        `{ secrets(first: 5, filter: { sources: ["${SOURCE.csms}"] }${after ? `, after: "${after}"` : ''}) { pageInfo { endCursor } nodes { name } } }`,
+      );
+    const first = await page();
+    const second = await page(first.data.secrets.pageInfo.endCursor);
+    expect(second.data.secrets.nodes).toHaveLength(5);
+    await stack.gateway.services.cache.prefetchesSettled();
+    stack.gateway.services.cache.clear();
+    const calls = stack.calls('csms', 'ListSecrets');
+    // The first page comes from the whole-response cache; the cursor's page is executed again.
+    expect(await page()).toEqual(first);
+    expect(stack.calls('csms', 'ListSecrets')).toBe(calls);
+    expect(await page(first.data.secrets.pageInfo.endCursor)).toEqual(second);
+    await stack.gateway.services.cache.prefetchesSettled();
+    expect(stack.calls('csms', 'ListSecrets')).toBeGreaterThan(calls);
+  });
+
   it('answers a repeated metadata query without executing it again', async () => {
     const query = `{ secrets(first: 5, filter: { sources: ["${SOURCE.csms}"] }) { nodes { name } } }`;
     const first = await post(query);
