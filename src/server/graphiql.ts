@@ -22,8 +22,13 @@ interface Asset {
 type Bytes = Uint8Array<ArrayBuffer>;
 const bytes = (buffer: Buffer): Bytes => new Uint8Array(buffer);
 
-type AssetName = 'script' | 'style' | 'favicon';
-type Assets = Record<AssetName, Asset>;
+interface Assets {
+  script: Asset;
+  style: Asset;
+  favicon: Asset;
+  /** Every file by its path: the three above and the fonts the style sheet names. */
+  byPath: Map<string, Asset>;
+}
 
 const asset = (file: BuiltFile): Asset => ({
   path: `${GRAPHIQL_ASSET_PREFIX}${file.name}`,
@@ -39,7 +44,10 @@ let loading: Promise<Assets> | null = null;
 function graphiqlAssets(): Promise<Assets> {
   loading ??= import('./graphiql/build.js')
     .then(({ graphiqlBuild }) => graphiqlBuild())
-    .then((built) => ({ script: asset(built.script), style: asset(built.style), favicon: asset(built.favicon) }));
+    .then((built) => {
+      const [script, style, favicon, ...fonts] = [built.script, built.style, built.favicon, ...built.fonts].map(asset);
+      return { script, style, favicon, byPath: new Map([script, style, favicon, ...fonts].map((a) => [a.path, a])) };
+    });
   // A failed build is reported to this request and tried again by the next.
   loading.catch(() => (loading = null));
   return loading;
@@ -100,7 +108,7 @@ export function useGraphiQLAssets(): Plugin {
       if (!url.pathname.startsWith(GRAPHIQL_ASSET_PREFIX) || (request.method !== 'GET' && request.method !== 'HEAD'))
         return;
       const assets = await graphiqlAssets();
-      const found = Object.values(assets).find((a) => a.path === url.pathname);
+      const found = assets.byPath.get(url.pathname);
       if (!found) {
         endResponse(
           new fetchAPI.Response('not found', {

@@ -76,6 +76,24 @@ describe('GraphiQL page and files over HTTP', () => {
     expect(app.body.length).toBeLessThan(500_000);
   });
 
+  it('the style sheet carries no inline fonts: each face it names is a file beside it, served like the others', async () => {
+    const stylePath = assetPaths.find((p) => p.endsWith('.css'))!;
+    const css = (await getRaw(`${stack.server.url}${stylePath}`)).body.toString('utf8');
+    expect(css.length).toBeLessThan(100_000);
+    expect(css).not.toContain('data:font');
+    const fonts = [...new Set([...css.matchAll(/url\(\.\/(font\.[\w-]{16}\.woff2?)\)/g)].map((m) => m[1]))];
+    expect(fonts.length).toBeGreaterThan(10);
+    for (const font of fonts) {
+      // Resolved as the browser does, relative to the sheet.
+      const url = new URL(`./${font}`, `${stack.server.url}${stylePath}`);
+      const response = await getRaw(url.href);
+      expect(response.status, font).toBe(200);
+      expect(response.headers['content-type'], font).toMatch(/^font\/woff2?$/);
+      expect(response.headers['cache-control'], font).toBe('public, max-age=31536000, immutable');
+      expect(response.body.subarray(0, 4).toString('latin1'), font).toMatch(/^wOF[F2]$/);
+    }
+  });
+
   it('an unknown file is a 404', async () => {
     expect((await getRaw(`${stack.server.url}/graphiql/graphiql.0000000000000000.js`)).status).toBe(404);
   });

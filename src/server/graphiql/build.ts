@@ -8,8 +8,9 @@ import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 
 /**
  * Our own GraphiQL bundle: GraphiQL 4 (CodeMirror 5 editors) with React 19, built from ./browser.jsx
- * by esbuild into one minified script (1.4 MB, 370 KiB brotli) and one style sheet (its fonts
- * inline), plus a favicon. Chosen by measurement in headless Chromium on this 2-core machine (see
+ * by esbuild into one minified script (1.4 MB, 370 KiB brotli), one style sheet and its fonts as
+ * files (inline, the fonts made the sheet 400 KB, and the browser fetches only the faces it draws),
+ * plus a favicon. Chosen by measurement in headless Chromium on this 2-core machine (see
  * BENCHMARKS.md, "GraphiQL first load"): @graphql-yoga/render-graphiql's GraphiQL 5 + Monaco bundle
  * (5 MB app and three Monaco workers) took ~3.5 s cold; rebuilt by us minified and code-split, Monaco
  * still cost more main-thread time than this whole build.
@@ -28,7 +29,7 @@ import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
  */
 
 export interface BuiltFile {
-  /** `graphiql.<hash>.js`, `graphiql.<hash>.css`, `favicon.<hash>.svg`. */
+  /** `graphiql.<hash>.js`, `graphiql.<hash>.css`, `favicon.<hash>.svg`, `font.<hash>.woff2`. */
   name: string;
   type: string;
   /** 16 base64url characters of the SHA-256 of the bytes (also in the name). */
@@ -42,12 +43,14 @@ export interface GraphiQLBuild {
   script: BuiltFile;
   style: BuiltFile;
   favicon: BuiltFile;
+  /** Named by the style sheet, beside it. */
+  fonts: BuiltFile[];
 }
 
-type Role = keyof GraphiQLBuild;
+type Role = 'script' | 'style' | 'favicon' | 'font';
 interface Manifest {
   key: string;
-  files: Record<Role, { name: string; type: string; hash: string }>;
+  files: Array<{ role: Role; name: string; type: string; hash: string }>;
 }
 
 const ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
@@ -76,7 +79,13 @@ async function cacheKey(): Promise<string> {
 const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
 
-async function builtFile(stem: string, extension: string, type: string, body: Buffer): Promise<BuiltFile> {
+async function builtFile(
+  stem: string,
+  extension: string,
+  type: string,
+  body: Buffer,
+  name?: string,
+): Promise<BuiltFile> {
   const hash = createHash('sha256').update(body).digest('base64url').slice(0, 16);
   const [br, gz] = await Promise.all([
     brotli(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } }),
@@ -108,27 +117,56 @@ async function compile(): Promise<GraphiQLBuild> {
     if (!file) throw new Error(`GraphiQL build: esbuild wrote no .${extension} file`);
     return Buffer.from(file.contents);
   };
-  const [script, style, favicon] = await Promise.all([
+  const { css, fonts: fontBodies } = extractFonts(output('css').toString('utf8'));
+  const [script, style, favicon, ...fonts] = await Promise.all([
     builtFile('graphiql', 'js', 'text/javascript; charset=utf-8', output('js')),
-    builtFile('graphiql', 'css', 'text/css; charset=utf-8', output('css')),
+    builtFile('graphiql', 'css', 'text/css; charset=utf-8', Buffer.from(css)),
     builtFile('favicon', 'svg', 'image/svg+xml', Buffer.from(FAVICON)),
+    ...fontBodies.map((font) => builtFile('font', font.extension, `font/${font.extension}`, font.body)),
   ]);
-  return { script, style, favicon };
+  return { script, style, favicon, fonts };
+}
+
+/**
+ * GraphiQL's style sheet carries its fonts inline (34 faces: Roboto and Fira Code, per script and
+ * weight). Each becomes a file beside the sheet, so the browser fetches only the faces it draws.
+ */
+export function extractFonts(css: string): {
+  css: string;
+  fonts: Array<{ name: string; extension: string; body: Buffer }>;
+} {
+  const fonts: Array<{ name: string; extension: string; body: Buffer }> = [];
+  const rewritten = css.replace(
+    /url\(\s*["']?data:font\/(woff2?|ttf);base64,([A-Za-z0-9+/=]+)["']?\s*\)/g,
+    (_, extension: string, data: string) => {
+      const body = Buffer.from(data, 'base64');
+      const name = `font.${createHash('sha256').update(body).digest('base64url').slice(0, 16)}.${extension}`;
+      if (!fonts.some((f) => f.name === name)) fonts.push({ name, extension, body });
+      return `url(./${name})`;
+    },
+  );
+  return { css: rewritten, fonts };
 }
 
 async function readCached(dir: string, key: string): Promise<GraphiQLBuild | null> {
   try {
     const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
-    if (manifest.key !== key) return null;
-    const entries = await Promise.all(
-      Object.entries(manifest.files).map(async ([role, file]) => {
+    if (manifest.key !== key || !Array.isArray(manifest.files)) return null;
+    const files = await Promise.all(
+      manifest.files.map(async ({ role, ...file }) => {
         const [body, br, gz] = await Promise.all(
           ['', '.br', '.gz'].map((suffix) => readFile(join(dir, file.name + suffix))),
         );
-        return [role, { ...file, body, br, gzip: gz }] as const;
+        return { role, file: { ...file, body, br, gzip: gz } };
       }),
     );
-    return Object.fromEntries(entries) as unknown as GraphiQLBuild;
+    const one = (role: Role) => files.find((f) => f.role === role)!.file;
+    return {
+      script: one('script'),
+      style: one('style'),
+      favicon: one('favicon'),
+      fonts: files.filter((f) => f.role === 'font').map((f) => f.file),
+    };
   } catch {
     return null;
   }
@@ -138,14 +176,20 @@ async function readCached(dir: string, key: string): Promise<GraphiQLBuild | nul
 async function writeCached(dir: string, key: string, built: GraphiQLBuild): Promise<void> {
   const temporary = `${dir}.${process.pid}.${Date.now()}.tmp`;
   await mkdir(temporary, { recursive: true });
-  const files = {} as Manifest['files'];
-  for (const [role, file] of Object.entries(built) as [Role, BuiltFile][]) {
+  const files: Manifest['files'] = [];
+  const roles: Array<[Role, BuiltFile]> = [
+    ['script', built.script],
+    ['style', built.style],
+    ['favicon', built.favicon],
+    ...built.fonts.map((font): [Role, BuiltFile] => ['font', font]),
+  ];
+  for (const [role, file] of roles) {
     await Promise.all([
       writeFile(join(temporary, file.name), file.body),
       writeFile(join(temporary, `${file.name}.br`), file.br),
       writeFile(join(temporary, `${file.name}.gz`), file.gzip),
     ]);
-    files[role] = { name: file.name, type: file.type, hash: file.hash };
+    files.push({ role, name: file.name, type: file.type, hash: file.hash });
   }
   await writeFile(join(temporary, 'manifest.json'), JSON.stringify({ key, files } satisfies Manifest, null, 2));
   await rm(dir, { recursive: true, force: true });
