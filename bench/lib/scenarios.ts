@@ -1,5 +1,7 @@
 import { SOURCE_IDS } from './config.js';
 import {
+  AWS_REPLICAS_QUERY,
+  AWS_VALUES_QUERY,
   DATA_KEYS_QUERY,
   ENTITIES_QUERY,
   globalId,
@@ -10,6 +12,7 @@ import {
   requestBody,
 } from './graphql.js';
 import {
+  AWS_VALUES_PER_CALL,
   exportMinimum,
   kmsEntitiesMinimum,
   pageMinimum,
@@ -39,6 +42,11 @@ export interface Scenario {
   minimum: Minimum;
   /** Minimum with a cross-request cache warm from earlier requests, where it differs. */
   note?: string;
+  /**
+   * Calls a repeat of the request makes even with a warm cache (secret values: never cached, by
+   * design). The "zero calls for a repeated query" target allows these. Default 0.
+   */
+  repeatCalls?: number;
   /** Connections of the load run. */
   connections: number;
   /** The provider whose scenario-1 page this is (scenario 6 uses it). */
@@ -48,7 +56,7 @@ export interface Scenario {
   run(url: string): Promise<RunOutcome>;
 }
 
-const NAMES: Record<ProviderKey, string> = { sae: 'SAE', apig: 'APIG', kms: 'KMS', csms: 'CSMS' };
+export const NAMES: Record<ProviderKey, string> = { sae: 'SAE', apig: 'APIG', kms: 'KMS', csms: 'CSMS', aws: 'AWS' };
 
 /** One request; `check` adds scenario-specific problems (wrong counts, nulls). */
 function single(body: string, check: (data: any) => string[]): Scenario['run'] {
@@ -162,6 +170,46 @@ export function buildScenarios(
     });
   }
 
+  // 2. A page of 100 AWS secrets with replicas (one DescribeSecret each) and with values
+  // (BatchGetSecretValue, 20 a call; values are never cached, so a repeat makes them again).
+  {
+    const segs = segments(inventory, ['aws']);
+    const want = Math.min(100, totalOf(segs));
+    const filter = { sources: [SOURCE_IDS.aws] };
+    const everyRow = (field: string, ok: (value: unknown) => boolean) => (data: any) => {
+      const problems = expectEdges(want)(data);
+      const missing = (data?.secrets?.edges ?? []).filter((e: { node: Record<string, unknown> }) => !ok(e.node[field]))
+        .length;
+      if (missing) problems.push(`${missing} rows without ${field}`);
+      return problems;
+    };
+    out.push({
+      key: '2-aws-replicas',
+      group: 2,
+      title: `page of ${want} AWS + replicas`,
+      minimum: pageWithDetailsMinimum(segs, want, 'AWS DescribeSecret', limits),
+      connections: Math.max(1, Math.ceil(c / 2)),
+      run: single(
+        requestBody(AWS_REPLICAS_QUERY, { first: want, filter }),
+        everyRow('replicas', (v) => Array.isArray(v)),
+      ),
+    });
+    const values = pageWithDetailsMinimum(segs, want, 'AWS BatchGetSecretValue', limits, AWS_VALUES_PER_CALL);
+    out.push({
+      key: '2-aws-values',
+      group: 2,
+      title: `page of ${want} AWS + value`,
+      minimum: values,
+      repeatCalls: values.calls - 1,
+      note: 'values are never cached: a repeat makes its BatchGetSecretValue calls again',
+      connections: Math.max(1, Math.ceil(c / 2)),
+      run: single(
+        requestBody(AWS_VALUES_QUERY, { first: want, filter }),
+        everyRow('value', (v) => v !== null && typeof v === 'object'),
+      ),
+    });
+  }
+
   // 3. A full forward walk with first: 100 of the largest inventory (and of the largest paged one).
   {
     const sizes = PROVIDER_KEYS.map((p) => ({ provider: p, total: totalOf(segments(inventory, [p])) })).sort(
@@ -205,8 +253,8 @@ export function buildScenarios(
       group: 4,
       title: 'all sources, first 100 + totalCount',
       minimum: pageWithTotalMinimum(segs, 100, limits),
-      note: segs.some((s) => s.paging === 'marker')
-        ? 'totalCount is null (CSMS cannot count): reading other sources cannot change that'
+      note: segs.some((s) => s.paging === 'marker' || s.paging === 'token')
+        ? 'totalCount is null (CSMS and AWS cannot count): reading other sources cannot change that'
         : undefined,
       connections: c,
       run: single(requestBody(PAGE_WITH_TOTAL_QUERY, { first: 100 }), expectEdges(100)),
