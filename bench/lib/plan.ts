@@ -75,10 +75,7 @@ export const AWS_VALUES_PER_CALL = BATCH_GET_MAX_IDS;
 const uncountable = (seg: Segment) => seg.paging === 'marker' || seg.paging === 'token';
 
 /** Segments in the order connections walk them: sources in configuration order, then namespaces. */
-export function segments(
-  inventory: InventorySummary,
-  providers: readonly ProviderKey[] = PROVIDER_KEYS,
-): Segment[] {
+export function segments(inventory: InventorySummary, providers: readonly ProviderKey[] = PROVIDER_KEYS): Segment[] {
   const out: Segment[] = [];
   for (const provider of providers) {
     if (provider === 'sae') {

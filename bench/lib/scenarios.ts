@@ -149,64 +149,69 @@ export function buildScenarios(
     });
   }
 
-  // 2. A page of 100 SAE secrets with dataKeys: one DescribeSecret each.
-  {
-    const segs = segments(inventory, ['sae']);
-    const want = Math.min(100, totalOf(segs));
-    out.push({
+  // 2. A page of 100 secrets of one source with a field that costs calls after the list: SAE
+  // dataKeys and AWS replicas (one DescribeSecret per secret), AWS values (one BatchGetSecretValue
+  // per 20 secrets; values are never cached, so a repeat within the TTL makes those calls again).
+  const details: Array<{
+    key: string;
+    provider: ProviderKey;
+    field: string;
+    query: string;
+    op: string;
+    perCall: number;
+    present: (value: unknown) => boolean;
+    uncached?: boolean;
+  }> = [
+    {
       key: '2-sae-datakeys',
+      provider: 'sae',
+      field: 'dataKeys',
+      query: DATA_KEYS_QUERY,
+      op: 'SAE DescribeSecret',
+      perCall: 1,
+      present: Array.isArray,
+    },
+    {
+      key: '2-aws-replicas',
+      provider: 'aws',
+      field: 'replicas',
+      query: AWS_REPLICAS_QUERY,
+      op: 'AWS DescribeSecret',
+      perCall: 1,
+      present: Array.isArray,
+    },
+    {
+      key: '2-aws-values',
+      provider: 'aws',
+      field: 'value',
+      query: AWS_VALUES_QUERY,
+      op: 'AWS BatchGetSecretValue',
+      perCall: AWS_VALUES_PER_CALL,
+      present: (value) => value !== null && typeof value === 'object',
+      uncached: true,
+    },
+  ];
+  for (const d of details) {
+    const segs = segments(inventory, [d.provider]);
+    const want = Math.min(100, totalOf(segs));
+    const minimum = pageWithDetailsMinimum(segs, want, d.op, limits, d.perCall);
+    const listCalls = minimum.calls - Math.ceil(want / d.perCall);
+    out.push({
+      key: d.key,
       group: 2,
-      title: `page of ${want} SAE + dataKeys`,
-      minimum: pageWithDetailsMinimum(segs, want, 'SAE DescribeSecret', limits),
+      title: `page of ${want} ${NAMES[d.provider]} + ${d.field}`,
+      minimum,
+      repeatCalls: d.uncached ? minimum.calls - listCalls : undefined,
+      note: d.uncached ? `values are never cached: a repeat makes its ${d.op} calls again` : undefined,
       connections: Math.max(1, Math.ceil(c / 2)),
-      run: single(requestBody(DATA_KEYS_QUERY, { first: want, filter: { sources: [SOURCE_IDS.sae] } }), (data) => {
+      run: single(requestBody(d.query, { first: want, filter: { sources: [SOURCE_IDS[d.provider]] } }), (data) => {
         const problems = expectEdges(want)(data);
         const missing = (data?.secrets?.edges ?? []).filter(
-          (e: { node: { dataKeys?: unknown } }) => !Array.isArray(e.node.dataKeys),
+          (e: { node: Record<string, unknown> }) => !d.present(e.node[d.field]),
         ).length;
-        if (missing) problems.push(`${missing} rows without dataKeys`);
+        if (missing) problems.push(`${missing} rows without ${d.field}`);
         return problems;
       }),
-    });
-  }
-
-  // 2. A page of 100 AWS secrets with replicas (one DescribeSecret each) and with values
-  // (BatchGetSecretValue, 20 a call; values are never cached, so a repeat makes them again).
-  {
-    const segs = segments(inventory, ['aws']);
-    const want = Math.min(100, totalOf(segs));
-    const filter = { sources: [SOURCE_IDS.aws] };
-    const everyRow = (field: string, ok: (value: unknown) => boolean) => (data: any) => {
-      const problems = expectEdges(want)(data);
-      const missing = (data?.secrets?.edges ?? []).filter((e: { node: Record<string, unknown> }) => !ok(e.node[field]))
-        .length;
-      if (missing) problems.push(`${missing} rows without ${field}`);
-      return problems;
-    };
-    out.push({
-      key: '2-aws-replicas',
-      group: 2,
-      title: `page of ${want} AWS + replicas`,
-      minimum: pageWithDetailsMinimum(segs, want, 'AWS DescribeSecret', limits),
-      connections: Math.max(1, Math.ceil(c / 2)),
-      run: single(
-        requestBody(AWS_REPLICAS_QUERY, { first: want, filter }),
-        everyRow('replicas', (v) => Array.isArray(v)),
-      ),
-    });
-    const values = pageWithDetailsMinimum(segs, want, 'AWS BatchGetSecretValue', limits, AWS_VALUES_PER_CALL);
-    out.push({
-      key: '2-aws-values',
-      group: 2,
-      title: `page of ${want} AWS + value`,
-      minimum: values,
-      repeatCalls: values.calls - 1,
-      note: 'values are never cached: a repeat makes its BatchGetSecretValue calls again',
-      connections: Math.max(1, Math.ceil(c / 2)),
-      run: single(
-        requestBody(AWS_VALUES_QUERY, { first: want, filter }),
-        everyRow('value', (v) => v !== null && typeof v === 'object'),
-      ),
     });
   }
 
