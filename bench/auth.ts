@@ -17,7 +17,12 @@ const apiKey = process.env.BENCH_API_KEY ?? randomBytes(24).toString('base64url'
 export function authConfig(): { apiKeys: Array<{ id: string; sha256: string; scopes: string[] }> } {
   return {
     apiKeys: [
-      { id: 'bench', sha256: createHash('sha256').update(apiKey, 'utf8').digest('hex'), scopes: ['secrets:read'] },
+      // Reveal for scenario 2's AWS values (each reveal is an audit line in the gateway's log).
+      {
+        id: 'bench',
+        sha256: createHash('sha256').update(apiKey, 'utf8').digest('hex'),
+        scopes: ['secrets:read', 'secrets:reveal'],
+      },
     ],
   };
 }

@@ -33,7 +33,7 @@ import {
 } from './lib/processes.js';
 import { summarizeProfile } from './lib/profile.js';
 import { fmt, median, table, targetList, type Row, type TargetResult } from './lib/report.js';
-import { buildScenarios, exportScenarios, type Scenario } from './lib/scenarios.js';
+import { buildScenarios, exportScenarios, NAMES, type Scenario } from './lib/scenarios.js';
 import {
   PROVIDER_KEYS,
   type EmulatorUrls,
@@ -47,7 +47,7 @@ import type { SdkBaselineArgs, SdkExportTarget } from './children/sdk-baseline.j
 const USAGE = `Usage: npm run bench -- [options]
 
   --quick                 about a minute: shorter load runs, fewer samples, scenario 6 on KMS only
-  --scale N               emulator data size (default 2: SAE ${'~'}980, APIG 624, KMS 660, CSMS 640 secrets)
+  --scale N               emulator data size (default 2: SAE ${'~'}980, APIG 624, KMS 660, CSMS 640, AWS ${'~'}580 secrets)
   --latencies A,B         emulator latencies in ms (default 0,20)
   --duration S            seconds of load per scenario (default 2.5; quick 1)
   --connections N         load connections for scenarios 1-5 (default 8; scenario 2 uses half)
@@ -56,11 +56,11 @@ const USAGE = `Usage: npm run bench -- [options]
                           split into --s6-rounds turns (default 2; quick 1) taken in turn with the other targets
   --s6-warmup S           warm-up load per target before the first provider (default 4; quick 2)
   --s6-connections N      (default 32)
-  --s6-providers LIST     scenario-6 providers (default sae,apig,kms,csms; quick kms)
+  --s6-providers LIST     scenario-6 providers (default sae,apig,kms,csms,aws; quick kms)
   --only LIST             scenario groups to run, e.g. 1,6 (default all; 7 is the cold export)
   --export-latency MS     scenario 7's emulator latency (default 20)
   --config-extra JSON     deep-merged into every generated gateway config
-                          ("sources" may be keyed by sae/apig/kms/csms: {"sources":{"sae":{"maxConcurrency":3}}})
+                          ("sources" may be keyed by sae/apig/kms/csms/aws: {"sources":{"sae":{"maxConcurrency":3}}})
   --cache-config JSON     per-source cache policy of the "with cache" gateway (default: the gateway's
                           own default), e.g. '{"ttlMs":60000,"staleMs":0,"readAhead":true}'
   --no-cache-phase        skip the "with cache" gateway (its rows and scenario-6 run)
@@ -120,7 +120,7 @@ const opts = {
   s6Rounds: num(args['s6-rounds'], quick ? 1 : 2),
   s6WarmS: num(args['s6-warmup'], quick ? 2 : 4),
   s6Connections: num(args['s6-connections'], 32),
-  s6Providers: (args['s6-providers'] ?? (quick ? 'kms' : 'sae,apig,kms,csms')).split(',') as ProviderKey[],
+  s6Providers: (args['s6-providers'] ?? (quick ? 'kms' : PROVIDER_KEYS.join(','))).split(',') as ProviderKey[],
   exportLatencyMs: num(args['export-latency'], 20),
   only: args.only ? new Set(args.only.split(',').map(Number)) : null,
   configExtra: args['config-extra'] ? parseJson(args['config-extra'], '--config-extra') : null,
@@ -282,6 +282,8 @@ interface Measured {
   calls: number;
   callsDetail: string;
   repeatCalls: number;
+  /** Calls a repeat may make within the cache TTL (secret values, never cached). */
+  repeatAllowed: number;
   maxInFlight: Record<ProviderKey, number>;
   problems: string[];
   wallMs: number | null;
@@ -351,6 +353,7 @@ async function measure(
     calls: totalCalls(coldStats),
     callsDetail: breakdown(coldStats),
     repeatCalls,
+    repeatAllowed: scenario.repeatCalls ?? 0,
     maxInFlight: Object.fromEntries(Object.entries(coldStats).map(([p, s]) => [p, s.maxInFlight])) as Record<
       ProviderKey,
       number
@@ -543,7 +546,14 @@ async function measureExports(inv: InventorySummary, limits: Limits): Promise<Ex
     providers.map((provider) => ({
       provider,
       url: emulators.urls[provider],
-      scopes: provider === 'sae' ? saeNamespaces : provider === 'csms' ? [inv.csms.projectId] : [],
+      scopes:
+        provider === 'sae'
+          ? saeNamespaces
+          : provider === 'csms'
+            ? [inv.csms.projectId]
+            : provider === 'aws'
+              ? [inv.aws.region]
+              : [],
       concurrency: limits.concurrency[provider],
     }));
   const sdkExport = (providers: ProviderKey[]) =>
@@ -619,7 +629,7 @@ async function main(): Promise<void> {
   emulators = await startEmulators();
   const inv = emulators.inventory;
   progress(
-    `emulators: SAE ${inv.sae.namespaces.reduce((n, x) => n + x.count, 0)} secrets in ${inv.sae.namespaces.length} namespaces, APIG ${inv.apig.total}, KMS ${inv.kms.total}, CSMS ${inv.csms.total}`,
+    `emulators: SAE ${inv.sae.namespaces.reduce((n, x) => n + x.count, 0)} secrets in ${inv.sae.namespaces.length} namespaces, APIG ${inv.apig.total}, KMS ${inv.kms.total}, CSMS ${inv.csms.total}, AWS ${inv.aws.total}`,
   );
 
   const gateway = await startGateway('no-cache', opts.noCachePolicy);
@@ -730,7 +740,9 @@ async function main(): Promise<void> {
         scope:
           provider === 'sae'
             ? [...inv.sae.namespaces].map((n) => n.id).sort((a, b) => a.localeCompare(b))[0]
-            : inv.csms.projectId,
+            : provider === 'aws'
+              ? inv.aws.region
+              : inv.csms.projectId,
         pageSize: JSON.parse(body).variables.first as number,
         concurrency: opts.s6Connections,
         durationS: opts.s6DurationS,
@@ -818,7 +830,8 @@ async function main(): Promise<void> {
     const verdicts: string[] = [];
     if (!callTarget(m)) verdicts.push(`calls ${m.calls}>${m.minimum.calls}`);
     if (!clean(m)) verdicts.push(m.problems.length ? 'errors in response' : `${m.load!.errors} failed under load`);
-    if (m.phase === 'cache' && m.repeatCalls > 0) verdicts.push(`repeat ${m.repeatCalls}≠0`);
+    if (m.phase === 'cache' && m.repeatCalls > m.repeatAllowed)
+      verdicts.push(`repeat ${m.repeatCalls}≠${m.repeatAllowed}`);
     if (m.group === 2 && m.latencyMs > 0 && m.wallMs !== null && m.boundMs) {
       const ratio = m.wallMs / m.boundMs;
       if (ratio > 1.15) verdicts.push(`wall ${ratio.toFixed(2)}x>1.15x`);
@@ -844,7 +857,7 @@ async function main(): Promise<void> {
   }
   for (const r of s6) {
     const ratio = r.gateway.perSecond / r.bare.perSecond;
-    const name = { sae: 'SAE', apig: 'APIG', kms: 'KMS', csms: 'CSMS' }[r.provider];
+    const name = NAMES[r.provider];
     const gwVerdicts = [
       ratio >= 0.7 ? `${(ratio * 100).toFixed(0)}% of bare ≥70%` : `${(ratio * 100).toFixed(0)}% of bare <70%`,
       r.gateway.maxRssMb < 200 ? 'RSS<200' : 'RSS≥200',
@@ -930,14 +943,14 @@ async function main(): Promise<void> {
   const repeatRows = cacheMeasured.length
     ? cacheMeasured
     : measured.filter((m) => m.group === 1 && m.latencyMs === opts.latencies[0]);
-  const repeatBad = repeatRows.filter((m) => m.repeatCalls > 0);
+  const repeatBad = repeatRows.filter((m) => m.repeatCalls > m.repeatAllowed);
   targets.push({
     target: 'zero calls for a repeated query within the cache TTL',
     status: !repeatRows.length ? 'not measured' : repeatBad.length || !cacheMeasured.length ? 'unmet' : 'met',
     detail: cacheMeasured.length
       ? repeatBad.length
         ? `repeat calls: ${repeatBad.map((m) => `${m.key} ${m.repeatCalls}`).join(', ')}`
-        : `every scenario repeated with 0 calls (cache policy ${opts.cachePolicy ? JSON.stringify(opts.cachePolicy) : "the gateway's default"})`
+        : `every scenario repeated with 0 calls, secret values excepted (never cached; cache policy ${opts.cachePolicy ? JSON.stringify(opts.cachePolicy) : "the gateway's default"})`
       : `cache phase not run (--no-cache-phase): scenario 1 repeated made ${repeatRows.map((m) => `${m.key} ${m.repeatCalls}`).join(', ')} calls`,
   });
   const s2 = measured.filter((m) => m.group === 2 && m.latencyMs >= 20);
@@ -1046,7 +1059,7 @@ async function main(): Promise<void> {
     `machine: ${machine}`,
     `command: ${command}`,
     `noise: ${noise}${(runCpu?.foreign ?? 0) > 0.1 || (s6Cpu?.foreign ?? 0) > 0.1 ? ' — WARNING: the machine was not quiet; throughput figures are low and noisy' : ''}`,
-    `data: scale ${opts.scale} — SAE ${inv.sae.namespaces.reduce((n, x) => n + x.count, 0)} secrets in ${inv.sae.namespaces.length} namespaces (${opts.discoverNamespaces ? 'discovered' : 'listed in the config'}), APIG ${inv.apig.total}, KMS ${inv.kms.total}, CSMS ${inv.csms.total}`,
+    `data: scale ${opts.scale} — SAE ${inv.sae.namespaces.reduce((n, x) => n + x.count, 0)} secrets in ${inv.sae.namespaces.length} namespaces (${opts.discoverNamespaces ? 'discovered' : 'listed in the config'}), APIG ${inv.apig.total}, KMS ${inv.kms.total}, CSMS ${inv.csms.total}, AWS ${inv.aws.total}`,
     `limits: maxConcurrency ${PROVIDER_KEYS.map((p) => `${p} ${limits.concurrency[p]}`).join(', ')}; rate limits ${opts.keepRateLimits ? PROVIDER_KEYS.map((p) => `${p} ${limits.rate[p] ? `${limits.rate[p]!.perSecond}/s burst ${limits.rate[p]!.burst}` : 'none'}`).join(', ') : 'lifted (emulators have no quota)'}; cache off on the main gateway${opts.cachePhase ? `, ${opts.cachePolicy ? JSON.stringify(opts.cachePolicy) : 'default policy'} on the "(cache)" gateway` : ''}`,
     `gateway process: node ${[...gatewayStartFlags, ...opts.gatewayNodeArgs].join(' ')} ${gatewayEntry} (built and run as npm start does); RSS ${fmt(idleRssMb)} MB idle after start, ${fmt(warmRssMb)} MB after one request of each scenario`,
     `load ${opts.durationS}s per scenario, wall = median of ${opts.samples}; scenario 6: ${opts.s6WarmS}s warm-up, then ${opts.s6DurationS}s per target in ${opts.s6Rounds} alternating turns, ${opts.s6Connections} connections`,

@@ -1,5 +1,5 @@
 /**
- * Benchmark child: the four provider emulators in their own process, so that their CPU is
+ * Benchmark child: the five provider emulators in their own process, so that their CPU is
  * accounted apart from the gateway's and the load generator's. Controlled over IPC.
  */
 import { startEmulators } from '../../src/emulators/index.js';
@@ -33,6 +33,8 @@ const summary: InventorySummary = {
     names: data.kms.secrets.map((s) => s.SecretName),
   },
   csms: { projectId: data.csms.projectId, total: data.csms.secrets.length },
+  // The gateway lists AWS without IncludePlannedDeletion (its default): secrets scheduled for deletion are not rows.
+  aws: { region: data.aws.region, total: data.aws.secrets.filter((s) => s.deletedMs === null).length },
 };
 
 const servers = emulators.servers;

@@ -4,8 +4,10 @@
  * `concurrency` calls at a time, in process: no HTTP server, no GraphQL.
  */
 import { createRequire } from 'node:module';
+import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { EMULATOR_CREDENTIALS } from '../../src/emulators/credentials.js';
 import { CsmsClient } from '../../src/providers/huawei-csms/client.js';
+import { AWS_EMULATOR_CREDENTIALS } from '../../src/providers/aws-secrets-manager/credentials.js';
 import { serveIpc } from '../lib/ipc.js';
 import type { ProviderKey, ThroughputReport } from '../lib/types.js';
 
@@ -37,7 +39,7 @@ const popCore = require('@alicloud/pop-core') as {
 export interface SdkBaselineArgs {
   provider: ProviderKey;
   url: string;
-  /** SAE namespace or CSMS project id. */
+  /** SAE namespace, CSMS project id or AWS region. */
   scope: string;
   pageSize: number;
   concurrency: number;
@@ -97,7 +99,32 @@ function pageCall(args: SdkBaselineArgs): () => Promise<unknown[]> {
       return async () =>
         ((await client.listSecrets({ limit: args.pageSize + 1 })).secrets ?? []).slice(0, args.pageSize);
     }
+    case 'aws': {
+      const client = awsClient(args.url, args.scope);
+      // The gateway reads whole pages of 100 (its NextToken says whether more follow) and slices.
+      return async () =>
+        ((await client.send(new ListSecretsCommand({ MaxResults: 100 }))).SecretList ?? []).slice(0, args.pageSize);
+    }
   }
+}
+
+const awsClients = new Map<string, SecretsManagerClient>();
+
+/** The SDK client as anyone would make it, with the emulator's keys; one per endpoint, its connections kept. */
+function awsClient(endpoint: string, region: string): SecretsManagerClient {
+  let client = awsClients.get(endpoint);
+  if (!client) {
+    client = new SecretsManagerClient({
+      region,
+      endpoint,
+      credentials: {
+        accessKeyId: AWS_EMULATOR_CREDENTIALS.accessKeyId,
+        secretAccessKey: AWS_EMULATOR_CREDENTIALS.secretAccessKey,
+      },
+    });
+    awsClients.set(endpoint, client);
+  }
+  return client;
 }
 
 async function drive(call: () => Promise<unknown[]>, concurrency: number, durationS: number, pageSize: number) {
@@ -126,7 +153,7 @@ async function drive(call: () => Promise<unknown[]>, concurrency: number, durati
 export interface SdkExportTarget {
   provider: ProviderKey;
   url: string;
-  /** SAE namespaces, or the CSMS project id (one element); empty for APIG and KMS. */
+  /** SAE namespaces, the CSMS project id or the AWS region (one element); empty for APIG and KMS. */
   scopes: string[];
   /** Calls in flight at once, as the gateway's per-source limit allows. */
   concurrency: number;
@@ -150,7 +177,7 @@ async function pooled<T>(n: number, limit: number, task: (i: number) => Promise<
 /**
  * The export a careful engineer writes with the SDKs: SAE namespaces in parallel; page-number
  * providers read page 1 (it tells the total) and the rest in parallel; CSMS follows its marker
- * chain, 200 a page. Each provider's rows are parsed and JSON.stringify-ed, as the gateway serves them.
+ * chain, 200 a page; AWS its NextToken chain, 100 a page (ListSecretsCommand, MaxResults 100). Each provider's rows are parsed and JSON.stringify-ed, as the gateway serves them.
  */
 async function exportAll(target: SdkExportTarget): Promise<{ rows: number; calls: number }> {
   const alibaba = {
@@ -225,6 +252,17 @@ async function exportAll(target: SdkExportTarget): Promise<{ rows: number; calls
         rows.push(...(body.secrets ?? []));
         marker = body.page_info?.next_marker ?? undefined;
         if (!marker) break;
+      }
+      break;
+    }
+    case 'aws': {
+      const client = awsClient(target.url, target.scopes[0]);
+      for (let token: string | undefined; ; ) {
+        const page = await client.send(new ListSecretsCommand({ MaxResults: 100, NextToken: token }));
+        calls++;
+        rows.push(...(page.SecretList ?? []));
+        token = page.NextToken;
+        if (!token) break;
       }
       break;
     }

@@ -4,6 +4,7 @@ import { providerModule } from '../../src/providers/index.js';
 import type { Provider } from '../../src/sources/types.js';
 import { authConfig } from '../auth.js';
 import { EMULATOR_CREDENTIALS } from '../../src/emulators/credentials.js';
+import { AWS_EMULATOR_CREDENTIALS } from '../../src/providers/aws-secrets-manager/credentials.js';
 import type { EmulatorUrls, InventorySummary, ProviderKey } from './types.js';
 
 export const SOURCE_IDS: Record<ProviderKey, string> = {
@@ -11,12 +12,14 @@ export const SOURCE_IDS: Record<ProviderKey, string> = {
   apig: 'bench-apig',
   kms: 'bench-kms',
   csms: 'bench-csms',
+  aws: 'bench-aws',
 };
 const PROVIDER_NAMES: Record<ProviderKey, Provider> = {
   sae: 'alibaba-sae',
   apig: 'alibaba-apig',
   kms: 'alibaba-kms',
   csms: 'huawei-csms',
+  aws: 'aws-secrets-manager',
 };
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -33,7 +36,7 @@ export interface BenchConfigOptions {
   /** Per-source `cache` policy; `null` leaves the gateway's default. */
   cache: JsonObject | null;
   /**
-   * Deep-merged into the generated configuration. `sources` may be an object keyed by sae/apig/kms/csms,
+   * Deep-merged into the generated configuration. `sources` may be an object keyed by sae/apig/kms/csms/aws,
    * merged into that source: `{"sources":{"sae":{"maxConcurrency":3}}}`.
    */
   extra: JsonObject[];
@@ -81,6 +84,16 @@ export function benchConfig(urls: EmulatorUrls, inventory: InventorySummary, opt
         iamEndpoint: urls.csms,
         projectId: inventory.csms.projectId,
         credentials: { domainName: huawei.domainName, userName: huawei.userName, password: huawei.password },
+      },
+      {
+        id: SOURCE_IDS.aws,
+        provider: 'aws-secrets-manager',
+        region: inventory.aws.region,
+        endpoint: urls.aws,
+        credentials: {
+          accessKeyId: AWS_EMULATOR_CREDENTIALS.accessKeyId,
+          secretAccessKey: AWS_EMULATOR_CREDENTIALS.secretAccessKey,
+        },
       },
     ],
   };

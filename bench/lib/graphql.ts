@@ -8,6 +8,7 @@ export const LIST_FIELDS = /* GraphQL */ `
     ... on ApigSecret { secretId gatewayType referenceCount secretSource status kmsConfig { kmsInstanceId kmsKeyId } }
     ... on KmsSecret { type tags { key value } plannedDeleteTime owingService }
     ... on CsmsSecret { secretId state kmsKeyId description scheduledDeleteTime }
+    ... on AwsSecret { arn description kmsKeyId rotationEnabled deletedDate owningService primaryRegion tags { key value } }
   }`;
 
 export const PAGE_QUERY = /* GraphQL */ `
@@ -34,6 +35,24 @@ export const DATA_KEYS_QUERY = /* GraphQL */ `
     secrets(first: $first, filter: $filter) {
       pageInfo { hasNextPage endCursor }
       edges { cursor node { __typename id name ... on SaeSecret { secretId dataKeys } } }
+    }
+  }`;
+
+/** AWS replicas: one DescribeSecret per secret. */
+export const AWS_REPLICAS_QUERY = /* GraphQL */ `
+  query BenchAwsReplicas($first: Int!, $filter: SecretFilter) {
+    secrets(first: $first, filter: $filter) {
+      pageInfo { hasNextPage endCursor }
+      edges { cursor node { __typename id name ... on AwsSecret { arn replicas { region status } } } }
+    }
+  }`;
+
+/** AWS values: BatchGetSecretValue, 20 secrets a call (needs secrets:reveal). */
+export const AWS_VALUES_QUERY = /* GraphQL */ `
+  query BenchAwsValues($first: Int!, $filter: SecretFilter) {
+    secrets(first: $first, filter: $filter) {
+      pageInfo { hasNextPage endCursor }
+      edges { cursor node { __typename id name ... on AwsSecret { arn value { versionId secretString secretBinary } } } }
     }
   }`;
 

@@ -1,5 +1,6 @@
 import { planPages } from '../../src/pagination/page-plan.js';
-import type { InventorySummary, ProviderKey } from './types.js';
+import { BATCH_GET_MAX_IDS, LIST_SECRETS_MAX_RESULTS } from '../../src/providers/aws-secrets-manager/emulator.js';
+import { PROVIDER_KEYS, type InventorySummary, type ProviderKey } from './types.js';
 
 /**
  * The references every ratio is measured against, computed from the emulator inventory of the
@@ -7,8 +8,9 @@ import type { InventorySummary, ProviderKey } from './types.js';
  *
  * - minimum calls: the fewest provider calls that can answer the request, given what each
  *   provider's API offers (page-number pages of at most 100, CSMS markers of at most 200 rows,
- *   SAE lists that are unpaged per namespace, KMS lookups of 10 names per ListSecrets, one detail
- *   call per secret for detail fields);
+ *   AWS NextToken pages of at most 100 (MaxResults), SAE lists that are unpaged per namespace,
+ *   KMS lookups of 10 names per ListSecrets, one detail call per secret for detail fields, AWS
+ *   values 20 secrets per BatchGetSecretValue);
  * - rounds: the critical path of those calls in units of one upstream latency, given the
  *   per-source concurrency limit and the data dependencies: a call that needs another's answer
  *   (the next segment of a walk, a detail call after the list, page 2.. after page 1 told the
@@ -45,7 +47,7 @@ export function lowerBoundMs(minimum: Minimum, latencyMs: number, limits: Limits
   return bound;
 }
 
-type Paging = 'none' | 'page-number' | 'marker';
+type Paging = 'none' | 'page-number' | 'marker' | 'token';
 
 interface Segment {
   provider: ProviderKey;
@@ -54,16 +56,26 @@ interface Segment {
   paging: Paging;
 }
 
-const PAGING: Record<ProviderKey, Paging> = { sae: 'none', apig: 'page-number', kms: 'page-number', csms: 'marker' };
+const PAGING: Record<ProviderKey, Paging> = {
+  sae: 'none',
+  apig: 'page-number',
+  kms: 'page-number',
+  csms: 'marker',
+  aws: 'token',
+};
 const MAX_PAGE = 100;
 const CSMS_MAX_LIMIT = 200;
 const KMS_NAME_BATCH = 10;
+/** AWS ListSecrets: MaxResults up to 100, the next page only through the previous page's NextToken. */
+const AWS_MAX_RESULTS = LIST_SECRETS_MAX_RESULTS;
+/** AWS BatchGetSecretValue: up to 20 secret ids a call. */
+export const AWS_VALUES_PER_CALL = BATCH_GET_MAX_IDS;
+
+/** Paging schemes whose connections cannot count (totalCount is null): markers and tokens. */
+const uncountable = (seg: Segment) => seg.paging === 'marker' || seg.paging === 'token';
 
 /** Segments in the order connections walk them: sources in configuration order, then namespaces. */
-export function segments(
-  inventory: InventorySummary,
-  providers: readonly ProviderKey[] = ['sae', 'apig', 'kms', 'csms'],
-): Segment[] {
+export function segments(inventory: InventorySummary, providers: readonly ProviderKey[] = PROVIDER_KEYS): Segment[] {
   const out: Segment[] = [];
   for (const provider of providers) {
     if (provider === 'sae') {
@@ -152,6 +164,12 @@ function window(tally: Tally, segs: Segment[], start: number, want: number, limi
         add(tally, op, calls, calls);
         break;
       }
+      case 'token': {
+        // A NextToken on the page says whether more follow: no extra row. Each page needs the previous one's token.
+        const calls = Math.max(1, Math.ceil(take / AWS_MAX_RESULTS));
+        add(tally, op, calls, calls);
+        break;
+      }
     }
     tally.known.add(seg);
     remaining -= take;
@@ -167,14 +185,14 @@ export function pageMinimum(segs: Segment[], want: number, limits: Limits): Mini
 }
 
 /**
- * A page plus `totalCount`. Where a segment cannot count (marker pagination) the total is null
+ * A page plus `totalCount`. Where a segment cannot count (marker or token pagination) the total is null
  * whatever else is read, so it costs nothing; otherwise every segment not yet read is counted:
  * one call each, all independent (one more round).
  */
 export function pageWithTotalMinimum(segs: Segment[], want: number, limits: Limits): Minimum {
   const tally = newTally();
   window(tally, segs, 0, want, limits, false);
-  if (segs.some((s) => s.paging === 'marker')) return finish(tally);
+  if (segs.some(uncountable)) return finish(tally);
   const unread = segs.filter((s) => !tally.known.has(s));
   const before = tally.calls;
   for (const seg of unread) add(tally, `${seg.provider.toUpperCase()} ListSecrets`, 1, 0);
@@ -182,12 +200,21 @@ export function pageWithTotalMinimum(segs: Segment[], want: number, limits: Limi
   return finish(tally);
 }
 
-/** `detailCalls` detail calls after a page of `want` from one source. */
-export function pageWithDetailsMinimum(segs: Segment[], want: number, detailOp: string, limits: Limits): Minimum {
+/**
+ * Detail (or value) calls after a page of `want` from one source: one call per `perCall` secrets
+ * (1 for DescribeSecret-like calls, 20 for AWS BatchGetSecretValue), all independent.
+ */
+export function pageWithDetailsMinimum(
+  segs: Segment[],
+  want: number,
+  detailOp: string,
+  limits: Limits,
+  perCall = 1,
+): Minimum {
   const tally = newTally();
   window(tally, segs, 0, want, limits, false);
   const provider = segs[0].provider;
-  const details = Math.min(want, totalOf(segs));
+  const details = Math.ceil(Math.min(want, totalOf(segs)) / perCall);
   add(tally, detailOp, details, Math.ceil(details / limits.concurrency[provider]));
   return finish(tally);
 }
@@ -214,7 +241,7 @@ export function walkMinimum(
           ? 1
           : s.paging === 'page-number'
             ? Math.ceil(s.count / pageSize)
-            : Math.ceil(s.count / CSMS_MAX_LIMIT)),
+            : Math.ceil(s.count / (s.paging === 'token' ? AWS_MAX_RESULTS : CSMS_MAX_LIMIT))),
       0,
     ) + (limits.discoverNamespaces && segs.some((s) => s.provider === 'sae') ? 1 : 0);
   return { ...finish(tally), pages, cachedCalls };
@@ -251,7 +278,8 @@ export function spread(n: number, total: number): number[] {
  * path of those calls (the bound). Per provider: SAE one ListSecrets per namespace, all independent
  * (⌈namespaces / concurrency⌉ rounds); page-number ⌈n/100⌉ pages, page 1 first (it tells the
  * total) and the rest in parallel (1 + ⌈(pages − 1) / concurrency⌉ rounds); CSMS a chain of
- * ⌈n/200⌉ marker pages, each needing the one before (as many rounds). Sources are independent, so
+ * ⌈n/200⌉ marker pages and AWS a chain of ⌈n/100⌉ NextToken pages, each needing the one before (as
+ * many rounds). Sources are independent, so
  * a multi-provider export's rounds are the longest provider's.
  */
 export function exportMinimum(segs: Segment[], limits: Limits): Minimum {
@@ -270,7 +298,7 @@ export function exportMinimum(segs: Segment[], limits: Limits): Minimum {
       calls = Math.max(1, Math.ceil(totalOf(own) / MAX_PAGE));
       providerRounds = 1 + Math.ceil((calls - 1) / concurrency);
     } else {
-      calls = Math.max(1, Math.ceil(totalOf(own) / CSMS_MAX_LIMIT));
+      calls = Math.max(1, Math.ceil(totalOf(own) / (own[0].paging === 'token' ? AWS_MAX_RESULTS : CSMS_MAX_LIMIT)));
       providerRounds = calls;
     }
     add(tally, op, calls, 0);

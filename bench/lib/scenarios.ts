@@ -1,5 +1,7 @@
 import { SOURCE_IDS } from './config.js';
 import {
+  AWS_REPLICAS_QUERY,
+  AWS_VALUES_QUERY,
   DATA_KEYS_QUERY,
   ENTITIES_QUERY,
   globalId,
@@ -10,6 +12,7 @@ import {
   requestBody,
 } from './graphql.js';
 import {
+  AWS_VALUES_PER_CALL,
   exportMinimum,
   kmsEntitiesMinimum,
   pageMinimum,
@@ -39,6 +42,11 @@ export interface Scenario {
   minimum: Minimum;
   /** Minimum with a cross-request cache warm from earlier requests, where it differs. */
   note?: string;
+  /**
+   * Calls a repeat of the request makes even with a warm cache (secret values: never cached, by
+   * design). The "zero calls for a repeated query" target allows these. Default 0.
+   */
+  repeatCalls?: number;
   /** Connections of the load run. */
   connections: number;
   /** The provider whose scenario-1 page this is (scenario 6 uses it). */
@@ -48,7 +56,7 @@ export interface Scenario {
   run(url: string): Promise<RunOutcome>;
 }
 
-const NAMES: Record<ProviderKey, string> = { sae: 'SAE', apig: 'APIG', kms: 'KMS', csms: 'CSMS' };
+export const NAMES: Record<ProviderKey, string> = { sae: 'SAE', apig: 'APIG', kms: 'KMS', csms: 'CSMS', aws: 'AWS' };
 
 /** One request; `check` adds scenario-specific problems (wrong counts, nulls). */
 function single(body: string, check: (data: any) => string[]): Scenario['run'] {
@@ -141,22 +149,67 @@ export function buildScenarios(
     });
   }
 
-  // 2. A page of 100 SAE secrets with dataKeys: one DescribeSecret each.
-  {
-    const segs = segments(inventory, ['sae']);
-    const want = Math.min(100, totalOf(segs));
-    out.push({
+  // 2. A page of 100 secrets of one source with a field that costs calls after the list: SAE
+  // dataKeys and AWS replicas (one DescribeSecret per secret), AWS values (one BatchGetSecretValue
+  // per 20 secrets; values are never cached, so a repeat within the TTL makes those calls again).
+  const details: Array<{
+    key: string;
+    provider: ProviderKey;
+    field: string;
+    query: string;
+    op: string;
+    perCall: number;
+    present: (value: unknown) => boolean;
+    uncached?: boolean;
+  }> = [
+    {
       key: '2-sae-datakeys',
+      provider: 'sae',
+      field: 'dataKeys',
+      query: DATA_KEYS_QUERY,
+      op: 'SAE DescribeSecret',
+      perCall: 1,
+      present: Array.isArray,
+    },
+    {
+      key: '2-aws-replicas',
+      provider: 'aws',
+      field: 'replicas',
+      query: AWS_REPLICAS_QUERY,
+      op: 'AWS DescribeSecret',
+      perCall: 1,
+      present: Array.isArray,
+    },
+    {
+      key: '2-aws-values',
+      provider: 'aws',
+      field: 'value',
+      query: AWS_VALUES_QUERY,
+      op: 'AWS BatchGetSecretValue',
+      perCall: AWS_VALUES_PER_CALL,
+      present: (value) => value !== null && typeof value === 'object',
+      uncached: true,
+    },
+  ];
+  for (const d of details) {
+    const segs = segments(inventory, [d.provider]);
+    const want = Math.min(100, totalOf(segs));
+    const minimum = pageWithDetailsMinimum(segs, want, d.op, limits, d.perCall);
+    const listCalls = minimum.calls - Math.ceil(want / d.perCall);
+    out.push({
+      key: d.key,
       group: 2,
-      title: `page of ${want} SAE + dataKeys`,
-      minimum: pageWithDetailsMinimum(segs, want, 'SAE DescribeSecret', limits),
+      title: `page of ${want} ${NAMES[d.provider]} + ${d.field}`,
+      minimum,
+      repeatCalls: d.uncached ? minimum.calls - listCalls : undefined,
+      note: d.uncached ? `values are never cached: a repeat makes its ${d.op} calls again` : undefined,
       connections: Math.max(1, Math.ceil(c / 2)),
-      run: single(requestBody(DATA_KEYS_QUERY, { first: want, filter: { sources: [SOURCE_IDS.sae] } }), (data) => {
+      run: single(requestBody(d.query, { first: want, filter: { sources: [SOURCE_IDS[d.provider]] } }), (data) => {
         const problems = expectEdges(want)(data);
         const missing = (data?.secrets?.edges ?? []).filter(
-          (e: { node: { dataKeys?: unknown } }) => !Array.isArray(e.node.dataKeys),
+          (e: { node: Record<string, unknown> }) => !d.present(e.node[d.field]),
         ).length;
-        if (missing) problems.push(`${missing} rows without dataKeys`);
+        if (missing) problems.push(`${missing} rows without ${d.field}`);
         return problems;
       }),
     });
@@ -205,8 +258,8 @@ export function buildScenarios(
       group: 4,
       title: 'all sources, first 100 + totalCount',
       minimum: pageWithTotalMinimum(segs, 100, limits),
-      note: segs.some((s) => s.paging === 'marker')
-        ? 'totalCount is null (CSMS cannot count): reading other sources cannot change that'
+      note: segs.some((s) => s.paging === 'marker' || s.paging === 'token')
+        ? 'totalCount is null (CSMS and AWS cannot count): reading other sources cannot change that'
         : undefined,
       connections: c,
       run: single(requestBody(PAGE_WITH_TOTAL_QUERY, { first: 100 }), expectEdges(100)),

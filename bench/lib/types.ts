@@ -1,7 +1,7 @@
 /** Shapes shared by the benchmark driver and its child processes. */
 
-export type ProviderKey = 'sae' | 'apig' | 'kms' | 'csms';
-export const PROVIDER_KEYS: readonly ProviderKey[] = ['sae', 'apig', 'kms', 'csms'];
+export type ProviderKey = 'sae' | 'apig' | 'kms' | 'csms' | 'aws';
+export const PROVIDER_KEYS: readonly ProviderKey[] = ['sae', 'apig', 'kms', 'csms', 'aws'];
 
 export interface InventorySummary {
   scale: number;
@@ -17,6 +17,8 @@ export interface InventorySummary {
   /** KMS names in ListSecrets order. */
   kms: { regionId: string; total: number; names: string[] };
   csms: { projectId: string; total: number };
+  /** Secrets ListSecrets returns (those scheduled for deletion are not listed by default). */
+  aws: { region: string; total: number };
 }
 
 export interface EmulatorUrls {
@@ -24,6 +26,7 @@ export interface EmulatorUrls {
   apig: string;
   kms: string;
   csms: string;
+  aws: string;
 }
 
 /** Calls per operation of each emulator since its last reset. */

@@ -66,6 +66,12 @@ const DEFAULT_DEADLINE_MS = 30_000;
 const tracer = trace.getTracer('secrets-gateway');
 
 /**
+ * The provider's own error behind each UpstreamError, for `renewOnAuthFailure` only. Kept here, not
+ * on the error, so that nothing that logs or serializes an UpstreamError can reach a raw SDK error.
+ */
+const causes = new WeakMap<UpstreamError, unknown>();
+
+/**
  * The one path every provider call takes: deadline, circuit breaker, rate limit, concurrency cap
  * and timeout around each attempt; retries with backoff and jitter on retryable failures only;
  * error classification and redaction; logs, metrics events and trace spans.
@@ -109,13 +115,14 @@ export class UpstreamCaller {
     return state === CircuitState.Closed ? 'closed' : state === CircuitState.HalfOpen ? 'half-open' : 'open';
   }
 
-  private renewCredential: (() => boolean) | null = null;
+  private renewCredential: ((cause: unknown) => boolean) | null = null;
 
   /**
-   * For a credential the adapter can renew (a login token): an auth failure calls `renew` and, when
+   * For a credential the adapter can renew (a login token): an auth failure calls `renew` with the
+   * error the provider call threw (so that the adapter can tell which credential failed) and, when
    * it renewed, the call is tried once more at once, as a retry that metrics and logs see.
    */
-  renewOnAuthFailure(renew: () => boolean): void {
+  renewOnAuthFailure(renew: (cause: unknown) => boolean): void {
     this.renewCredential = renew;
   }
 
@@ -137,7 +144,9 @@ export class UpstreamCaller {
         const failure = error as UpstreamError;
         // Once per call, beyond the retry budget: a renewed credential is a new question, not a repeat.
         const renew: boolean =
-          !renewed && failure.info.code === 'UPSTREAM_AUTH_FAILED' && this.renewCredential?.() === true;
+          !renewed &&
+          failure.info.code === 'UPSTREAM_AUTH_FAILED' &&
+          this.renewCredential?.(causes.get(failure)) === true;
         renewed ||= renew;
         const delayMs = renew ? 0 : (failure.info.retryAfterMs ?? this.backoff(attempt));
         const retry =
@@ -291,7 +300,7 @@ export class UpstreamCaller {
     const code = classify(raw, this.errors.errorCodes);
     const detail = raw.message ?? (raw.transport ? TRANSPORT_TEXT[raw.transport] : 'unexpected failure');
     const message = redact(`${this.provider} ${operation} failed for source "${this.sourceId}": ${detail}`);
-    return new UpstreamError(message, {
+    const mapped = new UpstreamError(message, {
       code,
       provider: this.provider,
       source: this.sourceId,
@@ -302,6 +311,8 @@ export class UpstreamCaller {
       retryable: isRetryable(code),
       retryAfterMs: raw.retryAfterMs,
     });
+    causes.set(mapped, error);
+    return mapped;
   }
 
   /** Failures the gateway decides on itself, before or instead of a provider answer. */

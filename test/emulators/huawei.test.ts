@@ -465,6 +465,34 @@ describe('token auth', () => {
     // Nothing to renew with a fixed token or AK/SK.
     expect(client({ kind: 'token', token: 'fixed-token-0000' }).forgetToken()).toBe(false);
   });
+  it('forgetToken(failure) forgets only the token that failed: a late 401 of the old token keeps the new one', async () => {
+    const c = client(password(main.url));
+    await c.listSecrets({ limit: 1 });
+    const logins = () => main.server.calls('KeystoneCreateUserTokenByPassword');
+    const before = logins();
+    main.emulator.revokeTokens();
+    // Two calls fail with the same revoked token.
+    const [first, late] = await Promise.all([
+      failure(c.listSecrets({ limit: 1 })),
+      failure(c.listSecrets({ limit: 1 })),
+    ]);
+    expect(first).toMatchObject({ httpStatus: 401 });
+    expect(late).toMatchObject({ httpStatus: 401 });
+    expect(c.forgetToken(first)).toBe(true);
+    expect((await c.listSecrets({ limit: 1 })).secrets).toHaveLength(1);
+    expect(logins() - before).toBe(1);
+    // The second failure is reported after the new token is in use: retry, but keep that token.
+    expect(c.forgetToken(late)).toBe(true);
+    expect((await c.listSecrets({ limit: 1 })).secrets).toHaveLength(1);
+    expect(logins() - before).toBe(1);
+    // While a login is under way, a failure of the old token waits for it rather than starting another.
+    main.emulator.revokeTokens();
+    const failures = await Promise.all([1, 2, 3].map(() => failure(c.listSecrets({ limit: 1 }))));
+    expect(failures.map((f) => c.forgetToken(f))).toEqual([true, true, true]);
+    const pages = await Promise.all([1, 2, 3].map(() => c.listSecrets({ limit: 1 })));
+    expect(pages.map((p) => p.secrets.length)).toEqual([1, 1, 1]);
+    expect(logins() - before).toBe(2);
+  });
 });
 
 describe('errors', () => {

@@ -307,6 +307,26 @@ describe('documented ListSecrets error codes, forced in the emulators', () => {
     expect(stack.calls('csms', 'ListSecrets')).toBe(2);
   });
 
+  it('CSMS: concurrent 401s after the tokens were revoked cost one login, and every request succeeds', async () => {
+    const csms = stack.emulators.providers.csms;
+    expect((await query()).errors).toBeUndefined();
+    const tokensBefore = csms.tokensIssued();
+    csms.revokeTokens();
+    // Latency keeps all the calls with the revoked token in flight together, and their 401s arrive
+    // while the first one's login is under way or just after it: none may drop the fresh token.
+    stack.emulators.servers.csms.setFaults({ ...NO_FAULTS, latencyMs: 40 });
+    stack.resetCounters();
+    const results = await Promise.all(Array.from({ length: 6 }, () => query()));
+    for (const result of results) {
+      expect(result.errors).toBeUndefined();
+      expect(result.data!.csms.edges).toHaveLength(FIRST);
+    }
+    expect(csms.tokensIssued()).toBe(tokensBefore + 1);
+    // At most one call with the revoked token and one with the new one per request (those that
+    // started after the login only need the second).
+    expect(stack.calls('csms', 'ListSecrets')).toBeLessThanOrEqual(2 * results.length);
+  });
+
   it('totalCount after a source failed: null, without calling the failed source again and without a second error', async () => {
     for (const [slice, code] of [
       ['kms', 'Rejected.Throttling'],

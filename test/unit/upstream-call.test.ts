@@ -81,10 +81,15 @@ describe('UpstreamCaller', () => {
   it('an auth failure renews the credential once and tries again at once, outside the retry budget', async () => {
     const { upstream, events } = caller({ retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 2 } });
     let renewals = 0;
-    upstream.renewOnAuthFailure(() => (renewals++, true));
-    const once = script(providerError('InvalidToken', 401));
+    const causes: unknown[] = [];
+    upstream.renewOnAuthFailure((cause) => (causes.push(cause), renewals++, true));
+    const refused = providerError('InvalidToken', 401);
+    const once = script(refused);
     expect(await upstream.call('ListSecrets', once.fn)).toBe('ok');
     expect([once.calls(), renewals]).toEqual([2, 1]);
+    // The adapter is told which failure it is (the provider's own error), to renew only what failed.
+    expect(causes).toHaveLength(1);
+    expect(causes[0]).toBe(refused);
     expect(events.filter((e) => e.type === 'retry')).toHaveLength(1);
     // Still refused after renewing: no second renewal, no loop.
     const always = script(

@@ -138,44 +138,46 @@ export function createAwsSource(config: AwsSourceConfig, endpoint: string, calle
       }),
     // BatchGetSecretValue: up to 20 secrets a call; the value loader hands over a request's reveals at once.
     async reveal(_namespaceId, records, scope) {
-      const results: Array<AwsSecretValue | null | Error> = [];
-      for (let i = 0; i < records.length; i += BATCH_GET_SECRET_VALUE_MAX_IDS) {
-        const batch = records.slice(i, i + BATCH_GET_SECRET_VALUE_MAX_IDS);
-        try {
-          const { values, errors } = await caller.call(
-            'BatchGetSecretValue',
-            () => client.batchGetSecretValues(batch.map((r) => r.key)),
-            scope,
-          );
-          const byName = new Map(values.map((v) => [v.name, v]));
-          const failed = new Map(errors.map((e) => [e.secretId, e]));
-          for (const record of batch) {
-            const value = byName.get(record.key) ?? byName.get((record as AwsSecret).arn);
-            const error = failed.get(record.key) ?? failed.get((record as AwsSecret).arn);
-            if (value) {
-              results.push({
-                provider: 'aws-secrets-manager',
-                secretString: value.secretString,
-                secretBinary: value.secretBinaryBase64,
-                versionId: value.versionId,
-                versionStages: value.versionStages,
-                createdAt: value.createdDate,
-              });
-            } else if (error && error.errorCode !== 'ResourceNotFoundException') {
-              results.push(
-                caller.toUpstreamError('BatchGetSecretValue', {
+      const batches: Array<typeof records> = [];
+      for (let i = 0; i < records.length; i += BATCH_GET_SECRET_VALUE_MAX_IDS)
+        batches.push(records.slice(i, i + BATCH_GET_SECRET_VALUE_MAX_IDS));
+      // The batches are independent: all at once, within the source's concurrency limit (the caller's).
+      const answers = await Promise.all(
+        batches.map(async (batch): Promise<Array<AwsSecretValue | null | Error>> => {
+          try {
+            const { values, errors } = await caller.call(
+              'BatchGetSecretValue',
+              () => client.batchGetSecretValues(batch.map((r) => r.key)),
+              scope,
+            );
+            const byName = new Map(values.map((v) => [v.name, v]));
+            const failed = new Map(errors.map((e) => [e.secretId, e]));
+            return batch.map((record) => {
+              const value = byName.get(record.key) ?? byName.get((record as AwsSecret).arn);
+              const error = failed.get(record.key) ?? failed.get((record as AwsSecret).arn);
+              if (value)
+                return {
+                  provider: 'aws-secrets-manager',
+                  secretString: value.secretString,
+                  secretBinary: value.secretBinaryBase64,
+                  versionId: value.versionId,
+                  versionStages: value.versionStages,
+                  createdAt: value.createdDate,
+                };
+              if (error && error.errorCode !== 'ResourceNotFoundException')
+                return caller.toUpstreamError('BatchGetSecretValue', {
                   name: error.errorCode,
                   code: error.errorCode,
                   message: error.message,
-                }),
-              );
-            } else results.push(null);
+                });
+              return null;
+            });
+          } catch (error) {
+            return batch.map(() => error as Error);
           }
-        } catch (error) {
-          for (const _ of batch) results.push(error as Error);
-        }
-      }
-      return results;
+        }),
+      );
+      return answers.flat();
     },
   };
 }

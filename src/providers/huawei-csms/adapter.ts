@@ -52,7 +52,7 @@ export function createCsmsSource(
     timeoutMs: caller.policy.timeoutMs,
     auth: authOf(config, iamEndpoint),
   });
-  caller.renewOnAuthFailure(() => client.forgetToken());
+  caller.renewOnAuthFailure((cause) => client.forgetToken(cause));
 
   const toSecret = (raw: CsmsSecretSummary | RawSecret): CsmsSecret => {
     const full = raw as RawSecret;

@@ -199,6 +199,8 @@ export class CsmsClient {
   private readonly secrets: string[];
   private token: CachedToken | null = null;
   private tokenRequest: Promise<CachedToken> | null = null;
+  /** The login token each failed call was sent with, for forgetToken to drop only that one. */
+  private readonly failedWith = new WeakMap<object, CachedToken>();
   /** Tokens this client used lately: a request still in flight may carry one that was just replaced. */
   private readonly recentTokens: string[] = [];
 
@@ -274,16 +276,32 @@ export class CsmsClient {
       const token = this.auth.kind === 'token' ? this.auth.token : undefined;
       return this.send(operation, url, pathParams, queryParams, accept, token);
     }
-    return this.send(operation, url, pathParams, queryParams, accept, await this.currentToken());
+    const token = await this.currentToken();
+    try {
+      return await this.send(operation, url, pathParams, queryParams, accept, token.value);
+    } catch (error) {
+      if (error instanceof CsmsCallError) this.failedWith.set(error, token);
+      throw error;
+    }
   }
 
   /**
-   * Drops the login token after a 401 (revoked: password change, permissions), so that the next
-   * call logs in again. The upstream path decides the retry (src/upstream/call.ts), so metrics and
-   * the source's status see it. False when there is no login to renew (AK/SK, a fixed token).
+   * After a 401 (token revoked: password change, permissions): drops the login token `failure` was
+   * sent with, so that the next call logs in again. Only that token: when concurrent calls fail with
+   * the same token, the first drops it and logs in (once: logins are single-flight), and the others,
+   * reported during or after that login, keep the new token and retry with it. Without a failure
+   * this client sent, the cached token is dropped. The upstream path decides the retry
+   * (src/upstream/call.ts), so metrics and the source's status see it. False when there is no login
+   * to renew (AK/SK, a fixed token), or no token was ever sent.
    */
-  forgetToken(): boolean {
-    if (this.auth.kind !== 'password' || !this.token) return false;
+  forgetToken(failure?: unknown): boolean {
+    if (this.auth.kind !== 'password') return false;
+    const failed = typeof failure === 'object' && failure !== null ? this.failedWith.get(failure) : undefined;
+    if (failed) {
+      if (this.token === failed) this.token = null;
+      return true;
+    }
+    if (!this.token) return false;
     this.token = null;
     return true;
   }
@@ -376,14 +394,14 @@ export class CsmsClient {
 
   // ---- password tokens --------------------------------------------------------------------------
 
-  private async currentToken(): Promise<string> {
+  private async currentToken(): Promise<CachedToken> {
     const cached = this.token;
-    if (cached && Date.now() < cached.renewAt) return cached.value;
+    if (cached && Date.now() < cached.renewAt) return cached;
     try {
-      return (await this.renewToken()).value;
+      return await this.renewToken();
     } catch (error) {
       // A failed early renewal is not fatal while the old token is still valid.
-      if (cached && Date.now() < cached.expiresAt && cached === this.token) return cached.value;
+      if (cached && Date.now() < cached.expiresAt && cached === this.token) return cached;
       throw error;
     }
   }
