@@ -259,4 +259,27 @@ describe('paginate: a failing source ends the page just before it', () => {
     ];
     await expect(page(broken, { first: 2 })).rejects.toBeInstanceOf(TypeError);
   });
+
+  it('a TypeError inside a pager, even on the position a cursor carried, is a bug and never MALFORMED_CURSOR', async () => {
+    for (const kind of ['page-number', 'marker', 'token', 'none'] as const) {
+      const { groups } = world(LAYOUT, kind, new Set());
+      const after = (await page(groups, { first: 2 })).pageInfo.endCursor;
+      const buggy: SegmentGroup[] = groups.map((group) => ({
+        ...group,
+        segments: async () =>
+          (await group.segments()).map((segment) => ({
+            ...segment,
+            pager: () =>
+              Object.assign(segment.pager(), {
+                forward: async () => {
+                  throw new TypeError('a bug in a pager');
+                },
+              }),
+          })),
+      }));
+      const error = await page(buggy, { first: 2, after }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error).not.toHaveProperty('extensions');
+    }
+  });
 });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { guardLoaders } from '../../src/auth/guarded-loaders.js';
+import type { SourceView } from '../../src/auth/source-view.js';
 import { MetadataCache } from '../../src/cache/metadata-cache.js';
 import { createLoaders, type Loaders } from '../../src/loaders/index.js';
 import { pageNumberPaging } from '../../src/pagination/paging/page-number.js';
@@ -99,7 +101,7 @@ function fakeSource(counts: Record<string, number>, failing = new Set<string>())
     const lists = loaders.fetchers(source, ns, query);
     return lists.read(paging.call(lists, n, size));
   };
-  return { source, asked, page };
+  return { source, asked, page, paging };
 }
 
 describe('per-request loaders', () => {
@@ -146,5 +148,52 @@ describe('per-request loaders', () => {
     await page(createLoaders({ cache }), 'a', 2, 5);
     await page(createLoaders({ cache }), 'a', 2, 10, { Filters: 'x' });
     expect(asked).toEqual(['list a 2x10', 'list a 2x5', 'list a 2x10']);
+  });
+
+  it('lookups weigh batches against a scan by the namespace size an unfiltered list told', async () => {
+    const { source, asked, page } = fakeSource({ a: 8 });
+    const totals = new Map<string, number>();
+    const keys = ['a-s001', 'a-s002', 'a-s003', 'a-s004'];
+    const lookUp = async () => {
+      const loaders = createLoaders({ totals });
+      return (await Promise.all(keys.map((key) => loaders.record(source, 'a', key)))).map((r) => r?.name);
+    };
+    // Size unknown, and two batches are few: batches.
+    expect(await lookUp()).toEqual(keys);
+    expect(asked).toEqual(['namespaces', 'lookup a a-s001,a-s002,a-s003', 'lookup a a-s004']);
+    // A filtered list does not tell the namespace's size.
+    await page(createLoaders({ totals }), 'a', 1, 5, { Filters: 'x' });
+    asked.length = 0;
+    await lookUp();
+    expect(asked).toEqual(['namespaces', 'lookup a a-s001,a-s002,a-s003', 'lookup a a-s004']);
+    // An unfiltered one does (8 rows: one page), and the next request scans instead of batching.
+    await page(createLoaders({ totals }), 'a', 1, 5);
+    asked.length = 0;
+    expect(await lookUp()).toEqual(keys);
+    expect(asked).toEqual(['namespaces', 'list a 1x10']);
+  });
+
+  it('with the size unknown and many batches, page 1 is read first: it tells the size and serves its keys', async () => {
+    const { source, asked } = fakeSource({ a: 25 });
+    const loaders = createLoaders();
+    const keys = Array.from({ length: 13 }, (_, i) => `a-s${String(i + 5).padStart(3, '0')}`);
+    const found = await Promise.all(keys.map((key) => loaders.record(source, 'a', key)));
+    expect(found.map((r) => r?.name)).toEqual(keys);
+    // 8 keys beyond page 1 take three batches; the two pages left take two calls (page 1 is not read again).
+    expect(asked).toEqual(['namespaces', 'list a 1x10', 'list a 2x10', 'list a 3x10']);
+  });
+
+  it('behind the grant, a namespace outside it or unknown to the source lists nothing, without a call to it', async () => {
+    const { source, asked, paging } = fakeSource({ a: 5, b: 5 });
+    const view: SourceView = { list: [source], get: () => source, allows: (_source, ns) => ns !== 'b' };
+    const loaders = guardLoaders(createLoaders(), view);
+    for (const ns of ['b', 'zzz']) {
+      const lists = loaders.fetchers(source, ns, {});
+      expect(await lists.read(paging.call(lists, 1, 10))).toEqual({ items: [], totalCount: 0 });
+    }
+    expect(loaders.fetchers(source, 'b', {}).ahead).toBeUndefined();
+    const granted = loaders.fetchers(source, 'a', {});
+    expect((await granted.read(paging.call(granted, 1, 10))).items).toHaveLength(5);
+    expect(asked).toEqual(['namespaces', 'list a 1x10']);
   });
 });
