@@ -97,8 +97,8 @@ export interface SecretSource {
   readonly provider: Provider;
   readonly region: string;
   /**
-   * How it pages its ListSecrets: a scheme from src/pagination/paging/. Every call the scheme makes
-   * takes the request's scope last and hands it to `caller.call`.
+   * How it pages its ListSecrets: a scheme from src/pagination/paging/, given the adapter's list
+   * call (which takes the request's scope last and hands it to `caller.call`).
    */
   readonly paging: PagingScheme;
   readonly lookup: Lookup;

@@ -23,12 +23,12 @@ export interface MarkerOptions {
   ): Promise<MarkerPage>;
 }
 
-/** Provider pages read ahead of a walking client, one after another along the chain. */
 /** The scheme, and the list call it makes (for tests, and for the adapter's own use). */
 export interface MarkerPaging extends PagingScheme {
   call(lists: SegmentLists, marker: string | null, limit: number): ListCall<MarkerPage>;
 }
 
+/** Provider pages read ahead of a walking client, one after another along the chain. */
 export const MARKER_PREFETCH_PAGES = 4;
 
 /**

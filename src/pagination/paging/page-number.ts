@@ -28,12 +28,12 @@ export interface PageNumberOptions {
   ): Promise<PageNumberPage>;
 }
 
-/** Provider pages read ahead of a walking client, all at once: one round (8 is the default concurrency limit). */
 /** The scheme, and the list call it makes (for tests, and for the adapter's own use). */
 export interface PageNumberPaging extends PagingScheme {
   call(lists: SegmentLists, pageNumber: number, pageSize: number): ListCall<PageNumberPage>;
 }
 
+/** Provider pages read ahead of a walking client, all at once: one round (8 is the default concurrency limit). */
 export const PAGE_NUMBER_PREFETCH_PAGES = 8;
 
 /** Page number and page size (KMS, APIG): positions are row indexes, and each page tells the total. */

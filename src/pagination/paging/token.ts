@@ -20,12 +20,12 @@ export interface TokenOptions {
   ): Promise<TokenPage>;
 }
 
-/** Provider pages read ahead of a walking client, one after another along the chain. */
 /** The scheme, and the list call it makes (for tests, and for the adapter's own use). */
 export interface TokenPaging extends PagingScheme {
   call(lists: SegmentLists, token: string | null, pageSize: number): ListCall<TokenPage>;
 }
 
+/** Provider pages read ahead of a walking client, one after another along the chain. */
 export const TOKEN_PREFETCH_PAGES = 4;
 
 /**
