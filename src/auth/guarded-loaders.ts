@@ -19,7 +19,7 @@ export function guardLoaders(inner: Loaders, view: SourceView): Loaders {
       view.get(source.id) ? (await inner.namespaces(source)).filter((ns) => view.allows(source.id, ns.id)) : [],
     fetchers: (source, namespaceId, query) => {
       const lists = inner.fetchers(source, namespaceId, query);
-      // Outside the grant, or not one of the source's namespaces: every list is empty, and nothing is read ahead.
+      // Outside the grant every list is empty, and nothing is read ahead; a namespace the source does not have lists nothing either.
       if (!view.allows(source.id, namespaceId)) return { ...lists, read: async (call) => call.empty, ahead: undefined };
       return {
         ...lists,
