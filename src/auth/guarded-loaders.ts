@@ -1,15 +1,7 @@
 import type { Loaders } from '../loaders/index.js';
 import type { ValueLoader } from '../loaders/values.js';
-import type { SegmentFetchers } from '../pagination/segment.js';
 import type { SecretRecord, SecretSource } from '../sources/types.js';
 import type { SourceView } from './source-view.js';
-
-const EMPTY: SegmentFetchers = {
-  page: async () => ({ items: [], totalCount: 0 }),
-  marker: async () => ({ items: [], nextMarker: null }),
-  token: async () => ({ items: [], nextToken: null }),
-  all: async () => [],
-};
 
 /**
  * The request's loaders behind its grant: every upstream read names a source and namespace, and
@@ -26,26 +18,16 @@ export function guardLoaders(inner: Loaders, view: SourceView): Loaders {
     namespaces: async (source) =>
       view.get(source.id) ? (await inner.namespaces(source)).filter((ns) => view.allows(source.id, ns.id)) : [],
     fetchers: (source, namespaceId, query) => {
-      if (!view.allows(source.id, namespaceId)) return EMPTY;
-      const fetch = inner.fetchers(source, namespaceId, query);
+      const lists = inner.fetchers(source, namespaceId, query);
+      // Outside the grant every list is empty, and nothing is read ahead; a namespace the source does not have lists nothing either.
+      if (!view.allows(source.id, namespaceId)) return { ...lists, read: async (call) => call.empty, ahead: undefined };
       return {
-        page: async (pageNumber, pageSize) =>
-          (await readable(source, namespaceId)) ? fetch.page(pageNumber, pageSize) : EMPTY.page(pageNumber, pageSize),
-        marker: async (marker, limit) =>
-          (await readable(source, namespaceId)) ? fetch.marker(marker, limit) : EMPTY.marker(marker, limit),
-        token: async (token, pageSize) =>
-          (await readable(source, namespaceId)) ? fetch.token(token, pageSize) : EMPTY.token(token, pageSize),
-        all: async () => ((await readable(source, namespaceId)) ? fetch.all() : EMPTY.all()),
-        // Read-ahead fills the shared cache and hands nothing to the client (its reads come through the guards above); within the grant only.
-        ahead: fetch.ahead && {
-          page: async (pageNumber, pageSize, budget) =>
-            (await readable(source, namespaceId)) ? fetch.ahead!.page(pageNumber, pageSize, budget) : undefined,
-          marker: async (marker, limit, budget) =>
-            (await readable(source, namespaceId)) ? fetch.ahead!.marker(marker, limit, budget) : undefined,
-          token: async (token, pageSize, budget) =>
-            (await readable(source, namespaceId)) ? fetch.ahead!.token(token, pageSize, budget) : undefined,
-          all: async (budget) => ((await readable(source, namespaceId)) ? fetch.ahead!.all(budget) : undefined),
-        },
+        ...lists,
+        read: async (call) => ((await readable(source, namespaceId)) ? lists.read(call) : call.empty),
+        // Read-ahead fills the shared cache and hands nothing to the client (its reads come through the guard above); within the grant only.
+        ahead:
+          lists.ahead &&
+          (async (call, budget) => ((await readable(source, namespaceId)) ? lists.ahead!(call, budget) : undefined)),
       };
     },
     record: async (source, namespaceId, key) =>

@@ -31,7 +31,7 @@ async function recordOf(ns: NamespaceShape, ctx: GatewayContext): Promise<Namesp
 
 export async function relatedAppsOf(ctx: GatewayContext, ns: NamespaceShape): Promise<RelatedAppShape[]> {
   if (!ns.source.hasRelatedApps) return [];
-  const secrets = await ctx.loaders.fetchers(ns.source, ns.id, {}).all();
+  const secrets = await ns.source.paging.scan(ctx.loaders.fetchers(ns.source, ns.id, {}));
   const apps = new Map<string, RelatedAppShape>();
   for (const secret of secrets) {
     if (!('relatedApps' in secret)) continue;

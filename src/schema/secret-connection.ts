@@ -12,7 +12,6 @@ import {
 } from '../pagination/connection.js';
 import { bindingOf } from '../pagination/cursor.js';
 import { namespaceCanMatch, sourceCanMatch } from '../pagination/filter.js';
-import { createPager } from '../pagination/segment.js';
 import type { SecretFilter, SecretSource } from '../sources/types.js';
 import { builder } from './builder.js';
 import { SecretRef } from './refs.js';
@@ -163,7 +162,7 @@ export function secretGroups(
       return {
         sourceId: source.id,
         provider: source.provider,
-        countable: source.paging.kind === 'none' || (source.paging.kind === 'page-number' && complete),
+        countable: source.paging.countable(residual),
         async segments() {
           const ids =
             namespaceId !== undefined ? [namespaceId] : (await ctx.loaders.namespaces(source)).map((ns) => ns.id);
@@ -174,7 +173,7 @@ export function secretGroups(
               sourceId: source.id,
               namespaceId: id,
               pager: () =>
-                createPager(source.paging, ctx.loaders.fetchers(source, id, query), residual, {
+                source.paging.pager(ctx.loaders.fetchers(source, id, query), residual, {
                   readAhead: cache.ttlMs > 0 && cache.readAhead,
                 }),
             }));

@@ -2,6 +2,7 @@
  * The gateway's own domain model. Adapters translate provider responses into these types;
  * nothing outside src/sources ever sees an SDK response shape.
  */
+import type { PagingScheme } from '../pagination/paging/scheme.js';
 import type { ProviderModules } from '../providers/index.js';
 import type { RequestScope } from '../upstream/request-scope.js';
 
@@ -80,66 +81,6 @@ export interface Pushdown {
   complete: boolean;
 }
 
-export interface PageNumberPage {
-  items: SecretRecord[];
-  totalCount: number;
-}
-export interface MarkerPage {
-  items: SecretRecord[];
-  nextMarker: string | null;
-}
-export interface TokenPage {
-  items: SecretRecord[];
-  /** Opaque; null on the last page. */
-  nextToken: string | null;
-}
-
-/**
- * How a provider pages its ListSecrets; the shared engine in src/pagination does the rest. Every
- * method that calls the provider takes the request's scope last and hands it to `caller.call`.
- */
-export type Paging =
-  | {
-      kind: 'page-number';
-      maxPageSize: number;
-      fetchPage(
-        namespaceId: string,
-        query: PushedQuery,
-        pageNumber: number,
-        pageSize: number,
-        scope?: RequestScope,
-      ): Promise<PageNumberPage>;
-    }
-  | {
-      kind: 'marker';
-      maxLimit: number;
-      /** Position of an item as the provider's marker understands it. */
-      markerOf(item: SecretRecord): string;
-      fetchPage(
-        namespaceId: string,
-        query: PushedQuery,
-        marker: string | null,
-        limit: number,
-        scope?: RequestScope,
-      ): Promise<MarkerPage>;
-    }
-  | {
-      /** An opaque continuation token (AWS NextToken): our cursor stores the token that starts an item's page. */
-      kind: 'token';
-      pageSize: number;
-      fetchPage(
-        namespaceId: string,
-        query: PushedQuery,
-        token: string | null,
-        pageSize: number,
-        scope?: RequestScope,
-      ): Promise<TokenPage>;
-    }
-  | {
-      kind: 'none';
-      fetchAll(namespaceId: string, query: PushedQuery, scope?: RequestScope): Promise<SecretRecord[]>;
-    };
-
 /** How records are found by key (node lookups, federation references). */
 export type Lookup =
   /** Look the key up in the namespace's full list (unpaged providers). */
@@ -155,7 +96,11 @@ export interface SecretSource {
   readonly id: string;
   readonly provider: Provider;
   readonly region: string;
-  readonly paging: Paging;
+  /**
+   * How it pages its ListSecrets: a scheme from src/pagination/paging/, given the adapter's list
+   * call (which takes the request's scope last and hands it to `caller.call`).
+   */
+  readonly paging: PagingScheme;
   readonly lookup: Lookup;
   /** The lookup key is the secret's name (KMS, CSMS), so a name finds a record without a scan. */
   readonly keyIsName: boolean;

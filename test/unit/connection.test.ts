@@ -7,9 +7,14 @@ import {
   type SegmentGroup,
 } from '../../src/pagination/connection.js';
 import { bindingOf, CursorCodec } from '../../src/pagination/cursor.js';
-import { createPager, type SegmentFetchers } from '../../src/pagination/segment.js';
-import type { Paging, SecretRecord } from '../../src/sources/types.js';
+import { markerPaging } from '../../src/pagination/paging/marker.js';
+import { pageNumberPaging } from '../../src/pagination/paging/page-number.js';
+import type { PagingScheme } from '../../src/pagination/paging/scheme.js';
+import { tokenPaging } from '../../src/pagination/paging/token.js';
+import { unpagedPaging } from '../../src/pagination/paging/unpaged.js';
+import type { SecretRecord } from '../../src/sources/types.js';
 import { UpstreamError } from '../../src/upstream/errors.js';
+import { directLists } from '../helpers/lists.js';
 
 /**
  * The connection engine against in-memory segments: no HTTP, no provider. A fault set names the
@@ -39,7 +44,9 @@ function failure(sourceId: string): UpstreamError {
 type Layout = Record<string, Record<string, number>>;
 
 /** Sources → namespaces → item counts; each source pages with the given kind. */
-function world(layout: Layout, kind: Paging['kind'], faults: Set<string>) {
+type Kind = 'page-number' | 'marker' | 'token' | 'none';
+
+function world(layout: Layout, kind: Kind, faults: Set<string>) {
   const calls: string[] = [];
   const groups: SegmentGroup[] = Object.entries(layout).map(([sourceId, namespaces]) => ({
     sourceId,
@@ -56,44 +63,57 @@ function world(layout: Layout, kind: Paging['kind'], faults: Set<string>) {
           calls.push(`${sourceId}/${namespaceId}`);
           if (faults.has(`${sourceId}/${namespaceId}`)) throw failure(sourceId);
         };
-        const fetchers: SegmentFetchers = {
-          async page(pageNumber, pageSize) {
-            check();
-            return { items: items.slice((pageNumber - 1) * pageSize, pageNumber * pageSize), totalCount: items.length };
-          },
-          async marker(marker, limit) {
-            check();
-            const start = marker === null ? 0 : items.findIndex((r) => r.name === marker) + 1;
-            const slice = items.slice(start, start + limit);
-            return { items: slice, nextMarker: start + limit < items.length ? slice[slice.length - 1].name : null };
-          },
-          async token(token, pageSize) {
-            check();
-            // Opaque tokens, as AWS's: the walk can only hand back what it was given.
-            const start = token === null ? 0 : Number(Buffer.from(token, 'base64url').toString().split('@')[1]);
-            const end = start + pageSize;
-            return {
-              items: items.slice(start, end),
-              nextToken: end < items.length ? Buffer.from(`${namespaceId}@${end}`).toString('base64url') : null,
-            };
-          },
-          async all() {
-            check();
-            return items;
-          },
+        const schemes: Record<Kind, () => PagingScheme> = {
+          'page-number': () =>
+            pageNumberPaging({
+              maxPageSize: 4,
+              async fetchPage(_ns, _query, pageNumber, pageSize) {
+                check();
+                return {
+                  items: items.slice((pageNumber - 1) * pageSize, pageNumber * pageSize),
+                  totalCount: items.length,
+                };
+              },
+            }),
+          marker: () =>
+            markerPaging({
+              maxLimit: 4,
+              markerOf: (r) => r.name,
+              async fetchPage(_ns, _query, marker, limit) {
+                check();
+                const start = marker === null ? 0 : items.findIndex((r) => r.name === marker) + 1;
+                const slice = items.slice(start, start + limit);
+                return { items: slice, nextMarker: start + limit < items.length ? slice[slice.length - 1].name : null };
+              },
+            }),
+          token: () =>
+            tokenPaging({
+              pageSize: 4,
+              async fetchPage(_ns, _query, token, pageSize) {
+                check();
+                // Opaque tokens, as AWS's: the walk can only hand back what it was given.
+                const start = token === null ? 0 : Number(Buffer.from(token, 'base64url').toString().split('@')[1]);
+                const end = start + pageSize;
+                return {
+                  items: items.slice(start, end),
+                  nextToken: end < items.length ? Buffer.from(`${namespaceId}@${end}`).toString('base64url') : null,
+                };
+              },
+            }),
+          none: () =>
+            unpagedPaging({
+              async fetchAll() {
+                check();
+                return items;
+              },
+            }),
         };
-        const paging = (kind === 'page-number'
-          ? { kind, maxPageSize: 4, fetchPage: null }
-          : kind === 'marker'
-            ? { kind, maxLimit: 4, markerOf: (r: SecretRecord) => r.name, fetchPage: null }
-            : kind === 'token'
-              ? { kind, pageSize: 4, fetchPage: null }
-              : { kind, fetchAll: null }) as unknown as Paging;
+        const paging = schemes[kind]();
         return {
           key: segmentKey(sourceId, namespaceId),
           sourceId,
           namespaceId,
-          pager: () => createPager(paging, fetchers, null),
+          pager: () => paging.pager(directLists(namespaceId), null),
         };
       });
     },
@@ -238,5 +258,28 @@ describe('paginate: a failing source ends the page just before it', () => {
       },
     ];
     await expect(page(broken, { first: 2 })).rejects.toBeInstanceOf(TypeError);
+  });
+
+  it('a TypeError inside a pager, even on the position a cursor carried, is a bug and never MALFORMED_CURSOR', async () => {
+    for (const kind of ['page-number', 'marker', 'token', 'none'] as const) {
+      const { groups } = world(LAYOUT, kind, new Set());
+      const after = (await page(groups, { first: 2 })).pageInfo.endCursor;
+      const buggy: SegmentGroup[] = groups.map((group) => ({
+        ...group,
+        segments: async () =>
+          (await group.segments()).map((segment) => ({
+            ...segment,
+            pager: () =>
+              Object.assign(segment.pager(), {
+                forward: async () => {
+                  throw new TypeError('a bug in a pager');
+                },
+              }),
+          })),
+      }));
+      const error = await page(buggy, { first: 2, after }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error).not.toHaveProperty('extensions');
+    }
   });
 });

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { guardLoaders } from '../../src/auth/guarded-loaders.js';
+import type { SourceView } from '../../src/auth/source-view.js';
 import { MetadataCache } from '../../src/cache/metadata-cache.js';
-import { createLoaders } from '../../src/loaders/index.js';
+import { createLoaders, type Loaders } from '../../src/loaders/index.js';
+import { pageNumberPaging } from '../../src/pagination/paging/page-number.js';
 import type { KmsSecret } from '../../src/providers/alibaba-kms/records.js';
 import type { PushedQuery, SecretSource } from '../../src/sources/types.js';
 
@@ -35,6 +38,17 @@ function fakeSource(counts: Record<string, number>, failing = new Set<string>())
   const check = (ns: string) => {
     if (failing.has(ns)) throw new Error(`namespace ${ns} is down`);
   };
+  const paging = pageNumberPaging({
+    maxPageSize: 10,
+    async fetchPage(ns: string, _query: PushedQuery, pageNumber: number, pageSize: number) {
+      asked.push(`list ${ns} ${pageNumber}x${pageSize}`);
+      check(ns);
+      return {
+        items: inventory[ns].slice((pageNumber - 1) * pageSize, pageNumber * pageSize),
+        totalCount: inventory[ns].length,
+      };
+    },
+  });
   const source: SecretSource = {
     id: 'fake',
     provider: 'alibaba-kms',
@@ -42,18 +56,7 @@ function fakeSource(counts: Record<string, number>, failing = new Set<string>())
     keyIsName: true,
     filterableFields: [],
     pushdown: () => ({ query: {}, complete: true }),
-    paging: {
-      kind: 'page-number',
-      maxPageSize: 10,
-      async fetchPage(ns: string, _query: PushedQuery, pageNumber: number, pageSize: number) {
-        asked.push(`list ${ns} ${pageNumber}x${pageSize}`);
-        check(ns);
-        return {
-          items: inventory[ns].slice((pageNumber - 1) * pageSize, pageNumber * pageSize),
-          totalCount: inventory[ns].length,
-        };
-      },
-    },
+    paging,
     lookup: {
       kind: 'batch',
       maxBatchSize: 3,
@@ -93,22 +96,26 @@ function fakeSource(counts: Record<string, number>, failing = new Set<string>())
       throw new Error('values never go through these loaders');
     },
   };
-  return { source, asked };
+  /** Page `n` of `size` of a namespace, read through the loaders. */
+  const page = (loaders: Loaders, ns: string, n: number, size: number, query: PushedQuery = {}) => {
+    const lists = loaders.fetchers(source, ns, query);
+    return lists.read(paging.call(lists, n, size));
+  };
+  return { source, asked, page, paging };
 }
 
 describe('per-request loaders', () => {
   it('make an identical list call once, however many ask', async () => {
-    const { source, asked } = fakeSource({ a: 25 });
+    const { asked, page } = fakeSource({ a: 25 });
     const loaders = createLoaders();
-    const fetch = loaders.fetchers(source, 'a', {});
-    await Promise.all([fetch.page(1, 10), fetch.page(1, 10), loaders.fetchers(source, 'a', {}).page(1, 10)]);
+    await Promise.all([page(loaders, 'a', 1, 10), page(loaders, 'a', 1, 10), page(loaders, 'a', 1, 10)]);
     expect(asked).toEqual(['list a 1x10']);
   });
 
   it('look keys up in batches of the provider size, and not at all for keys a list already returned', async () => {
-    const { source, asked } = fakeSource({ a: 25 });
+    const { source, asked, page } = fakeSource({ a: 25 });
     const loaders = createLoaders();
-    await loaders.fetchers(source, 'a', {}).page(1, 10);
+    await page(loaders, 'a', 1, 10);
     const keys = ['a-s001', 'a-s012', 'a-s013', 'a-s014', 'a-s099'];
     const found = await Promise.all(keys.map((key) => loaders.record(source, 'a', key)));
     expect(found.map((r) => r?.name ?? null)).toEqual(['a-s001', 'a-s012', 'a-s013', 'a-s014', null]);
@@ -131,15 +138,62 @@ describe('per-request loaders', () => {
   });
 
   it('a shared cache serves the next request what the first asked, and nothing it did not', async () => {
-    const { source, asked } = fakeSource({ a: 25 });
+    const { asked, page } = fakeSource({ a: 25 });
     const store = new MetadataCache();
     const cache = { store, policy: () => ({ ttlMs: 60_000, staleMs: 0 }) };
-    await createLoaders({ cache }).fetchers(source, 'a', {}).page(2, 10);
-    await createLoaders({ cache }).fetchers(source, 'a', {}).page(2, 10);
+    await page(createLoaders({ cache }), 'a', 2, 10);
+    await page(createLoaders({ cache }), 'a', 2, 10);
     expect(asked).toEqual(['list a 2x10']);
     // Another question (another page size, another pushed-down query) is another call.
-    await createLoaders({ cache }).fetchers(source, 'a', {}).page(2, 5);
-    await createLoaders({ cache }).fetchers(source, 'a', { Filters: 'x' }).page(2, 10);
+    await page(createLoaders({ cache }), 'a', 2, 5);
+    await page(createLoaders({ cache }), 'a', 2, 10, { Filters: 'x' });
     expect(asked).toEqual(['list a 2x10', 'list a 2x5', 'list a 2x10']);
+  });
+
+  it('lookups weigh batches against a scan by the namespace size an unfiltered list told', async () => {
+    const { source, asked, page } = fakeSource({ a: 8 });
+    const totals = new Map<string, number>();
+    const keys = ['a-s001', 'a-s002', 'a-s003', 'a-s004'];
+    const lookUp = async () => {
+      const loaders = createLoaders({ totals });
+      return (await Promise.all(keys.map((key) => loaders.record(source, 'a', key)))).map((r) => r?.name);
+    };
+    // Size unknown, and two batches are few: batches.
+    expect(await lookUp()).toEqual(keys);
+    expect(asked).toEqual(['namespaces', 'lookup a a-s001,a-s002,a-s003', 'lookup a a-s004']);
+    // A filtered list does not tell the namespace's size.
+    await page(createLoaders({ totals }), 'a', 1, 5, { Filters: 'x' });
+    asked.length = 0;
+    await lookUp();
+    expect(asked).toEqual(['namespaces', 'lookup a a-s001,a-s002,a-s003', 'lookup a a-s004']);
+    // An unfiltered one does (8 rows: one page), and the next request scans instead of batching.
+    await page(createLoaders({ totals }), 'a', 1, 5);
+    asked.length = 0;
+    expect(await lookUp()).toEqual(keys);
+    expect(asked).toEqual(['namespaces', 'list a 1x10']);
+  });
+
+  it('with the size unknown and many batches, page 1 is read first: it tells the size and serves its keys', async () => {
+    const { source, asked } = fakeSource({ a: 25 });
+    const loaders = createLoaders();
+    const keys = Array.from({ length: 13 }, (_, i) => `a-s${String(i + 5).padStart(3, '0')}`);
+    const found = await Promise.all(keys.map((key) => loaders.record(source, 'a', key)));
+    expect(found.map((r) => r?.name)).toEqual(keys);
+    // 8 keys beyond page 1 take three batches; the two pages left take two calls (page 1 is not read again).
+    expect(asked).toEqual(['namespaces', 'list a 1x10', 'list a 2x10', 'list a 3x10']);
+  });
+
+  it('behind the grant, a namespace outside it or unknown to the source lists nothing, without a call to it', async () => {
+    const { source, asked, paging } = fakeSource({ a: 5, b: 5 });
+    const view: SourceView = { list: [source], get: () => source, allows: (_source, ns) => ns !== 'b' };
+    const loaders = guardLoaders(createLoaders(), view);
+    for (const ns of ['b', 'zzz']) {
+      const lists = loaders.fetchers(source, ns, {});
+      expect(await lists.read(paging.call(lists, 1, 10))).toEqual({ items: [], totalCount: 0 });
+    }
+    expect(loaders.fetchers(source, 'b', {}).ahead).toBeUndefined();
+    const granted = loaders.fetchers(source, 'a', {});
+    expect((await granted.read(paging.call(granted, 1, 10))).items).toHaveLength(5);
+    expect(asked).toEqual(['namespaces', 'list a 1x10']);
   });
 });

@@ -6,6 +6,7 @@ import { AlibabaRoa } from '../alibaba/client.js';
 import { asArray, asObject, toDate, toInt, toStr } from '../../sources/normalize.js';
 import type { SecretSource } from '../../sources/types.js';
 import type { ApigSecret, ApigSecretValue } from './records.js';
+import { pageNumberPaging } from '../../pagination/paging/page-number.js';
 
 const APIG_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -58,8 +59,7 @@ export function createApigSource(config: ApigSourceConfig, endpoint: string, cal
       // nameLike is documented only as "fuzzy": names are always re-checked here.
       complete: recordFieldsSet(filter).every((field) => field === 'gatewayType'),
     }),
-    paging: {
-      kind: 'page-number',
+    paging: pageNumberPaging({
       maxPageSize: 100,
       async fetchPage(_namespaceId, query, pageNumber, pageSize, scope) {
         const body = await caller.call(
@@ -73,7 +73,7 @@ export function createApigSource(config: ApigSourceConfig, endpoint: string, cal
           totalCount: toInt(data.totalSize) ?? 0,
         };
       },
-    },
+    }),
     lookup: {
       kind: 'batch',
       maxBatchSize: 1,

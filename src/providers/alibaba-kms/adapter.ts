@@ -7,6 +7,7 @@ import { asArray, asObject, toDate, toStr } from '../../sources/normalize.js';
 import { recordFieldsSet } from '../../pagination/filter.js';
 import type { PushedQuery, Pushdown, SecretFilter, SecretSource, Tag } from '../../sources/types.js';
 import type { KmsSecret, KmsSecretDetail, KmsSecretValue } from './records.js';
+import { pageNumberPaging } from '../../pagination/paging/page-number.js';
 
 export const KMS_ERROR_CODES: ErrorCodeTable = {
   ...POP_GATEWAY_CODES,
@@ -109,11 +110,10 @@ export function createKmsSource(config: KmsSourceConfig, endpoint: string, calle
     keyIsName: true,
     filterableFields: ['nameContains', 'names', 'types', 'tags', 'providers', 'sources', 'namespaces'],
     pushdown: pushdownOf,
-    paging: {
-      kind: 'page-number',
+    paging: pageNumberPaging({
       maxPageSize: 100,
       fetchPage: (_namespaceId, query, pageNumber, pageSize, scope) => listSecrets(query, pageNumber, pageSize, scope),
-    },
+    }),
     lookup: {
       // One ListSecrets with a SecretName filter answers up to 10 names at once.
       kind: 'batch',

@@ -6,6 +6,7 @@ import { AlibabaRoa } from '../alibaba/client.js';
 import { asArray, asObject, toDate, toStr } from '../../sources/normalize.js';
 import type { NamespaceRecord, SecretSource } from '../../sources/types.js';
 import type { SaeSecret, SaeSecretDetail, SaeSecretValue } from './records.js';
+import { unpagedPaging } from '../../pagination/paging/unpaged.js';
 
 export const SAE_ERROR_CODES: ErrorCodeTable = {
   ...POP_GATEWAY_CODES,
@@ -65,13 +66,12 @@ export function createSaeSource(config: SaeSourceConfig, endpoint: string, calle
     hasRelatedApps: true,
     filterableFields: ['nameContains', 'names', 'types', 'providers', 'sources', 'namespaces'],
     pushdown: (filter) => ({ query: {}, complete: !hasRecordFilter(filter) }),
-    paging: {
-      kind: 'none',
+    paging: unpagedPaging({
       async fetchAll(namespaceId, _query, scope) {
         const body = await caller.call('ListSecrets', () => client.get(LIST_PATH, { NamespaceId: namespaceId }), scope);
         return asArray<Record<string, unknown>>(asObject(body.Data).Secrets).map((raw) => toSecret(raw, namespaceId));
       },
-    },
+    }),
     lookup: { kind: 'via-list' },
     async listNamespaces(scope) {
       if (config.namespaces) return config.namespaces.map((id) => namespace(id, null));

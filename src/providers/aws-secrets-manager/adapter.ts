@@ -11,6 +11,7 @@ import {
 } from './client.js';
 import type { AwsSourceConfig } from './index.js';
 import type { AwsSecret, AwsSecretDetail, AwsSecretValue } from './records.js';
+import { tokenPaging } from '../../pagination/paging/token.js';
 
 /** ListSecrets takes up to 10 values per filter key. */
 const MAX_FILTER_VALUES = 10;
@@ -92,8 +93,7 @@ export function createAwsSource(config: AwsSourceConfig, endpoint: string, calle
     keyIsName: true,
     filterableFields: ['nameContains', 'names', 'tags', 'providers', 'sources', 'namespaces'],
     pushdown: pushdownOf,
-    paging: {
-      kind: 'token',
+    paging: tokenPaging({
       pageSize: PAGE_SIZE,
       fetchPage: (_namespaceId, query, token, pageSize, scope) =>
         listPage(
@@ -102,7 +102,7 @@ export function createAwsSource(config: AwsSourceConfig, endpoint: string, calle
           pageSize,
           scope,
         ),
-    },
+    }),
     lookup: {
       // One ListSecrets with a name filter answers up to 10 names (prefix matches, kept exact here).
       kind: 'batch',

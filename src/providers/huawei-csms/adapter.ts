@@ -15,6 +15,7 @@ import {
 import { toBool, toDate, toStr } from '../../sources/normalize.js';
 import type { SecretSource } from '../../sources/types.js';
 import type { CsmsSecret, CsmsSecretDetail, CsmsSecretValue } from './records.js';
+import { markerPaging } from '../../pagination/paging/marker.js';
 
 export const CSMS_ERROR_CODES: ErrorCodeTable = {
   'CSMS.0005': 'UPSTREAM_NOT_FOUND',
@@ -101,8 +102,7 @@ export function createCsmsSource(
     keyIsName: true,
     filterableFields: ['nameContains', 'names', 'states', 'providers', 'sources', 'namespaces'],
     pushdown: (filter) => ({ query: {}, complete: !hasRecordFilter(filter) }),
-    paging: {
-      kind: 'marker',
+    paging: markerPaging({
       // CSMS documents no maximum; 200 is what the emulator enforces and a safe size for the real API.
       maxLimit: 200,
       markerOf: (item) => item.name,
@@ -114,7 +114,7 @@ export function createCsmsSource(
         );
         return { items: (body.secrets ?? []).map(toSecret), nextMarker: toStr(body.page_info?.next_marker) };
       },
-    },
+    }),
     lookup: {
       kind: 'batch',
       maxBatchSize: 1,

@@ -1,0 +1,316 @@
+import { describe, expect, it } from 'vitest';
+import { markerPaging } from '../../src/pagination/paging/marker.js';
+import { pageNumberPaging } from '../../src/pagination/paging/page-number.js';
+import { tokenPaging } from '../../src/pagination/paging/token.js';
+import { unpagedPaging } from '../../src/pagination/paging/unpaged.js';
+import { PositionError, PrefetchBudget, type Slice } from '../../src/pagination/segment.js';
+import type { KmsSecret } from '../../src/providers/alibaba-kms/records.js';
+import type { SecretRecord } from '../../src/sources/types.js';
+import { directLists } from '../helpers/lists.js';
+
+/**
+ * Each paging scheme against a fake provider: the exact list calls (by their cache keys, which the
+ * shared cache and every replica rely on), the positions its cursors carry, read-ahead within the
+ * budget, and positions it cannot mean.
+ */
+
+const record = (name: string): KmsSecret => ({
+  provider: 'alibaba-kms',
+  sourceId: 'src',
+  namespaceId: 'ns',
+  key: name,
+  name,
+  type: 'Generic',
+  createdAt: null,
+  updatedAt: null,
+  plannedDeleteTime: null,
+  owingService: null,
+  tags: [],
+});
+const inventory = (n: number): SecretRecord[] =>
+  Array.from({ length: n }, (_, i) => record(`s-${String(i).padStart(3, '0')}`));
+/** The segment part of every list call's key, as directLists() names its segment. */
+const K = '["src","ns",{}]';
+const names = (slice: Slice) => slice.entries.map((e) => e.record.name);
+const positions = (slice: Slice) => slice.entries.map((e) => e.position);
+/** Read-ahead chains run in the background: let them finish. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('page-number paging', () => {
+  const items = inventory(23);
+  const scheme = pageNumberPaging({
+    maxPageSize: 10,
+    async fetchPage(_ns, _query, pageNumber, pageSize) {
+      return { items: items.slice((pageNumber - 1) * pageSize, pageNumber * pageSize), totalCount: items.length };
+    },
+  });
+
+  it('without the cache: a window becomes the fewest provider pages sized to it; positions are row indexes', async () => {
+    const lists = directLists();
+    const pager = scheme.pager(lists, null);
+    const first = await pager.forward(null, 5);
+    expect(positions(first)).toEqual([0, 1, 2, 3, 4]);
+    expect(first.hasMore).toBe(true);
+    const second = await pager.forward(4, 5);
+    expect(names(second)).toEqual(['s-005', 's-006', 's-007', 's-008', 's-009']);
+    const last = await pager.forward(19, 5);
+    expect(positions(last)).toEqual([20, 21, 22]);
+    expect(last.hasMore).toBe(false);
+    expect(lists.reads).toEqual([`page:${K}:1:5`, `page:${K}:2:5`, `page:${K}:6:4`]);
+  });
+
+  it('with the cache: whole aligned pages, and the pages after the window read ahead within the budget', async () => {
+    const lists = directLists('ns', {}, { ahead: true });
+    await scheme.pager(lists, null, { readAhead: true }).forward(null, 5);
+    // A first page is not a walk yet: nothing read ahead.
+    expect(lists.reads).toEqual([`page:${K}:1:10`]);
+    expect(lists.aheads).toEqual([]);
+    // The next request carries the total in its cursor: the read-ahead goes out beside its own page, up to the total.
+    const next = scheme.pager(lists, null, { readAhead: true });
+    next.useHint(23);
+    expect(positions(await next.forward(4, 5, new PrefetchBudget(12)))).toEqual([5, 6, 7, 8, 9]);
+    expect(lists.aheads).toEqual([`page:${K}:2:10`, `page:${K}:3:10`]);
+    expect(lists.reads).toEqual([`page:${K}:1:10`, `page:${K}:1:10`]);
+    // A spent budget stops it.
+    const poor = directLists('ns', {}, { ahead: true });
+    const pager = scheme.pager(poor, null, { readAhead: true });
+    pager.useHint(23);
+    await pager.forward(4, 5, new PrefetchBudget(1));
+    expect(poor.aheads).toEqual([`page:${K}:2:10`]);
+  });
+
+  it('backward from the end learns the total from page 1, then reads the last page', async () => {
+    const lists = directLists();
+    const pager = scheme.pager(lists, null, { readAhead: true });
+    const last = await pager.backward(null, 3);
+    expect(positions(last)).toEqual([20, 21, 22]);
+    expect(last.hasMore).toBe(true);
+    expect(positions(await pager.backward(20, 3))).toEqual([17, 18, 19]);
+    expect(lists.reads).toEqual([`page:${K}:1:10`, `page:${K}:3:10`, `page:${K}:2:10`]);
+  });
+
+  it('under a filter the gateway applies: whole pages, the rows’ own indexes, and no count', async () => {
+    const lists = directLists();
+    const filter = { nameContains: '1' };
+    const pager = scheme.pager(lists, filter);
+    const slice = await pager.forward(null, 3);
+    expect(names(slice)).toEqual(['s-001', 's-010', 's-011']);
+    expect(positions(slice)).toEqual([1, 10, 11]);
+    expect(slice.hasMore).toBe(true);
+    expect(lists.reads).toEqual([`page:${K}:1:10`, `page:${K}:2:10`]);
+    expect(scheme.countable(filter)).toBe(false);
+    expect(pager.countable).toBe(false);
+    expect(await pager.count()).toBeNull();
+  });
+
+  it('counts from the total of page 1, once', async () => {
+    const lists = directLists();
+    const pager = scheme.pager(lists, null);
+    expect(scheme.countable(null)).toBe(true);
+    expect(await pager.count()).toBe(23);
+    expect(await pager.count()).toBe(23);
+    expect(lists.reads).toEqual([`page:${K}:1:10`]);
+  });
+
+  it('a position that is not an index is a PositionError, and costs no call', async () => {
+    const lists = directLists();
+    const pager = scheme.pager(lists, null);
+    for (const position of ['2:', -1, 1.5]) {
+      await expect(pager.forward(position, 2)).rejects.toBeInstanceOf(PositionError);
+      await expect(pager.backward(position, 2)).rejects.toBeInstanceOf(PositionError);
+    }
+    expect(lists.reads).toEqual([]);
+  });
+
+  it('scans in the fewest calls, and tells lookups what a scan costs', async () => {
+    const lists = directLists();
+    expect((await scheme.scan(lists)).map((r) => r.name)).toEqual(items.map((r) => r.name));
+    expect(lists.reads).toEqual([`page:${K}:1:10`, `page:${K}:2:10`, `page:${K}:3:10`]);
+    expect(scheme.sizing?.calls(23)).toBe(3);
+    expect(scheme.sizing?.calls(20)).toBe(2);
+    const first = await scheme.sizing!.first(directLists());
+    expect({ rows: first.items.length, total: first.total }).toEqual({ rows: 10, total: 23 });
+  });
+});
+
+describe('marker paging', () => {
+  const items = inventory(10);
+  /** `repeat`: pages start with their marker row (whether CSMS does is undocumented). */
+  const schemeOf = (repeat = false) =>
+    markerPaging({
+      maxLimit: 4,
+      markerOf: (item) => item.name,
+      async fetchPage(_ns, _query, marker, limit) {
+        const at = marker === null ? 0 : items.findIndex((r) => r.name === marker);
+        const start = marker === null || repeat ? at : at + 1;
+        const page = items.slice(start, start + limit);
+        return { items: page, nextMarker: start + limit < items.length ? page[page.length - 1].name : null };
+      },
+    });
+  const scheme = schemeOf();
+
+  it('without the cache: pages sized to the window, each position the item’s own marker', async () => {
+    const lists = directLists();
+    const pager = scheme.pager(lists, null);
+    const first = await pager.forward(null, 3);
+    expect(positions(first)).toEqual(['s-000', 's-001', 's-002']);
+    expect(first.hasMore).toBe(true);
+    expect(positions(await pager.forward('s-002', 3))).toEqual(['s-003', 's-004', 's-005']);
+    const last = await pager.forward('s-008', 3);
+    expect(positions(last)).toEqual(['s-009']);
+    expect(last.hasMore).toBe(false);
+    expect(lists.reads).toEqual([`marker:${K}:null:4`, `marker:${K}:s-002:4`, `marker:${K}:s-008:4`]);
+  });
+
+  it('a page that repeats its marker row: the row is dropped and one more is asked for', async () => {
+    const lists = directLists();
+    const slice = await schemeOf(true).pager(lists, null).forward('s-002', 3);
+    expect(names(slice)).toEqual(['s-003', 's-004', 's-005']);
+    expect(slice.hasMore).toBe(true);
+    expect(lists.reads).toEqual([`marker:${K}:s-002:4`, `marker:${K}:s-005:2`]);
+  });
+
+  it('with the cache: whole pages, positions `<offset>:<start marker>`, the last row of a page standing before the next', async () => {
+    const lists = directLists();
+    const first = await scheme.pager(lists, null, { readAhead: true }).forward(null, 3);
+    expect(positions(first)).toEqual(['0:', '1:', '2:']);
+    expect(first.hasMore).toBe(true);
+    const second = await scheme.pager(lists, null, { readAhead: true }).forward('2:', 3);
+    expect(names(second)).toEqual(['s-003', 's-004', 's-005']);
+    expect(positions(second)).toEqual(['-1:s-003', '0:s-003', '1:s-003']);
+    expect(lists.reads).toEqual([`marker:${K}:null:4`, `marker:${K}:null:4`, `marker:${K}:s-003:4`]);
+  });
+
+  it('cursors of either mode resume in the other (the cache turned on or off between two pages)', async () => {
+    const cached = directLists();
+    // A bare marker (made without the cache) is the rows after it.
+    expect(positions(await scheme.pager(cached, null, { readAhead: true }).forward('s-002', 2))).toEqual([
+      '0:s-002',
+      '1:s-002',
+    ]);
+    expect(cached.reads).toEqual([`marker:${K}:s-002:4`]);
+    const uncached = directLists();
+    expect(positions(await scheme.pager(uncached, null).forward('0:s-003', 2))).toEqual(['1:s-003', '2:s-003']);
+    expect(uncached.reads).toEqual([`marker:${K}:s-003:4`]);
+  });
+
+  it('reads ahead along the chain while a client walks, within the budget, and from the start for later segments', async () => {
+    const lists = directLists('ns', {}, { ahead: true });
+    await scheme.pager(lists, null, { readAhead: true }).forward('2:', 3, new PrefetchBudget(12));
+    await settle();
+    expect(lists.aheads).toEqual([`marker:${K}:s-003:4`, `marker:${K}:s-007:4`]);
+    const poor = directLists('ns', {}, { ahead: true });
+    await scheme.pager(poor, null, { readAhead: true }).forward('2:', 3, new PrefetchBudget(1));
+    await settle();
+    expect(poor.aheads).toEqual([`marker:${K}:s-003:4`]);
+    const later = directLists('ns', {}, { ahead: true });
+    scheme.pager(later, null, { readAhead: true }).prefetchStart(new PrefetchBudget(12));
+    await settle();
+    expect(later.aheads).toEqual([`marker:${K}:null:4`, `marker:${K}:s-003:4`, `marker:${K}:s-007:4`]);
+    expect(later.reads).toEqual([]);
+    // Without the cache nothing is read ahead.
+    const none = directLists('ns', {}, { ahead: true });
+    scheme.pager(none, null).prefetchStart(new PrefetchBudget(12));
+    await scheme.pager(none, null).forward('s-002', 3, new PrefetchBudget(12));
+    await settle();
+    expect(none.aheads).toEqual([]);
+  });
+
+  it('forward only, uncountable; a position that is not a marker is a PositionError', async () => {
+    for (const readAhead of [false, true]) {
+      const pager = scheme.pager(directLists(), null, { readAhead });
+      expect(pager.backwardSupported).toBe(false);
+      expect(pager.countable).toBe(false);
+      expect(await pager.count()).toBeNull();
+      await expect(pager.forward(3, 2)).rejects.toBeInstanceOf(PositionError);
+    }
+    expect(scheme.countable(null)).toBe(false);
+  });
+
+  it('scans the chain once, each row once', async () => {
+    const lists = directLists();
+    expect((await schemeOf(true).scan(lists)).map((r) => r.name)).toEqual(items.map((r) => r.name));
+    expect(lists.reads).toEqual([`marker:${K}:null:4`, `marker:${K}:s-003:4`, `marker:${K}:s-006:4`]);
+  });
+});
+
+describe('token paging', () => {
+  const items = inventory(10);
+  const scheme = tokenPaging({
+    pageSize: 4,
+    async fetchPage(_ns, _query, token, pageSize) {
+      const start = token === null ? 0 : Number(token.slice(1));
+      const end = start + pageSize;
+      return { items: items.slice(start, end), nextToken: end < items.length ? `t${end}` : null };
+    },
+  });
+
+  it('positions are `<offset>:<token of the item’s page>`; every call is a whole page', async () => {
+    const lists = directLists();
+    const first = await scheme.pager(lists, null).forward(null, 3);
+    expect(positions(first)).toEqual(['0:', '1:', '2:']);
+    const second = await scheme.pager(lists, null).forward('2:', 3);
+    expect(positions(second)).toEqual(['-1:t4', '0:t4', '1:t4']);
+    expect(second.hasMore).toBe(true);
+    const last = await scheme.pager(lists, null).forward('0:t8', 3);
+    expect(positions(last)).toEqual(['1:t8']);
+    expect(last.hasMore).toBe(false);
+    expect(lists.reads).toEqual([`token:${K}:null:4`, `token:${K}:null:4`, `token:${K}:t4:4`, `token:${K}:t8:4`]);
+  });
+
+  it('reads the next pages ahead along the chain while a client walks', async () => {
+    const lists = directLists('ns', {}, { ahead: true });
+    await scheme.pager(lists, null, { readAhead: true }).forward('2:', 3, new PrefetchBudget(12));
+    await settle();
+    expect(lists.aheads).toEqual([`token:${K}:t4:4`, `token:${K}:t8:4`]);
+  });
+
+  it('forward only, uncountable; a position that is not a token position is a PositionError', async () => {
+    const lists = directLists();
+    const pager = scheme.pager(lists, null);
+    expect(pager.backwardSupported).toBe(false);
+    expect(scheme.countable(null)).toBe(false);
+    await expect(pager.forward(2, 2)).rejects.toBeInstanceOf(PositionError);
+    expect(lists.reads).toEqual([]);
+  });
+
+  it('scans the chain', async () => {
+    const lists = directLists();
+    expect(await scheme.scan(lists)).toHaveLength(10);
+    expect(lists.reads).toEqual([`token:${K}:null:4`, `token:${K}:t4:4`, `token:${K}:t8:4`]);
+  });
+});
+
+describe('unpaged', () => {
+  const items = inventory(10);
+  const scheme = unpagedPaging({ fetchAll: async () => items });
+
+  it('one call per segment, sliced both ways; positions are row indexes', async () => {
+    const lists = directLists();
+    const pager = scheme.pager(lists, null);
+    const first = await pager.forward(null, 3);
+    expect(positions(first)).toEqual([0, 1, 2]);
+    const last = await pager.forward(8, 3);
+    expect(positions(last)).toEqual([9]);
+    expect(last.hasMore).toBe(false);
+    const back = await pager.backward(null, 3);
+    expect(positions(back)).toEqual([7, 8, 9]);
+    expect(back.hasMore).toBe(true);
+    expect(await pager.count()).toBe(10);
+    expect(lists.reads).toEqual([`all:${K}`]);
+    expect(scheme.countable({ nameContains: '1' })).toBe(true);
+    expect(await scheme.pager(directLists(), { nameContains: '1' }).count()).toBe(1);
+  });
+
+  it('reads a later segment ahead only with the cache on', async () => {
+    const lists = directLists('ns', {}, { ahead: true });
+    scheme.pager(lists, null).prefetchStart(new PrefetchBudget(12));
+    expect(lists.aheads).toEqual([]);
+    scheme.pager(lists, null, { readAhead: true }).prefetchStart(new PrefetchBudget(12));
+    expect(lists.aheads).toEqual([`all:${K}`]);
+  });
+
+  it('a position that is not an index is a PositionError', async () => {
+    await expect(scheme.pager(directLists(), null).forward('0:', 2)).rejects.toBeInstanceOf(PositionError);
+  });
+});
