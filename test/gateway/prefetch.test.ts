@@ -86,6 +86,26 @@ describe('prefetch ahead of a walking client', () => {
     expect(listCalls(providers)).toBe(providers.reduce((n, p) => n + minimum[p](), 0));
   });
 
+  it('a walk the gateway filters itself (APIG states) is read ahead too, and still costs the minimum list calls', async () => {
+    const filter = { sources: [SOURCE.apig], states: ['ENABLE'] };
+    const enabled = stack.emulators.data.apig.secrets.filter((s) => s.status === 'ENABLE');
+    expect(enabled.length).toBeGreaterThan(100);
+    const first = await page(10, null, filter);
+    await settled();
+    expect(stack.calls('apig', 'ListSecrets')).toBe(1);
+    // The second page comes from provider page 1, cached; the later pages are read ahead beside it.
+    await page(10, first.secrets.pageInfo.endCursor ?? null, filter);
+    await settled();
+    expect(stack.calls('apig', 'ListSecrets')).toBe(minimum.apig());
+    stack.resetCounters();
+    await stack.gateway.services.cache.clear();
+    const keys = await walk(100, filter);
+    await settled();
+    const apigRegion = stack.emulators.data.apig.regionId;
+    expect(keys).toEqual(enabled.map((s) => `${apigRegion}|${s.secretId}`));
+    expect(stack.calls('apig', 'ListSecrets')).toBe(minimum.apig());
+  });
+
   it('a client that stops after its first page leaves no call behind; after its second, at most the per-request budget', async () => {
     const filter = { sources: [SOURCE.kms, SOURCE.csms] };
     const first = await page(10, null, filter);

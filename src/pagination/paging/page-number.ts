@@ -112,8 +112,9 @@ class PageNumberPager implements SegmentPager {
   }
 
   prefetchStart(budget: PrefetchBudget): void {
-    // Page 1 tells the total; the rest follow once the client is in the segment.
-    if (this.prefetchPages > 0 && !this.filter) void this.lists.ahead!(this.call(1, this.maxPageSize), budget);
+    // Page 1 tells the total; the rest follow once the client is in the segment. A filtered walk
+    // reads the same whole pages (the gateway filters them), so it is read ahead alike.
+    if (this.prefetchPages > 0) void this.lists.ahead!(this.call(1, this.maxPageSize), budget);
   }
 
   private async page(pageNumber: number, pageSize: number): Promise<SecretRecord[]> {
@@ -191,6 +192,8 @@ class PageNumberPager implements SegmentPager {
       const pageNumber = Math.floor(index / this.maxPageSize) + 1;
       const offset = (pageNumber - 1) * this.maxPageSize;
       const items = await this.page(pageNumber, this.maxPageSize);
+      // The total is known now: the pages after this one go ahead (a sparse filter reads several per GraphQL page).
+      if (readAhead) this.prefetchAfter(offset + this.maxPageSize, readAhead);
       for (let i = index - offset; i < items.length && found.length <= want; i++) {
         if (matches(items[i], this.filter)) found.push({ record: items[i], position: offset + i });
       }
