@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import { AWS_EMULATOR_CREDENTIALS } from '../providers/aws-secrets-manager/credentials.js';
 import { EMULATOR_CREDENTIALS } from './credentials.js';
-import { startEmulators } from './index.js';
+import { ANY_DEMOS, startEmulators } from './index.js';
 
 /** `npm run emulators`: the provider emulators alone, for testing a portal or another client against. */
 async function main(): Promise<void> {
@@ -17,20 +16,21 @@ async function main(): Promise<void> {
   const emulators = await startEmulators({
     scale: Number(values.scale),
     host: values.host,
-    ports: base ? { sae: base, apig: base + 1, kms: base + 2, csms: base + 3, aws: base + 4 } : undefined,
+    // Consecutive ports from --base-port, in the demo set's order.
+    ports: base ? Object.fromEntries(ANY_DEMOS.map((demo, i) => [demo.key, base + i])) : undefined,
   });
   for (const server of Object.values(emulators.servers)) server.setFaults({ latencyMs: Number(values.latency) });
   const { alibaba, huawei } = EMULATOR_CREDENTIALS;
+  const lines = ANY_DEMOS.map(
+    (demo) => `  ${demo.label.padEnd(14)}${emulators.urls[demo.key]}   ${demo.summary(emulators.data[demo.key])}`,
+  );
+  const credentials = ANY_DEMOS.flatMap((demo) => (demo.credentials ? [`  ${demo.credentials}`] : []));
   console.log(`Provider emulators (sample data, demo credentials):
-  Alibaba SAE   ${emulators.urls.sae}   region ${emulators.data.sae.regionId}, ${emulators.data.sae.secrets.length} secrets in ${emulators.data.sae.namespaces.length} namespaces
-  Alibaba APIG  ${emulators.urls.apig}   ${emulators.data.apig.secrets.length} secrets
-  Alibaba KMS   ${emulators.urls.kms}   ${emulators.data.kms.secrets.length} secrets
-  Huawei CSMS   ${emulators.urls.csms}   project ${emulators.data.csms.projectId}, ${emulators.data.csms.secrets.length} secrets (IAM /v3/auth/tokens on the same port)
-  AWS SM        ${emulators.urls.aws}   region ${emulators.data.aws.region}, ${emulators.data.aws.secrets.length} secrets
+${lines.join('\n')}
 
   Alibaba AccessKeyId ${alibaba.accessKeyId}  AccessKeySecret ${alibaba.accessKeySecret}
   Huawei AK ${huawei.ak}  SK ${huawei.sk}  IAM user ${huawei.domainName}/${huawei.userName} password ${huawei.password}
-  AWS access key ${AWS_EMULATOR_CREDENTIALS.accessKeyId}  secret ${AWS_EMULATOR_CREDENTIALS.secretAccessKey}
+${credentials.join('\n')}
 
   Faults and counters: GET <url>/_emulator/stats, POST <url>/_emulator/faults {"latencyMs":20,"throttleRate":0.2}, POST <url>/_emulator/reset`);
   const stop = () => void emulators.stop().then(() => process.exit(0));
