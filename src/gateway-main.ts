@@ -8,7 +8,7 @@ import { listen } from './server/listen.js';
 const USAGE = `Usage: secrets-gateway [--config FILE]
 
   --config FILE   configuration (YAML or JSON); also SECRETS_GATEWAY_CONFIG.
-                  Without one, the gateway starts on local emulators of the four
+                  Without one, the gateway starts on local emulators of the
                   provider APIs with sample data (the embedded demo).
   PORT            overrides server.port.`;
 
