@@ -4,7 +4,7 @@ import type { SourceView } from '../../src/auth/source-view.js';
 import { MetadataCache } from '../../src/cache/metadata-cache.js';
 import { createLoaders, type Loaders } from '../../src/loaders/index.js';
 import { pageNumberPaging } from '../../src/pagination/paging/page-number.js';
-import type { KmsSecret } from '../../src/providers/alibaba-kms/records.js';
+import { kmsRecord } from '../helpers/records.js';
 import type { PushedQuery, SecretSource } from '../../src/sources/types.js';
 
 /**
@@ -13,19 +13,7 @@ import type { PushedQuery, SecretSource } from '../../src/sources/types.js';
  * detail calls batched, a failing namespace failing only its keys, and the cross-request cache
  * keyed by what was asked.
  */
-const record = (namespaceId: string, name: string): KmsSecret => ({
-  provider: 'alibaba-kms',
-  sourceId: 'fake',
-  namespaceId,
-  key: name,
-  name,
-  type: 'Generic',
-  createdAt: null,
-  updatedAt: null,
-  plannedDeleteTime: null,
-  owingService: null,
-  tags: [],
-});
+const record = (namespaceId: string, name: string) => kmsRecord(name, { sourceId: 'fake', namespaceId });
 
 function fakeSource(counts: Record<string, number>, failing = new Set<string>()) {
   const asked: string[] = [];

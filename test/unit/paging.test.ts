@@ -4,9 +4,9 @@ import { pageNumberPaging } from '../../src/pagination/paging/page-number.js';
 import { tokenPaging } from '../../src/pagination/paging/token.js';
 import { unpagedPaging } from '../../src/pagination/paging/unpaged.js';
 import { PositionError, PrefetchBudget, type Slice } from '../../src/pagination/segment.js';
-import type { KmsSecret } from '../../src/providers/alibaba-kms/records.js';
 import type { SecretRecord } from '../../src/sources/types.js';
 import { directLists } from '../helpers/lists.js';
+import { kmsRecord } from '../helpers/records.js';
 
 /**
  * Each paging scheme against a fake provider: the exact list calls (by their cache keys, which the
@@ -14,19 +14,7 @@ import { directLists } from '../helpers/lists.js';
  * budget, and positions it cannot mean.
  */
 
-const record = (name: string): KmsSecret => ({
-  provider: 'alibaba-kms',
-  sourceId: 'src',
-  namespaceId: 'ns',
-  key: name,
-  name,
-  type: 'Generic',
-  createdAt: null,
-  updatedAt: null,
-  plannedDeleteTime: null,
-  owingService: null,
-  tags: [],
-});
+const record = (name: string) => kmsRecord(name);
 const inventory = (n: number): SecretRecord[] =>
   Array.from({ length: n }, (_, i) => record(`s-${String(i).padStart(3, '0')}`));
 /** The segment part of every list call's key, as directLists() names its segment. */

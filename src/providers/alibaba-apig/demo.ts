@@ -1,5 +1,5 @@
 import { providerDemo } from '../../emulators/demo.js';
-import { EMULATOR_CREDENTIALS } from '../../emulators/credentials.js';
+import { alibabaDemoSource } from '../alibaba/demo-source.js';
 import { generateApigSeed } from '../alibaba/emulator-data.js';
 import { createApigEmulator } from './emulator.js';
 
@@ -11,11 +11,6 @@ export const apigDemo = providerDemo({
   seed: generateApigSeed,
   emulator: createApigEmulator,
   faultSeed: 2,
-  source: (url, seed, { rateLimit }) => ({
-    region: seed.regionId,
-    endpoint: url,
-    credentials: EMULATOR_CREDENTIALS.alibaba,
-    rateLimit,
-  }),
+  source: alibabaDemoSource,
   summary: (seed) => `${seed.secrets.length} secrets`,
 });

@@ -1,5 +1,5 @@
 import { providerDemo } from '../../emulators/demo.js';
-import { EMULATOR_CREDENTIALS } from '../../emulators/credentials.js';
+import { alibabaDemoSource } from '../alibaba/demo-source.js';
 import { generateKmsSeed } from '../alibaba/emulator-data.js';
 import { createKmsEmulator } from './emulator.js';
 
@@ -11,11 +11,6 @@ export const kmsDemo = providerDemo({
   seed: generateKmsSeed,
   emulator: createKmsEmulator,
   faultSeed: 3,
-  source: (url, seed, { rateLimit }) => ({
-    region: seed.regionId,
-    endpoint: url,
-    credentials: EMULATOR_CREDENTIALS.alibaba,
-    rateLimit,
-  }),
+  source: alibabaDemoSource,
   summary: (seed) => `${seed.secrets.length} secrets`,
 });

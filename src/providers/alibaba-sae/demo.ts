@@ -1,5 +1,5 @@
 import { providerDemo } from '../../emulators/demo.js';
-import { EMULATOR_CREDENTIALS } from '../../emulators/credentials.js';
+import { alibabaDemoSource } from '../alibaba/demo-source.js';
 import { generateSaeSeed } from '../alibaba/emulator-data.js';
 import { createSaeEmulator } from './emulator.js';
 
@@ -11,11 +11,6 @@ export const saeDemo = providerDemo({
   seed: generateSaeSeed,
   emulator: createSaeEmulator,
   faultSeed: 1,
-  source: (url, seed, { rateLimit }) => ({
-    region: seed.regionId,
-    endpoint: url,
-    credentials: EMULATOR_CREDENTIALS.alibaba,
-    rateLimit,
-  }),
+  source: alibabaDemoSource,
   summary: (seed) => `region ${seed.regionId}, ${seed.secrets.length} secrets in ${seed.namespaces.length} namespaces`,
 });
