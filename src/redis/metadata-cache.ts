@@ -124,11 +124,17 @@ export class RedisMetadataCache implements MetadataStore {
     const lockKey = `lock:${key}`;
     if ((await this.link.client.set(lockKey, randomUUID(), 'PX', FILL_LOCK_MS, 'NX')) !== 'OK')
       throw new Error('another replica is filling this key');
+    return this.fillHolding(lockKey, key, policy, load);
+  }
+
+  /** With the fill lock held: load, store (this replica's memory if Redis refuses), release the lock. */
+  private async fillHolding<T>(lockKey: string, key: string, policy: CachePolicy, load: () => Promise<T>): Promise<T> {
     try {
       const value = await load();
       if (!(await this.store(key, policy, value))) await this.local.set(key, policy, value);
       return value;
     } finally {
+      // Best effort: should the lock have expired and passed on meanwhile, releasing it only lets one more replica fill.
       this.link.client.del(lockKey).catch(() => undefined);
     }
   }
@@ -226,16 +232,7 @@ export class RedisMetadataCache implements MetadataStore {
         this.link.commandFailed();
         return this.fallBack(key, policy, load);
       }
-      if (acquired) {
-        try {
-          const value = await load();
-          if (!(await this.store(key, policy, value))) await this.local.set(key, policy, value);
-          return value;
-        } finally {
-          // Best effort: should the lock have expired and passed on meanwhile, releasing it only lets one more replica fill.
-          this.link.client.del(lockKey).catch(() => undefined);
-        }
-      }
+      if (acquired) return this.fillHolding(lockKey, key, policy, load);
       // Another replica is filling: a stale reader has its answer already; a miss waits for the fill.
       if (background) return undefined;
       for (;;) {

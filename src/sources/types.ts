@@ -21,6 +21,17 @@ export interface NamespaceRecord {
   description: string | null;
 }
 
+/** The one namespace of a source scoped to a single region or project (APIG, KMS, CSMS, AWS): listing it needs no call. */
+export function soleNamespace(
+  sourceId: string,
+  provider: Provider,
+  kind: NamespaceKind,
+  id: string,
+  region: string,
+): NamespaceRecord[] {
+  return [{ sourceId, provider, id, name: id, kind, region, description: null }];
+}
+
 export interface Tag {
   key: string;
   value: string;

@@ -4,7 +4,7 @@ import { recordFieldsSet } from '../../pagination/filter.js';
 import type { UpstreamCaller } from '../../upstream/call.js';
 import { AlibabaRoa } from '../alibaba/client.js';
 import { asArray, asObject, toDate, toInt, toStr } from '../../sources/normalize.js';
-import type { SecretSource } from '../../sources/types.js';
+import { soleNamespace, type SecretSource } from '../../sources/types.js';
 import type { ApigSecret, ApigSecretValue } from './records.js';
 import { pageNumberPaging } from '../../pagination/paging/page-number.js';
 
@@ -98,18 +98,6 @@ export function createApigSource(config: ApigSourceConfig, endpoint: string, cal
         );
         return body && { provider: 'alibaba-apig', secretData: toStr(asObject(body.data).secretData) ?? '' };
       }),
-    async listNamespaces() {
-      return [
-        {
-          sourceId: config.id,
-          provider: 'alibaba-apig',
-          id: config.region,
-          name: config.region,
-          kind: 'REGION',
-          region: config.region,
-          description: null,
-        },
-      ];
-    },
+    listNamespaces: async () => soleNamespace(config.id, 'alibaba-apig', 'REGION', config.region, config.region),
   };
 }

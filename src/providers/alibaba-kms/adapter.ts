@@ -5,7 +5,14 @@ import type { RequestScope } from '../../upstream/request-scope.js';
 import { AlibabaRpc } from '../alibaba/client.js';
 import { asArray, asObject, toDate, toStr } from '../../sources/normalize.js';
 import { recordFieldsSet } from '../../pagination/filter.js';
-import type { PushedQuery, Pushdown, SecretFilter, SecretSource, Tag } from '../../sources/types.js';
+import {
+  soleNamespace,
+  type PushedQuery,
+  type Pushdown,
+  type SecretFilter,
+  type SecretSource,
+  type Tag,
+} from '../../sources/types.js';
 import type { KmsSecret, KmsSecretDetail, KmsSecretValue } from './records.js';
 import { pageNumberPaging } from '../../pagination/paging/page-number.js';
 
@@ -129,19 +136,7 @@ export function createKmsSource(config: KmsSourceConfig, endpoint: string, calle
         return keys.map((key) => byName.get(key) ?? null);
       },
     },
-    async listNamespaces() {
-      return [
-        {
-          sourceId: config.id,
-          provider: 'alibaba-kms',
-          id: config.region,
-          name: config.region,
-          kind: 'REGION',
-          region: config.region,
-          description: null,
-        },
-      ];
-    },
+    listNamespaces: async () => soleNamespace(config.id, 'alibaba-kms', 'REGION', config.region, config.region),
     reveal: (_namespaceId, records, scope) =>
       eachOf(records, async (record): Promise<KmsSecretValue | null> => {
         const body = await nullIfNotFound(

@@ -1,4 +1,4 @@
-import type { Pushdown, SecretFilter, SecretSource } from '../../sources/types.js';
+import { soleNamespace, type Pushdown, type SecretFilter, type SecretSource } from '../../sources/types.js';
 import type { UpstreamCaller } from '../../upstream/call.js';
 import { eachOf, nullIfNotFound } from '../../upstream/errors.js';
 import type { RequestScope } from '../../upstream/request-scope.js';
@@ -118,19 +118,7 @@ export function createAwsSource(config: AwsSourceConfig, endpoint: string, calle
         return keys.map((key) => byName.get(key) ?? null);
       },
     },
-    async listNamespaces() {
-      return [
-        {
-          sourceId: config.id,
-          provider: 'aws-secrets-manager',
-          id: config.region,
-          name: config.region,
-          kind: 'REGION',
-          region: config.region,
-          description: null,
-        },
-      ];
-    },
+    listNamespaces: async () => soleNamespace(config.id, 'aws-secrets-manager', 'REGION', config.region, config.region),
     describe: (_namespaceId, keys, scope) =>
       eachOf(keys, async (name): Promise<AwsSecretDetail | null> => {
         const detail = await nullIfNotFound(caller.call('DescribeSecret', () => client.describeSecret(name), scope));

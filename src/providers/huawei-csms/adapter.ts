@@ -13,7 +13,7 @@ import {
   type CsmsSecretSummary,
 } from './client.js';
 import { toBool, toDate, toStr } from '../../sources/normalize.js';
-import type { SecretSource } from '../../sources/types.js';
+import { soleNamespace, type SecretSource } from '../../sources/types.js';
 import type { CsmsSecret, CsmsSecretDetail, CsmsSecretValue } from './records.js';
 import { markerPaging } from '../../pagination/paging/marker.js';
 
@@ -124,19 +124,7 @@ export function createCsmsSource(
           return body && toSecret(body.secret);
         }),
     },
-    async listNamespaces() {
-      return [
-        {
-          sourceId: config.id,
-          provider: 'huawei-csms',
-          id: config.projectId,
-          name: config.projectId,
-          kind: 'PROJECT',
-          region: config.region,
-          description: null,
-        },
-      ];
-    },
+    listNamespaces: async () => soleNamespace(config.id, 'huawei-csms', 'PROJECT', config.projectId, config.region),
     reveal: (_namespaceId, records, scope) =>
       eachOf(records, async (record): Promise<CsmsSecretValue | null> => {
         if (!CSMS_PATH_SEGMENT_PATTERN.test(record.key)) return null;
