@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { SegmentLists } from '../pagination/paging/scheme.js';
 import type { PushedQuery, SecretRecord, SecretSource } from '../sources/types.js';
 import { groupByNamespace, keyOf, type RequestMemo, sharedKey, totalKey, unlessCached } from './memo.js';
+import { chunk } from '../sources/chunk.js';
 
 type BatchLookup = Extract<SecretSource['lookup'], { kind: 'batch' }>;
 
@@ -12,12 +13,6 @@ export interface RecordLoaders {
   prime(source: SecretSource, record: SecretRecord): void;
   /** Every record of a namespace, in the fewest list calls, once per request. */
   scan(source: SecretSource, namespaceId: string): Promise<SecretRecord[]>;
-}
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 export function createRecordLoaders(

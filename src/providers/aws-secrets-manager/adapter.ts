@@ -1,3 +1,4 @@
+import { chunk } from '../../sources/chunk.js';
 import { soleNamespace, type Pushdown, type SecretFilter, type SecretSource } from '../../sources/types.js';
 import type { UpstreamCaller } from '../../upstream/call.js';
 import { eachOf, nullIfNotFound } from '../../upstream/errors.js';
@@ -126,9 +127,7 @@ export function createAwsSource(config: AwsSourceConfig, endpoint: string, calle
       }),
     // BatchGetSecretValue: up to 20 secrets a call; the value loader hands over a request's reveals at once.
     async reveal(_namespaceId, records, scope) {
-      const batches: Array<typeof records> = [];
-      for (let i = 0; i < records.length; i += BATCH_GET_SECRET_VALUE_MAX_IDS)
-        batches.push(records.slice(i, i + BATCH_GET_SECRET_VALUE_MAX_IDS));
+      const batches = chunk(records, BATCH_GET_SECRET_VALUE_MAX_IDS);
       // The batches are independent: all at once, within the source's concurrency limit (the caller's).
       const answers = await Promise.all(
         batches.map(async (batch): Promise<Array<AwsSecretValue | null | Error>> => {
