@@ -1,7 +1,10 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { subgraphSdl } from '../src/schema/index.js';
+import { PROVIDER_CATALOG } from '../src/providers/index.js';
+import { buildSchema } from '../src/schema/index.js';
 import { ACCEPT_ENV, breakingChanges } from './schema-guard.js';
+
+const { subgraphSdl } = buildSchema(PROVIDER_CATALOG);
 
 /** `npm run schema:accept -- "reason"`: records the breaking changes and regenerates the SDL. */
 const reason = process.argv.slice(2).join(' ').trim();

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { authSchema, limitsSchema } from './auth/config.js';
-import { PROVIDER_MODULES, providerModule, type ProviderModules } from './providers/index.js';
+import type { ProviderCatalog, ProviderPlugin } from './sources/catalog.js';
+import type { SourceConfigBase } from './sources/source-config.js';
 import type { UpstreamPolicy } from './upstream/call.js';
 
 /**
@@ -10,74 +11,84 @@ import type { UpstreamPolicy } from './upstream/call.js';
  * references keep keys out of the file; every problem is reported before the process exits.
  */
 
-/** One source's configuration, as its provider module (src/providers/<name>/index.ts) declares it. */
-export type SourceConfig = ProviderModules extends infer M
-  ? M extends { config: z.ZodType<infer C> }
-    ? C
-    : never
-  : never;
-const sourceSchema = z.discriminatedUnion(
-  'provider',
-  PROVIDER_MODULES.map((module) => module.config) as never,
-) as unknown as z.ZodType<SourceConfig>;
+/** The configuration file's schema, for the catalog's providers: each source as its provider module declares it. */
+export function configSchema(catalog: ProviderCatalog) {
+  const sourceSchema = z.discriminatedUnion(
+    'provider',
+    catalog.providers.map((provider) => provider.config) as never,
+  ) as unknown as z.ZodType<SourceConfigBase>;
+  return gatewaySchema(sourceSchema);
+}
 
-export const configSchema = z
-  .object({
-    server: z
-      .object({
-        host: z.string().default('127.0.0.1'),
-        port: z.number().int().min(0).max(65535).default(4000),
-        graphiql: z.boolean().default(true),
-        /** Every GraphQL request answers within this, with whatever the sources gave by then. */
-        requestDeadlineMs: z.number().int().min(100).max(300_000).default(15_000),
-      })
-      .default({ host: '127.0.0.1', port: 4000, graphiql: true, requestDeadlineMs: 15_000 }),
-    /** Key that signs pagination cursors; random per process when absent (cursors then die with it). */
-    cursorSecret: z.string().min(16).optional(),
-    sources: z.array(sourceSchema).min(1),
-    /** Credentials every request must carry, and what each grants (README "Access control"). */
-    auth: authSchema,
-    /** Query limits, applied before anything is executed. */
-    limits: limitsSchema,
-    /**
-     * Shared state of a fleet of replicas: rate limits, metadata cache and response cache. Absent:
-     * everything stays in this process. While Redis is unreachable each replica falls back to its own.
-     */
-    redis: z
-      .object({
-        url: z.string().regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL'),
-        /** Prepended to every key, so that several gateways (or environments) can share one Redis. */
-        keyPrefix: z
-          .string()
-          .regex(/^[a-zA-Z0-9_.:-]{1,64}$/, 'letters, digits, "_", ".", ":" or "-"')
-          .default('secrets-gateway:'),
-        /** A command slower than this counts as a failure: the request goes on with local state. */
-        commandTimeoutMs: z.number().int().min(10).max(10_000).default(250),
-      })
-      .strict()
-      .optional(),
-  })
-  .superRefine((cfg, ctx) => {
-    const seen = new Set<string>();
-    cfg.sources.forEach((s, i) => {
-      if (seen.has(s.id))
-        ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id "${s.id}"` });
-      seen.add(s.id);
-    });
-    cfg.auth.apiKeys?.forEach((key, i) => {
-      key.sources?.forEach((id, j) => {
-        if (id !== '*' && !seen.has(id))
-          ctx.addIssue({ code: 'custom', path: ['auth', 'apiKeys', i, 'sources', j], message: `no source "${id}"` });
+const gatewaySchema = (sourceSchema: z.ZodType<SourceConfigBase>) =>
+  z
+    .object({
+      server: z
+        .object({
+          host: z.string().default('127.0.0.1'),
+          port: z.number().int().min(0).max(65535).default(4000),
+          graphiql: z.boolean().default(true),
+          /** Every GraphQL request answers within this, with whatever the sources gave by then. */
+          requestDeadlineMs: z.number().int().min(100).max(300_000).default(15_000),
+        })
+        .default({ host: '127.0.0.1', port: 4000, graphiql: true, requestDeadlineMs: 15_000 }),
+      /** Key that signs pagination cursors; random per process when absent (cursors then die with it). */
+      cursorSecret: z.string().min(16).optional(),
+      sources: z.array(sourceSchema).min(1),
+      /** Credentials every request must carry, and what each grants (README "Access control"). */
+      auth: authSchema,
+      /** Query limits, applied before anything is executed. */
+      limits: limitsSchema,
+      /**
+       * Shared state of a fleet of replicas: rate limits, metadata cache and response cache. Absent:
+       * everything stays in this process. While Redis is unreachable each replica falls back to its own.
+       */
+      redis: z
+        .object({
+          url: z.string().regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL'),
+          /** Prepended to every key, so that several gateways (or environments) can share one Redis. */
+          keyPrefix: z
+            .string()
+            .regex(/^[a-zA-Z0-9_.:-]{1,64}$/, 'letters, digits, "_", ".", ":" or "-"')
+            .default('secrets-gateway:'),
+          /** A command slower than this counts as a failure: the request goes on with local state. */
+          commandTimeoutMs: z.number().int().min(10).max(10_000).default(250),
+        })
+        .strict()
+        .optional(),
+    })
+    .superRefine((cfg, ctx) => {
+      const seen = new Set<string>();
+      cfg.sources.forEach((s, i) => {
+        if (seen.has(s.id))
+          ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id "${s.id}"` });
+        seen.add(s.id);
       });
-      key.namespaces?.forEach((ref, j) => {
-        const id = ref.slice(0, ref.indexOf('/'));
-        if (!seen.has(id))
-          ctx.addIssue({ code: 'custom', path: ['auth', 'apiKeys', i, 'namespaces', j], message: `no source "${id}"` });
+      cfg.auth.apiKeys?.forEach((key, i) => {
+        key.sources?.forEach((id, j) => {
+          if (id !== '*' && !seen.has(id))
+            ctx.addIssue({ code: 'custom', path: ['auth', 'apiKeys', i, 'sources', j], message: `no source "${id}"` });
+        });
+        key.namespaces?.forEach((ref, j) => {
+          const id = ref.slice(0, ref.indexOf('/'));
+          if (!seen.has(id))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['auth', 'apiKeys', i, 'namespaces', j],
+              message: `no source "${id}"`,
+            });
+        });
       });
     });
-  });
 
-export type GatewayConfig = z.infer<typeof configSchema>;
+/** The configuration, its sources typed as the catalog's providers declare them (the engine reads only their shared fields). */
+export type GatewayConfig<S extends SourceConfigBase = SourceConfigBase> = Omit<
+  z.infer<ReturnType<typeof configSchema>>,
+  'sources'
+> & { sources: S[] };
+
+/** The configuration type of a catalog's providers. */
+export type SourceConfigOf<P> = P extends { config: z.ZodType<infer C> } ? C & SourceConfigBase : never;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -119,11 +130,15 @@ function interpolate(
   return value;
 }
 
-export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+export function parseConfig<P extends ProviderPlugin>(
+  raw: unknown,
+  catalog: ProviderCatalog<P>,
+  env: NodeJS.ProcessEnv = process.env,
+): GatewayConfig<SourceConfigOf<P>> {
   const unset = new Map<string, string[]>();
   const interpolated = interpolate(raw, env, [], unset);
   const problems = [...unset].map(([name, paths]) => `${paths.join(', ')}: environment variable ${name} is not set`);
-  const result = configSchema.safeParse(interpolated);
+  const result = configSchema(catalog).safeParse(interpolated);
   if (!result.success) {
     // A value left empty by an unset variable is already reported above, by the variable's name
     // (and so is the union or object around it, when that is where the schema complains).
@@ -142,10 +157,15 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
       throw new ConfigError([`PORT: "${env.PORT}" is not a port number`]);
     config.server.port = port;
   }
-  return config;
+  // The schema was built from this catalog's own source configurations.
+  return config as GatewayConfig<SourceConfigOf<P>>;
 }
 
-export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+export function loadConfigFile<P extends ProviderPlugin>(
+  path: string,
+  catalog: ProviderCatalog<P>,
+  env: NodeJS.ProcessEnv = process.env,
+): GatewayConfig<SourceConfigOf<P>> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -160,7 +180,7 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
     const message = (error as Error).message.trimEnd().replace(/\n/g, '\n    ');
     throw new ConfigError([`${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${message}`]);
   }
-  return parseConfig(raw, env);
+  return parseConfig(raw, catalog, env);
 }
 
 export interface SourceCachePolicy {
@@ -172,12 +192,12 @@ export interface SourceCachePolicy {
 /** Metadata stays fresh 15 s and may be served up to 45 s more while it refreshes. */
 export const DEFAULT_CACHE: SourceCachePolicy = { ttlMs: 15_000, staleMs: 45_000, readAhead: true };
 
-export function cachePolicyOf(source: SourceConfig): SourceCachePolicy {
+export function cachePolicyOf(source: SourceConfigBase): SourceCachePolicy {
   return { ...DEFAULT_CACHE, ...source.cache };
 }
 
-export function policyOf(source: SourceConfig): UpstreamPolicy {
-  const defaults = providerModule(source.provider).defaults;
+/** A source's upstream policy: its own settings over its provider's defaults. */
+export function policyOf(source: SourceConfigBase, defaults: UpstreamPolicy): UpstreamPolicy {
   return {
     maxConcurrency: source.maxConcurrency ?? defaults.maxConcurrency,
     timeoutMs: source.timeoutMs ?? defaults.timeoutMs,

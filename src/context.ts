@@ -10,6 +10,7 @@ import { createValueLoader, type ValueLoader } from './loaders/values.js';
 import type { Logger } from './logger.js';
 import type { CursorCodec } from './pagination/cursor.js';
 import type { Caller } from './server/authentication.js';
+import type { ProviderCatalog } from './sources/catalog.js';
 import type { SourceRegistry } from './sources/registry.js';
 import type { RequestScope } from './upstream/request-scope.js';
 
@@ -35,9 +36,12 @@ export interface GatewayContext {
   /** Deadline, request id and per-source retries, as the upstream path sees them. */
   scope: RequestScope;
   cachePolicy(sourceId: string): SourceCachePolicy;
+  /** The providers this gateway was built with (handed in by the composition root). */
+  catalog: ProviderCatalog;
 }
 
 export interface AppServices {
+  catalog: ProviderCatalog;
   registry: SourceRegistry;
   cursors: CursorCodec;
   logger: Logger;
@@ -81,5 +85,6 @@ export function createContext(services: AppServices, requestId: string, caller: 
     cachePolicy,
     partialErrors: [],
     scope,
+    catalog: services.catalog,
   };
 }

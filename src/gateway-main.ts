@@ -4,6 +4,7 @@ import type { EmulatorSet } from './emulators/index.js';
 import { createLogger } from './logger.js';
 import { createGateway, type Gateway } from './server/app.js';
 import { listen } from './server/listen.js';
+import { PROVIDER_CATALOG } from './providers/index.js';
 
 const USAGE = `Usage: secrets-gateway [--config FILE]
 
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
   let token: string | null = null;
   try {
     if (configPath) {
-      config = loadConfigFile(configPath);
+      config = loadConfigFile(configPath, PROVIDER_CATALOG);
     } else {
       // Loaded only for the demo: a configured gateway carries no emulator code.
       const { demoToken, embeddedConfig, startEmulators } = await import('./emulators/index.js');
@@ -36,7 +37,12 @@ async function main(): Promise<void> {
       token = demoToken(config, { subject: 'demo-user' });
     }
     // Files the configuration names (JWKS, persisted operations) are read here.
-    gateway = createGateway(config, logger, token ? { graphiqlHeaders: { Authorization: `Bearer ${token}` } } : {});
+    gateway = createGateway(
+      PROVIDER_CATALOG,
+      config,
+      logger,
+      token ? { graphiqlHeaders: { Authorization: `Bearer ${token}` } } : {},
+    );
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);

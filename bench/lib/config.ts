@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { loadConfigFile } from '../../src/config.js';
-import { providerModule } from '../../src/providers/index.js';
-import type { Provider } from '../../src/sources/types.js';
+import { PROVIDER_CATALOG } from '../../src/providers/index.js';
+import type { Provider } from '../../src/domain/records.js';
 import { authConfig } from '../auth.js';
 import { EMULATOR_CREDENTIALS } from '../../src/emulators/credentials.js';
 import { AWS_EMULATOR_CREDENTIALS } from '../../src/providers/aws-secrets-manager/credentials.js';
@@ -146,7 +146,7 @@ function deepMerge(base: Json | undefined, extra: Json): Json {
 /** Writes the file and validates it with the gateway's own loader, so that a bad key fails here, clearly. */
 export function writeConfig(path: string, config: JsonObject): void {
   writeFileSync(path, `${JSON.stringify(config, null, 2)}\n`);
-  loadConfigFile(path, {});
+  loadConfigFile(path, PROVIDER_CATALOG, {});
 }
 
 /** Per-source concurrency and rate limits the gateway will apply. */
@@ -155,7 +155,7 @@ export function limitsOf(
   provider: ProviderKey,
 ): { maxConcurrency: number; rateLimit: { perSecond: number; burst: number } | null } {
   const source = (config.sources as JsonObject[]).find((s) => s.id === SOURCE_IDS[provider]);
-  const defaults = providerModule(PROVIDER_NAMES[provider]).defaults;
+  const defaults = PROVIDER_CATALOG.get(PROVIDER_NAMES[provider]).defaults;
   const configured = source?.maxConcurrency;
   const rate = source?.rateLimit as { perSecond: number; burst: number } | undefined;
   return {

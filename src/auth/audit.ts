@@ -1,5 +1,5 @@
 import type { GatewayContext } from '../context.js';
-import type { SecretRecord } from '../sources/types.js';
+import type { SecretRecord } from '../domain/records.js';
 
 export type RevealOutcome = 'revealed' | 'not-found' | 'failed';
 

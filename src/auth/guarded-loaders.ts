@@ -1,6 +1,7 @@
 import type { Loaders } from '../loaders/index.js';
 import type { ValueLoader } from '../loaders/values.js';
-import type { SecretRecord, SecretSource } from '../sources/types.js';
+import type { SecretRecord } from '../domain/records.js';
+import type { SecretSource } from '../sources/types.js';
 import type { SourceView } from './source-view.js';
 
 /**

@@ -1,4 +1,3 @@
-import type { ProviderModules } from '../providers/index.js';
 import type { ProviderEmulator } from './core.js';
 
 /**
@@ -7,7 +6,7 @@ import type { ProviderEmulator } from './core.js';
  * from `demo.ts`, a module only the emulator side imports, so that a configured gateway never
  * loads emulator code.
  */
-export interface ProviderDemo<Key extends string, Provider extends ProviderModules['id'], Seed, Emulator, Options> {
+export interface ProviderDemo<Key extends string, Provider extends string, Seed, Emulator, Options> {
   /** Its name in the demo set: `emulators.urls.<key>`, `emulators.providers.<key>`, the source id `<key>-demo`. */
   readonly key: Key;
   /** The provider of its demo source (`alibaba-sae`). */
@@ -38,12 +37,8 @@ export interface DemoEmulator extends ProviderEmulator {
 }
 
 /** Declares a provider's demo, inferring its key, seed, emulator and options types from what is given. */
-export function providerDemo<
-  Key extends string,
-  Provider extends ProviderModules['id'],
-  Seed,
-  Emulator extends DemoEmulator,
-  Options,
->(demo: ProviderDemo<Key, Provider, Seed, Emulator, Options>): ProviderDemo<Key, Provider, Seed, Emulator, Options> {
+export function providerDemo<Key extends string, Provider extends string, Seed, Emulator extends DemoEmulator, Options>(
+  demo: ProviderDemo<Key, Provider, Seed, Emulator, Options>,
+): ProviderDemo<Key, Provider, Seed, Emulator, Options> {
   return demo;
 }

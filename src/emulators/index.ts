@@ -7,7 +7,7 @@ import { kmsDemo } from '../providers/alibaba-kms/demo.js';
 import { saeDemo } from '../providers/alibaba-sae/demo.js';
 import { awsDemo } from '../providers/aws-secrets-manager/demo.js';
 import { csmsDemo } from '../providers/huawei-csms/demo.js';
-import type { ProviderModules } from '../providers/index.js';
+import { PROVIDER_CATALOG, type ProviderModules, type SourceConfig } from '../providers/index.js';
 import { EmulatorServer, NO_FAULTS } from './core.js';
 import type { DemoEmulator, DemoShared, ProviderDemo } from './demo.js';
 
@@ -104,7 +104,7 @@ export function embeddedConfig(
   emulators: Pick<EmulatorSet, 'urls' | 'data'>,
   env: NodeJS.ProcessEnv = {},
   overrides: Partial<GatewayConfig['server']> = {},
-): GatewayConfig {
+): GatewayConfig<SourceConfig> {
   // The emulators enforce no quota: the cloud defaults (SAE: 1 call/s) would only slow the demo.
   const shared: DemoShared = { rateLimit: { perSecond: 1000, burst: 1000 } };
   return parseConfig(
@@ -120,6 +120,7 @@ export function embeddedConfig(
         jwt: { issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, hs256Secret: randomBytes(32).toString('base64url') },
       },
     },
+    PROVIDER_CATALOG,
     env,
   );
 }

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
-import type { SecretDetail, SecretRecord, SecretSource } from '../sources/types.js';
+import type { SecretDetail, SecretRecord } from '../domain/records.js';
+import type { SecretSource } from '../sources/types.js';
 import { groupByNamespace, keyOf, type RequestMemo, sharedKey, unlessCached } from './memo.js';
 
 export interface DetailLoaders {

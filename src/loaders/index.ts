@@ -1,5 +1,6 @@
 import type { SegmentLists } from '../pagination/paging/scheme.js';
-import type { NamespaceRecord, PushedQuery, SecretDetail, SecretRecord, SecretSource } from '../sources/types.js';
+import type { NamespaceRecord, PushedQuery, SecretDetail, SecretRecord } from '../domain/records.js';
+import type { SecretSource } from '../sources/types.js';
 import { createDetailLoaders } from './details.js';
 import { segmentLists } from './lists.js';
 import { createMemo, type LoaderOptions } from './memo.js';

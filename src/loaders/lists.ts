@@ -1,5 +1,6 @@
 import type { ListCall, ListResult, SegmentLists } from '../pagination/paging/scheme.js';
-import type { PushedQuery, SecretSource } from '../sources/types.js';
+import type { PushedQuery } from '../domain/records.js';
+import type { SecretSource } from '../sources/types.js';
 import { type RequestMemo, totalKey } from './memo.js';
 
 /**

@@ -1,6 +1,7 @@
 import type { CachePolicy, MetadataStore } from '../cache/metadata-cache.js';
 import type { PrefetchBudget } from '../pagination/segment.js';
-import type { SecretRecord, SecretSource } from '../sources/types.js';
+import type { SecretRecord } from '../domain/records.js';
+import type { SecretSource } from '../sources/types.js';
 import type { RequestScope } from '../upstream/request-scope.js';
 
 /** How long a prefetch may take, from when it is started: a call's timeout applies within it too. */

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { SegmentLists } from '../pagination/paging/scheme.js';
-import type { PushedQuery, SecretRecord, SecretSource } from '../sources/types.js';
+import type { PushedQuery, SecretRecord } from '../domain/records.js';
+import type { SecretSource } from '../sources/types.js';
 import { groupByNamespace, keyOf, type RequestMemo, sharedKey, totalKey, unlessCached } from './memo.js';
 import { chunk } from '../sources/chunk.js';
 

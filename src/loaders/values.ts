@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
-import type { SecretRecord, SecretSource, SecretValue } from '../sources/types.js';
+import type { SecretRecord, SecretValue } from '../domain/records.js';
+import type { SecretSource } from '../sources/types.js';
 import type { RequestScope } from '../upstream/request-scope.js';
 
 /**

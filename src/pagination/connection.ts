@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import type { Provider, SecretRecord } from '../sources/types.js';
+import type { Provider, SecretRecord } from '../domain/records.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { cursorError, type CursorCodec, type CursorPayload } from './cursor.js';
 import {

@@ -1,5 +1,7 @@
-import { providerModule } from '../providers/index.js';
-import type { SecretFilter, SecretRecord, SecretSource } from '../sources/types.js';
+import type { Provider, RecordFacets, SecretFilter, SecretRecord } from '../domain/records.js';
+
+/** What the gateway checks itself of a filter, after pushdown: true when the record passes. */
+export type RecordTest = (record: SecretRecord) => boolean;
 
 const RECORD_FIELDS: ReadonlyArray<keyof SecretFilter> = [
   'nameContains',
@@ -25,7 +27,10 @@ export function hasRecordFilter(filter: SecretFilter): boolean {
 }
 
 /** A source whose records lack a filtered field can never match: skip it without calling it. */
-export function sourceCanMatch(source: SecretSource, filter: SecretFilter): boolean {
+export function sourceCanMatch(
+  source: { id: string; provider: Provider; filterableFields: ReadonlyArray<keyof SecretFilter> },
+  filter: SecretFilter,
+): boolean {
   if (filter.providers?.length && !filter.providers.includes(source.provider)) return false;
   if (filter.sources?.length && !filter.sources.includes(source.id)) return false;
   return RECORD_FIELDS.every((field) => !isSet(filter[field]) || source.filterableFields.includes(field));
@@ -35,12 +40,18 @@ export function namespaceCanMatch(namespaceId: string, filter: SecretFilter): bo
   return !filter.namespaces?.length || filter.namespaces.includes(namespaceId);
 }
 
-/** The whole filter, checked in the gateway. Provider-side pushdown only narrows what is fetched. */
-export function matches(record: SecretRecord, filter: SecretFilter): boolean {
+/**
+ * The whole filter as a test of one provider's records, checked in the gateway (provider-side
+ * pushdown only narrows what is fetched); `facets` reads what not every provider's records carry.
+ */
+export function recordTest(filter: SecretFilter, facets: (record: SecretRecord) => RecordFacets): RecordTest {
+  return (record) => matches(record, filter, facets(record));
+}
+
+function matches(record: SecretRecord, filter: SecretFilter, facets: RecordFacets): boolean {
   if (filter.nameContains && !record.name.toLowerCase().includes(filter.nameContains.toLowerCase())) return false;
   if (filter.names?.length && !filter.names.includes(record.name)) return false;
   if (filter.types?.length && (record.type === null || !filter.types.includes(record.type))) return false;
-  const facets = providerModule(record.provider).facets(record);
   if (filter.states?.length) {
     const state = facets.state ?? null;
     if (state === null || !filter.states.includes(state)) return false;

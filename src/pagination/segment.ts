@@ -1,4 +1,4 @@
-import type { SecretRecord } from '../sources/types.js';
+import type { SecretRecord } from '../domain/records.js';
 
 /**
  * One pager per (source, namespace): walks the provider's own paging scheme (src/pagination/paging/)

@@ -1,42 +1,43 @@
+import type { z } from 'zod';
+import type { GatewayConfig } from '../config.js';
+import { createCatalog, type ProviderCatalog } from '../sources/catalog.js';
+import type { SchemaProvider } from '../schema/secret-node.js';
 import { alibabaApig } from './alibaba-apig/index.js';
 import { alibabaKms } from './alibaba-kms/index.js';
 import { alibabaSae } from './alibaba-sae/index.js';
 import { awsSecretsManager } from './aws-secrets-manager/index.js';
 import { huaweiCsms } from './huawei-csms/index.js';
-import type { SourceConfig } from '../config.js';
-import type { SecretDetail, SecretRecord, SecretValue } from '../sources/types.js';
-import type { ProviderModule } from './module.js';
 
 /**
- * The providers this gateway speaks to: the one list to extend (README "Adding a provider"). The
- * config union, the `Provider` enum, the node types, the value fields, the error readers and the
- * unions of records, details and values are all derived from it.
+ * The providers this gateway speaks to: the one list to extend (README "Adding a provider"). Only
+ * the composition root (src/gateway-main.ts, the demo, the tests) imports it, and hands the engine
+ * the catalog; the config union, the `Provider` enum, the node types, the value fields and the
+ * error readers all follow from it.
  */
-export const PROVIDER_MODULES = [alibabaSae, alibabaApig, alibabaKms, huaweiCsms, awsSecretsManager] as const;
+export const PROVIDER_MODULES = [
+  alibabaSae,
+  alibabaApig,
+  alibabaKms,
+  huaweiCsms,
+  awsSecretsManager,
+] as const satisfies readonly SchemaProvider[];
 
 export type ProviderModules = (typeof PROVIDER_MODULES)[number];
-type Provider = ProviderModules['id'];
 
-export const PROVIDERS: readonly Provider[] = PROVIDER_MODULES.map((module) => module.id);
+/** Each module, as the engine takes it (its methods are only ever given their own provider's records and config). */
+export const PROVIDER_CATALOG: ProviderCatalog<ProviderModules> = createCatalog<ProviderModules>(PROVIDER_MODULES);
 
-/** Any provider's module, taking any provider's records (each module is only ever given its own). */
-export type AnyProviderModule = ProviderModule<Provider, SecretRecord, SecretDetail, SecretValue, SourceConfig>;
+/** One source's configuration, as its provider module declares it: the union the composition root types configs with. */
+export type SourceConfig = ProviderModules extends infer M
+  ? M extends { config: z.ZodType<infer C> }
+    ? C
+    : never
+  : never;
 
-const byId = new Map<string, AnyProviderModule>(
-  PROVIDER_MODULES.map((module) => [module.id, module as AnyProviderModule]),
-);
+type TypesOf<M> = M extends { types?: infer T } ? NonNullable<T> : never;
+/** A record of any registered provider, for code that knows them all (tests, the demo). */
+export type AnyProviderRecord =
+  TypesOf<ProviderModules> extends infer T ? (T extends { record: infer R } ? R : never) : never;
 
-/** The module of a provider id; the engine's only way to a provider's particulars. */
-export function providerModule(provider: Provider): AnyProviderModule {
-  return byId.get(provider)!;
-}
-
-/** The provider a `Provider` enum value (`ALIBABA_SAE`) names, or null. */
-export function providerOfName(name: unknown): Provider | null {
-  return PROVIDER_MODULES.find((module) => module.name === name)?.id ?? null;
-}
-
-/** Each provider as the schema spells it (the `Provider` enum): what clients, routers and error extensions see. */
-export function providerName(provider: Provider): string {
-  return providerModule(provider).name;
-}
+/** A gateway configuration whose sources are typed by their providers' own configuration. */
+export type ProvidersConfig = GatewayConfig<SourceConfig>;

@@ -125,3 +125,6 @@ builder.scalarType('DateTime', {
     return date;
   },
 });
+
+/** The builder's schema types, for helpers typed over its field builders. */
+export type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;

@@ -1,7 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../context.js';
-import { PROVIDER_MODULES, providerOfName } from '../providers/index.js';
-import type { Provider, SecretRecord } from '../sources/types.js';
+import type { Provider, SecretRecord } from '../domain/records.js';
 import { builder, decodeGlobalId, idParts } from './builder.js';
 import { namespaceOfId, relatedAppsOf } from './namespace.js';
 import { NamespaceRef, RelatedAppRef, SecretRef } from './refs.js';
@@ -54,9 +53,9 @@ async function resolveSecretReference(
     record = await secretOfId(ctx, typename, id);
   } else if (typeof ref.sourceId === 'string' && typeof ref.namespaceId === 'string' && typeof ref.name === 'string') {
     // `provider` arrives as the SDL's enum value (a representation is `_Any`, so nothing parsed it).
-    const named = ref.provider === undefined ? undefined : providerOfName(ref.provider);
+    const named = ref.provider === undefined ? undefined : (ctx.catalog.ofName(ref.provider)?.id ?? null);
     if (named === null)
-      throw badReference(`"provider" must be one of ${PROVIDER_MODULES.map((module) => module.name).join(', ')}`);
+      throw badReference(`"provider" must be one of ${ctx.catalog.providers.map((module) => module.name).join(', ')}`);
     const source = ctx.sources.get(ref.sourceId);
     record =
       source && (named === undefined || named === source.provider)

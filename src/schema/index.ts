@@ -18,16 +18,44 @@ import './related-app.js';
 import './source.js';
 import './query.js';
 import { secretEntity } from './entities.js';
-import { PROVIDER_MODULES, providerModule } from '../providers/index.js';
+import { implementProviderEnum } from './provider-enum.js';
+import type { SchemaProvider } from './secret-node.js';
+import type { ProviderCatalog } from '../sources/catalog.js';
 
-// Each provider's secret type, and its entity keys.
-for (const { id } of PROVIDER_MODULES) secretEntity(providerModule(id).defineSchema(), id);
+export interface GatewaySchema {
+  /** The served schema: the whole API plus `_entities` and `_service` for a federation router. */
+  schema: GraphQLSchema;
+  /** What a router composes (`_service { sdl }`, subgraph.graphql): without `node` and `nodes`. */
+  subgraphSdl: string;
+  /** The API as direct clients see it, without federation's plumbing (schema.graphql). */
+  printGatewaySchema(): string;
+}
 
-/** The served schema: the whole API plus `_entities` and `_service` for a federation router. */
-export const schema: GraphQLSchema = builder.toSubGraphSchema({
-  linkUrl: 'https://specs.apollo.dev/federation/v2.6',
-  federationDirectives: ['@key', '@shareable', '@inaccessible', '@tag'],
-});
+let built: { catalog: ProviderCatalog<SchemaProvider>; result: GatewaySchema } | null = null;
+
+/**
+ * The schema for a catalog of providers: the engine's types, and each provider's secret type with its
+ * entity keys. The builder is this process's one, so one catalog per process: built once, then shared.
+ */
+export function buildSchema(catalog: ProviderCatalog<SchemaProvider>): GatewaySchema {
+  if (built) {
+    if (built.catalog !== catalog) throw new Error('the schema was already built from another provider catalog');
+    return built.result;
+  }
+  implementProviderEnum(catalog);
+  for (const provider of catalog.providers) secretEntity(provider.defineSchema(), provider.id);
+  const schema = builder.toSubGraphSchema({
+    linkUrl: 'https://specs.apollo.dev/federation/v2.6',
+    federationDirectives: ['@key', '@shareable', '@inaccessible', '@tag'],
+  });
+  withEntityChecks(schema);
+  const subgraphSdl = printSubgraphSchema(withoutQueryFields(schema, new Set(['node', 'nodes'])));
+  // The router reads the SDL from `_service`: answer with the composed-safe one.
+  schema.getQueryType()!.getFields()._service.resolve = () => ({ sdl: subgraphSdl });
+  const result = { schema, subgraphSdl, printGatewaySchema: () => printGatewaySchema(schema) };
+  built = { catalog, result };
+  return result;
+}
 
 /**
  * Relay's `node`/`nodes` can only be owned by one subgraph of a supergraph. They stay on the
@@ -47,8 +75,9 @@ function withoutQueryFields(source: GraphQLSchema, names: ReadonlySet<string>): 
 }
 
 // `_entities` comes from the federation plugin, outside Pothos: give it the cost of a lookup per reference.
-const entitiesField = schema.getQueryType()!.getFields()._entities;
-if (entitiesField) {
+function withEntityChecks(schema: GraphQLSchema): void {
+  const entitiesField = schema.getQueryType()!.getFields()._entities;
+  if (!entitiesField) return;
   entitiesField.extensions = {
     ...entitiesField.extensions,
     complexity: (args: { representations?: readonly unknown[] }) => lookupCost(args.representations?.length ?? 0),
@@ -86,12 +115,7 @@ if (entitiesField) {
   };
 }
 
-export const subgraphSdl: string = printSubgraphSchema(withoutQueryFields(schema, new Set(['node', 'nodes'])));
-// The router reads the SDL from `_service`: answer with the composed-safe one.
-schema.getQueryType()!.getFields()._service.resolve = () => ({ sdl: subgraphSdl });
-
-/** The API as direct clients see it, without federation's plumbing (schema.graphql). */
-export function printGatewaySchema(): string {
+function printGatewaySchema(schema: GraphQLSchema): string {
   const api = pruneSchema(withoutQueryFields(schema, new Set(['_entities', '_service'])));
   // Federation's directive definitions belong to subgraph.graphql, not to the client API.
   return printSchema(lexicographicSortSchema(api))

@@ -1,7 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../context.js';
-import { providerModule } from '../providers/index.js';
-import type { NamespaceRecord } from '../sources/types.js';
+import type { NamespaceRecord } from '../domain/records.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { builder, idParts } from './builder.js';
 import { listCost, pageCost } from './cost.js';
@@ -34,8 +33,8 @@ export async function relatedAppsOf(ctx: GatewayContext, ns: NamespaceShape): Pr
   const secrets = await ns.source.paging.scan(ctx.loaders.fetchers(ns.source, ns.id, {}));
   const apps = new Map<string, RelatedAppShape>();
   for (const secret of secrets) {
-    if (!('relatedApps' in secret)) continue;
-    for (const app of secret.relatedApps) apps.set(app.appId, { ...app, sourceId: ns.source.id, namespaceId: ns.id });
+    for (const app of secret.relatedApps ?? [])
+      apps.set(app.appId, { ...app, sourceId: ns.source.id, namespaceId: ns.id });
   }
   return [...apps.values()].sort((a, b) => a.appName.localeCompare(b.appName) || a.appId.localeCompare(b.appId));
 }
@@ -60,7 +59,10 @@ builder.node(NamespaceRef, {
       description: "The provider's display name; the id when the provider has none or could not be asked.",
       resolve: async (ns, _a, ctx) => (await recordOf(ns, ctx).catch(() => null))?.name ?? ns.id,
     }),
-    kind: t.field({ type: NamespaceKindEnum, resolve: (ns) => providerModule(ns.source.provider).namespaceKind }),
+    kind: t.field({
+      type: NamespaceKindEnum,
+      resolve: (ns, _a, ctx) => ctx.catalog.get(ns.source.provider).namespaceKind,
+    }),
     region: t.string({ resolve: (ns) => ns.source.region }),
     description: t.string({
       nullable: true,

@@ -1,9 +1,19 @@
-import { PROVIDER_MODULES } from '../providers/index.js';
-import { builder } from './builder.js';
+import { EnumRef } from '@pothos/core';
+import type { Provider } from '../domain/records.js';
+import type { ProviderCatalog } from '../sources/catalog.js';
+import { builder, type Types } from './builder.js';
 
-/** The `Provider` enum: one value per provider module. (Provider schemas must not import this: it reads the registry as it loads.) */
-export const ProviderEnum = builder.enumType('Provider', {
-  values: Object.fromEntries(
-    PROVIDER_MODULES.map((module) => [module.name, { value: module.id, description: module.description }]),
-  ) as Record<string, { value: (typeof PROVIDER_MODULES)[number]['id']; description: string }>,
-});
+/**
+ * The `Provider` enum: one value per provider of the catalog the schema is built from. Fields refer
+ * to it before the catalog is known; `implementProviderEnum` gives it its values.
+ */
+export const ProviderEnum = new EnumRef<Types, Provider, Provider>('Provider');
+
+export function implementProviderEnum(catalog: ProviderCatalog): void {
+  const implemented = builder.enumType('Provider', {
+    values: Object.fromEntries(
+      catalog.providers.map((provider) => [provider.name, { value: provider.id, description: provider.description }]),
+    ),
+  });
+  builder.configStore.associateParamWithRef(ProviderEnum, implemented);
+}

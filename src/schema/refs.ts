@@ -1,4 +1,5 @@
-import type { RelatedAppRecord, SecretRecord, SecretSource } from '../sources/types.js';
+import type { RelatedAppRecord, SecretRecord } from '../domain/records.js';
+import type { SecretSource } from '../sources/types.js';
 import { builder } from './builder.js';
 
 /** Type refs, declared apart from their fields so that type files can point at each other freely. */

@@ -32,7 +32,7 @@ builder.node(RelatedAppRef, {
       resolve: async (app, _a, ctx) => {
         const source = ctx.sources.get(app.sourceId)!;
         const all = await source.paging.scan(ctx.loaders.fetchers(source, app.namespaceId, {}));
-        return all.filter((s) => 'relatedApps' in s && s.relatedApps.some((r) => r.appId === app.appId));
+        return all.filter((s) => s.relatedApps?.some((r) => r.appId === app.appId));
       },
     }),
   }),

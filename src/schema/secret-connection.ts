@@ -11,8 +11,9 @@ import {
   type SegmentState,
 } from '../pagination/connection.js';
 import { bindingOf } from '../pagination/cursor.js';
-import { namespaceCanMatch, sourceCanMatch } from '../pagination/filter.js';
-import type { SecretFilter, SecretSource } from '../sources/types.js';
+import { namespaceCanMatch, recordTest, sourceCanMatch } from '../pagination/filter.js';
+import type { SecretFilter } from '../domain/records.js';
+import type { SecretSource } from '../sources/types.js';
 import { builder } from './builder.js';
 import { SecretRef } from './refs.js';
 import { ProviderEnum } from './provider-enum.js';
@@ -157,7 +158,9 @@ export function secretGroups(
     .filter((source) => sourceCanMatch(source, filter))
     .map((source) => {
       const { query, complete } = source.pushdown(filter);
-      const residual = complete ? null : filter;
+      const residual = complete
+        ? null
+        : recordTest(filter, (record) => ctx.catalog.get(source.provider).facets(record));
       const cache = ctx.cachePolicy(source.id);
       return {
         sourceId: source.id,

@@ -1,24 +1,36 @@
 import { auditReveal } from '../auth/audit.js';
 import type { GatewayContext } from '../context.js';
 import type { FieldMap } from '@pothos/core';
-import { PROVIDER_MODULES, providerModule } from '../providers/index.js';
-import type { SecretRecord, SecretSource, SecretValue } from '../sources/types.js';
+import type { Provider, SecretRecord, SecretValue } from '../domain/records.js';
+import type { ProviderPlugin } from '../sources/catalog.js';
+import type { SecretSource } from '../sources/types.js';
 import { UpstreamError } from '../upstream/errors.js';
-import { builder, encodeGlobalId, idParts, NODE_TYPES } from './builder.js';
+import { builder, encodeGlobalId, idParts, NODE_TYPES, type Types } from './builder.js';
 import { DETAIL_CALL } from './cost.js';
 import { SecretRef } from './refs.js';
 
 /**
- * What a provider's schema (src/providers/<name>/schema.ts) builds its secret type with. Nothing
- * here reads the provider registry while modules load: the registry imports the providers' schemas.
+ * What a provider's schema (src/providers/<name>/schema.ts) builds its secret type with. Each
+ * provider's type registers itself here (`secretNode`) as the schema is built from the catalog.
  */
 
+/** A provider as the schema takes it: the engine's plugin, and the types it declares on the builder. */
+export interface SchemaProvider extends ProviderPlugin {
+  /** Declares the provider's GraphQL types (its `Secret` implementation and value types) and returns its secret type. */
+  defineSchema(): SecretObjectRef<SecretRecord>;
+}
+
+const typenames = new Map<Provider, string>();
+
 /** The GraphQL type of a provider's secrets. */
-export const typenameOf = (provider: SecretRecord['provider']): string => providerModule(provider).typename;
+export function typenameOf(provider: Provider): string {
+  const typename = typenames.get(provider);
+  if (typename === undefined) throw new Error(`no secret type for provider "${provider}" in the schema`);
+  return typename;
+}
 
 /** Whether a global ID's type part names a secret type. */
-export const isSecretTypename = (typename: string): boolean =>
-  PROVIDER_MODULES.some((module) => module.typename === typename);
+export const isSecretTypename = (typename: string): boolean => [...typenames.values()].includes(typename);
 
 export function secretKey(record: SecretRecord): string {
   return JSON.stringify([record.sourceId, record.namespaceId, record.key]);
@@ -74,8 +86,6 @@ export async function secretOfId(ctx: GatewayContext, typename: string, parts: s
 /** The object type of one provider's secrets. */
 export type SecretObjectRef<R extends SecretRecord> = ReturnType<typeof builder.objectRef<R>>;
 
-type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
-
 /**
  * A provider's secret type: a node implementing `Secret`, found by its global ID, and an entity
  * (src/schema/entities.ts adds its keys). `fields` are its own, beyond the interface's.
@@ -87,6 +97,7 @@ export function secretNode<R extends SecretRecord>(
 ): SecretObjectRef<R> {
   const ref = builder.objectRef<R>(typename);
   NODE_TYPES.add(typename);
+  typenames.set(provider, typename);
   builder.node(ref, {
     description: options.description,
     // R is some SecretRecord, which Pothos cannot see through a type parameter.

@@ -1,4 +1,3 @@
-import { providerModule } from '../providers/index.js';
 import { DETAIL_CALL } from './cost.js';
 import { builder } from './builder.js';
 import { ProviderEnum } from './provider-enum.js';
@@ -23,8 +22,8 @@ SecretRef.implement({
       complexity: DETAIL_CALL,
       resolve: async (r, _args, ctx) => {
         // Some providers give the type only with the detail (CSMS ShowSecret).
-        const fromDetail = providerModule(r.provider).typeOfDetail;
-        return r.type ?? (fromDetail ? fromDetail(await detailOf(ctx, r)) : null);
+        const provider = ctx.catalog.get(r.provider);
+        return r.type ?? (provider.typeOfDetail ? provider.typeOfDetail(await detailOf(ctx, r)) : null);
       },
     }),
     createdAt: t.field({ type: 'DateTime', nullable: true, resolve: (r) => r.createdAt }),

@@ -6,7 +6,9 @@ import { cachePolicyOf, type GatewayConfig } from '../config.js';
 import { createContext, type AppServices, type GatewayContext } from '../context.js';
 import type { Logger } from '../logger.js';
 import { CursorCodec } from '../pagination/cursor.js';
-import { schema } from '../schema/index.js';
+import { buildSchema } from '../schema/index.js';
+import type { SchemaProvider } from '../schema/secret-node.js';
+import type { ProviderCatalog } from '../sources/catalog.js';
 import { createRegistry } from '../sources/registry.js';
 import type { Registry } from 'prom-client';
 import { EXAMPLE_TABS } from './examples.js';
@@ -47,12 +49,22 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** The whole gateway as a fetch handler: testable through `yoga.fetch` with no socket. */
-export function createGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Gateway {
+/**
+ * The whole gateway as a fetch handler: testable through `yoga.fetch` with no socket. `catalog` is
+ * the providers it speaks to (src/providers/index.ts's PROVIDER_CATALOG, or a test's own).
+ */
+export function createGateway(
+  catalog: ProviderCatalog<SchemaProvider>,
+  config: GatewayConfig,
+  logger: Logger,
+  options: GatewayOptions = {},
+): Gateway {
+  const { schema } = buildSchema(catalog);
   // Only a configured Redis is ever contacted: without one, every replica keeps its own state.
   const redis = config.redis ? new RedisLink(config.redis, logger) : undefined;
   const services: AppServices = {
-    registry: createRegistry(config, logger, redis),
+    catalog,
+    registry: createRegistry(catalog, config, logger, redis),
     cursors: new CursorCodec(config.cursorSecret),
     logger,
     requestDeadlineMs: config.server.requestDeadlineMs,

@@ -3,7 +3,7 @@ import type { Logger } from '../logger.js';
 import { SharedRateLimiter } from '../redis/rate-limiter.js';
 import type { RedisLink } from '../redis/link.js';
 import { UpstreamCaller } from '../upstream/call.js';
-import { providerModule } from '../providers/index.js';
+import type { ProviderCatalog } from './catalog.js';
 import type { SecretSource } from './types.js';
 
 export interface SourceRegistry {
@@ -14,12 +14,17 @@ export interface SourceRegistry {
 }
 
 /** With `redis`, each source's rate limit is shared by every replica on it (the clouds meter per account). */
-export function createRegistry(config: GatewayConfig, logger: Logger, redis?: RedisLink): SourceRegistry {
+export function createRegistry(
+  catalog: ProviderCatalog,
+  config: GatewayConfig,
+  logger: Logger,
+  redis?: RedisLink,
+): SourceRegistry {
   const callers = new Map<string, UpstreamCaller>();
   const sources = config.sources.map((sourceConfig) => {
-    const policy = policyOf(sourceConfig);
+    const module = catalog.get(sourceConfig.provider);
+    const policy = policyOf(sourceConfig, module.defaults);
     const shared = redis && new SharedRateLimiter(redis, sourceConfig.id, policy.rateLimit);
-    const module = providerModule(sourceConfig.provider);
     const caller = new UpstreamCaller(sourceConfig.provider, sourceConfig.id, policy, module, logger, shared);
     callers.set(sourceConfig.id, caller);
     return module.create(sourceConfig, sourceConfig.endpoint ?? module.publicEndpoint(sourceConfig.region), caller);

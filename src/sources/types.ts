@@ -1,90 +1,18 @@
 /**
- * The gateway's own domain model. Adapters translate provider responses into these types;
- * nothing outside src/sources ever sees an SDK response shape.
+ * What every provider's adapter implements: the engine reaches a configured source only through
+ * this. The records it answers with are the domain's (src/domain/records.ts).
  */
 import type { PagingScheme } from '../pagination/paging/scheme.js';
-import type { ProviderModules } from '../providers/index.js';
+import type {
+  NamespaceRecord,
+  Provider,
+  PushedQuery,
+  SecretDetail,
+  SecretFilter,
+  SecretRecord,
+  SecretValue,
+} from '../domain/records.js';
 import type { RequestScope } from '../upstream/request-scope.js';
-
-/** A provider's id, as sources are configured with it (`alibaba-sae`). */
-export type Provider = ProviderModules['id'];
-
-export type NamespaceKind = 'SAE_NAMESPACE' | 'REGION' | 'PROJECT';
-
-export interface NamespaceRecord {
-  sourceId: string;
-  provider: Provider;
-  id: string;
-  name: string;
-  kind: NamespaceKind;
-  region: string;
-  description: string | null;
-}
-
-/** The one namespace of a source scoped to a single region or project (APIG, KMS, CSMS, AWS): listing it needs no call. */
-export function soleNamespace(
-  sourceId: string,
-  provider: Provider,
-  kind: NamespaceKind,
-  id: string,
-  region: string,
-): NamespaceRecord[] {
-  return [{ sourceId, provider, id, name: id, kind, region, description: null }];
-}
-
-export interface Tag {
-  key: string;
-  value: string;
-}
-
-export interface RelatedAppRecord {
-  appId: string;
-  appName: string;
-}
-
-/** Identifies one secret inside a source: what a detail call takes. */
-export interface SecretRef {
-  sourceId: string;
-  namespaceId: string;
-  /** SAE: SecretId; APIG: secretId; KMS: SecretName; CSMS: name. */
-  key: string;
-}
-
-export interface SecretBase extends SecretRef {
-  name: string;
-  type: string | null;
-  createdAt: Date | null;
-  updatedAt: Date | null;
-}
-
-/** Derived from the provider modules (src/providers/index.ts): a record of any configured kind. */
-type TypesOf<M> = M extends { types?: infer T } ? NonNullable<T> : never;
-export type SecretRecord =
-  TypesOf<ProviderModules> extends infer T ? (T extends { record: infer R } ? R : never) : never;
-export type SecretDetail =
-  TypesOf<ProviderModules> extends infer T ? (T extends { detail: infer D } ? D : never) : never;
-/**
- * A secret's value, as its provider returns it. Only the reveal path (reveal scope, audit line)
- * ever holds one; it lives as long as the request that asked for it and is never logged.
- */
-export type SecretValue = TypesOf<ProviderModules> extends infer T ? (T extends { value: infer V } ? V : never) : never;
-
-/** The user's filter, as the schema accepts it. Every field narrows (AND); list values OR. */
-export interface SecretFilter {
-  nameContains?: string | null;
-  names?: string[] | null;
-  types?: string[] | null;
-  providers?: Provider[] | null;
-  sources?: string[] | null;
-  namespaces?: string[] | null;
-  /** CSMS state or APIG status. */
-  states?: string[] | null;
-  gatewayType?: string | null;
-  tags?: Array<{ key: string; value?: string | null }> | null;
-}
-
-/** Provider-side query parameters an adapter derived from a filter. JSON-serialisable. */
-export type PushedQuery = Record<string, string | number | boolean | string[] | undefined>;
 
 export interface Pushdown {
   query: PushedQuery;

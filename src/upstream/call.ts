@@ -10,7 +10,7 @@ import {
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import type { Logger } from '../logger.js';
-import type { Provider } from '../sources/types.js';
+import type { Provider } from '../domain/records.js';
 import {
   classify,
   isRetryable,
@@ -303,6 +303,7 @@ export class UpstreamCaller {
     const mapped = new UpstreamError(message, {
       code,
       provider: this.provider,
+      providerName: this.errors.name,
       source: this.sourceId,
       operation,
       providerCode: raw.providerCode,
@@ -320,6 +321,7 @@ export class UpstreamCaller {
     return new UpstreamError(`${this.provider} ${operation} for source "${this.sourceId}" not made: ${why}`, {
       code,
       provider: this.provider,
+      providerName: this.errors.name,
       source: this.sourceId,
       operation,
       providerCode: null,

@@ -1,6 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { providerName } from '../providers/index.js';
-import type { Provider } from '../sources/types.js';
+import type { Provider } from '../domain/records.js';
 
 /** Stable codes a client can switch on; the provider's own code travels in extensions.providerCode. */
 export type UpstreamErrorCode =
@@ -35,6 +34,8 @@ export interface RawProviderError {
 export interface UpstreamErrorInfo {
   code: UpstreamErrorCode;
   provider: Provider;
+  /** The provider as the schema spells it (`ALIBABA_KMS`): what clients and routers see in `extensions.provider`. */
+  providerName: string;
   source: string;
   operation: string;
   providerCode: string | null;
@@ -50,7 +51,7 @@ export class UpstreamError extends GraphQLError {
     super(message, {
       extensions: {
         code: info.code,
-        provider: providerName(info.provider),
+        provider: info.providerName,
         source: info.source,
         operation: info.operation,
         providerCode: info.providerCode,
@@ -70,6 +71,8 @@ export type ErrorCodeTable = Readonly<Record<string, UpstreamErrorCode>>;
 
 /** How one provider's errors are read and classified (its module supplies both). */
 export interface ErrorCatalog {
+  /** The provider's `Provider` enum value, for `extensions.provider`. */
+  readonly name: string;
   readonly errorCodes: ErrorCodeTable;
   /** What the generic reader cannot find in this provider's errors; its non-null fields win. */
   readError?(error: unknown): Partial<RawProviderError> | null;

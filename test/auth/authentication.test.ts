@@ -13,6 +13,7 @@ import { DEMO_AUDIENCE, DEMO_ISSUER } from '../../src/emulators/index.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { allUpstreamCalls, gatewayOn, post, type RawResponse } from './helpers.js';
 import { DEMO_SOURCE_COUNT } from '../helpers/expected.js';
+import { PROVIDER_CATALOG } from '../../src/providers/index.js';
 
 const QUERY = { query: '{ sources { id } secrets(first: 1) { nodes { id } } }' };
 const API_KEY = `sgw_${randomBytes(24).toString('base64url')}`;
@@ -363,7 +364,7 @@ describe('authentication', () => {
         },
       ],
     };
-    const problems = (raw: unknown): string[] => configProblems(() => parseConfig(raw, {}));
+    const problems = (raw: unknown): string[] => configProblems(() => parseConfig(raw, PROVIDER_CATALOG, {}));
 
     it('a configuration file must say how requests authenticate', () => {
       expect(problems(base)).toEqual([expect.stringMatching(/^auth: required/)]);
@@ -392,6 +393,7 @@ describe('authentication', () => {
       expect(found).toEqual(['auth.apiKeys[0].sources[0]: no source "nope"']);
       const config = parseConfig(
         { ...base, auth: { jwt: { issuer: 'i', audience: 'a', hs256Secret: '${JWT_SECRET}' } } },
+        PROVIDER_CATALOG,
         { JWT_SECRET: 'x'.repeat(40) },
       );
       expect(config.auth.jwt?.hs256Secret).toBe('x'.repeat(40));

@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
-import type { GatewayConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createGateway, type GatewayOptions } from '../../src/server/app.js';
 import { listen } from '../../src/server/listen.js';
 import type { Stack } from '../helpers/stack.js';
+import { PROVIDER_CATALOG, type ProvidersConfig } from '../../src/providers/index.js';
 
 export interface RawResponse {
   status: number;
@@ -54,9 +54,9 @@ export function allUpstreamCalls(stack: Stack): number {
 /** A second gateway over the same emulators, with its own configuration and captured logs. */
 export async function gatewayOn(
   stack: Stack,
-  configure: (config: GatewayConfig) => void,
+  configure: (config: ProvidersConfig) => void,
   options: GatewayOptions = {},
-): Promise<{ url: string; logs: string[]; config: GatewayConfig; close(): Promise<void> }> {
+): Promise<{ url: string; logs: string[]; config: ProvidersConfig; close(): Promise<void> }> {
   const config = structuredClone(stack.config);
   configure(config);
   const logs: string[] = [];
@@ -67,7 +67,7 @@ export async function gatewayOn(
     },
   });
   const server = await listen(
-    createGateway(config, createLogger({ level: 'debug', destination }), options),
+    createGateway(PROVIDER_CATALOG, config, createLogger({ level: 'debug', destination }), options),
     '127.0.0.1',
     0,
   );

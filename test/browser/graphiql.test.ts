@@ -3,9 +3,12 @@ import { join } from 'node:path';
 import type { GraphQLInterfaceType } from 'graphql';
 import { chromium, type Browser, type Page, type Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { schema } from '../../src/schema/index.js';
+import { PROVIDER_CATALOG } from '../../src/providers/index.js';
+import { buildSchema } from '../../src/schema/index.js';
 import { EXAMPLE_TABS } from '../../src/server/examples.js';
 import { startStack, type Stack } from '../helpers/stack.js';
+
+const { schema } = buildSchema(PROVIDER_CATALOG);
 
 /**
  * GraphiQL in a real browser (Debian's chromium, driven by playwright-core), as a newcomer uses it:

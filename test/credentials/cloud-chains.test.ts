@@ -2,12 +2,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { GatewayConfig } from '../../src/config.js';
 import { EmulatorServer } from '../../src/emulators/core.js';
 import { CredentialAuthority, createStsEmulator, EMULATED_OIDC_PROVIDER_ARN } from '../../src/emulators/sts.js';
 import { post } from '../auth/helpers.js';
 import { SOURCE } from '../helpers/expected.js';
 import { startStack, type Stack } from '../helpers/stack.js';
+import type { ProvidersConfig } from '../../src/providers/index.js';
 
 /**
  * Alibaba sources that hold no key: RRSA (OIDC token file → AssumeRoleWithOIDC), the ECS instance
@@ -29,7 +29,7 @@ describe('Alibaba credentials from the cloud chains', () => {
   let tokenDir: string;
   let tokenFile: string;
 
-  const chains = (stsUrl: string): Record<string, GatewayConfig['sources'][number]['credentials']> => ({
+  const chains = (stsUrl: string): Record<string, ProvidersConfig['sources'][number]['credentials']> => ({
     [SOURCE.sae]: {
       type: 'oidc_role_arn',
       roleArn: ROLE,

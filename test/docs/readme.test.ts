@@ -15,8 +15,11 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { configSchema, loadConfigFile, parseConfig } from '../../src/config.js';
-import { schema } from '../../src/schema/index.js';
+import { buildSchema } from '../../src/schema/index.js';
 import { startStack, type Stack } from '../helpers/stack.js';
+import { PROVIDER_CATALOG } from '../../src/providers/index.js';
+
+const { schema } = buildSchema(PROVIDER_CATALOG);
 
 /**
  * The README as a newcomer follows it: every YAML, JSON and GraphQL block, every `curl` line and the
@@ -50,7 +53,7 @@ function placeholderEnv(text: string): Record<string, string> {
   );
 }
 
-const CONFIG_KEYS = new Set(Object.keys(configSchema.shape));
+const CONFIG_KEYS = new Set(Object.keys(configSchema(PROVIDER_CATALOG).shape));
 const isGatewayConfig = (value: unknown): value is Record<string, unknown> =>
   !!value &&
   typeof value === 'object' &&
@@ -75,7 +78,7 @@ describe('README.md, block by block', () => {
     // Loaded the way `--config` loads it: the file, the YAML parser, the variables, the schema.
     const path = join(dir, 'gateway.yaml');
     writeFileSync(path, full[0].block.body);
-    const example = loadConfigFile(path, placeholderEnv(full[0].block.body));
+    const example = loadConfigFile(path, PROVIDER_CATALOG, placeholderEnv(full[0].block.body));
     expect(example.sources.map((s) => s.id)).toEqual(['sae-prod', 'apig-prod', 'kms-prod', 'csms-bj']);
 
     // A fragment (one source's cache settings, say) is checked inside the complete example, its sources matched by id.
@@ -96,7 +99,7 @@ describe('README.md, block by block', () => {
               source,
             );
       }
-      expect(() => parseConfig(merged, placeholderEnv(full[0].block.body)), block.at).not.toThrow();
+      expect(() => parseConfig(merged, PROVIDER_CATALOG, placeholderEnv(full[0].block.body)), block.at).not.toThrow();
     }
   });
 

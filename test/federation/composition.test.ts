@@ -3,9 +3,12 @@ import { composeServices as composeWithApollo } from '@apollo/composition';
 import { composeServices } from '@theguild/federation-composition';
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { subgraphSdl } from '../../src/schema/index.js';
+import { PROVIDER_CATALOG } from '../../src/providers/index.js';
+import { buildSchema } from '../../src/schema/index.js';
 import { APPS_SDL, APPS_TYPE_DEFS } from './apps-subgraph.js';
 import { withOneKeyPerEntity } from './router-bugs.js';
+
+const { subgraphSdl } = buildSchema(PROVIDER_CATALOG);
 
 describe('the subgraph composes into a supergraph', () => {
   it('subgraph.graphql is what the served _service answers', () => {

@@ -5,11 +5,14 @@ import { useApolloFederation } from '@envelop/apollo-federation';
 import { parse } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { subgraphSdl } from '../../src/schema/index.js';
+import { PROVIDER_CATALOG } from '../../src/providers/index.js';
+import { buildSchema } from '../../src/schema/index.js';
 import { SOURCE } from '../helpers/expected.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { startStack, type Replica, type Stack } from '../helpers/stack.js';
 import { APPS_TYPE_DEFS, deploymentsFrom, startAppsSubgraph } from './apps-subgraph.js';
+
+const { subgraphSdl } = buildSchema(PROVIDER_CATALOG);
 
 /** A round-robin load balancer in front of the replicas, as a Kubernetes Service would be. */
 async function startBalancer(targets: string[]): Promise<{ url: string; served: number[]; close(): Promise<void> }> {

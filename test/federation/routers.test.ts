@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { subgraphSdl } from '../../src/schema/index.js';
+import { PROVIDER_CATALOG } from '../../src/providers/index.js';
+import { buildSchema } from '../../src/schema/index.js';
 import { SOURCE } from '../helpers/expected.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import {
@@ -26,6 +27,8 @@ import {
   type Router,
   type RouterResponse,
 } from './routers.js';
+
+const { subgraphSdl } = buildSchema(PROVIDER_CATALOG);
 
 /**
  * The same scenarios through Apollo Gateway and Hive Gateway, both over HTTP, in front of the

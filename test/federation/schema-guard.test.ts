@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assertNoUnacceptedBreakingChanges, breakingChanges } from '../../scripts/schema-guard.js';
-import { subgraphSdl } from '../../src/schema/index.js';
+import { PROVIDER_CATALOG } from '../../src/providers/index.js';
+import { buildSchema } from '../../src/schema/index.js';
+
+const { subgraphSdl } = buildSchema(PROVIDER_CATALOG);
 
 describe('breaking-change guard on subgraph.graphql', () => {
   it('finds removed fields and changed key types, not additions', async () => {

@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { GatewayConfig } from '../../src/config.js';
 import { post } from '../auth/helpers.js';
 import { SOURCE } from '../helpers/expected.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { startStack, type Replica, type Stack } from '../helpers/stack.js';
+import type { ProvidersConfig } from '../../src/providers/index.js';
 
 /**
  * Two replicas of the gateway on one set of emulators (one cloud account) and one real Redis:
@@ -15,7 +15,7 @@ import { startStack, type Replica, type Stack } from '../helpers/stack.js';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 type Body = Awaited<ReturnType<typeof post>>['body'];
 
-function useRedis(config: GatewayConfig, redis: RedisServer, keyPrefix: string, commandTimeoutMs = 250): void {
+function useRedis(config: ProvidersConfig, redis: RedisServer, keyPrefix: string, commandTimeoutMs = 250): void {
   config.redis = { url: redis.url, keyPrefix, commandTimeoutMs };
 }
 

@@ -1,6 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import type { GraphQLFormattedError } from 'graphql';
-import type { GatewayConfig } from '../../src/config.js';
 import { NO_FAULTS } from '../../src/emulators/core.js';
 import type { CsmsForcedError } from '../../src/providers/huawei-csms/emulator.js';
 import {
@@ -15,6 +14,7 @@ import {
 } from '../generated/graphql.js';
 import type { UpstreamErrorCode } from '../../src/upstream/errors.js';
 import { startStack, type ExecuteResult, type Stack } from '../helpers/stack.js';
+import type { ProvidersConfig } from '../../src/providers/index.js';
 
 /**
  * Provider failures as a client sees them: every documented error code of ListSecrets and
@@ -44,7 +44,7 @@ const MAX_ATTEMPTS = 3;
 const PERSISTENT = 1000;
 
 /** Same retry count as the defaults, tiny delays, and a breaker that never opens here. */
-function isolatePolicies(config: GatewayConfig): void {
+function isolatePolicies(config: ProvidersConfig): void {
   for (const source of config.sources) {
     source.retry = { maxAttempts: MAX_ATTEMPTS, baseDelayMs: 1, maxDelayMs: 5 };
     source.circuitBreaker = { failureThreshold: 1000, halfOpenAfterMs: 100 };

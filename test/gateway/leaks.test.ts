@@ -1,7 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
-import type { GatewayConfig } from '../../src/config.js';
 import {
   NO_FAULTS,
   type EmulatorRequest,
@@ -22,6 +21,7 @@ import {
   SecretsPageDocument,
 } from '../generated/graphql.js';
 import { startStack, type Stack } from '../helpers/stack.js';
+import type { ProvidersConfig } from '../../src/providers/index.js';
 
 /**
  * Nothing secret leaves the gateway: no response body and no log line may carry the Alibaba or
@@ -44,7 +44,7 @@ const WRONG = {
  * Forced errors here are persistent (retries would absorb a single one); retries are fast and
  * the circuit breaker out of reach, so that one test's failures do not change the next test's.
  */
-function isolatePolicies(config: GatewayConfig): void {
+function isolatePolicies(config: ProvidersConfig): void {
   for (const source of config.sources) {
     source.retry = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
     source.circuitBreaker = { failureThreshold: 1000, halfOpenAfterMs: 100 };

@@ -1,6 +1,6 @@
 import type { ListCall, ListResult, SegmentLists } from '../../src/pagination/paging/scheme.js';
 import type { PrefetchBudget } from '../../src/pagination/segment.js';
-import type { PushedQuery } from '../../src/sources/types.js';
+import type { PushedQuery } from '../../src/domain/records.js';
 
 /**
  * A segment's lists with no memo and no cache: every read is a call. `reads` and `aheads` record

@@ -1,7 +1,6 @@
 import { Writable } from 'node:stream';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type GraphQLFormattedError } from 'graphql';
-import type { GatewayConfig } from '../../src/config.js';
 import {
   demoToken,
   embeddedConfig,
@@ -12,6 +11,7 @@ import {
 import { createLogger } from '../../src/logger.js';
 import { createGateway, type Gateway } from '../../src/server/app.js';
 import { listen, type RunningServer } from '../../src/server/listen.js';
+import { PROVIDER_CATALOG, type ProvidersConfig } from '../../src/providers/index.js';
 
 export interface ExecuteResult<T> {
   status: number;
@@ -21,7 +21,7 @@ export interface ExecuteResult<T> {
 
 export interface Stack {
   emulators: EmulatorSet;
-  config: GatewayConfig;
+  config: ProvidersConfig;
   gateway: Gateway;
   server: RunningServer;
   /** Everything the gateway logged, for leak checks. */
@@ -60,7 +60,7 @@ export interface Replica {
 /** Emulators + gateway on loopback, talking real HTTP end to end. */
 export async function startStack(
   options: EmulatorSetOptions & {
-    configure?: (config: GatewayConfig) => void;
+    configure?: (config: ProvidersConfig) => void;
     captureLogs?: boolean /** GraphiQL prefilled with the full-scope token, as in the demo. */;
     graphiqlToken?: boolean;
   } = {},
@@ -82,6 +82,7 @@ export async function startStack(
       },
     });
     const gateway = createGateway(
+      PROVIDER_CATALOG,
       config,
       createLogger({ level: 'debug', destination }),
       options.graphiqlToken ? { graphiqlHeaders: { Authorization: authHeaders.authorization } } : {},

@@ -8,6 +8,7 @@ import { createLogger } from '../../src/logger.js';
 import { createGateway } from '../../src/server/app.js';
 import { listen } from '../../src/server/listen.js';
 import { configProblems } from '../helpers/config.js';
+import { PROVIDER_CATALOG } from '../../src/providers/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'secrets-gateway-config-'));
 const file = (name: string, text: string): string => {
@@ -24,7 +25,7 @@ describe('configuration problems, as the operator reads them', () => {
       'flow-map.yaml',
       'sources:\n  - id: sae-prod\n    credentials: { accessKeyId: ${ALIBABA_AK}, accessKeySecret: x }\n',
     );
-    const [problem] = configProblems(() => loadConfigFile(path, {}));
+    const [problem] = configProblems(() => loadConfigFile(path, PROVIDER_CATALOG, {}));
     expect(problem).toContain(`${path} is not valid YAML: `);
     expect(problem).toContain('credentials: { accessKeyId: ${ALIBABA_AK}');
     expect(problem).toMatch(/\n\s*\^/);
@@ -48,6 +49,7 @@ describe('configuration problems, as the operator reads them', () => {
           ],
           auth: AUTH,
         },
+        PROVIDER_CATALOG,
         { ALIBABA_SK: 'sk' },
       ),
     );
@@ -71,6 +73,7 @@ describe('configuration problems, as the operator reads them', () => {
           ],
           auth: AUTH,
         },
+        PROVIDER_CATALOG,
         {},
       ),
     );
@@ -97,9 +100,10 @@ describe('a port already in use', () => {
         ],
         auth: AUTH,
       },
+      PROVIDER_CATALOG,
       {},
     );
-    const gateway = createGateway(config, createLogger({ level: 'silent' }));
+    const gateway = createGateway(PROVIDER_CATALOG, config, createLogger({ level: 'silent' }));
     await expect(listen(gateway, '127.0.0.1', port)).rejects.toThrow(
       `port ${port} on 127.0.0.1 is already in use (another gateway?). Choose another one: PORT=${port + 1} npm start`,
     );

@@ -12,7 +12,7 @@ import { pageNumberPaging } from '../../src/pagination/paging/page-number.js';
 import type { PagingScheme } from '../../src/pagination/paging/scheme.js';
 import { tokenPaging } from '../../src/pagination/paging/token.js';
 import { unpagedPaging } from '../../src/pagination/paging/unpaged.js';
-import type { SecretRecord } from '../../src/sources/types.js';
+import type { SecretRecord } from '../../src/domain/records.js';
 import { UpstreamError } from '../../src/upstream/errors.js';
 import { directLists } from '../helpers/lists.js';
 
@@ -32,6 +32,7 @@ function failure(sourceId: string): UpstreamError {
   return new UpstreamError(`${sourceId} failed`, {
     code: 'UPSTREAM_THROTTLED',
     provider: 'alibaba-kms',
+    providerName: 'ALIBABA_KMS',
     source: sourceId,
     operation: 'ListSecrets',
     providerCode: 'Throttling',

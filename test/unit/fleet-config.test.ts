@@ -2,20 +2,23 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { windowOf } from '../../src/redis/rate-limiter.js';
 import { configProblems } from '../helpers/config.js';
+import { PROVIDER_CATALOG } from '../../src/providers/index.js';
 
 const base = {
   sources: [{ id: 'kms-prod', provider: 'alibaba-kms', region: 'cn-shanghai', credentials: { type: 'default' } }],
   auth: { jwt: { issuer: 'i', audience: 'a', hs256Secret: 'x'.repeat(40) } },
 };
 
-const problems = (raw: unknown): string[] => configProblems(() => parseConfig(raw, {}));
+const problems = (raw: unknown): string[] => configProblems(() => parseConfig(raw, PROVIDER_CATALOG, {}));
 
 const withCredentials = (credentials: unknown) => ({ ...base, sources: [{ ...base.sources[0], credentials }] });
 
 describe('configuration of the fleet: redis and credential chains', () => {
   it('redis is optional; when given, its URL is checked and the defaults are filled in', () => {
-    expect(parseConfig(base, {}).redis).toBeUndefined();
-    expect(parseConfig({ ...base, redis: { url: 'redis://redis.platform.svc:6379/0' } }, {}).redis).toEqual({
+    expect(parseConfig(base, PROVIDER_CATALOG, {}).redis).toBeUndefined();
+    expect(
+      parseConfig({ ...base, redis: { url: 'redis://redis.platform.svc:6379/0' } }, PROVIDER_CATALOG, {}).redis,
+    ).toEqual({
       url: 'redis://redis.platform.svc:6379/0',
       keyPrefix: 'secrets-gateway:',
       commandTimeoutMs: 250,
@@ -32,12 +35,14 @@ describe('configuration of the fleet: redis and credential chains', () => {
   });
 
   it('each Alibaba source chooses its chain; what a chain needs is checked at start', () => {
-    const rrsa = parseConfig(withCredentials({ type: 'oidc_role_arn' }), {}).sources[0].credentials;
+    const rrsa = parseConfig(withCredentials({ type: 'oidc_role_arn' }), PROVIDER_CATALOG, {}).sources[0].credentials;
     expect(rrsa).toEqual({ type: 'oidc_role_arn', roleSessionName: 'secrets-gateway', durationSeconds: 3600 });
-    expect(parseConfig(withCredentials({ type: 'ecs_ram_role' }), {}).sources[0].credentials).toEqual({
-      type: 'ecs_ram_role',
-      disableIMDSv1: true,
-    });
+    expect(parseConfig(withCredentials({ type: 'ecs_ram_role' }), PROVIDER_CATALOG, {}).sources[0].credentials).toEqual(
+      {
+        type: 'ecs_ram_role',
+        disableIMDSv1: true,
+      },
+    );
     expect(problems(withCredentials({ type: 'oidc_role_arn', durationSeconds: 300 }))).not.toEqual([]);
     expect(problems(withCredentials({ type: 'ram_role_arn', accessKeyId: 'a', accessKeySecret: 'b' }))).not.toEqual([]);
     expect(

@@ -5,7 +5,8 @@ import { MetadataCache } from '../../src/cache/metadata-cache.js';
 import { createLoaders, type Loaders } from '../../src/loaders/index.js';
 import { pageNumberPaging } from '../../src/pagination/paging/page-number.js';
 import { kmsRecord } from '../helpers/records.js';
-import type { PushedQuery, SecretSource } from '../../src/sources/types.js';
+import type { PushedQuery } from '../../src/domain/records.js';
+import type { SecretSource } from '../../src/sources/types.js';
 
 /**
  * The per-request loaders against a fake source (plain functions counting what they are asked):

@@ -17,6 +17,7 @@ const POLICY: UpstreamPolicy = {
   circuitBreaker: { failureThreshold: 3, halfOpenAfterMs: 60_000 },
 };
 const CODES = {
+  name: 'ALIBABA_KMS',
   errorCodes: {
     'Throttling.User': 'UPSTREAM_THROTTLED',
     'Forbidden.RAM': 'UPSTREAM_FORBIDDEN',

@@ -1,5 +1,5 @@
-import type { SecretFilter, SecretRecord } from '../../sources/types.js';
-import { matches } from '../filter.js';
+import type { SecretRecord } from '../../domain/records.js';
+import type { RecordTest } from '../filter.js';
 import {
   type Entry,
   type Position,
@@ -34,7 +34,7 @@ export class ChainPager implements SegmentPager {
 
   constructor(
     private readonly link: ChainLink,
-    private readonly filter: SecretFilter | null,
+    private readonly filter: RecordTest | null,
     private readonly prefetchPages: number,
   ) {}
 
@@ -46,7 +46,7 @@ export class ChainPager implements SegmentPager {
       if (readAhead) this.prefetchFrom(page.next, readAhead);
       for (let i = offset + 1; i < page.items.length; i++) {
         const record = page.items[i];
-        if (this.filter && !matches(record, this.filter)) continue;
+        if (this.filter && !this.filter(record)) continue;
         if (found.length === want) return { entries: found, hasMore: true };
         // The last item of a page stands just before the next page: resuming there costs no call for this one.
         const last = i === page.items.length - 1 && page.next !== null;

@@ -1,6 +1,6 @@
-import type { PushedQuery, SecretFilter, SecretRecord } from '../../sources/types.js';
+import type { PushedQuery, SecretRecord } from '../../domain/records.js';
 import type { RequestScope } from '../../upstream/request-scope.js';
-import { matches } from '../filter.js';
+import type { RecordTest } from '../filter.js';
 import { type Entry, type Position, PositionError, type SegmentPager, type Slice } from '../segment.js';
 import { CHAIN_POSITION, type ChainPage, ChainPager } from './chain.js';
 import type { ListCall, PagingScheme, SegmentLists } from './scheme.js';
@@ -109,7 +109,7 @@ class MarkerPager implements SegmentPager {
     private readonly maxLimit: number,
     private readonly markerOf: (item: SecretRecord) => string,
     private readonly read: (marker: string | null, limit: number) => Promise<MarkerPage>,
-    private readonly filter: SecretFilter | null,
+    private readonly filter: RecordTest | null,
     /** Reads cursors made while the cache was on (a page's start and an offset). */
     private readonly aligned: SegmentPager,
   ) {}
@@ -131,7 +131,7 @@ class MarkerPager implements SegmentPager {
         // Whether a page starts with its marker row is undocumented: drop it, and any repeat.
         if (position === marker || seen.has(position)) continue;
         seen.add(position);
-        if (!this.filter || matches(record, this.filter)) found.push({ record, position });
+        if (!this.filter || this.filter(record)) found.push({ record, position });
       }
       const exhausted = !page.nextMarker || page.items.length < limit || page.items.length === 0;
       if (found.length > want || exhausted) break;

@@ -1,6 +1,6 @@
-import type { PushedQuery, SecretFilter, SecretRecord } from '../../sources/types.js';
+import type { PushedQuery, SecretRecord } from '../../domain/records.js';
 import type { RequestScope } from '../../upstream/request-scope.js';
-import { matches } from '../filter.js';
+import type { RecordTest } from '../filter.js';
 import { alignedPages, planPages } from '../page-plan.js';
 import {
   type Entry,
@@ -92,7 +92,7 @@ class PageNumberPager implements SegmentPager {
     private readonly maxPageSize: number,
     private readonly lists: SegmentLists,
     private readonly call: (pageNumber: number, pageSize: number) => ListCall<PageNumberPage>,
-    private readonly filter: SecretFilter | null,
+    private readonly filter: RecordTest | null,
     private readonly readAhead: boolean,
     private readonly prefetchPages: number,
   ) {}
@@ -195,7 +195,7 @@ class PageNumberPager implements SegmentPager {
       // The total is known now: the pages after this one go ahead (a sparse filter reads several per GraphQL page).
       if (readAhead) this.prefetchAfter(offset + this.maxPageSize, readAhead);
       for (let i = index - offset; i < items.length && found.length <= want; i++) {
-        if (matches(items[i], this.filter)) found.push({ record: items[i], position: offset + i });
+        if (this.filter(items[i])) found.push({ record: items[i], position: offset + i });
       }
       if (items.length < this.maxPageSize) break;
       index = offset + this.maxPageSize;
@@ -217,7 +217,7 @@ class PageNumberPager implements SegmentPager {
       const offset = (pageNumber - 1) * this.maxPageSize;
       const items = await this.range(offset, offset + this.maxPageSize);
       for (let i = Math.min(index - offset, items.length - 1); i >= 0 && found.length <= want; i--) {
-        if (matches(items[i], this.filter)) found.push({ record: items[i], position: offset + i });
+        if (this.filter(items[i])) found.push({ record: items[i], position: offset + i });
       }
       index = offset - 1;
     }

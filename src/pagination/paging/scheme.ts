@@ -1,4 +1,5 @@
-import type { PushedQuery, SecretFilter, SecretRecord } from '../../sources/types.js';
+import type { PushedQuery, SecretRecord } from '../../domain/records.js';
+import type { RecordTest } from '../filter.js';
 import type { RequestScope } from '../../upstream/request-scope.js';
 import type { PrefetchBudget, SegmentPager } from '../segment.js';
 
@@ -48,9 +49,9 @@ export interface PagerOptions {
  */
 export interface PagingScheme {
   /** A segment's pager: its walks, window arithmetic, cursor positions and read-ahead. */
-  pager(lists: SegmentLists, filter: SecretFilter | null, options?: PagerOptions): SegmentPager;
+  pager(lists: SegmentLists, filter: RecordTest | null, options?: PagerOptions): SegmentPager;
   /** Whether a segment can be counted, known without a call; `filter` is what the gateway applies itself. */
-  countable(filter: SecretFilter | null): boolean;
+  countable(filter: RecordTest | null): boolean;
   /** Every record of a namespace (an unfiltered list), in the fewest calls. */
   scan(lists: SegmentLists): Promise<SecretRecord[]>;
   /** What a scan costs, for lookups by key choosing between batches and a scan; absent when only a walk could tell. */

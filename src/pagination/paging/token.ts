@@ -1,4 +1,4 @@
-import type { PushedQuery, SecretRecord } from '../../sources/types.js';
+import type { PushedQuery, SecretRecord } from '../../domain/records.js';
 import type { RequestScope } from '../../upstream/request-scope.js';
 import { ChainPager } from './chain.js';
 import type { ListCall, PagingScheme, SegmentLists } from './scheme.js';

@@ -1,6 +1,6 @@
-import type { PushedQuery, SecretFilter, SecretRecord } from '../../sources/types.js';
+import type { PushedQuery, SecretRecord } from '../../domain/records.js';
 import type { RequestScope } from '../../upstream/request-scope.js';
-import { matches } from '../filter.js';
+import type { RecordTest } from '../filter.js';
 import { indexPosition, type Position, type PrefetchBudget, type SegmentPager, type Slice } from '../segment.js';
 import type { ListCall, PagingScheme, SegmentLists } from './scheme.js';
 
@@ -38,7 +38,7 @@ class UnpagedPager implements SegmentPager {
   constructor(
     private readonly lists: SegmentLists,
     private readonly call: ListCall<SecretRecord[]>,
-    private readonly filter: SecretFilter | null,
+    private readonly filter: RecordTest | null,
     private readonly prefetch: boolean,
   ) {}
 
@@ -49,7 +49,7 @@ class UnpagedPager implements SegmentPager {
   private async items(): Promise<SecretRecord[]> {
     if (!this.list) {
       const all = await this.lists.read(this.call);
-      this.list = this.filter ? all.filter((r) => matches(r, this.filter!)) : all;
+      this.list = this.filter ? all.filter(this.filter) : all;
     }
     return this.list;
   }

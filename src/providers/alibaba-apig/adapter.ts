@@ -4,7 +4,8 @@ import { recordFieldsSet } from '../../pagination/filter.js';
 import type { UpstreamCaller } from '../../upstream/call.js';
 import { AlibabaRoa } from '../alibaba/client.js';
 import { asArray, asObject, toDate, toInt, toStr } from '../../sources/normalize.js';
-import { soleNamespace, type SecretSource } from '../../sources/types.js';
+import { soleNamespace } from '../../domain/records.js';
+import type { SecretSource } from '../../sources/types.js';
 import type { ApigSecret, ApigSecretValue } from './records.js';
 import { pageNumberPaging } from '../../pagination/paging/page-number.js';
 

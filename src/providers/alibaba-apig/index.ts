@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { alibabaCredentials } from '../alibaba/credentials-config.js';
 import type { ProviderModule } from '../module.js';
-import { sourceFields, STANDARD_BREAKER, STANDARD_RETRY } from '../source-config.js';
+import { sourceFields, STANDARD_BREAKER, STANDARD_RETRY } from '../../sources/source-config.js';
 import { APIG_ERROR_CODES, createApigSource } from './adapter.js';
 import type { ApigSecret, ApigSecretValue } from './records.js';
 import { defineApigSchema } from './schema.js';

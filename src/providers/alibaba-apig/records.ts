@@ -1,4 +1,4 @@
-import type { SecretBase } from '../../sources/types.js';
+import type { SecretBase } from '../../domain/records.js';
 
 /** What the adapter makes of this provider's answers: the records the schema resolves from. */
 

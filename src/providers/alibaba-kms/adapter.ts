@@ -5,14 +5,8 @@ import type { RequestScope } from '../../upstream/request-scope.js';
 import { AlibabaRpc } from '../alibaba/client.js';
 import { asArray, asObject, toDate, toStr } from '../../sources/normalize.js';
 import { recordFieldsSet } from '../../pagination/filter.js';
-import {
-  soleNamespace,
-  type PushedQuery,
-  type Pushdown,
-  type SecretFilter,
-  type SecretSource,
-  type Tag,
-} from '../../sources/types.js';
+import { soleNamespace, type PushedQuery, type SecretFilter, type Tag } from '../../domain/records.js';
+import type { Pushdown, SecretSource } from '../../sources/types.js';
 import type { KmsSecret, KmsSecretDetail, KmsSecretValue } from './records.js';
 import { pageNumberPaging } from '../../pagination/paging/page-number.js';
 

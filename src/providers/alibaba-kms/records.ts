@@ -1,4 +1,4 @@
-import type { Tag, SecretBase } from '../../sources/types.js';
+import type { Tag, SecretBase } from '../../domain/records.js';
 
 /** What the adapter makes of this provider's answers: the records the schema resolves from. */
 

@@ -4,7 +4,8 @@ import { hasRecordFilter } from '../../pagination/filter.js';
 import type { UpstreamCaller } from '../../upstream/call.js';
 import { AlibabaRoa } from '../alibaba/client.js';
 import { asArray, asObject, toDate, toStr } from '../../sources/normalize.js';
-import type { NamespaceRecord, SecretSource } from '../../sources/types.js';
+import type { NamespaceRecord } from '../../domain/records.js';
+import type { SecretSource } from '../../sources/types.js';
 import type { SaeSecret, SaeSecretDetail, SaeSecretValue } from './records.js';
 import { unpagedPaging } from '../../pagination/paging/unpaged.js';
 

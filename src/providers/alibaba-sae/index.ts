@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { alibabaCredentials } from '../alibaba/credentials-config.js';
 import type { ProviderModule } from '../module.js';
-import { sourceFields, STANDARD_BREAKER, STANDARD_RETRY } from '../source-config.js';
+import { sourceFields, STANDARD_BREAKER, STANDARD_RETRY } from '../../sources/source-config.js';
 import { createSaeSource, SAE_ERROR_CODES } from './adapter.js';
 import type { SaeSecret, SaeSecretDetail, SaeSecretValue } from './records.js';
 import { defineSaeSchema } from './schema.js';

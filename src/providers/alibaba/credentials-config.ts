@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { httpUrl } from '../source-config.js';
+import { httpUrl } from '../../sources/source-config.js';
 
 const stsSession = {
   roleSessionName: z

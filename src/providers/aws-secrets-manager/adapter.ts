@@ -1,5 +1,6 @@
 import { chunk } from '../../sources/chunk.js';
-import { soleNamespace, type Pushdown, type SecretFilter, type SecretSource } from '../../sources/types.js';
+import { soleNamespace, type SecretFilter } from '../../domain/records.js';
+import type { Pushdown, SecretSource } from '../../sources/types.js';
 import type { UpstreamCaller } from '../../upstream/call.js';
 import { eachOf, nullIfNotFound } from '../../upstream/errors.js';
 import type { RequestScope } from '../../upstream/request-scope.js';

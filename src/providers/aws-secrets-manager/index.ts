@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ProviderModule } from '../module.js';
-import { sourceFields, STANDARD_BREAKER, STANDARD_RETRY } from '../source-config.js';
+import { sourceFields, STANDARD_BREAKER, STANDARD_RETRY } from '../../sources/source-config.js';
 import { createAwsSource } from './adapter.js';
 import { AWS_SECRETS_MANAGER_ERROR_CODES, readAwsError } from './client.js';
 import type { AwsSecret, AwsSecretDetail, AwsSecretValue } from './records.js';

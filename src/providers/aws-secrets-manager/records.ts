@@ -1,4 +1,4 @@
-import type { SecretBase, Tag } from '../../sources/types.js';
+import type { SecretBase, Tag } from '../../domain/records.js';
 
 /** What the adapter makes of AWS Secrets Manager's answers: ListSecrets entries, DescribeSecret extras, values. */
 

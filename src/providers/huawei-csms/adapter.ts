@@ -13,7 +13,8 @@ import {
   type CsmsSecretSummary,
 } from './client.js';
 import { toBool, toDate, toStr } from '../../sources/normalize.js';
-import { soleNamespace, type SecretSource } from '../../sources/types.js';
+import { soleNamespace } from '../../domain/records.js';
+import type { SecretSource } from '../../sources/types.js';
 import type { CsmsSecret, CsmsSecretDetail, CsmsSecretValue } from './records.js';
 import { markerPaging } from '../../pagination/paging/marker.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ProviderModule } from '../module.js';
-import { httpUrl, sourceFields, STANDARD_BREAKER, STANDARD_RETRY } from '../source-config.js';
+import { httpUrl, sourceFields, STANDARD_BREAKER, STANDARD_RETRY } from '../../sources/source-config.js';
 import { createCsmsSource, CSMS_ERROR_CODES, readCsmsError } from './adapter.js';
 import type { CsmsSecret, CsmsSecretDetail, CsmsSecretValue } from './records.js';
 import { defineCsmsSchema } from './schema.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Provider } from '../domain/records.js';
 
 /** The fields every configured source has, whatever its provider: each provider's config adds its own. */
 
@@ -51,3 +52,6 @@ export const sourceFields = {
 /** Retries and circuit breaking that suit every provider so far; a module may choose others. */
 export const STANDARD_RETRY = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 2000 };
 export const STANDARD_BREAKER = { failureThreshold: 5, halfOpenAfterMs: 10_000 };
+
+/** What the engine reads of any source's configuration; each provider's config extends it. */
+export type SourceConfigBase = z.infer<z.ZodObject<typeof sourceFields>> & { provider: Provider };
