@@ -3,6 +3,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import type { SaeSeed } from '../../src/providers/alibaba/emulator-data.js';
+import type { AwsSecretsManagerSeed } from '../../src/providers/aws-secrets-manager/data.js';
 import { listenOnLoopback } from './loopback.js';
 
 /**
@@ -62,8 +63,8 @@ export interface Deployment {
   secrets: SecretKeys[];
 }
 
-export function secretGlobalId(sourceId: string, namespaceId: string, secretId: string): string {
-  return Buffer.from(`SaeSecret:${JSON.stringify([sourceId, namespaceId, secretId])}`).toString('base64url');
+export function secretGlobalId(sourceId: string, namespaceId: string, key: string, typename = 'SaeSecret'): string {
+  return Buffer.from(`${typename}:${JSON.stringify([sourceId, namespaceId, key])}`).toString('base64url');
 }
 
 export const PLATFORM_BUNDLE = 'platform-bundle/prod';
@@ -92,6 +93,26 @@ export function deploymentsFrom(seed: SaeSeed, sourceId: string): Deployment[] {
       .map(keysOf),
   });
   return deployments;
+}
+
+export const AWS_DEPLOYMENT = 'billing-export/prod';
+
+/**
+ * A deployment of `appId` that uses the first `count` AWS secrets. This team's Provider predates
+ * AWS, so it holds them by global id: ask for its `secrets`, not its `mounts` (which would have to
+ * spell AWS_SECRETS_MANAGER in an enum that lacks it).
+ */
+export function awsDeploymentFrom(seed: AwsSecretsManagerSeed, sourceId: string, appId: string, count = 3): Deployment {
+  const listed = seed.secrets.filter((s) => s.deletedMs === null).slice(0, count);
+  return {
+    id: AWS_DEPLOYMENT,
+    environment: 'prod',
+    appId,
+    secrets: listed.map((s) => ({
+      id: secretGlobalId(sourceId, seed.region, s.name, 'AwsSecret'),
+      naturalKey: { provider: 'AWS_SECRETS_MANAGER', sourceId, namespaceId: seed.region, name: s.name },
+    })),
+  };
 }
 
 function sameNaturalKey(a: NaturalKey, b: Partial<NaturalKey>): boolean {
