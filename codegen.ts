@@ -1,12 +1,14 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
-import { assertNoUnacceptedBreakingChanges } from './scripts/schema-guard.js';
+import { assertNoUnacceptedBreakingChanges, assertOtherSubgraphsCompose } from './scripts/schema-guard.js';
 import { PROVIDER_CATALOG } from './src/providers/index.js';
 import { buildSchema } from './src/schema/index.js';
 
 const { printGatewaySchema, subgraphSdl } = buildSchema(PROVIDER_CATALOG);
 
-// A breaking change to the federation contract stops codegen (and so `npm test`) until accepted.
+// A breaking change to the federation contract stops codegen (and so `npm test`) until accepted;
+// one that other teams' frozen subgraphs would not compose with stops it, accepted or not.
 await assertNoUnacceptedBreakingChanges('subgraph.graphql', subgraphSdl);
+assertOtherSubgraphsCompose(subgraphSdl);
 
 /**
  * `npm run codegen` writes schema.graphql (the client API), subgraph.graphql (the federation SDL

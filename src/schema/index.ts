@@ -18,7 +18,7 @@ import './related-app.js';
 import './source.js';
 import './query.js';
 import { secretEntity } from './entities.js';
-import { implementProviderEnum } from './provider-enum.js';
+import { implementProviderEnums } from './provider-enum.js';
 import type { SchemaProvider } from './secret-node.js';
 import type { ProviderCatalog } from '../sources/catalog.js';
 
@@ -42,7 +42,7 @@ export function buildSchema(catalog: ProviderCatalog<SchemaProvider>): GatewaySc
     if (built.catalog !== catalog) throw new Error('the schema was already built from another provider catalog');
     return built.result;
   }
-  implementProviderEnum(catalog);
+  implementProviderEnums(catalog);
   for (const provider of catalog.providers) secretEntity(provider.defineSchema(), provider.id);
   const schema = builder.toSubGraphSchema({
     linkUrl: 'https://specs.apollo.dev/federation/v2.6',

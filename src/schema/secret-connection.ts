@@ -16,7 +16,7 @@ import type { SecretFilter } from '../domain/records.js';
 import type { SecretSource } from '../sources/types.js';
 import { builder } from './builder.js';
 import { SecretRef } from './refs.js';
-import { ProviderEnum } from './provider-enum.js';
+import { ProviderEnum, SecretFilterProviderEnum } from './provider-enum.js';
 
 export const GatewayTypeEnum = builder.enumType('GatewayType', { values: ['AI', 'API'] as const });
 
@@ -34,7 +34,7 @@ export const SecretFilterInput = builder.inputType('SecretFilter', {
     nameContains: t.string({ description: 'Case-insensitive substring of the name.' }),
     names: t.stringList({ description: 'Exact names.' }),
     types: t.stringList({ description: 'SecretType (SAE, KMS). Excludes APIG and CSMS, whose lists carry no type.' }),
-    providers: t.field({ type: [ProviderEnum] }),
+    providers: t.field({ type: [SecretFilterProviderEnum] }),
     sources: t.idList({ description: 'Source ids from the configuration.' }),
     namespaces: t.stringList({
       description: 'Namespace ids: SAE namespace ids, KMS/APIG region ids, CSMS project ids.',

@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
+  isInputObjectType,
   isInterfaceType,
   isObjectType,
   Kind,
   parse,
   validate,
   type GraphQLField,
+  type GraphQLInputField,
   type GraphQLNamedType,
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -192,8 +194,8 @@ describe('README.md, block by block', () => {
   });
 });
 
-function fieldsOf(type: GraphQLNamedType): Record<string, GraphQLField<unknown, unknown>> {
-  return isObjectType(type) || isInterfaceType(type) ? type.getFields() : {};
+function fieldsOf(type: GraphQLNamedType): Record<string, GraphQLField<unknown, unknown> | GraphQLInputField> {
+  return isObjectType(type) || isInterfaceType(type) || isInputObjectType(type) ? type.getFields() : {};
 }
 
 describe('README.md commands against the demo', () => {

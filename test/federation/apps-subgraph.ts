@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import type { SaeSeed } from '../../src/providers/alibaba/emulator-data.js';
-import { PROVIDER_MODULES } from '../../src/providers/index.js';
+import type { AwsSecretsManagerSeed } from '../../src/providers/aws-secrets-manager/data.js';
 import { listenOnLoopback } from './loopback.js';
 
 /**
@@ -15,50 +16,10 @@ import { listenOnLoopback } from './loopback.js';
  * references `@provides` the key its references carry, so a router never asks this subgraph for
  * a key field it does not hold.
  *
- * `Provider` is an input and an output in both subgraphs, so composition wants the same values in
- * each: this team keeps its copy in step with ours (README "Adding a provider").
+ * Its SDL is frozen as written before AWS Secrets Manager existed: its `Provider` has four values.
+ * It composes because we use `Provider` as an output only (README "What other subgraphs may copy").
  */
-export const APPS_SDL = /* GraphQL */ `
-  extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@interfaceObject", "@external", "@provides"])
-
-  interface Node {
-    id: ID!
-  }
-
-  enum Provider {
-    ${PROVIDER_MODULES.map((module) => module.name).join('\n    ')}
-  }
-
-  type RelatedApp @key(fields: "appId") {
-    appId: String!
-    deployments: [Deployment!]!
-  }
-
-  type Secret @key(fields: "id") @key(fields: "provider sourceId namespaceId name") @interfaceObject {
-    id: ID! @external
-    provider: Provider! @external
-    sourceId: ID! @external
-    namespaceId: String! @external
-    name: String! @external
-    usedByDeployments: [Deployment!]!
-  }
-
-  type Deployment implements Node {
-    id: ID!
-    environment: String!
-    app: RelatedApp!
-    "By global id. Nullable items: a reference may not resolve."
-    secrets: [Secret]! @provides(fields: "id")
-    "By natural key, as the deployment manifest names them."
-    mounts: [Secret]! @provides(fields: "provider sourceId namespaceId name")
-  }
-
-  type Query {
-    deployments: [Deployment!]!
-    deployment(id: ID!): Deployment
-    node(id: ID!): Node
-  }
-`;
+export const APPS_SDL = readFileSync(new URL('./apps-subgraph.graphql', import.meta.url), 'utf8');
 export const APPS_TYPE_DEFS = parse(APPS_SDL);
 
 function replaceOnce(text: string, search: string | RegExp, replacement: string): string {
@@ -74,12 +35,12 @@ function replaceOnce(text: string, search: string | RegExp, replacement: string)
 export const APPS_SDL_BY_ID = [
   [' @key(fields: "provider sourceId namespaceId name")', ''],
   [
-    /\n {4}provider: Provider! @external\n {4}sourceId: ID! @external\n {4}namespaceId: String! @external\n {4}name: String! @external/,
+    /\n {2}provider: Provider! @external\n {2}sourceId: ID! @external\n {2}namespaceId: String! @external\n {2}name: String! @external/,
     '',
   ],
   ['id: ID! @external', 'id: ID!'],
   [' @provides(fields: "id")', ''],
-  [/\n {4}"By natural key.*\n {4}mounts:.*/, ''],
+  [/\n {2}"By natural key.*\n {2}mounts:.*/, ''],
 ].reduce((sdl, [search, replacement]) => replaceOnce(sdl, search as string | RegExp, replacement as string), APPS_SDL);
 
 export interface NaturalKey {
@@ -102,8 +63,8 @@ export interface Deployment {
   secrets: SecretKeys[];
 }
 
-export function secretGlobalId(sourceId: string, namespaceId: string, secretId: string): string {
-  return Buffer.from(`SaeSecret:${JSON.stringify([sourceId, namespaceId, secretId])}`).toString('base64url');
+export function secretGlobalId(sourceId: string, namespaceId: string, key: string, typename = 'SaeSecret'): string {
+  return Buffer.from(`${typename}:${JSON.stringify([sourceId, namespaceId, key])}`).toString('base64url');
 }
 
 export const PLATFORM_BUNDLE = 'platform-bundle/prod';
@@ -132,6 +93,26 @@ export function deploymentsFrom(seed: SaeSeed, sourceId: string): Deployment[] {
       .map(keysOf),
   });
   return deployments;
+}
+
+export const AWS_DEPLOYMENT = 'billing-export/prod';
+
+/**
+ * A deployment of `appId` that uses the first `count` AWS secrets. This team's Provider predates
+ * AWS, so it holds them by global id: ask for its `secrets`, not its `mounts` (which would have to
+ * spell AWS_SECRETS_MANAGER in an enum that lacks it).
+ */
+export function awsDeploymentFrom(seed: AwsSecretsManagerSeed, sourceId: string, appId: string, count = 3): Deployment {
+  const listed = seed.secrets.filter((s) => s.deletedMs === null).slice(0, count);
+  return {
+    id: AWS_DEPLOYMENT,
+    environment: 'prod',
+    appId,
+    secrets: listed.map((s) => ({
+      id: secretGlobalId(sourceId, seed.region, s.name, 'AwsSecret'),
+      naturalKey: { provider: 'AWS_SECRETS_MANAGER', sourceId, namespaceId: seed.region, name: s.name },
+    })),
+  };
 }
 
 function sameNaturalKey(a: NaturalKey, b: Partial<NaturalKey>): boolean {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { composeServices as composeWithApollo } from '@apollo/composition';
 import { composeServices } from '@theguild/federation-composition';
-import { parse } from 'graphql';
+import { buildASTSchema, type GraphQLEnumType, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { PROVIDER_CATALOG } from '../../src/providers/index.js';
+import { PROVIDER_CATALOG, PROVIDER_MODULES } from '../../src/providers/index.js';
 import { buildSchema } from '../../src/schema/index.js';
 import { APPS_SDL, APPS_TYPE_DEFS } from './apps-subgraph.js';
 import { withOneKeyPerEntity } from './router-bugs.js';
@@ -35,6 +35,39 @@ describe('the subgraph composes into a supergraph', () => {
       { name: 'apps', typeDefs: APPS_TYPE_DEFS, url: 'http://apps.local/graphql' },
     ]);
     expect(result.errors?.length ?? 0).toBeGreaterThan(0);
+  });
+
+  // What the README promises other subgraphs ("What other subgraphs may copy").
+  describe.each([
+    ['@apollo/composition', composeWithApollo],
+    ['@theguild/federation-composition', composeServices],
+  ] as const)('with %s, a copy of Provider with any values merges by union (ours is output-only)', (_, compose) => {
+    const ours = PROVIDER_MODULES.map((module) => module.name);
+    it.each([
+      [
+        'the four values before AWS (the frozen apps subgraph)',
+        ['ALIBABA_SAE', 'ALIBABA_APIG', 'ALIBABA_KMS', 'HUAWEI_CSMS'],
+      ],
+      ['one value', ['HUAWEI_CSMS']],
+      ['a value we do not have yet', [...ours, 'GCP_SECRET_MANAGER']],
+    ])('%s', (_, values) => {
+      const copy = APPS_SDL.replace(/enum Provider \{[^}]*\}/, `enum Provider { ${values.join(' ')} }`);
+      expect(copy).not.toBe(APPS_SDL);
+      const result = compose([
+        { name: 'secrets', typeDefs: parse(subgraphSdl), url: 'http://secrets.local/graphql' },
+        { name: 'apps', typeDefs: parse(copy), url: 'http://apps.local/graphql' },
+      ]);
+      expect(result.errors ?? []).toEqual([]);
+      const supergraph = buildASTSchema(parse(result.supergraphSdl!), { assumeValidSDL: true });
+      const valuesOf = (name: string) =>
+        (supergraph.getType(name) as GraphQLEnumType)
+          .getValues()
+          .map((v) => v.name)
+          .sort();
+      expect(valuesOf('Provider')).toEqual([...new Set([...ours, ...values])].sort());
+      // The filter's own enum is ours alone: every provider we serve, whatever the copies hold.
+      expect(valuesOf('SecretFilterProvider')).toEqual([...ours].sort());
+    });
   });
 
   // Why the supergraph is composed with @apollo/composition (README, "Referencing secrets from another subgraph").

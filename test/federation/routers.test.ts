@@ -6,6 +6,8 @@ import { startStack, type Stack } from '../helpers/stack.js';
 import {
   APPS_SDL,
   APPS_SDL_BY_ID,
+  AWS_DEPLOYMENT,
+  awsDeploymentFrom,
   deploymentsFrom,
   PLATFORM_BUNDLE,
   secretGlobalId,
@@ -32,7 +34,8 @@ const { subgraphSdl } = buildSchema(PROVIDER_CATALOG);
 
 /**
  * The same scenarios through Apollo Gateway and Hive Gateway, both over HTTP, in front of the
- * real subgraph (on the emulators) and the apps subgraph. Where Hive Gateway 2.12.1 cannot hold a
+ * real subgraph (on the emulators) and the apps subgraph, whose SDL is frozen as it was before AWS
+ * Secrets Manager (its Provider has four values). Where Hive Gateway 2.12.1 cannot hold a
  * scenario, its expectation is what Hive does, and router-bugs.test.ts reproduces the bug
  * on two tiny subgraphs: both fail together when Hive changes.
  */
@@ -49,6 +52,7 @@ interface Scenario {
   document: (world: World) => string;
   /** The client's Authorization header; the suite's full-scope token unless given (null: none). */
   authorization?: (world: World) => string | null;
+  variables?: Record<string, unknown>;
   arrange?: (world: World) => void;
   expect: Record<ComparedRouter, (response: RouterResponse, world: World) => void>;
 }
@@ -206,6 +210,78 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'apps (frozen before AWS) → AWS secrets by id: they resolve, in one ListSecrets',
+    document: () => `{ deployment(id: "${AWS_DEPLOYMENT}") { secrets { id name provider namespaceId type } } }`,
+    expect: {
+      apollo: (response, { stack, deployments }) => {
+        expect(response.errors).toBeUndefined();
+        const aws = deployments.find((d) => d.id === AWS_DEPLOYMENT)!;
+        expect(response.data.deployment.secrets).toEqual(
+          aws.secrets.map((s) => ({
+            id: s.id,
+            name: s.naturalKey.name,
+            provider: 'AWS_SECRETS_MANAGER',
+            namespaceId: s.naturalKey.namespaceId,
+            type: null,
+          })),
+        );
+        expect(stack.calls('aws', 'ListSecrets')).toBe(1);
+      },
+      hive: (response, { stack, deployments }) => {
+        const count = deployments.find((d) => d.id === AWS_DEPLOYMENT)!.secrets.length;
+        expect(response.data.deployment.secrets).toEqual(Array.from({ length: count }, () => null));
+        expect(new Set(response.errors?.map((e) => e.message))).toEqual(new Set([HIVE_ABSTRACT_SECRET]));
+        expect(stack.calls('aws', 'ListSecrets')).toBe(0);
+      },
+    },
+  },
+  {
+    name: '@interfaceObject, secrets → apps (frozen before AWS): usedByDeployments on AWS secrets',
+    document: () =>
+      `{ secrets(first: 5, filter: { providers: [AWS_SECRETS_MANAGER] }) { nodes { id provider usedByDeployments { id } } } }`,
+    expect: {
+      apollo: (response, { deployments }) => {
+        expect(response.errors).toBeUndefined();
+        const aws = deployments.find((d) => d.id === AWS_DEPLOYMENT)!;
+        const nodes = response.data.secrets.nodes as Array<{
+          id: string;
+          provider: string;
+          usedByDeployments: unknown;
+        }>;
+        expect(nodes).toEqual(
+          nodes.map((node) => ({
+            id: node.id,
+            provider: 'AWS_SECRETS_MANAGER',
+            usedByDeployments: aws.secrets.some((s) => s.id === node.id) ? [{ id: AWS_DEPLOYMENT }] : [],
+          })),
+        );
+        expect(nodes.filter((node) => aws.secrets.some((s) => s.id === node.id))).toHaveLength(aws.secrets.length);
+      },
+      hive: (response) => {
+        expect(response.data).toBeNull();
+        expect(response.errors?.map((e) => e.message)).toEqual([
+          HIVE_NULL_INTERFACE_OBJECT_FIELD('AwsSecret', 'usedByDeployments'),
+        ]);
+      },
+    },
+  },
+  {
+    name: "filter.providers as today's clients send it: an enum literal, and a `$filter: SecretFilter` variable",
+    document: () =>
+      `query Today($filter: SecretFilter) {
+        literal: secrets(first: 5, filter: { providers: [AWS_SECRETS_MANAGER] }) { nodes { provider } }
+        variable: secrets(first: 5, filter: $filter) { nodes { provider } }
+      }`,
+    variables: { filter: { providers: ['ALIBABA_KMS'] } },
+    expect: both((response) => {
+      expect(response.errors).toBeUndefined();
+      expect(response.data).toEqual({
+        literal: { nodes: Array.from({ length: 5 }, () => ({ provider: 'AWS_SECRETS_MANAGER' })) },
+        variable: { nodes: Array.from({ length: 5 }, () => ({ provider: 'ALIBABA_KMS' })) },
+      });
+    }),
+  },
+  {
     name: 'secrets → apps through RelatedApp @key(appId): deployments added by the other subgraph',
     document: () =>
       `{ secrets(first: 20, filter: { sources: ["${SOURCE.sae}"] }) { nodes { name ... on SaeSecret { relatedApps { appId deployments { environment } } } } } }`,
@@ -335,6 +411,7 @@ describe('through real routers over HTTP (Apollo Gateway, Hive Gateway)', () => 
   beforeAll(async () => {
     stack = await startStack();
     deployments = deploymentsFrom(stack.emulators.data.sae, SOURCE.sae);
+    deployments.push(awsDeploymentFrom(stack.emulators.data.aws, SOURCE.aws, deployments[0].appId));
     const bundleKey = deployments.find((d) => d.id === PLATFORM_BUNDLE)!.secrets[0].naturalKey;
     apps = await startAppsSubgraph(deployments, {
       ids: [unknownId, 'not-an-id'],
@@ -366,7 +443,10 @@ describe('through real routers over HTTP (Apollo Gateway, Hive Gateway)', () => 
       const world: World = { stack, deployments, appDeployment };
       scenario.arrange?.(world);
       const authorization = scenario.authorization ? scenario.authorization(world) : stack.authHeaders.authorization;
-      const response = await router.query(scenario.document(world), { authorization: authorization ?? undefined });
+      const response = await router.query(scenario.document(world), {
+        variables: scenario.variables,
+        authorization: authorization ?? undefined,
+      });
       scenario.expect[routerName](response, world);
     });
   });
@@ -401,6 +481,19 @@ describe('through real routers over HTTP (Apollo Gateway, Hive Gateway)', () => 
       expect(response.data.deployment.secrets[100]).toBeNull();
       expect(response.errors).toBeUndefined();
       expect(stack.calls('sae', 'ListSecrets')).toBe(1);
+    });
+
+    it('apps (frozen before AWS) → AWS secrets by id: they resolve, in one ListSecrets', async () => {
+      const response = await hive.query(`{ deployment(id: "${AWS_DEPLOYMENT}") { secrets { id name provider } } }`, {
+        authorization: stack.authHeaders.authorization,
+      });
+      expect(response.errors).toBeUndefined();
+      expect(response.data.deployment.secrets).toEqual(
+        deployments
+          .find((d) => d.id === AWS_DEPLOYMENT)!
+          .secrets.map((s) => ({ id: s.id, name: s.naturalKey.name, provider: 'AWS_SECRETS_MANAGER' })),
+      );
+      expect(stack.calls('aws', 'ListSecrets')).toBe(1);
     });
 
     it('@interfaceObject both ways: secrets → usedByDeployments → their secrets', async () => {

@@ -595,3 +595,61 @@ describe('paging under a filter with a small page size', () => {
     expect(small.ids.length).toBe(all.filter((s) => expectedMatch(s, filter)).length);
   });
 });
+
+/**
+ * `providers` took `[Provider!]` until it got a type of its own (SCHEMA_CHANGES.md): what clients
+ * send today still works, over raw HTTP, except a variable declared with the old type's name.
+ */
+describe('filter.providers as clients spell it', () => {
+  async function post(query: string, variables: Record<string, unknown> = {}) {
+    const response = await fetch(`${stack.server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...stack.authHeaders },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: response.status, body: (await response.json()) as { data?: any; errors?: any[] } };
+  }
+  const SELECTION = '{ nodes { provider } }';
+
+  it.each([
+    ['an enum literal', `{ secrets(first: 3, filter: { providers: [HUAWEI_CSMS] }) ${SELECTION} }`, {}],
+    [
+      'a `$filter: SecretFilter` variable',
+      `query($filter: SecretFilter) { secrets(first: 3, filter: $filter) ${SELECTION} }`,
+      { filter: { providers: ['HUAWEI_CSMS'] } },
+    ],
+    [
+      'a `$providers: [SecretFilterProvider!]` variable',
+      `query($providers: [SecretFilterProvider!]) { secrets(first: 3, filter: { providers: $providers }) ${SELECTION} }`,
+      { providers: ['HUAWEI_CSMS'] },
+    ],
+  ])('%s selects that provider only', async (_, query, variables) => {
+    const { status, body } = await post(query, variables);
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      data: { secrets: { nodes: Array.from({ length: 3 }, () => ({ provider: 'HUAWEI_CSMS' })) } },
+    });
+    for (const name of ['sae', 'apig', 'kms', 'aws'] as const) expect(totalCalls(stack, name)).toBe(0);
+  });
+
+  it('a variable declared `[Provider!]` is refused before any call: declare it `[SecretFilterProvider!]`', async () => {
+    const { status, body } = await post(
+      `query($providers: [Provider!]) { secrets(first: 3, filter: { providers: $providers }) ${SELECTION} }`,
+      { providers: ['HUAWEI_CSMS'] },
+    );
+    // HTTP 200: the request asked for application/json (GraphQL over HTTP's legacy answer).
+    expect({ status, body }).toEqual({
+      status: 200,
+      body: {
+        errors: [
+          expect.objectContaining({
+            message:
+              'Variable "$providers" of type "[Provider!]" used in position expecting type "[SecretFilterProvider!]".',
+            extensions: expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED' }),
+          }),
+        ],
+      },
+    });
+    for (const name of EMULATORS) expect(totalCalls(stack, name)).toBe(0);
+  });
+});

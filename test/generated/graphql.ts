@@ -38,7 +38,7 @@ export type SecretFilter = {
   names?: Array<string> | null | undefined;
   /** Namespace ids: SAE namespace ids, KMS/APIG region ids, CSMS project ids. */
   namespaces?: Array<string> | null | undefined;
-  providers?: Array<Provider> | null | undefined;
+  providers?: Array<SecretFilterProvider> | null | undefined;
   /** Source ids from the configuration. */
   sources?: Array<string | number> | null | undefined;
   /** CSMS state (ENABLED, DISABLED, PENDING_DELETE, FROZEN) or APIG status (ENABLE, DISABLE). */
@@ -48,6 +48,19 @@ export type SecretFilter = {
   /** SecretType (SAE, KMS). Excludes APIG and CSMS, whose lists carry no type. */
   types?: Array<string> | null | undefined;
 };
+
+/** A provider to filter by, spelled as in `Provider`. Inputs have this type of their own so that `Provider`, which other subgraphs copy for the natural key, is output-only: a subgraph whose copy lacks a newer provider still composes. */
+export type SecretFilterProvider =
+  /** Alibaba Cloud-native API Gateway */
+  | 'ALIBABA_APIG'
+  /** Alibaba Cloud Key Management Service */
+  | 'ALIBABA_KMS'
+  /** Alibaba Cloud Serverless App Engine */
+  | 'ALIBABA_SAE'
+  /** AWS Secrets Manager */
+  | 'AWS_SECRETS_MANAGER'
+  /** Huawei Cloud Cloud Secret Management Service */
+  | 'HUAWEI_CSMS';
 
 export type SourceStatus =
   /** Answered, but only after retries (throttling, timeouts or server errors). */
