@@ -46,23 +46,63 @@ function peerOf(serverContext: unknown): { ip: string | null } {
   return { ip: nodeRequestOf(serverContext)?.socket?.remoteAddress ?? null };
 }
 
-const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key']);
+/**
+ * A header's values, one per line as sent. Node keeps only the first of two `Authorization` lines
+ * (and joins two `X-API-Key`), so the connection's raw lines are read; a fetch `Headers` (under
+ * `yoga.fetch`) has joined them with ", " already.
+ */
+function headerLines(name: string, request: Request, serverContext: unknown): string[] {
+  const raw = nodeRequestOf(serverContext)?.rawHeaders;
+  if (!raw) {
+    const joined = request.headers.get(name);
+    return joined === null ? [] : [joined];
+  }
+  const lines: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === name) lines.push(raw[i + 1]);
+  return lines;
+}
+
+/** An element of a comma-separated header value: quoted strings (whose commas separate nothing) and other characters but commas. */
+const LIST_ELEMENT = /(?:"(?:[^"\\]|\\.)*"?|[^,"])+/g;
+
+/** Our schemes: a credential of either is one token (token68), never a parameter list. */
+const OUR_SCHEMES = new Set(['bearer', 'apikey']);
+const AUTH_PARAM = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*=/;
 
 /**
- * More than one credential header. Node keeps only the first of two `Authorization` headers
- * (and joins two `X-API-Key` with ", "), so the raw headers are counted; a fetch `Headers`
- * joins duplicates with ", ", and no credential of ours contains a comma.
+ * The schemes (lower case) of the credentials in one `Authorization` value. Other schemes carry
+ * comma-separated `name=value` parameters (`Digest username="a", realm="b"`, AWS's
+ * `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…`), so a comma begins another credential only where
+ * what follows is not such a parameter, or follows one of our token credentials (RFC 9110 §11.4:
+ * `credentials = auth-scheme [ 1*SP ( token68 / #auth-param ) ]`). A blank value is a credential of
+ * no scheme.
  */
-function presentsSeveralCredentials(request: Request, serverContext: unknown): boolean {
-  const raw = nodeRequestOf(serverContext)?.rawHeaders;
-  if (raw) {
-    let count = 0;
-    for (let i = 0; i < raw.length; i += 2) if (CREDENTIAL_HEADERS.has(raw[i].toLowerCase())) count++;
-    if (count > 1) return true;
+function credentialSchemes(value: string): string[] {
+  const schemes: string[] = [];
+  for (const element of (value.match(LIST_ELEMENT) ?? []).map((e) => e.trim()).filter(Boolean)) {
+    const current = schemes.at(-1);
+    if (current !== undefined && !OUR_SCHEMES.has(current) && AUTH_PARAM.test(element)) continue;
+    schemes.push(element.split(/\s/, 1)[0].toLowerCase());
   }
-  const authorization = request.headers.get('authorization');
-  const headerKey = request.headers.get('x-api-key');
-  return (authorization !== null && headerKey !== null) || !!authorization?.includes(',') || !!headerKey?.includes(',');
+  return schemes.length ? schemes : [''];
+}
+
+/** One credential as presented: in `Authorization` (by its scheme, in lower case) or in `X-API-Key`. */
+type Presented = { header: 'authorization'; scheme: string } | { header: 'x-api-key' };
+
+/**
+ * Every credential the request presents: each `Authorization` line split into its credentials, and
+ * each `X-API-Key` line (no key of ours contains a comma, so a comma there joins two).
+ */
+function presentedCredentials(request: Request, serverContext: unknown): Presented[] {
+  return [
+    ...headerLines('authorization', request, serverContext).flatMap((line) =>
+      credentialSchemes(line).map((scheme) => ({ header: 'authorization' as const, scheme })),
+    ),
+    ...headerLines('x-api-key', request, serverContext).flatMap((line) =>
+      line.split(',').map(() => ({ header: 'x-api-key' as const })),
+    ),
+  ];
 }
 
 /**
@@ -128,31 +168,34 @@ export function useAuthentication(config: AuthConfig, logger: Logger): Plugin[] 
   return plugins;
 
   function authenticate(request: Request, serverContext: unknown): void {
-    const authorization = request.headers.get('authorization');
-    const headerKey = request.headers.get('x-api-key');
-    const scheme = authorization?.trim().split(/\s+/)[0]?.toLowerCase();
-    if (presentsSeveralCredentials(request, serverContext))
+    // Schemes first, then the count: a Digest header's commas are one credential, not several.
+    const credentials = presentedCredentials(request, serverContext);
+    if (credentials.length > 1)
       throw unauthenticated(
         'AMBIGUOUS_CREDENTIALS',
         'send one credential: one Authorization header (a bearer token or an API key) or one X-API-Key',
         true,
       );
+    const [credential] = credentials;
+    if (!credential)
+      throw unauthenticated('MISSING_CREDENTIALS', 'credentials are required: a bearer token or an API key', false);
     let grant: Grant;
-    if (scheme === 'bearer') {
+    if (credential.header === 'authorization' && credential.scheme === 'bearer') {
       const verified = (serverContext as Record<string, { payload?: JwtPayload } | undefined>)[JWT_FIELD]?.payload;
       if (!jwt || !verified) throw unauthenticated('INVALID_TOKEN', 'the bearer token is invalid or expired', true);
       const result = grantFromClaims(verified, jwt.claims);
       if (typeof result === 'string') throw unauthenticated('INVALID_TOKEN', result, true);
       grant = result;
-    } else if (scheme === 'apikey' || headerKey !== null) {
-      const presented = headerKey ?? authorization!.trim().slice('apikey'.length).trim();
+    } else if (credential.header === 'x-api-key' || credential.scheme === 'apikey') {
+      const presented =
+        credential.header === 'x-api-key'
+          ? (request.headers.get('x-api-key') ?? '')
+          : (request.headers.get('authorization') ?? '').trim().slice('apikey'.length).trim();
       const matched = apiKeys.match(presented);
       if (!matched) throw unauthenticated('INVALID_API_KEY', 'the API key is not valid', true);
       grant = matched;
-    } else if (authorization !== null) {
-      throw unauthenticated('UNSUPPORTED_SCHEME', 'use "Authorization: Bearer <token>" or an API key', true);
     } else {
-      throw unauthenticated('MISSING_CREDENTIALS', 'credentials are required: a bearer token or an API key', false);
+      throw unauthenticated('UNSUPPORTED_SCHEME', 'use "Authorization: Bearer <token>" or an API key', true);
     }
     const forwarded = request.headers.get('x-forwarded-for');
     callers.set(request, {

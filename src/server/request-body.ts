@@ -5,8 +5,7 @@ import type { Plugin } from 'graphql-yoga';
  * Reading a request into GraphQL parameters. The body is counted while it streams (yoga's own
  * counter, `maxRequestBodySize` in app.ts) and refused with our code once it passes the limit,
  * whatever its transfer encoding; a Content-Length over the limit is refused before anything is
- * read. Parameters that are not JSON where JSON is expected (`variables=` of a GET) are the
- * client's error, not the server's.
+ * read. What the parameters must be is useRequestParams' concern.
  */
 export function useRequestBody(maxBytes: number): Plugin {
   const tooLarge = (found?: number) =>
@@ -18,10 +17,6 @@ export function useRequestBody(maxBytes: number): Plugin {
         extensions: { code: 'QUERY_LIMIT_EXCEEDED', reason: 'MAX_BODY_BYTES', limit: maxBytes, http: { status: 413 } },
       },
     );
-  const malformed = () =>
-    new GraphQLError('the request parameters are malformed: "variables" and "extensions" must be JSON objects', {
-      extensions: { code: 'BAD_REQUEST', reason: 'MALFORMED_PARAMS', http: { status: 400 } },
-    });
   return {
     onRequestParse({ request, requestParser, setRequestParser }) {
       const length = Number(request.headers.get('content-length') ?? 0);
@@ -31,8 +26,9 @@ export function useRequestBody(maxBytes: number): Plugin {
         try {
           return await requestParser(req);
         } catch (error) {
-          if (!(error instanceof GraphQLError)) throw malformed();
-          throw error.extensions.code === 'REQUEST_ENTITY_TOO_LARGE' ? tooLarge() : error;
+          throw error instanceof GraphQLError && error.extensions.code === 'REQUEST_ENTITY_TOO_LARGE'
+            ? tooLarge()
+            : error;
         }
       });
     },

@@ -13,11 +13,13 @@ import { useAcceptableResponse } from './acceptable-response.js';
 import { useQueryOperationsOnly } from './operation-policy.js';
 import { useCostLimit, useDocumentLimits, useNestingLimit, useVariableLimits } from './query-limits.js';
 import { useRequestBody } from './request-body.js';
+import { useRequestParams } from './request-params.js';
 
 /**
  * Everything between the socket and the schema, in the order it runs: Accept, body size, CSRF,
- * authentication, variables, the persisted-operations allow-list, nesting, the operation (queries
- * only), introspection, document limits, cost.
+ * authentication, then, once the body is read, the parameters' types, variables, the
+ * persisted-operations allow-list, nesting, the operation (queries only), introspection, document
+ * limits, cost.
  * All of it rejects before execution; authorization itself lives in the schema (scope-auth) and
  * in the request's view of the sources (context.ts).
  */
@@ -26,6 +28,7 @@ export function securityPlugins(config: GatewayConfig, logger: Logger): Plugin[]
   const plugins: Plugin[] = [
     useAcceptableResponse(),
     useRequestBody(limits.maxBodyBytes),
+    useRequestParams(),
     useCsrf(),
     ...useAuthentication(config.auth, logger),
     useVariableLimits(limits),

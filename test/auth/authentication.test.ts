@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/auth/api-keys.js';
 import { parseConfig } from '../../src/config.js';
 import { configProblems } from '../helpers/config.js';
+import { rawRequest } from '../helpers/raw-http.js';
 import { DEMO_AUDIENCE, DEMO_ISSUER } from '../../src/emulators/index.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { allUpstreamCalls, gatewayOn, post, type RawResponse } from './helpers.js';
@@ -194,6 +195,126 @@ describe('authentication', () => {
         'AMBIGUOUS_CREDENTIALS',
       );
       expect(allUpstreamCalls(stack)).toBe(0);
+    });
+  });
+
+  describe('schemes are told apart before credentials are counted (raw HTTP, as clients and proxies send them)', () => {
+    const DIGEST =
+      'Digest username="admin", realm="x", nonce="y", uri="/graphql", response="z", qop=auth, nc=00000001, cnonce="0a4f113b"';
+    const AWS_SIGV4 =
+      'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7';
+    const OAUTH1 =
+      'OAuth realm="Example", oauth_consumer_key="0685bd9184jfhq22", oauth_signature_method="HMAC-SHA1", oauth_signature="wOJIO9A2W5mFwDgiDvZbTSMK%2FPY%3D", oauth_timestamp="137131200", oauth_nonce="4572616e48616d6d", oauth_version="1.0"';
+    /** Each header line as sent, in order; a name given twice is sent twice. */
+    const send = (headers: Array<[string, string]>) =>
+      rawRequest(stack.server.url, {
+        path: '/graphql',
+        headers: [['content-type', 'application/json'], ['accept', 'application/graphql-response+json'], ...headers],
+        body: JSON.stringify(QUERY),
+      });
+    const expectRefused = (response: Awaited<ReturnType<typeof send>>, reason: string, what: string) => {
+      expect(response.status, `${what} → ${response.text}`).toBe(401);
+      expect(response.json?.errors?.[0]?.extensions, what).toMatchObject({ code: 'UNAUTHENTICATED', reason });
+      expect(response.headers['www-authenticate'], what).toMatch(/^Bearer realm="secrets-gateway"/);
+    };
+
+    it('any scheme but Bearer and ApiKey is UNSUPPORTED_SCHEME, commas, quoted commas and case notwithstanding', async () => {
+      const bearer = `Bearer ${sign({})}`;
+      for (const value of [
+        DIGEST,
+        DIGEST.replace('Digest', 'digest'),
+        DIGEST.replace('Digest', 'DIGEST'),
+        // A comma, even a scheme name, inside a quoted string is part of the parameter.
+        `Digest username="a, ${bearer}", realm="x"`,
+        `Digest username="a\\", ${bearer}", realm="x"`,
+        'Digest username = "admin" , realm = "x"',
+        AWS_SIGV4,
+        OAUTH1,
+        'Basic YWxpY2U6c2VjcmV0',
+        'Negotiate YIIGhgYGKwYBBQUCoIIGejCCBnagMDAuBgkqhkiC9xIBAgIGCSqGSIb3EgECAgYKKwYBBAGCNwICHg==',
+        'Negotiate',
+        'HOBA result="kid.challenge.nonce.signature"',
+        'Token abc',
+      ]) {
+        expectRefused(await send([['authorization', value]]), 'UNSUPPORTED_SCHEME', value);
+      }
+      expect(allUpstreamCalls(stack)).toBe(0);
+    });
+
+    it('two credentials stay AMBIGUOUS_CREDENTIALS: joined by a comma, on two lines, or in two headers, whatever their schemes', async () => {
+      const bearer = `Bearer ${sign({})}`;
+      const other = `Bearer ${sign({}, { subject: 'mallory' })}`;
+      const cases: Array<[string, Array<[string, string]>]> = [
+        ['the same bearer joined twice', [['authorization', `${bearer}, ${bearer}`]]],
+        ['two bearers joined', [['authorization', `${bearer}, ${other}`]]],
+        ['a bearer joined with an ApiKey', [['authorization', `${bearer},ApiKey ${API_KEY}`]]],
+        ['two ApiKeys joined', [['authorization', `ApiKey ${API_KEY}, ApiKey ${API_KEY}`]]],
+        // A proxy that joined a Digest and a Bearer: a bearer is there, and so is another credential.
+        ['a Digest token joined with a bearer', [['authorization', `Digest x, ${bearer}`]]],
+        ['a Digest with parameters joined with a bearer', [['authorization', `${DIGEST}, ${bearer}`]]],
+        ['a bearer joined with a Digest', [['authorization', `${bearer}, ${DIGEST}`]]],
+        ['AWS SigV4 joined with an ApiKey', [['authorization', `${AWS_SIGV4}, ApiKey ${API_KEY}`]]],
+        // Our credentials are single tokens: whatever follows a comma is another credential.
+        ['a bearer followed by a parameter', [['authorization', `${bearer}, realm="x"`]]],
+        ['a bearer followed by a bare token', [['authorization', `${bearer}, x`]]],
+        [
+          'a Digest line and a bearer line',
+          [
+            ['authorization', DIGEST],
+            ['authorization', bearer],
+          ],
+        ],
+        [
+          'two Basic lines',
+          [
+            ['authorization', 'Basic YWxpY2U6c2VjcmV0'],
+            ['authorization', 'Basic Ym9iOnNlY3JldA=='],
+          ],
+        ],
+        [
+          'a Digest and an X-API-Key',
+          [
+            ['authorization', DIGEST],
+            ['x-api-key', API_KEY],
+          ],
+        ],
+        ['an X-API-Key with a comma', [['x-api-key', `${API_KEY}, ${API_KEY}`]]],
+      ];
+      for (const [what, headers] of cases) expectRefused(await send(headers), 'AMBIGUOUS_CREDENTIALS', what);
+      expect(allUpstreamCalls(stack)).toBe(0);
+    });
+
+    it('through yoga.fetch (a fetch Headers joins duplicates with ", "): the same answers', async () => {
+      const ask = async (...values: string[]) => {
+        const headers = new Headers({ 'content-type': 'application/json' });
+        for (const value of values) headers.append('authorization', value);
+        const response = await stack.gateway.yoga.fetch('http://gateway/graphql', {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(QUERY),
+        });
+        return { status: response.status, reason: (await response.json()).errors?.[0]?.extensions?.reason };
+      };
+      expect(await ask(DIGEST)).toEqual({ status: 401, reason: 'UNSUPPORTED_SCHEME' });
+      expect(await ask(DIGEST, `Bearer ${sign({})}`)).toEqual({ status: 401, reason: 'AMBIGUOUS_CREDENTIALS' });
+      expect(await ask(`Bearer ${sign({})}`, `Bearer ${sign({})}`)).toEqual({
+        status: 401,
+        reason: 'AMBIGUOUS_CREDENTIALS',
+      });
+    });
+
+    it('one bearer or API key, in any case of its scheme, is still accepted (control)', async () => {
+      for (const headers of [
+        [['authorization', `Bearer ${sign({})}`]],
+        [['authorization', `BEARER ${sign({})}`]],
+        [['authorization', `  bearer   ${sign({})}  `]],
+        [['authorization', `apikey ${API_KEY}`]],
+        [['x-api-key', API_KEY]],
+      ] as Array<Array<[string, string]>>) {
+        const response = await send(headers);
+        expect(response.status, `${headers[0][1].slice(0, 12)} → ${response.text}`).toBe(200);
+        expect(response.json?.data?.sources).toHaveLength(DEMO_SOURCE_COUNT);
+      }
     });
   });
 
