@@ -1,5 +1,5 @@
 import type { GraphQLError } from 'graphql';
-import type { Grant } from './auth/grant.js';
+import type { Caller, Grant } from './auth/grant.js';
 import { guardLoaders, guardValues } from './auth/guarded-loaders.js';
 import { sourceView, type SourceView } from './auth/source-view.js';
 import type { MetadataStore } from './cache/metadata-cache.js';
@@ -9,7 +9,6 @@ import type { KnownTotals } from './loaders/memo.js';
 import { createValueLoader, type ValueLoader } from './loaders/values.js';
 import type { Logger } from './logger.js';
 import type { CursorCodec } from './pagination/cursor.js';
-import type { Caller } from './server/authentication.js';
 import type { ProviderCatalog } from './sources/catalog.js';
 import type { SourceRegistry } from './sources/registry.js';
 import type { RequestScope } from './upstream/request-scope.js';

@@ -61,3 +61,12 @@ export function allowsNamespace(grant: Grant, sourceId: string, namespaceId: str
     grant.namespaces.has(`${sourceId}/*`)
   );
 }
+
+/** Who called, as the rest of the request sees it. */
+export interface Caller {
+  grant: Grant;
+  /** The peer address of the connection (no proxy header is trusted for it). */
+  ip: string | null;
+  /** X-Forwarded-For as sent, for the audit log only. */
+  forwardedFor: string | null;
+}

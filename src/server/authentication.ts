@@ -4,19 +4,10 @@ import type { Plugin } from 'graphql-yoga';
 import type { JwtPayload } from 'jsonwebtoken';
 import { ApiKeys } from '../auth/api-keys.js';
 import type { AuthConfig } from '../auth/config.js';
-import type { Grant } from '../auth/grant.js';
+import type { Caller, Grant } from '../auth/grant.js';
 import { grantFromClaims, signingKeyProvider, verifyOptions } from '../auth/jwt.js';
 import type { Logger } from '../logger.js';
 import { requestIdOf } from './request-id.js';
-
-/** Who called, as the rest of the request sees it. */
-export interface Caller {
-  grant: Grant;
-  /** The peer address of the connection (no proxy header is trusted for it). */
-  ip: string | null;
-  /** X-Forwarded-For as sent, for the audit log only. */
-  forwardedFor: string | null;
-}
 
 const callers = new WeakMap<Request, Caller>();
 

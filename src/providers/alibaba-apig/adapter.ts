@@ -1,4 +1,4 @@
-import type { ApigSourceConfig } from './index.js';
+import type { ApigSourceConfig } from './config.js';
 import { eachOf, nullIfNotFound, POP_GATEWAY_CODES, type ErrorCodeTable } from '../../upstream/errors.js';
 import { recordFieldsSet } from '../../pagination/filter.js';
 import type { UpstreamCaller } from '../../upstream/call.js';

@@ -1,17 +1,9 @@
-import { z } from 'zod';
-import { alibabaCredentials } from '../alibaba/credentials-config.js';
+import { apigConfig, type ApigSourceConfig } from './config.js';
 import type { ProviderModule } from '../module.js';
-import { sourceFields, STANDARD_BREAKER, STANDARD_RETRY } from '../../sources/source-config.js';
+import { STANDARD_BREAKER, STANDARD_RETRY } from '../../sources/source-config.js';
 import { APIG_ERROR_CODES, createApigSource } from './adapter.js';
 import type { ApigSecret, ApigSecretValue } from './records.js';
 import { defineApigSchema } from './schema.js';
-
-export const apigConfig = z.object({
-  ...sourceFields,
-  provider: z.literal('alibaba-apig'),
-  credentials: alibabaCredentials,
-});
-export type ApigSourceConfig = z.infer<typeof apigConfig>;
 
 export const alibabaApig: ProviderModule<'alibaba-apig', ApigSecret, never, ApigSecretValue, ApigSourceConfig> = {
   id: 'alibaba-apig',

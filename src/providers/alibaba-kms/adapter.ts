@@ -1,4 +1,4 @@
-import type { KmsSourceConfig } from './index.js';
+import type { KmsSourceConfig } from './config.js';
 import { eachOf, nullIfNotFound, POP_GATEWAY_CODES, type ErrorCodeTable } from '../../upstream/errors.js';
 import type { UpstreamCaller } from '../../upstream/call.js';
 import type { RequestScope } from '../../upstream/request-scope.js';

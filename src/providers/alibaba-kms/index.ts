@@ -1,17 +1,9 @@
-import { z } from 'zod';
-import { alibabaCredentials } from '../alibaba/credentials-config.js';
+import { kmsConfig, type KmsSourceConfig } from './config.js';
 import type { ProviderModule } from '../module.js';
-import { sourceFields, STANDARD_BREAKER, STANDARD_RETRY } from '../../sources/source-config.js';
+import { STANDARD_BREAKER, STANDARD_RETRY } from '../../sources/source-config.js';
 import { createKmsSource, KMS_ERROR_CODES } from './adapter.js';
 import type { KmsSecret, KmsSecretDetail, KmsSecretValue } from './records.js';
 import { defineKmsSchema } from './schema.js';
-
-export const kmsConfig = z.object({
-  ...sourceFields,
-  provider: z.literal('alibaba-kms'),
-  credentials: alibabaCredentials,
-});
-export type KmsSourceConfig = z.infer<typeof kmsConfig>;
 
 export const alibabaKms: ProviderModule<'alibaba-kms', KmsSecret, KmsSecretDetail, KmsSecretValue, KmsSourceConfig> = {
   id: 'alibaba-kms',

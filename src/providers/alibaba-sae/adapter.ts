@@ -1,4 +1,4 @@
-import type { SaeSourceConfig } from './index.js';
+import type { SaeSourceConfig } from './config.js';
 import { eachOf, nullIfNotFound, POP_GATEWAY_CODES, type ErrorCodeTable } from '../../upstream/errors.js';
 import { hasRecordFilter } from '../../pagination/filter.js';
 import type { UpstreamCaller } from '../../upstream/call.js';

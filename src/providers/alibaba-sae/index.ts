@@ -1,19 +1,9 @@
-import { z } from 'zod';
-import { alibabaCredentials } from '../alibaba/credentials-config.js';
+import { saeConfig, type SaeSourceConfig } from './config.js';
 import type { ProviderModule } from '../module.js';
-import { sourceFields, STANDARD_BREAKER, STANDARD_RETRY } from '../../sources/source-config.js';
+import { STANDARD_BREAKER, STANDARD_RETRY } from '../../sources/source-config.js';
 import { createSaeSource, SAE_ERROR_CODES } from './adapter.js';
 import type { SaeSecret, SaeSecretDetail, SaeSecretValue } from './records.js';
 import { defineSaeSchema } from './schema.js';
-
-export const saeConfig = z.object({
-  ...sourceFields,
-  provider: z.literal('alibaba-sae'),
-  credentials: alibabaCredentials,
-  /** Namespace ids; when absent they are discovered with DescribeNamespaceList. */
-  namespaces: z.array(z.string().min(1)).min(1).optional(),
-});
-export type SaeSourceConfig = z.infer<typeof saeConfig>;
 
 export const alibabaSae: ProviderModule<'alibaba-sae', SaeSecret, SaeSecretDetail, SaeSecretValue, SaeSourceConfig> = {
   id: 'alibaba-sae',

@@ -11,7 +11,7 @@ import {
   type AwsFilter,
   type AwsSecretRecord,
 } from './client.js';
-import type { AwsSourceConfig } from './index.js';
+import type { AwsSourceConfig } from './config.js';
 import type { AwsSecret, AwsSecretDetail, AwsSecretValue } from './records.js';
 import { tokenPaging } from '../../pagination/paging/token.js';
 

@@ -1,4 +1,4 @@
-import type { CsmsSourceConfig } from './index.js';
+import type { CsmsSourceConfig } from './config.js';
 import { eachOf, nullIfNotFound, type ErrorCodeTable, type RawProviderError } from '../../upstream/errors.js';
 import { hasRecordFilter } from '../../pagination/filter.js';
 import type { UpstreamCaller } from '../../upstream/call.js';

@@ -1,30 +1,9 @@
-import { z } from 'zod';
+import { csmsConfig, type CsmsSourceConfig } from './config.js';
 import type { ProviderModule } from '../module.js';
-import { httpUrl, sourceFields, STANDARD_BREAKER, STANDARD_RETRY } from '../../sources/source-config.js';
+import { STANDARD_BREAKER, STANDARD_RETRY } from '../../sources/source-config.js';
 import { createCsmsSource, CSMS_ERROR_CODES, readCsmsError } from './adapter.js';
 import type { CsmsSecret, CsmsSecretDetail, CsmsSecretValue } from './records.js';
 import { defineCsmsSchema } from './schema.js';
-
-export const csmsConfig = z.object({
-  ...sourceFields,
-  provider: z.literal('huawei-csms'),
-  projectId: z.string().regex(/^[a-zA-Z0-9]{1,64}$/, 'a project id'),
-  /** IAM, for password credentials; https://iam.<region>.myhuaweicloud.com by default. */
-  iamEndpoint: httpUrl.optional(),
-  credentials: z.union([
-    z.object({ ak: z.string().min(1), sk: z.string().min(1), securityToken: z.string().optional() }).strict(),
-    z.object({ token: z.string().min(1) }).strict(),
-    z
-      .object({
-        domainName: z.string().min(1),
-        userName: z.string().min(1),
-        password: z.string().min(1),
-        projectName: z.string().optional(),
-      })
-      .strict(),
-  ]),
-});
-export type CsmsSourceConfig = z.infer<typeof csmsConfig>;
 
 export const huaweiCsms: ProviderModule<
   'huawei-csms',
