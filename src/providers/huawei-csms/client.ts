@@ -1,3 +1,4 @@
+// Over 400 lines because it is one hand-built client: the CsmsClient class alone (IAM token, requests, error wrapping) is ~330.
 import { HcClient, type HttpRequestOptions } from '@huaweicloud/huaweicloud-sdk-core/HcClient.js';
 import { DefaultHttpClient } from '@huaweicloud/huaweicloud-sdk-core/http/DefaultHttpClient.js';
 import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core/auth/BasicCredentials.js';
