@@ -43,6 +43,18 @@ const gatewaySchema = (sourceSchema: z.ZodType<SourceConfigBase>) =>
        * Shared state of a fleet of replicas: rate limits, metadata cache and response cache. Absent:
        * everything stays in this process. While Redis is unreachable each replica falls back to its own.
        */
+      /**
+       * The synced index of every source's list data (README "The inventory"): each source is read whole
+       * every `refreshMs`, and served from the index while it is fresh. Absent: every read is live.
+       */
+      inventory: z
+        .object({
+          refreshMs: z.number().int().min(1000).max(86_400_000),
+          /** How long the change feed keeps a change (a cursor older than this must resync). */
+          retentionMs: z.number().int().min(60_000).max(30 * 86_400_000).default(86_400_000),
+        })
+        .strict()
+        .optional(),
       redis: z
         .object({
           url: z.string().regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL'),
@@ -181,6 +193,20 @@ export function loadConfigFile<P extends ProviderPlugin>(
     throw new ConfigError([`${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${message}`]);
   }
   return parseConfig(raw, catalog, env);
+}
+
+export interface InventoryPolicy {
+  refreshMs: number;
+  /** The index serves reads until it is this old without a successful sync. */
+  maxAgeMs: number;
+}
+
+/** A source's index policy: its own `inventory` over the gateway's; null when it stays live-only. */
+export function inventoryPolicyOf(config: GatewayConfig, source: SourceConfigBase): InventoryPolicy | null {
+  if (!config.inventory || source.inventory === false) return null;
+  const refreshMs = source.inventory?.refreshMs ?? config.inventory.refreshMs;
+  // Two periods: one failed or slow sync does not send every read to the cloud.
+  return { refreshMs, maxAgeMs: 2 * refreshMs };
 }
 
 export interface SourceCachePolicy {

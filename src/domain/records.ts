@@ -62,6 +62,8 @@ export interface SecretRecord extends SecretBase {
   provider: Provider;
   /** Applications using the secret, where the provider lists them with it (SAE). */
   relatedApps?: RelatedAppRecord[];
+  /** Where the list call carries one (CSMS, AWS): the inventory's `search` reads it. */
+  description?: string | null;
   /** The detail, when the list call already carried it (the detail loader then makes no call). */
   detail?: SecretDetail;
 }
@@ -89,6 +91,20 @@ export interface SecretFilter {
   states?: string[] | null;
   gatewayType?: string | null;
   tags?: Array<{ key: string; value?: string | null }> | null;
+  /** Case-insensitive substring of the name, the description, a tag key or a tag value. */
+  search?: string | null;
+  updatedBefore?: Date | null;
+  updatedAfter?: Date | null;
+  createdBefore?: Date | null;
+  createdAfter?: Date | null;
+}
+
+/** The fields a secret connection can be ordered by (`SecretOrder.field`). */
+export type SecretOrderField = 'NAME' | 'CREATED_AT' | 'UPDATED_AT' | 'PROVIDER' | 'SOURCE';
+
+export interface SecretOrder {
+  field: SecretOrderField;
+  direction: 'ASC' | 'DESC';
 }
 
 /** A record's values for the filter fields that not every provider has. */

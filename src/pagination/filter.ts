@@ -3,6 +3,15 @@ import type { Provider, RecordFacets, SecretFilter, SecretRecord } from '../doma
 /** What the gateway checks itself of a filter, after pushdown: true when the record passes. */
 export type RecordTest = (record: SecretRecord) => boolean;
 
+/** What every provider's records carry: no source is skipped for them, and no provider applies them. */
+const UNIVERSAL_FIELDS: ReadonlyArray<keyof SecretFilter> = [
+  'search',
+  'updatedBefore',
+  'updatedAfter',
+  'createdBefore',
+  'createdAfter',
+];
+
 const RECORD_FIELDS: ReadonlyArray<keyof SecretFilter> = [
   'nameContains',
   'names',
@@ -10,6 +19,7 @@ const RECORD_FIELDS: ReadonlyArray<keyof SecretFilter> = [
   'states',
   'gatewayType',
   'tags',
+  ...UNIVERSAL_FIELDS,
 ];
 
 function isSet(value: unknown): boolean {
@@ -33,7 +43,9 @@ export function sourceCanMatch(
 ): boolean {
   if (filter.providers?.length && !filter.providers.includes(source.provider)) return false;
   if (filter.sources?.length && !filter.sources.includes(source.id)) return false;
-  return RECORD_FIELDS.every((field) => !isSet(filter[field]) || source.filterableFields.includes(field));
+  return RECORD_FIELDS.every(
+    (field) => !isSet(filter[field]) || UNIVERSAL_FIELDS.includes(field) || source.filterableFields.includes(field),
+  );
 }
 
 export function namespaceCanMatch(namespaceId: string, filter: SecretFilter): boolean {
@@ -64,5 +76,22 @@ function matches(record: SecretRecord, filter: SecretFilter, facets: RecordFacet
     );
     if (!ok) return false;
   }
-  return true;
+  if (filter.search && !searchMatches(record, facets, filter.search.toLowerCase())) return false;
+  return (
+    within(record.updatedAt, filter.updatedAfter, filter.updatedBefore) &&
+    within(record.createdAt, filter.createdAfter, filter.createdBefore)
+  );
+}
+
+function searchMatches(record: SecretRecord, facets: RecordFacets, needle: string): boolean {
+  if (record.name.toLowerCase().includes(needle)) return true;
+  if (record.description?.toLowerCase().includes(needle)) return true;
+  return (facets.tags ?? []).some((t) => t.key.toLowerCase().includes(needle) || t.value.toLowerCase().includes(needle));
+}
+
+/** `…After` includes its instant, `…Before` does not; a secret without the timestamp matches neither. */
+function within(at: Date | null, after: Date | null | undefined, before: Date | null | undefined): boolean {
+  if (!after && !before) return true;
+  if (at === null) return false;
+  return (!after || at.getTime() >= after.getTime()) && (!before || at.getTime() < before.getTime());
 }

@@ -39,6 +39,10 @@ const policy = {
     })
     .strict()
     .optional(),
+  /** The synced index (README "The inventory"): `false` keeps this source live-only; `refreshMs` overrides the gateway's. */
+  inventory: z
+    .union([z.literal(false), z.object({ refreshMs: z.number().int().min(1000).max(86_400_000) }).strict()])
+    .optional(),
 };
 
 export const sourceFields = {

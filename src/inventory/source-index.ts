@@ -1,0 +1,183 @@
+import type { NamespaceRecord, SecretRecord } from '../domain/records.js';
+
+/** One secret in the index: its record as the list gave it, and its place in the index's own order. */
+export interface IndexedSecret {
+  record: SecretRecord;
+  /** Assigned when the index first saw it: the provider's order for a baseline, then the order of arrival. */
+  seq: number;
+  /** The record as JSON, to tell an update from nothing. */
+  fingerprint: string;
+}
+
+export type ChangeKind = 'CREATED' | 'UPDATED' | 'DELETED';
+
+/** What one sync found different in one secret. Values never appear: records carry none. */
+export interface SecretChangeRecord {
+  kind: ChangeKind;
+  at: Date;
+  sourceId: string;
+  namespaceId: string;
+  key: string;
+  /** The record now; for DELETED, as the index last saw it (never shown to clients, only filtered on). */
+  record: SecretRecord;
+  /** The record's fields that differ (UPDATED); every field for CREATED and DELETED. */
+  changedFields: string[];
+}
+
+/** A record as JSON: dates as ISO strings, keys in their order (adapters build records the same way every time). */
+export function fingerprintOf(record: SecretRecord): string {
+  return JSON.stringify(record);
+}
+
+function changedFields(before: SecretRecord, after: SecretRecord): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys]
+    .filter(
+      (key) =>
+        JSON.stringify((before as unknown as Record<string, unknown>)[key]) !==
+        JSON.stringify((after as unknown as Record<string, unknown>)[key]),
+    )
+    .sort();
+}
+
+/**
+ * The index of one source: its namespaces and every secret its list calls returned, as of the last
+ * sync. Syncs replace it through `diff` and `apply`, so that a replica applying another's changes
+ * (the fleet's stream) goes through the same code as the one that synced.
+ */
+export class SourceIndex {
+  namespaces: NamespaceRecord[] = [];
+  private readonly byNamespace = new Map<string, Map<string, IndexedSecret>>();
+  private nextSeq = 0;
+  /** Bumped on every change: what derived views (sorted orders) are keyed by. */
+  version = 0;
+
+  constructor(readonly sourceId: string) {}
+
+  get size(): number {
+    let size = 0;
+    for (const secrets of this.byNamespace.values()) size += secrets.size;
+    return size;
+  }
+
+  get(namespaceId: string, key: string): SecretRecord | null {
+    return this.byNamespace.get(namespaceId)?.get(key)?.record ?? null;
+  }
+
+  byName(namespaceId: string, name: string): SecretRecord | null {
+    for (const entry of this.byNamespace.get(namespaceId)?.values() ?? []) if (entry.record.name === name) return entry.record;
+    return null;
+  }
+
+  /** A namespace's secrets in the index's order. */
+  records(namespaceId: string): SecretRecord[] {
+    return [...(this.byNamespace.get(namespaceId)?.values() ?? [])].map((entry) => entry.record);
+  }
+
+  /** Every entry, namespace by namespace (in `namespaces` order), each in the index's order. */
+  *entries(): Iterable<{ namespaceIndex: number; entry: IndexedSecret }> {
+    for (const [namespaceIndex, namespace] of this.namespaces.entries())
+      for (const entry of this.byNamespace.get(namespace.id)?.values() ?? []) yield { namespaceIndex, entry };
+  }
+
+  /** The first sync: the index becomes what the lists returned, and no change is recorded. */
+  baseline(namespaces: NamespaceRecord[], lists: ReadonlyMap<string, SecretRecord[]>): void {
+    this.namespaces = namespaces;
+    this.byNamespace.clear();
+    for (const namespace of namespaces) {
+      const secrets = new Map<string, IndexedSecret>();
+      for (const record of lists.get(namespace.id) ?? [])
+        secrets.set(record.key, { record, seq: this.nextSeq++, fingerprint: fingerprintOf(record) });
+      this.byNamespace.set(namespace.id, secrets);
+    }
+    this.version++;
+  }
+
+  /** What a later sync's lists change, without changing the index. */
+  diff(namespaces: NamespaceRecord[], lists: ReadonlyMap<string, SecretRecord[]>, at: Date): SecretChangeRecord[] {
+    const changes: SecretChangeRecord[] = [];
+    const listed = new Set(namespaces.map((ns) => ns.id));
+    for (const namespace of namespaces) {
+      const before = this.byNamespace.get(namespace.id) ?? new Map<string, IndexedSecret>();
+      const now = lists.get(namespace.id) ?? [];
+      const seen = new Set<string>();
+      for (const record of now) {
+        seen.add(record.key);
+        const old = before.get(record.key);
+        const base = { at, sourceId: this.sourceId, namespaceId: namespace.id, key: record.key, record };
+        if (!old) changes.push({ ...base, kind: 'CREATED', changedFields: Object.keys(record).sort() });
+        else if (old.fingerprint !== fingerprintOf(record))
+          changes.push({ ...base, kind: 'UPDATED', changedFields: changedFields(old.record, record) });
+      }
+      for (const [key, old] of before)
+        if (!seen.has(key)) changes.push(this.deletion(namespace.id, key, old.record, at));
+    }
+    // A namespace that is gone takes its secrets with it.
+    for (const [namespaceId, before] of this.byNamespace)
+      if (!listed.has(namespaceId))
+        for (const [key, old] of before) changes.push(this.deletion(namespaceId, key, old.record, at));
+    return changes;
+  }
+
+  private deletion(namespaceId: string, key: string, record: SecretRecord, at: Date): SecretChangeRecord {
+    return {
+      kind: 'DELETED',
+      at,
+      sourceId: this.sourceId,
+      namespaceId,
+      key,
+      record,
+      changedFields: Object.keys(record).sort(),
+    };
+  }
+
+  /** Applies changes (this replica's sync's, or another's from the fleet's stream) and the namespaces they came with. */
+  apply(changes: readonly SecretChangeRecord[], namespaces?: NamespaceRecord[]): void {
+    if (namespaces) {
+      this.namespaces = namespaces;
+      for (const namespace of namespaces)
+        if (!this.byNamespace.has(namespace.id)) this.byNamespace.set(namespace.id, new Map());
+    }
+    for (const change of changes) {
+      let secrets = this.byNamespace.get(change.namespaceId);
+      if (!secrets) this.byNamespace.set(change.namespaceId, (secrets = new Map()));
+      if (change.kind === 'DELETED') secrets.delete(change.key);
+      else {
+        const old = secrets.get(change.key);
+        secrets.set(change.key, {
+          record: change.record,
+          seq: old?.seq ?? this.nextSeq++,
+          fingerprint: fingerprintOf(change.record),
+        });
+      }
+    }
+    if (namespaces) {
+      const listed = new Set(namespaces.map((ns) => ns.id));
+      for (const namespaceId of [...this.byNamespace.keys()])
+        if (!listed.has(namespaceId)) this.byNamespace.delete(namespaceId);
+    }
+    if (changes.length > 0 || namespaces) this.version++;
+  }
+
+  /** The whole index, for the fleet's snapshot. */
+  snapshot(): { namespaces: NamespaceRecord[]; secrets: Array<{ namespaceId: string; record: SecretRecord; seq: number }> } {
+    const secrets: Array<{ namespaceId: string; record: SecretRecord; seq: number }> = [];
+    for (const [namespaceId, entries] of this.byNamespace)
+      for (const entry of entries.values()) secrets.push({ namespaceId, record: entry.record, seq: entry.seq });
+    return { namespaces: this.namespaces, secrets };
+  }
+
+  /** Replaces the index with a snapshot (a replica that starts late). */
+  restore(snapshot: ReturnType<SourceIndex['snapshot']>): void {
+    this.namespaces = snapshot.namespaces;
+    this.byNamespace.clear();
+    for (const namespace of snapshot.namespaces) this.byNamespace.set(namespace.id, new Map());
+    for (const { namespaceId, record, seq } of [...snapshot.secrets].sort((a, b) => a.seq - b.seq)) {
+      let secrets = this.byNamespace.get(namespaceId);
+      if (!secrets) this.byNamespace.set(namespaceId, (secrets = new Map()));
+      secrets.set(record.key, { record, seq, fingerprint: fingerprintOf(record) });
+      this.nextSeq = Math.max(this.nextSeq, seq + 1);
+    }
+    this.version++;
+  }
+}
