@@ -51,7 +51,12 @@ const gatewaySchema = (sourceSchema: z.ZodType<SourceConfigBase>) =>
         .object({
           refreshMs: z.number().int().min(1000).max(86_400_000),
           /** How long the change feed keeps a change (a cursor older than this must resync). */
-          retentionMs: z.number().int().min(60_000).max(30 * 86_400_000).default(86_400_000),
+          retentionMs: z
+            .number()
+            .int()
+            .min(60_000)
+            .max(30 * 86_400_000)
+            .default(86_400_000),
         })
         .strict()
         .optional(),

@@ -41,6 +41,11 @@ export interface Faults {
    * in one window (aligned to the clock, like a per-minute counter) are answered with the throttling error.
    */
   quota?: { calls: number; windowMs: number } | null;
+  /**
+   * Sent as the `Retry-After` header of throttling answers (delay-seconds or an HTTP-date), as an API
+   * gateway in front of a cloud may; none when null. Forced errors (`failNext`) never carry it.
+   */
+  retryAfter?: string | null;
 }
 
 export const NO_FAULTS: Faults = {
@@ -50,6 +55,7 @@ export const NO_FAULTS: Faults = {
   hang: false,
   malformed: null,
   quota: null,
+  retryAfter: null,
 };
 
 export interface OperationStats {
@@ -195,11 +201,8 @@ export class EmulatorServer {
           headers: { 'content-type': 'application/json;charset=utf-8' },
           body: '{"RequestId":"trunc","Data":{"Secr',
         };
-      } else if (this.overQuota()) {
-        response = this.provider.throttled();
-        op.throttled++;
-      } else if (this.random() < this.faults.throttleRate) {
-        response = this.provider.throttled();
+      } else if (this.overQuota() || this.random() < this.faults.throttleRate) {
+        response = this.throttled();
         op.throttled++;
       } else if (this.random() < this.faults.serverErrorRate) {
         response = this.provider.serverError();
@@ -215,6 +218,12 @@ export class EmulatorServer {
     } finally {
       this.stats.inFlight--;
     }
+  }
+
+  private throttled(): EmulatorResponse {
+    const response = this.provider.throttled();
+    const retryAfter = this.faults.retryAfter;
+    return retryAfter ? { ...response, headers: { ...response.headers, 'retry-after': retryAfter } } : response;
   }
 
   private overQuota(): boolean {

@@ -65,7 +65,8 @@ export class SourceIndex {
   }
 
   byName(namespaceId: string, name: string): SecretRecord | null {
-    for (const entry of this.byNamespace.get(namespaceId)?.values() ?? []) if (entry.record.name === name) return entry.record;
+    for (const entry of this.byNamespace.get(namespaceId)?.values() ?? [])
+      if (entry.record.name === name) return entry.record;
     return null;
   }
 
@@ -160,7 +161,10 @@ export class SourceIndex {
   }
 
   /** The whole index, for the fleet's snapshot. */
-  snapshot(): { namespaces: NamespaceRecord[]; secrets: Array<{ namespaceId: string; record: SecretRecord; seq: number }> } {
+  snapshot(): {
+    namespaces: NamespaceRecord[];
+    secrets: Array<{ namespaceId: string; record: SecretRecord; seq: number }>;
+  } {
     const secrets: Array<{ namespaceId: string; record: SecretRecord; seq: number }> = [];
     for (const [namespaceId, entries] of this.byNamespace)
       for (const entry of entries.values()) secrets.push({ namespaceId, record: entry.record, seq: entry.seq });

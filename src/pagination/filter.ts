@@ -86,7 +86,9 @@ function matches(record: SecretRecord, filter: SecretFilter, facets: RecordFacet
 function searchMatches(record: SecretRecord, facets: RecordFacets, needle: string): boolean {
   if (record.name.toLowerCase().includes(needle)) return true;
   if (record.description?.toLowerCase().includes(needle)) return true;
-  return (facets.tags ?? []).some((t) => t.key.toLowerCase().includes(needle) || t.value.toLowerCase().includes(needle));
+  return (facets.tags ?? []).some(
+    (t) => t.key.toLowerCase().includes(needle) || t.value.toLowerCase().includes(needle),
+  );
 }
 
 /** `…After` includes its instant, `…Before` does not; a secret without the timestamp matches neither. */

@@ -85,7 +85,7 @@ export class SharedRateLimiter implements RateLimiter {
     }
   }
 
-  async take(deadline: number, tooLate: () => Error): Promise<void> {
+  async take(deadline: number, tooLate: (waitMs: number) => Error): Promise<void> {
     for (;;) {
       const now = Date.now();
       const index = Math.floor(now / this.windowMs);
@@ -93,7 +93,7 @@ export class SharedRateLimiter implements RateLimiter {
       // A call started in the last moments of a window may reach the cloud in its next one (travel
       // time, clock skew), where it would count too: the tail of each window is left unused.
       if (windowEnd - now < this.guardMs) {
-        if (windowEnd + 1 > deadline) throw tooLate();
+        if (windowEnd + 1 > deadline) throw tooLate(windowEnd + 1 - now);
         await new Promise((resolve) => setTimeout(resolve, windowEnd - now + 1));
         continue;
       }
@@ -105,7 +105,7 @@ export class SharedRateLimiter implements RateLimiter {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
         // Until the next window; replicas woken by the same edge would collide, so spread them a little.
         const waitMs = windowEnd - Date.now() + Math.random() * 20;
-        if (Date.now() + waitMs > deadline) throw tooLate();
+        if (Date.now() + waitMs > deadline) throw tooLate(waitMs);
         await new Promise((resolve) => setTimeout(resolve, waitMs));
       }
     }

@@ -65,6 +65,11 @@ const SourceStateType = builder.objectRef<SegmentState>('SourceState').implement
     code: t.string({ nullable: true, resolve: (s) => s.error?.info.code ?? null }),
     providerCode: t.string({ nullable: true, resolve: (s) => s.error?.info.providerCode ?? null }),
     retryable: t.boolean({ nullable: true, resolve: (s) => s.error?.info.retryable ?? null }),
+    retryAfterMs: t.int({
+      nullable: true,
+      description: 'For a retryable failure: milliseconds to wait before asking again, as in `errors[].extensions`.',
+      resolve: (s) => s.error?.info.retryAfterMs ?? null,
+    }),
   }),
 });
 
@@ -88,6 +93,12 @@ const PageInterruptionType = builder.objectRef<PageInterruption>('PageInterrupti
     retryable: t.boolean({
       description: 'Whether asking again may succeed (throttling, timeouts, server errors).',
       resolve: (i) => i.state.error.info.retryable,
+    }),
+    retryAfterMs: t.int({
+      nullable: true,
+      description:
+        "When retryable: milliseconds to wait before asking again with `endCursor` (the provider's own wait, the rate limit's, or the time until an open circuit breaker lets a call through), as in `errors[].extensions.retryAfterMs`. Null when not retryable.",
+      resolve: (i) => i.state.error.info.retryAfterMs ?? null,
     }),
   }),
 });

@@ -5,9 +5,12 @@ import {
   circuitBreaker,
   CircuitState,
   ConsecutiveBreaker,
+  ExponentialBackoff,
   handleWhen,
+  noJitterGenerator,
   type BulkheadPolicy,
   type CircuitBreakerPolicy,
+  type IBackoffFactory,
 } from 'cockatiel';
 import type { Logger } from '../logger.js';
 import type { Provider } from '../domain/records.js';
@@ -18,6 +21,7 @@ import {
   UpstreamError,
   type ErrorCatalog,
   type UpstreamErrorCode,
+  type UpstreamErrorInfo,
 } from './errors.js';
 import { TokenBucket, type RateLimiter } from './rate-limit.js';
 import { redact } from './redact.js';
@@ -32,7 +36,10 @@ export interface UpstreamPolicy {
   rateLimit: { perSecond: number; burst: number };
   /** Attempts per call, including the first; backoff is exponential with jitter. */
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
-  /** Opens after this many consecutive failures of the source; probes again after `halfOpenAfterMs`. */
+  /**
+   * Opens after this many consecutive failures of the source. Its first probe goes after 1 s (or
+   * `halfOpenAfterMs`, if shorter); the wait doubles while probes fail, up to `halfOpenAfterMs`.
+   */
   circuitBreaker: { failureThreshold: number; halfOpenAfterMs: number };
 }
 
@@ -60,6 +67,9 @@ const BREAKER_CODES: ReadonlySet<UpstreamErrorCode> = new Set([
   'UPSTREAM_BAD_RESPONSE',
 ]);
 
+/** An open breaker's first wait before its probe; see UpstreamPolicy.circuitBreaker. */
+const FIRST_HALF_OPEN_MS = 1000;
+
 /** Without a GraphQL request around the call (start-up, scripts), this bounds its retries. */
 const DEFAULT_DEADLINE_MS = 30_000;
 
@@ -81,6 +91,8 @@ export class UpstreamCaller {
   private readonly breaker: CircuitBreakerPolicy;
   private readonly bucket: RateLimiter;
   private readonly observers: UpstreamObserver[] = [];
+  /** When the open breaker lets its next probe through (epoch ms). */
+  private halfOpenAt = 0;
 
   constructor(
     readonly provider: Provider,
@@ -94,11 +106,18 @@ export class UpstreamCaller {
   ) {
     this.limiter = bulkhead(policy.maxConcurrency, Number.MAX_SAFE_INTEGER);
     this.bucket = rateLimiter ?? new TokenBucket(policy.rateLimit.perSecond, policy.rateLimit.burst);
+    const { failureThreshold, halfOpenAfterMs } = policy.circuitBreaker;
+    const halfOpenAfter = new ExponentialBackoff({
+      initialDelay: Math.min(FIRST_HALF_OPEN_MS, halfOpenAfterMs),
+      maxDelay: halfOpenAfterMs,
+      generator: noJitterGenerator,
+    });
     this.breaker = circuitBreaker(
       handleWhen((error) => error instanceof UpstreamError && BREAKER_CODES.has(error.info.code)),
       {
-        halfOpenAfter: policy.circuitBreaker.halfOpenAfterMs,
-        breaker: new ConsecutiveBreaker(policy.circuitBreaker.failureThreshold),
+        // The breaker asks for the next delay as it opens: from then on, that is when it will probe.
+        halfOpenAfter: reportingDelays(halfOpenAfter, (delayMs) => (this.halfOpenAt = Date.now() + delayMs)),
+        breaker: new ConsecutiveBreaker(failureThreshold),
       },
     );
     const report = (state: BreakerState) => () => {
@@ -113,6 +132,11 @@ export class UpstreamCaller {
   get breakerState(): BreakerState {
     const state = this.breaker.state;
     return state === CircuitState.Closed ? 'closed' : state === CircuitState.HalfOpen ? 'half-open' : 'open';
+  }
+
+  /** How long until the open breaker lets a probe through; 0 when it is not open. */
+  private untilHalfOpen(): number {
+    return this.breakerState === 'open' ? Math.max(0, this.halfOpenAt - Date.now()) : 0;
   }
 
   private renewCredential: ((cause: unknown) => boolean) | null = null;
@@ -155,7 +179,7 @@ export class UpstreamCaller {
             attempt < maxAttempts &&
             this.breakerState === 'closed' &&
             Date.now() + delayMs < deadline);
-        if (!retry) throw failure;
+        if (!retry) throw this.forClient(failure, attempt);
         if (renew) attempt--;
         if (scope) scope.retries.set(this.sourceId, (scope.retries.get(this.sourceId) ?? 0) + 1);
         this.emit({
@@ -189,19 +213,43 @@ export class UpstreamCaller {
    */
   private async speculativeCall<T>(operation: string, fn: () => Promise<T>, scope: RequestScope): Promise<T> {
     const refused = (why: string) => this.gatewayError(operation, 'UPSTREAM_THROTTLED', `prefetch not made: ${why}`);
-    if (this.breakerState !== 'closed') throw refused('the circuit breaker is not closed');
-    if (this.limiter.executionSlots <= 1) throw refused('no free concurrency slot');
-    if (!(await this.bucket.tryTake())) throw refused('no free rate-limit capacity');
-    // Checked again: the token may have taken a moment (shared limiter).
-    if (this.limiter.executionSlots <= 1) throw refused('no free concurrency slot');
-    return this.limiter.execute(() => this.timed(operation, fn, scope.deadline, scope.logger));
+    try {
+      if (this.breakerState !== 'closed') throw refused('the circuit breaker is not closed');
+      if (this.limiter.executionSlots <= 1) throw refused('no free concurrency slot');
+      if (!(await this.bucket.tryTake())) throw refused('no free rate-limit capacity');
+      // Checked again: the token may have taken a moment (shared limiter).
+      if (this.limiter.executionSlots <= 1) throw refused('no free concurrency slot');
+      return await this.limiter.execute(() => this.timed(operation, fn, scope.deadline, scope.logger));
+    } catch (error) {
+      throw error instanceof UpstreamError ? this.forClient(error, 1) : error;
+    }
   }
 
   /** Exponential, capped, with full jitter over the upper half so that retries spread out. */
   private backoff(attempt: number): number {
-    const { baseDelayMs, maxDelayMs } = this.policy.retry;
-    const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+    const ceiling = this.backoffCeiling(attempt);
     return ceiling / 2 + Math.random() * (ceiling / 2);
+  }
+
+  private backoffCeiling(attempt: number): number {
+    const { baseDelayMs, maxDelayMs } = this.policy.retry;
+    return Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+  }
+
+  /**
+   * A failure as it leaves this path: a retryable one says how long to wait before asking again
+   * (`retryAfterMs`). That is the wait the failure came with (the provider's, the rate limit's, the
+   * breaker's), or else the next step of this path's own backoff after `attempts`; never before an
+   * open breaker will let a call through.
+   */
+  private forClient(failure: UpstreamError, attempts: number): UpstreamError {
+    if (!failure.info.retryable) return failure;
+    const wait = failure.info.retryAfterMs ?? this.backoffCeiling(attempts + 1);
+    const retryAfterMs = Math.ceil(Math.max(wait, this.untilHalfOpen()));
+    if (retryAfterMs === failure.info.retryAfterMs) return failure;
+    const told = new UpstreamError(failure.message, { ...failure.info, retryAfterMs });
+    if (causes.has(failure)) causes.set(told, causes.get(failure));
+    return told;
   }
 
   private async attempt<T>(operation: string, fn: () => Promise<T>, deadline: number, log: Logger): Promise<T> {
@@ -209,11 +257,12 @@ export class UpstreamCaller {
       throw this.gatewayError(operation, 'UPSTREAM_TIMEOUT', 'the request deadline passed before the call could start');
     try {
       return await this.breaker.execute(async () => {
-        await this.bucket.take(deadline, () =>
+        await this.bucket.take(deadline, (waitMs) =>
           this.gatewayError(
             operation,
             'UPSTREAM_THROTTLED',
             "the source's rate limit would delay the call past the request deadline",
+            { retryAfterMs: waitMs },
           ),
         );
         return this.limiter.execute(() => this.timed(operation, fn, deadline, log));
@@ -224,6 +273,7 @@ export class UpstreamCaller {
           operation,
           'UPSTREAM_UNAVAILABLE',
           'the circuit breaker is open after repeated failures; the source is not called until it recovers',
+          { reason: 'CIRCUIT_OPEN', retryAfterMs: this.untilHalfOpen() },
         );
       }
       throw error;
@@ -258,7 +308,7 @@ export class UpstreamCaller {
           span.setStatus({ code: SpanStatusCode.OK });
           return result;
         } catch (error) {
-          const mapped = this.toUpstreamError(operation, error);
+          const mapped = this.mapError(operation, error);
           const durationMs = performance.now() - started;
           this.emit({
             type: 'call',
@@ -294,7 +344,12 @@ export class UpstreamCaller {
     );
   }
 
+  /** A provider's failure outside a call (one item of a batch answer), as clients get it. */
   toUpstreamError(operation: string, error: unknown): UpstreamError {
+    return this.forClient(this.mapError(operation, error), 1);
+  }
+
+  private mapError(operation: string, error: unknown): UpstreamError {
     if (error instanceof UpstreamError) return error;
     const raw = readProviderError(error, this.errors.readError);
     const code = classify(raw, this.errors.errorCodes);
@@ -317,7 +372,12 @@ export class UpstreamCaller {
   }
 
   /** Failures the gateway decides on itself, before or instead of a provider answer. */
-  private gatewayError(operation: string, code: UpstreamErrorCode, why: string): UpstreamError {
+  private gatewayError(
+    operation: string,
+    code: UpstreamErrorCode,
+    why: string,
+    refusal: Pick<UpstreamErrorInfo, 'reason' | 'retryAfterMs'> = {},
+  ): UpstreamError {
     return new UpstreamError(`${this.provider} ${operation} for source "${this.sourceId}" not made: ${why}`, {
       code,
       provider: this.provider,
@@ -328,12 +388,24 @@ export class UpstreamCaller {
       requestId: null,
       httpStatus: null,
       retryable: code !== 'UPSTREAM_TIMEOUT',
+      ...refusal,
     });
   }
 
   private emit(event: UpstreamEvent): void {
     for (const observer of this.observers) observer(event);
   }
+}
+
+/** A backoff that reports each delay it hands out: cockatiel keeps an open breaker's delay to itself. */
+function reportingDelays<C>(backoff: IBackoffFactory<C>, report: (delayMs: number) => void): IBackoffFactory<C> {
+  return {
+    next(context) {
+      const step = backoff.next(context);
+      report(step.duration);
+      return { duration: step.duration, next: reportingDelays(step, report).next };
+    },
+  };
 }
 
 const TRANSPORT_TEXT = {

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { Provider } from '../domain/records.js';
+import { retryAfterHeaderMs } from './retry-after.js';
 
 /** Stable codes a client can switch on; the provider's own code travels in extensions.providerCode. */
 export type UpstreamErrorCode =
@@ -27,9 +28,12 @@ export interface RawProviderError {
   httpStatus: number | null;
   /** Set for failures below HTTP: refused, reset, timed out, unparseable body. */
   transport: 'refused' | 'reset' | 'timeout' | 'bad-body' | null;
-  /** From a Retry-After header, when the provider sent one. */
+  /** The provider's own wait (a Retry-After header), when it sent one. */
   retryAfterMs: number | null;
 }
+
+/** Why the gateway itself refused a call: none reached the provider. */
+export type UpstreamRefusal = 'CIRCUIT_OPEN';
 
 export interface UpstreamErrorInfo {
   code: UpstreamErrorCode;
@@ -42,7 +46,9 @@ export interface UpstreamErrorInfo {
   requestId: string | null;
   httpStatus: number | null;
   retryable: boolean;
+  /** How long a client should wait before asking again; for retryable errors only. */
   retryAfterMs?: number | null;
+  reason?: UpstreamRefusal;
 }
 
 export class UpstreamError extends GraphQLError {
@@ -51,15 +57,17 @@ export class UpstreamError extends GraphQLError {
     super(message, {
       extensions: {
         code: info.code,
+        ...(info.reason ? { reason: info.reason } : {}),
         provider: info.providerName,
         source: info.source,
         operation: info.operation,
         providerCode: info.providerCode,
         requestId: info.requestId,
         retryable: info.retryable,
+        ...(info.retryable && typeof info.retryAfterMs === 'number' ? { retryAfterMs: info.retryAfterMs } : {}),
       },
     });
-    this.info = info;
+    this.info = { ...info, retryAfterMs: info.retryable ? (info.retryAfterMs ?? null) : null };
   }
 }
 
@@ -210,14 +218,12 @@ function readGenerically(error: unknown): RawProviderError {
     body?.HttpStatus,
   ];
   const httpStatus = statusCandidates.map(Number).find((n) => Number.isInteger(n) && n >= 100) ?? null;
-  const retryAfter =
-    err.entry?.response?.headers?.['retry-after'] ??
-    err.headers?.['retry-after'] ??
-    err.response?.headers?.['retry-after'];
-  const retryAfterSeconds = retryAfter === undefined ? NaN : Number(retryAfter);
   return {
-    retryAfterMs:
-      Number.isFinite(retryAfterSeconds) && retryAfterSeconds >= 0 ? Math.min(retryAfterSeconds * 1000, 60_000) : null,
+    retryAfterMs: retryAfterHeaderMs(
+      err.entry?.response?.headers?.['retry-after'] ??
+        err.headers?.['retry-after'] ??
+        err.response?.headers?.['retry-after'],
+    ),
     providerCode: providerCode === '' ? null : providerCode,
     message:
       pick(body, MESSAGE_KEYS) ??

@@ -1,7 +1,10 @@
 /** What the upstream path waits on before each call: a local bucket, or one shared by the fleet. */
 export interface RateLimiter {
-  /** Resolves when the call may go; rejects with `tooLate()` if that would be after `deadline` (epoch ms). */
-  take(deadline: number, tooLate: () => Error): Promise<void>;
+  /**
+   * Resolves when the call may go; rejects with `tooLate(waitMs)` if that would be after `deadline`
+   * (epoch ms), `waitMs` being how long the call would have waited.
+   */
+  take(deadline: number, tooLate: (waitMs: number) => Error): Promise<void>;
   /**
    * Takes a call's share only if it is free now: nobody waits, and some headroom stays for the
    * callers that do wait (prefetch must not use up what clients need). Never waits.
@@ -35,14 +38,13 @@ export class TokenBucket implements RateLimiter {
     this.updated = now;
   }
 
-  /** Resolves when a token is taken; rejects with `tooLate()` if that would be after `deadline` (epoch ms). */
-  take(deadline: number, tooLate: () => Error): Promise<void> {
+  take(deadline: number, tooLate: (waitMs: number) => Error): Promise<void> {
     this.waiting++;
     const turn = this.queue.then(async () => {
       this.refill();
       if (this.tokens < 1) {
         const waitMs = ((1 - this.tokens) / this.perSecond) * 1000;
-        if (Date.now() + waitMs > deadline) throw tooLate();
+        if (Date.now() + waitMs > deadline) throw tooLate(waitMs);
         await new Promise((resolve) => setTimeout(resolve, waitMs));
         this.refill();
       }

@@ -19,7 +19,8 @@ import type { ProvidersConfig } from '../../src/providers/index.js';
 /**
  * Provider failures as a client sees them: every documented error code of ListSecrets and
  * DescribeSecret, forced in the emulators, must come back as a typed error (gateway code,
- * provider, source, provider code, request id, retryable) beside the data of the providers that
+ * provider, source, provider code, request id, retryable, and for retryable errors only
+ * retryAfterMs, the same in the page's interruption and sourceStates) beside the data of the providers that
  * answered, with the failed source marked FAILED in sourceStates. Then wrong credentials, a
  * stopped or hanging emulator, and bodies that are not JSON.
  *
@@ -69,6 +70,17 @@ function expectNoStackTrace(error: GraphQLFormattedError): void {
   expect(JSON.stringify(error.extensions ?? {})).not.toMatch(STACK_TRACE);
 }
 
+/** The retry contract: a retryable error says how long to wait (a whole number of ms); no other does. */
+function expectRetryHint(error: GraphQLFormattedError): number | null {
+  const ext = error.extensions ?? {};
+  if (ext.retryable !== true) {
+    expect(ext).not.toHaveProperty('retryAfterMs');
+    return null;
+  }
+  expect(Number.isInteger(ext.retryAfterMs) && (ext.retryAfterMs as number) >= 0, JSON.stringify(ext)).toBe(true);
+  return ext.retryAfterMs as number;
+}
+
 /** Asserts one typed error for `failing`, its FAILED source state, and untouched data for every other slice. */
 function expectIsolatedFailure(
   result: ExecuteResult<CoverageProviderSlicesQuery>,
@@ -84,6 +96,7 @@ function expectIsolatedFailure(
   const codes = Array.isArray(want.code) ? want.code : [want.code];
   for (const error of errors) {
     expectNoStackTrace(error);
+    expectRetryHint(error);
     const ext = error.extensions ?? {};
     expect(codes).toContain(ext.code);
     expect(ext).toMatchObject({
@@ -102,11 +115,13 @@ function expectIsolatedFailure(
   const data = result.data!;
   // The page stops at the first failure: one error, the source named, and a cursor that retries it.
   expect(errors).toHaveLength(1);
+  const hint = expectRetryHint(errors[0]);
   expect(data[failing].interruption).toMatchObject({
     source: SOURCE[failing],
     provider: PROVIDER_ENUM[failing],
     code: errors[0].extensions?.code,
     retryable: want.retryable,
+    retryAfterMs: hint,
   });
   expect(data[failing].pageInfo.hasNextPage).toBe(true);
   expect(data[failing].pageInfo.endCursor).toEqual(expect.any(String));
@@ -120,6 +135,7 @@ function expectIsolatedFailure(
       code: errors[0].extensions?.code,
       providerCode: want.providerCode,
       retryable: want.retryable,
+      retryAfterMs: hint,
     });
   }
   for (const other of SLICES.filter((s) => s !== failing)) {
@@ -212,6 +228,7 @@ describe('documented ListSecrets error codes, forced in the emulators', () => {
         code: 'UPSTREAM_NOT_FOUND',
         providerCode: 'InvalidNamespaceId.NotFound',
         retryable: false,
+        retryAfterMs: null,
       },
     ]);
     expect(failed.interruption).toEqual({
@@ -220,6 +237,7 @@ describe('documented ListSecrets error codes, forced in the emulators', () => {
       namespace: 'cn-hangzhou',
       code: 'UPSTREAM_NOT_FOUND',
       retryable: false,
+      retryAfterMs: null,
     });
     expect(failed.edges).toEqual([]);
     expect(failed.pageInfo.hasNextPage).toBe(true);
@@ -374,6 +392,7 @@ describe('documented ListSecrets error codes, forced in the emulators', () => {
         code: 'UPSTREAM_UNAVAILABLE',
         providerCode: 'InternalError',
         retryable: true,
+        retryAfterMs: result.errors![0].extensions!.retryAfterMs,
       },
     ]);
     expect(result.data!.sae.edges).toEqual([]);
@@ -399,6 +418,7 @@ describe('DescribeSecret failures (detail fields)', () => {
       expect(result.errors!.length).toBeGreaterThan(0);
       for (const error of result.errors!) {
         expectNoStackTrace(error);
+        expectRetryHint(error);
         expect(error.path?.slice(0, 2)).toEqual(['secrets', 'nodes']);
         expect(error.extensions).toMatchObject({
           code: c.code,
@@ -441,6 +461,7 @@ describe('DescribeSecret failures (detail fields)', () => {
     expect(result.errors?.length).toBeGreaterThan(0);
     for (const error of result.errors!) {
       expectNoStackTrace(error);
+      expectRetryHint(error);
       expect(error.extensions).toMatchObject({
         code: 'UPSTREAM_BAD_REQUEST',
         provider: 'ALIBABA_SAE',
@@ -460,6 +481,7 @@ describe('DescribeSecret failures (detail fields)', () => {
     expect(result.errors?.length).toBeGreaterThan(0);
     for (const error of result.errors!) {
       expectNoStackTrace(error);
+      expectRetryHint(error);
       expect(error.extensions).toMatchObject({
         code: 'UPSTREAM_UNAVAILABLE',
         provider: 'HUAWEI_CSMS',
@@ -566,6 +588,7 @@ describe('wrong credentials', () => {
         expect((result.errors ?? []).map((e) => e.path?.[0]).sort()).toEqual([...failing].sort());
         for (const error of result.errors ?? []) {
           expectNoStackTrace(error);
+          expectRetryHint(error);
           const slice = error.path![0] as Slice;
           expect(error.extensions).toMatchObject({
             code: 'UPSTREAM_AUTH_FAILED',
@@ -625,7 +648,10 @@ describe('an emulator that is down or silent', () => {
       source: 'apig-demo',
       retryable: true,
     });
-    for (const error of bySlice.values()) expectNoStackTrace(error);
+    for (const error of bySlice.values()) {
+      expectNoStackTrace(error);
+      expect(expectRetryHint(error)).toEqual(expect.any(Number));
+    }
     expect(result.data!.kms.sourceStates).toEqual([
       {
         source: 'kms-demo',
@@ -635,6 +661,7 @@ describe('an emulator that is down or silent', () => {
         code: 'UPSTREAM_UNAVAILABLE',
         providerCode: null,
         retryable: true,
+        retryAfterMs: bySlice.get('kms')!.extensions!.retryAfterMs,
       },
     ]);
     expect(result.data!.sae.edges).toHaveLength(FIRST);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assertSuccessBody, classify, POP_GATEWAY_CODES, readProviderError } from '../../src/upstream/errors.js';
 import { redact, registerSecret } from '../../src/upstream/redact.js';
+import { millisecondsHeader, retryAfterHeaderMs } from '../../src/upstream/retry-after.js';
 
 describe('classify', () => {
   it('goes by provider code, not HTTP status', () => {
@@ -33,6 +34,34 @@ describe('classify', () => {
       classify(readProviderError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })), {}),
     ).toBe('UPSTREAM_UNAVAILABLE');
     expect(classify(readProviderError(new SyntaxError('Unexpected token <')), {})).toBe('UPSTREAM_BAD_RESPONSE');
+  });
+});
+
+describe('Retry-After', () => {
+  const now = Date.parse('2026-12-01T10:00:00Z');
+  it('reads delay-seconds and HTTP-dates, within a minute', () => {
+    expect(retryAfterHeaderMs('2', now)).toBe(2000);
+    expect(retryAfterHeaderMs('0.25', now)).toBe(250);
+    expect(retryAfterHeaderMs(' 3 ', now)).toBe(3000);
+    expect(retryAfterHeaderMs(['4'], now)).toBe(4000);
+    expect(retryAfterHeaderMs('Tue, 01 Dec 2026 10:00:07 GMT', now)).toBe(7000);
+    expect(retryAfterHeaderMs('Tue, 01 Dec 2026 09:59:00 GMT', now)).toBe(0);
+    expect(retryAfterHeaderMs('3600', now)).toBe(60_000);
+  });
+  it('anything else is no hint', () => {
+    for (const value of [undefined, null, '', 'soon', '-1', '1e3', '12abc', {}])
+      expect(retryAfterHeaderMs(value, now)).toBeNull();
+    expect(millisecondsHeader('1500')).toBe(1500);
+    expect(millisecondsHeader('1.5')).toBeNull();
+    expect(millisecondsHeader(undefined)).toBeNull();
+  });
+  it("the generic reader finds it on pop-core's RPC errors", () => {
+    const kms = readProviderError({
+      code: 'Rejected.Throttling',
+      data: { Code: 'Rejected.Throttling', Message: 'QPS Limit Exceeded' },
+      entry: { response: { statusCode: 429, headers: { 'retry-after': '2' } } },
+    });
+    expect(kms.retryAfterMs).toBe(2000);
   });
 });
 

@@ -10,6 +10,7 @@ import {
   type SecretListEntry,
 } from '@aws-sdk/client-secrets-manager';
 import type { ErrorCodeTable, RawProviderError } from '../../upstream/errors.js';
+import { millisecondsHeader, retryAfterHeaderMs } from '../../upstream/retry-after.js';
 
 /**
  * Thin functions over the AWS SDK's SecretsManagerClient that answer in our own record shapes.
@@ -288,16 +289,19 @@ function toValue(entry: {
 
 /**
  * How the gateway reads this client's failures (the module's `readError`): the SDK's exceptions
- * carry the AWS code as `name`, the status and request id in `$metadata`. Transport errors
- * (ECONNREFUSED, timeouts, unreadable bodies) are left to the generic reader.
+ * carry the AWS code as `name`, the status and request id in `$metadata`, the answer's headers in
+ * `$response` (the waits the SDK's own retries honour: `x-amz-retry-after` in ms, `Retry-After`).
+ * Transport errors (ECONNREFUSED, timeouts, unreadable bodies) are left to the generic reader.
  */
 export function readAwsError(error: unknown): Partial<RawProviderError> | null {
   if (error instanceof SecretsManagerServiceException) {
+    const headers = error.$response?.headers ?? {};
     return {
       providerCode: error.name,
       message: error.message || null,
       httpStatus: error.$metadata.httpStatusCode ?? null,
       requestId: error.$metadata.requestId ?? null,
+      retryAfterMs: millisecondsHeader(headers['x-amz-retry-after']) ?? retryAfterHeaderMs(headers['retry-after']),
     };
   }
   if (error instanceof Error && error.name === 'CredentialsProviderError')

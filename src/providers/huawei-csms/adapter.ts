@@ -4,6 +4,7 @@ import { hasRecordFilter } from '../../pagination/filter.js';
 import type { UpstreamCaller } from '../../upstream/call.js';
 import type { RequestScope } from '../../upstream/request-scope.js';
 import { registerSecret } from '../../upstream/redact.js';
+import { retryAfterHeaderMs } from '../../upstream/retry-after.js';
 import {
   CSMS_PATH_SEGMENT_PATTERN,
   CsmsCallError,
@@ -151,9 +152,10 @@ export function createCsmsSource(
   };
 }
 
-/** The CSMS client names its failures below HTTP itself. */
+/** The CSMS client names its failures below HTTP itself, and keeps the answer's Retry-After. */
 export function readCsmsError(error: unknown): Partial<RawProviderError> | null {
   if (!(error instanceof CsmsCallError)) return null;
+  if (error.kind === 'http') return { retryAfterMs: retryAfterHeaderMs(error.retryAfter) };
   if (error.kind === 'timeout') return { transport: 'timeout' };
   if (error.kind === 'malformed-response') return { transport: 'bad-body' };
   // A refused connection is already read as such from its cause; anything else broke mid-call.

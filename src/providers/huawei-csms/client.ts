@@ -135,6 +135,8 @@ export class CsmsCallError extends Error {
   readonly errorCode: string | null;
   readonly errorMessage: string;
   readonly requestId: string | null;
+  /** The answer's `Retry-After` header, as sent. */
+  readonly retryAfter: string | null;
 
   constructor(fields: {
     kind: CsmsCallErrorKind;
@@ -143,6 +145,7 @@ export class CsmsCallError extends Error {
     errorCode: string | null;
     errorMessage: string;
     requestId: string | null;
+    retryAfter?: string | null;
   }) {
     const status = fields.httpStatus === null ? '' : ` HTTP ${fields.httpStatus}`;
     const code = fields.errorCode === null ? '' : ` ${fields.errorCode}`;
@@ -153,6 +156,7 @@ export class CsmsCallError extends Error {
     this.errorCode = fields.errorCode;
     this.errorMessage = fields.errorMessage;
     this.requestId = fields.requestId;
+    this.retryAfter = fields.retryAfter ?? null;
   }
 }
 
@@ -187,6 +191,7 @@ interface ResponseCapture {
   seen: boolean;
   status?: number;
   requestId?: string;
+  retryAfter?: string;
   body?: unknown;
   parseFailed?: boolean;
 }
@@ -369,6 +374,7 @@ export class CsmsClient {
         errorCode: error.errorCode === undefined || error.errorCode === null ? null : String(error.errorCode),
         errorMessage: message,
         requestId: error.requestId ?? capture.requestId ?? null,
+        retryAfter: capture.retryAfter ?? null,
       });
     }
     const message = error instanceof Error ? error.message : String(error);
@@ -489,6 +495,7 @@ export class CsmsClient {
         errorCode: code === undefined || code === null ? null : String(code),
         errorMessage: this.redact(String(message)),
         requestId,
+        retryAfter: response.headers.get('retry-after'),
       });
     }
 
@@ -545,6 +552,8 @@ function captureResponse(capture: ResponseCapture) {
     const getter = (headers as { get?: (name: string) => unknown } | undefined)?.get;
     const requestId = typeof getter === 'function' ? getter.call(headers, 'x-request-id') : undefined;
     capture.requestId = typeof requestId === 'string' ? requestId : undefined;
+    const retryAfter = typeof getter === 'function' ? getter.call(headers, 'retry-after') : undefined;
+    capture.retryAfter = typeof retryAfter === 'string' ? retryAfter : undefined;
     const parsed = typeof data === 'string' ? tryParseJson(data) : undefined;
     capture.parseFailed = parsed === undefined;
     capture.body = parsed;
