@@ -9,6 +9,7 @@ const LAYERS = [
   ['pagination', '^src/pagination/'],
   ['cache', '^src/(cache|redis)/'],
   ['sources', '^src/(sources/|config\\.ts$|auth/config\\.ts$)'],
+  ['inventory', '^src/inventory/'],
   ['loaders', '^src/loaders/'],
   ['request', '^src/(auth/|context\\.ts$)'],
   ['schema', '^src/schema/'],

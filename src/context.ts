@@ -9,6 +9,7 @@ import type { KnownTotals } from './loaders/memo.js';
 import { createValueLoader, type ValueLoader } from './loaders/values.js';
 import type { Logger } from './logger.js';
 import type { CursorCodec } from './pagination/cursor.js';
+import type { Inventory } from './inventory/inventory.js';
 import type { ProviderCatalog } from './sources/catalog.js';
 import type { SourceRegistry } from './sources/registry.js';
 import type { RequestScope } from './upstream/request-scope.js';
@@ -37,10 +38,14 @@ export interface GatewayContext {
   cachePolicy(sourceId: string): SourceCachePolicy;
   /** The providers this gateway was built with (handed in by the composition root). */
   catalog: ProviderCatalog;
+  /** The synced index; null without one. Loaders serve from a source's index while it is fresh. */
+  inventory: Inventory | null;
 }
 
 export interface AppServices {
   catalog: ProviderCatalog;
+  /** The synced index (absent without `inventory` in the configuration). */
+  inventory: Inventory | null;
   registry: SourceRegistry;
   cursors: CursorCodec;
   logger: Logger;
@@ -70,6 +75,7 @@ export function createContext(services: AppServices, requestId: string, caller: 
     // One cache for every caller: its keys say what the cloud was asked; the grant is applied on read (guardLoaders).
     cache: { store: services.cache, policy: (source) => cachePolicy(source.id) },
     scope,
+    indexOf: (source) => services.inventory?.fresh(source.id) ?? null,
   });
   return {
     grant: caller.grant,
@@ -85,5 +91,6 @@ export function createContext(services: AppServices, requestId: string, caller: 
     partialErrors: [],
     scope,
     catalog: services.catalog,
+    inventory: services.inventory,
   };
 }

@@ -39,6 +39,10 @@ export function guardLoaders(inner: Loaders, view: SourceView): Loaders {
       (await readable(source, namespaceId))
         ? within(await inner.recordByName(source, namespaceId, name), source, namespaceId)
         : null,
+    scan: async (source, namespaceId) =>
+      (await readable(source, namespaceId))
+        ? (await inner.scan(source, namespaceId)).filter((record) => within(record, source, namespaceId))
+        : [],
     detail: async (source, record) =>
       view.allows(source.id, record.namespaceId) ? inner.detail(source, record) : null,
   };

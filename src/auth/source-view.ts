@@ -12,12 +12,16 @@ export interface SourceView {
   get(id: string): SecretSource | undefined;
   /** Whether the namespace may be read; the loaders ask this before any upstream call. */
   allows(sourceId: string, namespaceId: string): boolean;
+  /** The source's place in the configuration (the same for every caller): the first key of the default order. */
+  position(sourceId: string): number;
 }
 
 export function sourceView(registry: SourceRegistry, grant: Grant): SourceView {
   const list = registry.sources.filter((source) => allowsSource(grant, source.id));
   const byId = new Map(list.map((source) => [source.id, source]));
+  const positions = new Map(registry.sources.map((source, i) => [source.id, i]));
   return {
+    position: (id) => positions.get(id) ?? -1,
     list,
     get: (id) => byId.get(id),
     allows: (sourceId, namespaceId) => byId.has(sourceId) && allowsNamespace(grant, sourceId, namespaceId),

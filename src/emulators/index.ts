@@ -115,6 +115,8 @@ export function embeddedConfig(
         provider: demo.provider,
         ...demo.source(emulators.urls[demo.key], emulators.data[demo.key], shared),
       })),
+      // The synced index, on in the demo: reads are served from it, and the change feed runs.
+      inventory: { refreshMs: 30_000 },
       // A fresh HS256 key per start: the demo's token (demoToken) dies with the process.
       auth: {
         jwt: { issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, hs256Secret: randomBytes(32).toString('base64url') },

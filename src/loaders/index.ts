@@ -17,6 +17,8 @@ export interface Loaders {
   record(source: SecretSource, namespaceId: string, key: string): Promise<SecretRecord | null>;
   /** By name (federation's natural key): a key lookup where names are keys, else one scan of the namespace. */
   recordByName(source: SecretSource, namespaceId: string, name: string): Promise<SecretRecord | null>;
+  /** Every secret of a namespace (related apps): its index, else one scan, once per request. */
+  scan(source: SecretSource, namespaceId: string): Promise<SecretRecord[]>;
   detail(source: SecretSource, record: SecretRecord): Promise<SecretDetail | null>;
 }
 
@@ -34,13 +36,19 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
       if (record.detail) details.prime(source, record, record.detail);
     });
 
-  const namespaces = (source: SecretSource) =>
-    memo.once(`namespaces:${source.id}`, () =>
+  const indexOf = (source: SecretSource) => options.indexOf?.(source) ?? null;
+  const namespaces = (source: SecretSource) => {
+    const index = indexOf(source);
+    if (index) return Promise.resolve(index.namespaces);
+    return memo.once(`namespaces:${source.id}`, () =>
       memo.shared(source, `namespaces:${source.id}`, () => source.listNamespaces(memo.scope)),
     );
+  };
   const hasNamespace = async (source: SecretSource, namespaceId: string) =>
     (await namespaces(source)).some((ns) => ns.id === namespaceId);
   const loadRecord = (source: SecretSource, namespaceId: string, key: string) => {
+    const index = indexOf(source);
+    if (index) return Promise.resolve(index.get(namespaceId, key));
     primeListed();
     return records.load(source, namespaceId, key);
   };
@@ -53,9 +61,15 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
       (await hasNamespace(source, namespaceId)) ? loadRecord(source, namespaceId, key) : null,
     recordByName: async (source, namespaceId, name) => {
       if (!(await hasNamespace(source, namespaceId))) return null;
+      const index = indexOf(source);
+      if (index) return index.byName(namespaceId, name);
       return source.keyIsName
         ? loadRecord(source, namespaceId, name)
         : ((await records.scan(source, namespaceId)).find((r) => r.name === name) ?? null);
+    },
+    scan: (source, namespaceId) => {
+      const index = indexOf(source);
+      return index ? Promise.resolve(index.records(namespaceId)) : records.scan(source, namespaceId);
     },
     detail: (source, record) => {
       if (record.detail) return Promise.resolve(record.detail);

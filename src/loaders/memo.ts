@@ -1,4 +1,5 @@
 import type { CachePolicy, MetadataStore } from '../cache/metadata-cache.js';
+import type { SourceIndex } from '../inventory/source-index.js';
 import type { PrefetchBudget } from '../pagination/segment.js';
 import type { SecretRecord } from '../domain/records.js';
 import type { SecretSource } from '../sources/types.js';
@@ -21,6 +22,8 @@ export interface LoaderOptions {
   cache?: { store: MetadataStore; policy(source: SecretSource): CachePolicy };
   /** The request every call is made for (deadline, request id, retry counts). */
   scope?: RequestScope;
+  /** A source's synced index while it is fresh: namespaces, lookups and scans are answered from it, with no call. */
+  indexOf?(source: SecretSource): SourceIndex | null;
 }
 
 /** What a request's loaders share: its calls made once, the cross-request cache, and what its lists returned. */

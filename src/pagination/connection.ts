@@ -29,6 +29,8 @@ export interface ConnectionPage {
   totalCount(): Promise<number | null>;
   states: SegmentState[];
   interruption: PageInterruption | null;
+  /** Served from the inventory: the oldest sync it used (absent or null when read live). */
+  asOf?: Date | null;
 }
 
 export async function paginate(options: {

@@ -80,7 +80,7 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
   AuthScopes: { read: boolean; reveal: boolean };
   // What every connection resolver returns besides edges and pageInfo (src/pagination/connection.ts).
-  Connection: Pick<ConnectionPage, 'totalCount' | 'states' | 'interruption'>;
+  Connection: Pick<ConnectionPage, 'totalCount' | 'states' | 'interruption' | 'asOf'>;
 }>({
   // Scope checks before anything else wraps a resolver; Federation after the plugins that wrap
   // resolvers; it needs Directives listed to print @key.

@@ -17,6 +17,7 @@ import './namespace.js';
 import './related-app.js';
 import './source.js';
 import './query.js';
+import './inventory.js';
 import { secretEntity } from './entities.js';
 import { implementProviderEnums } from './provider-enum.js';
 import type { SchemaProvider } from './secret-node.js';

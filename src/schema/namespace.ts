@@ -13,7 +13,7 @@ import {
   type RelatedAppShape,
 } from './refs.js';
 import { ProviderEnum } from './provider-enum.js';
-import { resolveSecretConnection, SecretConnectionRef, SecretFilterInput } from './secret-connection.js';
+import { resolveSecretConnection, SecretConnectionRef, secretConnectionArgs } from './secret-connection.js';
 
 const NamespaceKindEnum = builder.enumType('NamespaceKind', {
   values: {
@@ -30,7 +30,7 @@ async function recordOf(ns: NamespaceShape, ctx: GatewayContext): Promise<Namesp
 
 export async function relatedAppsOf(ctx: GatewayContext, ns: NamespaceShape): Promise<RelatedAppShape[]> {
   if (!ns.source.hasRelatedApps) return [];
-  const secrets = await ns.source.paging.scan(ctx.loaders.fetchers(ns.source, ns.id, {}));
+  const secrets = await ctx.loaders.scan(ns.source, ns.id);
   const apps = new Map<string, RelatedAppShape>();
   for (const secret of secrets) {
     for (const app of secret.relatedApps ?? [])
@@ -81,7 +81,7 @@ builder.node(NamespaceRef, {
     secrets: t.connection(
       {
         type: SecretRef,
-        args: { filter: t.arg({ type: SecretFilterInput }) },
+        args: secretConnectionArgs(t.arg),
         complexity: pageCost,
         resolve: (ns, args, ctx, info) =>
           resolveSecretConnection(

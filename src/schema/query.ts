@@ -5,7 +5,7 @@ import { listCost, lookupCost, pageCost } from './cost.js';
 import { listNamespaces, namespaceOfId } from './namespace.js';
 import { NamespaceRef, SecretRef, SourceRef } from './refs.js';
 import { isSecretTypename, secretOfId } from './secret-node.js';
-import { pathOf, resolveSecretConnection, SecretConnectionRef, SecretFilterInput } from './secret-connection.js';
+import { pathOf, resolveSecretConnection, SecretConnectionRef, secretConnectionArgs } from './secret-connection.js';
 
 builder.queryFields((t) => ({
   sources: t.field({
@@ -71,7 +71,7 @@ builder.queryFields((t) => ({
       type: SecretRef,
       description:
         "Secrets of every namespace of every source, walked in a stable order: sources as configured, then namespaces, then each provider's own order.",
-      args: { filter: t.arg({ type: SecretFilterInput }) },
+      args: secretConnectionArgs(t.arg),
       complexity: pageCost,
       resolve: (_r, args, ctx, info) =>
         resolveSecretConnection(ctx, info, { connection: 'secrets', sources: ctx.sources.list }, args),

@@ -31,7 +31,7 @@ builder.node(RelatedAppRef, {
       complexity: { field: 0, multiplier: ESTIMATED_LIST },
       resolve: async (app, _a, ctx) => {
         const source = ctx.sources.get(app.sourceId)!;
-        const all = await source.paging.scan(ctx.loaders.fetchers(source, app.namespaceId, {}));
+        const all = await ctx.loaders.scan(source, app.namespaceId);
         return all.filter((s) => s.relatedApps?.some((r) => r.appId === app.appId));
       },
     }),

@@ -1,3 +1,4 @@
+import type { ArgBuilder } from '@pothos/core';
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import {
@@ -12,9 +13,11 @@ import {
 } from '../pagination/connection.js';
 import { bindingOf } from '../pagination/cursor.js';
 import { namespaceCanMatch, recordTest, sourceCanMatch } from '../pagination/filter.js';
-import type { SecretFilter } from '../domain/records.js';
+import type { SecretFilter, SecretOrder } from '../domain/records.js';
+import { pageRequest } from '../pagination/connection/args.js';
+import { collectedMode, collectedPage } from './collected-connection.js';
 import type { SecretSource } from '../sources/types.js';
-import { builder } from './builder.js';
+import { builder, type Types } from './builder.js';
 import { SecretRef } from './refs.js';
 import { ProviderEnum, SecretFilterProviderEnum } from './provider-enum.js';
 
@@ -44,6 +47,49 @@ export const SecretFilterInput = builder.inputType('SecretFilter', {
     }),
     gatewayType: t.field({ type: GatewayTypeEnum, description: 'APIG gateway type.' }),
     tags: t.field({ type: [TagFilterInput], description: 'KMS tags; a secret must carry every one.' }),
+    search: t.string({
+      description:
+        'Case-insensitive substring of the name, the description (where the list carries one: CSMS, AWS) or a tag key or value. Served from the inventory; on a live read, checked in the gateway.',
+    }),
+    updatedBefore: t.field({ type: 'DateTime', description: 'Last changed before this instant.' }),
+    updatedAfter: t.field({ type: 'DateTime', description: 'Last changed at or after this instant.' }),
+    createdBefore: t.field({ type: 'DateTime', description: 'Created before this instant.' }),
+    createdAfter: t.field({ type: 'DateTime', description: 'Created at or after this instant.' }),
+  }),
+});
+
+const SecretOrderFieldEnum = builder.enumType('SecretOrderField', {
+  values: {
+    NAME: { description: 'Case-insensitive.' },
+    CREATED_AT: { description: 'Secrets without the time come last.' },
+    UPDATED_AT: { description: 'Secrets without the time come last.' },
+    PROVIDER: {},
+    SOURCE: { description: 'The source id.' },
+  } as const,
+});
+
+const OrderDirectionEnum = builder.enumType('OrderDirection', { values: ['ASC', 'DESC'] as const });
+
+export const SecretOrderInput = builder.inputType('SecretOrder', {
+  description:
+    'One key of a global order across every source in scope. Ties go by the default order (sources as configured, then namespaces, then each secret in the order its source first listed it), so the order is total and cursors hold under it.',
+  fields: (t) => ({
+    field: t.field({ type: SecretOrderFieldEnum, required: true }),
+    direction: t.field({ type: OrderDirectionEnum, defaultValue: 'ASC' }),
+  }),
+});
+
+/** The arguments every secrets connection takes besides the Relay ones. */
+export const secretConnectionArgs = (arg: ArgBuilder<Types>) => ({
+  filter: arg({ type: SecretFilterInput }),
+  orderBy: arg({
+    type: [SecretOrderInput],
+    description:
+      'A global order across sources (at most 3 keys). Served from the inventory; sources without a fresh index are read whole, live, for it.',
+  }),
+  live: arg.boolean({
+    description:
+      'Read the clouds now instead of the inventory, at live cost (README "The inventory"). Without `orderBy`, pages walk the providers as without an inventory.',
   }),
 });
 
@@ -113,6 +159,13 @@ export const SecretConnectionRef = builder.connectionObject(
         description:
           'Matching secrets across the connection, where every provider reports a count (KMS, APIG, SAE). Null when a filter must be applied in the gateway on a paged provider, or for CSMS.',
         resolve: (page) => page.totalCount(),
+      }),
+      asOf: t.field({
+        type: 'DateTime',
+        nullable: true,
+        description:
+          'How fresh the page is: the oldest inventory sync it was served from; null when every source was read live.',
+        resolve: (page) => page.asOf ?? null,
       }),
       interruption: t.field({
         type: PageInterruptionType,
@@ -196,20 +249,50 @@ export function secretGroups(
     });
 }
 
-/** Runs a secrets connection and reports failed sources as errors beside the data. */
+const MAX_ORDER_KEYS = 3;
+
+type OrderArg = { field: SecretOrder['field']; direction?: SecretOrder['direction'] | null };
+
+function validateOrder(orderBy: ReadonlyArray<OrderArg> | null | undefined): SecretOrder[] {
+  const orders = (orderBy ?? []).map((o): SecretOrder => ({ field: o.field, direction: o.direction ?? 'ASC' }));
+  if (orders.length > MAX_ORDER_KEYS) throw badArgument(`"orderBy" takes at most ${MAX_ORDER_KEYS} keys`, 'orderBy');
+  if (new Set(orders.map((o) => o.field)).size < orders.length)
+    throw badArgument('"orderBy" names a field twice', 'orderBy');
+  return orders;
+}
+
+/**
+ * Runs a secrets connection and reports failed sources as errors beside the data. Pages come from the
+ * collected set (the inventory, or live scans for an order) when a global order is asked or every
+ * source in scope has a fresh index; otherwise from a walk of the providers, as without an inventory.
+ */
 export async function resolveSecretConnection(
   ctx: GatewayContext,
   info: GraphQLResolveInfo,
   scope: { connection: string; sources: readonly SecretSource[]; namespaceId?: string },
-  args: ConnectionArgs & { filter?: SecretFilter | null },
+  args: ConnectionArgs & {
+    filter?: SecretFilter | null;
+    orderBy?: ReadonlyArray<OrderArg> | null;
+    live?: boolean | null;
+  },
 ): Promise<ConnectionPage> {
   const filter = validateFilter(args.filter);
+  const orders = validateOrder(args.orderBy);
+  // A cursor is good only for the connection, filter, order and grant (what the caller may see) it came from.
+  const binding = bindingOf({
+    c: scope.connection,
+    f: filter,
+    g: ctx.grant.digest,
+    o: orders.length > 0 ? orders : undefined,
+  });
+  const request = pageRequest(args, ctx.cursors, binding);
+  if (collectedMode(ctx, scope.sources, filter, orders, args, request.cursor?.s ?? null))
+    return collectedPage(ctx, scope.sources, filter, orders, args, binding, scope.namespaceId);
   const page = await paginate({
     groups: secretGroups(ctx, scope.sources, filter, scope.namespaceId),
     args,
     codec: ctx.cursors,
-    // A cursor is good only for the connection, filter and grant (what the caller may see) it came from.
-    binding: bindingOf({ c: scope.connection, f: filter, g: ctx.grant.digest }),
+    binding,
   });
   for (const state of page.states) {
     if (state.error)

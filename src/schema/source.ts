@@ -2,7 +2,7 @@ import { listCost, pageCost } from './cost.js';
 import { listNamespaces } from './namespace.js';
 import { NamespaceRef, SecretRef, SourceRef } from './refs.js';
 import { ProviderEnum } from './provider-enum.js';
-import { pathOf, resolveSecretConnection, SecretConnectionRef, SecretFilterInput } from './secret-connection.js';
+import { pathOf, resolveSecretConnection, SecretConnectionRef, secretConnectionArgs } from './secret-connection.js';
 
 SourceRef.implement({
   description: 'A configured account of one provider in one region.',
@@ -18,7 +18,7 @@ SourceRef.implement({
     secrets: t.connection(
       {
         type: SecretRef,
-        args: { filter: t.arg({ type: SecretFilterInput }) },
+        args: secretConnectionArgs(t.arg),
         complexity: pageCost,
         resolve: (source, args, ctx, info) =>
           resolveSecretConnection(ctx, info, { connection: `source:${source.id}`, sources: [source] }, args),

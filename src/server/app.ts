@@ -2,14 +2,15 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { MetadataCache } from '../cache/metadata-cache.js';
 import { RedisLink } from '../redis/link.js';
 import { RedisMetadataCache } from '../redis/metadata-cache.js';
-import { cachePolicyOf, type GatewayConfig } from '../config.js';
+import { cachePolicyOf, inventoryPolicyOf, type GatewayConfig } from '../config.js';
+import { Inventory } from '../inventory/inventory.js';
 import { createContext, type AppServices, type GatewayContext } from '../context.js';
 import type { Logger } from '../logger.js';
 import { CursorCodec } from '../pagination/cursor.js';
 import { buildSchema } from '../schema/index.js';
 import type { SchemaProvider } from '../schema/secret-node.js';
 import type { ProviderCatalog } from '../sources/catalog.js';
-import { createRegistry } from '../sources/registry.js';
+import { createRegistry, type SourceRegistry } from '../sources/registry.js';
 import type { Registry } from 'prom-client';
 import { EXAMPLE_TABS } from './examples.js';
 import { useCompiledExecution } from './compiled-execution.js';
@@ -62,9 +63,11 @@ export function createGateway(
   const { schema } = buildSchema(catalog);
   // Only a configured Redis is ever contacted: without one, every replica keeps its own state.
   const redis = config.redis ? new RedisLink(config.redis, logger) : undefined;
+  const registry = createRegistry(catalog, config, logger, redis);
   const services: AppServices = {
     catalog,
-    registry: createRegistry(catalog, config, logger, redis),
+    registry,
+    inventory: inventoryOf(config, registry, logger),
     cursors: new CursorCodec(config.cursorSecret),
     logger,
     requestDeadlineMs: config.server.requestDeadlineMs,
@@ -122,6 +125,23 @@ export function createGateway(
     metrics: metrics.registry,
     startDraining: () => void (draining = true),
     redis,
-    close: async () => redis?.close(),
+    close: async () => {
+      await services.inventory?.stop();
+      await redis?.close();
+    },
   };
+}
+
+/** The synced index, when the configuration has one; its syncs start at once, in the background. */
+function inventoryOf(config: GatewayConfig, registry: SourceRegistry, logger: Logger): Inventory | null {
+  if (!config.inventory) return null;
+  const indexed = registry.sources.flatMap((source, position) => {
+    const policy = inventoryPolicyOf(config, config.sources.find((s) => s.id === source.id)!);
+    return policy ? [{ source, policy, position }] : [];
+  });
+  const inventory = new Inventory(indexed, logger.child({ component: 'inventory' }), {
+    retentionMs: config.inventory.retentionMs,
+  });
+  inventory.start();
+  return inventory;
 }

@@ -30,6 +30,10 @@ export type Provider =
 
 /** Every field narrows the result (AND); the values of a list field are alternatives (OR). Pushed down to the provider where its API can filter (APIG nameLike and gatewayType, KMS Filters), checked in the gateway otherwise. A source whose secrets lack a filtered field is skipped without a call. */
 export type SecretFilter = {
+  /** Created at or after this instant. */
+  createdAfter?: string | null | undefined;
+  /** Created before this instant. */
+  createdBefore?: string | null | undefined;
   /** APIG gateway type. */
   gatewayType?: GatewayType | null | undefined;
   /** Case-insensitive substring of the name. */
@@ -39,6 +43,8 @@ export type SecretFilter = {
   /** Namespace ids: SAE namespace ids, KMS/APIG region ids, CSMS project ids. */
   namespaces?: Array<string> | null | undefined;
   providers?: Array<SecretFilterProvider> | null | undefined;
+  /** Case-insensitive substring of the name, the description (where the list carries one: CSMS, AWS) or a tag key or value. Served from the inventory; on a live read, checked in the gateway. */
+  search?: string | null | undefined;
   /** Source ids from the configuration. */
   sources?: Array<string | number> | null | undefined;
   /** CSMS state (ENABLED, DISABLED, PENDING_DELETE, FROZEN) or APIG status (ENABLE, DISABLE). */
@@ -47,6 +53,10 @@ export type SecretFilter = {
   tags?: Array<TagFilter> | null | undefined;
   /** SecretType (SAE, KMS). Excludes APIG and CSMS, whose lists carry no type. */
   types?: Array<string> | null | undefined;
+  /** Last changed at or after this instant. */
+  updatedAfter?: string | null | undefined;
+  /** Last changed before this instant. */
+  updatedBefore?: string | null | undefined;
 };
 
 /** A provider to filter by, spelled as in `Provider`. Inputs have this type of their own so that `Provider`, which other subgraphs copy for the natural key, is output-only: a subgraph whose copy lacks a newer provider still composes. */

@@ -70,6 +70,8 @@ export async function startStack(
   config.cursorSecret = 'test-cursor-secret-0123456789';
   // Call-count tests need every request to reach the emulators; cache tests turn it on.
   for (const source of config.sources) source.cache = { ttlMs: 0, staleMs: 0, readAhead: false };
+  // Live reads unless a test configures the inventory: call counts stay exact.
+  delete config.inventory;
   options.configure?.(config);
   const authHeaders = { authorization: `Bearer ${demoToken(config, { subject: 'test-suite' })}` };
   const startReplica = async (): Promise<Replica> => {

@@ -174,7 +174,12 @@ describe('per-request loaders', () => {
 
   it('behind the grant, a namespace outside it or unknown to the source lists nothing, without a call to it', async () => {
     const { source, asked, paging } = fakeSource({ a: 5, b: 5 });
-    const view: SourceView = { list: [source], get: () => source, allows: (_source, ns) => ns !== 'b' };
+    const view: SourceView = {
+      list: [source],
+      get: () => source,
+      allows: (_source, ns) => ns !== 'b',
+      position: () => 0,
+    };
     const loaders = guardLoaders(createLoaders(), view);
     for (const ns of ['b', 'zzz']) {
       const lists = loaders.fetchers(source, ns, {});

@@ -1,0 +1,277 @@
+import type { InventoryPolicy } from '../config.js';
+import type { NamespaceRecord, SecretOrder, SecretRecord } from '../domain/records.js';
+import type { Logger } from '../logger.js';
+import type { SecretSource } from '../sources/types.js';
+import { UpstreamError } from '../upstream/errors.js';
+import { ChangeLog } from './changes.js';
+import { sortEntries, type Entry, type SortedSet } from './query.js';
+import { SourceIndex, type SecretChangeRecord } from './source-index.js';
+import { readSource } from './sync.js';
+
+export type InventoryState = 'SYNCING' | 'FRESH' | 'STALE' | 'FAILED';
+
+/** How one source's sync stands (`inventory { sources }`). */
+export interface SourceSyncStatus {
+  source: SecretSource;
+  state: InventoryState;
+  /** When the index was last made whole (its last successful sync); null before the first. */
+  syncedAt: Date | null;
+  secretCount: number | null;
+  /** Why the last sync failed; null when it did not. */
+  lastError: { code: string; message: string } | null;
+  /** ListSecrets calls of the last successful sync. */
+  listCalls: number | null;
+  /** ListSecrets calls of every sync since start. */
+  totalListCalls: number;
+}
+
+/** One sync's outcome, as the replica that made it applies it (and, in a fleet, every other replica). */
+export interface SyncOutcome {
+  sourceId: string;
+  at: Date;
+  listCalls: number;
+  /** Namespaces and lists as read; present on a local sync. */
+  read?: { namespaces: NamespaceRecord[]; lists: Map<string, SecretRecord[]> };
+  /** The changes found (a replica that did not sync applies these). */
+  changes?: SecretChangeRecord[];
+  namespaces?: NamespaceRecord[];
+  error?: { code: string; message: string };
+}
+
+/**
+ * Who syncs which source, and how the others learn of it. Without a fleet every replica syncs for
+ * itself; src/inventory/fleet.ts (Redis) elects one replica per source and streams its changes.
+ */
+export interface SyncCoordinator {
+  /** Whether this replica makes the next sync of the source (the lease holder, or every replica alone). */
+  shouldSync(sourceId: string): Promise<boolean>;
+  /** What this replica's sync found, for the others; the changes it is given come back numbered through `apply`. */
+  publish(outcome: SyncOutcome): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Tracked {
+  source: SecretSource;
+  policy: InventoryPolicy;
+  position: number;
+  index: SourceIndex;
+  baselined: boolean;
+  syncedAt: Date | null;
+  syncing: boolean;
+  lastError: { code: string; message: string } | null;
+  listCalls: number | null;
+  totalListCalls: number;
+  failures: number;
+  timer: NodeJS.Timeout | null;
+}
+
+/**
+ * The synced index of every source that has one: a background sync per source every `refreshMs`,
+ * with list calls only and only free capacity; reads are served from it while it is fresh. Each
+ * sync's differences go to the change feed (`changes`); the first sync is the baseline and records none.
+ */
+export class Inventory {
+  readonly changes: ChangeLog;
+  private readonly tracked = new Map<string, Tracked>();
+  private stopped = true;
+  private readonly sortedSets = new Map<string, SortedSet>();
+  private sortedVersion = '';
+  private coordinator: SyncCoordinator | null = null;
+
+  constructor(
+    /** `position`: the source's place in the configuration, the first key of the default order. */
+    sources: ReadonlyArray<{ source: SecretSource; policy: InventoryPolicy; position: number }>,
+    private readonly logger: Logger,
+    options: { retentionMs: number },
+  ) {
+    this.changes = new ChangeLog(options.retentionMs);
+    for (const { source, policy, position } of sources)
+      this.tracked.set(source.id, {
+        source,
+        policy,
+        position,
+        index: new SourceIndex(source.id),
+        baselined: false,
+        syncedAt: null,
+        syncing: false,
+        lastError: null,
+        listCalls: null,
+        totalListCalls: 0,
+        failures: 0,
+        timer: null,
+      });
+  }
+
+  /** Sources with an index, in configuration order. */
+  get sourceIds(): string[] {
+    return [...this.tracked.keys()];
+  }
+
+  useCoordinator(coordinator: SyncCoordinator): void {
+    this.coordinator = coordinator;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    for (const id of this.tracked.keys()) this.schedule(id, 0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.tracked.values()) if (t.timer) clearTimeout(t.timer);
+    await this.coordinator?.stop();
+  }
+
+  private schedule(sourceId: string, delayMs: number): void {
+    const t = this.tracked.get(sourceId)!;
+    if (this.stopped) return;
+    if (t.timer) clearTimeout(t.timer);
+    t.timer = setTimeout(() => void this.tick(sourceId), delayMs);
+    t.timer.unref();
+  }
+
+  private async tick(sourceId: string): Promise<void> {
+    const t = this.tracked.get(sourceId)!;
+    try {
+      if (!this.coordinator || (await this.coordinator.shouldSync(sourceId))) await this.syncNow(sourceId);
+    } catch (error) {
+      this.logger.warn({ source: sourceId, err: (error as Error).message }, 'inventory sync could not start');
+    }
+    // After failures, try again sooner than a period (1 s, 2 s, 4 s ...), but never more often than that.
+    const delay = t.failures > 0 ? Math.min(t.policy.refreshMs, 1000 * 2 ** (t.failures - 1)) : t.policy.refreshMs;
+    this.schedule(sourceId, delay);
+  }
+
+  /** Syncs one source now (the timer's work; tests and the fleet call it too). Resolves when applied. */
+  async syncNow(sourceId: string): Promise<SyncOutcome> {
+    const t = this.tracked.get(sourceId);
+    if (!t) throw new Error(`source "${sourceId}" has no inventory`);
+    t.syncing = true;
+    const at = new Date();
+    let outcome: SyncOutcome;
+    try {
+      const read = await readSource(t.source, this.logger, { deadlineMs: Math.max(60_000, t.policy.refreshMs) });
+      outcome = { sourceId, at, listCalls: read.listCalls, read };
+    } catch (error) {
+      const code = error instanceof UpstreamError ? error.info.code : 'INVENTORY_SYNC_FAILED';
+      const message = error instanceof UpstreamError ? error.message : 'the sync failed unexpectedly';
+      if (!(error instanceof UpstreamError))
+        this.logger.error({ err: error, source: sourceId }, 'inventory sync failed');
+      outcome = { sourceId, at, listCalls: 0, error: { code, message } };
+    } finally {
+      t.syncing = false;
+    }
+    const applied = this.apply(outcome);
+    await this.coordinator
+      ?.publish(applied)
+      .catch((error: unknown) =>
+        this.logger.warn(
+          { source: sourceId, err: (error as Error).message },
+          'inventory sync not shared with the fleet',
+        ),
+      );
+    return applied;
+  }
+
+  /**
+   * Applies a sync's outcome to the index and the feed: a local read is diffed against the index (the
+   * first one is the baseline: no change recorded); another replica's changes are applied as given.
+   * A failed sync changes nothing (no false DELETED) and leaves the index to go stale.
+   */
+  apply(outcome: SyncOutcome, seq?: (change: SecretChangeRecord, i: number) => number): SyncOutcome {
+    const t = this.tracked.get(outcome.sourceId);
+    if (!t) return outcome;
+    t.totalListCalls += outcome.listCalls;
+    if (outcome.error) {
+      t.failures++;
+      t.lastError = outcome.error;
+      this.logger.warn({ source: outcome.sourceId, code: outcome.error.code }, 'inventory sync failed');
+      return outcome;
+    }
+    let changes: SecretChangeRecord[] = outcome.changes ?? [];
+    const namespaces = outcome.read?.namespaces ?? outcome.namespaces;
+    if (outcome.read) {
+      if (!t.baselined) t.index.baseline(outcome.read.namespaces, outcome.read.lists);
+      else changes = t.index.diff(outcome.read.namespaces, outcome.read.lists, outcome.at);
+    }
+    if (!outcome.read || t.baselined) t.index.apply(changes, namespaces);
+    t.baselined = true;
+    t.syncedAt = outcome.at;
+    t.failures = 0;
+    t.lastError = null;
+    t.listCalls = outcome.listCalls;
+    this.changes.append(changes, seq);
+    return { sourceId: outcome.sourceId, at: outcome.at, listCalls: outcome.listCalls, changes, namespaces };
+  }
+
+  /** Marks a source as baselined from a snapshot (a replica joining a fleet). */
+  restore(sourceId: string, snapshot: ReturnType<SourceIndex['snapshot']>, syncedAt: Date): void {
+    const t = this.tracked.get(sourceId);
+    if (!t) return;
+    t.index.restore(snapshot);
+    t.baselined = true;
+    t.syncedAt = syncedAt;
+    t.lastError = null;
+  }
+
+  /** The source's index when reads may be served from it (fresh); null when they go to the cloud. */
+  fresh(sourceId: string, now = Date.now()): SourceIndex | null {
+    const t = this.tracked.get(sourceId);
+    return t && this.stateOf(t, now) === 'FRESH' ? t.index : null;
+  }
+
+  /** The source's index whatever its state (its snapshot, the fleet); null when it has none. */
+  indexOf(sourceId: string): SourceIndex | null {
+    return this.tracked.get(sourceId)?.index ?? null;
+  }
+
+  /**
+   * Every indexed secret (fresh or not: the caller's scope decides), sorted by `orders` then the
+   * default order; built once per order until an index changes, so a page costs a binary search.
+   */
+  sorted(orders: readonly SecretOrder[]): SortedSet {
+    const version = [...this.tracked.values()].map((t) => t.index.version).join(',');
+    if (version !== this.sortedVersion) {
+      this.sortedSets.clear();
+      this.sortedVersion = version;
+    }
+    const key = JSON.stringify(orders);
+    let set = this.sortedSets.get(key);
+    if (!set) this.sortedSets.set(key, (set = sortEntries(this.entries(), orders)));
+    return set;
+  }
+
+  private entries(): Entry[] {
+    const all: Entry[] = [];
+    for (const t of this.tracked.values())
+      if (t.baselined)
+        for (const { namespaceIndex, entry } of t.index.entries())
+          all.push({ record: entry.record, sourceIndex: t.position, namespaceIndex, seq: entry.seq });
+    return all;
+  }
+
+  syncedAt(sourceId: string): Date | null {
+    return this.tracked.get(sourceId)?.syncedAt ?? null;
+  }
+
+  private stateOf(t: Tracked, now: number): InventoryState {
+    if (t.lastError) return 'FAILED';
+    if (!t.syncedAt) return 'SYNCING';
+    return now - t.syncedAt.getTime() > t.policy.maxAgeMs ? 'STALE' : 'FRESH';
+  }
+
+  status(sourceId: string, now = Date.now()): SourceSyncStatus | null {
+    const t = this.tracked.get(sourceId);
+    if (!t) return null;
+    return {
+      source: t.source,
+      state: this.stateOf(t, now),
+      syncedAt: t.syncedAt,
+      secretCount: t.baselined ? t.index.size : null,
+      lastError: t.lastError,
+      listCalls: t.listCalls,
+      totalListCalls: t.totalListCalls,
+    };
+  }
+}

@@ -1,0 +1,161 @@
+import type { GatewayContext } from '../context.js';
+import type { SecretFilter, SecretOrder } from '../domain/records.js';
+import {
+  countOf,
+  type Entry,
+  isKeyset,
+  keeperOf,
+  pageOf,
+  type Scope,
+  sortEntries,
+  type SortedSet,
+} from '../inventory/query.js';
+import type { SourceIndex } from '../inventory/source-index.js';
+import type { ConnectionArgs, ConnectionPage, SegmentState } from '../pagination/connection.js';
+import { cursorError } from '../pagination/cursor.js';
+import { pageRequest } from '../pagination/connection/args.js';
+import { hasRecordFilter, namespaceCanMatch, recordTest, sourceCanMatch } from '../pagination/filter.js';
+import type { SecretSource } from '../sources/types.js';
+
+/** The segment name of cursors of collected pages: no source/namespace key looks like it. */
+export const COLLECTED_SEGMENT = '@inventory';
+
+/** Where a collected page's secrets come from: the sources' indexes where fresh, else one live scan each. */
+export interface Collection {
+  set: SortedSet;
+  keep: (entry: Entry) => boolean;
+  /** The oldest sync it used; null when every source was read live. */
+  asOf: Date | null;
+  states: SegmentState[];
+}
+
+/**
+ * Every secret in scope (the caller's grant, the filter, one namespace when given), each source from its
+ * index while fresh (0 calls) or, when it has none or `live` is asked, from one scan of each of its
+ * namespaces through the request's loaders. With every source indexed, the sorted set is the
+ * inventory's own, built once per change; otherwise it is sorted for this request.
+ */
+export async function collect(
+  ctx: GatewayContext,
+  sources: readonly SecretSource[],
+  filter: SecretFilter,
+  orders: readonly SecretOrder[],
+  options: { live: boolean; namespaceId?: string; continuing?: boolean },
+): Promise<Collection> {
+  const namespaces: Array<boolean[] | undefined> = [];
+  const tests: Scope['tests'][number][] = [];
+  const live: Entry[] = [];
+  const livePositions = new Set<number>();
+  const states: SegmentState[] = [];
+  let asOf: Date | null = null;
+  let allIndexed = true;
+  const inventory = ctx.inventory;
+  for (const source of sources.filter((s) => sourceCanMatch(s, filter))) {
+    const position = ctx.sources.position(source.id);
+    let index: SourceIndex | null = null;
+    if (!options.live && inventory) {
+      index = inventory.fresh(source.id);
+      // A walk begun on the index goes on on it, fresh or not, so that it loses and repeats nothing.
+      if (!index && options.continuing && inventory.syncedAt(source.id)) index = inventory.indexOf(source.id);
+    }
+    const provider = ctx.catalog.get(source.provider);
+    tests[position] = hasRecordFilter(filter) ? recordTest(filter, (record) => provider.facets(record)) : null;
+    const inScope = (namespaceId: string) =>
+      ctx.sources.allows(source.id, namespaceId) &&
+      namespaceCanMatch(namespaceId, filter) &&
+      (options.namespaceId === undefined || namespaceId === options.namespaceId);
+    if (index) {
+      namespaces[position] = index.namespaces.map((ns) => inScope(ns.id));
+      const syncedAt = inventory!.syncedAt(source.id)!;
+      if (!asOf || syncedAt < asOf) asOf = syncedAt;
+      states.push({ sourceId: source.id, provider: source.provider, namespaceId: null, status: 'OK', error: null });
+      continue;
+    }
+    allIndexed = false;
+    livePositions.add(position);
+    const listed = await ctx.loaders.namespaces(source);
+    namespaces[position] = listed.map((ns) => inScope(ns.id));
+    for (const [namespaceIndex, ns] of listed.entries()) {
+      if (!namespaces[position][namespaceIndex]) continue;
+      const records = await ctx.loaders.scan(source, ns.id);
+      records.forEach((record, seq) => live.push({ record, sourceIndex: position, namespaceIndex, seq }));
+    }
+    states.push({ sourceId: source.id, provider: source.provider, namespaceId: null, status: 'OK', error: null });
+  }
+  const keep = keeperOf({ namespaces, tests });
+  if (allIndexed && inventory) return { set: inventory.sorted(orders), keep, asOf, states };
+  const indexed: Entry[] = [];
+  if (inventory && asOf) {
+    // Some sources live, some indexed: this request sorts them together.
+    for (const entry of inventory.sorted([]).entries)
+      if (namespaces[entry.sourceIndex] && !livePositions.has(entry.sourceIndex)) indexed.push(entry);
+  }
+  return { set: sortEntries([...indexed, ...live], orders), keep, asOf, states };
+}
+
+/** Whether a page of this connection should come from the collected set rather than a provider walk. */
+export function collectedMode(
+  ctx: GatewayContext,
+  sources: readonly SecretSource[],
+  filter: SecretFilter,
+  orders: readonly SecretOrder[],
+  args: ConnectionArgs & { live?: boolean | null },
+  cursorSegment: string | null,
+): boolean {
+  if (cursorSegment !== null) return cursorSegment === COLLECTED_SEGMENT;
+  // A global order needs every secret in scope at hand, from the index or from scans.
+  if (orders.length > 0) return true;
+  if (args.live || !ctx.inventory) return false;
+  const inScope = sources.filter((s) => sourceCanMatch(s, filter));
+  return inScope.length > 0 && inScope.every((s) => ctx.inventory!.fresh(s.id) !== null);
+}
+
+/** A Relay page of the collected set, with keyset cursors that hold under any order and filter. */
+export async function collectedPage(
+  ctx: GatewayContext,
+  sources: readonly SecretSource[],
+  filter: SecretFilter,
+  orders: readonly SecretOrder[],
+  args: ConnectionArgs & { live?: boolean | null },
+  binding: string,
+  namespaceId?: string,
+): Promise<ConnectionPage & { asOf: Date | null }> {
+  const request = pageRequest(args, ctx.cursors, binding);
+  let key = null;
+  if (request.cursor) {
+    try {
+      key = JSON.parse(String(request.cursor.p));
+    } catch {
+      key = null;
+    }
+    if (request.cursor.s !== COLLECTED_SEGMENT || !isKeyset(key, orders.length))
+      throw cursorError('MALFORMED_CURSOR', request.cursorArg);
+  }
+  const collection = await collect(ctx, sources, filter, orders, {
+    live: !!args.live,
+    namespaceId,
+    continuing: request.cursor !== null,
+  });
+  const page = pageOf(collection.set, collection.keep, {
+    forward: !request.backward,
+    count: request.want,
+    after: request.backward ? null : key,
+    before: request.backward ? key : null,
+  });
+  const cursorOf = (i: number) =>
+    ctx.cursors.encode(binding, { s: COLLECTED_SEGMENT, p: JSON.stringify(page.keysets[i]) });
+  const edges = page.entries.map((entry, i) => ({ node: entry.record, cursor: cursorOf(i) }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: page.hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount: async () => countOf(collection.set.entries, collection.keep),
+    states: collection.states,
+    interruption: null,
+    asOf: collection.asOf,
+  };
+}
