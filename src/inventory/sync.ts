@@ -15,21 +15,17 @@ export interface SourceRead {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A refusal by the upstream path itself (no free slot or token): nothing reached the cloud. */
-function refusedLocally(error: unknown): boolean {
-  return (
-    error instanceof UpstreamError &&
-    error.info.code === 'UPSTREAM_THROTTLED' &&
-    error.info.httpStatus === null &&
-    error.info.providerCode === null
-  );
+/** Clients are using the capacity (no free slot or token): nothing reached the cloud; ask again soon. */
+function noFreeCapacity(error: unknown): boolean {
+  return error instanceof UpstreamError && error.info.reason === 'NO_FREE_CAPACITY';
 }
 
 /**
  * Reads a source whole with its list calls only, each namespace in the fewest calls its paging scheme
  * allows (`scan`). Every call is speculative: it takes only capacity that clients leave free, so the
  * sync never holds back a client's call; refused, it waits and asks again. A throttled call backs off
- * (the provider's hint, else exponentially) and is retried; any other failure ends the read.
+ * (the provider's hint, else exponentially) and is retried; a server error once; any other failure,
+ * or an open breaker, ends the read.
  */
 export async function readSource(
   source: SecretSource,
@@ -45,29 +41,40 @@ export async function readSource(
     speculative: true,
   };
   let listCalls = 0;
-  const maxThrottled = options.maxThrottledAttempts ?? 8;
+  const maxThrottled = options.maxThrottledAttempts ?? 6;
 
-  async function read<T extends ListResult>(call: ListCall<T>): Promise<T> {
-    for (let throttled = 0, refused = 0; ; ) {
+  /** One call made with free capacity, asked again as the failure allows; `counted` calls are ListSecrets. */
+  async function made<T>(call: () => Promise<T>, counted: boolean): Promise<T> {
+    for (let throttled = 0, failed = 0, refused = 0; ; ) {
       try {
-        const result = await call.call(scope);
-        listCalls++;
+        const result = await call();
+        if (counted) listCalls++;
         return result;
       } catch (error) {
         if (Date.now() >= deadline) throw error;
-        if (refusedLocally(error)) {
-          // Clients are using the capacity: wait for some to come free (jittered, growing to 1 s).
+        if (noFreeCapacity(error)) {
+          // Wait for some to come free (jittered, growing to 1 s).
           await sleep(Math.min(1000, 25 * 2 ** Math.min(refused++, 6)) * (0.5 + Math.random() / 2));
           continue;
         }
-        listCalls++;
-        if (!(error instanceof UpstreamError) || !error.info.retryable || ++throttled >= maxThrottled) throw error;
-        await sleep(error.info.retryAfterMs ?? Math.min(30_000, 250 * 2 ** throttled) * (0.5 + Math.random() / 2));
+        // An open breaker (CIRCUIT_OPEN) or a failure that asking again cannot mend ends the sync.
+        if (!(error instanceof UpstreamError) || !error.info.retryable || error.info.reason) throw error;
+        if (counted) listCalls++;
+        if (error.info.code === 'UPSTREAM_THROTTLED') {
+          // The provider meters the account: back off as it says, or exponentially.
+          if (++throttled >= maxThrottled) throw error;
+          await sleep(error.info.retryAfterMs ?? Math.min(10_000, 250 * 2 ** throttled) * (0.5 + Math.random() / 2));
+        } else {
+          // A server error or timeout: once more, then the sync fails and the next one comes sooner.
+          if (++failed >= 2) throw error;
+          await sleep(250);
+        }
       }
     }
   }
 
-  const namespaces = await source.listNamespaces(scope);
+  const read = <T extends ListResult>(call: ListCall<T>) => made(() => call.call(scope), true);
+  const namespaces = await made(() => source.listNamespaces(scope), false);
   const lists = new Map<string, SecretRecord[]>();
   for (const namespace of namespaces) {
     const segment: SegmentLists = {

@@ -22,6 +22,7 @@ import {
   type ErrorCatalog,
   type UpstreamErrorCode,
   type UpstreamErrorInfo,
+  type UpstreamRefusal,
 } from './errors.js';
 import { TokenBucket, type RateLimiter } from './rate-limit.js';
 import { redact } from './redact.js';
@@ -212,9 +213,10 @@ export class UpstreamCaller {
    * circuit breaker (whose state only clients' calls decide); its failure is its caller's to drop.
    */
   private async speculativeCall<T>(operation: string, fn: () => Promise<T>, scope: RequestScope): Promise<T> {
-    const refused = (why: string) => this.gatewayError(operation, 'UPSTREAM_THROTTLED', `prefetch not made: ${why}`);
+    const refused = (why: string, reason: UpstreamRefusal = 'NO_FREE_CAPACITY') =>
+      this.gatewayError(operation, 'UPSTREAM_THROTTLED', `prefetch not made: ${why}`, { reason });
     try {
-      if (this.breakerState !== 'closed') throw refused('the circuit breaker is not closed');
+      if (this.breakerState !== 'closed') throw refused('the circuit breaker is not closed', 'CIRCUIT_OPEN');
       if (this.limiter.executionSlots <= 1) throw refused('no free concurrency slot');
       if (!(await this.bucket.tryTake())) throw refused('no free rate-limit capacity');
       // Checked again: the token may have taken a moment (shared limiter).

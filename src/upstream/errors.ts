@@ -33,7 +33,11 @@ export interface RawProviderError {
 }
 
 /** Why the gateway itself refused a call: none reached the provider. */
-export type UpstreamRefusal = 'CIRCUIT_OPEN';
+/**
+ * Why the gateway made no call: the breaker is open, or (a read ahead or an inventory sync) the
+ * capacity clients may need was not free.
+ */
+export type UpstreamRefusal = 'CIRCUIT_OPEN' | 'NO_FREE_CAPACITY';
 
 export interface UpstreamErrorInfo {
   code: UpstreamErrorCode;

@@ -156,6 +156,11 @@ export interface AwsSecretsManagerEmulator extends ProviderEmulator {
   clearForcedErrors(): void;
   /** Temporary credentials, as STS hands them out: accepted only with their session token, until they expire. */
   issueTemporaryCredentials(lifetimeSeconds: number): AwsTemporaryCredentials;
+  /**
+   * Call after changing `seed.secrets` (a secret created, edited or deleted "at the cloud"), so that
+   * the next calls answer with the change: what a portal's change feed is tested against.
+   */
+  dataChanged(): void;
 }
 
 interface ApiError {
@@ -194,12 +199,16 @@ export function createAwsSecretsManagerEmulator(
 
   const secrets = data.secrets;
   const byId = new Map<string, AwsSeedSecret>();
-  for (const secret of secrets) {
-    byId.set(secret.name, secret);
-    byId.set(secret.arn, secret);
-    // AWS accepts a partial ARN (without the random six-character suffix) too.
-    byId.set(secret.arn.slice(0, -7), secret);
-  }
+  const indexById = () => {
+    byId.clear();
+    for (const secret of secrets) {
+      byId.set(secret.name, secret);
+      byId.set(secret.arn, secret);
+      // AWS accepts a partial ARN (without the random six-character suffix) too.
+      byId.set(secret.arn.slice(0, -7), secret);
+    }
+  };
+  indexById();
 
   // --- operations ----------------------------------------------------------------------------
 
@@ -500,6 +509,10 @@ export function createAwsSecretsManagerEmulator(
     },
     clearForcedErrors: () => {
       forced.length = 0;
+    },
+    dataChanged: () => {
+      indexById();
+      orders.clear();
     },
     issueTemporaryCredentials(lifetimeSeconds) {
       const credentials: AwsTemporaryCredentials = {

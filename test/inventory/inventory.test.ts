@@ -1,0 +1,248 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { AwsSeedSecret } from '../../src/providers/aws-secrets-manager/data.js';
+import { expectedKeys, keyOfGlobalId, SOURCE, type ProviderKey } from '../helpers/expected.js';
+import { post } from '../auth/helpers.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+
+/**
+ * The inventory end to end, over HTTP against the emulators: what a fresh index serves without a
+ * call, search and global order across clouds, counts, grants on every path, live reads, a change
+ * at the cloud after the next sync, and a failed sync that falls back to live.
+ */
+
+const PROVIDERS: ProviderKey[] = ['sae', 'apig', 'kms', 'csms', 'aws'];
+let stack: Stack;
+
+function cloudCalls(): number {
+  let calls = 0;
+  for (const server of Object.values(stack.emulators.servers))
+    for (const op of Object.values(server.getStats().operations)) calls += op.calls;
+  return calls;
+}
+
+/** A raw POST, as a portal sends it. */
+async function query(document: string, variables: Record<string, unknown> = {}, headers?: Record<string, string>) {
+  const { body } = await post(stack.server.url, { query: document, variables }, { ...stack.authHeaders, ...headers });
+  return body as { data?: any; errors?: any[] };
+}
+
+async function untilFresh(): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const { data } = await query('{ inventory { sources { state } } }');
+    if (data?.inventory.sources.every((s: { state: string }) => s.state === 'FRESH')) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the inventory did not become fresh');
+}
+
+const totalSecrets = () => PROVIDERS.reduce((n, p) => n + expectedKeys(stack.emulators, p).length, 0);
+
+beforeAll(async () => {
+  stack = await startStack({
+    configure: (config) => {
+      // Syncs only when a test asks (syncNow), so that every count below is exact.
+      config.inventory = { refreshMs: 3_600_000, retentionMs: 3_600_000 };
+    },
+  });
+  await untilFresh();
+});
+afterAll(() => stack?.close());
+beforeEach(() => stack.emulators.reset());
+
+describe('a fresh inventory', () => {
+  it('reports every source synced with the minimum list calls', async () => {
+    const { data, errors } = await query(
+      '{ inventory { sources { source { id } state syncedAt secretCount lastError { code } listCalls } } }',
+    );
+    expect(errors).toBeUndefined();
+    const bySource = Object.fromEntries(data.inventory.sources.map((s: any) => [s.source.id, s]));
+    for (const provider of PROVIDERS) {
+      const status = bySource[SOURCE[provider]];
+      expect(status, provider).toMatchObject({ state: 'FRESH', lastError: null });
+      expect(status.secretCount, provider).toBe(expectedKeys(stack.emulators, provider).length);
+      expect(Date.parse(status.syncedAt)).toBeGreaterThan(Date.now() - 120_000);
+    }
+    // KMS and APIG: 100 a page; CSMS and AWS: their largest pages; SAE: one call per namespace.
+    expect(bySource['kms-demo'].listCalls).toBe(Math.ceil(expectedKeys(stack.emulators, 'kms').length / 100));
+    expect(bySource['sae-demo'].listCalls).toBe(stack.emulators.data.sae.namespaces.length);
+  });
+
+  it('serves pages, lookups, namespaces and counts with no cloud call, and says how fresh', async () => {
+    const { data, errors } = await query(`{
+      secrets(first: 100) { totalCount asOf edges { node { id name provider } } pageInfo { hasNextPage } }
+      namespaces { namespaceId }
+      secretCounts { total byProvider { provider count } bySource { source { id } count } }
+    }`);
+    expect(errors).toBeUndefined();
+    expect(data.secrets.totalCount).toBe(totalSecrets());
+    expect(data.secrets.edges).toHaveLength(100);
+    expect(Date.parse(data.secrets.asOf)).toBeGreaterThan(Date.now() - 120_000);
+    expect(data.secretCounts.total).toBe(totalSecrets());
+    for (const provider of PROVIDERS)
+      expect(data.secretCounts.bySource.find((c: any) => c.source.id === SOURCE[provider]).count).toBe(
+        expectedKeys(stack.emulators, provider).length,
+      );
+    const ids = data.secrets.edges.slice(0, 5).map((e: any) => e.node.id);
+    const { data: looked } = await query('query ($ids: [ID!]!) { nodes(ids: $ids) { id ... on Secret { name } } }', {
+      ids,
+    });
+    expect(looked.nodes.map((n: any) => n.id)).toEqual(ids);
+    expect(cloudCalls()).toBe(0);
+  });
+
+  it('walks every secret exactly once in a global order by name, following endCursor', async () => {
+    const seen: string[] = [];
+    const names: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 200; page++) {
+      const { data, errors } = await query(
+        `query ($after: String) { secrets(first: 97, after: $after, orderBy: [{ field: NAME }]) {
+          edges { node { id name } } pageInfo { hasNextPage endCursor } } }`,
+        { after },
+      );
+      expect(errors).toBeUndefined();
+      for (const edge of data.secrets.edges) seen.push(keyOfGlobalId(edge.node.id)), names.push(edge.node.name);
+      if (!data.secrets.pageInfo.hasNextPage) break;
+      after = data.secrets.pageInfo.endCursor;
+    }
+    expect(seen).toHaveLength(totalSecrets());
+    expect(new Set(seen).size).toBe(seen.length);
+    const lower = names.map((n) => n.toLowerCase());
+    expect(lower).toEqual([...lower].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    expect(cloudCalls()).toBe(0);
+  });
+
+  it('searches across clouds, newest first, and finds what a live walk of the same filter finds', async () => {
+    const term = 'DB';
+    const found: any[] = [];
+    let totalCount = 0;
+    for (let after: string | null = null; ; ) {
+      const { data, errors } = await query(
+        `query ($after: String) { secrets(first: 100, after: $after, filter: { search: "${term}" },
+          orderBy: [{ field: UPDATED_AT, direction: DESC }]) {
+          totalCount edges { node { id name updatedAt } } pageInfo { hasNextPage endCursor } } }`,
+        { after },
+      );
+      expect(errors).toBeUndefined();
+      totalCount = data.secrets.totalCount;
+      found.push(...data.secrets.edges.map((e: any) => e.node));
+      if (!data.secrets.pageInfo.hasNextPage) break;
+      after = data.secrets.pageInfo.endCursor;
+    }
+    expect(cloudCalls()).toBe(0);
+    expect(found.length).toBeGreaterThan(0);
+    const times = found.map((n: any) => (n.updatedAt ? Date.parse(n.updatedAt) : -1));
+    const dated = times.filter((t: number) => t >= 0);
+    expect(dated).toEqual([...dated].sort((a, b) => b - a));
+    // Undated secrets come last.
+    expect(times.slice(dated.length).every((t: number) => t === -1)).toBe(true);
+    // The same filter, read live from every provider and checked in the gateway, finds the same set.
+    const live: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page: any = await query(
+        `query ($after: String) { secrets(first: 100, after: $after, live: true, filter: { search: "${term}" }) {
+          asOf edges { node { id } } pageInfo { hasNextPage endCursor } } }`,
+        { after },
+      );
+      expect(page.data.secrets.asOf).toBeNull();
+      live.push(...page.data.secrets.edges.map((e: any) => e.node.id));
+      if (!page.data.secrets.pageInfo.hasNextPage) break;
+      after = page.data.secrets.pageInfo.endCursor;
+    }
+    expect(cloudCalls()).toBeGreaterThan(0);
+    expect(found.map((n: any) => n.id).sort()).toEqual(live.sort());
+    expect(totalCount).toBe(live.length);
+  });
+
+  it('keeps search, order, counts and lookups inside the caller’s grant', async () => {
+    const token = stack.token({ sources: ['kms-demo'] });
+    const headers = { authorization: `Bearer ${token}` };
+    const kms = expectedKeys(stack.emulators, 'kms');
+    const { data, errors } = await query(
+      `{
+        secrets(first: 100, orderBy: [{ field: NAME, direction: DESC }]) { totalCount edges { node { provider } } }
+        secretCounts { total byProvider { provider count } bySource { source { id } count } }
+        inventory { sources { source { id } } }
+        aws: secrets(first: 5, filter: { providers: [AWS_SECRETS_MANAGER] }) { totalCount edges { node { id } } }
+      }`,
+      {},
+      headers,
+    );
+    expect(errors).toBeUndefined();
+    expect(data.secrets.totalCount).toBe(kms.length);
+    expect(new Set(data.secrets.edges.map((e: any) => e.node.provider))).toEqual(new Set(['ALIBABA_KMS']));
+    expect(data.secretCounts).toEqual({
+      total: kms.length,
+      byProvider: [{ provider: 'ALIBABA_KMS', count: kms.length }],
+      bySource: [{ source: { id: 'kms-demo' }, count: kms.length }],
+    });
+    expect(data.inventory.sources).toEqual([{ source: { id: 'kms-demo' } }]);
+    expect(data.aws).toEqual({ totalCount: 0, edges: [] });
+    expect(cloudCalls()).toBe(0);
+  });
+});
+
+describe('changes at the cloud', () => {
+  it('appear in search and counts after the next sync, and deletions leave them', async () => {
+    const aws = stack.emulators.data.aws;
+    const template = aws.secrets[0];
+    const probe: AwsSeedSecret = {
+      ...template,
+      name: 'inventory-probe-zephyr',
+      arn: `${template.arn.slice(0, template.arn.lastIndexOf(':') + 1)}inventory-probe-zephyr-AbCdEf`,
+      description: 'made by the inventory test',
+      createdMs: Date.now(),
+      lastChangedMs: Date.now(),
+      deletedMs: null,
+      tags: [{ Key: 'team', Value: 'zephyr-squad' }],
+    };
+    const search = async (term: string) =>
+      (await query(`{ secrets(first: 10, filter: { search: "${term}" }) { edges { node { name } } } }`)).data.secrets
+        .edges.length;
+    aws.secrets.push(probe);
+    stack.emulators.providers.aws.dataChanged();
+    try {
+      expect(await search('zephyr')).toBe(0);
+      await stack.gateway.services.inventory!.syncNow('aws-demo');
+      expect(await search('zephyr')).toBe(1);
+      expect(await search('ZEPHYR-SQUAD')).toBe(1);
+      expect(await search('by the inventory')).toBe(1);
+    } finally {
+      aws.secrets.splice(aws.secrets.indexOf(probe), 1);
+      stack.emulators.providers.aws.dataChanged();
+    }
+    await stack.gateway.services.inventory!.syncNow('aws-demo');
+    expect(await search('zephyr')).toBe(0);
+    const { data } = await query('{ secretCounts { total } }');
+    expect(data.secretCounts.total).toBe(totalSecrets());
+  });
+
+  it('a failed sync changes nothing, and its source is read live until a sync succeeds', async () => {
+    const inventory = stack.gateway.services.inventory!;
+    const head = inventory.changes.head;
+    stack.emulators.servers.kms.setFaults({ serverErrorRate: 1 });
+    const outcome = await inventory.syncNow('kms-demo');
+    expect(outcome.error?.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(inventory.changes.head).toBe(head);
+    const { data } = await query('{ inventory { sources { source { id } state lastError { code } } } }');
+    expect(data.inventory.sources.find((s: any) => s.source.id === 'kms-demo')).toEqual({
+      source: { id: 'kms-demo' },
+      state: 'FAILED',
+      lastError: { code: 'UPSTREAM_UNAVAILABLE' },
+    });
+    // Read live: the fault shows, as it would without an inventory.
+    const failing = await query(
+      '{ secrets(first: 5, filter: { providers: [ALIBABA_KMS] }) { asOf interruption { source code } } }',
+    );
+    expect(failing.data.secrets.interruption).toMatchObject({ source: 'kms-demo' });
+    stack.emulators.servers.kms.setFaults({ serverErrorRate: 0 });
+    const live = await query('{ secrets(first: 5, filter: { providers: [ALIBABA_KMS] }) { asOf edges { cursor } } }');
+    expect(live.data.secrets.asOf).toBeNull();
+    expect(live.data.secrets.edges).toHaveLength(5);
+    await inventory.syncNow('kms-demo');
+    const back = await query('{ secrets(first: 5, filter: { providers: [ALIBABA_KMS] }) { asOf } }');
+    expect(back.data.secrets.asOf).not.toBeNull();
+    expect(inventory.changes.head).toBe(head);
+  });
+});
