@@ -62,4 +62,28 @@ query StateAndGateway {
   }
 }`,
   },
+  {
+    query: `# Search every cloud at once, most recently changed first, from the synced inventory (0 cloud calls while fresh).
+query SearchNewestFirst($after: String) {
+  secrets(first: 20, after: $after, filter: { search: "db" }, orderBy: [{ field: UPDATED_AT, direction: DESC }]) {
+    totalCount
+    asOf
+    pageInfo { hasNextPage endCursor }
+    nodes { name provider updatedAt source { id } }
+  }
+  inventory { sources { source { id } state syncedAt secretCount listCalls } }
+}`,
+  },
+  {
+    query: `# Counts for a dashboard: how many secrets each cloud, source and state holds.
+query Dashboard {
+  all: secretCounts {
+    total
+    byProvider { provider count }
+    bySource { source { id } count }
+    byState { state count }
+  }
+  notChangedSinceSeptember: secretCounts(filter: { updatedBefore: "2026-09-01T00:00:00Z" }) { total }
+}`,
+  },
 ];
