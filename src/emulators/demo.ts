@@ -34,6 +34,11 @@ export interface DemoShared {
 /** What the demo set needs of every emulator besides serving requests: `reset()` clears forced errors. */
 export interface DemoEmulator extends ProviderEmulator {
   clearForcedErrors(): void;
+  /**
+   * Call after changing the seed's secrets (created, edited or deleted "at the cloud"), so that the
+   * next calls answer with the change: what an inventory and its change feed are tested against.
+   */
+  dataChanged(): void;
 }
 
 /** Declares a provider's demo, inferring its key, seed, emulator and options types from what is given. */

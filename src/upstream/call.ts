@@ -1,3 +1,4 @@
+// Over 400 lines because it is the one path every provider call takes (deadline, retries, breaker, limiter, speculative calls, error mapping), one class read top to bottom.
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   BrokenCircuitError,

@@ -65,11 +65,18 @@ export function createApigEmulator(data: ApigSeed, options: ApigEmulatorOptions 
   const toUnit = options.timestampUnit === 's' ? (ms: number) => Math.floor(ms / 1000) : (ms: number) => ms;
 
   // The order pages are cut from: creation time, then id.
-  const ordered = [...data.secrets].sort(
-    (a, b) => a.createTimestamp - b.createTimestamp || (a.secretId < b.secretId ? -1 : 1),
-  );
-  const byId = new Map(ordered.map((secret) => [secret.secretId, secret]));
-  const byName = new Map(ordered.map((secret) => [secret.name, secret]));
+  let ordered: ApigSecretSeed[] = [];
+  const byId = new Map<string, ApigSecretSeed>();
+  const byName = new Map<string, ApigSecretSeed>();
+  const dataChanged = () => {
+    ordered = [...data.secrets].sort(
+      (a, b) => a.createTimestamp - b.createTimestamp || (a.secretId < b.secretId ? -1 : 1),
+    );
+    byId.clear();
+    byName.clear();
+    for (const secret of ordered) byId.set(secret.secretId, secret), byName.set(secret.name, secret);
+  };
+  dataChanged();
 
   function errorResponse(error: ApiError): EmulatorResponse {
     if (error.origin === 'pop') return jsonResponse(error.status, popErrorBody(error, hostId, 'APIG'));
@@ -176,5 +183,6 @@ export function createApigEmulator(data: ApigSeed, options: ApigEmulatorOptions 
     throttleCode: 'Throttling.User',
     serverErrorCode: 'InternalError',
     options,
+    dataChanged,
   });
 }

@@ -135,15 +135,18 @@ export function createKmsEmulator(data: KmsSeed, options: KmsEmulatorOptions = {
   const hostId = `kms.${regionId}.aliyuncs.com`;
 
   // The order pages are cut from: creation time, then name.
-  const ordered = [...data.secrets].sort(
-    (a, b) => a.CreateTime - b.CreateTime || (a.SecretName < b.SecretName ? -1 : 1),
-  );
+  let ordered: KmsSecretSeed[] = [];
   // DescribeSecret and GetSecretValue accept the name or the ARN.
   const byName = new Map<string, KmsSecretSeed>();
-  for (const secret of ordered) {
-    byName.set(secret.SecretName, secret);
-    byName.set(secret.Arn, secret);
-  }
+  const dataChanged = () => {
+    ordered = [...data.secrets].sort((a, b) => a.CreateTime - b.CreateTime || (a.SecretName < b.SecretName ? -1 : 1));
+    byName.clear();
+    for (const secret of ordered) {
+      byName.set(secret.SecretName, secret);
+      byName.set(secret.Arn, secret);
+    }
+  };
+  dataChanged();
 
   function errorResponse(error: ApiError): EmulatorResponse {
     return jsonResponse(error.status, { HttpStatus: error.status, ...popErrorBody(error, hostId, 'Kms') });
@@ -283,5 +286,6 @@ export function createKmsEmulator(data: KmsSeed, options: KmsEmulatorOptions = {
     throttleCode: 'Rejected.Throttling',
     serverErrorCode: 'InternalFailure',
     options,
+    dataChanged,
   });
 }

@@ -77,13 +77,18 @@ export function createSaeEmulator(data: SaeSeed, options: SaeEmulatorOptions = {
 
   const namespaces = new Map<string, SaeNamespaceSeed>(data.namespaces.map((ns) => [ns.NamespaceId, ns]));
   // Per namespace, in the order ListSecrets returns them: creation time, then id.
-  const byNamespace = new Map<string, SaeSecretSeed[]>(data.namespaces.map((ns) => [ns.NamespaceId, []]));
-  for (const secret of data.secrets) byNamespace.get(secret.NamespaceId)?.push(secret);
-  for (const list of byNamespace.values())
-    list.sort((a, b) => a.CreateTime - b.CreateTime || compareIds(a.SecretId, b.SecretId));
-  const byId = new Map<string, SaeSecretSeed>(
-    data.secrets.map((secret) => [`${secret.NamespaceId}\u0000${secret.SecretId}`, secret]),
-  );
+  const byNamespace = new Map<string, SaeSecretSeed[]>();
+  const byId = new Map<string, SaeSecretSeed>();
+  const dataChanged = () => {
+    byNamespace.clear();
+    for (const ns of data.namespaces) byNamespace.set(ns.NamespaceId, []);
+    for (const secret of data.secrets) byNamespace.get(secret.NamespaceId)?.push(secret);
+    for (const list of byNamespace.values())
+      list.sort((a, b) => a.CreateTime - b.CreateTime || compareIds(a.SecretId, b.SecretId));
+    byId.clear();
+    for (const secret of data.secrets) byId.set(`${secret.NamespaceId}\u0000${secret.SecretId}`, secret);
+  };
+  dataChanged();
 
   /** SAE answers every error, POP or product, in one body: the POP fields plus SAE's ErrorCode/Success. */
   function errorResponse(error: ApiError): EmulatorResponse {
@@ -191,5 +196,6 @@ export function createSaeEmulator(data: SaeSeed, options: SaeEmulatorOptions = {
     throttleCode: 'Throttling.User',
     serverErrorCode: 'InternalError',
     options,
+    dataChanged,
   });
 }

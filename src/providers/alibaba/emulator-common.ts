@@ -189,6 +189,11 @@ export interface AlibabaEmulator extends ProviderEmulator {
    */
   failNext(code: string, options?: FailNextOptions): void;
   clearForcedErrors(): void;
+  /**
+   * Call after changing the seed's secrets (created, edited or deleted "at the cloud"), so that the
+   * next calls answer with the change: what an inventory and its change feed are tested against.
+   */
+  dataChanged(): void;
 }
 
 interface Forced {
@@ -253,6 +258,8 @@ interface AlibabaEmulatorSpecBase<Op extends string> {
   throttleCode: string;
   serverErrorCode: string;
   options: AlibabaEmulatorOptions;
+  /** Rebuilds what the emulator derived from its seed (orders, indexes). */
+  dataChanged: () => void;
 }
 
 export type AlibabaEmulatorSpec<Op extends string> = AlibabaEmulatorSpecBase<Op> &
@@ -337,6 +344,7 @@ export function createAlibabaEmulator<Op extends string>(spec: AlibabaEmulatorSp
 
     failNext: (code, failOptions) => forced.add(code, failOptions),
     clearForcedErrors: () => forced.clear(),
+    dataChanged: spec.dataChanged,
   };
 }
 

@@ -118,6 +118,11 @@ export interface CsmsEmulator extends ProviderEmulator {
   /** Makes the next `times` calls (default 1) of `operation` answer with `error`, before auth. */
   failNext(operation: CsmsOperation, error: CsmsForcedError, times?: number): void;
   clearForcedErrors(): void;
+  /**
+   * Call after changing the seed's secrets (created, edited or deleted "at the cloud"), so that the
+   * next calls answer with the change: what an inventory and its change feed are tested against.
+   */
+  dataChanged(): void;
   /** Changes pagination, time or token behaviour on a running emulator. */
   configure(changes: Pick<CsmsEmulatorOptions, 'markerInclusive' | 'timestampUnit' | 'tokenTtlSeconds'>): void;
   /** Forgets every issued token, as a password change would: callers get 401 until they log in again. */
@@ -163,8 +168,14 @@ export function createCsmsEmulator(data: CsmsSeed, options: CsmsEmulatorOptions 
   };
   const accessKeys = new Map([[credentials.ak, credentials.sk]]);
   const temporaryKeys = new Map<string, { securityToken: string; expiresAt: number }>();
-  const secrets = [...data.secrets].sort((a, b) => compareCsmsNames(a.name, b.name));
-  const byName = new Map(secrets.map((s) => [s.name, s]));
+  const secrets: CsmsSecretSeed[] = [];
+  const byName = new Map<string, CsmsSecretSeed>();
+  const dataChanged = () => {
+    secrets.splice(0, secrets.length, ...[...data.secrets].sort((a, b) => compareCsmsNames(a.name, b.name)));
+    byName.clear();
+    for (const secret of secrets) byName.set(secret.name, secret);
+  };
+  dataChanged();
   const tokens = new Map<string, IssuedToken>();
   const forced = new Map<CsmsOperation, CsmsForcedError[]>();
   let issued = 0;
@@ -404,6 +415,7 @@ export function createCsmsEmulator(data: CsmsSeed, options: CsmsEmulatorOptions 
       forced.set(operation, queue);
     },
     clearForcedErrors: () => forced.clear(),
+    dataChanged,
     configure(changes) {
       for (const [key, value] of Object.entries(changes)) {
         if (value !== undefined) Object.assign(settings, { [key]: value });
