@@ -218,6 +218,28 @@ describe('changes at the cloud', () => {
     expect(data.secretCounts.total).toBe(totalSecrets());
   });
 
+  it.each(PROVIDERS)(
+    '%s: a secret deleted and restored at the emulator leaves and returns after a sync',
+    async (provider) => {
+      const inventory = stack.gateway.services.inventory!;
+      const source = SOURCE[provider];
+      const seed = stack.emulators.data[provider].secrets as unknown[];
+      const count = () => inventory.status(source)!.secretCount;
+      const before = count();
+      const [removed] = seed.splice(0, 1);
+      stack.emulators.providers[provider].dataChanged();
+      try {
+        await inventory.syncNow(source);
+        expect(count()).toBe(before! - 1);
+      } finally {
+        seed.unshift(removed);
+        stack.emulators.providers[provider].dataChanged();
+      }
+      await inventory.syncNow(source);
+      expect(count()).toBe(before);
+    },
+  );
+
   it('a failed sync changes nothing, and its source is read live until a sync succeeds', async () => {
     const inventory = stack.gateway.services.inventory!;
     const head = inventory.changes.head;

@@ -168,8 +168,8 @@ export function createCsmsEmulator(data: CsmsSeed, options: CsmsEmulatorOptions 
   };
   const accessKeys = new Map([[credentials.ak, credentials.sk]]);
   const temporaryKeys = new Map<string, { securityToken: string; expiresAt: number }>();
-  const secrets: CsmsSecretSeed[] = [];
-  const byName = new Map<string, CsmsSecretSeed>();
+  const secrets: CsmsSeedSecret[] = [];
+  const byName = new Map<string, CsmsSeedSecret>();
   const dataChanged = () => {
     secrets.splice(0, secrets.length, ...[...data.secrets].sort((a, b) => compareCsmsNames(a.name, b.name)));
     byName.clear();
