@@ -202,6 +202,7 @@ export class Inventory {
     t.lastError = null;
     t.listCalls = outcome.listCalls;
     this.changes.append(changes, seq);
+    this.resortSoon();
     return { sourceId: outcome.sourceId, at: outcome.at, listCalls: outcome.listCalls, changes, namespaces };
   }
 
@@ -240,6 +241,15 @@ export class Inventory {
     let set = this.sortedSets.get(key);
     if (!set) this.sortedSets.set(key, (set = sortEntries(this.entries(), orders)));
     return set;
+  }
+
+  /** Sorts again, off the request path, the orders clients have used, once an index changed. */
+  private resortSoon(): void {
+    const used = [...this.sortedSets.keys()].map((key) => JSON.parse(key) as SecretOrder[]);
+    if (used.length === 0) return;
+    setImmediate(() => {
+      for (const orders of used) this.sorted(orders);
+    }).unref();
   }
 
   private entries(): Entry[] {
