@@ -219,12 +219,17 @@ describe('changes through the stream (syncs only when a test asks)', () => {
     const secret = stack.emulators.data.kms.secrets[0];
     secret.UpdateTime = Date.UTC(2030, 0, 1);
     stack.resetCounters();
+    const heard: string[] = [];
+    const unsubscribe = inventoryOf(other).changes.subscribe((c) => heard.push(`${c.seq} ${c.kind} ${c.key}`));
     const outcome = await inventoryOf(holder).syncNow(SOURCE.kms);
     expect(outcome.changes?.map((c) => [c.kind, c.key, c.changedFields])).toEqual([
       ['UPDATED', secret.SecretName, ['updatedAt']],
     ]);
     expect(stack.calls('kms', 'ListSecrets')).toBe(outcome.listCalls);
     await until('the other replica applied the change', () => inventoryOf(other).changes.head > 0);
+    unsubscribe();
+    // Its subscribers heard it, once (what the feed's subscription listens to).
+    expect(heard).toEqual([`1 UPDATED ${secret.SecretName}`]);
     expect(feed(other)).toEqual(feed(holder));
     expect(feed(other)).toEqual([`1 UPDATED ${SOURCE.kms}/${stack.emulators.data.kms.regionId}/${secret.SecretName}`]);
 
