@@ -40,10 +40,6 @@ const gatewaySchema = (sourceSchema: z.ZodType<SourceConfigBase>) =>
       /** Query limits, applied before anything is executed. */
       limits: limitsSchema,
       /**
-       * Shared state of a fleet of replicas: rate limits, metadata cache and response cache. Absent:
-       * everything stays in this process. While Redis is unreachable each replica falls back to its own.
-       */
-      /**
        * The synced index of every source's list data (README "The inventory"): each source is read whole
        * every `refreshMs`, and served from the index while it is fresh. Absent: every read is live.
        */
@@ -60,6 +56,11 @@ const gatewaySchema = (sourceSchema: z.ZodType<SourceConfigBase>) =>
         })
         .strict()
         .optional(),
+      /**
+       * Shared state of a fleet of replicas: rate limits, metadata cache, response cache and the
+       * inventory's syncs. Absent: everything stays in this process. While Redis is unreachable each
+       * replica falls back to its own.
+       */
       redis: z
         .object({
           url: z.string().regex(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL'),

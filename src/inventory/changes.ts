@@ -46,6 +46,16 @@ export class ChangeLog {
     }
   }
 
+  /**
+   * Changes up to `seq` were made before this log began (a replica that joins a fleet late, whose
+   * stream no longer holds them): a cursor before it gets null from `after`, and must resync.
+   */
+  resumeAt(seq: number): void {
+    if (seq <= this.lastSeq) return;
+    this.lastSeq = seq;
+    this.trimmedThrough = seq;
+  }
+
   /** The newest seq so far (0 before any change). */
   get head(): number {
     return this.lastSeq;

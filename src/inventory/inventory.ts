@@ -45,8 +45,13 @@ export interface SyncOutcome {
 export interface SyncCoordinator {
   /** Whether this replica makes the next sync of the source (the lease holder, or every replica alone). */
   shouldSync(sourceId: string): Promise<boolean>;
-  /** What this replica's sync found, for the others; the changes it is given come back numbered through `apply`. */
-  publish(outcome: SyncOutcome): Promise<void>;
+  /**
+   * Shares what this replica's read found (`outcome.read`, or its error). In a fleet it goes to the
+   * stream and every replica, this one too, applies it as it reads it back (with the stream's seq);
+   * resolves with the outcome as applied. Null when it cannot be shared (Redis away): the replica
+   * then applies it alone.
+   */
+  publish(outcome: SyncOutcome): Promise<SyncOutcome | null>;
   stop(): Promise<void>;
 }
 
@@ -111,6 +116,15 @@ export class Inventory {
     this.coordinator = coordinator;
   }
 
+  /** Who decides which replica syncs (the fleet); null when this replica syncs every source itself. */
+  get syncCoordinator(): SyncCoordinator | null {
+    return this.coordinator;
+  }
+
+  policyOf(sourceId: string): InventoryPolicy | null {
+    return this.tracked.get(sourceId)?.policy ?? null;
+  }
+
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
@@ -143,35 +157,44 @@ export class Inventory {
     this.schedule(sourceId, delay);
   }
 
-  /** Syncs one source now (the timer's work; tests and the fleet call it too). Resolves when applied. */
+  /**
+   * Syncs one source now (the timer's work; tests call it too) and resolves when applied: here alone,
+   * or, in a fleet, by way of the stream, as every replica applies it.
+   */
   async syncNow(sourceId: string): Promise<SyncOutcome> {
+    const outcome = await this.read(sourceId);
+    const shared = await this.coordinator?.publish(outcome).catch((error: unknown) => {
+      this.logger.warn({ source: sourceId, err: (error as Error).message }, 'inventory sync not shared with the fleet');
+      return null;
+    });
+    return shared ?? this.apply(outcome);
+  }
+
+  /** Reads the source whole; nothing is applied yet. A failed read is an outcome with its error. */
+  private async read(sourceId: string): Promise<SyncOutcome> {
     const t = this.tracked.get(sourceId);
     if (!t) throw new Error(`source "${sourceId}" has no inventory`);
     t.syncing = true;
     const at = new Date();
-    let outcome: SyncOutcome;
     try {
       const read = await readSource(t.source, this.logger, { deadlineMs: Math.max(60_000, t.policy.refreshMs) });
-      outcome = { sourceId, at, listCalls: read.listCalls, read };
+      return { sourceId, at, listCalls: read.listCalls, read };
     } catch (error) {
       const code = error instanceof UpstreamError ? error.info.code : 'INVENTORY_SYNC_FAILED';
       const message = error instanceof UpstreamError ? error.message : 'the sync failed unexpectedly';
       if (!(error instanceof UpstreamError))
         this.logger.error({ err: error, source: sourceId }, 'inventory sync failed');
-      outcome = { sourceId, at, listCalls: 0, error: { code, message } };
+      return { sourceId, at, listCalls: 0, error: { code, message } };
     } finally {
       t.syncing = false;
     }
-    const applied = this.apply(outcome);
-    await this.coordinator
-      ?.publish(applied)
-      .catch((error: unknown) =>
-        this.logger.warn(
-          { source: sourceId, err: (error as Error).message },
-          'inventory sync not shared with the fleet',
-        ),
-      );
-    return applied;
+  }
+
+  /** What a read changes in the index, without applying it; null when it is the source's baseline (its first sync). */
+  changesOf(sourceId: string, read: NonNullable<SyncOutcome['read']>, at: Date): SecretChangeRecord[] | null {
+    const t = this.tracked.get(sourceId);
+    if (!t?.baselined) return null;
+    return t.index.diff(read.namespaces, read.lists, at);
   }
 
   /**
@@ -206,14 +229,24 @@ export class Inventory {
     return { sourceId: outcome.sourceId, at: outcome.at, listCalls: outcome.listCalls, changes, namespaces };
   }
 
-  /** Marks a source as baselined from a snapshot (a replica joining a fleet). */
-  restore(sourceId: string, snapshot: ReturnType<SourceIndex['snapshot']>, syncedAt: Date): void {
+  /**
+   * Replaces a source's index with a snapshot of the sync that made it (a replica joining a fleet, or
+   * taking the fleet's baseline); no change is recorded.
+   */
+  restore(
+    sourceId: string,
+    snapshot: ReturnType<SourceIndex['snapshot']>,
+    sync: { at: Date; listCalls: number },
+  ): void {
     const t = this.tracked.get(sourceId);
     if (!t) return;
     t.index.restore(snapshot);
     t.baselined = true;
-    t.syncedAt = syncedAt;
+    t.syncedAt = sync.at;
+    t.failures = 0;
     t.lastError = null;
+    t.listCalls = sync.listCalls;
+    t.totalListCalls += sync.listCalls;
   }
 
   /** The source's index when reads may be served from it (fresh); null when they go to the cloud. */

@@ -13,7 +13,7 @@ export interface RedisSettings {
 export type RedisState = 'up' | 'down';
 
 /** Where the gateway fell back to its own state because Redis did not answer. */
-export type RedisComponent = 'metadata-cache' | 'rate-limit' | 'response-cache';
+export type RedisComponent = 'metadata-cache' | 'rate-limit' | 'response-cache' | 'inventory';
 
 /**
  * The one Redis connection of a replica, and whether it can be used right now. Commands never

@@ -8,6 +8,7 @@ import {
   type MetadataCache,
   type MetadataStore,
 } from '../cache/metadata-cache.js';
+import { fromJson, toJson } from './json.js';
 import type { RedisLink } from './link.js';
 
 interface StoredEntry {
@@ -15,21 +16,13 @@ interface StoredEntry {
   storedAt: number;
 }
 
-/** Records carry Dates; JSON would hand them back as strings. */
 function encode(value: unknown, storedAt: number): string {
-  return JSON.stringify({ t: storedAt, v: value }, function (this: Record<string, unknown>, key, member: unknown) {
-    const original = this[key];
-    return original instanceof Date ? { $date: original.getTime() } : member;
-  });
+  return toJson({ t: storedAt, v: value });
 }
 
 function decode(text: string | null): StoredEntry | null {
   if (text === null) return null;
-  const parsed = JSON.parse(text, (_key, member: unknown) =>
-    member && typeof member === 'object' && '$date' in member && Object.keys(member).length === 1
-      ? new Date((member as { $date: number }).$date)
-      : member,
-  ) as { t: number; v: unknown };
+  const parsed = fromJson<{ t: number; v: unknown }>(text);
   return { value: parsed.v, storedAt: parsed.t };
 }
 

@@ -3,6 +3,7 @@ import { MetadataCache } from '../cache/metadata-cache.js';
 import { RedisLink } from '../redis/link.js';
 import { RedisMetadataCache } from '../redis/metadata-cache.js';
 import { cachePolicyOf, inventoryPolicyOf, type GatewayConfig } from '../config.js';
+import { InventoryFleet } from '../inventory/fleet.js';
 import { Inventory } from '../inventory/inventory.js';
 import { createContext, type AppServices, type GatewayContext } from '../context.js';
 import type { Logger } from '../logger.js';
@@ -67,7 +68,7 @@ export function createGateway(
   const services: AppServices = {
     catalog,
     registry,
-    inventory: inventoryOf(config, registry, logger),
+    inventory: inventoryOf(config, registry, logger, redis),
     cursors: new CursorCodec(config.cursorSecret),
     logger,
     requestDeadlineMs: config.server.requestDeadlineMs,
@@ -132,16 +133,25 @@ export function createGateway(
   };
 }
 
-/** The synced index, when the configuration has one; its syncs start at once, in the background. */
-function inventoryOf(config: GatewayConfig, registry: SourceRegistry, logger: Logger): Inventory | null {
+/**
+ * The synced index, when the configuration has one; its syncs start at once, in the background. With
+ * Redis, the replicas share it (README "The fleet"): one syncs each source, all apply its changes.
+ */
+function inventoryOf(
+  config: GatewayConfig,
+  registry: SourceRegistry,
+  logger: Logger,
+  redis: RedisLink | undefined,
+): Inventory | null {
   if (!config.inventory) return null;
   const indexed = registry.sources.flatMap((source, position) => {
     const policy = inventoryPolicyOf(config, config.sources.find((s) => s.id === source.id)!);
     return policy ? [{ source, policy, position }] : [];
   });
-  const inventory = new Inventory(indexed, logger.child({ component: 'inventory' }), {
-    retentionMs: config.inventory.retentionMs,
-  });
+  const inventoryLogger = logger.child({ component: 'inventory' });
+  const { retentionMs } = config.inventory;
+  const inventory = new Inventory(indexed, inventoryLogger, { retentionMs });
+  if (redis) inventory.useCoordinator(new InventoryFleet(redis, inventory, inventoryLogger, { retentionMs }));
   inventory.start();
   return inventory;
 }
