@@ -4,7 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../src/server/listen.js';
 import { join } from 'node:path';
 import { benchConfig, limitsOf, SOURCE_IDS, writeConfig, type Json } from './config.js';
 import { post } from './graphql.js';
@@ -255,15 +255,4 @@ async function emulatorHandle(child: ChildProcess, ipc: IpcClient): Promise<Emul
       }
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import type { Gateway } from './app.js';
 
 export interface RunningServer {
@@ -64,4 +64,16 @@ export async function listen(gateway: Gateway, host: string, port: number): Prom
       await gateway.close();
     },
   };
+}
+
+/** A loopback port nobody listens on now, for a child process (a gateway, redis-server) to take. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createTcpServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
