@@ -64,10 +64,20 @@ export class SourceIndex {
     return this.byNamespace.get(namespaceId)?.get(key)?.record ?? null;
   }
 
+  /** Names to records per namespace, built when first asked after a change (references by natural key). */
+  private names = { version: -1, byNamespace: new Map<string, Map<string, SecretRecord>>() };
+
   byName(namespaceId: string, name: string): SecretRecord | null {
-    for (const entry of this.byNamespace.get(namespaceId)?.values() ?? [])
-      if (entry.record.name === name) return entry.record;
-    return null;
+    if (this.names.version !== this.version) this.names = { version: this.version, byNamespace: new Map() };
+    let names = this.names.byNamespace.get(namespaceId);
+    if (!names) {
+      names = new Map();
+      // The first of a name wins, as a scan of the list would find it.
+      for (const entry of this.byNamespace.get(namespaceId)?.values() ?? [])
+        if (!names.has(entry.record.name)) names.set(entry.record.name, entry.record);
+      this.names.byNamespace.set(namespaceId, names);
+    }
+    return names.get(name) ?? null;
   }
 
   /** A namespace's secrets in the index's order. */

@@ -90,6 +90,29 @@ describe('a fresh inventory', () => {
     expect(cloudCalls()).toBe(0);
   });
 
+  it('resolves federation references by id and by natural key from the index, with no cloud call', async () => {
+    const kms = stack.emulators.data.kms;
+    const names = kms.secrets.slice(0, 3).map((s) => s.SecretName);
+    const representations = names.map((name) => ({
+      __typename: 'Secret',
+      provider: 'ALIBABA_KMS',
+      sourceId: 'kms-demo',
+      namespaceId: kms.regionId,
+      name,
+    }));
+    const { data, errors } = await query(
+      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Secret { id name provider } } }',
+      { r: representations },
+    );
+    expect(errors).toBeUndefined();
+    expect(data._entities.map((e: any) => e.name)).toEqual(names);
+    const byId = await query('query ($r: [_Any!]!) { _entities(representations: $r) { ... on Secret { name } } }', {
+      r: data._entities.map((e: any) => ({ __typename: 'Secret', id: e.id })),
+    });
+    expect(byId.data._entities.map((e: any) => e.name)).toEqual(names);
+    expect(cloudCalls()).toBe(0);
+  });
+
   it('walks every secret exactly once in a global order by name, following endCursor', async () => {
     const seen: string[] = [];
     const names: string[] = [];
