@@ -17,7 +17,7 @@ type SortValue = string | number | null;
 /** A position in an ordered set: the order's values, then the default order, which no two entries share. */
 export type Keyset = [SortValue[], number, number, number];
 
-function valueOf(entry: Entry, order: SecretOrder): SortValue {
+function sortValueOf(entry: Entry, order: SecretOrder): SortValue {
   const r = entry.record;
   switch (order.field) {
     case 'NAME':
@@ -34,7 +34,7 @@ function valueOf(entry: Entry, order: SecretOrder): SortValue {
 }
 
 export function keysetOf(entry: Entry, orders: readonly SecretOrder[]): Keyset {
-  return [orders.map((order) => valueOf(entry, order)), entry.sourceIndex, entry.namespaceIndex, entry.seq];
+  return [orders.map((order) => sortValueOf(entry, order)), entry.sourceIndex, entry.namespaceIndex, entry.seq];
 }
 
 /** Each order's direction applies to its value; missing values come last either way; ties go by the default order. */

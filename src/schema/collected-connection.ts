@@ -78,7 +78,7 @@ export async function collect(
     for (const [namespaceIndex, ns] of listed.entries()) {
       if (!namespaces[position][namespaceIndex]) continue;
       const records = await ctx.loaders.scan(source, ns.id);
-      records.forEach((record, seq) => live.push({ record, sourceIndex: position, namespaceIndex, seq }));
+      for (const [seq, record] of records.entries()) live.push({ record, sourceIndex: position, namespaceIndex, seq });
     }
     states.push({ sourceId: source.id, provider: source.provider, namespaceId: null, status: 'OK', error: null });
   }
