@@ -417,7 +417,7 @@ describe('the change feed (secretChanges, secretChanged) against the emulators',
     }
   });
 
-  it('subscriptions over GET, and the refusals: a subscription without an event stream, a mutation', async () => {
+  it('subscriptions over GET, and the refusals: no event stream, no credential, bad variables, no read scope', async () => {
     const url = `${stack.server.url}/graphql`;
     const viaGet = await openEventStream(url, SecretChangedDocument, {}, stack.authHeaders, 'GET');
     try {
@@ -441,6 +441,15 @@ describe('the change feed (secretChanges, secretChanged) against the emulators',
     const noCredential = await openEventStream(url, SecretChangedDocument, {}, {});
     expect(noCredential.status).toBe(401);
     noCredential.close();
+    // Variables that do not fit their types: the code every bad input has.
+    const badVariables = await openEventStream(
+      url,
+      SecretChangedDocument,
+      { filter: { providers: ['NOPE'] } } as never,
+      stack.authHeaders,
+    );
+    expect((await badVariables.next(5000))?.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    badVariables.close();
     const noScope = await openEventStream(
       url,
       SecretChangedDocument,
@@ -480,11 +489,23 @@ describe('the change feed past its retention', () => {
     stack = await startStack({
       configure: (config) => {
         config.inventory = { refreshMs: 60_000, retentionMs: 300 };
+        // With the response cache on, as deployments have it: the feed must never come from it.
+        for (const source of config.sources) source.cache = { ttlMs: 60_000, staleMs: 0, readAhead: false };
       },
     });
     await baselined(stack);
   });
   afterAll(() => stack.close());
+
+  it('the response cache never answers for the feed: each poll sees the changes made since', async () => {
+    const head = async () =>
+      expectData(await stack.execute(SecretChangesDocument, { first: 0 })).secretChanges.headCursor;
+    const before = await head();
+    expect(await head()).toBe(before);
+    stack.emulators.data.kms.secrets.push(newKmsSecret(stack, 'feedtest-uncached'));
+    await stack.gateway.services.inventory!.syncNow(KMS);
+    expect(await head()).not.toBe(before);
+  });
 
   it('a cursor or a since older than the retention gives CHANGES_EXPIRED (RESYNC_REQUIRED); a fresh headCursor follows on', async () => {
     const start = new Date().toISOString();
@@ -556,14 +577,31 @@ describe('a source whose first sync comes late', () => {
 
 describe('without an inventory', () => {
   it('secretChanges and secretChanged answer INVENTORY_DISABLED, with no cloud call', async () => {
-    const stack = await startStack();
+    const stack = await startStack({
+      configure: (config) => {
+        config.limits.maxCost = 3;
+      },
+    });
     try {
-      const query = await stack.execute(SecretChangesDocument, {});
+      const query = await stack.execute(SecretChangesDocument, { first: 0 });
       expect(query.status).toBe(200);
       expect(query.errors?.[0]?.extensions).toMatchObject({ code: 'INVENTORY_DISABLED' });
       const stream = await openEventStream(`${stack.server.url}/graphql`, SecretChangedDocument, {}, stack.authHeaders);
       expect((await stream.next(5000))?.errors?.[0]?.extensions).toMatchObject({ code: 'INVENTORY_DISABLED' });
       stream.close();
+      // Query limits apply as a subscription starts: the cost of one event, here over the limit.
+      const costly = await openEventStream(
+        `${stack.server.url}/graphql`,
+        'subscription { secretChanged { secret { ... on KmsSecret { description arn encryptionKeyId value { secretData } } } } }',
+        {},
+        stack.authHeaders,
+      );
+      expect((await costly.next(5000))?.errors?.[0]?.extensions).toMatchObject({
+        code: 'QUERY_LIMIT_EXCEEDED',
+        reason: 'MAX_COST',
+      });
+      costly.close();
+      expect(Object.values(stack.emulators.servers).every((server) => server.calls('ListSecrets') === 0)).toBe(true);
     } finally {
       await stack.close();
     }
