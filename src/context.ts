@@ -18,6 +18,8 @@ import type { RequestScope } from './upstream/request-scope.js';
 export interface GatewayContext {
   /** Who is asking and what they may see and do. */
   grant: Grant;
+  /** Until when (epoch ms) the caller's credential is accepted; null when it does not expire. Ends subscriptions. */
+  validUntil: number | null;
   /** The sources this caller may see; use it, never the registry, to find a source. */
   sources: SourceView;
   /** Metadata loaders, behind the grant. */
@@ -62,8 +64,36 @@ const NO_CACHE: SourceCachePolicy = { ttlMs: 0, staleMs: 0, readAhead: false };
 
 export function createContext(services: AppServices, requestId: string, caller: Caller): GatewayContext {
   const logger = services.logger.child({ requestId });
-  const cachePolicy = (sourceId: string) => services.cachePolicies.get(sourceId) ?? NO_CACHE;
   const sources = sourceView(services.registry, caller.grant);
+  return {
+    grant: caller.grant,
+    validUntil: caller.validUntil,
+    sources,
+    client: { ip: caller.ip, forwardedFor: caller.forwardedFor },
+    audit: services.audit.child({ requestId }),
+    cursors: services.cursors,
+    logger,
+    requestId,
+    cachePolicy: cachePolicyOf(services),
+    catalog: services.catalog,
+    inventory: services.inventory,
+    ...requestState(services, sources, requestId, logger),
+  };
+}
+
+/**
+ * The context for one event of a subscription: the subscription's caller and grant, with the state
+ * of a request of its own (loaders and their caches, deadline, retries, partial errors), so that an
+ * event hours into a stream reads the cloud as of now, within a deadline of its own.
+ */
+export function eventContext<C extends GatewayContext>(services: AppServices, context: C): C {
+  return { ...context, ...requestState(services, context.sources, context.requestId, context.logger) };
+}
+
+type RequestState = Pick<GatewayContext, 'scope' | 'loaders' | 'values' | 'partialErrors'>;
+
+function requestState(services: AppServices, sources: SourceView, requestId: string, logger: Logger): RequestState {
+  const cachePolicy = cachePolicyOf(services);
   const scope: RequestScope = {
     requestId,
     deadline: Date.now() + services.requestDeadlineMs,
@@ -78,19 +108,13 @@ export function createContext(services: AppServices, requestId: string, caller: 
     indexOf: (source) => services.inventory?.fresh(source.id) ?? null,
   });
   return {
-    grant: caller.grant,
-    sources,
+    scope,
     loaders: guardLoaders(loaders, sources),
     values: guardValues(createValueLoader(scope), sources),
-    client: { ip: caller.ip, forwardedFor: caller.forwardedFor },
-    audit: services.audit.child({ requestId }),
-    cursors: services.cursors,
-    logger,
-    requestId,
-    cachePolicy,
     partialErrors: [],
-    scope,
-    catalog: services.catalog,
-    inventory: services.inventory,
   };
+}
+
+function cachePolicyOf(services: AppServices): (sourceId: string) => SourceCachePolicy {
+  return (sourceId) => services.cachePolicies.get(sourceId) ?? NO_CACHE;
 }

@@ -69,4 +69,6 @@ export interface Caller {
   ip: string | null;
   /** X-Forwarded-For as sent, for the audit log only. */
   forwardedFor: string | null;
+  /** Until when (epoch ms) the credential is accepted (a token's expiry); null when it does not expire (API keys). */
+  validUntil: number | null;
 }

@@ -145,6 +145,23 @@ function stringList(value: unknown): string[] | null {
  * The grant a verified token carries, or why it carries none. A restriction claim that is present
  * but malformed rejects the token: it must never widen what the caller sees.
  */
+/**
+ * Until when (epoch ms) a verified token is accepted: its `exp`, or its `iat` plus the maximum token
+ * age when sooner, plus the clock tolerance. A subscription ends then.
+ */
+export function acceptedUntil(
+  payload: JwtPayload,
+  config: Pick<JwtConfig, 'clockToleranceSeconds' | 'maxTokenAgeSeconds'>,
+): number | null {
+  const limits = [
+    typeof payload.exp === 'number' ? payload.exp : null,
+    typeof payload.iat === 'number' && config.maxTokenAgeSeconds !== undefined
+      ? payload.iat + config.maxTokenAgeSeconds
+      : null,
+  ].filter((limit): limit is number => limit !== null);
+  return limits.length ? (Math.min(...limits) + (config.clockToleranceSeconds ?? 0)) * 1000 : null;
+}
+
 export function grantFromClaims(payload: JwtPayload, claims: JwtConfig['claims']): Grant | string {
   if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 256)
     return 'the token has no subject (sub)';

@@ -295,3 +295,20 @@ export function requestId(random: () => number = Math.random): string {
       .toUpperCase();
   return `${hex()}${hex()}-${hex()}-${hex()}-${hex()}-${hex()}${hex()}${hex()}`;
 }
+
+/**
+ * A view an emulator derives from a seed array (an order, an index by name), rebuilt when the
+ * array's items change: tests add and remove secrets at "the cloud" by editing the seed. Compared
+ * item by item per request (no copy, no sort), so a large seed costs a pass of reference checks.
+ */
+export function derivedView<T, V>(items: readonly T[], build: (items: readonly T[]) => V): () => V {
+  let seen: T[] = [];
+  let view: V | undefined;
+  return () => {
+    if (view === undefined || items.length !== seen.length || items.some((item, i) => item !== seen[i])) {
+      seen = [...items];
+      view = build(items);
+    }
+    return view;
+  };
+}

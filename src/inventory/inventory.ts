@@ -215,8 +215,14 @@ export class Inventory {
     let changes: SecretChangeRecord[] = outcome.changes ?? [];
     const namespaces = outcome.read?.namespaces ?? outcome.namespaces;
     if (outcome.read) {
-      if (!t.baselined) t.index.baseline(outcome.read.namespaces, outcome.read.lists);
-      else changes = t.index.diff(outcome.read.namespaces, outcome.read.lists, outcome.at);
+      // Found now: a change made at the cloud while the lists were read is dated after it was made.
+      const found = new Date();
+      if (t.baselined) changes = t.index.diff(outcome.read.namespaces, outcome.read.lists, found);
+      else {
+        t.index.baseline(outcome.read.namespaces, outcome.read.lists);
+        // What changed in this source until now went into the baseline, not into the feed.
+        this.changes.gap(found);
+      }
     }
     if (!outcome.read || t.baselined) t.index.apply(changes, namespaces);
     t.baselined = true;

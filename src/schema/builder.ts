@@ -86,6 +86,8 @@ export const builder = new SchemaBuilder<{
   // resolvers; it needs Directives listed to print @key.
   plugins: [ScopeAuthPlugin, RelayPlugin, ComplexityPlugin, DirectivesPlugin, FederationPlugin],
   scopeAuth: {
+    // A subscription is refused as it starts, not event by event.
+    authorizeOnSubscribe: true,
     authScopes: (ctx) => ({
       read: ctx.grant.scopes.has('secrets:read'),
       reveal: ctx.grant.scopes.has('secrets:reveal'),
@@ -113,6 +115,7 @@ export const builder = new SchemaBuilder<{
 
 // Every query field needs the read scope; `_entities` (added by federation) checks it in resolveReference.
 builder.queryType({ authScopes: { read: true } });
+builder.subscriptionType({ authScopes: { read: true } });
 
 builder.scalarType('DateTime', {
   description:

@@ -18,6 +18,7 @@ import './related-app.js';
 import './source.js';
 import './query.js';
 import './inventory.js';
+import './changes.js';
 import { secretEntity } from './entities.js';
 import { implementProviderEnums } from './provider-enum.js';
 import type { SchemaProvider } from './secret-node.js';

@@ -9,8 +9,8 @@ const SERVED_MEDIA_TYPES = [
   'multipart/mixed',
 ];
 
-/** Whether an Accept header (absent: anything) admits one of the served media types, in UTF-8. */
-export function acceptsServedMediaType(accept: string | null): boolean {
+/** Whether an Accept header (absent: anything) admits one of the given media types, in UTF-8. */
+function admits(accept: string | null, mediaTypes: readonly string[]): boolean {
   if (!accept?.trim()) return true;
   return accept
     .replace(/\s/g, '')
@@ -21,12 +21,18 @@ export function acceptsServedMediaType(accept: string | null): boolean {
       const charset = params.find((param) => param.startsWith('charset='));
       if (charset && charset !== 'charset=utf-8') return false;
       const [type, subtype] = mediaType.split('/');
-      return SERVED_MEDIA_TYPES.some((served) => {
+      return mediaTypes.some((served) => {
         const [servedType, servedSubtype] = served.split('/');
         return (type === '*' || type === servedType) && (subtype === '*' || subtype === servedSubtype);
       });
     });
 }
+
+/** Whether an Accept header (absent: anything) admits one of the served media types, in UTF-8. */
+export const acceptsServedMediaType = (accept: string | null): boolean => admits(accept, SERVED_MEDIA_TYPES);
+
+/** Whether a subscription's events can be written: yoga streams them as server-sent events only. */
+export const acceptsEventStream = (accept: string | null): boolean => admits(accept, ['text/event-stream']);
 
 /**
  * A request whose Accept admits no response we can write is refused before it is parsed: yoga

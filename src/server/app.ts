@@ -25,6 +25,7 @@ import { callerOf } from './authentication.js';
 import { securityPlugins } from './security.js';
 import { useGraphiQLAssets, useGraphiQLPage } from './graphiql.js';
 import { useServedPaths } from './served-paths.js';
+import { useSubscriptionEvents } from './subscription-events.js';
 import { unexpectedErrorLogging } from './error-log.js';
 
 const GRAPHQL_ENDPOINT = '/graphql';
@@ -115,6 +116,7 @@ export function createGateway(
       metrics.plugin,
       ...securityPlugins(config, logger),
       ...useCompiledExecution(),
+      useSubscriptionEvents(services),
       usePartialErrors(),
       useRequestErrorCodes(),
       ...responseCachePlugins(config, schema, redis),

@@ -5,7 +5,7 @@ import type { JwtPayload } from 'jsonwebtoken';
 import { ApiKeys } from '../auth/api-keys.js';
 import type { AuthConfig } from '../auth/config.js';
 import type { Caller, Grant } from '../auth/grant.js';
-import { grantFromClaims, signingKeyProvider, verifyOptions } from '../auth/jwt.js';
+import { acceptedUntil, grantFromClaims, signingKeyProvider, verifyOptions } from '../auth/jwt.js';
 import type { Logger } from '../logger.js';
 import { requestIdOf } from './request-id.js';
 
@@ -171,12 +171,14 @@ export function useAuthentication(config: AuthConfig, logger: Logger): Plugin[] 
     if (!credential)
       throw unauthenticated('MISSING_CREDENTIALS', 'credentials are required: a bearer token or an API key', false);
     let grant: Grant;
+    let validUntil: number | null = null;
     if (credential.header === 'authorization' && credential.scheme === 'bearer') {
       const verified = (serverContext as Record<string, { payload?: JwtPayload } | undefined>)[JWT_FIELD]?.payload;
       if (!jwt || !verified) throw unauthenticated('INVALID_TOKEN', 'the bearer token is invalid or expired', true);
       const result = grantFromClaims(verified, jwt.claims);
       if (typeof result === 'string') throw unauthenticated('INVALID_TOKEN', result, true);
       grant = result;
+      validUntil = acceptedUntil(verified, jwt);
     } else if (credential.header === 'x-api-key' || credential.scheme === 'apikey') {
       const presented =
         credential.header === 'x-api-key'
@@ -193,6 +195,7 @@ export function useAuthentication(config: AuthConfig, logger: Logger): Plugin[] 
       grant,
       ...peerOf(serverContext),
       forwardedFor: forwarded && /^[0-9A-Fa-f.:, [\]]{1,256}$/.test(forwarded) ? forwarded : null,
+      validUntil,
     });
   }
 }

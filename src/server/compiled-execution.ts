@@ -1,5 +1,5 @@
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { Kind, type DocumentNode, type SelectionSetNode } from 'graphql';
+import { getOperationAST, Kind, type DocumentNode, type SelectionSetNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { ExecutionResult } from 'graphql';
 import type { GatewayContext } from '../context.js';
@@ -49,7 +49,10 @@ export function useCompiledExecution(): Plugin[] {
     useGraphQlJit(
       {},
       {
-        enableIf: ({ document }) => !selectsStandardExecutorFields(document),
+        // Subscriptions execute event by event on the standard executor (useSubscriptionEvents).
+        enableIf: ({ document, operationName }) =>
+          getOperationAST(document, operationName)?.operation !== 'subscription' &&
+          !selectsStandardExecutorFields(document),
         onError: (result) => compileFailures.add(result),
       },
     ) as Plugin,

@@ -86,4 +86,23 @@ query Dashboard {
   notChangedSinceSeptember: secretCounts(filter: { updatedBefore: "2026-09-01T00:00:00Z" }) { total }
 }`,
   },
+  {
+    query: `# The change feed: secrets the inventory's syncs found created, updated or deleted, oldest first.
+# To follow it, pass pageInfo.endCursor as "after" next time; headCursor starts from now.
+# Each change as it is found: subscription { secretChanged { kind ref { name } } }, from an SSE
+# client (Accept: text/event-stream; README "The change feed"); this page runs queries only.
+query RecentChanges($after: String) {
+  secretChanges(first: 20, after: $after) {
+    headCursor
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      kind
+      at
+      changedFields
+      ref { provider sourceId namespaceId name }
+      secret { id updatedAt }
+    }
+  }
+}`,
+  },
 ];

@@ -1,5 +1,6 @@
 import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { acceptsEventStream } from './acceptable-response.js';
 
 /** Why a document cannot run here; `null` when it names exactly one query. */
 export type OperationRefusal =
@@ -43,11 +44,13 @@ function operationOf(
 }
 
 /**
- * The gateway only reads: anything but exactly one query is refused after parsing, before it is
- * validated, authorized or executed. A mutation over GET is 405 (GraphQL over HTTP), every other
- * refusal 400; each is `BAD_REQUEST` with a `reason`.
+ * The gateway only reads: a request runs exactly one query, or one subscription asked for as an
+ * event stream (GraphQL over SSE: `Accept: text/event-stream`, POST or GET); anything else is refused
+ * after parsing, before it is validated, authorized or executed. A mutation over GET is 405 (GraphQL
+ * over HTTP), a subscription whose Accept admits no event stream 406, every other refusal 400; each
+ * is `BAD_REQUEST` with a `reason`.
  */
-export function useQueryOperationsOnly(): Plugin {
+export function useReadOperationsOnly(): Plugin {
   return {
     onParse({ context }) {
       const { request, params } = context as { request?: Request; params?: { operationName?: string | null } };
@@ -55,11 +58,17 @@ export function useQueryOperationsOnly(): Plugin {
         if (!request || !result || result instanceof Error) return;
         const operation = operationOf(result as DocumentNode, params?.operationName);
         if (operation instanceof GraphQLError) throw operation;
+        if (operation.operation === 'subscription') {
+          if (acceptsEventStream(request.headers.get('accept'))) return;
+          throw new GraphQLError('a subscription is answered as a stream of events: send "Accept: text/event-stream"', {
+            extensions: { code: 'BAD_REQUEST', reason: 'NOT_ACCEPTABLE', http: { status: 406 } },
+          });
+        }
         if (operation.operation !== 'query') {
           const status = operation.operation === 'mutation' && request.method === 'GET' ? 405 : 400;
           throw refusal(
             'OPERATION_NOT_SUPPORTED',
-            `this gateway only answers queries; a ${operation.operation} is not served`,
+            `this gateway only answers queries and subscriptions; a ${operation.operation} is not served`,
             status,
             { operationType: operation.operation },
           );

@@ -3,7 +3,17 @@ import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { createComplexityRule } from '@pothos/plugin-complexity';
-import { GraphQLError, Lexer, Source, TokenKind, validate, type DocumentNode, type ValidationContext } from 'graphql';
+import {
+  GraphQLError,
+  Lexer,
+  Source,
+  TokenKind,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type ValidationContext,
+} from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { LimitsConfig } from '../auth/config.js';
 import type { GatewayContext } from '../context.js';
@@ -201,59 +211,71 @@ export function useCostLimit(limits: Pick<LimitsConfig, 'maxCost' | 'maxBreadth'
   // and the caller's grant (which decides how many sources a field fans out to). Portals repeat
   // the same few queries; measuring one walks the whole document with a TypeInfo.
   const passed = new WeakMap<DocumentNode, Set<string>>();
-  return {
-    onExecute({ args, setResultAndStopExecution }) {
-      const context = args.contextValue as unknown as GatewayContext;
-      const key = `${context.grant?.digest}\n${args.operationName ?? ''}\n${JSON.stringify(args.variableValues ?? {})}`;
-      let seen = passed.get(args.document);
-      if (seen?.has(key)) return;
-      const own: GraphQLError[] = [];
-      const rule = createComplexityRule({
-        context,
-        variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
-        operationName: args.operationName ?? undefined,
-        validate: (state, report) => {
-          const add = (error: GraphQLError) => {
-            own.push(error);
-            report(error);
-          };
-          if (state.breadth > limits.maxBreadth) {
-            add(
-              limitError(
-                'MAX_BREADTH',
-                `the query selects ${state.breadth} fields; at most ${limits.maxBreadth} are allowed`,
-                limits.maxBreadth,
-                { found: state.breadth },
-              ),
-            );
-          }
-          if (state.complexity > limits.maxCost) {
-            add(
-              limitError(
-                'MAX_COST',
-                `the query may cause about ${state.complexity} upstream calls; at most ${limits.maxCost} are allowed (ask for smaller pages or fewer detail fields)`,
-                limits.maxCost,
-                {
-                  found: state.complexity,
-                },
-              ),
-            );
-          }
-        },
-      });
-      // Variable problems are left to execution, which reports them with its own codes.
-      try {
-        validate(args.schema, args.document, [rule]);
-      } catch (error) {
-        // An argument the cost depends on cannot be read (a malformed ID in `nodes(ids:)`): without
-        // a cost there is no execution; the caller gets that argument's own error.
-        if (error instanceof GraphQLError) return setResultAndStopExecution({ errors: [error] });
-        throw error;
+  // A subscription is measured once, as it starts: the cost of one event.
+  const check = ({ args, setResultAndStopExecution }: CheckedPhase): void => {
+    const context = args.contextValue as unknown as GatewayContext;
+    const key = `${context.grant?.digest}\n${args.operationName ?? ''}\n${JSON.stringify(args.variableValues ?? {})}`;
+    let seen = passed.get(args.document);
+    if (seen?.has(key)) return;
+    const own: GraphQLError[] = [];
+    const rule = createComplexityRule({
+      context,
+      variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
+      operationName: args.operationName ?? undefined,
+      validate: (state, report) => {
+        const add = (error: GraphQLError) => {
+          own.push(error);
+          report(error);
+        };
+        if (state.breadth > limits.maxBreadth) {
+          add(
+            limitError(
+              'MAX_BREADTH',
+              `the query selects ${state.breadth} fields; at most ${limits.maxBreadth} are allowed`,
+              limits.maxBreadth,
+              { found: state.breadth },
+            ),
+          );
+        }
+        if (state.complexity > limits.maxCost) {
+          add(
+            limitError(
+              'MAX_COST',
+              `the query may cause about ${state.complexity} upstream calls; at most ${limits.maxCost} are allowed (ask for smaller pages or fewer detail fields)`,
+              limits.maxCost,
+              {
+                found: state.complexity,
+              },
+            ),
+          );
+        }
+      },
+    });
+    // Variable problems are left to execution, which reports them with its own codes.
+    try {
+      validate(args.schema, args.document, [rule]);
+    } catch (error) {
+      // An argument the cost depends on cannot be read (a malformed ID in `nodes(ids:)`): without
+      // a cost there is no execution; the caller gets that argument's own error.
+      if (error instanceof GraphQLError) {
+        setResultAndStopExecution({ errors: [error] });
+        return;
       }
-      if (own.length > 0) return setResultAndStopExecution({ errors: own });
-      if (!seen) passed.set(args.document, (seen = new Set()));
-      if (seen.size >= 256) seen.clear();
-      seen.add(key);
-    },
+      throw error;
+    }
+    if (own.length > 0) {
+      setResultAndStopExecution({ errors: own });
+      return;
+    }
+    if (!seen) passed.set(args.document, (seen = new Set()));
+    if (seen.size >= 256) seen.clear();
+    seen.add(key);
   };
+  return { onExecute: check, onSubscribe: check };
+}
+
+/** What the cost check reads of the execute and subscribe phases alike. */
+interface CheckedPhase {
+  args: Pick<ExecutionArgs, 'contextValue' | 'operationName' | 'variableValues' | 'document' | 'schema'>;
+  setResultAndStopExecution: (result: ExecutionResult) => void;
 }

@@ -55,7 +55,7 @@ function responseKey(params: {
  * Whole responses of metadata queries, cached for the shortest TTL of the sources (off when any
  * source's cache is off), per credential: a response is only ever served to a request presenting
  * the same token or key, which authentication has already verified. Responses with errors (a source
- * failed) and responses with values are not cached. With Redis the cache is the fleet's, and this
+ * failed), with values or with the change feed are not cached; subscriptions never are. With Redis the cache is the fleet's, and this
  * replica's memory while Redis is away.
  */
 export function responseCachePlugins(config: GatewayConfig, schema: GraphQLSchema, redis?: RedisLink): Plugin[] {
@@ -72,7 +72,10 @@ export function responseCachePlugins(config: GatewayConfig, schema: GraphQLSchem
         const credential = request.headers.get('authorization') ?? request.headers.get('x-api-key');
         return credential ? createHash('sha256').update(credential).digest('base64url') : null;
       },
-      ttlPerSchemaCoordinate: Object.fromEntries(valueFieldsOf(schema).map((field) => [field, 0])),
+      // The change feed moves with every sync: a cached page would hide changes from a poller.
+      ttlPerSchemaCoordinate: Object.fromEntries(
+        [...valueFieldsOf(schema), 'Query.secretChanges'].map((field) => [field, 0]),
+      ),
       shouldCacheResult: ({ result }) => !result.errors?.length,
       invalidateViaMutation: false,
       includeExtensionMetadata: false,

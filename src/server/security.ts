@@ -10,7 +10,7 @@ import { ConfigError, type GatewayConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { useAuthentication } from './authentication.js';
 import { useAcceptableResponse } from './acceptable-response.js';
-import { useQueryOperationsOnly } from './operation-policy.js';
+import { useReadOperationsOnly } from './operation-policy.js';
 import { useCostLimit, useDocumentLimits, useNestingLimit, useVariableLimits } from './query-limits.js';
 import { useRequestBody } from './request-body.js';
 import { useRequestParams } from './request-params.js';
@@ -18,7 +18,8 @@ import { useRequestParams } from './request-params.js';
 /**
  * Everything between the socket and the schema, in the order it runs: Accept, body size, CSRF,
  * authentication, then, once the body is read, the parameters' types, variables, the
- * persisted-operations allow-list, nesting, the operation (queries only), introspection, document
+ * persisted-operations allow-list, nesting, the operation (a query, or a subscription as an event
+ * stream), introspection, document
  * limits, cost.
  * All of it rejects before execution; authorization itself lives in the schema (scope-auth) and
  * in the request's view of the sources (context.ts).
@@ -58,16 +59,22 @@ export function securityPlugins(config: GatewayConfig, logger: Logger): Plugin[]
       }) as Plugin,
     );
   }
-  plugins.push(useQueryOperationsOnly());
+  plugins.push(useReadOperationsOnly());
   if (!limits.introspection) plugins.push(useDisableIntrospection() as Plugin, blockFieldSuggestionsPlugin() as Plugin);
   // After the token limit, whose parser replaces any parser before it: nesting is checked first.
   plugins.push(...useDocumentLimits(limits), useNestingLimit(limits.maxNesting), useCostLimit(limits));
   return plugins;
 }
 
-/** Yoga's CSRF prevention, with an error code clients can switch on. */
+/**
+ * Yoga's CSRF prevention, with an error code clients can switch on. It passes a request a browser
+ * cannot send across origins without a CORS preflight: one with a header that is not CORS-safelisted.
+ * Its own `x-graphql-yoga-csrf` is one; so are the credential headers, and every request needs one of
+ * those (a browser never attaches either on its own), which lets GET subscriptions from routers
+ * (Hive Gateway asks a subgraph for `text/event-stream` over GET) through.
+ */
 function useCsrf(): Plugin {
-  const inner = useCSRFPrevention() as Plugin;
+  const inner = useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'authorization', 'x-api-key'] }) as Plugin;
   return {
     onRequestParse(payload) {
       try {
@@ -75,7 +82,7 @@ function useCsrf(): Plugin {
       } catch (error) {
         if (!(error instanceof GraphQLError)) throw error;
         throw new GraphQLError(
-          'a GET or simple POST (text/plain, form) request needs the "x-graphql-yoga-csrf" header; JSON requests (content-type: application/json) need nothing more',
+          'a GET or simple POST (text/plain, form) request needs its credential (Authorization or X-API-Key) or the "x-graphql-yoga-csrf" header; JSON requests (content-type: application/json) need nothing more',
           { extensions: { code: 'BAD_REQUEST', reason: 'CSRF_PREVENTED', http: { status: 403 } } },
         );
       }

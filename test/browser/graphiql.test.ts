@@ -36,7 +36,13 @@ describe.skipIf(!chromiumPresent && process.env.CI !== 'true')('GraphiQL in Chro
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    stack = await startStack({ graphiqlToken: true });
+    // As in the demo: with the inventory, whose change feed one tab reads.
+    stack = await startStack({
+      graphiqlToken: true,
+      configure: (config) => {
+        config.inventory = { refreshMs: 60_000, retentionMs: 3_600_000 };
+      },
+    });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     // Offline means offline: every request is recorded, and anything not for the gateway is refused.

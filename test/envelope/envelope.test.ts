@@ -255,7 +255,7 @@ describe('variables and documents: bounded before anything reads them', () => {
   });
 });
 
-describe('operations: only a query runs', () => {
+describe('operations: a query, or a subscription as an event stream', () => {
   const cases: Array<{ title: string; body: object; status: number; reason: string }> = [
     {
       title: 'a mutation',
@@ -264,10 +264,10 @@ describe('operations: only a query runs', () => {
       reason: 'OPERATION_NOT_SUPPORTED',
     },
     {
-      title: 'a subscription',
-      body: { query: 'subscription { sources { id } }' },
-      status: 400,
-      reason: 'OPERATION_NOT_SUPPORTED',
+      title: 'a subscription whose Accept admits no event stream',
+      body: { query: 'subscription { secretChanged { kind } }' },
+      status: 406,
+      reason: 'NOT_ACCEPTABLE',
     },
     {
       title: 'an unknown operationName',
@@ -295,16 +295,24 @@ describe('operations: only a query runs', () => {
     });
   }
 
-  it('a subscription asking for an event stream is refused too, never a 500', async () => {
-    const response = await post(JSON.stringify({ query: 'subscription { sources { id } }' }), [
-      ['accept', 'text/event-stream'],
-    ]);
-    expect(response.status).toBe(400);
-    expect(response.text).toContain('OPERATION_NOT_SUPPORTED');
+  it('a subscription asking for an event stream is validated like any operation: an unknown field is an error event, never a 500', async () => {
+    const response = await send({
+      path: '/graphql',
+      headers: [
+        ['content-type', 'application/json'],
+        ['accept', 'text/event-stream'],
+        ['authorization', stack.authHeaders.authorization],
+      ],
+      body: JSON.stringify({ query: 'subscription { sources { id } }' }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/event-stream/);
+    expect(response.text).toContain('Cannot query field');
+    expect(response.text).toMatch(/event: complete/);
     expect(allUpstreamCalls(stack)).toBe(0);
   });
 
-  it('GET with a mutation → 405 with Allow: POST; GET with a subscription → 400', async () => {
+  it('GET with a mutation → 405 with Allow: POST; GET with a subscription and no event stream → 406', async () => {
     const get = (query: string) =>
       send({
         method: 'GET',
@@ -314,10 +322,10 @@ describe('operations: only a query runs', () => {
     const mutation = await get('mutation { sources { id } }');
     expectRefused(mutation, { status: 405, code: 'BAD_REQUEST', reason: 'OPERATION_NOT_SUPPORTED' });
     expect(mutation.headers.allow).toBe('POST');
-    expectRefused(await get('subscription { sources { id } }'), {
-      status: 400,
+    expectRefused(await get('subscription { secretChanged { kind } }'), {
+      status: 406,
       code: 'BAD_REQUEST',
-      reason: 'OPERATION_NOT_SUPPORTED',
+      reason: 'NOT_ACCEPTABLE',
     });
   });
 

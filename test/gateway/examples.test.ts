@@ -6,7 +6,12 @@ import { startStack, type Stack } from '../helpers/stack.js';
 describe('the GraphiQL example queries, as a new user runs them', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack();
+    // As in the demo: with the inventory, whose change feed one tab reads.
+    stack = await startStack({
+      configure: (config) => {
+        config.inventory = { refreshMs: 60_000, retentionMs: 3_600_000 };
+      },
+    });
   });
   afterAll(() => stack.close());
 

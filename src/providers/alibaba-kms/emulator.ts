@@ -1,4 +1,4 @@
-import type { EmulatorResponse } from '../../emulators/core.js';
+import { derivedView, type EmulatorResponse } from '../../emulators/core.js';
 import {
   boolParam,
   createAlibabaEmulator,
@@ -134,19 +134,17 @@ export function createKmsEmulator(data: KmsSeed, options: KmsEmulatorOptions = {
   const regionId = data.regionId;
   const hostId = `kms.${regionId}.aliyuncs.com`;
 
-  // The order pages are cut from: creation time, then name.
-  let ordered: KmsSecretSeed[] = [];
-  // DescribeSecret and GetSecretValue accept the name or the ARN.
-  const byName = new Map<string, KmsSecretSeed>();
-  const dataChanged = () => {
-    ordered = [...data.secrets].sort((a, b) => a.CreateTime - b.CreateTime || (a.SecretName < b.SecretName ? -1 : 1));
-    byName.clear();
+  const view = derivedView(data.secrets, (secrets) => {
+    // The order pages are cut from: creation time, then name.
+    const ordered = [...secrets].sort((a, b) => a.CreateTime - b.CreateTime || (a.SecretName < b.SecretName ? -1 : 1));
+    // DescribeSecret and GetSecretValue accept the name or the ARN.
+    const byName = new Map<string, KmsSecretSeed>();
     for (const secret of ordered) {
       byName.set(secret.SecretName, secret);
       byName.set(secret.Arn, secret);
     }
-  };
-  dataChanged();
+    return { ordered, byName };
+  });
 
   function errorResponse(error: ApiError): EmulatorResponse {
     return jsonResponse(error.status, { HttpStatus: error.status, ...popErrorBody(error, hostId, 'Kms') });
@@ -183,7 +181,7 @@ export function createKmsEmulator(data: KmsSeed, options: KmsEmulatorOptions = {
     if (typeof filters === 'string')
       return fail('InvalidParameter', `some of the specified parameters "Filters" is not valid: ${filters}`);
 
-    let matching = ordered.filter((secret) => matchesKmsFilters(secret, filters));
+    let matching = view().ordered.filter((secret) => matchesKmsFilters(secret, filters));
     if (filters.some((filter) => (filter.Key === 'TagKey' || filter.Key === 'TagValue') && filter.Values.length > 0)) {
       matching = matching.slice(0, KMS_TAG_FILTER_LIMIT);
     }
@@ -211,7 +209,7 @@ export function createKmsEmulator(data: KmsSeed, options: KmsEmulatorOptions = {
   /** The secret named by SecretName (name or ARN), or the error to answer with. */
   function secretOf(params: Record<string, string>): KmsSecretSeed | EmulatorResponse {
     if (!params.SecretName) return fail('MissingSecretName');
-    return byName.get(params.SecretName) ?? fail('Forbidden.ResourceNotFound');
+    return view().byName.get(params.SecretName) ?? fail('Forbidden.ResourceNotFound');
   }
 
   /** Every DescribeSecret field is present; those that do not apply are empty strings. */
@@ -286,6 +284,7 @@ export function createKmsEmulator(data: KmsSeed, options: KmsEmulatorOptions = {
     throttleCode: 'Rejected.Throttling',
     serverErrorCode: 'InternalFailure',
     options,
-    dataChanged,
+    // The view above notices a changed seed by itself.
+    dataChanged: () => {},
   });
 }
