@@ -87,9 +87,13 @@ export class Inventory {
     /** `position`: the source's place in the configuration, the first key of the default order. */
     sources: ReadonlyArray<{ source: SecretSource; policy: InventoryPolicy; position: number }>,
     private readonly logger: Logger,
-    options: { retentionMs: number },
+    options: {
+      retentionMs: number;
+      /** What the feed's seqs count in: the fleet's stream, the same on every replica (so cursors work on any). */
+      feedName?: string;
+    },
   ) {
-    this.changes = new ChangeLog(options.retentionMs);
+    this.changes = new ChangeLog(options.retentionMs, { name: options.feedName });
     for (const { source, policy, position } of sources)
       this.tracked.set(source.id, {
         source,

@@ -152,7 +152,11 @@ function inventoryOf(
   });
   const inventoryLogger = logger.child({ component: 'inventory' });
   const { retentionMs } = config.inventory;
-  const inventory = new Inventory(indexed, inventoryLogger, { retentionMs });
+  const inventory = new Inventory(indexed, inventoryLogger, {
+    retentionMs,
+    // A fleet numbers changes in its stream: a feed cursor from one replica reads on any other.
+    feedName: config.redis ? `${config.redis.keyPrefix}inventory` : undefined,
+  });
   if (redis) inventory.useCoordinator(new InventoryFleet(redis, inventory, inventoryLogger, { retentionMs }));
   inventory.start();
   return inventory;

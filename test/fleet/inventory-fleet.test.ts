@@ -241,6 +241,26 @@ describe('changes through the stream (syncs only when a test asks)', () => {
     );
     expect(seen.node?.updatedAt).toBe(new Date(secret.UpdateTime).toISOString());
     expect(seen.asOf).toBe(outcome.at.toISOString());
+
+    // A feed cursor taken on one replica reads on the other (a portal behind a load balancer).
+    const urls = [stack.server.url, b.server.url];
+    const page = async (url: string, after: string | null) => {
+      const { body } = await post(
+        url,
+        {
+          query:
+            'query($after: String) { secretChanges(first: 10, after: $after) { nodes { kind ref { name } } pageInfo { endCursor } } }',
+          variables: { after },
+        },
+        stack.authHeaders,
+      );
+      expect(body?.errors).toBeUndefined();
+      return body?.data.secretChanges as { nodes: unknown[]; pageInfo: { endCursor: string } };
+    };
+    const first = await page(urls[0], null);
+    expect(first.nodes).toEqual([{ kind: 'UPDATED', ref: { name: secret.SecretName } }]);
+    expect((await page(urls[1], null)).pageInfo.endCursor).toBe(first.pageInfo.endCursor);
+    expect((await page(urls[1], first.pageInfo.endCursor)).nodes).toEqual([]);
   });
 
   it('a failed sync emits nothing on any replica, and both report it', async () => {
