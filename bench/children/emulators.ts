@@ -2,12 +2,15 @@
  * Benchmark child: the five provider emulators in their own process, so that their CPU is
  * accounted apart from the gateway's and the load generator's. Controlled over IPC.
  */
+import { randomUUID } from 'node:crypto';
 import { startEmulators } from '../../src/emulators/index.js';
 import { serveIpc } from '../lib/ipc.js';
-import type { InventorySummary, UpstreamStats } from '../lib/types.js';
+import type { InventorySummary, ProviderKey, UpstreamStats } from '../lib/types.js';
 
 const scale = Number(process.env.BENCH_SCALE ?? '1');
-const emulators = await startEmulators({ scale });
+/** Per provider, instead of BENCH_SCALE (scenario 8's inventory of about 100,000). */
+const scales = process.env.BENCH_SCALES ? (JSON.parse(process.env.BENCH_SCALES) as Record<ProviderKey, number>) : null;
+const emulators = await startEmulators({ scale, scales: scales ?? undefined });
 const { data } = emulators;
 
 const namespaceCounts = new Map<string, number>(data.sae.namespaces.map((n) => [n.NamespaceId, 0]));
@@ -16,6 +19,7 @@ const refNamespace = data.sae.namespaces[0].NamespaceId;
 
 const summary: InventorySummary = {
   scale,
+  scales,
   sae: {
     regionId: data.sae.regionId,
     namespaces: [...namespaceCounts].map(([id, count]) => ({ id, count })),
@@ -38,6 +42,61 @@ const summary: InventorySummary = {
 };
 
 const servers = emulators.servers;
+
+/**
+ * A new secret in one provider's seed, "created at the cloud" now: a copy of a listed one under a new
+ * name, ids and times, listed from the next call on.
+ */
+function createSecret(provider: ProviderKey, name: string): void {
+  const now = Date.now();
+  switch (provider) {
+    case 'sae': {
+      const [like] = data.sae.secrets;
+      const id = data.sae.secrets.reduce(
+        (max, s) => (typeof s.SecretId === 'number' ? Math.max(max, s.SecretId) : max),
+        0,
+      );
+      data.sae.secrets.push({
+        ...structuredClone(like),
+        SecretId: id + 1,
+        SecretName: name,
+        CreateTime: now,
+        UpdateTime: now,
+      });
+      break;
+    }
+    case 'apig': {
+      const [like] = data.apig.secrets;
+      data.apig.secrets.push({
+        ...structuredClone(like),
+        secretId: `sec-${name}`,
+        name,
+        createTimestamp: now,
+        updateTimestamp: now,
+      });
+      break;
+    }
+    case 'kms': {
+      const like = data.kms.secrets.find((s) => s.PlannedDeleteTime === null)!;
+      const Arn = like.Arn.replace(like.SecretName, name);
+      data.kms.secrets.push({ ...structuredClone(like), SecretName: name, Arn, CreateTime: now, UpdateTime: now });
+      break;
+    }
+    case 'csms': {
+      const like = data.csms.secrets.find((s) => s.state === 'ENABLED')!;
+      const added = { ...structuredClone(like), id: randomUUID(), name, createTimeMs: now, updateTimeMs: now };
+      data.csms.secrets.push(added);
+      break;
+    }
+    case 'aws': {
+      const like = data.aws.secrets.find((s) => s.deletedMs === null)!;
+      const arn = like.arn.replace(like.name, name);
+      data.aws.secrets.push({ ...structuredClone(like), arn, name, createdMs: now, lastChangedMs: now });
+      break;
+    }
+  }
+  emulators.providers[provider].dataChanged();
+}
 serveIpc({
   faults: (args: { latencyMs: number }) => {
     for (const server of Object.values(servers)) server.setFaults({ latencyMs: args.latencyMs });
@@ -59,6 +118,10 @@ serveIpc({
       };
     }
     return out;
+  },
+  create: (args: { provider: ProviderKey; name: string }) => {
+    createSecret(args.provider, args.name);
+    return true;
   },
   stop: async () => {
     await emulators.stop();

@@ -5,6 +5,8 @@ export const PROVIDER_KEYS: readonly ProviderKey[] = ['sae', 'apig', 'kms', 'csm
 
 export interface InventorySummary {
   scale: number;
+  /** Per provider, where the emulators were sized one by one (scenario 8); null: `scale` for all. */
+  scales: Record<ProviderKey, number> | null;
   sae: {
     regionId: string;
     /** In seed order (default namespace first), with their secret counts. */

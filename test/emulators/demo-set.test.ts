@@ -54,3 +54,18 @@ describe('the demo set', () => {
     expect(loaded.filter((file) => /^src\/emulators\/|\/(demo|emulator[^/]*)\.ts$/.test(file))).toEqual([]);
   });
 });
+
+describe('the demo set, sized per provider', () => {
+  let emulators: EmulatorSet;
+  beforeAll(async () => {
+    emulators = await startEmulators({ scale: 1, scales: { kms: 0.1 } });
+  });
+  afterAll(async () => {
+    await emulators.stop();
+  });
+
+  it('seeds each provider at its own scale where one is given', () => {
+    expect(emulators.data.kms.secrets.length).toBe(33);
+    expect(emulators.data.apig.secrets.length).toBe(312);
+  });
+});
