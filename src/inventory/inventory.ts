@@ -62,6 +62,8 @@ interface Tracked {
   index: SourceIndex;
   baselined: boolean;
   syncedAt: Date | null;
+  /** When the last successful sync was applied (ms): freshness counts from here, not from its start. */
+  completedAt: number | null;
   syncing: boolean;
   lastError: { code: string; message: string } | null;
   listCalls: number | null;
@@ -102,6 +104,7 @@ export class Inventory {
         index: new SourceIndex(source.id),
         baselined: false,
         syncedAt: null,
+        completedAt: null,
         syncing: false,
         lastError: null,
         listCalls: null,
@@ -231,6 +234,7 @@ export class Inventory {
     if (!outcome.read || t.baselined) t.index.apply(changes, namespaces);
     t.baselined = true;
     t.syncedAt = outcome.at;
+    t.completedAt = Date.now();
     t.failures = 0;
     t.lastError = null;
     t.listCalls = outcome.listCalls;
@@ -253,6 +257,8 @@ export class Inventory {
     t.index.restore(snapshot);
     t.baselined = true;
     t.syncedAt = sync.at;
+    // All a snapshot tells is when its sync began.
+    t.completedAt = sync.at.getTime();
     t.failures = 0;
     t.lastError = null;
     t.listCalls = sync.listCalls;
@@ -311,7 +317,9 @@ export class Inventory {
   private stateOf(t: Tracked, now: number): InventoryState {
     if (t.lastError) return 'FAILED';
     if (!t.syncedAt) return 'SYNCING';
-    return now - t.syncedAt.getTime() > t.policy.maxAgeMs ? 'STALE' : 'FRESH';
+    // From the end of the last sync: one that takes longer than maxAge (a long chain of pages) still
+    // leaves a fresh index, and the period between syncs (refreshMs after the last one ended) fits.
+    return now - (t.completedAt ?? t.syncedAt.getTime()) > t.policy.maxAgeMs ? 'STALE' : 'FRESH';
   }
 
   status(sourceId: string, now = Date.now()): SourceSyncStatus | null {
