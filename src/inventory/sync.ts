@@ -42,19 +42,32 @@ export async function readSource(
   };
   let listCalls = 0;
   const maxThrottled = options.maxThrottledAttempts ?? 6;
+  /** This read's calls under way, and the calls waiting for one of them to end. */
+  let running = 0;
+  const waiting: Array<() => void> = [];
 
   /** One call made with free capacity, asked again as the failure allows; `counted` calls are ListSecrets. */
   async function made<T>(call: () => Promise<T>, counted: boolean): Promise<T> {
     for (let throttled = 0, failed = 0, refused = 0; ; ) {
+      running++;
       try {
         const result = await call();
+        running--;
+        waiting.shift()?.();
         if (counted) listCalls++;
         return result;
       } catch (error) {
+        running--;
+        const refusal = noFreeCapacity(error);
+        // A call that was made has ended: its slot is free for a page waiting on it.
+        if (!refusal) waiting.shift()?.();
         if (Date.now() >= deadline) throw error;
-        if (noFreeCapacity(error)) {
-          // Wait for some to come free (jittered, growing to 1 s).
-          await sleep(Math.min(1000, 25 * 2 ** Math.min(refused++, 6)) * (0.5 + Math.random() / 2));
+        if (refusal) {
+          // A scan asks for all its pages at once. While the sync's own calls hold the free slots, the
+          // next of them to end makes room; else clients hold them: wait for some to come free
+          // (jittered, growing to 1 s).
+          if (running > 0) await new Promise<void>((resolve) => waiting.push(resolve));
+          else await sleep(Math.min(1000, 25 * 2 ** Math.min(refused++, 6)) * (0.5 + Math.random() / 2));
           continue;
         }
         // An open breaker (CIRCUIT_OPEN) or a failure that asking again cannot mend ends the sync.
