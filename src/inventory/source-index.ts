@@ -144,6 +144,9 @@ export class SourceIndex {
 
   /** Applies changes (this replica's sync's, or another's from the fleet's stream) and the namespaces they came with. */
   apply(changes: readonly SecretChangeRecord[], namespaces?: NamespaceRecord[]): void {
+    // A sync that found nothing new keeps the version, and with it every sorted order built on the index.
+    const namespacesChanged =
+      namespaces !== undefined && JSON.stringify(namespaces) !== JSON.stringify(this.namespaces);
     if (namespaces) {
       this.namespaces = namespaces;
       for (const namespace of namespaces)
@@ -167,7 +170,7 @@ export class SourceIndex {
       for (const namespaceId of [...this.byNamespace.keys()])
         if (!listed.has(namespaceId)) this.byNamespace.delete(namespaceId);
     }
-    if (changes.length > 0 || namespaces) this.version++;
+    if (changes.length > 0 || namespacesChanged) this.version++;
   }
 
   /** The whole index, for the fleet's snapshot. */
