@@ -23,6 +23,7 @@ import { allSources } from './scenarios/4-all-sources.js';
 import { entities } from './scenarios/5-entities.js';
 import { throughput } from './scenarios/6-throughput.js';
 import { coldExport } from './scenarios/7-export.js';
+import { inventory } from './scenarios/8-inventory.js';
 
 type Scenario = RequestScenario | RunScenario<any>;
 
@@ -31,7 +32,7 @@ type Scenario = RequestScenario | RunScenario<any>;
  * run after them, in this order. A new scenario is a file in bench/scenarios/ exporting a
  * RequestScenario (the requests it sends) or a RunScenario (its own harness and rows), and a line here.
  */
-const SCENARIOS: Scenario[] = [page, details, fullWalk, allSources, entities, throughput, coldExport];
+const SCENARIOS: Scenario[] = [page, details, fullWalk, allSources, entities, throughput, coldExport, inventory];
 
 const USAGE = `Usage: npm run bench -- [options]
 
@@ -48,7 +49,11 @@ const USAGE = `Usage: npm run bench -- [options]
   --s6-providers LIST     scenario-6 providers (default sae,apig,kms,csms,aws; quick kms)
   --only LIST             scenarios to run, by number or name, e.g. 1,6 or walk,export (default all):
                           ${SCENARIOS.map((s) => `${s.number} ${s.name}`).join(', ')}
-  --export-latency MS     scenario 7's emulator latency (default 20)
+  --export-latency MS     scenario 7's and 8's emulator latency (default 20)
+  --s8-secrets N          scenario 8's inventory across the five providers (default 100000, the same number each)
+  --s8-level-seconds S    scenario 8's seconds of mixed load per rate, 1 to 200 req/s (default 20; quick 8)
+  --s8-searches N         scenario 8's sequential search requests per term (default 200; quick 50)
+  --s8-samples N          scenario 8's export and change samples (default 3; quick 1); cold starts: one fewer (at least 1)
   --config-extra JSON     deep-merged into every generated gateway config
                           ("sources" may be keyed by sae/apig/kms/csms/aws: {"sources":{"sae":{"maxConcurrency":3}}})
   --cache-config JSON     per-source cache policy of the "with cache" gateway (default: the gateway's
@@ -81,6 +86,10 @@ const { values: args } = parseArgs({
     's6-providers': { type: 'string' },
     only: { type: 'string' },
     'export-latency': { type: 'string' },
+    's8-secrets': { type: 'string' },
+    's8-level-seconds': { type: 'string' },
+    's8-searches': { type: 'string' },
+    's8-samples': { type: 'string' },
     'config-extra': { type: 'string' },
     'cache-config': { type: 'string' },
     'no-cache-phase': { type: 'boolean', default: false },
@@ -113,6 +122,10 @@ const options: Options = {
   s6Connections: num(args['s6-connections'], 32),
   s6Providers: (args['s6-providers'] ?? (quick ? 'kms' : PROVIDER_KEYS.join(','))).split(',') as ProviderKey[],
   exportLatencyMs: num(args['export-latency'], 20),
+  s8Secrets: num(args['s8-secrets'], 100_000),
+  s8LevelS: num(args['s8-level-seconds'], quick ? 8 : 20),
+  s8Searches: num(args['s8-searches'], quick ? 50 : 200),
+  s8Samples: num(args['s8-samples'], quick ? 1 : 3),
   only: args.only ? args.only.split(',').map(scenarioNumber) : null,
   configExtra: args['config-extra'] ? parseJson(args['config-extra'], '--config-extra') : null,
   cachePolicy: args['cache-config'] ? parseJson(args['cache-config'], '--cache-config') : null,

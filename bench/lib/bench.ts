@@ -37,6 +37,11 @@ export interface Options {
   s6Connections: number;
   s6Providers: ProviderKey[];
   exportLatencyMs: number;
+  /** Scenario 8: secrets across the five providers (the same number each), seconds per load level, searches per term, samples. */
+  s8Secrets: number;
+  s8LevelS: number;
+  s8Searches: number;
+  s8Samples: number;
   /** Scenario numbers to run; null: all. */
   only: number[] | null;
   configExtra: JsonObject | null;
@@ -57,6 +62,8 @@ export interface Emulators {
   inventory: InventorySummary;
   setLatency(ms: number): Promise<void>;
   reset(): Promise<void>;
+  /** Creates a secret at the cloud: added to the provider's seed, listed from the next call on. */
+  createSecret(provider: ProviderKey, name: string): Promise<void>;
   stats(): Promise<UpstreamStats>;
   /** Waits until no call is in flight and none arrived for `quietMs`: the gateway has drained a load run. */
   settle(quietMs?: number): Promise<void>;
@@ -84,8 +91,18 @@ export interface Bench {
   /** Every child started, for shutdown and for the CPU the bench itself used. */
   children: ChildProcess[];
   progress(text: string): void;
-  /** The real entry point with a generated config and this per-source cache policy; ready once /healthz answers. */
-  startGateway(name: string, cache: JsonObject | null, execArgv?: string[]): Promise<Gateway>;
+  /**
+   * The real entry point with a generated config and this per-source cache policy; ready once /healthz
+   * answers. `emulators`: another set than the main one (scenario 8's); `extra` is merged into its config.
+   */
+  startGateway(
+    name: string,
+    cache: JsonObject | null,
+    execArgv?: string[],
+    more?: { emulators?: Emulators; extra?: JsonObject },
+  ): Promise<Gateway>;
+  /** Another set of emulators in a child process of its own, sized per provider (scenario 8). */
+  startEmulators(name: string, scales: Record<ProviderKey, number>): Promise<Emulators>;
   /** The "(cache)" gateway (--cache-config), started and warmed at 0 ms on first use; null with --no-cache-phase. */
   cacheGateway(): Promise<Gateway | null>;
   /** A bench/children script with an IPC channel, once it said it is ready. */
@@ -146,25 +163,29 @@ export async function startBench(
     return started;
   };
 
-  const emulatorsChild = spawnIpcChild('bench/children/emulators.ts', {
-    log: join(logs, 'emulators.log'),
-    name: 'emulators',
-    env: { BENCH_SCALE: String(options.scale) },
-  });
-  children.push(emulatorsChild.child);
-  const emulators = await emulatorHandle(emulatorsChild.child, emulatorsChild.ipc);
+  const spawnEmulators = async (name: string, env: NodeJS.ProcessEnv) => {
+    const started = spawnIpcChild('bench/children/emulators.ts', { log: join(logs, `${name}.log`), name, env });
+    children.push(started.child);
+    return emulatorHandle(started.child, started.ipc);
+  };
+  const emulators = await spawnEmulators('emulators', { BENCH_SCALE: String(options.scale) });
   const inv = emulators.inventory;
   progress(
     `emulators: SAE ${inv.sae.namespaces.reduce((n, x) => n + x.count, 0)} secrets in ${inv.sae.namespaces.length} namespaces, APIG ${inv.apig.total}, KMS ${inv.kms.total}, CSMS ${inv.csms.total}, AWS ${inv.aws.total}`,
   );
 
-  const startGateway: Bench['startGateway'] = async (name, cache, execArgv = []) => {
+  const startGateway: Bench['startGateway'] = async (name, cache, execArgv = [], more = {}) => {
     const port = await freePort();
-    const config = benchConfig(emulators.urls, emulators.inventory, {
+    const upstream = more.emulators ?? emulators;
+    const config = benchConfig(upstream.urls, upstream.inventory, {
       discoverNamespaces: options.discoverNamespaces,
       keepRateLimits: options.keepRateLimits,
       cache,
-      extra: [{ server: { port } }, ...(options.configExtra ? [options.configExtra] : [])],
+      extra: [
+        { server: { port } },
+        ...(more.extra ? [more.extra] : []),
+        ...(options.configExtra ? [options.configExtra] : []),
+      ],
     });
     const configPath = join(out, `gateway-${name}.json`);
     writeConfig(configPath, config);
@@ -228,6 +249,7 @@ export async function startBench(
     startGateway,
     cacheGateway: () => (cacheGateway ??= startCacheGateway()),
     startChild,
+    startEmulators: (name, scales) => spawnEmulators(name, { BENCH_SCALES: JSON.stringify(scales) }),
   };
 }
 
@@ -240,6 +262,7 @@ async function emulatorHandle(child: ChildProcess, ipc: IpcClient): Promise<Emul
     inventory: ready.summary,
     setLatency: async (ms) => void (await ipc.request('faults', { latencyMs: ms })),
     reset: async () => void (await ipc.request('reset')),
+    createSecret: async (provider, name) => void (await ipc.request('create', { provider, name })),
     stats: () => ipc.request<UpstreamStats>('stats'),
     async settle(quietMs = 120) {
       const deadline = Date.now() + 60_000;

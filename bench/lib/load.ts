@@ -16,7 +16,7 @@ export interface LoadResult {
 export async function load(
   url: string,
   bodies: string[],
-  options: { connections: number; durationS: number; timeoutS?: number },
+  options: { connections: number; durationS: number; timeoutS?: number; overallRate?: number },
 ): Promise<LoadResult> {
   const target = new URL(url);
   const headers = requestHeaders();
@@ -25,6 +25,8 @@ export async function load(
     connections: options.connections,
     duration: options.durationS,
     timeout: options.timeoutS ?? 30,
+    // A fixed rate over all connections (requests per second) instead of as fast as answers come.
+    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
     requests: bodies.map((body) => ({ method: 'POST', path: target.pathname, headers, body })),
     // A response with errors is a failure, not a fast success.
     verifyBody: (body) => typeof body === 'string' && body.startsWith('{"data"') && !body.includes('"errors":'),

@@ -21,7 +21,7 @@ import { pageCases } from './1-page.js';
 
 const RSS_LIMIT_MB = 200;
 
-interface HeapReading {
+export interface HeapReading {
   heapUsedMb: number;
   heapTotalMb: number;
   externalMb: number | null;
@@ -118,7 +118,7 @@ async function run(bench: Bench): Promise<Throughput> {
 }
 
 /** The gateway's own heap figures from /metrics (prom-client default metrics), if it serves them. */
-async function readHeap(graphqlUrl: string): Promise<HeapReading | null> {
+export async function readHeap(graphqlUrl: string): Promise<HeapReading | null> {
   try {
     const response = await fetch(graphqlUrl.replace(/\/graphql$/, '/metrics'), { headers: requestHeaders() });
     if (!response.ok) return null;
