@@ -51,9 +51,9 @@ const USAGE = `Usage: npm run bench -- [options]
                           ${SCENARIOS.map((s) => `${s.number} ${s.name}`).join(', ')}
   --export-latency MS     scenario 7's and 8's emulator latency (default 20)
   --s8-secrets N          scenario 8's inventory across the five providers (default 100000, the same number each)
-  --s8-level-seconds S    scenario 8's seconds of mixed load per rate, 1 to 200 req/s (default 20; quick 8)
-  --s8-searches N         scenario 8's sequential search requests per term (default 200; quick 50)
-  --s8-samples N          scenario 8's export and change samples (default 3; quick 1); cold starts: one fewer (at least 1)
+  --s8-level-seconds S    scenario 8's seconds of mixed load per rate, 1 to 200 req/s (default 15; quick 6)
+  --s8-searches N         scenario 8's sequential search requests per term (default 100; quick 40)
+  --s8-samples N          scenario 8's export and change samples (default 2; quick 1); cold starts: one fewer (at least 1)
   --config-extra JSON     deep-merged into every generated gateway config
                           ("sources" may be keyed by sae/apig/kms/csms/aws: {"sources":{"sae":{"maxConcurrency":3}}})
   --cache-config JSON     per-source cache policy of the "with cache" gateway (default: the gateway's
@@ -123,9 +123,9 @@ const options: Options = {
   s6Providers: (args['s6-providers'] ?? (quick ? 'kms' : PROVIDER_KEYS.join(','))).split(',') as ProviderKey[],
   exportLatencyMs: num(args['export-latency'], 20),
   s8Secrets: num(args['s8-secrets'], 100_000),
-  s8LevelS: num(args['s8-level-seconds'], quick ? 8 : 20),
-  s8Searches: num(args['s8-searches'], quick ? 50 : 200),
-  s8Samples: num(args['s8-samples'], quick ? 1 : 3),
+  s8LevelS: num(args['s8-level-seconds'], quick ? 6 : 15),
+  s8Searches: num(args['s8-searches'], quick ? 40 : 100),
+  s8Samples: num(args['s8-samples'], quick ? 1 : 2),
   only: args.only ? args.only.split(',').map(scenarioNumber) : null,
   configExtra: args['config-extra'] ? parseJson(args['config-extra'], '--config-extra') : null,
   cachePolicy: args['cache-config'] ? parseJson(args['cache-config'], '--cache-config') : null,
