@@ -1,4 +1,4 @@
-import type { Loaders } from '../loaders/index.js';
+import type { Loaders, ReadOptions } from '../loaders/index.js';
 import type { ValueLoader } from '../loaders/values.js';
 import type { SecretRecord } from '../domain/records.js';
 import type { SecretSource } from '../sources/types.js';
@@ -12,12 +12,12 @@ import type { SourceView } from './source-view.js';
  */
 export function guardLoaders(inner: Loaders, view: SourceView): Loaders {
   /** Granted, and one of the source's namespaces (SAE: one discovery call per request, shared). */
-  const readable = async (source: SecretSource, namespaceId: string) =>
-    view.allows(source.id, namespaceId) && (await inner.namespaces(source)).some((ns) => ns.id === namespaceId);
+  const readable = async (source: SecretSource, namespaceId: string, read?: ReadOptions) =>
+    view.allows(source.id, namespaceId) && (await inner.namespaces(source, read)).some((ns) => ns.id === namespaceId);
   // Listed one by one (no spread): a loader added later must decide here how the grant applies.
   return {
-    namespaces: async (source) =>
-      view.get(source.id) ? (await inner.namespaces(source)).filter((ns) => view.allows(source.id, ns.id)) : [],
+    namespaces: async (source, read) =>
+      view.get(source.id) ? (await inner.namespaces(source, read)).filter((ns) => view.allows(source.id, ns.id)) : [],
     fetchers: (source, namespaceId, query) => {
       const lists = inner.fetchers(source, namespaceId, query);
       // Outside the grant every list is empty, and nothing is read ahead; a namespace the source does not have lists nothing either.
@@ -39,9 +39,9 @@ export function guardLoaders(inner: Loaders, view: SourceView): Loaders {
       (await readable(source, namespaceId))
         ? within(await inner.recordByName(source, namespaceId, name), source, namespaceId)
         : null,
-    scan: async (source, namespaceId) =>
-      (await readable(source, namespaceId))
-        ? (await inner.scan(source, namespaceId)).filter((record) => within(record, source, namespaceId))
+    scan: async (source, namespaceId, read) =>
+      (await readable(source, namespaceId, read))
+        ? (await inner.scan(source, namespaceId, read)).filter((record) => within(record, source, namespaceId))
         : [],
     detail: async (source, record) =>
       view.allows(source.id, record.namespaceId) ? inner.detail(source, record) : null,

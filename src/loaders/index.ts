@@ -10,15 +10,20 @@ import { createRecordLoaders } from './records.js';
  * Per-request loaders: every upstream read of a request goes through here, so identical calls
  * are made once, lookups by key are batched, and what a list returned is never fetched again.
  */
+/** `live`: read the cloud even where a fresh index could answer (`secrets(live: true)`). */
+export interface ReadOptions {
+  live?: boolean;
+}
+
 export interface Loaders {
-  namespaces(source: SecretSource): Promise<NamespaceRecord[]>;
+  namespaces(source: SecretSource, options?: ReadOptions): Promise<NamespaceRecord[]>;
   /** A segment's list calls, for its paging scheme to make. */
   fetchers(source: SecretSource, namespaceId: string, query: PushedQuery): SegmentLists;
   record(source: SecretSource, namespaceId: string, key: string): Promise<SecretRecord | null>;
   /** By name (federation's natural key): a key lookup where names are keys, else one scan of the namespace. */
   recordByName(source: SecretSource, namespaceId: string, name: string): Promise<SecretRecord | null>;
   /** Every secret of a namespace (related apps): its index, else one scan, once per request. */
-  scan(source: SecretSource, namespaceId: string): Promise<SecretRecord[]>;
+  scan(source: SecretSource, namespaceId: string, options?: ReadOptions): Promise<SecretRecord[]>;
   detail(source: SecretSource, record: SecretRecord): Promise<SecretDetail | null>;
 }
 
@@ -36,9 +41,10 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
       if (record.detail) details.prime(source, record, record.detail);
     });
 
-  const indexOf = (source: SecretSource) => options.indexOf?.(source) ?? null;
-  const namespaces = (source: SecretSource) => {
-    const index = indexOf(source);
+  const indexOf = (source: SecretSource, read?: ReadOptions) =>
+    read?.live ? null : (options.indexOf?.(source) ?? null);
+  const namespaces = (source: SecretSource, read?: ReadOptions) => {
+    const index = indexOf(source, read);
     if (index) return Promise.resolve(index.namespaces);
     return memo.once(`namespaces:${source.id}`, () =>
       memo.shared(source, `namespaces:${source.id}`, () => source.listNamespaces(memo.scope)),
@@ -67,8 +73,8 @@ export function createLoaders(options: LoaderOptions = {}): Loaders {
         ? loadRecord(source, namespaceId, name)
         : ((await records.scan(source, namespaceId)).find((r) => r.name === name) ?? null);
     },
-    scan: (source, namespaceId) => {
-      const index = indexOf(source);
+    scan: (source, namespaceId, read) => {
+      const index = indexOf(source, read);
       return index ? Promise.resolve(index.records(namespaceId)) : records.scan(source, namespaceId);
     },
     detail: (source, record) => {

@@ -73,11 +73,13 @@ export async function collect(
     }
     allIndexed = false;
     livePositions.add(position);
-    const listed = await ctx.loaders.namespaces(source);
+    // Through the loaders, which answer from a fresh index unless told to read the cloud.
+    const read = { live: options.live };
+    const listed = await ctx.loaders.namespaces(source, read);
     namespaces[position] = listed.map((ns) => inScope(ns.id));
     for (const [namespaceIndex, ns] of listed.entries()) {
       if (!namespaces[position][namespaceIndex]) continue;
-      const records = await ctx.loaders.scan(source, ns.id);
+      const records = await ctx.loaders.scan(source, ns.id, read);
       for (const [seq, record] of records.entries()) live.push({ record, sourceIndex: position, namespaceIndex, seq });
     }
     states.push({ sourceId: source.id, provider: source.provider, namespaceId: null, status: 'OK', error: null });
