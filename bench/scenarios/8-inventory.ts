@@ -70,6 +70,22 @@ const SEARCH_QUERY = /* GraphQL */ `
   }
   ${LIST_FIELDS}`;
 
+/** The live path, for comparison: the same page and search read from the clouds now (`live: true`). */
+const LIVE_PAGE_QUERY = /* GraphQL */ `
+  query BenchLivePage($first: Int!) {
+    secrets(first: $first, live: true) { asOf edges { cursor node { ...ListFields } } }
+  }
+  ${LIST_FIELDS}`;
+
+const LIVE_SEARCH_QUERY = /* GraphQL */ `
+  query BenchLiveSearch($term: String!, $first: Int!) {
+    secrets(first: $first, live: true, filter: { search: $term }, orderBy: [{ field: UPDATED_AT, direction: DESC }]) {
+      asOf
+      edges { cursor node { ...ListFields } }
+    }
+  }
+  ${LIST_FIELDS}`;
+
 const ORDERED_PAGE_QUERY = /* GraphQL */ `
   query BenchOrdered($first: Int!) {
     secrets(first: $first, orderBy: [{ field: NAME }]) {
@@ -153,6 +169,14 @@ interface SearchLatency {
   problems: string[];
 }
 
+/** One request on the live path: its time and the ListSecrets calls it made (the syncs' left out). */
+interface LiveRead {
+  name: string;
+  ms: number;
+  listCalls: number;
+  problems: string[];
+}
+
 interface LoadLevel {
   rate: number;
   connections: number;
@@ -175,10 +199,15 @@ interface LoadLevel {
 interface Propagation {
   provider: ProviderKey;
   sample: number;
-  /** From the create to the first search that returns it. */
+  /** From the create to the first search that returns it, to the feed, to the subscriber. */
   searchMs: number | null;
   feedMs: number | null;
   subscriberMs: number | null;
+  /** From the create to the end of the sync that found it (the change's `at`): what refreshMs and the sync's length decide. */
+  foundMs: number | null;
+  /** From the end of that sync to the feed's first page with it, and to the subscriber's event: what the gateway adds. */
+  feedAfterSyncMs: number | null;
+  subscriberAfterSyncMs: number | null;
 }
 
 interface ExportRun {
@@ -209,6 +238,7 @@ interface InventoryResult {
   latencyMs: number;
   syncs: FirstSync[];
   searches: SearchLatency[];
+  live: LiveRead[];
   throughput: Array<{ name: string; gateway: TurnRun; bare: TurnRun; sameResponse: boolean }>;
   levels: LoadLevel[];
   propagation: {
@@ -366,6 +396,41 @@ async function searchLatency(bench: Bench, url: string, requests: number): Promi
       `  s8 search "${term}" (${matches} matches): p50 ${fmt(s.p50Ms, 1)} ms, p99 ${fmt(s.p99Ms, 1)} ms, max ${fmt(s.maxMs, 1)} ms${s.problems.length ? ` PROBLEMS: ${s.problems.join('; ')}` : ''}`,
     );
   }
+  return out;
+}
+
+/** Part 2, beside it: the same page and search on the live path (`live: true`, cache off), once each, between quiet moments. */
+async function livePath(bench: Bench, emulators: Emulators, gateway: Gateway): Promise<LiveRead[]> {
+  const watcher = new SyncWatcher(gateway.url);
+  await watcher.start();
+  const out: LiveRead[] = [];
+  const reads = [
+    { name: 'page of 50, live', body: requestBody(LIVE_PAGE_QUERY, { first: 50 }) },
+    {
+      name: `search "${LOAD_TERM}", UPDATED_AT DESC, live`,
+      body: requestBody(LIVE_SEARCH_QUERY, { term: LOAD_TERM, first: 50 }),
+    },
+  ];
+  for (const { name, body } of reads) {
+    await quiet(emulators);
+    const t0 = Date.now();
+    const calls0 = listCallsOf(await emulators.stats());
+    const result = await post(gateway.url, body);
+    await quiet(emulators);
+    const calls = listCallsOf(await emulators.stats()) - calls0;
+    await sleep(300);
+    const live: LiveRead = {
+      name,
+      ms: result.ms,
+      listCalls: calls - watcher.between(t0, Date.now()).listCalls,
+      problems: problemsOf(result),
+    };
+    out.push(live);
+    bench.progress(
+      `  s8 ${name}: ${fmt(live.ms)} ms, ${live.listCalls} ListSecrets${live.problems.length ? ` PROBLEMS: ${live.problems.join('; ')}` : ''}`,
+    );
+  }
+  await watcher.stop();
   return out;
 }
 
@@ -567,8 +632,11 @@ async function changeApis(url: string): Promise<{ feed: boolean; subscription: b
  * Names in `secretChanged` events, with the time each first arrived (GraphQL over SSE, distinct
  * connections: each `event: next` carries one result). Resolves once the stream is open.
  */
-async function subscribe(url: string, term: string): Promise<{ seen: Map<string, number>; close(): void }> {
-  const seen = new Map<string, number>();
+async function subscribe(
+  url: string,
+  term: string,
+): Promise<{ seen: Map<string, { arrived: number; at: number }>; close(): void }> {
+  const seen = new Map<string, { arrived: number; at: number }>();
   const abort = new AbortController();
   const response = await fetch(url, {
     method: 'POST',
@@ -591,9 +659,11 @@ async function subscribe(url: string, term: string): Promise<{ seen: Map<string,
           .filter((line) => line.startsWith('data:'))
           .map((line) => line.slice(5).trimStart())
           .join('\n');
-        const change = (JSON.parse(data) as { data?: { secretChanged?: { kind: string; ref: { name: string } } } }).data
-          ?.secretChanged;
-        if (change?.kind === 'CREATED' && !seen.has(change.ref.name)) seen.set(change.ref.name, Date.now());
+        const change = (
+          JSON.parse(data) as { data?: { secretChanged?: { kind: string; at: string; ref: { name: string } } } }
+        ).data?.secretChanged;
+        if (change?.kind === 'CREATED' && !seen.has(change.ref.name))
+          seen.set(change.ref.name, { arrived: Date.now(), at: Date.parse(change.at) });
       }
     }
   })().catch(() => undefined);
@@ -621,7 +691,7 @@ async function propagation(
     const since = new Date().toISOString();
     const subscriber = apis.subscription ? await subscribe(gateway.url, nonce) : null;
     const created = new Map<string, { provider: ProviderKey; at: number }>();
-    const found = new Map<string, { search?: number; feed?: number }>();
+    const found = new Map<string, { search?: number; feed?: number; foundAt?: number }>();
     const creating = Promise.all(
       PROVIDER_KEYS.map(async (provider) => {
         await quietProvider(emulators, provider);
@@ -660,11 +730,12 @@ async function propagation(
         if (apis.feed) {
           const feed = await graphql(gateway.url, FEED_QUERY, { since, term: nonce });
           for (const edge of feed.data.secretChanges.edges as Array<{
-            node: { kind: string; ref: { name: string } };
+            node: { kind: string; at: string; ref: { name: string } };
           }>) {
             if (edge.node.kind !== 'CREATED') continue;
             const entry = found.get(edge.node.ref.name) ?? {};
             entry.feed ??= Date.now();
+            entry.foundAt ??= Date.parse(edge.node.at);
             found.set(edge.node.ref.name, entry);
           }
         }
@@ -677,13 +748,19 @@ async function propagation(
     subscriber?.close();
     for (const [name, { provider, at }] of created) {
       const seen = found.get(name);
-      const after = (t: number | undefined) => (t === undefined ? null : t - at);
+      const event = subscriber?.seen.get(name);
+      const foundAt = seen?.foundAt ?? event?.at;
+      const since = (from: number | undefined, t: number | undefined) =>
+        t === undefined || from === undefined ? null : t - from;
       out.push({
         provider,
         sample,
-        searchMs: after(seen?.search),
-        feedMs: apis.feed ? after(seen?.feed) : null,
-        subscriberMs: subscriber ? after(subscriber.seen.get(name)) : null,
+        searchMs: since(at, seen?.search),
+        feedMs: apis.feed ? since(at, seen?.feed) : null,
+        subscriberMs: subscriber ? since(at, event?.arrived) : null,
+        foundMs: since(at, foundAt),
+        feedAfterSyncMs: apis.feed ? since(foundAt, seen?.feed) : null,
+        subscriberAfterSyncMs: subscriber ? since(foundAt, event?.arrived) : null,
       });
     }
     bench.progress(
@@ -862,6 +939,7 @@ async function run(bench: Bench): Promise<InventoryResult> {
 
   // 2, 3. Searches, then pages under load.
   const searches = await part('sequential searches', () => searchLatency(bench, main.url, options.s8Searches));
+  const live = await livePath(bench, emulators, main);
   const pages = await part('index pages under load', () => throughput(bench, emulators, main));
 
   // 5. Calls per minute under mixed load.
@@ -948,6 +1026,7 @@ async function run(bench: Bench): Promise<InventoryResult> {
     latencyMs,
     syncs,
     searches,
+    live,
     throughput: pages,
     levels,
     propagation: changes,
@@ -1018,6 +1097,15 @@ function report(result: InventoryResult | null, bench: Bench): ScenarioReport {
         connections: '1',
         latency: `${fmt(s.p50Ms, 1)} / ${fmt(s.p99Ms, 1)}`,
         target: `${s.p99Ms <= SEARCH_P99_MS && !s.problems.length ? 'yes' : 'no'}: p99 ≤ ${SEARCH_P99_MS} ms (max ${fmt(s.maxMs)})`,
+      }),
+    );
+  for (const l of r.live)
+    rows.push(
+      row(`${l.name} (ref: the live path)`, {
+        calls: String(l.listCalls),
+        wall: fmt(l.ms),
+        connections: '1',
+        target: 'ref',
       }),
     );
   // 3
@@ -1158,7 +1246,10 @@ function report(result: InventoryResult | null, bench: Bench): ScenarioReport {
             ? 'met'
             : 'unmet',
           detail: r.propagation.samples
-            .map((s) => `${s.provider} feed ${fmt(s.feedMs)} ms, subscriber ${fmt(s.subscriberMs)} ms`)
+            .map(
+              (s) =>
+                `${s.provider} feed ${fmt(s.feedMs)} ms, subscriber ${fmt(s.subscriberMs)} ms (${fmt(s.feedAfterSyncMs)} / ${fmt(s.subscriberAfterSyncMs)} ms after the sync that found it)`,
+            )
             .join('; '),
         }
       : {
@@ -1188,7 +1279,7 @@ function report(result: InventoryResult | null, bench: Bench): ScenarioReport {
       (l) =>
         `- ${l.rate} req/s on ${l.connections} connections: ${fmt(l.achievedPerSecond, 1)} achieved, p50/p99 ${fmt(l.p50Ms)}/${fmt(l.p99Ms)} ms, ${l.errors} errors; window ${fmt(l.windowMs / 1000, 1)} s: ${l.listCalls} ListSecrets = ${fmt(l.callsPerMinute)}/min, of which ${l.syncs} syncs made ${l.syncListCalls}; other ${l.otherCalls} (${fmt(l.otherCallsPerMinute)}/min)${l.quietBounds ? '' : '; a window bound was not quiet'}`,
     ),
-    `- change → search: ${r.propagation.samples.map((s) => `${s.provider} ${fmt(s.searchMs)} ms`).join(', ')}; sync durations ${Object.entries(
+    `- change at the cloud (create → end of the sync that found it; then + search / + feed / + subscriber after that sync): ${r.propagation.samples.map((s) => `${s.provider} ${fmt(s.foundMs)} ms; ${fmt(s.searchMs === null || s.foundMs === null ? null : s.searchMs - s.foundMs)} / ${fmt(s.feedAfterSyncMs)} / ${fmt(s.subscriberAfterSyncMs)} ms`).join(', ')}; sync durations ${Object.entries(
       r.propagation.syncMs,
     )
       .map(([p, ms]) => `${p} ${fmt(ms)} ms`)
