@@ -1,3 +1,4 @@
+// Over 400 lines because its seven measurements share one set of emulators and gateways; to split by measurement (as bench/scenarios/6 and 7 do with bench/lib) next.
 /**
  * Scenario 8: the inventory (issue 18) with the emulators scaled to about 100,000 secrets, the same
  * number per provider, at --export-latency (20 ms). Emulators and gateways of its own, each in a
