@@ -85,9 +85,10 @@ export function requestHeaders(): Record<string, string> {
   };
 }
 
-export async function post(url: string, body: string): Promise<GraphQLResult> {
+export async function post(url: string, body: string, timeoutMs?: number): Promise<GraphQLResult> {
   const started = performance.now();
-  const response = await fetch(url, { method: 'POST', headers: requestHeaders(), body });
+  const signal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+  const response = await fetch(url, { method: 'POST', headers: requestHeaders(), body, signal });
   const text = await response.text();
   const ms = performance.now() - started;
   let parsed: GraphQLResult['body'] = null;

@@ -247,7 +247,7 @@ interface InventoryResult {
     samples: Propagation[];
     feed: boolean;
     subscription: boolean;
-    /** Each source's sync time on that gateway (ms, from the emulators' call times), for the floor. */
+    /** Each source's sync time on that gateway (ms, median; seen as its syncedAt changes, polled every 50 ms or so). */
     syncMs: Partial<Record<ProviderKey, number>>;
     /** Share of the polls that found each source not FRESH (its sync longer than refreshMs: reads went live). */
     notFreshShare: Record<ProviderKey, number>;
@@ -269,8 +269,8 @@ const providerOf = (sourceId: string) => PROVIDER_KEYS.find((p) => SOURCE_IDS[p]
 const percentile = (sorted: number[], p: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
 
-async function graphql(url: string, query: string, variables: Record<string, unknown> = {}) {
-  const result = await post(url, requestBody(query, variables));
+async function graphql(url: string, query: string, variables: Record<string, unknown> = {}, timeoutMs?: number) {
+  const result = await post(url, requestBody(query, variables), timeoutMs);
   const problems = problemsOf(result);
   if (problems.length) throw new Error(`${problems.join('; ')}`);
   return { data: result.body!.data, ms: result.ms };
@@ -686,6 +686,8 @@ async function propagation(
   const out: Propagation[] = [];
   const problems = new Set<string>();
   const notFresh = Object.fromEntries(PROVIDER_KEYS.map((p) => [p, 0])) as Record<ProviderKey, number>;
+  const durations = Object.fromEntries(PROVIDER_KEYS.map((p) => [p, [] as number[]])) as Record<ProviderKey, number[]>;
+  const lastSyncedAt = new Map<ProviderKey, string | null>();
   let polls = 0;
   for (let sample = 0; sample < samples; sample++) {
     const nonce = `benchprop${Date.now().toString(36)}`;
@@ -705,46 +707,74 @@ async function propagation(
     let allCreated = false;
     void creating.then(() => (allCreated = true));
     const deadline = Date.now() + 4 * PROPAGATION_REFRESH_MS + 60_000;
-    const complete = () =>
-      allCreated &&
-      [...created.keys()].every(
-        (name) =>
-          found.get(name)?.search !== undefined &&
-          (!apis.feed || found.get(name)?.feed !== undefined) &&
-          (!subscriber || subscriber.seen.has(name)),
-      );
-    while (!complete() && Date.now() < deadline) {
-      try {
-        const states = await syncStates(gateway.url);
-        const fresh = states.filter((s) => s.state === 'FRESH').map((s) => s.source.id);
-        polls++;
-        for (const s of states) if (s.state !== 'FRESH') notFresh[providerOf(s.source.id)]++;
-        if (fresh.length > 0) {
-          const searched = await graphql(gateway.url, FOUND_QUERY, { term: nonce, sources: fresh });
-          const now = Date.now();
-          for (const edge of searched.data.secrets.edges as Array<{ node: { name: string } }>) {
-            const entry = found.get(edge.node.name) ?? {};
-            entry.search ??= now;
-            found.set(edge.node.name, entry);
-          }
+    const all = (seen: (name: string) => boolean) => allCreated && [...created.keys()].every(seen);
+    // Search and feed are polled by loops of their own, each request given 3 s: one slow answer (a
+    // source that just went stale is read live) must not hold the other's clock.
+    const poll = async (done: () => boolean, once: () => Promise<void>) => {
+      while (!done() && Date.now() < deadline) {
+        try {
+          await once();
+        } catch (error) {
+          problems.add((error as Error).message.slice(0, 160));
         }
-        if (apis.feed) {
-          const feed = await graphql(gateway.url, FEED_QUERY, { since, term: nonce });
-          for (const edge of feed.data.secretChanges.edges as Array<{
-            node: { kind: string; at: string; ref: { name: string } };
-          }>) {
-            if (edge.node.kind !== 'CREATED') continue;
-            const entry = found.get(edge.node.ref.name) ?? {};
-            entry.feed ??= Date.now();
-            entry.foundAt ??= Date.parse(edge.node.at);
-            found.set(edge.node.ref.name, entry);
-          }
-        }
-      } catch (error) {
-        problems.add((error as Error).message.slice(0, 160));
+        await sleep(50);
       }
-      await sleep(50);
-    }
+    };
+    const searching = poll(
+      () => all((name) => found.get(name)?.search !== undefined),
+      async () => {
+        const states = await syncStates(gateway.url);
+        const observed = Date.now();
+        polls++;
+        for (const s of states) {
+          const provider = providerOf(s.source.id);
+          if (s.state !== 'FRESH') notFresh[provider]++;
+          // A sync is applied with syncedAt = its start: seen as it changes, its length is now − syncedAt.
+          if (lastSyncedAt.has(provider) && s.syncedAt && s.syncedAt !== lastSyncedAt.get(provider))
+            durations[provider].push(observed - Date.parse(s.syncedAt));
+          lastSyncedAt.set(provider, s.syncedAt);
+        }
+        // One query per fresh source: one that turns stale meanwhile is read live alone.
+        await Promise.all(
+          states
+            .filter((s) => s.state === 'FRESH')
+            .map(async (s) => {
+              const searched = await graphql(gateway.url, FOUND_QUERY, { term: nonce, sources: [s.source.id] }, 3000);
+              const now = Date.now();
+              for (const edge of searched.data.secrets.edges as Array<{ node: { name: string } }>) {
+                const entry = found.get(edge.node.name) ?? {};
+                entry.search ??= now;
+                found.set(edge.node.name, entry);
+              }
+            }),
+        );
+      },
+    );
+    const following = apis.feed
+      ? poll(
+          () => all((name) => found.get(name)?.feed !== undefined),
+          async () => {
+            const feed = await graphql(gateway.url, FEED_QUERY, { since, term: nonce }, 3000);
+            const now = Date.now();
+            for (const edge of feed.data.secretChanges.edges as Array<{
+              node: { kind: string; at: string; ref: { name: string } };
+            }>) {
+              if (edge.node.kind !== 'CREATED') continue;
+              const entry = found.get(edge.node.ref.name) ?? {};
+              entry.feed ??= now;
+              entry.foundAt ??= Date.parse(edge.node.at);
+              found.set(edge.node.ref.name, entry);
+            }
+          },
+        )
+      : Promise.resolve();
+    const listening = subscriber
+      ? poll(
+          () => all((name) => subscriber.seen.has(name)),
+          async () => undefined,
+        )
+      : Promise.resolve();
+    await Promise.all([searching, following, listening]);
     await creating;
     subscriber?.close();
     for (const [name, { provider, at }] of created) {
@@ -777,7 +807,9 @@ async function propagation(
     refreshMs: PROPAGATION_REFRESH_MS,
     samples: out,
     ...apis,
-    syncMs: {},
+    syncMs: Object.fromEntries(
+      PROVIDER_KEYS.filter((p) => durations[p].length > 0).map((p) => [p, median(durations[p])]),
+    ),
     notFreshShare: Object.fromEntries(PROVIDER_KEYS.map((p) => [p, notFresh[p] / Math.max(1, polls)])) as Record<
       ProviderKey,
       number
@@ -800,32 +832,6 @@ async function quietProvider(emulators: Emulators, provider: ProviderKey): Promi
     } else if (Date.now() - since >= QUIET_MS) return;
     await sleep(50);
   }
-}
-
-/** How long each source's sync takes on a gateway syncing every `refreshMs`: its calls' span, watched over one period. */
-async function syncDurations(emulators: Emulators, periodMs: number): Promise<Partial<Record<ProviderKey, number>>> {
-  const spans: Partial<Record<ProviderKey, number>> = {};
-  const first = new Map<ProviderKey, number>();
-  const last = new Map<ProviderKey, number>();
-  const previous = new Map<ProviderKey, number>();
-  const end = Date.now() + periodMs * 2 + 10_000;
-  while (Date.now() < end) {
-    const stats = await emulators.stats();
-    const now = Date.now();
-    for (const p of PROVIDER_KEYS) {
-      const calls = stats[p].operations.ListSecrets ?? 0;
-      if (calls !== previous.get(p)) {
-        if (previous.has(p)) {
-          if (!first.has(p) || now - last.get(p)! > QUIET_MS) first.set(p, now);
-          last.set(p, now);
-          spans[p] = Math.max(spans[p] ?? 0, last.get(p)! - first.get(p)!);
-        }
-        previous.set(p, calls);
-      }
-    }
-    await sleep(25);
-  }
-  return spans;
 }
 
 /** A full export from the index, between quiet moments, its list calls split into the syncs' and the rest. */
@@ -981,12 +987,8 @@ async function run(bench: Bench): Promise<InventoryResult> {
   await emulators.reset();
   const fast = await inventoryGateway('inventory-5s', PROPAGATION_REFRESH_MS);
   await firstSync(bench, emulators, inv, fast, latencyMs);
-  const [syncMs, changes] = await Promise.all([
-    syncDurations(emulators, PROPAGATION_REFRESH_MS),
-    propagation(bench, emulators, fast, options.s8Samples),
-  ]);
+  const changes = await propagation(bench, emulators, fast, options.s8Samples);
   for (const change of changes.samples) created[change.provider]++;
-  changes.syncMs = syncMs;
   await remember(fast);
   await stopChild(fast.child);
 
