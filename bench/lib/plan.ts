@@ -1,5 +1,6 @@
 import { planPages } from '../../src/pagination/page-plan.js';
 import { BATCH_GET_MAX_IDS, LIST_SECRETS_MAX_RESULTS } from '../../src/providers/aws-secrets-manager/emulator.js';
+import type { SdkExportTarget } from '../children/sdk-baseline.js';
 import { PROVIDER_KEYS, type InventorySummary, type ProviderKey } from './types.js';
 
 /**
@@ -306,4 +307,27 @@ export function exportMinimum(segs: Segment[], limits: Limits): Minimum {
   }
   tally.rounds = rounds;
   return finish(tally);
+}
+
+/** What the hand-written SDK export reads of each provider: its namespaces, projects or region, at its concurrency. */
+export function sdkExportTargets(
+  urls: Record<ProviderKey, string>,
+  inv: InventorySummary,
+  limits: Limits,
+  providers: readonly ProviderKey[] = PROVIDER_KEYS,
+): SdkExportTarget[] {
+  const saeNamespaces = [...inv.sae.namespaces].map((n) => n.id).sort((a, b) => a.localeCompare(b));
+  const scopes: Record<ProviderKey, string[]> = {
+    sae: saeNamespaces,
+    apig: [],
+    kms: [],
+    csms: [inv.csms.projectId],
+    aws: [inv.aws.region],
+  };
+  return providers.map((provider) => ({
+    provider,
+    url: urls[provider],
+    scopes: scopes[provider],
+    concurrency: limits.concurrency[provider],
+  }));
 }

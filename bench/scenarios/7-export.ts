@@ -5,12 +5,19 @@
  * turns sample by sample. Each gateway sample starts once the previous one's entries have
  * expired. Target: within 1.5x of the bound, with no more list calls than the minimum.
  */
-import type { SdkExportTarget } from '../children/sdk-baseline.js';
 import { breakdown, type Bench, type RunScenario, type ScenarioReport } from '../lib/bench.js';
 import { type Case, NAMES, walk } from '../lib/cases.js';
 import { SOURCE_IDS } from '../lib/config.js';
 import { PAGE_QUERY } from '../lib/graphql.js';
-import { exportMinimum, lowerBoundMs, segments, totalOf, type Limits, type Minimum } from '../lib/plan.js';
+import {
+  exportMinimum,
+  lowerBoundMs,
+  sdkExportTargets,
+  segments,
+  totalOf,
+  type Limits,
+  type Minimum,
+} from '../lib/plan.js';
 import { stopChild } from '../lib/processes.js';
 import { fmt, median, type Row, type TargetResult } from '../lib/report.js';
 import { PROVIDER_KEYS, type InventorySummary, type ProviderKey, type UpstreamStats } from '../lib/types.js';
@@ -71,21 +78,7 @@ async function run(bench: Bench): Promise<ExportMeasured[]> {
   const cases = exportCases(inv, limits);
   const gateway = await bench.startGateway('export', { ttlMs: EXPORT_TTL_MS, staleMs: 0, readAhead: true });
   const sdkChild = await bench.startChild('bench/children/sdk-baseline.ts', 'sdk-export');
-  const saeNamespaces = [...inv.sae.namespaces].map((n) => n.id).sort((a, b) => a.localeCompare(b));
-  const targetsOf = (providers: ProviderKey[]): SdkExportTarget[] =>
-    providers.map((provider) => ({
-      provider,
-      url: emulators.urls[provider],
-      scopes:
-        provider === 'sae'
-          ? saeNamespaces
-          : provider === 'csms'
-            ? [inv.csms.projectId]
-            : provider === 'aws'
-              ? [inv.aws.region]
-              : [],
-      concurrency: limits.concurrency[provider],
-    }));
+  const targetsOf = (providers: ProviderKey[]) => sdkExportTargets(emulators.urls, inv, limits, providers);
   const sdkExport = (providers: ProviderKey[]) =>
     sdkChild.ipc.request<{ ms: number; rows: number; calls: number }>('export', { targets: targetsOf(providers) });
   let sampleStarted = 0;

@@ -21,14 +21,13 @@
  *    Each cold start is one more first-sync sample for part 1.
  * 4. peak RSS of every inventory gateway (the kernel's high-water mark): ≤ 400 MB.
  */
-import type { SdkExportTarget } from '../children/sdk-baseline.js';
 import { PROVIDER_DEMOS } from '../../src/emulators/index.js';
 import type { Bench, Emulators, Gateway, RunScenario, ScenarioReport } from '../lib/bench.js';
 import { walk } from '../lib/cases.js';
 import { SOURCE_IDS } from '../lib/config.js';
 import { LIST_FIELDS, PAGE_QUERY, post, problemsOf, requestBody, requestHeaders } from '../lib/graphql.js';
 import { load } from '../lib/load.js';
-import { exportMinimum, lowerBoundMs, segments, type Minimum } from '../lib/plan.js';
+import { exportMinimum, lowerBoundMs, sdkExportTargets, segments, type Minimum } from '../lib/plan.js';
 import { cpuSnapshot, foreignShare, peakRssMb, ROOT, rssMb, stopChild } from '../lib/processes.js';
 import { summarizeProfile } from '../lib/profile.js';
 import { fmt, median, type Row, type TargetResult } from '../lib/report.js';
@@ -917,20 +916,7 @@ async function run(bench: Bench): Promise<InventoryResult> {
 
   // The hand-written SDK export (part 7), once first: it also warms the emulators up (JIT, their orders).
   const sdk = await bench.startChild('bench/children/sdk-baseline.ts', 'sdk-inventory');
-  const saeNamespaces = [...inv.sae.namespaces].map((n) => n.id).sort((a, b) => a.localeCompare(b));
-  const targets: SdkExportTarget[] = PROVIDER_KEYS.map((provider) => ({
-    provider,
-    url: emulators.urls[provider],
-    scopes:
-      provider === 'sae'
-        ? saeNamespaces
-        : provider === 'csms'
-          ? [inv.csms.projectId]
-          : provider === 'aws'
-            ? [inv.aws.region]
-            : [],
-    concurrency: limits.concurrency[provider],
-  }));
+  const targets = sdkExportTargets(emulators.urls, inv, limits);
   const sdkExport = () => sdk.ipc.request<{ ms: number; rows: number; calls: number }>('export', { targets });
   const warmSdk = await sdkExport();
 
