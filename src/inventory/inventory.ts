@@ -1,10 +1,10 @@
 import type { InventoryPolicy } from '../config.js';
-import type { NamespaceRecord, SecretOrder, SecretRecord } from '../domain/records.js';
+import type { NamespaceRecord, RecordFacets, SecretOrder, SecretRecord } from '../domain/records.js';
 import type { Logger } from '../logger.js';
 import type { SecretSource } from '../sources/types.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { ChangeLog } from './changes.js';
-import { sortEntries, type Entry, type SortedSet } from './query.js';
+import { entryOf, sortEntries, type Entry, type SortedSet } from './query.js';
 import { SourceIndex, type SecretChangeRecord } from './source-index.js';
 import { readSource } from './sync.js';
 
@@ -70,6 +70,8 @@ interface Tracked {
   totalListCalls: number;
   failures: number;
   timer: NodeJS.Timeout | null;
+  /** The index as entries of the sorted sets, built once per index version. */
+  entries: { version: number; list: Entry[] } | null;
 }
 
 /**
@@ -83,6 +85,9 @@ export class Inventory {
   private stopped = true;
   private readonly sortedSets = new Map<string, SortedSet>();
   private sortedVersion = '';
+  /** Every source's entries, for the sorted sets of `sortedVersion`: each order sorts the same objects. */
+  private allEntries: Entry[] | null = null;
+  private readonly facets: (record: SecretRecord) => RecordFacets;
   private coordinator: SyncCoordinator | null = null;
 
   constructor(
@@ -93,8 +98,11 @@ export class Inventory {
       retentionMs: number;
       /** What the feed's seqs count in: the fleet's stream, the same on every replica (so cursors work on any). */
       feedName?: string;
+      /** Each record's provider's facets (tags, state): what search and counts read beside the shared fields. */
+      facets?: (record: SecretRecord) => RecordFacets;
     },
   ) {
+    this.facets = options.facets ?? (() => ({}));
     this.changes = new ChangeLog(options.retentionMs, { name: options.feedName });
     for (const { source, policy, position } of sources)
       this.tracked.set(source.id, {
@@ -111,6 +119,7 @@ export class Inventory {
         totalListCalls: 0,
         failures: 0,
         timer: null,
+        entries: null,
       });
   }
 
@@ -285,10 +294,14 @@ export class Inventory {
     if (version !== this.sortedVersion) {
       this.sortedSets.clear();
       this.sortedVersion = version;
+      this.allEntries = null;
     }
     const key = JSON.stringify(orders);
     let set = this.sortedSets.get(key);
-    if (!set) this.sortedSets.set(key, (set = sortEntries(this.entries(), orders)));
+    if (!set) {
+      this.allEntries ??= this.entries();
+      this.sortedSets.set(key, (set = sortEntries(this.allEntries, orders)));
+    }
     return set;
   }
 
@@ -303,11 +316,25 @@ export class Inventory {
 
   private entries(): Entry[] {
     const all: Entry[] = [];
-    for (const t of this.tracked.values())
-      if (t.baselined)
-        for (const { namespaceIndex, entry } of t.index.entries())
-          all.push({ record: entry.record, sourceIndex: t.position, namespaceIndex, seq: entry.seq });
+    for (const t of this.tracked.values()) if (t.baselined) for (const entry of this.entriesOf(t)) all.push(entry);
     return all;
+  }
+
+  /** A source's entries; after a change, an unchanged secret keeps its entry (and its search text). */
+  private entriesOf(t: Tracked): Entry[] {
+    if (t.entries?.version === t.index.version) return t.entries.list;
+    const before = new Map(t.entries?.list.map((entry) => [entry.record, entry]));
+    const list: Entry[] = [];
+    for (const { namespaceIndex, entry } of t.index.entries()) {
+      const old = before.get(entry.record);
+      if (old && old.namespaceIndex === namespaceIndex && old.seq === entry.seq) list.push(old);
+      else {
+        const place = { sourceIndex: t.position, namespaceIndex, seq: entry.seq };
+        list.push(entryOf(entry.record, place, this.facets(entry.record)));
+      }
+    }
+    t.entries = { version: t.index.version, list };
+    return list;
   }
 
   syncedAt(sourceId: string): Date | null {

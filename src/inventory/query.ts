@@ -1,5 +1,5 @@
-import type { SecretOrder, SecretRecord } from '../domain/records.js';
-import type { RecordTest } from '../pagination/filter.js';
+import type { RecordFacets, SecretOrder, SecretRecord } from '../domain/records.js';
+import { type RecordTest, searchTextOf } from '../pagination/filter.js';
 
 /** One secret in a collected set: its record and where it stands in the default order. */
 export interface Entry {
@@ -10,6 +10,19 @@ export interface Entry {
   namespaceIndex: number;
   /** Its place inside the namespace (the index's order; a live scan's row). */
   seq: number;
+  /** What `search` looks in (`searchTextOf`), built once when the entry is. */
+  searchText: string;
+  /** CSMS state or APIG status (`secretCounts.byState`); null for providers with none. */
+  state: string | null;
+}
+
+/** An entry for a record at a place in the default order; `facets` are its provider's reading of it. */
+export function entryOf(
+  record: SecretRecord,
+  place: { sourceIndex: number; namespaceIndex: number; seq: number },
+  facets: RecordFacets,
+): Entry {
+  return { record, ...place, searchText: searchTextOf(record, facets), state: facets.state ?? null };
 }
 
 type SortValue = string | number | null;
@@ -61,10 +74,13 @@ export function isKeyset(value: unknown, width: number): value is Keyset {
   );
 }
 
-/** A set sorted by an order, with its keysets, for binary search from a cursor. */
+/**
+ * A set sorted by an order, for binary search from a cursor. Keysets are not kept: a seek computes the
+ * few it compares (log n), a page those of its edges, so a sorted order costs one array of entries.
+ */
 export interface SortedSet {
   entries: Entry[];
-  keysets: Keyset[];
+  orders: readonly SecretOrder[];
   descending: boolean[];
 }
 
@@ -72,7 +88,7 @@ export function sortEntries(entries: readonly Entry[], orders: readonly SecretOr
   const descending = orders.map((order) => order.direction === 'DESC');
   const keyed = entries.map((entry) => ({ entry, keyset: keysetOf(entry, orders) }));
   keyed.sort((a, b) => compareKeysets(a.keyset, b.keyset, descending));
-  return { entries: keyed.map((k) => k.entry), keysets: keyed.map((k) => k.keyset), descending };
+  return { entries: keyed.map((k) => k.entry), orders, descending };
 }
 
 /** The first index whose keyset is after `key` (`strict`) or at or after it. */
@@ -81,7 +97,7 @@ function seek(set: SortedSet, key: Keyset, strict: boolean): number {
   let hi = set.entries.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    const c = compareKeysets(set.keysets[mid], key, set.descending);
+    const c = compareKeysets(keysetOf(set.entries[mid], set.orders), key, set.descending);
     if (c < 0 || (strict && c === 0)) lo = mid + 1;
     else hi = mid;
   }
@@ -131,7 +147,7 @@ export function pageOf(
   }
   return {
     entries: found.map((i) => set.entries[i]),
-    keysets: found.map((i) => set.keysets[i]),
+    keysets: found.map((i) => keysetOf(set.entries[i], set.orders)),
     hasNextPage: request.forward ? more : request.before !== null,
     hasPreviousPage: request.forward ? request.after !== null : more,
   };
@@ -144,15 +160,22 @@ export function countOf(entries: readonly Entry[], keep: (entry: Entry) => boole
   return n;
 }
 
-/** Per source (by index): whether its namespace (by index) is in scope, and the test its records must pass. */
+/**
+ * Per source (by index): whether its namespace (by index) is in scope, and the test its records must
+ * pass; `search`, lower-cased, when the filter's search is read from each entry's `searchText` rather
+ * than left to the tests (one `includes` per entry, not a look at every field).
+ */
 export interface Scope {
   namespaces: ReadonlyArray<ReadonlyArray<boolean> | undefined>;
   tests: ReadonlyArray<RecordTest | null | undefined>;
+  search: string | null;
 }
 
 export function keeperOf(scope: Scope): (entry: Entry) => boolean {
+  const { search } = scope;
   return (entry) => {
     if (!scope.namespaces[entry.sourceIndex]?.[entry.namespaceIndex]) return false;
+    if (search !== null && !entry.searchText.includes(search)) return false;
     const test = scope.tests[entry.sourceIndex];
     return !test || test(entry.record);
   };

@@ -5,8 +5,6 @@ export interface IndexedSecret {
   record: SecretRecord;
   /** Assigned when the index first saw it: the provider's order for a baseline, then the order of arrival. */
   seq: number;
-  /** The record as JSON, to tell an update from nothing. */
-  fingerprint: string;
 }
 
 export type ChangeKind = 'CREATED' | 'UPDATED' | 'DELETED';
@@ -24,20 +22,39 @@ export interface SecretChangeRecord {
   changedFields: string[];
 }
 
-/** A record as JSON: dates as ISO strings, keys in their order (adapters build records the same way every time). */
-export function fingerprintOf(record: SecretRecord): string {
-  return JSON.stringify(record);
+type Fields = Record<string, unknown>;
+
+/**
+ * Whether two values would be the same JSON, compared in place rather than kept as JSON per secret
+ * (which cost 100k secrets some 40 MB): a date equals its ISO string (a record revived from the
+ * fleet's stream), an undefined field equals a missing one, and key order does not count.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof Date || b instanceof Date) return jsonScalar(a) === jsonScalar(b);
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => sameJson(item, b[i]));
+  }
+  const keys = definedKeys(a as Fields);
+  return (
+    keys.length === definedKeys(b as Fields).length && keys.every((k) => sameJson((a as Fields)[k], (b as Fields)[k]))
+  );
+}
+
+function jsonScalar(value: unknown): unknown {
+  return value instanceof Date ? value.toJSON() : value;
+}
+
+function definedKeys(value: Fields): string[] {
+  return Object.keys(value).filter((key) => value[key] !== undefined);
 }
 
 function changedFields(before: SecretRecord, after: SecretRecord): string[] {
-  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-  return [...keys]
-    .filter(
-      (key) =>
-        JSON.stringify((before as unknown as Record<string, unknown>)[key]) !==
-        JSON.stringify((after as unknown as Record<string, unknown>)[key]),
-    )
-    .sort();
+  const [a, b] = [before as unknown as Fields, after as unknown as Fields];
+  const keys = new Set([...definedKeys(a), ...definedKeys(b)]);
+  return [...keys].filter((key) => !sameJson(a[key], b[key])).sort();
 }
 
 /**
@@ -97,8 +114,7 @@ export class SourceIndex {
     this.byNamespace.clear();
     for (const namespace of namespaces) {
       const secrets = new Map<string, IndexedSecret>();
-      for (const record of lists.get(namespace.id) ?? [])
-        secrets.set(record.key, { record, seq: this.nextSeq++, fingerprint: fingerprintOf(record) });
+      for (const record of lists.get(namespace.id) ?? []) secrets.set(record.key, { record, seq: this.nextSeq++ });
       this.byNamespace.set(namespace.id, secrets);
     }
     this.version++;
@@ -117,7 +133,7 @@ export class SourceIndex {
         const old = before.get(record.key);
         const base = { at, sourceId: this.sourceId, namespaceId: namespace.id, key: record.key, record };
         if (!old) changes.push({ ...base, kind: 'CREATED', changedFields: Object.keys(record).sort() });
-        else if (old.fingerprint !== fingerprintOf(record))
+        else if (!sameJson(old.record, record))
           changes.push({ ...base, kind: 'UPDATED', changedFields: changedFields(old.record, record) });
       }
       for (const [key, old] of before)
@@ -158,11 +174,7 @@ export class SourceIndex {
       if (change.kind === 'DELETED') secrets.delete(change.key);
       else {
         const old = secrets.get(change.key);
-        secrets.set(change.key, {
-          record: change.record,
-          seq: old?.seq ?? this.nextSeq++,
-          fingerprint: fingerprintOf(change.record),
-        });
+        secrets.set(change.key, { record: change.record, seq: old?.seq ?? this.nextSeq++ });
       }
     }
     if (namespaces) {
@@ -192,7 +204,7 @@ export class SourceIndex {
     for (const { namespaceId, record, seq } of [...snapshot.secrets].sort((a, b) => a.seq - b.seq)) {
       let secrets = this.byNamespace.get(namespaceId);
       if (!secrets) this.byNamespace.set(namespaceId, (secrets = new Map()));
-      secrets.set(record.key, { record, seq, fingerprint: fingerprintOf(record) });
+      secrets.set(record.key, { record, seq });
       this.nextSeq = Math.max(this.nextSeq, seq + 1);
     }
     this.version++;

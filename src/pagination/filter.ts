@@ -83,6 +83,28 @@ function matches(record: SecretRecord, filter: SecretFilter, facets: RecordFacet
   );
 }
 
+/** Keeps fields apart in a search text: a needle without it cannot match across two fields. */
+const FIELD_BREAK = '\u0000';
+
+/**
+ * What `search` looks in, lower-cased, fields apart: the name, the description, each tag key and
+ * value. An index builds it once per secret, so that a search costs one `includes` per secret.
+ */
+export function searchTextOf(record: SecretRecord, facets: RecordFacets): string {
+  const parts = [record.name, record.description ?? ''];
+  for (const tag of facets.tags ?? []) parts.push(tag.key, tag.value);
+  return parts.join(FIELD_BREAK).toLowerCase();
+}
+
+/**
+ * The filter's search, lower-cased, when a `searchTextOf` text answers it exactly as `recordTest`
+ * would; null when there is none, or when it holds the field break (then only `recordTest` can).
+ */
+export function textSearchOf(filter: SecretFilter): string | null {
+  if (!filter.search || filter.search.includes(FIELD_BREAK)) return null;
+  return filter.search.toLowerCase();
+}
+
 function searchMatches(record: SecretRecord, facets: RecordFacets, needle: string): boolean {
   if (record.name.toLowerCase().includes(needle)) return true;
   if (record.description?.toLowerCase().includes(needle)) return true;

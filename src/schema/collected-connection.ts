@@ -3,6 +3,7 @@ import type { SecretFilter, SecretOrder } from '../domain/records.js';
 import {
   countOf,
   type Entry,
+  entryOf,
   isKeyset,
   keeperOf,
   pageOf,
@@ -14,7 +15,7 @@ import type { SourceIndex } from '../inventory/source-index.js';
 import type { ConnectionArgs, ConnectionPage, SegmentState } from '../pagination/connection.js';
 import { cursorError } from '../pagination/cursor.js';
 import { pageRequest } from '../pagination/connection/args.js';
-import { hasRecordFilter, namespaceCanMatch, recordTest, sourceCanMatch } from '../pagination/filter.js';
+import { hasRecordFilter, namespaceCanMatch, recordTest, sourceCanMatch, textSearchOf } from '../pagination/filter.js';
 import type { SecretSource } from '../sources/types.js';
 
 /** The segment name of cursors of collected pages: no source/namespace key looks like it. */
@@ -50,6 +51,9 @@ export async function collect(
   let asOf: Date | null = null;
   let allIndexed = true;
   const inventory = ctx.inventory;
+  // The search is read from each entry's search text; the tests check the rest of the filter.
+  const search = textSearchOf(filter);
+  const tested = search === null ? filter : { ...filter, search: null };
   for (const source of sources.filter((s) => sourceCanMatch(s, filter))) {
     const position = ctx.sources.position(source.id);
     let index: SourceIndex | null = null;
@@ -59,7 +63,7 @@ export async function collect(
       if (!index && options.continuing && inventory.syncedAt(source.id)) index = inventory.indexOf(source.id);
     }
     const provider = ctx.catalog.get(source.provider);
-    tests[position] = hasRecordFilter(filter) ? recordTest(filter, (record) => provider.facets(record)) : null;
+    tests[position] = hasRecordFilter(tested) ? recordTest(tested, (record) => provider.facets(record)) : null;
     const inScope = (namespaceId: string) =>
       ctx.sources.allows(source.id, namespaceId) &&
       namespaceCanMatch(namespaceId, filter) &&
@@ -80,11 +84,12 @@ export async function collect(
     for (const [namespaceIndex, ns] of listed.entries()) {
       if (!namespaces[position][namespaceIndex]) continue;
       const records = await ctx.loaders.scan(source, ns.id, read);
-      for (const [seq, record] of records.entries()) live.push({ record, sourceIndex: position, namespaceIndex, seq });
+      for (const [seq, record] of records.entries())
+        live.push(entryOf(record, { sourceIndex: position, namespaceIndex, seq }, provider.facets(record)));
     }
     states.push({ sourceId: source.id, provider: source.provider, namespaceId: null, status: 'OK', error: null });
   }
-  const keep = keeperOf({ namespaces, tests });
+  const keep = keeperOf({ namespaces, tests, search });
   if (allIndexed && inventory) return { set: inventory.sorted(orders), keep, asOf, states };
   const indexed: Entry[] = [];
   if (inventory && asOf) {

@@ -128,7 +128,7 @@ builder.queryFields((t) => ({
         total++;
         tally(providers, entry.record.provider);
         tally(sources, entry.record.sourceId);
-        tally(states, ctx.catalog.get(entry.record.provider).facets(entry.record).state ?? null);
+        tally(states, entry.state);
       }
       return {
         total,

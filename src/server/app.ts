@@ -69,7 +69,7 @@ export function createGateway(
   const services: AppServices = {
     catalog,
     registry,
-    inventory: inventoryOf(config, registry, logger, redis),
+    inventory: inventoryOf(catalog, config, registry, logger, redis),
     cursors: new CursorCodec(config.cursorSecret),
     logger,
     requestDeadlineMs: config.server.requestDeadlineMs,
@@ -140,6 +140,7 @@ export function createGateway(
  * Redis, the replicas share it (README "The fleet"): one syncs each source, all apply its changes.
  */
 function inventoryOf(
+  catalog: ProviderCatalog<SchemaProvider>,
   config: GatewayConfig,
   registry: SourceRegistry,
   logger: Logger,
@@ -156,6 +157,7 @@ function inventoryOf(
     retentionMs,
     // A fleet numbers changes in its stream: a feed cursor from one replica reads on any other.
     feedName: config.redis ? `${config.redis.keyPrefix}inventory` : undefined,
+    facets: (record) => catalog.get(record.provider).facets(record),
   });
   if (redis) inventory.useCoordinator(new InventoryFleet(redis, inventory, inventoryLogger, { retentionMs }));
   inventory.start();
