@@ -1,5 +1,5 @@
 import type { RecordFacets, SecretOrder, SecretRecord } from '../domain/records.js';
-import { type RecordTest, searchTextOf } from '../pagination/filter.js';
+import { type RecordTest, SEARCH_BREAK, searchTextOf } from '../pagination/filter.js';
 
 /** One secret in a collected set: its record and where it stands in the default order. */
 export interface Entry {
@@ -82,6 +82,8 @@ export interface SortedSet {
   entries: Entry[];
   orders: readonly SecretOrder[];
   descending: boolean[];
+  /** Its search texts as one string (`textOf`), once searched. */
+  text?: SetText;
 }
 
 export function sortEntries(entries: readonly Entry[], orders: readonly SecretOrder[]): SortedSet {
@@ -112,70 +114,127 @@ export interface SetPage {
 }
 
 /**
- * A Relay page of a sorted set: `first` after a keyset, or `last` before one, keeping only entries
- * that `keep` accepts (scope, grant and filter). Keysets survive changes to the set between pages:
- * nothing that stays in it is lost or repeated.
+ * What a page or a count takes of a set: the entries `keep` accepts (scope, grant, filter) whose
+ * search text holds `search` (lower-cased, without `SEARCH_BREAK`; null: any).
  */
-export function pageOf(
-  set: SortedSet,
-  keep: (entry: Entry) => boolean,
-  request: { forward: boolean; count: number; after: Keyset | null; before: Keyset | null },
-): SetPage {
-  const found: number[] = [];
-  let more = false;
-  if (request.forward) {
-    const start = request.after ? seek(set, request.after, true) : 0;
-    for (let i = start; i < set.entries.length; i++) {
-      if (!keep(set.entries[i])) continue;
-      if (found.length === request.count) {
-        more = true;
-        break;
-      }
-      found.push(i);
-    }
-  } else {
-    const end = request.before ? seek(set, request.before, false) : set.entries.length;
-    for (let i = end - 1; i >= 0; i--) {
-      if (!keep(set.entries[i])) continue;
-      if (found.length === request.count) {
-        more = true;
-        break;
-      }
-      found.push(i);
-    }
-    found.reverse();
-  }
-  return {
-    entries: found.map((i) => set.entries[i]),
-    keysets: found.map((i) => keysetOf(set.entries[i], set.orders)),
-    hasNextPage: request.forward ? more : request.before !== null,
-    hasPreviousPage: request.forward ? request.after !== null : more,
-  };
-}
-
-/** A set's entries that a test keeps, counted. */
-export function countOf(entries: readonly Entry[], keep: (entry: Entry) => boolean): number {
-  let n = 0;
-  for (const entry of entries) if (keep(entry)) n++;
-  return n;
-}
-
-/**
- * Per source (by index): whether its namespace (by index) is in scope, and the test its records must
- * pass; `search`, lower-cased, when the filter's search is read from each entry's `searchText` rather
- * than left to the tests (one `includes` per entry, not a look at every field).
- */
-export interface Scope {
-  namespaces: ReadonlyArray<ReadonlyArray<boolean> | undefined>;
-  tests: ReadonlyArray<RecordTest | null | undefined>;
+export interface Selection {
+  keep: (entry: Entry) => boolean;
   search: string | null;
 }
 
+/**
+ * A set's search texts in its order as one string, entries apart, and where each starts: a search
+ * is one `indexOf` pass over contiguous memory that lands on its matches in order, not a visit to
+ * every entry's record scattered across the heap (100–140 ms at 100,000 before). Built on a set's
+ * first search; a set lives until an index changes.
+ */
+interface SetText {
+  text: string;
+  /** Where each entry's text starts; one more at the end, past the last. */
+  starts: Int32Array;
+}
+
+function textOf(set: SortedSet): SetText {
+  if (set.text) return set.text;
+  const n = set.entries.length;
+  const starts = new Int32Array(n + 1);
+  const parts = new Array<string>(n);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    starts[i] = at;
+    parts[i] = set.entries[i].searchText;
+    at += parts[i].length + 1;
+  }
+  starts[n] = at;
+  set.text = { text: parts.join(SEARCH_BREAK), starts };
+  return set.text;
+}
+
+/** The entry whose text holds position `at`: the last start at or before it. */
+function entryAt(starts: Int32Array, at: number): number {
+  let lo = 0;
+  let hi = starts.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** The first entry from `i` on (forward; backward: at or before it) whose text holds `search`; -1 when none. */
+function nextCandidate(set: SortedSet, search: string | null, i: number, forward: boolean): number {
+  if (forward ? i >= set.entries.length : i < 0) return -1;
+  if (search === null) return i;
+  const { text, starts } = textOf(set);
+  // A term holds no break, so a match never runs from one entry's text into the next.
+  const at = forward ? text.indexOf(search, starts[i]) : text.lastIndexOf(search, starts[i + 1] - 1);
+  return at < 0 ? -1 : entryAt(starts, at);
+}
+
+/**
+ * A Relay page of a sorted set: `first` after a keyset, or `last` before one, of the entries the
+ * selection takes. Keysets survive changes to the set between pages: nothing that stays in it is
+ * lost or repeated.
+ */
+export function pageOf(
+  set: SortedSet,
+  selection: Selection,
+  request: { forward: boolean; count: number; after: Keyset | null; before: Keyset | null },
+): SetPage {
+  const { keep, search } = selection;
+  const found: number[] = [];
+  let more = false;
+  const { forward } = request;
+  const step = forward ? 1 : -1;
+  const from = forward
+    ? request.after
+      ? seek(set, request.after, true)
+      : 0
+    : (request.before ? seek(set, request.before, false) : set.entries.length) - 1;
+  for (let i = nextCandidate(set, search, from, forward); i !== -1; i = nextCandidate(set, search, i + step, forward)) {
+    if (!keep(set.entries[i])) continue;
+    if (found.length === request.count) {
+      more = true;
+      break;
+    }
+    found.push(i);
+  }
+  if (!forward) found.reverse();
+  return {
+    entries: found.map((i) => set.entries[i]),
+    keysets: found.map((i) => keysetOf(set.entries[i], set.orders)),
+    hasNextPage: forward ? more : request.before !== null,
+    hasPreviousPage: forward ? request.after !== null : more,
+  };
+}
+
+/** Every entry the selection takes, in the set's order. */
+export function eachSelected(set: SortedSet, selection: Selection, visit: (entry: Entry) => void): void {
+  for (
+    let i = nextCandidate(set, selection.search, 0, true);
+    i !== -1;
+    i = nextCandidate(set, selection.search, i + 1, true)
+  )
+    if (selection.keep(set.entries[i])) visit(set.entries[i]);
+}
+
+/** How many entries the selection takes. */
+export function countOf(set: SortedSet, selection: Selection): number {
+  let n = 0;
+  eachSelected(set, selection, () => n++);
+  return n;
+}
+
+/** Per source (by index): whether its namespace (by index) is in scope, and the test its records must pass. */
+export interface Scope {
+  namespaces: ReadonlyArray<ReadonlyArray<boolean> | undefined>;
+  tests: ReadonlyArray<RecordTest | null | undefined>;
+}
+
 export function keeperOf(scope: Scope): (entry: Entry) => boolean {
-  const { search } = scope;
   return (entry) => {
     if (!scope.namespaces[entry.sourceIndex]?.[entry.namespaceIndex]) return false;
-    if (search !== null && !entry.searchText.includes(search)) return false;
     const test = scope.tests[entry.sourceIndex];
     return !test || test(entry.record);
   };

@@ -83,8 +83,8 @@ function matches(record: SecretRecord, filter: SecretFilter, facets: RecordFacet
   );
 }
 
-/** Keeps fields apart in a search text: a needle without it cannot match across two fields. */
-const FIELD_BREAK = '\u0000';
+/** Keeps fields (and an index's entries) apart in search texts: a term without it cannot match across two. */
+export const SEARCH_BREAK = '\u0000';
 
 /**
  * What `search` looks in, lower-cased, fields apart: the name, the description, each tag key and
@@ -93,7 +93,7 @@ const FIELD_BREAK = '\u0000';
 export function searchTextOf(record: SecretRecord, facets: RecordFacets): string {
   const parts = [record.name, record.description ?? ''];
   for (const tag of facets.tags ?? []) parts.push(tag.key, tag.value);
-  return parts.join(FIELD_BREAK).toLowerCase();
+  return parts.join(SEARCH_BREAK).toLowerCase();
 }
 
 /**
@@ -101,7 +101,7 @@ export function searchTextOf(record: SecretRecord, facets: RecordFacets): string
  * would; null when there is none, or when it holds the field break (then only `recordTest` can).
  */
 export function textSearchOf(filter: SecretFilter): string | null {
-  if (!filter.search || filter.search.includes(FIELD_BREAK)) return null;
+  if (!filter.search || filter.search.includes(SEARCH_BREAK)) return null;
   return filter.search.toLowerCase();
 }
 

@@ -8,6 +8,7 @@ import {
   keeperOf,
   pageOf,
   type Scope,
+  type Selection,
   sortEntries,
   type SortedSet,
 } from '../inventory/query.js';
@@ -24,7 +25,7 @@ export const COLLECTED_SEGMENT = '@inventory';
 /** Where a collected page's secrets come from: the sources' indexes where fresh, else one live scan each. */
 export interface Collection {
   set: SortedSet;
-  keep: (entry: Entry) => boolean;
+  selection: Selection;
   /** The oldest sync it used; null when every source was read live. */
   asOf: Date | null;
   states: SegmentState[];
@@ -51,7 +52,7 @@ export async function collect(
   let asOf: Date | null = null;
   let allIndexed = true;
   const inventory = ctx.inventory;
-  // The search is read from each entry's search text; the tests check the rest of the filter.
+  // The search is read from the set's search text; the tests check the rest of the filter.
   const search = textSearchOf(filter);
   const tested = search === null ? filter : { ...filter, search: null };
   for (const source of sources.filter((s) => sourceCanMatch(s, filter))) {
@@ -89,15 +90,15 @@ export async function collect(
     }
     states.push({ sourceId: source.id, provider: source.provider, namespaceId: null, status: 'OK', error: null });
   }
-  const keep = keeperOf({ namespaces, tests, search });
-  if (allIndexed && inventory) return { set: inventory.sorted(orders), keep, asOf, states };
+  const selection = { keep: keeperOf({ namespaces, tests }), search };
+  if (allIndexed && inventory) return { set: inventory.sorted(orders), selection, asOf, states };
   const indexed: Entry[] = [];
   if (inventory && asOf) {
     // Some sources live, some indexed: this request sorts them together.
     for (const entry of inventory.sorted([]).entries)
       if (namespaces[entry.sourceIndex] && !livePositions.has(entry.sourceIndex)) indexed.push(entry);
   }
-  return { set: sortEntries([...indexed, ...live], orders), keep, asOf, states };
+  return { set: sortEntries([...indexed, ...live], orders), selection, asOf, states };
 }
 
 /** Whether a page of this connection should come from the collected set rather than a provider walk. */
@@ -143,7 +144,7 @@ export async function collectedPage(
     namespaceId,
     continuing: request.cursor !== null,
   });
-  const page = pageOf(collection.set, collection.keep, {
+  const page = pageOf(collection.set, collection.selection, {
     forward: !request.backward,
     count: request.want,
     after: request.backward ? null : key,
@@ -160,7 +161,7 @@ export async function collectedPage(
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },
-    totalCount: async () => countOf(collection.set.entries, collection.keep),
+    totalCount: async () => countOf(collection.set, collection.selection),
     states: collection.states,
     interruption: null,
     asOf: collection.asOf,

@@ -1,5 +1,5 @@
 import type { SourceSyncStatus } from '../inventory/inventory.js';
-
+import { eachSelected } from '../inventory/query.js';
 import { builder } from './builder.js';
 import { collect } from './collected-connection.js';
 import { listCost } from './cost.js';
@@ -118,18 +118,17 @@ builder.queryFields((t) => ({
     complexity: (_a, ctx) => ({ field: ctx.sources.list.length, multiplier: listCost.multiplier }),
     resolve: async (_r, args, ctx) => {
       const filter = validateFilter(args.filter);
-      const { set, keep } = await collect(ctx, ctx.sources.list, filter, [], { live: false });
+      const { set, selection } = await collect(ctx, ctx.sources.list, filter, [], { live: false });
       const providers = new Map<string, number>();
       const sources = new Map<string, number>();
       const states = new Map<string | null, number>();
       let total = 0;
-      for (const entry of set.entries) {
-        if (!keep(entry)) continue;
+      eachSelected(set, selection, (entry) => {
         total++;
         tally(providers, entry.record.provider);
         tally(sources, entry.record.sourceId);
         tally(states, entry.state);
-      }
+      });
       return {
         total,
         byProvider: [...providers].map(([provider, count]) => ({ provider, count })),

@@ -1,8 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { SecretRecord, Tag } from '../../src/domain/records.js';
-import { keeperOf } from '../../src/inventory/query.js';
-import { entryOf } from '../../src/inventory/query.js';
+import type { SecretOrder, SecretRecord, Tag } from '../../src/domain/records.js';
+import {
+  countOf,
+  entryOf,
+  type Keyset,
+  keeperOf,
+  pageOf,
+  type Selection,
+  type SortedSet,
+  sortEntries,
+} from '../../src/inventory/query.js';
 import { sameJson } from '../../src/inventory/source-index.js';
 import { recordTest, searchTextOf, textSearchOf } from '../../src/pagination/filter.js';
 
@@ -29,12 +37,12 @@ const record = fc.record({
   tags: fc.array(tag, { maxLength: 3 }),
 });
 
-function secret(r: { name: string; description: string | null }): SecretRecord {
+function secret(r: { name: string; description: string | null }, seq: number): SecretRecord {
   return {
     provider: 'fake',
     sourceId: 's',
     namespaceId: 'n',
-    key: r.name,
+    key: String(seq),
     name: r.name,
     description: r.description,
     type: null,
@@ -43,38 +51,72 @@ function secret(r: { name: string; description: string | null }): SecretRecord {
   };
 }
 
-describe('search over the index (one search text per secret)', () => {
-  it('keeps exactly the secrets the field-by-field definition keeps, for any needle', () => {
+describe('search over the index (one search text per sorted set)', () => {
+  /** Every page of `size` a client gets following cursors, forward or backward. */
+  function walk(set: SortedSet, selection: Selection, size: number, forward: boolean): SecretRecord[] {
+    const seen: SecretRecord[] = [];
+    let key: Keyset | null = null;
+    for (let pages = 0; pages < 100; pages++) {
+      const page = pageOf(set, selection, {
+        forward,
+        count: size,
+        after: forward ? key : null,
+        before: forward ? null : key,
+      });
+      const records = page.entries.map((entry) => entry.record);
+      seen.push(...(forward ? records : records.reverse()));
+      if (!(forward ? page.hasNextPage : page.hasPreviousPage)) return forward ? seen : seen.reverse();
+      key = page.keysets[forward ? page.keysets.length - 1 : 0];
+    }
+    throw new Error('the walk did not end');
+  }
+
+  it('pages and counts exactly the secrets the field-by-field definition keeps, in order, for any term', () => {
     fc.assert(
       fc.property(
-        record,
+        fc.array(record, { maxLength: 12 }),
         fc.string({ unit: fc.constantFrom('a', 'B', '\u0000', 'i̇', 'İ', 'σ', 'ς', ' '), minLength: 1, maxLength: 4 }),
-        (r, search) => {
-          const rec = secret(r);
-          const facets = { tags: r.tags };
+        fc.integer({ min: 1, max: 4 }),
+        fc.constantFrom<SecretOrder[]>([], [{ field: 'NAME', direction: 'DESC' }]),
+        (rs, search, size, orders) => {
+          const entries = rs.map((r, seq) =>
+            entryOf(secret(r, seq), { sourceIndex: 0, namespaceIndex: 0, seq }, { tags: r.tags }),
+          );
+          const set = sortEntries(entries, orders);
+          const tags = new Map(rs.map((r, seq) => [String(seq), r.tags]));
           const filter = { search };
-          // What collect() does: the text answers the search unless it holds the field break.
-          const needle = textSearchOf(filter);
-          const keep = keeperOf({
-            namespaces: [[true]],
-            tests: [needle === null ? recordTest(filter, () => facets) : null],
-            search: needle,
-          });
-          const entry = entryOf(rec, { sourceIndex: 0, namespaceIndex: 0, seq: 0 }, facets);
-          expect(keep(entry)).toBe(searchOracle(rec, r.tags, search));
-          // The live path (recordTest) agrees too.
-          expect(recordTest(filter, () => facets)(rec)).toBe(searchOracle(rec, r.tags, search));
+          // What collect() does: the set's text answers the search unless the term holds the break.
+          const term = textSearchOf(filter);
+          const test = term === null ? recordTest(filter, (rec) => ({ tags: tags.get(rec.key) })) : null;
+          const selection = { keep: keeperOf({ namespaces: [[true]], tests: [test] }), search: term };
+          const expected = set.entries
+            .map((entry) => entry.record)
+            .filter((rec) => searchOracle(rec, tags.get(rec.key)!, search));
+          expect(walk(set, selection, size, true)).toEqual(expected);
+          expect(walk(set, selection, size, false)).toEqual(expected);
+          expect(countOf(set, selection)).toBe(expected.length);
+          // The live path (recordTest) agrees with the definition too.
+          for (const rec of set.entries.map((entry) => entry.record))
+            expect(recordTest(filter, () => ({ tags: tags.get(rec.key) }))(rec)).toBe(
+              searchOracle(rec, tags.get(rec.key)!, search),
+            );
         },
       ),
-      { seed: SEED, numRuns: 3000 },
+      { seed: SEED, numRuns: 2000 },
     );
   });
 
-  it('never matches across two fields', () => {
-    const rec = secret({ name: 'pay', description: 'ments' });
-    expect(searchTextOf(rec, { tags: [{ key: 'env', value: 'prod' }] })).not.toContain('payments');
-    const keep = keeperOf({ namespaces: [[true]], tests: [null], search: 'payments' });
-    expect(keep(entryOf(rec, { sourceIndex: 0, namespaceIndex: 0, seq: 0 }, {}))).toBe(false);
+  it('never matches across two fields or two secrets', () => {
+    const first = secret({ name: 'pay', description: 'ments' }, 0);
+    const second = secret({ name: 'ments', description: null }, 1);
+    expect(searchTextOf(first, { tags: [{ key: 'env', value: 'prod' }] })).not.toContain('payments');
+    const set = sortEntries(
+      [first, second].map((rec, seq) => entryOf(rec, { sourceIndex: 0, namespaceIndex: 0, seq }, {})),
+      [],
+    );
+    const selection = { keep: () => true, search: 'paymen' };
+    expect(countOf(set, selection)).toBe(0);
+    expect(countOf(set, { ...selection, search: 'ments' })).toBe(2);
   });
 });
 
