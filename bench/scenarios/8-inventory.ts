@@ -239,7 +239,8 @@ interface InventoryResult {
   syncs: FirstSync[];
   searches: SearchLatency[];
   live: LiveRead[];
-  throughput: Array<{ name: string; gateway: TurnRun; bare: TurnRun; sameResponse: boolean }>;
+  /** `cached`: a gateway with the shipped whole-response cache (keyed on the index's state) in front of the index. */
+  throughput: Array<{ name: string; gateway: TurnRun; cached: TurnRun | null; bare: TurnRun; sameResponse: boolean }>;
   levels: LoadLevel[];
   propagation: {
     refreshMs: number;
@@ -439,6 +440,7 @@ async function throughput(
   bench: Bench,
   emulators: Emulators,
   gateway: Gateway,
+  cached: Gateway | null,
 ): Promise<InventoryResult['throughput']> {
   const { options } = bench;
   const bare = await bench.startChild('bench/children/bare-yoga.ts', 'bare-yoga-inventory');
@@ -462,6 +464,7 @@ async function throughput(
       onBig,
       [
         { name: 'gateway', url: gateway.url, pid: gateway.pid },
+        ...(cached ? [{ name: 'cached', url: cached.url, pid: cached.pid }] : []),
         { name: 'bare', url: bareUrl, pid: bare.child.pid! },
       ],
       body,
@@ -475,11 +478,12 @@ async function throughput(
     out.push({
       name,
       gateway: runs.gateway,
+      cached: runs.cached ?? null,
       bare: runs.bare,
       sameResponse: JSON.stringify(bareAnswer.body) === JSON.stringify(answer.body),
     });
     bench.progress(
-      `  s8 ${name}: gateway ${fmt(runs.gateway.perSecond)} req/s, bare yoga ${fmt(runs.bare.perSecond)} req/s = ${((runs.gateway.perSecond / runs.bare.perSecond) * 100).toFixed(0)}%`,
+      `  s8 ${name}: gateway ${fmt(runs.gateway.perSecond)} req/s, bare yoga ${fmt(runs.bare.perSecond)} req/s = ${((runs.gateway.perSecond / runs.bare.perSecond) * 100).toFixed(0)}%${runs.cached ? `; with the response cache ${fmt(runs.cached.perSecond)} req/s = ${((runs.cached.perSecond / runs.bare.perSecond) * 100).toFixed(0)}%` : ''}`,
     );
   }
   await stopChild(bare.child);
@@ -933,7 +937,19 @@ async function run(bench: Bench): Promise<InventoryResult> {
   // 2, 3. Searches, then pages under load.
   const searches = await part('sequential searches', () => searchLatency(bench, main.url, options.s8Searches));
   const live = await livePath(bench, emulators, main);
-  const pages = await part('index pages under load', () => throughput(bench, emulators, main));
+  // Beside it, the shipped cache policy: the whole-response cache (keyed on the index's state) in front of the index.
+  const cachedGateway = options.cachePolicy
+    ? await bench.startGateway('inventory-response-cache', options.cachePolicy, [], {
+        emulators,
+        extra: { inventory: { refreshMs: REFRESH_MS } },
+      })
+    : null;
+  if (cachedGateway) await firstSync(bench, emulators, inv, cachedGateway, latencyMs);
+  const pages = await part('index pages under load', () => throughput(bench, emulators, main, cachedGateway));
+  if (cachedGateway) {
+    await remember(cachedGateway);
+    await stopChild(cachedGateway.child);
+  }
 
   // 5. Calls per minute under mixed load.
   const levels = await part('mixed load, 1 to 200 req/s', () => callsPerLevel(bench, emulators, main));
@@ -1111,6 +1127,14 @@ function report(result: InventoryResult | null, bench: Bench): ScenarioReport {
         ...fields(t.gateway),
         target: `${ratio >= THROUGHPUT_TARGET && !t.gateway.errors ? 'yes' : 'no'}: ${(ratio * 100).toFixed(0)}% of bare ${ratio >= THROUGHPUT_TARGET ? '≥' : '<'} ${THROUGHPUT_TARGET * 100}%`,
       }),
+      ...(t.cached
+        ? [
+            row(`${t.name}: gateway, response cache on`, {
+              ...fields(t.cached),
+              target: `${((t.cached.perSecond / t.bare.perSecond) * 100).toFixed(0)}% of bare (the shipped cache policy)`,
+            }),
+          ]
+        : []),
       row(`${t.name}: bare yoga (ref)`, {
         ...fields(t.bare),
         calls: '0',
@@ -1203,7 +1227,7 @@ function report(result: InventoryResult | null, bench: Bench): ScenarioReport {
       detail: r.throughput
         .map(
           (t) =>
-            `${t.name}: ${fmt(t.gateway.perSecond)} vs ${fmt(t.bare.perSecond)} req/s = ${((t.gateway.perSecond / t.bare.perSecond) * 100).toFixed(0)}%`,
+            `${t.name}: ${fmt(t.gateway.perSecond)} vs ${fmt(t.bare.perSecond)} req/s = ${((t.gateway.perSecond / t.bare.perSecond) * 100).toFixed(0)}%${t.cached ? ` (with the response cache in front: ${((t.cached.perSecond / t.bare.perSecond) * 100).toFixed(0)}%)` : ''}`,
         )
         .join('; '),
     },
@@ -1262,7 +1286,7 @@ function report(result: InventoryResult | null, bench: Bench): ScenarioReport {
     `- search, ${r.searches[0]?.requests ?? 0} sequential requests per term: ${r.searches.map((s) => `"${s.term}" ${s.matches} matches p50/p99/max ${fmt(s.p50Ms, 1)}/${fmt(s.p99Ms, 1)}/${fmt(s.maxMs, 1)} ms`).join('; ')}`,
     ...r.throughput.map(
       (t) =>
-        `- ${t.name}: gateway ${fmt(t.gateway.cpuMsPerRequest, 2)} ms CPU/req, bare yoga ${fmt(t.bare.cpuMsPerRequest, 2)} ms CPU/req`,
+        `- ${t.name}: gateway ${fmt(t.gateway.cpuMsPerRequest, 2)} ms CPU/req${t.cached ? `, with the response cache ${fmt(t.cached.cpuMsPerRequest, 2)}` : ''}, bare yoga ${fmt(t.bare.cpuMsPerRequest, 2)} ms CPU/req`,
     ),
     ...r.levels.map(
       (l) =>

@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import type { SecretSource } from '../sources/types.js';
 import { UpstreamError } from '../upstream/errors.js';
 import { ChangeLog } from './changes.js';
-import { entryOf, sortEntries, type Entry, type SortedSet } from './query.js';
+import { entryOf, prepareSearch, sortEntries, type Entry, type SortedSet } from './query.js';
 import { SourceIndex, type SecretChangeRecord } from './source-index.js';
 import { readSource } from './sync.js';
 
@@ -163,13 +163,19 @@ export class Inventory {
 
   private async tick(sourceId: string): Promise<void> {
     const t = this.tracked.get(sourceId)!;
+    const started = Date.now();
     try {
       if (!this.coordinator || (await this.coordinator.shouldSync(sourceId))) await this.syncNow(sourceId);
     } catch (error) {
       this.logger.warn({ source: sourceId, err: (error as Error).message }, 'inventory sync could not start');
     }
-    // After failures, try again sooner than a period (1 s, 2 s, 4 s ...), but never more often than that.
-    const delay = t.failures > 0 ? Math.min(t.policy.refreshMs, 1000 * 2 ** (t.failures - 1)) : t.policy.refreshMs;
+    // Syncs start every refreshMs (one longer than that is followed at once): a change waits at most
+    // refreshMs for a sync to begin, plus that sync's length. After failures, try again sooner than
+    // a period (1 s, 2 s, 4 s ... after the failure), but never more often than that.
+    const delay =
+      t.failures > 0
+        ? Math.min(t.policy.refreshMs, 1000 * 2 ** (t.failures - 1))
+        : Math.max(0, t.policy.refreshMs - (Date.now() - started));
     this.schedule(sourceId, delay);
   }
 
@@ -305,12 +311,18 @@ export class Inventory {
     return set;
   }
 
-  /** Sorts again, off the request path, the orders clients have used, once an index changed. */
+  /** Sorts again, off the request path, the orders clients have used (and their search texts), once an index changed. */
   private resortSoon(): void {
-    const used = [...this.sortedSets.keys()].map((key) => JSON.parse(key) as SecretOrder[]);
+    const used = [...this.sortedSets].map(([key, set]) => ({
+      orders: JSON.parse(key) as SecretOrder[],
+      searched: set.text !== undefined,
+    }));
     if (used.length === 0) return;
     setImmediate(() => {
-      for (const orders of used) this.sorted(orders);
+      for (const { orders, searched } of used) {
+        const set = this.sorted(orders);
+        if (searched) prepareSearch(set);
+      }
     }).unref();
   }
 
@@ -335,6 +347,17 @@ export class Inventory {
     }
     t.entries = { version: t.index.version, list };
     return list;
+  }
+
+  /**
+   * What the index serves now: each source's index version and whether it is fresh. A response
+   * built from it holds while this does (the whole-response cache keys on it), so a sync that
+   * changed something, or a source going stale, is seen at once rather than after the cache's TTL.
+   */
+  servingKey(now = Date.now()): string {
+    return [...this.tracked.values()]
+      .map((t) => `${t.index.version}${this.stateOf(t, now) === 'FRESH' ? '' : '~'}`)
+      .join(',');
   }
 
   syncedAt(sourceId: string): Date | null {

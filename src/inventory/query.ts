@@ -134,6 +134,11 @@ interface SetText {
   starts: Int32Array;
 }
 
+/** Builds a set's search text now (off the request path), rather than on its first search. */
+export function prepareSearch(set: SortedSet): void {
+  textOf(set);
+}
+
 function textOf(set: SortedSet): SetText {
   if (set.text) return set.text;
   const n = set.entries.length;

@@ -119,7 +119,7 @@ export function createGateway(
       useSubscriptionEvents(services),
       usePartialErrors(),
       useRequestErrorCodes(),
-      ...responseCachePlugins(config, schema, redis),
+      ...responseCachePlugins(config, schema, services.inventory, redis),
     ],
   });
   return {

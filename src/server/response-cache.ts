@@ -4,6 +4,7 @@ import { createInMemoryCache, useResponseCache, type Cache } from '@graphql-yoga
 import { isObjectType, type GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { cachePolicyOf, type GatewayConfig } from '../config.js';
+import type { Inventory } from '../inventory/inventory.js';
 import type { RedisLink } from '../redis/link.js';
 
 /** Fields that reveal secret values (those behind the reveal scope): a response holding one is never cached. */
@@ -33,14 +34,23 @@ export function continuesWalk(params: { query?: string; variables?: Record<strin
   return /\b(?:after|before)\s*:\s*"/.test(params.query ?? '');
 }
 
-/** The response's key: its operation, variables and session, hashed synchronously (WebCrypto's digest is a thread-pool job per request). */
-function responseKey(params: {
-  documentString: string;
-  operationName?: string | null;
-  variableValues?: Record<string, unknown> | null;
-  sessionId?: string | null;
-}): string {
+/**
+ * The response's key: its operation, variables and session, and what the inventory serves now
+ * (`Inventory.servingKey`: a sync's changes miss the cache at once), hashed synchronously
+ * (WebCrypto's digest is a thread-pool job per request).
+ */
+function responseKey(
+  params: {
+    documentString: string;
+    operationName?: string | null;
+    variableValues?: Record<string, unknown> | null;
+    sessionId?: string | null;
+  },
+  inventory: Inventory | null,
+): string {
   return createHash('sha256')
+    .update(inventory ? inventory.servingKey() : '')
+    .update('|')
     .update(params.documentString)
     .update('|')
     .update(params.operationName ?? '')
@@ -58,7 +68,12 @@ function responseKey(params: {
  * failed), with values or with the change feed are not cached; subscriptions never are. With Redis the cache is the fleet's, and this
  * replica's memory while Redis is away.
  */
-export function responseCachePlugins(config: GatewayConfig, schema: GraphQLSchema, redis?: RedisLink): Plugin[] {
+export function responseCachePlugins(
+  config: GatewayConfig,
+  schema: GraphQLSchema,
+  inventory: Inventory | null,
+  redis?: RedisLink,
+): Plugin[] {
   const ttl = Math.min(...config.sources.map((source) => cachePolicyOf(source).ttlMs));
   if (!(ttl > 0)) return [];
   return [
@@ -66,7 +81,7 @@ export function responseCachePlugins(config: GatewayConfig, schema: GraphQLSchem
       ttl,
       enabled: (_request, context) =>
         !continuesWalk((context as { params?: Parameters<typeof continuesWalk>[0] }).params),
-      buildResponseCacheKey: responseKey,
+      buildResponseCacheKey: (params) => responseKey(params, inventory),
       cache: redis ? sharedResponseCache(redis) : undefined,
       session: (request) => {
         const credential = request.headers.get('authorization') ?? request.headers.get('x-api-key');
@@ -74,7 +89,7 @@ export function responseCachePlugins(config: GatewayConfig, schema: GraphQLSchem
       },
       // The change feed moves with every sync: a cached page would hide changes from a poller.
       ttlPerSchemaCoordinate: Object.fromEntries(
-        [...valueFieldsOf(schema), 'Query.secretChanges'].map((field) => [field, 0]),
+        [...valueFieldsOf(schema), 'Query.secretChanges', 'Query.inventory'].map((field) => [field, 0]),
       ),
       shouldCacheResult: ({ result }) => !result.errors?.length,
       invalidateViaMutation: false,

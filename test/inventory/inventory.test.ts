@@ -291,3 +291,68 @@ describe('changes at the cloud', () => {
     expect(inventory.changes.head).toBe(head);
   });
 });
+
+describe('with the whole-response cache on', () => {
+  let cached: Stack;
+  beforeAll(async () => {
+    cached = await startStack({
+      configure: (config) => {
+        config.inventory = { refreshMs: 3_600_000, retentionMs: 3_600_000 };
+        // A TTL far longer than the test: only the inventory's own state can make a response miss.
+        for (const source of config.sources) source.cache = { ttlMs: 600_000, staleMs: 0, readAhead: false };
+      },
+    });
+    const inventory = cached.gateway.services.inventory!;
+    for (const id of inventory.sourceIds) await inventory.syncNow(id);
+  });
+  afterAll(() => cached?.close());
+
+  it('answers from the index as of its last sync: a change found by a sync shows at once, not after the TTL', async () => {
+    const aws = cached.emulators.data.aws;
+    const template = aws.secrets[0];
+    const probe: AwsSeedSecret = {
+      ...template,
+      name: 'cache-probe-quokka',
+      arn: `${template.arn.slice(0, template.arn.lastIndexOf(':') + 1)}cache-probe-quokka-AbCdEf`,
+      createdMs: Date.now(),
+      lastChangedMs: Date.now(),
+      deletedMs: null,
+    };
+    const document = '{ secrets(first: 10, filter: { search: "quokka" }) { edges { node { name } } } }';
+    const names = async () => {
+      const { body } = await post(cached.server.url, { query: document }, cached.authHeaders);
+      return (body as any).data.secrets.edges.map((e: any) => e.node.name);
+    };
+    expect(await names()).toEqual([]);
+    aws.secrets.push(probe);
+    cached.emulators.providers.aws.dataChanged();
+    try {
+      // Cached, and the index has not synced: still none.
+      expect(await names()).toEqual([]);
+      await cached.gateway.services.inventory!.syncNow('aws-demo');
+      expect(await names()).toEqual(['cache-probe-quokka']);
+    } finally {
+      aws.secrets.splice(aws.secrets.indexOf(probe), 1);
+      cached.emulators.providers.aws.dataChanged();
+    }
+    await cached.gateway.services.inventory!.syncNow('aws-demo');
+    expect(await names()).toEqual([]);
+  });
+
+  it('a source whose sync fails is read live at once, not from a cached page of its index', async () => {
+    const inventory = cached.gateway.services.inventory!;
+    const document = '{ secrets(first: 5, filter: { providers: [ALIBABA_KMS] }) { asOf } }';
+    const asOf = async () =>
+      ((await post(cached.server.url, { query: document }, cached.authHeaders)).body as any).data.secrets.asOf;
+    expect(await asOf()).not.toBeNull();
+    cached.emulators.servers.kms.setFaults({ serverErrorRate: 1 });
+    try {
+      await inventory.syncNow('kms-demo');
+    } finally {
+      cached.emulators.servers.kms.setFaults({ serverErrorRate: 0 });
+    }
+    expect(await asOf()).toBeNull();
+    await inventory.syncNow('kms-demo');
+    expect(await asOf()).not.toBeNull();
+  });
+});

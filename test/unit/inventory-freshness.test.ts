@@ -57,3 +57,47 @@ describe('inventory freshness', () => {
     expect(inventory.fresh('slow')).toBeNull();
   });
 });
+
+describe('inventory sync schedule', () => {
+  /** A source whose every list takes `listMs`; the times its syncs began. */
+  function timedSource(listMs: number): { source: SecretSource; starts: number[] } {
+    const starts: number[] = [];
+    const source = {
+      id: 'timed',
+      provider: 'fake-vault',
+      region: 'lab-1',
+      paging: unpagedPaging({
+        fetchAll: async () => {
+          starts.push(Date.now());
+          await new Promise((resolve) => setTimeout(resolve, listMs));
+          return [];
+        },
+      }),
+      listNamespaces: async () =>
+        soleNamespace('timed', 'fake-vault' as SecretSource['provider'], 'PROJECT', 'team-a', 'lab-1'),
+    } as unknown as SecretSource;
+    return { source, starts };
+  }
+
+  it.each([
+    { listMs: 300, starts: [0, 1000, 2000, 3000] },
+    // Longer than the period: the next begins as the last ends.
+    { listMs: 1400, starts: [0, 1400, 2800] },
+  ])('starts a sync every refreshMs, whatever each takes (list $listMs ms)', async ({ listMs, starts: expected }) => {
+    vi.useFakeTimers();
+    vi.setSystemTime(0);
+    const { source, starts } = timedSource(listMs);
+    const inventory = new Inventory(
+      [{ source, policy: { refreshMs: 1000, maxAgeMs: 2000 }, position: 0 }],
+      createLogger({ level: 'silent' }),
+      { retentionMs: 60_000 },
+    );
+    inventory.start();
+    await vi.advanceTimersByTimeAsync(3500);
+    await inventory.stop();
+    // A timer of 0 ms fires after 1: a few ms late at most.
+    expect(starts).toHaveLength(expected.length);
+    for (const [i, start] of starts.entries())
+      expect(start - expected[i]).toSatisfy((late: number) => late >= 0 && late <= 5);
+  });
+});

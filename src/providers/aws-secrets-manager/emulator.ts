@@ -239,9 +239,16 @@ export function createAwsSecretsManagerEmulator(
     const start = readNextToken(input.NextToken, query);
     if (start === null) return fail({ code: 'InvalidNextTokenException' });
 
-    const matching = sorted(sortBy as (typeof SORT_BY)[number], sortOrder).filter(
-      (secret) => (includePlannedDeletion || secret.deletedMs === null) && matchesFilters(secret, filters),
-    );
+    // One pass per query until the data changes, not one per page: a NextToken chain through 20,000
+    // secrets would otherwise cost the emulator 200 passes.
+    let matching = listings.get(query);
+    if (!matching) {
+      matching = sorted(sortBy as (typeof SORT_BY)[number], sortOrder).filter(
+        (secret) => (includePlannedDeletion || secret.deletedMs === null) && matchesFilters(secret, filters),
+      );
+      if (listings.size >= 100) listings.clear();
+      listings.set(query, matching);
+    }
     const page = matching.slice(start, start + maxResults);
     const end = start + page.length;
     return ok({
@@ -409,6 +416,8 @@ export function createAwsSecretsManagerEmulator(
   }
 
   const orders = new Map<string, AwsSeedSecret[]>();
+  /** ListSecrets' matching secrets per query (filters, order, IncludePlannedDeletion), as of `dataChanged`. */
+  const listings = new Map<string, AwsSeedSecret[]>();
   function sorted(sortBy: (typeof SORT_BY)[number], order: 'asc' | 'desc'): AwsSeedSecret[] {
     const cacheKey = `${sortBy}:${order}`;
     let list = orders.get(cacheKey);
@@ -513,6 +522,7 @@ export function createAwsSecretsManagerEmulator(
     dataChanged: () => {
       indexById();
       orders.clear();
+      listings.clear();
     },
     issueTemporaryCredentials(lifetimeSeconds) {
       const credentials: AwsTemporaryCredentials = {
