@@ -22,7 +22,8 @@
  * 4. peak RSS of every inventory gateway (the kernel's high-water mark): ≤ 400 MB.
  */
 import { PROVIDER_DEMOS } from '../../src/emulators/index.js';
-import type { Bench, Emulators, Gateway, RunScenario, ScenarioReport } from '../lib/bench.js';
+import { DEFAULT_CACHE } from '../../src/config.js';
+import type { Bench, Emulators, Gateway, JsonObject, RunScenario, ScenarioReport } from '../lib/bench.js';
 import { walk } from '../lib/cases.js';
 import { SOURCE_IDS } from '../lib/config.js';
 import { LIST_FIELDS, PAGE_QUERY, post, problemsOf, requestBody, requestHeaders } from '../lib/graphql.js';
@@ -937,19 +938,17 @@ async function run(bench: Bench): Promise<InventoryResult> {
   // 2, 3. Searches, then pages under load.
   const searches = await part('sequential searches', () => searchLatency(bench, main.url, options.s8Searches));
   const live = await livePath(bench, emulators, main);
-  // Beside it, the shipped cache policy: the whole-response cache (keyed on the index's state) in front of the index.
-  const cachedGateway = options.cachePolicy
-    ? await bench.startGateway('inventory-response-cache', options.cachePolicy, [], {
-        emulators,
-        extra: { inventory: { refreshMs: REFRESH_MS } },
-      })
-    : null;
-  if (cachedGateway) await firstSync(bench, emulators, inv, cachedGateway, latencyMs);
+  // Beside it, the shipped cache policy (--cache-config, else the default): the whole-response cache (keyed on the index's state) in front of the index.
+  const cachedGateway = await bench.startGateway(
+    'inventory-response-cache',
+    (options.cachePolicy ?? DEFAULT_CACHE) as unknown as JsonObject,
+    [],
+    { emulators, extra: { inventory: { refreshMs: REFRESH_MS } } },
+  );
+  await firstSync(bench, emulators, inv, cachedGateway, latencyMs);
   const pages = await part('index pages under load', () => throughput(bench, emulators, main, cachedGateway));
-  if (cachedGateway) {
-    await remember(cachedGateway);
-    await stopChild(cachedGateway.child);
-  }
+  await remember(cachedGateway);
+  await stopChild(cachedGateway.child);
 
   // 5. Calls per minute under mixed load.
   const levels = await part('mixed load, 1 to 200 req/s', () => callsPerLevel(bench, emulators, main));
