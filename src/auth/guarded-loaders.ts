@@ -18,17 +18,18 @@ export function guardLoaders(inner: Loaders, view: SourceView): Loaders {
   return {
     namespaces: async (source, read) =>
       view.get(source.id) ? (await inner.namespaces(source, read)).filter((ns) => view.allows(source.id, ns.id)) : [],
-    fetchers: (source, namespaceId, query) => {
-      const lists = inner.fetchers(source, namespaceId, query);
+    fetchers: (source, namespaceId, query, read) => {
+      const lists = inner.fetchers(source, namespaceId, query, read);
       // Outside the grant every list is empty, and nothing is read ahead; a namespace the source does not have lists nothing either.
       if (!view.allows(source.id, namespaceId)) return { ...lists, read: async (call) => call.empty, ahead: undefined };
       return {
         ...lists,
-        read: async (call) => ((await readable(source, namespaceId)) ? lists.read(call) : call.empty),
+        read: async (call) => ((await readable(source, namespaceId, read)) ? lists.read(call) : call.empty),
         // Read-ahead fills the shared cache and hands nothing to the client (its reads come through the guard above); within the grant only.
         ahead:
           lists.ahead &&
-          (async (call, budget) => ((await readable(source, namespaceId)) ? lists.ahead!(call, budget) : undefined)),
+          (async (call, budget) =>
+            (await readable(source, namespaceId, read)) ? lists.ahead!(call, budget) : undefined),
       };
     },
     record: async (source, namespaceId, key) =>

@@ -102,7 +102,7 @@ interface StoredSnapshot {
   index: IndexSnapshot;
   /** The last entry of the source that the index includes. */
   streamId: string;
-  sync: { at: Date; listCalls: number };
+  sync: { at: Date; listCalls: number; completedAt: number };
 }
 
 type StreamEntry = [id: string, fields: string[]];
@@ -439,7 +439,12 @@ export class InventoryFleet implements SyncCoordinator {
     return {
       index: fromJson<IndexSnapshot>(stored.index),
       streamId: stored.streamId,
-      sync: { at: new Date(Number(stored.syncedAt)), listCalls: Number(stored.listCalls) },
+      sync: {
+        at: new Date(Number(stored.syncedAt)),
+        listCalls: Number(stored.listCalls),
+        // A stream id starts with Redis's clock when the entry was added: when the holder applied the sync.
+        completedAt: Number(stored.streamId.split('-')[0]),
+      },
     };
   }
 

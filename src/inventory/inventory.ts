@@ -265,15 +265,15 @@ export class Inventory {
   restore(
     sourceId: string,
     snapshot: ReturnType<SourceIndex['snapshot']>,
-    sync: { at: Date; listCalls: number },
+    sync: { at: Date; listCalls: number; completedAt?: number },
   ): void {
     const t = this.tracked.get(sourceId);
     if (!t) return;
     t.index.restore(snapshot);
     t.baselined = true;
     t.syncedAt = sync.at;
-    // All a snapshot tells is when its sync began.
-    t.completedAt = sync.at.getTime();
+    // Fresh from when that sync was applied (as for a local one); a snapshot that does not say, from its start.
+    t.completedAt = Math.min(Date.now(), sync.completedAt ?? sync.at.getTime());
     t.failures = 0;
     t.lastError = null;
     t.listCalls = sync.listCalls;

@@ -18,7 +18,8 @@ export interface ReadOptions {
 export interface Loaders {
   namespaces(source: SecretSource, options?: ReadOptions): Promise<NamespaceRecord[]>;
   /** A segment's list calls, for its paging scheme to make. */
-  fetchers(source: SecretSource, namespaceId: string, query: PushedQuery): SegmentLists;
+  /** `read`: whether the namespace is checked against the index or live (its pages are always read live). */
+  fetchers(source: SecretSource, namespaceId: string, query: PushedQuery, read?: ReadOptions): SegmentLists;
   record(source: SecretSource, namespaceId: string, key: string): Promise<SecretRecord | null>;
   /** By name (federation's natural key): a key lookup where names are keys, else one scan of the namespace. */
   recordByName(source: SecretSource, namespaceId: string, name: string): Promise<SecretRecord | null>;

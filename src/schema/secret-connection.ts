@@ -217,6 +217,7 @@ export function secretGroups(
   sources: readonly SecretSource[],
   filter: SecretFilter,
   namespaceId?: string,
+  read: { live: boolean } = { live: false },
 ): SegmentGroup[] {
   return sources
     .filter((source) => sourceCanMatch(source, filter))
@@ -232,7 +233,7 @@ export function secretGroups(
         countable: source.paging.countable(residual),
         async segments() {
           const ids =
-            namespaceId !== undefined ? [namespaceId] : (await ctx.loaders.namespaces(source)).map((ns) => ns.id);
+            namespaceId !== undefined ? [namespaceId] : (await ctx.loaders.namespaces(source, read)).map((ns) => ns.id);
           return ids
             .filter((id) => namespaceCanMatch(id, filter))
             .map((id) => ({
@@ -240,7 +241,7 @@ export function secretGroups(
               sourceId: source.id,
               namespaceId: id,
               pager: () =>
-                source.paging.pager(ctx.loaders.fetchers(source, id, query), residual, {
+                source.paging.pager(ctx.loaders.fetchers(source, id, query, read), residual, {
                   readAhead: cache.ttlMs > 0 && cache.readAhead,
                 }),
             }));
@@ -289,7 +290,8 @@ export async function resolveSecretConnection(
   if (collectedMode(ctx, scope.sources, filter, orders, args, request.cursor?.s ?? null))
     return collectedPage(ctx, scope.sources, filter, orders, args, binding, scope.namespaceId);
   const page = await paginate({
-    groups: secretGroups(ctx, scope.sources, filter, scope.namespaceId),
+    // A live walk lists the namespaces live too, not from the index.
+    groups: secretGroups(ctx, scope.sources, filter, scope.namespaceId, { live: !!args.live }),
     args,
     codec: ctx.cursors,
     binding,

@@ -70,3 +70,46 @@ describe('live reads with a global order', () => {
     expect(listCalls()).toBeGreaterThanOrEqual(stack.emulators.data.sae.namespaces.length + 4);
   });
 });
+
+describe('live walks without an order', () => {
+  it('list the namespaces live too: a namespace created since the sync is walked', async () => {
+    const sae = stack.emulators.data.sae;
+    const [modelNamespace] = sae.namespaces;
+    const model = sae.secrets.find((s) => s.NamespaceId === modelNamespace.NamespaceId)!;
+    const namespaceId = `${sae.regionId}:livetest`;
+    sae.namespaces.push({ ...modelNamespace, NamespaceId: namespaceId, NamespaceName: 'livetest', Custom: true });
+    sae.secrets.push({
+      ...model,
+      NamespaceId: namespaceId,
+      SecretId: 987_654_321,
+      SecretName: 'livetest-in-new-namespace',
+    });
+    stack.emulators.providers.sae.dataChanged();
+    try {
+      /** Every SAE secret name a client gets following endCursor. */
+      const walk = async (live: boolean) => {
+        const names: string[] = [];
+        let after: string | null = null;
+        for (let pages = 0; pages < 100; pages++) {
+          const { data, errors } = await query(`{
+            secrets(first: 100, live: ${live}, after: ${JSON.stringify(after)}, filter: { providers: [ALIBABA_SAE] }) {
+              edges { node { name } }
+              pageInfo { hasNextPage endCursor }
+            }
+          }`);
+          expect(errors).toBeUndefined();
+          names.push(...data.secrets.edges.map((e: { node: { name: string } }) => e.node.name));
+          if (!data.secrets.pageInfo.hasNextPage) return names;
+          after = data.secrets.pageInfo.endCursor;
+        }
+        throw new Error('the walk did not end');
+      };
+      expect(await walk(false)).not.toContain('livetest-in-new-namespace');
+      expect(await walk(true)).toContain('livetest-in-new-namespace');
+    } finally {
+      sae.secrets.pop();
+      sae.namespaces.pop();
+      stack.emulators.providers.sae.dataChanged();
+    }
+  });
+});

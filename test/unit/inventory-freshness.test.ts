@@ -101,3 +101,32 @@ describe('inventory sync schedule', () => {
       expect(start - expected[i]).toSatisfy((late: number) => late >= 0 && late <= 5);
   });
 });
+
+describe('a replica restoring the fleet’s snapshot', () => {
+  it('counts freshness from when that sync was applied, not from its start', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    at('10.000');
+    const { source } = slowSource();
+    const inventory = new Inventory(
+      [{ source, policy: { refreshMs: 1000, maxAgeMs: 2000 }, position: 0 }],
+      createLogger({ level: 'silent' }),
+      { retentionMs: 60_000 },
+    );
+    const snapshot = {
+      namespaces: soleNamespace('slow', 'fake-vault' as SecretSource['provider'], 'PROJECT', 'team-a', 'lab-1'),
+      secrets: [],
+    };
+    // A sync that began 5 s ago and was applied 0.5 s ago: older than maxAge by its start, fresh by its end.
+    const sync = {
+      at: new Date('2026-01-01T00:00:05Z'),
+      listCalls: 3,
+      completedAt: Date.parse('2026-01-01T00:00:09.500Z'),
+    };
+    inventory.restore('slow', snapshot, sync);
+    expect(inventory.status('slow')).toMatchObject({ state: 'FRESH', syncedAt: sync.at });
+    at('11.500');
+    expect(inventory.status('slow')?.state).toBe('FRESH');
+    at('11.501');
+    expect(inventory.status('slow')?.state).toBe('STALE');
+  });
+});

@@ -75,11 +75,14 @@ export function createSaeEmulator(data: SaeSeed, options: SaeEmulatorOptions = {
   const regionId = data.regionId;
   const hostId = `sae.${regionId}.aliyuncs.com`;
 
-  const namespaces = new Map<string, SaeNamespaceSeed>(data.namespaces.map((ns) => [ns.NamespaceId, ns]));
+  const namespaces = new Map<string, SaeNamespaceSeed>();
   // Per namespace, in the order ListSecrets returns them: creation time, then id.
   const byNamespace = new Map<string, SaeSecretSeed[]>();
   const byId = new Map<string, SaeSecretSeed>();
   const dataChanged = () => {
+    // Namespaces too: one created or deleted in the seed is what the next calls answer.
+    namespaces.clear();
+    for (const ns of data.namespaces) namespaces.set(ns.NamespaceId, ns);
     byNamespace.clear();
     for (const ns of data.namespaces) byNamespace.set(ns.NamespaceId, []);
     for (const secret of data.secrets) byNamespace.get(secret.NamespaceId)?.push(secret);
