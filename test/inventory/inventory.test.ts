@@ -35,6 +35,21 @@ async function untilFresh(): Promise<void> {
   throw new Error('the inventory did not become fresh');
 }
 
+/** A secret "created at the cloud" now: a copy of `template` under a new name and ARN. */
+function awsSecretLike(template: AwsSeedSecret, name: string, more: Partial<AwsSeedSecret> = {}): AwsSeedSecret {
+  const arnPrefix = template.arn.slice(0, template.arn.lastIndexOf(':') + 1);
+  const now = Date.now();
+  return {
+    ...template,
+    name,
+    arn: `${arnPrefix}${name}-AbCdEf`,
+    createdMs: now,
+    lastChangedMs: now,
+    deletedMs: null,
+    ...more,
+  };
+}
+
 const totalSecrets = () => PROVIDERS.reduce((n, p) => n + expectedKeys(stack.emulators, p).length, 0);
 
 beforeAll(async () => {
@@ -209,17 +224,10 @@ describe('a fresh inventory', () => {
 describe('changes at the cloud', () => {
   it('appear in search and counts after the next sync, and deletions leave them', async () => {
     const aws = stack.emulators.data.aws;
-    const template = aws.secrets[0];
-    const probe: AwsSeedSecret = {
-      ...template,
-      name: 'inventory-probe-zephyr',
-      arn: `${template.arn.slice(0, template.arn.lastIndexOf(':') + 1)}inventory-probe-zephyr-AbCdEf`,
+    const probe = awsSecretLike(aws.secrets[0], 'inventory-probe-zephyr', {
       description: 'made by the inventory test',
-      createdMs: Date.now(),
-      lastChangedMs: Date.now(),
-      deletedMs: null,
       tags: [{ Key: 'team', Value: 'zephyr-squad' }],
-    };
+    });
     const search = async (term: string) =>
       (await query(`{ secrets(first: 10, filter: { search: "${term}" }) { edges { node { name } } } }`)).data.secrets
         .edges.length;
@@ -309,15 +317,7 @@ describe('with the whole-response cache on', () => {
 
   it('answers from the index as of its last sync: a change found by a sync shows at once, not after the TTL', async () => {
     const aws = cached.emulators.data.aws;
-    const template = aws.secrets[0];
-    const probe: AwsSeedSecret = {
-      ...template,
-      name: 'cache-probe-quokka',
-      arn: `${template.arn.slice(0, template.arn.lastIndexOf(':') + 1)}cache-probe-quokka-AbCdEf`,
-      createdMs: Date.now(),
-      lastChangedMs: Date.now(),
-      deletedMs: null,
-    };
+    const probe = awsSecretLike(aws.secrets[0], 'cache-probe-quokka');
     const document = '{ secrets(first: 10, filter: { search: "quokka" }) { edges { node { name } } } }';
     const names = async () => {
       const { body } = await post(cached.server.url, { query: document }, cached.authHeaders);

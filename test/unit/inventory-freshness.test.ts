@@ -5,26 +5,30 @@ import { createLogger } from '../../src/logger.js';
 import { unpagedPaging } from '../../src/pagination/paging/unpaged.js';
 import type { SecretSource } from '../../src/sources/types.js';
 
+/** A one-namespace source whose list is `list()`: as slow as the test makes it. */
+function fakeSource(id: string, list: () => Promise<void>): SecretSource {
+  return {
+    id,
+    provider: 'fake-vault',
+    region: 'lab-1',
+    paging: unpagedPaging({
+      fetchAll: async () => {
+        await list();
+        return [];
+      },
+    }),
+    listNamespaces: async () =>
+      soleNamespace(id, 'fake-vault' as SecretSource['provider'], 'PROJECT', 'team-a', 'lab-1'),
+  } as unknown as SecretSource;
+}
+
 /** A source whose list answers when the test lets it: a sync as long as the test wants. */
 function slowSource(): { source: SecretSource; answer: () => void } {
   let answer!: () => void;
   const answered = new Promise<void>((resolve) => {
     answer = resolve;
   });
-  const source = {
-    id: 'slow',
-    provider: 'fake-vault',
-    region: 'lab-1',
-    paging: unpagedPaging({
-      fetchAll: async () => {
-        await answered;
-        return [];
-      },
-    }),
-    listNamespaces: async () =>
-      soleNamespace('slow', 'fake-vault' as SecretSource['provider'], 'PROJECT', 'team-a', 'lab-1'),
-  } as unknown as SecretSource;
-  return { source, answer };
+  return { source: fakeSource('slow', () => answered), answer };
 }
 
 const at = (iso: string) => vi.setSystemTime(new Date(`2026-01-01T00:00:${iso}Z`));
@@ -60,22 +64,13 @@ describe('inventory freshness', () => {
 
 describe('inventory sync schedule', () => {
   /** A source whose every list takes `listMs`; the times its syncs began. */
+  /** A source whose every list takes `listMs`; the times its syncs began. */
   function timedSource(listMs: number): { source: SecretSource; starts: number[] } {
     const starts: number[] = [];
-    const source = {
-      id: 'timed',
-      provider: 'fake-vault',
-      region: 'lab-1',
-      paging: unpagedPaging({
-        fetchAll: async () => {
-          starts.push(Date.now());
-          await new Promise((resolve) => setTimeout(resolve, listMs));
-          return [];
-        },
-      }),
-      listNamespaces: async () =>
-        soleNamespace('timed', 'fake-vault' as SecretSource['provider'], 'PROJECT', 'team-a', 'lab-1'),
-    } as unknown as SecretSource;
+    const source = fakeSource('timed', async () => {
+      starts.push(Date.now());
+      await new Promise((resolve) => setTimeout(resolve, listMs));
+    });
     return { source, starts };
   }
 
