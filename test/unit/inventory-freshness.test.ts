@@ -64,7 +64,6 @@ describe('inventory freshness', () => {
 
 describe('inventory sync schedule', () => {
   /** A source whose every list takes `listMs`; the times its syncs began. */
-  /** A source whose every list takes `listMs`; the times its syncs began. */
   function timedSource(listMs: number): { source: SecretSource; starts: number[] } {
     const starts: number[] = [];
     const source = fakeSource('timed', async () => {
