@@ -70,6 +70,8 @@ interface Tracked {
   totalListCalls: number;
   failures: number;
   timer: NodeJS.Timeout | null;
+  /** Share of a period added once, after the first sync, to spread the sources' syncs apart. */
+  phase: number;
   /** The index as entries of the sorted sets, built once per index version. */
   entries: { version: number; list: Entry[] } | null;
 }
@@ -119,6 +121,7 @@ export class Inventory {
         totalListCalls: 0,
         failures: 0,
         timer: null,
+        phase: 0,
         entries: null,
       });
   }
@@ -144,7 +147,12 @@ export class Inventory {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    for (const id of this.tracked.keys()) this.schedule(id, 0);
+    // Every source's first sync at once (reads are live until it ends); the next ones spread over the
+    // period (`phase`), so that the syncs' calls and parsing do not all fall in the same seconds.
+    [...this.tracked.values()].forEach((t, i, all) => {
+      t.phase = i / all.length;
+      this.schedule(t.source.id, 0);
+    });
   }
 
   async stop(): Promise<void> {
@@ -172,11 +180,11 @@ export class Inventory {
     // Syncs start every refreshMs (one longer than that is followed at once): a change waits at most
     // refreshMs for a sync to begin, plus that sync's length. After failures, try again sooner than
     // a period (1 s, 2 s, 4 s ... after the failure), but never more often than that.
-    const delay =
-      t.failures > 0
-        ? Math.min(t.policy.refreshMs, 1000 * 2 ** (t.failures - 1))
-        : Math.max(0, t.policy.refreshMs - (Date.now() - started));
-    this.schedule(sourceId, delay);
+    if (t.failures > 0) this.schedule(sourceId, Math.min(t.policy.refreshMs, 1000 * 2 ** (t.failures - 1)));
+    else {
+      this.schedule(sourceId, Math.max(0, t.policy.refreshMs * (1 + t.phase) - (Date.now() - started)));
+      t.phase = 0;
+    }
   }
 
   /**

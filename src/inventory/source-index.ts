@@ -97,6 +97,20 @@ export class SourceIndex {
     return names.get(name) ?? null;
   }
 
+  /** Each namespace's entries by seq, built when first asked after a change (walks of the index). */
+  private bySeq = { version: -1, byNamespace: new Map<string, IndexedSecret[]>() };
+
+  /** A namespace's entries in ascending seq: the index's order, in which a secret keeps its place across syncs. */
+  entriesBySeq(namespaceId: string): readonly IndexedSecret[] {
+    if (this.bySeq.version !== this.version) this.bySeq = { version: this.version, byNamespace: new Map() };
+    let list = this.bySeq.byNamespace.get(namespaceId);
+    if (!list) {
+      list = [...(this.byNamespace.get(namespaceId)?.values() ?? [])].sort((a, b) => a.seq - b.seq);
+      this.bySeq.byNamespace.set(namespaceId, list);
+    }
+    return list;
+  }
+
   /** A namespace's secrets in the index's order. */
   records(namespaceId: string): SecretRecord[] {
     return [...(this.byNamespace.get(namespaceId)?.values() ?? [])].map((entry) => entry.record);

@@ -15,6 +15,7 @@ import { walk } from './connection/walk.js';
 export { badArgument, type ConnectionArgs } from './connection/args.js';
 export {
   groupKey,
+  isIndexSegment,
   segmentKey,
   type PageInterruption,
   type Segment,

@@ -3,6 +3,7 @@ import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import {
   badArgument,
+  isIndexSegment,
   paginate,
   segmentKey,
   type ConnectionArgs,
@@ -12,8 +13,9 @@ import {
   type SegmentState,
 } from '../pagination/connection.js';
 import { bindingOf } from '../pagination/cursor.js';
-import { namespaceCanMatch, recordTest, sourceCanMatch } from '../pagination/filter.js';
-import type { SecretFilter, SecretOrder } from '../domain/records.js';
+import { hasRecordFilter, namespaceCanMatch, recordTest, sourceCanMatch } from '../pagination/filter.js';
+import type { SecretFilter, SecretOrder, SecretRecord } from '../domain/records.js';
+import { IndexPager } from '../inventory/index-pager.js';
 import { pageRequest } from '../pagination/connection/args.js';
 import { collectedMode, collectedPage } from './collected-connection.js';
 import type { SecretSource } from '../sources/types.js';
@@ -211,22 +213,62 @@ export function validateFilter(filter: SecretFilter | null | undefined): SecretF
   return out;
 }
 
-/** Segment groups for the given sources (one namespace when `namespaceId` is given), in walk order. */
+/**
+ * Segment groups for the given sources (one namespace when `namespaceId` is given), in walk order.
+ * A source whose index is fresh is read from it (0 calls), the others from the provider, so that
+ * one stale or failed source costs only its own calls. A source keeps the mode the request's cursor
+ * was made in: a walk begun on its index stays on it, one begun live stays live. `asOf`: the oldest
+ * sync of the indexes used; null when every source is read live.
+ */
 export function secretGroups(
   ctx: GatewayContext,
   sources: readonly SecretSource[],
   filter: SecretFilter,
-  namespaceId?: string,
-  read: { live: boolean } = { live: false },
-): SegmentGroup[] {
-  return sources
+  options: { namespaceId?: string; live?: boolean; cursorSegment?: string | null } = {},
+): { groups: SegmentGroup[]; asOf: Date | null } {
+  const { namespaceId, live = false, cursorSegment = null } = options;
+  const inventory = ctx.inventory;
+  const cursorSource = cursorSegment === null ? null : sourceOfSegment(cursorSegment);
+  const indexOf = (source: SecretSource) => {
+    if (!inventory) return null;
+    if (cursorSource === source.id)
+      return isIndexSegment(cursorSegment!) && inventory.syncedAt(source.id) ? inventory.indexOf(source.id) : null;
+    return live ? null : inventory.fresh(source.id);
+  };
+  let asOf: Date | null = null;
+  const groups = sources
     .filter((source) => sourceCanMatch(source, filter))
-    .map((source) => {
+    .map((source): SegmentGroup => {
+      const facets = (record: SecretRecord) => ctx.catalog.get(source.provider).facets(record);
+      const index = indexOf(source);
+      const inScope = (ids: string[]) => ids.filter((id) => namespaceCanMatch(id, filter));
+      if (index) {
+        const syncedAt = inventory!.syncedAt(source.id)!;
+        if (!asOf || syncedAt < asOf) asOf = syncedAt;
+        const test = hasRecordFilter(filter) ? recordTest(filter, facets) : null;
+        return {
+          sourceId: source.id,
+          provider: source.provider,
+          countable: true,
+          async segments() {
+            // The grant applies here: this path does not go through the request's (guarded) loaders.
+            const ids =
+              namespaceId !== undefined
+                ? [namespaceId]
+                : index.namespaces.map((ns) => ns.id).filter((id) => ctx.sources.allows(source.id, id));
+            return inScope(ids).map((id) => ({
+              key: segmentKey(source.id, id, true),
+              sourceId: source.id,
+              namespaceId: id,
+              pager: () => new IndexPager(index, id, test),
+            }));
+          },
+        };
+      }
       const { query, complete } = source.pushdown(filter);
-      const residual = complete
-        ? null
-        : recordTest(filter, (record) => ctx.catalog.get(source.provider).facets(record));
+      const residual = complete ? null : recordTest(filter, facets);
       const cache = ctx.cachePolicy(source.id);
+      const read = { live };
       return {
         sourceId: source.id,
         provider: source.provider,
@@ -234,20 +276,29 @@ export function secretGroups(
         async segments() {
           const ids =
             namespaceId !== undefined ? [namespaceId] : (await ctx.loaders.namespaces(source, read)).map((ns) => ns.id);
-          return ids
-            .filter((id) => namespaceCanMatch(id, filter))
-            .map((id) => ({
-              key: segmentKey(source.id, id),
-              sourceId: source.id,
-              namespaceId: id,
-              pager: () =>
-                source.paging.pager(ctx.loaders.fetchers(source, id, query, read), residual, {
-                  readAhead: cache.ttlMs > 0 && cache.readAhead,
-                }),
-            }));
+          return inScope(ids).map((id) => ({
+            key: segmentKey(source.id, id),
+            sourceId: source.id,
+            namespaceId: id,
+            pager: () =>
+              source.paging.pager(ctx.loaders.fetchers(source, id, query, read), residual, {
+                readAhead: cache.ttlMs > 0 && cache.readAhead,
+              }),
+          }));
         },
       };
     });
+  return { groups, asOf };
+}
+
+/** The source a segment key (a cursor's) belongs to; null when it is not one. */
+function sourceOfSegment(key: string): string | null {
+  try {
+    const parts: unknown = JSON.parse(key);
+    return Array.isArray(parts) && typeof parts[0] === 'string' ? parts[0] : null;
+  } catch {
+    return null;
+  }
 }
 
 const MAX_ORDER_KEYS = 3;
@@ -289,13 +340,13 @@ export async function resolveSecretConnection(
   const request = pageRequest(args, ctx.cursors, binding);
   if (collectedMode(ctx, scope.sources, filter, orders, args, request.cursor?.s ?? null))
     return collectedPage(ctx, scope.sources, filter, orders, args, binding, scope.namespaceId);
-  const page = await paginate({
-    // A live walk lists the namespaces live too, not from the index.
-    groups: secretGroups(ctx, scope.sources, filter, scope.namespaceId, { live: !!args.live }),
-    args,
-    codec: ctx.cursors,
-    binding,
+  const { groups, asOf } = secretGroups(ctx, scope.sources, filter, {
+    namespaceId: scope.namespaceId,
+    live: !!args.live,
+    cursorSegment: request.cursor?.s ?? null,
   });
+  const page = await paginate({ groups, args, codec: ctx.cursors, binding });
+  page.asOf = asOf;
   for (const state of page.states) {
     if (state.error)
       ctx.partialErrors.push(

@@ -300,6 +300,97 @@ describe('changes at the cloud', () => {
   });
 });
 
+describe('a walk while one source is not fresh', () => {
+  /**
+   * A source's secrets in its index's order ("namespace|key"): the order its source first listed
+   * them, so a secret deleted and listed again (as earlier tests do) comes after the others.
+   */
+  const indexOrder = (provider: ProviderKey) => {
+    const index = stack.gateway.services.inventory!.indexOf(SOURCE[provider])!;
+    return index.namespaces.flatMap((ns) => index.entriesBySeq(ns.id).map((e) => `${ns.id}|${e.record.key}`));
+  };
+
+  /** Every secret a client gets following endCursor from `first`, as "namespace|key", and each page's asOf. */
+  async function walkAll(size: number) {
+    const keys: string[] = [];
+    const asOfs: Array<string | null> = [];
+    let after: string | null = null;
+    for (let page = 0; page < 500; page++) {
+      const { data, errors } = await query(
+        `query ($after: String) { secrets(first: ${size}, after: $after) {
+          asOf totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } }`,
+        { after },
+      );
+      expect(errors).toBeUndefined();
+      keys.push(...data.secrets.edges.map((e: any) => keyOfGlobalId(e.node.id)));
+      asOfs.push(data.secrets.asOf);
+      if (!data.secrets.pageInfo.hasNextPage) return { keys, asOfs, totalCount: data.secrets.totalCount };
+      after = data.secrets.pageInfo.endCursor;
+    }
+    throw new Error('the walk did not end');
+  }
+
+  it('reads the fresh sources from their indexes (0 calls) and only the failed one from its cloud', async () => {
+    const inventory = stack.gateway.services.inventory!;
+    stack.emulators.servers.kms.setFaults({ serverErrorRate: 1 });
+    try {
+      expect((await inventory.syncNow('kms-demo')).error?.code).toBe('UPSTREAM_UNAVAILABLE');
+    } finally {
+      stack.emulators.servers.kms.setFaults({ serverErrorRate: 0 });
+    }
+    try {
+      stack.emulators.reset();
+      const { keys, asOfs, totalCount } = await walkAll(83);
+      // Every secret exactly once, in the walk order: KMS as its cloud lists, the others in their index's order.
+      expect(keys).toEqual(PROVIDERS.flatMap((p) => (p === 'kms' ? expectedKeys(stack.emulators, p) : indexOrder(p))));
+      expect(totalCount).toBe(totalSecrets());
+      const calls = Object.fromEntries(PROVIDERS.map((p) => [p, stack.emulators.servers[p].calls('ListSecrets')]));
+      expect({ ...calls, kms: 0 }).toEqual({ sae: 0, apig: 0, kms: 0, csms: 0, aws: 0 });
+      expect(calls.kms).toBeGreaterThan(0);
+      // Served (in part) from the indexes: every page says how old they are.
+      expect(asOfs.every((asOf) => asOf !== null)).toBe(true);
+    } finally {
+      await inventory.syncNow('kms-demo');
+    }
+  });
+
+  it('keeps a walk begun on an index on it when its source fails meanwhile', async () => {
+    const inventory = stack.gateway.services.inventory!;
+    const fail = async (provider: 'kms' | 'aws') => {
+      stack.emulators.servers[provider].setFaults({ serverErrorRate: 1 });
+      expect((await inventory.syncNow(SOURCE[provider])).error).toBeDefined();
+    };
+    const document = `query ($after: String) { secrets(first: 100, after: $after, filter: { providers: [ALIBABA_KMS, AWS_SECRETS_MANAGER] }) {
+      asOf edges { node { id } } pageInfo { hasNextPage endCursor } } }`;
+    try {
+      // AWS failed: the walk begins on KMS's index (and would read AWS live).
+      await fail('aws');
+      stack.emulators.servers.aws.setFaults({ serverErrorRate: 0 });
+      const first = await query(document, { after: null });
+      expect(first.data.secrets.asOf).not.toBeNull();
+      // Now KMS fails too: the walk goes on on its index, with no call to it.
+      await fail('kms');
+      stack.emulators.reset();
+      const keys: string[] = first.data.secrets.edges.map((e: any) => keyOfGlobalId(e.node.id));
+      for (let after = first.data.secrets.pageInfo.endCursor, page = 0; page < 100; page++) {
+        const { data, errors } = await query(document, { after });
+        expect(errors).toBeUndefined();
+        keys.push(...data.secrets.edges.map((e: any) => keyOfGlobalId(e.node.id)));
+        if (!data.secrets.pageInfo.hasNextPage) break;
+        after = data.secrets.pageInfo.endCursor;
+      }
+      expect(keys).toEqual([...indexOrder('kms'), ...expectedKeys(stack.emulators, 'aws')]);
+      expect(stack.emulators.servers.kms.calls('ListSecrets')).toBe(0);
+      expect(stack.emulators.servers.aws.calls('ListSecrets')).toBeGreaterThan(0);
+    } finally {
+      stack.emulators.servers.kms.setFaults({ serverErrorRate: 0 });
+      stack.emulators.servers.aws.setFaults({ serverErrorRate: 0 });
+      await inventory.syncNow('kms-demo');
+      await inventory.syncNow('aws-demo');
+    }
+  });
+});
+
 describe('with the whole-response cache on', () => {
   let cached: Stack;
   beforeAll(async () => {

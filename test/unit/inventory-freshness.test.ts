@@ -124,3 +124,32 @@ describe('a replica restoring the fleet’s snapshot', () => {
     expect(inventory.status('slow')?.state).toBe('STALE');
   });
 });
+
+describe('inventory sync schedule, several sources', () => {
+  it('spreads the sources over the period after their first syncs', async () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(0);
+    const starts = new Map<string, number[]>();
+    const sources = ['a', 'b', 'c', 'd'].map((id) =>
+      fakeSource(id, async () => {
+        starts.set(id, [...(starts.get(id) ?? []), Date.now()]);
+      }),
+    );
+    const inventory = new Inventory(
+      sources.map((source, position) => ({ source, policy: { refreshMs: 1000, maxAgeMs: 2000 }, position })),
+      createLogger({ level: 'silent' }),
+      { retentionMs: 60_000 },
+    );
+    inventory.start();
+    await vi.advanceTimersByTimeAsync(2900);
+    await inventory.stop();
+    const late = (times: number[], expected: number[]) =>
+      expect(
+        times.map((t, i) => t - expected[i]).every((d) => d >= 0 && d <= 5) && times.length === expected.length,
+      ).toBe(true);
+    late(starts.get('a')!, [0, 1000, 2000]);
+    late(starts.get('b')!, [0, 1250, 2250]);
+    late(starts.get('c')!, [0, 1500, 2500]);
+    late(starts.get('d')!, [0, 1750, 2750]);
+  });
+});

@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import { cursorError, type CursorCodec, type CursorPayload } from '../cursor.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../page-size.js';
 import type { Position } from '../segment.js';
-import type { SegmentGroup } from './segments.js';
+import { INDEX_SEGMENT, type SegmentGroup } from './segments.js';
 
 export interface ConnectionArgs {
   first?: number | null;
@@ -68,7 +68,14 @@ export function startOf(request: PageRequest, groups: SegmentGroup[]): Start {
   } catch {
     throw cursorError('MALFORMED_CURSOR', cursorArg);
   }
-  if (!Array.isArray(key) || typeof key[0] !== 'string' || key.length < 1 || key.length > 2)
+  // [source], [source, namespace], or [source, namespace, "index"] for a segment served from the inventory.
+  if (
+    !Array.isArray(key) ||
+    typeof key[0] !== 'string' ||
+    key.length < 1 ||
+    key.length > 3 ||
+    (key.length === 3 && key[2] !== INDEX_SEGMENT)
+  )
     throw cursorError('MALFORMED_CURSOR', cursorArg);
   const group = groups.findIndex((g) => g.sourceId === key[0]);
   if (group < 0) throw cursorError('FOREIGN_CURSOR', cursorArg);

@@ -45,8 +45,22 @@ export interface PageInterruption {
   state: SegmentState & { error: UpstreamError };
 }
 
-export function segmentKey(sourceId: string, namespaceId: string): string {
-  return JSON.stringify([sourceId, namespaceId]);
+/** The third part of the key of a segment read from the inventory's index rather than the provider. */
+export const INDEX_SEGMENT = 'index';
+
+/** `fromIndex`: the segment is read from the inventory's index (its cursors stay on it). */
+export function segmentKey(sourceId: string, namespaceId: string, fromIndex = false): string {
+  return JSON.stringify(fromIndex ? [sourceId, namespaceId, INDEX_SEGMENT] : [sourceId, namespaceId]);
+}
+
+/** Whether a segment key (a cursor's) names a segment read from the index. */
+export function isIndexSegment(key: string): boolean {
+  try {
+    const parts: unknown = JSON.parse(key);
+    return Array.isArray(parts) && parts.length === 3 && parts[2] === INDEX_SEGMENT;
+  } catch {
+    return false;
+  }
 }
 
 /** A whole source, before its namespaces are known: where a page stops when listing them failed. */
