@@ -195,7 +195,7 @@ export class InventoryFleet implements SyncCoordinator {
       // The diff is taken against the index as the stream has made it so far.
       await this.drain();
       const { read, error } = outcome;
-      const changes = read ? this.inventory.changesOf(sourceId, read, at) : null;
+      const changes = read ? await this.inventory.changesOf(sourceId, read, at) : null;
       const reset = !error && (changes === null || !this.position.has(sourceId));
       // Most syncs find the namespaces as they were: their entries leave them out.
       const namespaces =

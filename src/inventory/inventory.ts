@@ -34,6 +34,8 @@ export interface SyncOutcome {
   read?: { namespaces: NamespaceRecord[]; lists: Map<string, SecretRecord[]> };
   /** The changes found (a replica that did not sync applies these). */
   changes?: SecretChangeRecord[];
+  /** A local read's changes, compared ahead of `apply` against the index at `version`. */
+  diffed?: { version: number; changes: SecretChangeRecord[] };
   namespaces?: NamespaceRecord[];
   error?: { code: string; message: string };
 }
@@ -193,6 +195,8 @@ export class Inventory {
    */
   async syncNow(sourceId: string): Promise<SyncOutcome> {
     const outcome = await this.read(sourceId);
+    // Compared here, in slices (apply compares again only if the index moved meanwhile).
+    if (outcome.read && !this.coordinator) outcome.diffed = await this.diffOf(sourceId, outcome.read, new Date());
     const shared = await this.coordinator?.publish(outcome).catch((error: unknown) => {
       this.logger.warn({ source: sourceId, err: (error as Error).message }, 'inventory sync not shared with the fleet');
       return null;
@@ -220,11 +224,30 @@ export class Inventory {
     }
   }
 
-  /** What a read changes in the index, without applying it; null when it is the source's baseline (its first sync). */
-  changesOf(sourceId: string, read: NonNullable<SyncOutcome['read']>, at: Date): SecretChangeRecord[] | null {
+  /**
+   * What a read changes in the index, without applying it; null when it is the source's baseline (its
+   * first sync). Compared in slices, off the requests' way; if another apply changed the index
+   * meanwhile, compared again against it as it is now.
+   */
+  async changesOf(
+    sourceId: string,
+    read: NonNullable<SyncOutcome['read']>,
+    at: Date,
+  ): Promise<SecretChangeRecord[] | null> {
+    return (await this.diffOf(sourceId, read, at))?.changes ?? null;
+  }
+
+  private async diffOf(
+    sourceId: string,
+    read: NonNullable<SyncOutcome['read']>,
+    at: Date,
+  ): Promise<SyncOutcome['diffed'] | undefined> {
     const t = this.tracked.get(sourceId);
-    if (!t?.baselined) return null;
-    return t.index.diff(read.namespaces, read.lists, at);
+    if (!t?.baselined) return undefined;
+    const version = t.index.version;
+    const changes = await t.index.diffInSlices(read.namespaces, read.lists, at);
+    if (t.index.version === version) return { version, changes };
+    return { version: t.index.version, changes: t.index.diff(read.namespaces, read.lists, at) };
   }
 
   /**
@@ -247,7 +270,11 @@ export class Inventory {
     if (outcome.read) {
       // Found now: a change made at the cloud while the lists were read is dated after it was made.
       const found = new Date();
-      if (t.baselined) changes = t.index.diff(outcome.read.namespaces, outcome.read.lists, found);
+      if (t.baselined)
+        changes =
+          outcome.diffed?.version === t.index.version
+            ? outcome.diffed.changes
+            : t.index.diff(outcome.read.namespaces, outcome.read.lists, found);
       else {
         t.index.baseline(outcome.read.namespaces, outcome.read.lists);
         // What changed in this source until now went into the baseline, not into the feed.

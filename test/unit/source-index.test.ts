@@ -36,3 +36,31 @@ describe('SourceIndex version (what sorted orders are keyed by)', () => {
     expect(index.version).toBe(baselined + 2);
   });
 });
+
+describe('SourceIndex diff in slices (a sync leaves the event loop to requests)', () => {
+  const namespaces = () => soleNamespace('kms', 'alibaba-kms', 'REGION', 'cn-hangzhou', 'cn-hangzhou');
+  const many = (n: number, updated: string) => Array.from({ length: n }, (_, i) => record(`secret-${i}`, updated));
+
+  it('finds what the whole diff finds, and lets other work run while it compares', async () => {
+    const index = new SourceIndex('kms');
+    index.baseline(namespaces(), new Map([['cn-hangzhou', many(5000, '2026-02-01T00:00:00Z')]]));
+    const next = many(5000, '2026-02-01T00:00:00Z');
+    next[10] = record('secret-10', '2026-03-01T00:00:00Z');
+    next.splice(4000, 1);
+    next.push(record('secret-new', '2026-03-01T00:00:00Z'));
+    const lists = new Map([['cn-hangzhou', next]]);
+    const at = new Date();
+    let ran = false;
+    setImmediate(() => {
+      ran = true;
+    });
+    const sliced = await index.diffInSlices(namespaces(), lists, at);
+    expect(ran).toBe(true);
+    expect(sliced).toEqual(index.diff(namespaces(), lists, at));
+    expect(sliced.map((c) => `${c.kind} ${c.key}`).sort()).toEqual([
+      'CREATED secret-new',
+      'DELETED secret-4000',
+      'UPDATED secret-10',
+    ]);
+  });
+});
