@@ -152,14 +152,24 @@ export async function collectedPage(
   });
   const cursorOf = (i: number) =>
     ctx.cursors.encode(binding, { s: COLLECTED_SEGMENT, p: JSON.stringify(page.keysets[i]) });
-  const edges = page.entries.map((entry, i) => ({ node: entry.record, cursor: cursorOf(i) }));
+  // Signed when asked for: most pages are read for their nodes and endCursor, not every edge's cursor.
+  const edges = page.entries.map((entry, i) => ({
+    node: entry.record,
+    get cursor() {
+      return cursorOf(i);
+    },
+  }));
   return {
     edges,
     pageInfo: {
       hasNextPage: page.hasNextPage,
       hasPreviousPage: page.hasPreviousPage,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges.at(-1)?.cursor ?? null;
+      },
     },
     totalCount: async () => countOf(collection.set, collection.selection),
     states: collection.states,
