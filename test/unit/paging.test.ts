@@ -121,6 +121,33 @@ describe('page-number paging', () => {
   });
 });
 
+describe('page-number scan while the list changes', () => {
+  it('reads the pages again when they disagree on the total, so that no row is lost to the shift', async () => {
+    const items = inventory(23);
+    let deleteAfterFirstPage = true;
+    const scheme = pageNumberPaging({
+      maxPageSize: 10,
+      async fetchPage(_ns, _query, pageNumber, pageSize) {
+        const page = {
+          items: items.slice((pageNumber - 1) * pageSize, pageNumber * pageSize),
+          totalCount: items.length,
+        };
+        // Deleted at the cloud while the first scan reads: page 1 was read before, pages 2 and 3 after.
+        if (pageNumber === 1 && deleteAfterFirstPage) {
+          deleteAfterFirstPage = false;
+          items.splice(3, 1);
+        }
+        return page;
+      },
+    });
+    const lists = directLists();
+    const scanned = (await scheme.scan(lists)).map((r) => r.name);
+    expect(scanned).toEqual(items.map((r) => r.name));
+    expect(scanned).toHaveLength(22);
+    expect(lists.reads).toHaveLength(6);
+  });
+});
+
 describe('marker paging', () => {
   const items = inventory(10);
   /** `repeat`: pages start with their marker row (whether CSMS does is undocumented). */
