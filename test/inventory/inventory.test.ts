@@ -310,22 +310,29 @@ describe('a walk while one source is not fresh', () => {
     return index.namespaces.flatMap((ns) => index.entriesBySeq(ns.id).map((e) => `${ns.id}|${e.record.key}`));
   };
 
-  /** Every secret a client gets following endCursor from `first`, as "namespace|key", and each page's asOf. */
-  async function walkAll(size: number) {
-    const keys: string[] = [];
+  /** Every secret a client gets following endCursor (or startCursor, backward), as "namespace|key" in walk order, and each page's asOf. */
+  async function walkAll(size: number, backward = false) {
+    const pages: string[][] = [];
     const asOfs: Array<string | null> = [];
-    let after: string | null = null;
+    let cursor: string | null = null;
     for (let page = 0; page < 500; page++) {
       const { data, errors } = await query(
-        `query ($after: String) { secrets(first: ${size}, after: $after) {
-          asOf totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } }`,
-        { after },
+        backward
+          ? `query ($c: String) { secrets(last: ${size}, before: $c) {
+              asOf totalCount edges { node { id } } pageInfo { hasPreviousPage startCursor } } }`
+          : `query ($c: String) { secrets(first: ${size}, after: $c) {
+              asOf totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } }`,
+        { c: cursor },
       );
       expect(errors).toBeUndefined();
-      keys.push(...data.secrets.edges.map((e: any) => keyOfGlobalId(e.node.id)));
+      pages.push(data.secrets.edges.map((e: any) => keyOfGlobalId(e.node.id)));
       asOfs.push(data.secrets.asOf);
-      if (!data.secrets.pageInfo.hasNextPage) return { keys, asOfs, totalCount: data.secrets.totalCount };
-      after = data.secrets.pageInfo.endCursor;
+      const { pageInfo } = data.secrets;
+      if (!(backward ? pageInfo.hasPreviousPage : pageInfo.hasNextPage)) {
+        const keys = (backward ? pages.reverse() : pages).flat();
+        return { keys, asOfs, totalCount: data.secrets.totalCount };
+      }
+      cursor = backward ? pageInfo.startCursor : pageInfo.endCursor;
     }
     throw new Error('the walk did not end');
   }
@@ -349,6 +356,9 @@ describe('a walk while one source is not fresh', () => {
       expect(calls.kms).toBeGreaterThan(0);
       // Served (in part) from the indexes: every page says how old they are.
       expect(asOfs.every((asOf) => asOf !== null)).toBe(true);
+      // Backward too (CSMS and AWS page forward only at their clouds, but their indexes do not).
+      const back = await walkAll(83, true);
+      expect(back.keys).toEqual(keys);
     } finally {
       await inventory.syncNow('kms-demo');
     }
