@@ -252,11 +252,8 @@ export function secretGroups(
           countable: true,
           async segments() {
             // The grant applies here: this path does not go through the request's (guarded) loaders.
-            const ids =
-              namespaceId !== undefined
-                ? [namespaceId]
-                : index.namespaces.map((ns) => ns.id).filter((id) => ctx.sources.allows(source.id, id));
-            return inScope(ids).map((id) => ({
+            const ids = namespaceId !== undefined ? [namespaceId] : index.namespaces.map((ns) => ns.id);
+            return inScope(ids.filter((id) => ctx.sources.allows(source.id, id))).map((id) => ({
               key: segmentKey(source.id, id, true),
               sourceId: source.id,
               namespaceId: id,

@@ -364,6 +364,44 @@ describe('a walk while one source is not fresh', () => {
     }
   });
 
+  it('keeps a walk with a failed source inside the caller’s grant, on its index segments too', async () => {
+    const inventory = stack.gateway.services.inventory!;
+    const sae = stack.emulators.data.sae;
+    const [granted] = [...sae.namespaces.map((n) => n.NamespaceId)].sort();
+    const headers = {
+      authorization: `Bearer ${stack.token({ sources: ['sae-demo', 'kms-demo'], namespaces: [`sae-demo/${granted}`, 'kms-demo/*'] })}`,
+    };
+    stack.emulators.servers.kms.setFaults({ serverErrorRate: 1 });
+    try {
+      await inventory.syncNow('kms-demo');
+      stack.emulators.servers.kms.setFaults({ serverErrorRate: 0 });
+      const namespaces = new Set<string>();
+      let total = 0;
+      for (let after: string | null = null, page = 0; page < 100; page++) {
+        const { data, errors } = await query(
+          `query ($after: String) { secrets(first: 100, after: $after) {
+            totalCount edges { node { provider namespaceId } } pageInfo { hasNextPage endCursor } } }`,
+          { after },
+          headers,
+        );
+        expect(errors).toBeUndefined();
+        total = data.secrets.totalCount;
+        for (const e of data.secrets.edges) namespaces.add(`${e.node.provider}/${e.node.namespaceId}`);
+        if (!data.secrets.pageInfo.hasNextPage) break;
+        after = data.secrets.pageInfo.endCursor;
+      }
+      expect(namespaces).toEqual(
+        new Set([`ALIBABA_SAE/${granted}`, `ALIBABA_KMS/${stack.emulators.data.kms.regionId}`]),
+      );
+      expect(total).toBe(
+        sae.secrets.filter((x) => x.NamespaceId === granted).length + expectedKeys(stack.emulators, 'kms').length,
+      );
+    } finally {
+      stack.emulators.servers.kms.setFaults({ serverErrorRate: 0 });
+      await inventory.syncNow('kms-demo');
+    }
+  });
+
   it('keeps a walk begun on an index on it when its source fails meanwhile', async () => {
     const inventory = stack.gateway.services.inventory!;
     const fail = async (provider: 'kms' | 'aws') => {
