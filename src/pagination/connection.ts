@@ -15,7 +15,7 @@ import { walk } from './connection/walk.js';
 export { badArgument, type ConnectionArgs } from './connection/args.js';
 export {
   groupKey,
-  isIndexSegment,
+  parseSegmentKey,
   segmentKey,
   type PageInterruption,
   type Segment,

@@ -3,7 +3,7 @@ import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import {
   badArgument,
-  isIndexSegment,
+  parseSegmentKey,
   paginate,
   segmentKey,
   type ConnectionArgs,
@@ -228,11 +228,11 @@ export function secretGroups(
 ): { groups: SegmentGroup[]; asOf: Date | null } {
   const { namespaceId, live = false, cursorSegment = null } = options;
   const inventory = ctx.inventory;
-  const cursorSource = cursorSegment === null ? null : sourceOfSegment(cursorSegment);
+  const cursorKey = cursorSegment === null ? null : parseSegmentKey(cursorSegment);
   const indexOf = (source: SecretSource) => {
     if (!inventory) return null;
-    if (cursorSource === source.id)
-      return isIndexSegment(cursorSegment!) && inventory.syncedAt(source.id) ? inventory.indexOf(source.id) : null;
+    if (cursorKey?.sourceId === source.id)
+      return cursorKey.fromIndex && inventory.syncedAt(source.id) ? inventory.indexOf(source.id) : null;
     return live ? null : inventory.fresh(source.id);
   };
   let asOf: Date | null = null;
@@ -286,16 +286,6 @@ export function secretGroups(
       };
     });
   return { groups, asOf };
-}
-
-/** The source a segment key (a cursor's) belongs to; null when it is not one. */
-function sourceOfSegment(key: string): string | null {
-  try {
-    const parts: unknown = JSON.parse(key);
-    return Array.isArray(parts) && typeof parts[0] === 'string' ? parts[0] : null;
-  } catch {
-    return null;
-  }
 }
 
 const MAX_ORDER_KEYS = 3;

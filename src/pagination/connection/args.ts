@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import { cursorError, type CursorCodec, type CursorPayload } from '../cursor.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../page-size.js';
 import type { Position } from '../segment.js';
-import { INDEX_SEGMENT, type SegmentGroup } from './segments.js';
+import { parseSegmentKey, type SegmentGroup } from './segments.js';
 
 export interface ConnectionArgs {
   first?: number | null;
@@ -62,26 +62,13 @@ export interface Start {
 export function startOf(request: PageRequest, groups: SegmentGroup[]): Start {
   const { cursor, backward, cursorArg } = request;
   if (!cursor) return { group: backward ? groups.length - 1 : 0, segment: null, position: null, beyond: false };
-  let key: unknown;
-  try {
-    key = JSON.parse(cursor.s);
-  } catch {
-    throw cursorError('MALFORMED_CURSOR', cursorArg);
-  }
-  // [source], [source, namespace], or [source, namespace, "index"] for a segment served from the inventory.
-  if (
-    !Array.isArray(key) ||
-    typeof key[0] !== 'string' ||
-    key.length < 1 ||
-    key.length > 3 ||
-    (key.length === 3 && key[2] !== INDEX_SEGMENT)
-  )
-    throw cursorError('MALFORMED_CURSOR', cursorArg);
-  const group = groups.findIndex((g) => g.sourceId === key[0]);
+  const key = parseSegmentKey(cursor.s);
+  if (!key) throw cursorError('MALFORMED_CURSOR', cursorArg);
+  const group = groups.findIndex((g) => g.sourceId === key.sourceId);
   if (group < 0) throw cursorError('FOREIGN_CURSOR', cursorArg);
   // An end of a segment (or of a whole source) that lies behind the walk's direction is passed.
   const beyond = cursor.p === null && cursor.z === (backward ? 0 : 1);
-  if (key.length === 1) {
+  if (key.namespaceId === null) {
     if (cursor.p !== null) throw cursorError('MALFORMED_CURSOR', cursorArg);
     return beyond
       ? { group: group + (backward ? -1 : 1), segment: null, position: null, beyond: false }

@@ -53,14 +53,23 @@ export function segmentKey(sourceId: string, namespaceId: string, fromIndex = fa
   return JSON.stringify(fromIndex ? [sourceId, namespaceId, INDEX_SEGMENT] : [sourceId, namespaceId]);
 }
 
-/** Whether a segment key (a cursor's) names a segment read from the index. */
-export function isIndexSegment(key: string): boolean {
+/**
+ * A segment key as a cursor carries it: `[source]` (a whole source), `[source, namespace]`, or
+ * `[source, namespace, "index"]` for a segment read from the inventory; null when it is none of them.
+ */
+export function parseSegmentKey(
+  key: string,
+): { sourceId: string; namespaceId: string | null; fromIndex: boolean } | null {
+  let parts: unknown;
   try {
-    const parts: unknown = JSON.parse(key);
-    return Array.isArray(parts) && parts.length === 3 && parts[2] === INDEX_SEGMENT;
+    parts = JSON.parse(key);
   } catch {
-    return false;
+    return null;
   }
+  if (!Array.isArray(parts) || parts.length < 1 || parts.length > 3 || typeof parts[0] !== 'string') return null;
+  if (parts.length >= 2 && typeof parts[1] !== 'string') return null;
+  if (parts.length === 3 && parts[2] !== INDEX_SEGMENT) return null;
+  return { sourceId: parts[0], namespaceId: parts[1] ?? null, fromIndex: parts.length === 3 };
 }
 
 /** A whole source, before its namespaces are known: where a page stops when listing them failed. */
