@@ -11,12 +11,13 @@ import {
   type Selection,
   sortEntries,
   type SortedSet,
+  summed,
 } from '../inventory/query.js';
 import type { SourceIndex } from '../inventory/source-index.js';
 import type { ConnectionArgs, ConnectionPage, SegmentState } from '../pagination/connection.js';
 import { cursorError } from '../pagination/cursor.js';
 import { pageRequest } from '../pagination/connection/args.js';
-import { hasRecordFilter, namespaceCanMatch, recordTest, sourceCanMatch, textSearchOf } from '../pagination/filter.js';
+import { filterKey, hasRecordFilter, namespaceCanMatch, recordTest, sourceCanMatch, textSearchOf } from '../pagination/filter.js';
 import type { SecretSource } from '../sources/types.js';
 
 /** The segment name of cursors of collected pages: no source/namespace key looks like it. */
@@ -29,6 +30,11 @@ export interface Collection {
   /** The oldest sync it used; null when every source was read live. */
   asOf: Date | null;
   states: SegmentState[];
+  /**
+   * With every source read from the inventory: the selection whole (filter, and the namespaces the
+   * grant and filter keep), so that sums over it can be kept per sorted set (`summed`). Null otherwise.
+   */
+  selectionKey: string | null;
 }
 
 /**
@@ -91,14 +97,26 @@ export async function collect(
     states.push({ sourceId: source.id, provider: source.provider, namespaceId: null, status: 'OK', error: null });
   }
   const selection = { keep: keeperOf({ namespaces, tests }), search };
-  if (allIndexed && inventory) return { set: inventory.sorted(orders), selection, asOf, states };
+  if (allIndexed && inventory) {
+    let inScope = '';
+    for (let position = 0; position < namespaces.length; position++)
+      inScope += `${namespaces[position]?.map((kept) => (kept ? 1 : 0)).join('') ?? '-'},`;
+    const selectionKey = `${filterKey(filter)}|${inScope}`;
+    return { set: inventory.sorted(orders), selection, asOf, states, selectionKey };
+  }
   const indexed: Entry[] = [];
   if (inventory && asOf) {
     // Some sources live, some indexed: this request sorts them together.
     for (const entry of inventory.sorted([]).entries)
       if (namespaces[entry.sourceIndex] && !livePositions.has(entry.sourceIndex)) indexed.push(entry);
   }
-  return { set: sortEntries([...indexed, ...live], orders), selection, asOf, states };
+  return { set: sortEntries([...indexed, ...live], orders), selection, asOf, states, selectionKey: null };
+}
+
+/** How many secrets the collection's selection takes; kept per sorted set when it is the inventory's own. */
+export function countIn(collection: Collection): number {
+  const count = () => countOf(collection.set, collection.selection);
+  return collection.selectionKey === null ? count() : summed(collection.set, `count|${collection.selectionKey}`, count);
 }
 
 /** Whether a page of this connection should come from the collected set rather than a provider walk. */
@@ -171,7 +189,7 @@ export async function collectedPage(
         return edges.at(-1)?.cursor ?? null;
       },
     },
-    totalCount: async () => countOf(collection.set, collection.selection),
+    totalCount: async () => countIn(collection),
     states: collection.states,
     interruption: null,
     asOf: collection.asOf,

@@ -1,7 +1,7 @@
 import type { SourceSyncStatus } from '../inventory/inventory.js';
-import { eachSelected } from '../inventory/query.js';
+import { eachSelected, summed } from '../inventory/query.js';
 import { builder } from './builder.js';
-import { collect } from './collected-connection.js';
+import { type Collection, collect } from './collected-connection.js';
 import { listCost } from './cost.js';
 import { ProviderEnum } from './provider-enum.js';
 import { SourceRef } from './refs.js';
@@ -96,6 +96,25 @@ function tally<K>(counts: Map<K, number>, key: K): void {
   counts.set(key, (counts.get(key) ?? 0) + 1);
 }
 
+function countsOf({ set, selection }: Collection): Counts {
+  const providers = new Map<string, number>();
+  const sources = new Map<string, number>();
+  const states = new Map<string | null, number>();
+  let total = 0;
+  eachSelected(set, selection, (entry) => {
+    total++;
+    tally(providers, entry.record.provider);
+    tally(sources, entry.record.sourceId);
+    tally(states, entry.state);
+  });
+  return {
+    total,
+    byProvider: [...providers].map(([provider, count]) => ({ provider, count })),
+    bySource: [...sources].map(([sourceId, count]) => ({ sourceId, count })),
+    byState: [...states].map(([state, count]) => ({ state, count })),
+  };
+}
+
 builder.queryFields((t) => ({
   inventory: t.field({
     type: InventoryType,
@@ -118,23 +137,11 @@ builder.queryFields((t) => ({
     complexity: (_a, ctx) => ({ field: ctx.sources.list.length, multiplier: listCost.multiplier }),
     resolve: async (_r, args, ctx) => {
       const filter = validateFilter(args.filter);
-      const { set, selection } = await collect(ctx, ctx.sources.list, filter, [], { live: false });
-      const providers = new Map<string, number>();
-      const sources = new Map<string, number>();
-      const states = new Map<string | null, number>();
-      let total = 0;
-      eachSelected(set, selection, (entry) => {
-        total++;
-        tally(providers, entry.record.provider);
-        tally(sources, entry.record.sourceId);
-        tally(states, entry.state);
-      });
-      return {
-        total,
-        byProvider: [...providers].map(([provider, count]) => ({ provider, count })),
-        bySource: [...sources].map(([sourceId, count]) => ({ sourceId, count })),
-        byState: [...states].map(([state, count]) => ({ state, count })),
-      };
+      const collection = await collect(ctx, ctx.sources.list, filter, [], { live: false });
+      const counts = () => countsOf(collection);
+      return collection.selectionKey === null
+        ? counts()
+        : summed(collection.set, `counts|${collection.selectionKey}`, counts);
     },
   }),
 }));

@@ -219,6 +219,40 @@ describe('a fresh inventory', () => {
     expect(data.aws).toEqual({ totalCount: 0, edges: [] });
     expect(cloudCalls()).toBe(0);
   });
+
+  it('keeps counts per grant and filter when it reuses them between syncs', async () => {
+    // Counts (and totals) are kept per index version; each caller still gets those of its own grant.
+    const counts = async (filter: string, headers?: Record<string, string>) => {
+      const { data, errors } = await query(
+        `{ secretCounts(filter: ${filter}) { total } secrets(first: 1, filter: ${filter}) { totalCount } }`,
+        {},
+        headers,
+      );
+      expect(errors).toBeUndefined();
+      expect(data.secrets.totalCount).toBe(data.secretCounts.total);
+      return data.secretCounts.total as number;
+    };
+    const kmsOnly = { authorization: `Bearer ${stack.token({ sources: ['kms-demo'] })}` };
+    const sae = expectedKeys(stack.emulators, 'sae');
+    const namespace = sae[0]!.split('|')[0]!;
+    const oneNamespace = {
+      authorization: `Bearer ${stack.token({ sources: ['sae-demo'], namespaces: [`sae-demo/${namespace}`] })}`,
+    };
+    const all = '{ providers: [ALIBABA_KMS, ALIBABA_SAE] }';
+    const full = await counts(all);
+    expect(full).toBe(expectedKeys(stack.emulators, 'kms').length + sae.length);
+    expect(await counts(all, kmsOnly)).toBe(expectedKeys(stack.emulators, 'kms').length);
+    const inNamespace = sae.filter((key) => key.split('|')[0] === namespace).length;
+    expect(inNamespace).toBeGreaterThan(0);
+    expect(inNamespace).toBeLessThan(sae.length);
+    expect(await counts(all, oneNamespace)).toBe(inNamespace);
+    // The same filter spelled in another order is the same question; a narrower one is not.
+    expect(await counts('{ providers: [ALIBABA_KMS, ALIBABA_SAE], search: "" }')).toBe(full);
+    expect(await counts('{ search: "", providers: [ALIBABA_KMS, ALIBABA_SAE] }')).toBe(full);
+    expect(await counts('{ providers: [ALIBABA_KMS] }')).toBe(expectedKeys(stack.emulators, 'kms').length);
+    expect(await counts(all)).toBe(full);
+    expect(cloudCalls()).toBe(0);
+  });
 });
 
 describe('changes at the cloud', () => {
