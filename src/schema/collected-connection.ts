@@ -17,7 +17,14 @@ import type { SourceIndex } from '../inventory/source-index.js';
 import type { ConnectionArgs, ConnectionPage, SegmentState } from '../pagination/connection.js';
 import { cursorError } from '../pagination/cursor.js';
 import { pageRequest } from '../pagination/connection/args.js';
-import { filterKey, hasRecordFilter, namespaceCanMatch, recordTest, sourceCanMatch, textSearchOf } from '../pagination/filter.js';
+import {
+  filterKey,
+  hasRecordFilter,
+  namespaceCanMatch,
+  recordTest,
+  sourceCanMatch,
+  textSearchOf,
+} from '../pagination/filter.js';
 import type { SecretSource } from '../sources/types.js';
 
 /** The segment name of cursors of collected pages: no source/namespace key looks like it. */
