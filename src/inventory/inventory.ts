@@ -7,6 +7,7 @@ import { ChangeLog } from './changes.js';
 import { entryOf, prepareSearch, sortEntries, type Entry, type SortedSet } from './query.js';
 import { SourceIndex, type SecretChangeRecord } from './source-index.js';
 import { readSource } from './sync.js';
+import { SyncPages } from './sync-pages.js';
 
 export type InventoryState = 'SYNCING' | 'FRESH' | 'STALE' | 'FAILED';
 
@@ -76,6 +77,8 @@ interface Tracked {
   phase: number;
   /** The index as entries of the sorted sets, built once per index version. */
   entries: { version: number; list: Entry[] } | null;
+  /** The pages of the source's first sync (until a sync has succeeded), offered to live reads of it. */
+  firstPages: SyncPages | null;
 }
 
 /**
@@ -125,6 +128,7 @@ export class Inventory {
         timer: null,
         phase: 0,
         entries: null,
+        firstPages: null,
       });
   }
 
@@ -210,8 +214,14 @@ export class Inventory {
     if (!t) throw new Error(`source "${sourceId}" has no inventory`);
     t.syncing = true;
     const at = new Date();
+    // Before the first sync succeeds every read of the source is live: they share this one's calls.
+    // After it, the index answers, and the last first-sync pages are let go with the next read.
+    t.firstPages = t.baselined ? null : new SyncPages();
     try {
-      const read = await readSource(t.source, this.logger, { deadlineMs: Math.max(60_000, t.policy.refreshMs) });
+      const read = await readSource(t.source, this.logger, {
+        deadlineMs: Math.max(60_000, t.policy.refreshMs),
+        pages: t.firstPages ?? undefined,
+      });
       return { sourceId, at, listCalls: read.listCalls, read };
     } catch (error) {
       const code = error instanceof UpstreamError ? error.info.code : 'INVENTORY_SYNC_FAILED';
@@ -319,6 +329,14 @@ export class Inventory {
   fresh(sourceId: string, now = Date.now()): SourceIndex | null {
     const t = this.tracked.get(sourceId);
     return t && this.stateOf(t, now) === 'FRESH' ? t.index : null;
+  }
+
+  /**
+   * A page the source's first sync has read (at most `maxAgeMs` ago) or is reading, under the list
+   * call's key; undefined when there is none (a later sync's pages are not offered: the index serves).
+   */
+  firstSyncPage<T>(sourceId: string, key: string, maxAgeMs: number): Promise<T> | undefined {
+    return this.tracked.get(sourceId)?.firstPages?.take<T>(key, maxAgeMs);
   }
 
   /** The source's index whatever its state (its snapshot, the fleet); null when it has none. */

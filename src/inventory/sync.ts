@@ -4,6 +4,7 @@ import type { ListCall, ListResult, SegmentLists } from '../pagination/paging/sc
 import type { SecretSource } from '../sources/types.js';
 import { UpstreamError } from '../upstream/errors.js';
 import type { RequestScope } from '../upstream/request-scope.js';
+import type { SyncPages } from './sync-pages.js';
 
 /** What one full read of a source found, and what it cost. */
 export interface SourceRead {
@@ -30,7 +31,12 @@ function noFreeCapacity(error: unknown): boolean {
 export async function readSource(
   source: SecretSource,
   logger: Logger,
-  options: { deadlineMs: number; maxThrottledAttempts?: number },
+  options: {
+    deadlineMs: number;
+    maxThrottledAttempts?: number;
+    /** Where the read's pages are offered to live reads of the source (its first sync). */
+    pages?: SyncPages;
+  },
 ): Promise<SourceRead> {
   const deadline = Date.now() + options.deadlineMs;
   const scope: RequestScope = {
@@ -86,7 +92,10 @@ export async function readSource(
     }
   }
 
-  const read = <T extends ListResult>(call: ListCall<T>) => made(() => call.call(scope), true);
+  const read = <T extends ListResult>(call: ListCall<T>) =>
+    options.pages
+      ? options.pages.read(call.key, () => made(() => call.call(scope), true))
+      : made(() => call.call(scope), true);
   const namespaces = await made(() => source.listNamespaces(scope), false);
   const lists = new Map<string, SecretRecord[]>();
   for (const namespace of namespaces) {

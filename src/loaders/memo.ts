@@ -24,6 +24,11 @@ export interface LoaderOptions {
   scope?: RequestScope;
   /** A source's synced index while it is fresh: namespaces, lookups and scans are answered from it, with no call. */
   indexOf?(source: SecretSource): SourceIndex | null;
+  /**
+   * A list page the source's first sync has read at most `maxAgeMs` ago or is reading (the same call):
+   * until that sync ends every read of the source is live, and it shares the sync's calls.
+   */
+  syncPage?<T>(source: SecretSource, key: string, maxAgeMs: number): Promise<T> | undefined;
 }
 
 /** What a request's loaders share: its calls made once, the cross-request cache, and what its lists returned. */
@@ -78,15 +83,28 @@ export function createMemo(options: LoaderOptions): RequestMemo {
       }
       return found;
     },
-    shared: (source, key, work) => (cache ? cache.store.get(key, cache.policy(source), work) : work()),
+    shared(source, key, work) {
+      const own = () => (cache ? cache.store.get(key, cache.policy(source), work) : work());
+      // As old as the source's cache would serve it; with no cache, only a call still in flight.
+      const synced = options.syncPage?.<Awaited<ReturnType<typeof work>>>(
+        source,
+        key,
+        cache?.policy(source).ttlMs ?? 0,
+      );
+      return synced ? synced.catch(own) : own();
+    },
     ahead: (source, key, budget, work) =>
-      cache && scope
+      // A page the first sync reads needs no read-ahead of its own.
+      options
+        .syncPage?.<Awaited<ReturnType<typeof work>>>(source, key, cache?.policy(source).ttlMs ?? 0)
+        ?.catch(() => undefined) ??
+      (cache && scope
         ? cache.store.prefetch(key, cache.policy(source), () =>
             budget.take()
               ? work(speculative(scope))
               : Promise.reject(new Error("the request's prefetch budget is spent")),
           )
-        : Promise.resolve(undefined),
+        : Promise.resolve(undefined)),
     peekMany: async (source, keys) => (cache ? cache.store.peekMany(keys, cache.policy(source)) : []),
     keep(source, key, value) {
       if (cache) void cache.store.set(key, cache.policy(source), value);

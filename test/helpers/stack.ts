@@ -61,6 +61,8 @@ export interface Replica {
 export async function startStack(
   options: EmulatorSetOptions & {
     configure?: (config: ProvidersConfig) => void;
+    /** Runs before the gateway starts (its inventory's first sync begins at once): faults, latency. */
+    beforeGateway?: (emulators: EmulatorSet) => void;
     captureLogs?: boolean /** GraphiQL prefilled with the full-scope token, as in the demo. */;
     graphiqlToken?: boolean;
   } = {},
@@ -73,6 +75,7 @@ export async function startStack(
   // Live reads unless a test configures the inventory: call counts stay exact.
   delete config.inventory;
   options.configure?.(config);
+  options.beforeGateway?.(emulators);
   const authHeaders = { authorization: `Bearer ${demoToken(config, { subject: 'test-suite' })}` };
   const startReplica = async (): Promise<Replica> => {
     const logs: string[] = [];
