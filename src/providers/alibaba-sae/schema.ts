@@ -1,8 +1,23 @@
 import { builder } from '../../schema/builder.js';
 import { DETAIL_CALL } from '../../schema/cost.js';
-import { RelatedAppRef } from '../../schema/refs.js';
+import { RelatedAppRef, type RelatedAppShape } from '../../schema/refs.js';
 import { detailOf, REVEAL, revealOf, secretNode } from '../../schema/secret-node.js';
 import type { SaeSecret, SaeSecretDetail, SaeSecretValue } from './records.js';
+
+/**
+ * A secret's related apps with where they live, made once per record: a record served from the
+ * inventory is the same object request after request, and each page of 50 made them all again.
+ */
+const relatedApps = new WeakMap<SaeSecret, RelatedAppShape[]>();
+
+function relatedAppsOf(r: SaeSecret): RelatedAppShape[] {
+  let apps = relatedApps.get(r);
+  if (!apps) {
+    apps = r.relatedApps.map((app) => ({ ...app, sourceId: r.sourceId, namespaceId: r.namespaceId }));
+    relatedApps.set(r, apps);
+  }
+  return apps;
+}
 
 /** The GraphQL side of this provider: its value type(s) and its `Secret` type. Called once, by src/schema/index.ts. */
 export function defineSaeSchema(typename: string) {
@@ -23,7 +38,7 @@ export function defineSaeSchema(typename: string) {
       relatedApps: t.field({
         type: [RelatedAppRef],
         description: 'Applications that use this secret (from ListSecrets; no extra call).',
-        resolve: (r) => r.relatedApps.map((app) => ({ ...app, sourceId: r.sourceId, namespaceId: r.namespaceId })),
+        resolve: relatedAppsOf,
       }),
       dataKeys: t.stringList({
         // Nullable: a failed DescribeSecret nulls this field (with an error), not the whole page.
