@@ -79,6 +79,11 @@ interface Tracked {
   entries: { version: number; list: Entry[] } | null;
   /** The pages of the source's first sync (until a sync has succeeded), offered to live reads of it. */
   firstPages: SyncPages | null;
+  /**
+   * The start (ms) of the sync whose changes the index last took: the same on every replica of a
+   * fleet that applied it (the stream carries it; a snapshot says which sync it is), unlike `version`.
+   */
+  contentOf: number | null;
 }
 
 /**
@@ -129,6 +134,7 @@ export class Inventory {
         phase: 0,
         entries: null,
         firstPages: null,
+        contentOf: null,
       });
   }
 
@@ -277,6 +283,7 @@ export class Inventory {
     }
     let changes: SecretChangeRecord[] = outcome.changes ?? [];
     const namespaces = outcome.read?.namespaces ?? outcome.namespaces;
+    const versionBefore = t.index.version;
     if (outcome.read) {
       // Found now: a change made at the cloud while the lists were read is dated after it was made.
       const found = new Date();
@@ -292,6 +299,7 @@ export class Inventory {
       }
     }
     if (!outcome.read || t.baselined) t.index.apply(changes, namespaces);
+    if (t.index.version !== versionBefore) t.contentOf = outcome.at.getTime();
     t.baselined = true;
     t.syncedAt = outcome.at;
     t.completedAt = Date.now();
@@ -315,6 +323,9 @@ export class Inventory {
     const t = this.tracked.get(sourceId);
     if (!t) return;
     t.index.restore(snapshot);
+    // Not necessarily the sync whose changes made this content (a later one may have found none):
+    // a key that differs from another replica's for the same content costs a miss, never a wrong answer.
+    t.contentOf = sync.at.getTime();
     t.baselined = true;
     t.syncedAt = sync.at;
     // Fresh from when that sync was applied (as for a local one); a snapshot that does not say, from its start.
@@ -403,13 +414,15 @@ export class Inventory {
   }
 
   /**
-   * What the index serves now: each source's index version and whether it is fresh. A response
-   * built from it holds while this does (the whole-response cache keys on it), so a sync that
-   * changed something, or a source going stale, is seen at once rather than after the cache's TTL.
+   * What the index serves now: for each source, the sync whose changes it last took, and whether it is
+   * fresh. A response built from it holds while this does (the whole-response cache keys on it), so
+   * a sync that changed something, or a source going stale, is seen at once rather than after the
+   * cache's TTL. Replicas of a fleet share that cache: a local counter (`version`) would let a
+   * replica that restored a snapshot meet another's answer for other content under the same key.
    */
   servingKey(now = Date.now()): string {
     return [...this.tracked.values()]
-      .map((t) => `${t.index.version}${this.stateOf(t, now) === 'FRESH' ? '' : '~'}`)
+      .map((t) => `${t.contentOf ?? '-'}${this.stateOf(t, now) === 'FRESH' ? '' : '~'}`)
       .join(',');
   }
 

@@ -153,3 +153,57 @@ describe('inventory sync schedule, several sources', () => {
     late(starts.get('d')!, [0, 1750, 2750]);
   });
 });
+
+describe('serving key (what the fleet’s shared response cache keys on)', () => {
+  const record = (name: string, updated: string) => ({
+    provider: 'fake-vault',
+    sourceId: 'vault',
+    namespaceId: 'team-a',
+    key: name,
+    name,
+    createdAt: new Date('2026-01-01T00:00:00Z'),
+    updatedAt: new Date(updated),
+  });
+  /** A source whose list is whatever the test last put in `list`. */
+  function listedSource(list: { records: unknown[] }): SecretSource {
+    return {
+      id: 'vault',
+      provider: 'fake-vault',
+      region: 'lab-1',
+      paging: unpagedPaging({ fetchAll: async () => list.records as never }),
+      listNamespaces: async () =>
+        soleNamespace('vault', 'fake-vault' as SecretSource['provider'], 'PROJECT', 'team-a', 'lab-1'),
+    } as unknown as SecretSource;
+  }
+  const inventoryOf = (source: SecretSource) =>
+    new Inventory(
+      [{ source, policy: { refreshMs: 60_000, maxAgeMs: 120_000 }, position: 0 }],
+      createLogger({ level: 'silent' }),
+      { retentionMs: 60_000 },
+    );
+
+  it('is the same on a replica that restored the snapshot, and never one another replica had for other content', async () => {
+    const list = { records: [record('a', '2026-02-01T00:00:00Z')] as unknown[] };
+    const source = listedSource(list);
+    const a = inventoryOf(source);
+    await a.syncNow('vault');
+    const baseline = a.servingKey();
+    list.records = [record('a', '2026-03-01T00:00:00Z'), record('b', '2026-03-01T00:00:00Z')];
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const changed = await a.syncNow('vault');
+    expect(changed.changes).toHaveLength(2);
+    const current = a.servingKey();
+    expect(current).not.toBe(baseline);
+
+    // Replica B joins late: the snapshot of A's index as of that sync.
+    const b = inventoryOf(source);
+    b.restore('vault', a.indexOf('vault')!.snapshot(), { at: changed.at, listCalls: 1 });
+    expect(b.servingKey()).toBe(current);
+    expect(b.servingKey()).not.toBe(baseline);
+
+    // A sync that finds nothing new keeps the key (and every cached answer).
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await a.syncNow('vault');
+    expect(a.servingKey()).toBe(current);
+  });
+});
