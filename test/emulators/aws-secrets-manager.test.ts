@@ -269,6 +269,48 @@ describe('ListSecrets', () => {
     expect((await client.listSecretsPage({ maxResults: 5, nextToken: token })).secrets).toHaveLength(5);
   });
 
+  it.each([
+    ['asc', 'deleted'],
+    ['asc', 'created'],
+    ['desc', 'deleted'],
+    ['desc', 'created'],
+  ] as const)(
+    'NextToken (%s) resumes after the last secret returned: a secret %s between pages shifts no other',
+    async (sortOrder, change) => {
+      const secrets = seed();
+      const names = byCreation(active()).map((s) => s.name);
+      const before = sortOrder === 'asc' ? names : names.reverse();
+      const first = await client.listSecretsPage({ maxResults: 5, sortOrder });
+      expect(first.secrets.map((s) => s.name)).toEqual(before.slice(0, 5));
+      // Deleted at the cloud: the second secret of page 1 (AWS stops listing a secret deleted for good).
+      // Created at the cloud: dated before every other in asc order, after every other in desc: ahead of page 1 either way.
+      const template = secrets.find((s) => s.name === before[1])!;
+      const created = {
+        ...structuredClone(template),
+        name: 'created-between-pages',
+        arn: `${template.arn}-new`,
+        createdMs: sortOrder === 'asc' ? 0 : Date.now() + 60_000,
+      };
+      const undo =
+        change === 'deleted'
+          ? (() => {
+              const at = secrets.indexOf(template);
+              secrets.splice(at, 1);
+              return () => secrets.splice(at, 0, template);
+            })()
+          : (secrets.push(created), () => secrets.splice(secrets.indexOf(created), 1));
+      started.emulator.dataChanged();
+      try {
+        const second = await client.listSecretsPage({ maxResults: 5, sortOrder, nextToken: first.nextToken });
+        // Exactly the five after page 1's last secret: none hidden by a deletion, none repeated for a creation.
+        expect(second.secrets.map((s) => s.name)).toEqual(before.slice(5, 10));
+      } finally {
+        undo();
+        started.emulator.dataChanged();
+      }
+    },
+  );
+
   it('property: any page sizes and filters walk to exactly the filtered set, in order', async () => {
     const values: Record<Exclude<AwsFilter['key'], 'all'>, string[]> = {
       name: ['prod/', 'staging/', 'dev/', 'rds!', 'billing', 'prod/db/password'],

@@ -33,8 +33,11 @@ import { sameText, verifySigV4, type SigV4Key } from './sigv4.js';
  *
  * Where the documentation is silent, these are the emulator's choices, not facts about AWS:
  * - ListSecrets without SortOrder lists oldest first (asc); MaxResults defaults to 100.
- * - NextToken is an HMAC-signed offset bound to the query (filters, sort, IncludePlannedDeletion):
- *   a token altered, forged or reused with another query is InvalidNextTokenException.
+ * - ListSecrets' NextToken names the last secret returned (its sort value and ARN), HMAC-signed and
+ *   bound to the query (filters, sort, IncludePlannedDeletion): the next page starts after it, so a
+ *   secret deleted or created meanwhile shifts no other (an offset would hide one from a walk, which
+ *   a sync would take for a deletion). A token altered, forged or reused with another query is
+ *   InvalidNextTokenException. BatchGetSecretValue's NextToken is a signed offset.
  * - Filters AND together. Within one filter, a secret passes when it matches any plain value (if
  *   there is one) and none of the `!`-negated values; a tag filter matches when any tag does.
  *   `all` splits the value into words (as the user guide describes the console search) and matches
@@ -236,8 +239,8 @@ export function createAwsSecretsManagerEmulator(
     const includePlannedDeletion = input.IncludePlannedDeletion === true;
 
     const query = JSON.stringify(['ListSecrets', filters, sortOrder, sortBy, includePlannedDeletion]);
-    const start = readNextToken(input.NextToken, query);
-    if (start === null) return fail({ code: 'InvalidNextTokenException' });
+    const after = readListToken(input.NextToken, query);
+    if (after === null) return fail({ code: 'InvalidNextTokenException' });
 
     // One pass per query until the data changes, not one per page: a NextToken chain through 20,000
     // secrets would otherwise cost the emulator 200 passes.
@@ -249,11 +252,13 @@ export function createAwsSecretsManagerEmulator(
       if (listings.size >= 100) listings.clear();
       listings.set(query, matching);
     }
+    const ordered = orderOf(sortBy as (typeof SORT_BY)[number], sortOrder);
+    const start = after === 'start' ? 0 : firstAfter(matching, after, ordered);
     const page = matching.slice(start, start + maxResults);
     const end = start + page.length;
     return ok({
       SecretList: page.map(listEntry),
-      NextToken: end < matching.length ? nextToken(end, query) : undefined,
+      NextToken: end < matching.length ? listToken(ordered.keyOf(page[page.length - 1]), query) : undefined,
     });
   }
 
@@ -422,20 +427,36 @@ export function createAwsSecretsManagerEmulator(
     const cacheKey = `${sortBy}:${order}`;
     let list = orders.get(cacheKey);
     if (!list) {
-      const key = (s: AwsSeedSecret): number | string =>
-        sortBy === 'name'
-          ? s.name
-          : sortBy === 'last-accessed-date'
-            ? (s.lastAccessedMs ?? 0)
-            : sortBy === 'last-changed-date'
-              ? s.lastChangedMs
-              : s.createdMs;
-      const direction = order === 'asc' ? 1 : -1;
-      // Ties broken by ARN, so that pages never overlap or skip.
-      list = [...secrets].sort((a, b) => direction * (compare(key(a), key(b)) || compare(a.arn, b.arn)));
+      const { compareKeys, keyOf } = orderOf(sortBy, order);
+      list = [...secrets].sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
       orders.set(cacheKey, list);
     }
     return list;
+  }
+
+  /** A ListSecrets NextToken: after the secret with this sort key, for this query. */
+  function listToken(key: SortKey, query: string): string {
+    const payload = Buffer.from(JSON.stringify({ k: key })).toString('base64url');
+    return `${payload}.${tokenMac(payload, query)}`;
+  }
+
+  /** 'start' without a token; the key a token names; null when it is not one of ours for this query. */
+  function readListToken(token: unknown, query: string): SortKey | 'start' | null {
+    if (token === undefined) return 'start';
+    if (typeof token !== 'string') return null;
+    const [payload, mac, extra] = token.split('.');
+    if (!payload || !mac || extra !== undefined || !sameText(mac, tokenMac(payload, query))) return null;
+    try {
+      const key = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { k?: unknown }).k;
+      return Array.isArray(key) &&
+        key.length === 2 &&
+        (typeof key[0] === 'number' || typeof key[0] === 'string') &&
+        typeof key[1] === 'string'
+        ? (key as SortKey)
+        : null;
+    } catch {
+      return null;
+    }
   }
 
   function nextToken(offset: number, query: string): string {
@@ -640,6 +661,41 @@ function fail(error: ApiError): EmulatorResponse {
     },
     body: JSON.stringify({ __type: error.code, message: error.message ?? spec.message }),
   };
+}
+
+/** A secret's place in a ListSecrets order: its sort value, then its ARN (ties never overlap or skip). */
+type SortKey = [number | string, string];
+
+function orderOf(
+  sortBy: 'created-date' | 'last-accessed-date' | 'last-changed-date' | 'name',
+  order: 'asc' | 'desc',
+): { keyOf(secret: AwsSeedSecret): SortKey; compareKeys(a: SortKey, b: SortKey): number } {
+  const direction = order === 'asc' ? 1 : -1;
+  return {
+    keyOf: (s) => [
+      sortBy === 'name'
+        ? s.name
+        : sortBy === 'last-accessed-date'
+          ? (s.lastAccessedMs ?? 0)
+          : sortBy === 'last-changed-date'
+            ? s.lastChangedMs
+            : s.createdMs,
+      s.arn,
+    ],
+    compareKeys: (a, b) => direction * (compare(a[0], b[0]) || compare(a[1], b[1])),
+  };
+}
+
+/** The index of the first secret of `list` (in that order) after `key`, whether or not that secret is still there. */
+function firstAfter(list: readonly AwsSeedSecret[], key: SortKey, order: ReturnType<typeof orderOf>): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (order.compareKeys(order.keyOf(list[mid]), key) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function versionsToStages(secret: AwsSeedSecret): Record<string, string[]> {
