@@ -92,6 +92,8 @@ interface StreamedSync {
   namespaces?: NamespaceRecord[];
   changes?: SecretChangeRecord[];
   error?: { code: string; message: string };
+  /** Creations and updates found on a running sync's pages (no snapshot comes with it). */
+  partial?: true;
   /** The source's index is the snapshot written with this entry (a baseline, or a holder that synced alone before): every replica takes it. */
   reset?: true;
 }
@@ -135,6 +137,11 @@ export class InventoryFleet implements SyncCoordinator {
   private readonly held = new Map<string, NodeJS.Timeout>();
   /** Sources whose index is the fleet's, and the last entry it includes; absent ones take the next snapshot. */
   private readonly position = new Map<string, string>();
+  /**
+   * Sources that took changes found on a sync's pages (partial entries, which carry no snapshot) since
+   * this replica last wrote their snapshot: the sync's own entry writes it then, changes or not.
+   */
+  private readonly unsnapshotted = new Set<string>();
   private joined = false;
   private joining: Promise<void> | null = null;
   /** Bumped when the replica leaves the fleet, so that what the last membership started stops. */
@@ -194,6 +201,20 @@ export class InventoryFleet implements SyncCoordinator {
     try {
       // The diff is taken against the index as the stream has made it so far.
       await this.drain();
+      if (outcome.partial) {
+        const reply = await this.append(
+          outcome,
+          { at, listCalls: 0, changes: outcome.changes ?? [], partial: true },
+          '',
+        );
+        if (reply[0] === 'held') {
+          // The lease moved: the new holder's sync will find the same changes.
+          this.holding(sourceId, false);
+          return { ...outcome, changes: [] };
+        }
+        await this.drain();
+        return outcome;
+      }
       const { read, error } = outcome;
       const changes = read ? await this.inventory.changesOf(sourceId, read, at) : null;
       const reset = !error && (changes === null || !this.position.has(sourceId));
@@ -206,7 +227,7 @@ export class InventoryFleet implements SyncCoordinator {
         ? { at, listCalls, error }
         : { at, listCalls, namespaces, changes: changes ?? [], ...(reset ? { reset } : {}) };
       const index = () => toJson(this.nextIndex(outcome, changes));
-      const wholeIndex = reset || (changes?.length ?? 0) > 0;
+      const wholeIndex = reset || (changes?.length ?? 0) > 0 || this.unsnapshotted.has(sourceId);
       let reply = await this.append(outcome, body, wholeIndex ? index() : '');
       // The snapshot is gone (Redis lost it): write it whole.
       if (reply[0] === 'no-snapshot') reply = await this.append(outcome, body, index());
@@ -215,6 +236,7 @@ export class InventoryFleet implements SyncCoordinator {
         this.logger.info({ source: sourceId }, 'inventory sync dropped: another replica holds the lease and syncs');
         return { sourceId, at, listCalls, changes: [] };
       }
+      if (wholeIndex && !error) this.unsnapshotted.delete(sourceId);
       // Applied here as on every replica: as the stream has it.
       await this.drain();
       return error
@@ -411,6 +433,14 @@ export class InventoryFleet implements SyncCoordinator {
       this.inventory.apply({ sourceId, at: sync.at, listCalls: sync.listCalls, error: sync.error });
       return;
     }
+    if (sync.partial) {
+      this.unsnapshotted.add(sourceId);
+      if (position !== undefined) {
+        this.inventory.apply({ sourceId, at: sync.at, listCalls: 0, changes, partial: true }, seq);
+        this.position.set(sourceId, id);
+      } else this.inventory.changes.append(changes, seq); // the index takes them with the next snapshot
+      return;
+    }
     if (position !== undefined && !sync.reset) {
       this.inventory.apply(
         { sourceId, at: sync.at, listCalls: sync.listCalls, changes, namespaces: sync.namespaces },
@@ -479,7 +509,7 @@ export class InventoryFleet implements SyncCoordinator {
       index,
       outcome.at.getTime(),
       outcome.listCalls,
-      outcome.error ? '0' : '1',
+      outcome.error || outcome.partial ? '0' : '1',
     )) as string[];
   }
 }

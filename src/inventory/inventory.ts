@@ -11,6 +11,9 @@ import { SyncPages } from './sync-pages.js';
 
 export type InventoryState = 'SYNCING' | 'FRESH' | 'STALE' | 'FAILED';
 
+/** How long creations and updates found on a sync's pages are gathered before they are applied (one sort, one fleet entry). */
+const FOUND_DELAY_MS = 200;
+
 /** How one source's sync stands (`inventory { sources }`). */
 export interface SourceSyncStatus {
   source: SecretSource;
@@ -39,6 +42,11 @@ export interface SyncOutcome {
   diffed?: { version: number; changes: SecretChangeRecord[] };
   namespaces?: NamespaceRecord[];
   error?: { code: string; message: string };
+  /**
+   * Creations and updates a sync's pages showed while it ran (`changes`, dated when found): applied
+   * to the index and the feed at once; the sync's own outcome follows with the rest (deletions).
+   */
+  partial?: true;
 }
 
 /**
@@ -83,7 +91,14 @@ interface Tracked {
    * The start (ms) of the sync whose changes the index last took: the same on every replica of a
    * fleet that applied it (the stream carries it; a snapshot says which sync it is), unlike `version`.
    */
-  contentOf: number | null;
+  contentOf: string | null;
+  /** Creations and updates found on the running sync's pages, not applied yet, by namespace and key. */
+  found: Map<string, SecretChangeRecord>;
+  foundTimer: NodeJS.Timeout | null;
+  /** The applies of what was found so far, one after another. */
+  applyingFound: Promise<unknown>;
+  /** What the running sync's pages changed, as applied: its outcome reports them with the rest. */
+  appliedFound: SecretChangeRecord[];
 }
 
 /**
@@ -135,6 +150,10 @@ export class Inventory {
         entries: null,
         firstPages: null,
         contentOf: null,
+        found: new Map(),
+        foundTimer: null,
+        applyingFound: Promise.resolve(),
+        appliedFound: [],
       });
   }
 
@@ -204,7 +223,21 @@ export class Inventory {
    * or, in a fleet, by way of the stream, as every replica applies it.
    */
   async syncNow(sourceId: string): Promise<SyncOutcome> {
+    const t = this.tracked.get(sourceId);
+    if (t) t.appliedFound = [];
     const outcome = await this.read(sourceId);
+    // What the pages showed is in the index and the feed before the sync's own outcome (a failed
+    // sync's too: each is a secret as the cloud showed it; only a whole list tells a deletion).
+    if (t) await this.applyFound(t);
+    const found = t?.appliedFound ?? [];
+    const applied = await this.finish(sourceId, outcome);
+    // Reported as the whole sync's: what its pages changed, then the rest.
+    return found.length > 0 && !applied.error
+      ? { ...applied, changes: [...found, ...(applied.changes ?? [])] }
+      : applied;
+  }
+
+  private async finish(sourceId: string, outcome: SyncOutcome): Promise<SyncOutcome> {
     // Compared here, in slices (apply compares again only if the index moved meanwhile).
     if (outcome.read && !this.coordinator) outcome.diffed = await this.diffOf(sourceId, outcome.read, new Date());
     const shared = await this.coordinator?.publish(outcome).catch((error: unknown) => {
@@ -212,6 +245,47 @@ export class Inventory {
       return null;
     });
     return shared ?? this.apply(outcome);
+  }
+
+  /**
+   * A page of a running sync: its creations and updates against the index, gathered and applied
+   * within FOUND_DELAY_MS, so that a change surfaces as its page is read rather than when the whole
+   * chain of pages has been (a long AWS or CSMS chain takes seconds at 100,000 secrets).
+   */
+  private found(t: Tracked, namespaceId: string, records: SecretRecord[]): void {
+    // A namespace new to the index comes with the sync's outcome.
+    if (!t.index.namespaces.some((ns) => ns.id === namespaceId)) return;
+    for (const change of t.index.changesIn(namespaceId, records, new Date()))
+      t.found.set(`${namespaceId}\u0000${change.key}`, change);
+    if (t.found.size > 0 && !t.foundTimer) {
+      t.foundTimer = setTimeout(() => void this.applyFound(t), FOUND_DELAY_MS);
+      t.foundTimer.unref();
+    }
+  }
+
+  /** Applies what the running sync's pages showed so far (here, or through the fleet's stream), and waits for it. */
+  private applyFound(t: Tracked): Promise<unknown> {
+    if (t.foundTimer) clearTimeout(t.foundTimer);
+    t.foundTimer = null;
+    if (t.found.size > 0) {
+      const found = [...t.found.values()];
+      t.found.clear();
+      t.applyingFound = t.applyingFound.then(async () => {
+        // Compared again: the index may have taken some of them since (another replica's entry).
+        const changes = found.flatMap((change) => t.index.changesIn(change.namespaceId, [change.record], change.at));
+        if (changes.length === 0) return;
+        const outcome: SyncOutcome = { sourceId: t.source.id, at: new Date(), listCalls: 0, changes, partial: true };
+        const shared = await this.coordinator?.publish(outcome).catch(() => null);
+        t.appliedFound.push(...((shared ?? this.apply(outcome)).changes ?? []));
+      });
+      t.applyingFound = t.applyingFound.catch((error: unknown) =>
+        this.logger.warn(
+          { source: t.source.id, err: (error as Error).message },
+          'inventory: found changes not applied',
+        ),
+      );
+    }
+    return t.applyingFound;
   }
 
   /** Reads the source whole; nothing is applied yet. A failed read is an outcome with its error. */
@@ -227,6 +301,8 @@ export class Inventory {
       const read = await readSource(t.source, this.logger, {
         deadlineMs: Math.max(60_000, t.policy.refreshMs),
         pages: t.firstPages ?? undefined,
+        // The first sync is the baseline: it reports nothing.
+        onPage: t.baselined ? (namespaceId, records) => this.found(t, namespaceId, records) : undefined,
       });
       return { sourceId, at, listCalls: read.listCalls, read };
     } catch (error) {
@@ -282,8 +358,15 @@ export class Inventory {
       return outcome;
     }
     let changes: SecretChangeRecord[] = outcome.changes ?? [];
-    const namespaces = outcome.read?.namespaces ?? outcome.namespaces;
     const versionBefore = t.index.version;
+    if (outcome.partial) {
+      t.index.apply(changes);
+      if (t.index.version !== versionBefore) t.contentOf = `found ${outcome.at.getTime()}`;
+      this.changes.append(changes, seq);
+      this.resortSoon();
+      return { sourceId: outcome.sourceId, at: outcome.at, listCalls: 0, changes, partial: true };
+    }
+    const namespaces = outcome.read?.namespaces ?? outcome.namespaces;
     if (outcome.read) {
       // Found now: a change made at the cloud while the lists were read is dated after it was made.
       const found = new Date();
@@ -299,7 +382,7 @@ export class Inventory {
       }
     }
     if (!outcome.read || t.baselined) t.index.apply(changes, namespaces);
-    if (t.index.version !== versionBefore) t.contentOf = outcome.at.getTime();
+    if (t.index.version !== versionBefore) t.contentOf = String(outcome.at.getTime());
     t.baselined = true;
     t.syncedAt = outcome.at;
     t.completedAt = Date.now();
@@ -325,7 +408,7 @@ export class Inventory {
     t.index.restore(snapshot);
     // Not necessarily the sync whose changes made this content (a later one may have found none):
     // a key that differs from another replica's for the same content costs a miss, never a wrong answer.
-    t.contentOf = sync.at.getTime();
+    t.contentOf = String(sync.at.getTime());
     t.baselined = true;
     t.syncedAt = sync.at;
     // Fresh from when that sync was applied (as for a local one); a snapshot that does not say, from its start.

@@ -187,11 +187,8 @@ export class SourceIndex {
       for (const record of now) {
         if (++compared % DIFF_SLICE === 0) yield;
         seen.add(record.key);
-        const old = before.get(record.key);
-        if (old && sameJson(old.record, record)) continue;
-        const base = { at, sourceId: this.sourceId, namespaceId: namespace.id, key: record.key, record };
-        if (!old) changes.push({ ...base, kind: 'CREATED', changedFields: Object.keys(record).sort() });
-        else changes.push({ ...base, kind: 'UPDATED', changedFields: changedFields(old.record, record) });
+        const change = this.changeOf(namespace.id, before.get(record.key), record, at);
+        if (change) changes.push(change);
       }
       for (const [key, old] of before)
         if (!seen.has(key)) changes.push(this.deletion(namespace.id, key, old.record, at));
@@ -201,6 +198,35 @@ export class SourceIndex {
       if (!listed.has(namespaceId))
         for (const [key, old] of before) changes.push(this.deletion(namespaceId, key, old.record, at));
     return changes;
+  }
+
+  /**
+   * What one page of a sync changes in a namespace the index has: creations and updates only (a page
+   * cannot tell a deletion; the whole list can). A record on a page exists at the cloud as it shows
+   * it, wherever the page falls, so these are found as the page arrives, not when the sync ends.
+   */
+  changesIn(namespaceId: string, records: readonly SecretRecord[], at: Date): SecretChangeRecord[] {
+    const before = this.byNamespace.get(namespaceId);
+    if (!before) return [];
+    const changes: SecretChangeRecord[] = [];
+    for (const record of records) {
+      const change = this.changeOf(namespaceId, before.get(record.key), record, at);
+      if (change) changes.push(change);
+    }
+    return changes;
+  }
+
+  private changeOf(
+    namespaceId: string,
+    old: IndexedSecret | undefined,
+    record: SecretRecord,
+    at: Date,
+  ): SecretChangeRecord | null {
+    if (old && sameJson(old.record, record)) return null;
+    const base = { at, sourceId: this.sourceId, namespaceId, key: record.key, record };
+    return old
+      ? { ...base, kind: 'UPDATED', changedFields: changedFields(old.record, record) }
+      : { ...base, kind: 'CREATED', changedFields: Object.keys(record).sort() };
   }
 
   private deletion(namespaceId: string, key: string, record: SecretRecord, at: Date): SecretChangeRecord {

@@ -36,6 +36,8 @@ export async function readSource(
     maxThrottledAttempts?: number;
     /** Where the read's pages are offered to live reads of the source (its first sync). */
     pages?: SyncPages;
+    /** Each page's rows as it arrives (a namespace listed whole is one page). */
+    onPage?: (namespaceId: string, records: SecretRecord[]) => void;
   },
 ): Promise<SourceRead> {
   const deadline = Date.now() + options.deadlineMs;
@@ -92,10 +94,15 @@ export async function readSource(
     }
   }
 
-  const read = <T extends ListResult>(call: ListCall<T>) =>
-    options.pages
-      ? options.pages.read(call.key, () => made(() => call.call(scope), true))
-      : made(() => call.call(scope), true);
+  const readIn =
+    (namespaceId: string) =>
+    async <T extends ListResult>(call: ListCall<T>): Promise<T> => {
+      const calling = () => made(() => call.call(scope), true);
+      const result = await (options.pages ? options.pages.read(call.key, calling) : calling());
+      options.onPage?.(namespaceId, Array.isArray(result) ? result : result.items);
+      return result;
+    };
+
   const namespaces = await made(() => source.listNamespaces(scope), false);
   const lists = new Map<string, SecretRecord[]>();
   for (const namespace of namespaces) {
@@ -103,7 +110,7 @@ export async function readSource(
       namespaceId: namespace.id,
       query: {},
       key: JSON.stringify([source.id, namespace.id, {}]),
-      read,
+      read: readIn(namespace.id),
     };
     lists.set(namespace.id, await source.paging.scan(segment));
   }

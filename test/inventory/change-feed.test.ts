@@ -481,6 +481,46 @@ describe('the change feed (secretChanges, secretChanged) against the emulators',
       stream.close();
     }
   });
+
+  it('a change on an early page of a long chain is in the feed before the sync ends, and once', async () => {
+    const inventory = stack.gateway.services.inventory!;
+    const aws = stack.emulators.data.aws;
+    const head = expectData(await stack.execute(SecretChangesDocument, { first: 0 })).secretChanges.headCursor;
+    // ListSecrets lists the oldest first: this one is on page 1 of the chain (3 pages of 100).
+    const [oldest] = aws.secrets
+      .filter((s) => s.deletedMs === null)
+      .sort((a, b) => a.createdMs - b.createdMs || (a.arn < b.arn ? -1 : 1));
+    const was = { description: oldest.description, lastChangedMs: oldest.lastChangedMs };
+    oldest.description = 'changed where the chain begins';
+    oldest.lastChangedMs = Date.now();
+    stack.emulators.providers.aws.dataChanged();
+    // A second a page: the sync takes some 3 s; page 1 is read after 1 s.
+    stack.emulators.servers.aws.setFaults({ latencyMs: 1000 });
+    const expected = [`UPDATED ${SOURCE.aws}/${aws.region}/${oldest.name}`];
+    try {
+      let ended = false;
+      const sync = inventory.syncNow(SOURCE.aws).then((outcome) => {
+        ended = true;
+        return outcome;
+      });
+      let seen: string[] = [];
+      for (let i = 0; i < 100 && seen.length === 0 && !ended; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        seen = (await drain(stack, head)).changes.map(summary);
+      }
+      expect(seen).toEqual(expected);
+      expect(ended).toBe(false);
+      const outcome = await sync;
+      expect(outcome.error).toBeUndefined();
+      // The sync's own outcome does not report it again.
+      expect((await drain(stack, head)).changes.map(summary)).toEqual(expected);
+    } finally {
+      stack.emulators.servers.aws.setFaults({ latencyMs: 0 });
+      Object.assign(oldest, was);
+      stack.emulators.providers.aws.dataChanged();
+      await inventory.syncNow(SOURCE.aws);
+    }
+  });
 });
 
 describe('the change feed past its retention', () => {
