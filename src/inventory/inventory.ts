@@ -303,6 +303,7 @@ export class Inventory {
         pages: t.firstPages ?? undefined,
         // The first sync is the baseline: it reports nothing.
         onPage: t.baselined ? (namespaceId, records) => this.found(t, namespaceId, records) : undefined,
+        query: t.baselined ? t.source.syncQuery : undefined,
       });
       return { sourceId, at, listCalls: read.listCalls, read };
     } catch (error) {

@@ -1,4 +1,4 @@
-import type { NamespaceRecord, SecretRecord } from '../domain/records.js';
+import type { NamespaceRecord, PushedQuery, SecretRecord } from '../domain/records.js';
 import type { Logger } from '../logger.js';
 import type { ListCall, ListResult, SegmentLists } from '../pagination/paging/scheme.js';
 import type { SecretSource } from '../sources/types.js';
@@ -38,6 +38,8 @@ export async function readSource(
     pages?: SyncPages;
     /** Each page's rows as it arrives (a namespace listed whole is one page). */
     onPage?: (namespaceId: string, records: SecretRecord[]) => void;
+    /** What the list calls are asked with (the source's `syncQuery` after the first sync); none by default. */
+    query?: PushedQuery;
   },
 ): Promise<SourceRead> {
   const deadline = Date.now() + options.deadlineMs;
@@ -106,10 +108,11 @@ export async function readSource(
   const namespaces = await made(() => source.listNamespaces(scope), false);
   const lists = new Map<string, SecretRecord[]>();
   for (const namespace of namespaces) {
+    const query = options.query ?? {};
     const segment: SegmentLists = {
       namespaceId: namespace.id,
-      query: {},
-      key: JSON.stringify([source.id, namespace.id, {}]),
+      query,
+      key: JSON.stringify([source.id, namespace.id, query]),
       read: readIn(namespace.id),
     };
     lists.set(namespace.id, await source.paging.scan(segment));

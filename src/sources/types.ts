@@ -45,6 +45,12 @@ export interface SecretSource {
   readonly keyIsName: boolean;
   /** Its records carry `relatedApps` (applications using them), and its namespaces list those apps. */
   readonly hasRelatedApps?: boolean;
+  /**
+   * The query a sync after the first reads the whole list with (the first reads it as walks do, to
+   * share its pages with them). AWS: newest first, so that a secret created since the last sync is
+   * on the first page of a long chain, not the last.
+   */
+  readonly syncQuery?: PushedQuery;
   /** Which filter fields this provider's records carry at all; a filter on any other field excludes the source without a call. */
   readonly filterableFields: ReadonlyArray<keyof SecretFilter>;
   listNamespaces(scope?: RequestScope): Promise<NamespaceRecord[]>;

@@ -482,21 +482,32 @@ describe('the change feed (secretChanges, secretChanged) against the emulators',
     }
   });
 
-  it('a change on an early page of a long chain is in the feed before the sync ends, and once', async () => {
+  it('a secret created or updated at AWS is in the feed as the first page of the next sync arrives, before the sync ends, and once', async () => {
     const inventory = stack.gateway.services.inventory!;
     const aws = stack.emulators.data.aws;
     const head = expectData(await stack.execute(SecretChangesDocument, { first: 0 })).secretChanges.headCursor;
-    // ListSecrets lists the oldest first: this one is on page 1 of the chain (3 pages of 100).
-    const [oldest] = aws.secrets
+    // A sync reads AWS newest first: the newest secret and one created now are on its first page (of 3).
+    const [newest] = aws.secrets
       .filter((s) => s.deletedMs === null)
-      .sort((a, b) => a.createdMs - b.createdMs || (a.arn < b.arn ? -1 : 1));
-    const was = { description: oldest.description, lastChangedMs: oldest.lastChangedMs };
-    oldest.description = 'changed where the chain begins';
-    oldest.lastChangedMs = Date.now();
+      .sort((a, b) => b.createdMs - a.createdMs || (a.arn < b.arn ? 1 : -1));
+    const was = { description: newest.description, lastChangedMs: newest.lastChangedMs };
+    newest.description = 'changed where the chain begins';
+    newest.lastChangedMs = Date.now();
+    const created = {
+      ...structuredClone(newest),
+      name: 'feedtest-created-now',
+      arn: `${newest.arn}-now`,
+      createdMs: Date.now(),
+      lastChangedMs: Date.now(),
+    };
+    aws.secrets.push(created);
     stack.emulators.providers.aws.dataChanged();
-    // A second a page: the sync takes some 3 s; page 1 is read after 1 s.
+    // A second a page: the sync takes some 3 s; its first page is read after 1 s.
     stack.emulators.servers.aws.setFaults({ latencyMs: 1000 });
-    const expected = [`UPDATED ${SOURCE.aws}/${aws.region}/${oldest.name}`];
+    const expected = [
+      `UPDATED ${SOURCE.aws}/${aws.region}/${newest.name}`,
+      `CREATED ${SOURCE.aws}/${aws.region}/${created.name}`,
+    ].sort();
     try {
       let ended = false;
       const sync = inventory.syncNow(SOURCE.aws).then((outcome) => {
@@ -504,19 +515,21 @@ describe('the change feed (secretChanges, secretChanged) against the emulators',
         return outcome;
       });
       let seen: string[] = [];
-      for (let i = 0; i < 100 && seen.length === 0 && !ended; i++) {
+      for (let i = 0; i < 100 && seen.length < 2 && !ended; i++) {
         await new Promise((resolve) => setTimeout(resolve, 50));
         seen = (await drain(stack, head)).changes.map(summary);
       }
-      expect(seen).toEqual(expected);
+      expect(seen.sort()).toEqual(expected);
       expect(ended).toBe(false);
       const outcome = await sync;
       expect(outcome.error).toBeUndefined();
-      // The sync's own outcome does not report it again.
-      expect((await drain(stack, head)).changes.map(summary)).toEqual(expected);
+      // The sync reports them as its own, and the feed has each once.
+      expect(outcome.changes?.map((c) => `${c.kind} ${c.sourceId}/${c.namespaceId}/${c.key}`).sort()).toEqual(expected);
+      expect((await drain(stack, head)).changes.map(summary).sort()).toEqual(expected);
     } finally {
       stack.emulators.servers.aws.setFaults({ latencyMs: 0 });
-      Object.assign(oldest, was);
+      Object.assign(newest, was);
+      aws.secrets.splice(aws.secrets.indexOf(created), 1);
       stack.emulators.providers.aws.dataChanged();
       await inventory.syncNow(SOURCE.aws);
     }

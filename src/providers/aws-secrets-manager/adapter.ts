@@ -73,6 +73,7 @@ export function createAwsSource(config: AwsSourceConfig, endpoint: string, calle
     nextToken: string | null,
     maxResults: number,
     scope?: RequestScope,
+    sortOrder?: 'asc' | 'desc',
   ) => {
     const page = await caller.call(
       'ListSecrets',
@@ -82,6 +83,7 @@ export function createAwsSource(config: AwsSourceConfig, endpoint: string, calle
           nextToken,
           maxResults,
           includePlannedDeletion: config.includePlannedDeletion,
+          sortOrder,
         }),
       scope,
     );
@@ -95,6 +97,9 @@ export function createAwsSource(config: AwsSourceConfig, endpoint: string, calle
     keyIsName: true,
     filterableFields: ['nameContains', 'names', 'tags', 'providers', 'sources', 'namespaces'],
     pushdown: pushdownOf,
+    // ListSecrets lists the oldest first: a sync reads the newest first, so that a secret created
+    // since the last one is found on the first page of the chain (and applied then), not the last.
+    syncQuery: { sortOrder: 'desc' },
     paging: tokenPaging({
       pageSize: PAGE_SIZE,
       fetchPage: (_namespaceId, query, token, pageSize, scope) =>
@@ -103,6 +108,7 @@ export function createAwsSource(config: AwsSourceConfig, endpoint: string, calle
           token,
           pageSize,
           scope,
+          query.sortOrder === 'desc' ? 'desc' : undefined,
         ),
     }),
     lookup: {
