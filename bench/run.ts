@@ -54,6 +54,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --s8-level-seconds S    scenario 8's seconds of mixed load per rate, 1 to 200 req/s (default 15; quick 6)
   --s8-searches N         scenario 8's sequential search requests per term (default 100; quick 40)
   --s8-samples N          scenario 8's export and change samples (default 2; quick 1); cold starts: one fewer (at least 1)
+  --s8-refresh-ms MS      scenario 8's change-propagation gateway's refreshMs (default 5000)
   --config-extra JSON     deep-merged into every generated gateway config
                           ("sources" may be keyed by sae/apig/kms/csms/aws: {"sources":{"sae":{"maxConcurrency":3}}})
   --cache-config JSON     per-source cache policy of the "with cache" gateway (default: the gateway's
@@ -90,6 +91,7 @@ const { values: args } = parseArgs({
     's8-level-seconds': { type: 'string' },
     's8-searches': { type: 'string' },
     's8-samples': { type: 'string' },
+    's8-refresh-ms': { type: 'string' },
     'config-extra': { type: 'string' },
     'cache-config': { type: 'string' },
     'no-cache-phase': { type: 'boolean', default: false },
@@ -126,6 +128,7 @@ const options: Options = {
   s8LevelS: num(args['s8-level-seconds'], quick ? 6 : 15),
   s8Searches: num(args['s8-searches'], quick ? 40 : 100),
   s8Samples: num(args['s8-samples'], quick ? 1 : 2),
+  s8RefreshMs: args['s8-refresh-ms'] ? Number(args['s8-refresh-ms']) : undefined,
   only: args.only ? args.only.split(',').map(scenarioNumber) : null,
   configExtra: args['config-extra'] ? parseJson(args['config-extra'], '--config-extra') : null,
   cachePolicy: args['cache-config'] ? parseJson(args['cache-config'], '--cache-config') : null,

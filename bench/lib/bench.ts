@@ -42,6 +42,8 @@ export interface Options {
   s8LevelS: number;
   s8Searches: number;
   s8Samples: number;
+  /** Scenario 8's change-propagation gateway's refreshMs; its default when absent. */
+  s8RefreshMs?: number;
   /** Scenario numbers to run; null: all. */
   only: number[] | null;
   configExtra: JsonObject | null;
