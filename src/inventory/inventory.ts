@@ -35,7 +35,7 @@ export interface SyncOutcome {
   at: Date;
   listCalls: number;
   /** Namespaces and lists as read; present on a local sync. */
-  read?: { namespaces: NamespaceRecord[]; lists: Map<string, SecretRecord[]> };
+  read?: { namespaces: NamespaceRecord[]; lists: Map<string, SecretRecord[]>; matched?: WeakSet<SecretRecord> };
   /** The changes found (a replica that did not sync applies these). */
   changes?: SecretChangeRecord[];
   /** A local read's changes, compared ahead of `apply` against the index at `version`. */
@@ -252,10 +252,10 @@ export class Inventory {
    * within FOUND_DELAY_MS, so that a change surfaces as its page is read rather than when the whole
    * chain of pages has been (a long AWS or CSMS chain takes seconds at 100,000 secrets).
    */
-  private found(t: Tracked, namespaceId: string, records: SecretRecord[]): void {
+  private found(t: Tracked, namespaceId: string, records: SecretRecord[], matched: WeakSet<SecretRecord>): void {
     // A namespace new to the index comes with the sync's outcome.
     if (!t.index.namespaces.some((ns) => ns.id === namespaceId)) return;
-    for (const change of t.index.changesIn(namespaceId, records, new Date()))
+    for (const change of t.index.changesIn(namespaceId, records, new Date(), matched))
       t.found.set(`${namespaceId}\u0000${change.key}`, change);
     if (t.found.size > 0 && !t.foundTimer) {
       t.foundTimer = setTimeout(() => void this.applyFound(t), FOUND_DELAY_MS);
@@ -297,15 +297,16 @@ export class Inventory {
     // Before the first sync succeeds every read of the source is live: they share this one's calls.
     // After it, the index answers, and the last first-sync pages are let go with the next read.
     t.firstPages = t.baselined ? null : new SyncPages();
+    const matched = new WeakSet<SecretRecord>();
     try {
       const read = await readSource(t.source, this.logger, {
         deadlineMs: Math.max(60_000, t.policy.refreshMs),
         pages: t.firstPages ?? undefined,
         // The first sync is the baseline: it reports nothing.
-        onPage: t.baselined ? (namespaceId, records) => this.found(t, namespaceId, records) : undefined,
+        onPage: t.baselined ? (namespaceId, records) => this.found(t, namespaceId, records, matched) : undefined,
         query: t.baselined ? t.source.syncQuery : undefined,
       });
-      return { sourceId, at, listCalls: read.listCalls, read };
+      return { sourceId, at, listCalls: read.listCalls, read: { ...read, matched } };
     } catch (error) {
       const code = error instanceof UpstreamError ? error.info.code : 'INVENTORY_SYNC_FAILED';
       const message = error instanceof UpstreamError ? error.message : 'the sync failed unexpectedly';
@@ -338,9 +339,9 @@ export class Inventory {
     const t = this.tracked.get(sourceId);
     if (!t?.baselined) return undefined;
     const version = t.index.version;
-    const changes = await t.index.diffInSlices(read.namespaces, read.lists, at);
+    const changes = await t.index.diffInSlices(read.namespaces, read.lists, at, read.matched);
     if (t.index.version === version) return { version, changes };
-    return { version: t.index.version, changes: t.index.diff(read.namespaces, read.lists, at) };
+    return { version: t.index.version, changes: t.index.diff(read.namespaces, read.lists, at, read.matched) };
   }
 
   /**
@@ -375,7 +376,7 @@ export class Inventory {
         changes =
           outcome.diffed?.version === t.index.version
             ? outcome.diffed.changes
-            : t.index.diff(outcome.read.namespaces, outcome.read.lists, found);
+            : t.index.diff(outcome.read.namespaces, outcome.read.lists, found, outcome.read.matched);
       else {
         t.index.baseline(outcome.read.namespaces, outcome.read.lists);
         // What changed in this source until now went into the baseline, not into the feed.

@@ -150,8 +150,13 @@ export class SourceIndex {
   }
 
   /** What a later sync's lists change, without changing the index. */
-  diff(namespaces: NamespaceRecord[], lists: ReadonlyMap<string, SecretRecord[]>, at: Date): SecretChangeRecord[] {
-    const steps = this.diffing(namespaces, lists, at);
+  diff(
+    namespaces: NamespaceRecord[],
+    lists: ReadonlyMap<string, SecretRecord[]>,
+    at: Date,
+    matched?: WeakSet<SecretRecord>,
+  ): SecretChangeRecord[] {
+    const steps = this.diffing(namespaces, lists, at, matched);
     for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
   }
 
@@ -163,19 +168,24 @@ export class SourceIndex {
     namespaces: NamespaceRecord[],
     lists: ReadonlyMap<string, SecretRecord[]>,
     at: Date,
+    matched?: WeakSet<SecretRecord>,
   ): Promise<SecretChangeRecord[]> {
-    const steps = this.diffing(namespaces, lists, at);
+    const steps = this.diffing(namespaces, lists, at, matched);
     for (let step = steps.next(); ; step = steps.next()) {
       if (step.done) return step.value;
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
-  /** The diff, pausing (yield) after every slice of secrets. */
+  /**
+   * The diff, pausing (yield) after every slice of secrets. `matched`: records already found equal to
+   * the index when their page came (`changesIn`), not compared again.
+   */
   private *diffing(
     namespaces: NamespaceRecord[],
     lists: ReadonlyMap<string, SecretRecord[]>,
     at: Date,
+    matched?: WeakSet<SecretRecord>,
   ): Generator<void, SecretChangeRecord[]> {
     const changes: SecretChangeRecord[] = [];
     const listed = new Set(namespaces.map((ns) => ns.id));
@@ -187,6 +197,7 @@ export class SourceIndex {
       for (const record of now) {
         if (++compared % DIFF_SLICE === 0) yield;
         seen.add(record.key);
+        if (matched?.has(record)) continue;
         const change = this.changeOf(namespace.id, before.get(record.key), record, at);
         if (change) changes.push(change);
       }
@@ -205,13 +216,20 @@ export class SourceIndex {
    * cannot tell a deletion; the whole list can). A record on a page exists at the cloud as it shows
    * it, wherever the page falls, so these are found as the page arrives, not when the sync ends.
    */
-  changesIn(namespaceId: string, records: readonly SecretRecord[], at: Date): SecretChangeRecord[] {
+  changesIn(
+    namespaceId: string,
+    records: readonly SecretRecord[],
+    at: Date,
+    /** Collects the records that equal the index: the sync's diff need not compare them again. */
+    matched?: WeakSet<SecretRecord>,
+  ): SecretChangeRecord[] {
     const before = this.byNamespace.get(namespaceId);
     if (!before) return [];
     const changes: SecretChangeRecord[] = [];
     for (const record of records) {
       const change = this.changeOf(namespaceId, before.get(record.key), record, at);
       if (change) changes.push(change);
+      else matched?.add(record);
     }
     return changes;
   }

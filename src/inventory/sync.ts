@@ -12,6 +12,8 @@ export interface SourceRead {
   lists: Map<string, SecretRecord[]>;
   /** ListSecrets calls that reached the cloud (refusals for want of free capacity are not calls). */
   listCalls: number;
+  /** Records found equal to the index as their page came: the sync's diff skips them. */
+  matched?: WeakSet<SecretRecord>;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -64,3 +64,37 @@ describe('SourceIndex diff in slices (a sync leaves the event loop to requests)'
     ]);
   });
 });
+
+describe('SourceIndex changes found on a page (changesIn) and the sync’s diff after them', () => {
+  const namespaces = () => soleNamespace('kms', 'alibaba-kms', 'REGION', 'cn-hangzhou', 'cn-hangzhou');
+  const lists = (...records: SecretRecord[]) => new Map([['cn-hangzhou', records]]);
+
+  it('a page tells creations and updates, never deletions; the diff then skips what matched and still finds deletions', () => {
+    const index = new SourceIndex('kms');
+    index.baseline(
+      namespaces(),
+      lists(
+        record('a', '2026-02-01T00:00:00Z'),
+        record('b', '2026-02-01T00:00:00Z'),
+        record('gone', '2026-02-01T00:00:00Z'),
+      ),
+    );
+    const page = [
+      record('a', '2026-02-01T00:00:00Z'),
+      record('b', '2026-03-01T00:00:00Z'),
+      record('new', '2026-03-01T00:00:00Z'),
+    ];
+    const matched = new WeakSet<SecretRecord>();
+    const found = index.changesIn('cn-hangzhou', page, new Date(), matched);
+    expect(found.map((c) => `${c.kind} ${c.key}`)).toEqual(['UPDATED b', 'CREATED new']);
+    expect(matched.has(page[0])).toBe(true);
+    expect(matched.has(page[1])).toBe(false);
+    index.apply(found);
+    // The whole list: what the page found is in the index, so only the deletion is left.
+    const rest = index.diff(namespaces(), lists(...page), new Date(), matched);
+    expect(rest.map((c) => `${c.kind} ${c.key}`)).toEqual(['DELETED gone']);
+    expect(index.diff(namespaces(), lists(...page), new Date()).map((c) => `${c.kind} ${c.key}`)).toEqual([
+      'DELETED gone',
+    ]);
+  });
+});
