@@ -13,6 +13,8 @@ export type InventoryState = 'SYNCING' | 'FRESH' | 'STALE' | 'FAILED';
 
 /** How long creations and updates found on a sync's pages are gathered before they are applied (one sort, one fleet entry). */
 const FOUND_DELAY_MS = 200;
+/** Rows of a page compared as it comes; a larger one (a namespace listed in one call) waits for the sync's diff, in slices. */
+const FOUND_PAGE_MAX = 1000;
 
 /** How one source's sync stands (`inventory { sources }`). */
 export interface SourceSyncStatus {
@@ -253,8 +255,9 @@ export class Inventory {
    * chain of pages has been (a long AWS or CSMS chain takes seconds at 100,000 secrets).
    */
   private found(t: Tracked, namespaceId: string, records: SecretRecord[], matched: WeakSet<SecretRecord>): void {
-    // A namespace new to the index comes with the sync's outcome.
-    if (!t.index.namespaces.some((ns) => ns.id === namespaceId)) return;
+    // A namespace new to the index comes with the sync's outcome; so does a namespace listed whole in
+    // one call (SAE): compared on arrival it would hold the event loop as long as the whole diff.
+    if (records.length > FOUND_PAGE_MAX || !t.index.namespaces.some((ns) => ns.id === namespaceId)) return;
     for (const change of t.index.changesIn(namespaceId, records, new Date(), matched))
       t.found.set(`${namespaceId}\u0000${change.key}`, change);
     if (t.found.size > 0 && !t.foundTimer) {

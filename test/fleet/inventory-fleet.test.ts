@@ -167,13 +167,15 @@ describe('syncs on a timer', () => {
       await until('the survivor holds the lease', () => fleetOf(survivor.gateway).holds(SOURCE.kms), 60_000);
       const takeoverMs = Date.now() - killedAt;
       const regionId = stack.emulators.data.kms.regionId;
+      // Its sync applies the change as its page comes, before the sync ends (and the source is fresh again).
       await until(
         'the survivor synced the change',
         () =>
           inventoryOf(survivor.gateway)
             .indexOf(SOURCE.kms)!
             .byName(regionId, secret.SecretName)
-            ?.updatedAt?.getTime() === secret.UpdateTime,
+            ?.updatedAt?.getTime() === secret.UpdateTime &&
+          inventoryOf(survivor.gateway).status(SOURCE.kms)!.state === 'FRESH',
         30_000,
       );
       const leaseMs = leaseMsOf(REFRESH_MS);
