@@ -208,7 +208,7 @@ interface Propagation {
   searchMs: number | null;
   feedMs: number | null;
   subscriberMs: number | null;
-  /** From the create to the end of the sync that found it (the change's `at`): what refreshMs and the sync's length decide. */
+  /** From the create to when the gateway found it (the change's `at`: its page's arrival): what refreshMs and the sync decide. */
   foundMs: number | null;
   /** From the end of that sync to the feed's first page with it, and to the subscriber's event: what the gateway adds. */
   feedAfterSyncMs: number | null;
@@ -1330,7 +1330,7 @@ function report(result: InventoryResult | null, bench: Bench): ScenarioReport {
       (l) =>
         `- ${l.rate} req/s on ${l.connections} connections: ${fmt(l.achievedPerSecond, 1)} achieved, p50/p99 ${fmt(l.p50Ms)}/${fmt(l.p99Ms)} ms, ${l.errors} errors; window ${fmt(l.windowMs / 1000, 1)} s: ${l.listCalls} ListSecrets = ${fmt(l.callsPerMinute)}/min, of which ${l.syncs} syncs made ${l.syncListCalls}; other ${l.otherCalls} (${fmt(l.otherCallsPerMinute)}/min)${l.quietBounds ? '' : '; a window bound was not quiet'}`,
     ),
-    `- change at the cloud (create → end of the sync that found it; then + search / + feed / + subscriber after that sync): ${r.propagation.samples.map((s) => `${s.provider} ${fmt(s.foundMs)} ms; ${fmt(s.searchMs === null || s.foundMs === null ? null : s.searchMs - s.foundMs)} / ${fmt(s.feedAfterSyncMs)} / ${fmt(s.subscriberAfterSyncMs)} ms`).join(', ')}; sync durations ${Object.entries(
+    `- change at the cloud (create → found, the change's \`at\`; then + search / + feed / + subscriber after that): ${r.propagation.samples.map((s) => `${s.provider} ${fmt(s.foundMs)} ms; ${fmt(s.searchMs === null || s.foundMs === null ? null : s.searchMs - s.foundMs)} / ${fmt(s.feedAfterSyncMs)} / ${fmt(s.subscriberAfterSyncMs)} ms`).join(', ')}; sync durations ${Object.entries(
       r.propagation.syncMs,
     )
       .map(([p, ms]) => `${p} ${fmt(ms)} ms`)
