@@ -90,8 +90,9 @@ interface Tracked {
   /** The pages of the source's first sync (until a sync has succeeded), offered to live reads of it. */
   firstPages: SyncPages | null;
   /**
-   * The start (ms) of the sync whose changes the index last took: the same on every replica of a
-   * fleet that applied it (the stream carries it; a snapshot says which sync it is), unlike `version`.
+   * Which entry the index last took changes from: a sync's start (ms), or `found <ms>` for changes
+   * found on a running sync's pages. The same on every replica of a fleet that applied it (the stream
+   * carries it; a snapshot says which sync it is), unlike `version`.
    */
   contentOf: string | null;
   /** Creations and updates found on the running sync's pages, not applied yet, by namespace and key. */
