@@ -265,6 +265,45 @@ describe('changes through the stream (syncs only when a test asks)', () => {
     expect((await page(urls[1], first.pageInfo.endCursor)).nodes).toEqual([]);
   });
 
+  it("a change on the first page of the holder's running sync reaches the other replica before that sync ends, once", async () => {
+    const kms = stack.emulators.data.kms;
+    // KMS lists in seed order: the first secret is on page 1, read a second before the others.
+    const secret = kms.secrets[0];
+    const was = secret.UpdateTime;
+    secret.UpdateTime = Date.UTC(2032, 0, 1);
+    const head = inventoryOf(other).changes.head;
+    stack.emulators.servers.kms.setFaults({ latencyMs: 1000 });
+    try {
+      let ended = false;
+      const sync = inventoryOf(holder)
+        .syncNow(SOURCE.kms)
+        .then((outcome) => {
+          ended = true;
+          return outcome;
+        });
+      const seenOnOther = () =>
+        inventoryOf(other).indexOf(SOURCE.kms)!.byName(kms.regionId, secret.SecretName)?.updatedAt?.getTime() ===
+        secret.UpdateTime;
+      await until('the other replica has the change', () => seenOnOther() || ended, 10_000);
+      expect(seenOnOther()).toBe(true);
+      expect(ended).toBe(false);
+      const outcome = await sync;
+      expect(outcome.changes?.map((c) => `${c.kind} ${c.key}`)).toEqual([`UPDATED ${secret.SecretName}`]);
+      await until('the other replica applied the sync', () => syncedAt(other, SOURCE.kms) === outcome.at.getTime());
+      const changes = feed(other).filter((line) => line.endsWith(`/${secret.SecretName}`));
+      expect(changes.filter((line) => Number(line.split(' ')[0]) > head)).toHaveLength(1);
+      expect(feed(other)).toEqual(feed(holder));
+    } finally {
+      stack.emulators.servers.kms.setFaults({ latencyMs: 0 });
+      secret.UpdateTime = was;
+      await inventoryOf(holder).syncNow(SOURCE.kms);
+      await until(
+        'the other replica has it back',
+        () => inventoryOf(other).changes.head === inventoryOf(holder).changes.head,
+      );
+    }
+  });
+
   it('a failed sync emits nothing on any replica, and both report it', async () => {
     const head = inventoryOf(holder).changes.head;
     // A broken body: a failure that asking again cannot mend, so the sync ends at once.
