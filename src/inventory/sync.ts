@@ -1,6 +1,6 @@
 import type { NamespaceRecord, PushedQuery, SecretRecord } from '../domain/records.js';
 import type { Logger } from '../logger.js';
-import type { ListCall, ListResult, SegmentLists } from '../pagination/paging/scheme.js';
+import { type ListCall, type ListResult, listsKey, type SegmentLists } from '../pagination/paging/scheme.js';
 import type { SecretSource } from '../sources/types.js';
 import { UpstreamError } from '../upstream/errors.js';
 import type { RequestScope } from '../upstream/request-scope.js';
@@ -114,7 +114,7 @@ export async function readSource(
     const segment: SegmentLists = {
       namespaceId: namespace.id,
       query,
-      key: JSON.stringify([source.id, namespace.id, query]),
+      key: listsKey(source.id, namespace.id, query),
       read: readIn(namespace.id),
     };
     lists.set(namespace.id, await source.paging.scan(segment));

@@ -1,4 +1,4 @@
-import type { ListCall, ListResult, SegmentLists } from '../pagination/paging/scheme.js';
+import { type ListCall, type ListResult, listsKey, type SegmentLists } from '../pagination/paging/scheme.js';
 import type { PushedQuery } from '../domain/records.js';
 import type { SecretSource } from '../sources/types.js';
 import { type RequestMemo, totalKey } from './memo.js';
@@ -18,7 +18,7 @@ export function segmentLists(
   return {
     namespaceId,
     query,
-    key: JSON.stringify([source.id, namespaceId, query]),
+    key: listsKey(source.id, namespaceId, query),
     async read<T extends ListResult>(call: ListCall<T>): Promise<T> {
       const result = await memo.once(call.key, async () => {
         const answer = await memo.shared(source, call.key, () => call.call(memo.scope));

@@ -69,6 +69,9 @@ export function createMemo(options: LoaderOptions): RequestMemo {
     retries: new Map(),
     deadline: Date.now() + PREFETCH_DEADLINE_MS,
   });
+  /** The source's first sync's page under `key`: as old as its cache would serve it; with no cache, only one in flight. */
+  const syncedPage = <T>(source: SecretSource, key: string) =>
+    options.syncPage?.<T>(source, key, cache?.policy(source).ttlMs ?? 0);
   const memo = new Map<string, Promise<unknown>>();
   const listed: Array<[SecretSource, SecretRecord[]]> = [];
   return {
@@ -85,19 +88,12 @@ export function createMemo(options: LoaderOptions): RequestMemo {
     },
     shared(source, key, work) {
       const own = () => (cache ? cache.store.get(key, cache.policy(source), work) : work());
-      // As old as the source's cache would serve it; with no cache, only a call still in flight.
-      const synced = options.syncPage?.<Awaited<ReturnType<typeof work>>>(
-        source,
-        key,
-        cache?.policy(source).ttlMs ?? 0,
-      );
+      const synced = syncedPage<Awaited<ReturnType<typeof work>>>(source, key);
       return synced ? synced.catch(own) : own();
     },
     ahead: (source, key, budget, work) =>
       // A page the first sync reads needs no read-ahead of its own.
-      options
-        .syncPage?.<Awaited<ReturnType<typeof work>>>(source, key, cache?.policy(source).ttlMs ?? 0)
-        ?.catch(() => undefined) ??
+      syncedPage<Awaited<ReturnType<typeof work>>>(source, key)?.catch(() => undefined) ??
       (cache && scope
         ? cache.store.prefetch(key, cache.policy(source), () =>
             budget.take()

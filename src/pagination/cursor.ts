@@ -39,7 +39,13 @@ export function bindingOf(value: unknown): string {
   return createHash('sha256').update(stableStringify(value)).digest('base64url').slice(0, 12);
 }
 
-function stableStringify(value: unknown): string {
+/**
+ * JSON with keys sorted and unset (null, undefined) fields left out, dates as their ISO strings: the
+ * same text for values that ask the same, whatever their key order. Cursor bindings and the
+ * inventory's memo of counts are keyed on it.
+ */
+export function stableStringify(value: unknown): string {
+  if (value instanceof Date) return JSON.stringify(value);
   if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
   const entries = Object.entries(value as Record<string, unknown>)

@@ -84,22 +84,6 @@ function matches(record: SecretRecord, filter: SecretFilter, facets: RecordFacet
 }
 
 /** Keeps fields (and an index's entries) apart in search texts: a term without it cannot match across two. */
-/**
- * The filter as a string, the same for filters that ask the same (key order and unset fields aside;
- * dates as ISO strings): what a memo of its results is keyed on.
- */
-export function filterKey(filter: SecretFilter): string {
-  return JSON.stringify(filter, (_key, value: unknown) =>
-    value && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(
-          Object.entries(value)
-            .filter(([, v]) => v !== null && v !== undefined)
-            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-        )
-      : value,
-  );
-}
-
 export const SEARCH_BREAK = '\u0000';
 
 /**

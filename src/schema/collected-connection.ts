@@ -15,16 +15,9 @@ import {
 } from '../inventory/query.js';
 import type { SourceIndex } from '../inventory/source-index.js';
 import type { ConnectionArgs, ConnectionPage, SegmentState } from '../pagination/connection.js';
-import { cursorError } from '../pagination/cursor.js';
+import { cursorError, stableStringify } from '../pagination/cursor.js';
 import { pageRequest } from '../pagination/connection/args.js';
-import {
-  filterKey,
-  hasRecordFilter,
-  namespaceCanMatch,
-  recordTest,
-  sourceCanMatch,
-  textSearchOf,
-} from '../pagination/filter.js';
+import { hasRecordFilter, namespaceCanMatch, recordTest, sourceCanMatch, textSearchOf } from '../pagination/filter.js';
 import type { SecretSource } from '../sources/types.js';
 
 /** The segment name of cursors of collected pages: no source/namespace key looks like it. */
@@ -108,7 +101,7 @@ export async function collect(
     let inScope = '';
     for (let position = 0; position < namespaces.length; position++)
       inScope += `${namespaces[position]?.map((kept) => (kept ? 1 : 0)).join('') ?? '-'},`;
-    const selectionKey = `${filterKey(filter)}|${inScope}`;
+    const selectionKey = `${stableStringify(filter)}|${inScope}`;
     return { set: inventory.sorted(orders), selection, asOf, states, selectionKey };
   }
   const indexed: Entry[] = [];

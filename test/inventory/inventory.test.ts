@@ -220,6 +220,22 @@ describe('a fresh inventory', () => {
     expect(cloudCalls()).toBe(0);
   });
 
+  it('binds a cursor to its date filter: the same cursor under another date is FOREIGN_CURSOR', async () => {
+    const page = (after: string | null, updatedAfter: string) =>
+      query(
+        `query ($after: String, $since: DateTime) {
+          secrets(first: 2, after: $after, filter: { updatedAfter: $since }) { pageInfo { endCursor } }
+        }`,
+        { after, since: updatedAfter },
+      );
+    const first = await page(null, '2000-01-01T00:00:00Z');
+    expect(first.errors).toBeUndefined();
+    const cursor = first.data.secrets.pageInfo.endCursor;
+    expect((await page(cursor, '2000-01-01T00:00:00Z')).errors).toBeUndefined();
+    const other = await page(cursor, '2001-06-01T00:00:00Z');
+    expect(other.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'FOREIGN_CURSOR' });
+  });
+
   it('keeps counts per grant and filter when it reuses them between syncs', async () => {
     // Counts (and totals) are kept per index version; each caller still gets those of its own grant.
     const counts = async (filter: string, headers?: Record<string, string>) => {

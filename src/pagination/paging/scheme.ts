@@ -18,6 +18,14 @@ export interface ListCall<T extends ListResult> {
 }
 
 /**
+ * What a segment's list calls are keyed by (`SegmentLists.key`): a request's loaders and a sync make
+ * the same key for the same list, so that a walk during a source's first sync can read the sync's pages.
+ */
+export function listsKey(sourceId: string, namespaceId: string, query: PushedQuery): string {
+  return JSON.stringify([sourceId, namespaceId, query]);
+}
+
+/**
  * One segment's list calls (source × namespace × pushed-down query), each made once per request,
  * through the shared cache; what they return serves later lookups by key (src/loaders/lists.ts).
  */
