@@ -106,7 +106,7 @@ function requestState(services: AppServices, sources: SourceView, requestId: str
     cache: { store: services.cache, policy: (source) => cachePolicy(source.id) },
     scope,
     indexOf: (source) => services.inventory?.fresh(source.id) ?? null,
-    syncPage: (source, key, maxAgeMs) => services.inventory?.firstSyncPage(source.id, key, maxAgeMs),
+    firstSyncPages: (source) => services.inventory?.firstSyncPages(source.id) ?? null,
   });
   return {
     scope,

@@ -432,11 +432,11 @@ export class Inventory {
   }
 
   /**
-   * A page the source's first sync has read (at most `maxAgeMs` ago) or is reading, under the list
-   * call's key; undefined when there is none (a later sync's pages are not offered: the index serves).
+   * The pages the source's first sync reads, shared with live reads of the source; null when it has
+   * none (a later sync's pages are not shared: the index serves).
    */
-  firstSyncPage<T>(sourceId: string, key: string, maxAgeMs: number): Promise<T> | undefined {
-    return this.tracked.get(sourceId)?.firstPages?.take<T>(key, maxAgeMs);
+  firstSyncPages(sourceId: string): SyncPages | null {
+    return this.tracked.get(sourceId)?.firstPages ?? null;
   }
 
   /** The source's index whatever its state (its snapshot, the fleet); null when it has none. */

@@ -1,5 +1,6 @@
 import type { CachePolicy, MetadataStore } from '../cache/metadata-cache.js';
 import type { SourceIndex } from '../inventory/source-index.js';
+import type { SyncPages } from '../inventory/sync-pages.js';
 import type { PrefetchBudget } from '../pagination/segment.js';
 import type { SecretRecord } from '../domain/records.js';
 import type { SecretSource } from '../sources/types.js';
@@ -25,10 +26,10 @@ export interface LoaderOptions {
   /** A source's synced index while it is fresh: namespaces, lookups and scans are answered from it, with no call. */
   indexOf?(source: SecretSource): SourceIndex | null;
   /**
-   * A list page the source's first sync has read at most `maxAgeMs` ago or is reading (the same call):
-   * until that sync ends every read of the source is live, and it shares the sync's calls.
+   * The pages of the source's first sync: until it ends every read of the source is live, and the
+   * sync and live reads make each list call once between them (src/inventory/sync-pages.ts).
    */
-  syncPage?<T>(source: SecretSource, key: string, maxAgeMs: number): Promise<T> | undefined;
+  firstSyncPages?(source: SecretSource): SyncPages | null;
 }
 
 /** What a request's loaders share: its calls made once, the cross-request cache, and what its lists returned. */
@@ -69,9 +70,27 @@ export function createMemo(options: LoaderOptions): RequestMemo {
     retries: new Map(),
     deadline: Date.now() + PREFETCH_DEADLINE_MS,
   });
-  /** The source's first sync's page under `key`: as old as its cache would serve it; with no cache, only one in flight. */
-  const syncedPage = <T>(source: SecretSource, key: string) =>
-    options.syncPage?.<T>(source, key, cache?.policy(source).ttlMs ?? 0);
+  /**
+   * During the source's first sync: its page under `key`, as old as the source's cache would serve
+   * it (with no cache, only one in flight); else `work`, whose call (when it makes one) the sync may
+   * join. Outside a first sync, `work` alone.
+   */
+  const withFirstSync = <T>(
+    source: SecretSource,
+    key: string,
+    work: (offered: <V>(call: () => Promise<V>) => () => Promise<V>) => Promise<T>,
+  ): Promise<T> => {
+    const pages = options.firstSyncPages?.(source);
+    if (!pages) return work((call) => call);
+    const own = () =>
+      work((call) => () => {
+        const value = call();
+        pages.offer(key, value);
+        return value;
+      });
+    const taken = pages.take<T>(key, cache?.policy(source).ttlMs ?? 0);
+    return taken ? taken.then((page) => page ?? own(), own) : own();
+  };
   const memo = new Map<string, Promise<unknown>>();
   const listed: Array<[SecretSource, SecretRecord[]]> = [];
   return {
@@ -86,21 +105,24 @@ export function createMemo(options: LoaderOptions): RequestMemo {
       }
       return found;
     },
-    shared(source, key, work) {
-      const own = () => (cache ? cache.store.get(key, cache.policy(source), work) : work());
-      const synced = syncedPage<Awaited<ReturnType<typeof work>>>(source, key);
-      return synced ? synced.catch(own) : own();
-    },
+    shared: (source, key, work) =>
+      withFirstSync(source, key, (offered) =>
+        cache ? cache.store.get(key, cache.policy(source), offered(work)) : offered(work)(),
+      ),
     ahead: (source, key, budget, work) =>
-      // A page the first sync reads needs no read-ahead of its own.
-      syncedPage<Awaited<ReturnType<typeof work>>>(source, key)?.catch(() => undefined) ??
-      (cache && scope
-        ? cache.store.prefetch(key, cache.policy(source), () =>
-            budget.take()
-              ? work(speculative(scope))
-              : Promise.reject(new Error("the request's prefetch budget is spent")),
-          )
-        : Promise.resolve(undefined)),
+      withFirstSync(source, key, (offered) =>
+        cache && scope
+          ? cache.store.prefetch(
+              key,
+              cache.policy(source),
+              offered(() =>
+                budget.take()
+                  ? work(speculative(scope))
+                  : Promise.reject(new Error("the request's prefetch budget is spent")),
+              ),
+            )
+          : Promise.resolve(undefined),
+      ).catch(() => undefined),
     peekMany: async (source, keys) => (cache ? cache.store.peekMany(keys, cache.policy(source)) : []),
     keep(source, key, value) {
       if (cache) void cache.store.set(key, cache.policy(source), value);

@@ -1,10 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { markerPaging } from '../../src/pagination/paging/marker.js';
 import { pageNumberPaging } from '../../src/pagination/paging/page-number.js';
 import { tokenPaging } from '../../src/pagination/paging/token.js';
 import { unpagedPaging } from '../../src/pagination/paging/unpaged.js';
 import { PositionError, PrefetchBudget, type Slice } from '../../src/pagination/segment.js';
-import type { SecretRecord } from '../../src/domain/records.js';
+import type { PushedQuery, SecretRecord } from '../../src/domain/records.js';
 import { directLists } from '../helpers/lists.js';
 import { kmsRecord } from '../helpers/records.js';
 
@@ -293,6 +294,86 @@ describe('token paging', () => {
     const lists = directLists();
     expect(await scheme.scan(lists)).toHaveLength(10);
     expect(lists.reads).toEqual([`token:${K}:null:4`, `token:${K}:t4:4`, `token:${K}:t8:4`]);
+  });
+});
+
+describe('token paging read from both ends (a list sorted either way, as AWS ListSecrets by CreatedDate)', () => {
+  const SEED = Number(process.env.PAGING_SEED ?? 20_261_207);
+  /** A provider listing `rows` by (value, key), either way, in pages of `pageSize`; its calls counted by direction. */
+  const provider = (values: number[], pageSize: number) => {
+    const rows = values
+      .map((value, i) => ({ ...record(`s-${String(i).padStart(4, '0')}`), createdAt: new Date(value) }))
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.key < b.key ? -1 : 1));
+    const calls = { asc: 0, desc: 0 };
+    const scheme = tokenPaging({
+      pageSize,
+      order: {
+        reversed: (query: PushedQuery) => ({ ...query, sortOrder: query.sortOrder === 'desc' ? undefined : 'desc' }),
+        descending: (query: PushedQuery) => query.sortOrder === 'desc',
+        sortValue: (r: SecretRecord) => r.createdAt?.getTime() ?? null,
+      },
+      async fetchPage(_ns, query, token, size) {
+        const desc = query.sortOrder === 'desc';
+        calls[desc ? 'desc' : 'asc']++;
+        const list = desc ? [...rows].reverse() : rows;
+        const start = token === null ? 0 : Number(token);
+        const end = start + size;
+        return { items: list.slice(start, end), nextToken: end < list.length ? String(end) : null };
+      },
+    });
+    return { rows, calls, scheme };
+  };
+  const fewest = (n: number, pageSize: number) => Math.max(1, Math.ceil(n / pageSize));
+  const valuesOf = (n: number, kind: 'spread' | 'bunched' | 'equal', seed: number) => {
+    let x = seed >>> 0;
+    const next = () => (x = (Math.imul(x, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32;
+    return Array.from({ length: n }, () =>
+      kind === 'equal' ? 1_000 : kind === 'bunched' ? Math.floor(next() * 4) * 1_000 : Math.floor(next() * 1e9),
+    );
+  };
+
+  it('reads every row once, in the query’s order, within one call of the fewest (two when values bunch)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 700 }),
+        fc.integer({ min: 2, max: 60 }),
+        fc.constantFrom('spread' as const, 'bunched' as const, 'equal' as const),
+        fc.boolean(),
+        fc.integer(),
+        async (n, pageSize, kind, descending, seed) => {
+          const { rows, calls, scheme } = provider(valuesOf(n, kind, seed), pageSize);
+          const query: PushedQuery = descending ? { sortOrder: 'desc' } : {};
+          const read = await scheme.scan(directLists('ns', query));
+          expect(read.map((r) => r.key).sort()).toEqual(rows.map((r) => r.key).sort());
+          const values = read.map((r) => r.createdAt!.getTime());
+          for (let i = 1; i < values.length; i++)
+            expect(descending ? values[i - 1] >= values[i] : values[i - 1] <= values[i]).toBe(true);
+          const made = calls.asc + calls.desc;
+          if (kind === 'spread') expect(made).toBeLessThanOrEqual(fewest(n, pageSize) + 1);
+          else expect(made).toBeLessThanOrEqual(2 * fewest(n, pageSize) + 1);
+        },
+      ),
+      { seed: SEED, numRuns: 400 },
+    );
+  });
+
+  it('takes half the round trips of one chain, in the fewest calls, for rows spread over time', async () => {
+    // Where the ends meet on one row, or between two, one more page tells that nothing lies between:
+    // 199, 200 and 999 rows (a row count one short of, or at, a multiple of the page).
+    const boundary = new Set([199, 200, 999]);
+    for (const n of [1, 99, 100, 101, 150, 199, 200, 201, 250, 999, 2_003, 20_025]) {
+      const { calls, scheme } = provider(valuesOf(n, 'spread', n), 100);
+      // The first sync reads oldest first (the front chain ascending); later syncs newest first.
+      for (const query of [{}, { sortOrder: 'desc' }] as PushedQuery[]) {
+        calls.asc = calls.desc = 0;
+        expect(await scheme.scan(directLists('ns', query))).toHaveLength(n);
+        const front = query.sortOrder === 'desc' ? calls.desc : calls.asc;
+        const least = fewest(n, 100);
+        expect(calls.asc + calls.desc, `${n} rows`).toBe(least + (boundary.has(n) ? 1 : 0));
+        // The front chain is the longest: half the pages, and the first page and the last few read alone.
+        expect(front, `${n} rows`).toBeLessThanOrEqual(least === 1 ? 1 : Math.ceil(least / 2) + 4);
+      }
+    }
   });
 });
 

@@ -102,6 +102,12 @@ export function createAwsSource(config: AwsSourceConfig, endpoint: string, calle
     syncQuery: { sortOrder: 'desc' },
     paging: tokenPaging({
       pageSize: PAGE_SIZE,
+      // ListSecrets sorts by CreatedDate either way (SortOrder): a scan reads from both ends at once.
+      order: {
+        reversed: (query) => ({ ...query, sortOrder: query.sortOrder === 'desc' ? undefined : 'desc' }),
+        descending: (query) => query.sortOrder === 'desc',
+        sortValue: (record) => record.createdAt?.getTime() ?? null,
+      },
       fetchPage: (_namespaceId, query, token, pageSize, scope) =>
         listPage(
           typeof query.filters === 'string' ? (JSON.parse(query.filters) as AwsFilter[]) : undefined,
