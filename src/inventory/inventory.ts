@@ -319,6 +319,7 @@ export class Inventory {
       return { sourceId, at, listCalls: 0, error: { code, message } };
     } finally {
       t.syncing = false;
+      t.firstPages?.end();
     }
   }
 

@@ -10,6 +10,8 @@
  */
 export class SyncPages {
   private readonly pages = new Map<string, { value: Promise<unknown>; readAt: number | null }>();
+  /** Set when the sync's read ends: its pages are still taken, nothing more is offered. */
+  private ended = false;
 
   /** The sync's page under `key`: a live read's call for it, or the sync's own call, made now. */
   read<T>(key: string, call: () => Promise<T>): Promise<T> {
@@ -23,7 +25,12 @@ export class SyncPages {
 
   /** A live read's own call under `key` (a read-ahead's may answer undefined: no page), for the sync to join. */
   offer(key: string, value: Promise<unknown>): void {
-    if (!this.pages.has(key)) this.track(key, value);
+    if (!this.ended && !this.pages.has(key)) this.track(key, value);
+  }
+
+  /** The sync's read has ended: nobody is left to join a live read's call. */
+  end(): void {
+    this.ended = true;
   }
 
   /** The page under `key`, in flight or read at most `maxAgeMs` ago; undefined when there is none. */
