@@ -375,6 +375,48 @@ describe('changes through the stream (syncs only when a test asks)', () => {
     const seen = await secretOn(late.server.url, stack.authHeaders, secret.SecretName);
     expect(seen.node?.updatedAt).toBe(new Date(secret.UpdateTime).toISOString());
   });
+
+  // Last in this block: it moves the KMS lease to the other replica.
+  it('a holder that loses its lease between a page’s changes and its sync’s end: a late replica misses nothing, and the next holder writes the snapshot', async () => {
+    const kms = stack.emulators.data.kms;
+    // On page 1, read a second before the others.
+    const secret = kms.secrets[2];
+    const was = secret.UpdateTime;
+    secret.UpdateTime = Date.UTC(2033, 0, 1);
+    const has = (gateway: Gateway) =>
+      inventoryOf(gateway).indexOf(SOURCE.kms)!.byName(kms.regionId, secret.SecretName)?.updatedAt?.getTime() ===
+      secret.UpdateTime;
+    const client = new Redis(redis.url);
+    const snapshotIndex = () => client.hget(`fleet-stream:inventory:snapshot:${SOURCE.kms}`, 'index');
+    const inSnapshot = `"updatedAt":{"$date":${secret.UpdateTime}}`;
+    stack.emulators.servers.kms.setFaults({ latencyMs: 1000 });
+    try {
+      const sync = inventoryOf(holder).syncNow(SOURCE.kms);
+      await until('the other replica has the change its first page showed', () => has(other), 10_000);
+      // The lease moves while the holder's sync still reads: its own entry will be refused.
+      await client.del(`fleet-stream:inventory:lease:${SOURCE.kms}`);
+      expect(await fleetOf(other).shouldSync(SOURCE.kms)).toBe(true);
+      await sync;
+      expect(fleetOf(holder).holds(SOURCE.kms)).toBe(false);
+      // The snapshot is the one before the change; the stream has the change's own entry.
+      expect(await snapshotIndex()).not.toContain(inSnapshot);
+      stack.emulators.servers.kms.setFaults({ latencyMs: 0 });
+
+      const late = await stack.replica();
+      await until('the late replica is fresh', allFresh([late.gateway]));
+      expect(has(late.gateway)).toBe(true);
+      expect(feed(late.gateway)).toEqual(feed(other));
+
+      // The new holder's next sync finds nothing new, and still writes the snapshot whole.
+      const outcome = await inventoryOf(other).syncNow(SOURCE.kms);
+      expect(outcome.changes).toEqual([]);
+      expect(await snapshotIndex()).toContain(inSnapshot);
+    } finally {
+      stack.emulators.servers.kms.setFaults({ latencyMs: 0 });
+      secret.UpdateTime = was;
+      client.disconnect();
+    }
+  });
 });
 
 describe('when Redis goes away', () => {
