@@ -49,15 +49,11 @@ export const TOKEN_PREFETCH_PAGES = 4;
  */
 export function tokenPaging(options: TokenOptions): TokenPaging {
   const { pageSize, fetchPage, order } = options;
-  const call = (lists: SegmentLists, token: string | null, size: number): ListCall<TokenPage> => ({
-    key: `token:${lists.key}:${token}:${size}`,
-    call: (scope) => fetchPage(lists.namespaceId, lists.query, token, size, scope),
-    empty: { items: [], nextToken: null },
-  });
-  /** The segment's list in the other direction (a scan's second chain). */
-  const reversedCall = (lists: SegmentLists, token: string | null, size: number): ListCall<TokenPage> => ({
-    key: `token:${lists.key}:reversed:${token}:${size}`,
-    call: (scope) => fetchPage(lists.namespaceId, order!.reversed(lists.query), token, size, scope),
+  /** A page of the segment's list; `reversed`, of the same list the other way round (a scan's back chain). */
+  const call = (lists: SegmentLists, token: string | null, size: number, reversed = false): ListCall<TokenPage> => ({
+    key: `token:${lists.key}:${reversed ? 'reversed:' : ''}${token}:${size}`,
+    call: (scope) =>
+      fetchPage(lists.namespaceId, reversed && order ? order.reversed(lists.query) : lists.query, token, size, scope),
     empty: { items: [], nextToken: null },
   });
   return {
@@ -80,7 +76,7 @@ export function tokenPaging(options: TokenOptions): TokenPaging {
       ),
     countable: () => false,
     async scan(lists) {
-      if (order) return scanBothEnds(lists, order, pageSize, call, reversedCall);
+      if (order) return scanBothEnds(lists, order, pageSize, call);
       const all: SecretRecord[] = [];
       for (let token: string | null = null; ; ) {
         const page: TokenPage = await lists.read(call(lists, token, pageSize));
@@ -130,8 +126,7 @@ async function scanBothEnds(
   lists: SegmentLists,
   order: TokenOrder,
   pageSize: number,
-  call: (lists: SegmentLists, token: string | null, size: number) => ListCall<TokenPage>,
-  reversedCall: (lists: SegmentLists, token: string | null, size: number) => ListCall<TokenPage>,
+  call: (lists: SegmentLists, token: string | null, size: number, reversed: boolean) => ListCall<TokenPage>,
 ): Promise<SecretRecord[]> {
   const chain = (page: Chain['page']): Chain => ({
     page,
@@ -141,8 +136,8 @@ async function scanBothEnds(
     first: null,
     last: null,
   });
-  const front = chain((token) => call(lists, token, pageSize));
-  const back = chain((token) => reversedCall(lists, token, pageSize));
+  const front = chain((token) => call(lists, token, pageSize, false));
+  const back = chain((token) => call(lists, token, pageSize, true));
   /** +1 when the front lists ascending: its values grow along the chain. */
   const direction = order.descending(lists.query) ? -1 : 1;
   /** Without a sort value on every row the chains' meeting cannot be told: the front then reads to the end. */
