@@ -26,10 +26,13 @@ const PAGE = doc<Page>(`query ($after: String, $first: Int, $filter: SecretFilte
 const AWS_ONLY = { sources: ['aws-test'] };
 
 let aws: Awaited<ReturnType<typeof startAwsSecretsManagerEmulator>>;
+/** About 1,100 secrets: enough pages for a read from both ends to run its two chains at once. */
+let big: Awaited<ReturnType<typeof startAwsSecretsManagerEmulator>>;
 let stack: Stack;
 
 beforeAll(async () => {
   aws = await startAwsSecretsManagerEmulator();
+  big = await startAwsSecretsManagerEmulator({ scale: 4 });
   stack = await startStack({
     configure: (config) => {
       config.sources.push({
@@ -45,12 +48,26 @@ beforeAll(async () => {
         rateLimit: { perSecond: 1000, burst: 1000 },
         cache: { ttlMs: 0, staleMs: 0, readAhead: false },
       });
+      config.sources.push({
+        id: 'aws-big',
+        provider: 'aws-secrets-manager',
+        region: AWS_EMULATOR_CREDENTIALS.region,
+        endpoint: big.url,
+        credentials: {
+          accessKeyId: AWS_EMULATOR_CREDENTIALS.accessKeyId,
+          secretAccessKey: AWS_EMULATOR_CREDENTIALS.secretAccessKey,
+        },
+        includePlannedDeletion: false,
+        rateLimit: { perSecond: 1000, burst: 1000 },
+        cache: { ttlMs: 0, staleMs: 0, readAhead: false },
+      });
     },
   });
 }, 60_000);
 afterAll(async () => {
   await stack?.close();
   await aws?.server.stop();
+  await big?.server.stop();
 });
 
 const live = () => aws.emulator.seed.secrets.filter((s) => s.deletedMs === null);
@@ -85,6 +102,44 @@ describe('AWS Secrets Manager through the gateway', () => {
     expect(await walk(100)).toEqual(expected);
     // Whole provider pages of 100: the minimum of list calls.
     expect(aws.server.calls('ListSecrets')).toBe(Math.ceil(expected.length / 100));
+  });
+
+  it('an ordered read takes the whole list from both ends at once: every match once, in the fewest calls', async () => {
+    const ORDERED = doc<Page>(`query ($after: String) {
+      secrets(first: 100, after: $after, live: true, orderBy: [{ field: NAME }], filter: { sources: ["aws-big"], nameContains: "e" }) {
+        edges { node { name } } pageInfo { hasNextPage endCursor } interruption { provider code }
+      }
+    }`);
+    const listed = big.emulator.seed.secrets.filter((s) => s.deletedMs === null);
+    const expected = listed
+      .map((s) => s.name)
+      .filter((name) => name.toLowerCase().includes('e'))
+      .sort();
+    expect(listed.length).toBeGreaterThan(1000);
+    big.server.setFaults({ latencyMs: 20 });
+    big.server.resetStats();
+    try {
+      const names: string[] = [];
+      let pages = 0;
+      for (let after: string | null = null; pages < 30; ) {
+        const { data, errors }: { data: Page | null | undefined; errors: unknown } = await stack.execute(ORDERED, {
+          after,
+        });
+        if (!data) throw new Error(JSON.stringify(errors));
+        pages++;
+        expect(data.secrets.interruption).toBeNull();
+        names.push(...data.secrets.edges.map((e) => e.node.name));
+        if (!data.secrets.pageInfo.hasNextPage) break;
+        after = data.secrets.pageInfo.endCursor;
+      }
+      expect([...names].sort()).toEqual(expected);
+      // Each request reads the whole list once (no cache here), oldest first and newest first at once.
+      const stats = big.server.getStats();
+      expect(stats.operations.ListSecrets.calls).toBe(pages * Math.ceil(listed.length / 100));
+      expect(stats.maxInFlight).toBe(2);
+    } finally {
+      big.server.setFaults(NO_FAULTS);
+    }
   });
 
   it('a tag filter is pushed down as tag-key and re-checked exactly', async () => {
