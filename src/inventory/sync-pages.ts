@@ -9,23 +9,27 @@
  * A failed call, either side's, is the other's to make again.
  */
 export class SyncPages {
-  private readonly pages = new Map<string, { value: Promise<unknown>; readAt: number | null }>();
+  private readonly pages = new Map<string, { value: Promise<unknown>; readAt: number | null; offered: boolean }>();
   /** Set when the sync's read ends: its pages are still taken, nothing more is offered. */
   private ended = false;
 
-  /** The sync's page under `key`: a live read's call for it, or the sync's own call, made now. */
+  /**
+   * The sync's page under `key`: a live read's call for it, or the sync's own call, made now (a key
+   * the sync reads again is called again).
+   */
   read<T>(key: string, call: () => Promise<T>): Promise<T> {
-    const offered = this.pages.get(key)?.value as Promise<T | undefined> | undefined;
-    if (!offered) return this.track(key, call());
-    return offered.then(
-      (page) => page ?? this.track(key, call()),
-      () => this.track(key, call()),
+    const page = this.pages.get(key);
+    if (!page?.offered) return this.track(key, call(), false);
+    page.offered = false;
+    return (page.value as Promise<T | undefined>).then(
+      (answer) => answer ?? this.track(key, call(), false),
+      () => this.track(key, call(), false),
     );
   }
 
   /** A live read's own call under `key` (a read-ahead's may answer undefined: no page), for the sync to join. */
   offer(key: string, value: Promise<unknown>): void {
-    if (!this.ended && !this.pages.has(key)) this.track(key, value);
+    if (!this.ended && !this.pages.has(key)) this.track(key, value, true);
   }
 
   /** The sync's read has ended: nobody is left to join a live read's call. */
@@ -40,8 +44,8 @@ export class SyncPages {
     return page.value as Promise<T>;
   }
 
-  private track<T>(key: string, value: Promise<T>): Promise<T> {
-    const page = { value: value as Promise<unknown>, readAt: null as number | null };
+  private track<T>(key: string, value: Promise<T>, offered: boolean): Promise<T> {
+    const page = { value: value as Promise<unknown>, readAt: null as number | null, offered };
     this.pages.set(key, page);
     const drop = () => this.pages.get(key) === page && this.pages.delete(key);
     value.then((answer) => (answer === undefined ? drop() : (page.readAt = Date.now())), drop);

@@ -7,6 +7,11 @@ import { unpagedPaging } from '../../src/pagination/paging/unpaged.js';
 import { PositionError, PrefetchBudget, type Slice } from '../../src/pagination/segment.js';
 import type { PushedQuery, SecretRecord } from '../../src/domain/records.js';
 import { directLists } from '../helpers/lists.js';
+import { SyncPages } from '../../src/inventory/sync-pages.js';
+import { segmentLists } from '../../src/loaders/lists.js';
+import { createMemo } from '../../src/loaders/memo.js';
+import type { SegmentLists } from '../../src/pagination/paging/scheme.js';
+import type { SecretSource } from '../../src/sources/types.js';
 import { kmsRecord } from '../helpers/records.js';
 
 /**
@@ -146,6 +151,38 @@ describe('page-number scan while the list changes', () => {
     expect(scanned).toEqual(items.map((r) => r.name));
     expect(scanned).toHaveLength(22);
     expect(lists.reads).toHaveLength(6);
+  });
+
+  it('reads them again through a request’s loaders and through the first sync’s pages, which would answer a call once', async () => {
+    for (const via of ['loaders', 'first sync'] as const) {
+      const items = inventory(23);
+      let calls = 0;
+      let deleteAfterFirstPage = true;
+      const scheme = pageNumberPaging({
+        maxPageSize: 10,
+        async fetchPage(_ns, _query, pageNumber, pageSize) {
+          calls++;
+          const page = {
+            items: items.slice((pageNumber - 1) * pageSize, pageNumber * pageSize),
+            totalCount: items.length,
+          };
+          if (pageNumber === 1 && deleteAfterFirstPage) {
+            deleteAfterFirstPage = false;
+            items.splice(3, 1);
+          }
+          return page;
+        },
+      });
+      const source = { id: 'src' } as SecretSource;
+      const pages = new SyncPages();
+      const lists: SegmentLists =
+        via === 'loaders'
+          ? segmentLists(createMemo({}), source, 'ns', {})
+          : { ...directLists(), read: (call) => pages.read(call.key, () => call.call()) };
+      const scanned = (await scheme.scan(lists)).map((r) => r.name);
+      expect(scanned, via).toEqual(items.map((r) => r.name));
+      expect(calls, via).toBe(6);
+    }
   });
 });
 

@@ -50,4 +50,16 @@ describe('SyncPages', () => {
     expect(pages.take('page:4', 60_000)).toBeUndefined();
     expect(await pages.take('page:1', 60_000)).toBe('live rows');
   });
+
+  it('a key the sync reads again is called again (a scan whose pages disagreed), not answered with its first page', async () => {
+    const pages = new SyncPages();
+    let calls = 0;
+    const call = async () => `rows ${++calls}`;
+    expect(await pages.read('page:1', call)).toBe('rows 1');
+    expect(await pages.read('page:1', call)).toBe('rows 2');
+    // Likewise after joining a live read's call.
+    pages.offer('page:2', Promise.resolve('live rows'));
+    expect(await pages.read('page:2', call)).toBe('live rows');
+    expect(await pages.read('page:2', call)).toBe('rows 3');
+  });
 });

@@ -42,8 +42,12 @@ export const PAGE_NUMBER_PREFETCH_PAGES = 8;
 /** Page number and page size (KMS, APIG): positions are row indexes, and each page tells the total. */
 export function pageNumberPaging(options: PageNumberOptions): PageNumberPaging {
   const { maxPageSize, fetchPage } = options;
-  const call = (lists: SegmentLists, pageNumber: number, pageSize: number): ListCall<PageNumberPage> => ({
-    key: `page:${lists.key}:${pageNumber}:${pageSize}`,
+  /**
+   * A scan's read again (`attempt` 2) is a call of its own: the request's memo, the shared cache and
+   * the first sync's pages would otherwise answer it with the page that disagreed.
+   */
+  const call = (lists: SegmentLists, pageNumber: number, pageSize: number, attempt = 1): ListCall<PageNumberPage> => ({
+    key: `page:${lists.key}:${pageNumber}:${pageSize}${attempt > 1 ? `:attempt-${attempt}` : ''}`,
     call: (scope) => fetchPage(lists.namespaceId, lists.query, pageNumber, pageSize, scope),
     empty: { items: [], totalCount: 0 },
     total: (page) => page.totalCount,
@@ -67,9 +71,9 @@ export function pageNumberPaging(options: PageNumberOptions): PageNumberPaging {
     // Page 1 tells the total; the rest go in parallel.
     async scan(lists) {
       for (let attempt = 1; ; attempt++) {
-        const first = await lists.read(call(lists, 1, maxPageSize));
+        const first = await lists.read(call(lists, 1, maxPageSize, attempt));
         const pages = Array.from({ length: Math.ceil(first.totalCount / maxPageSize) - 1 }, (_, i) => i + 2);
-        const rest = await Promise.all(pages.map((p) => lists.read(call(lists, p, maxPageSize))));
+        const rest = await Promise.all(pages.map((p) => lists.read(call(lists, p, maxPageSize, attempt))));
         // A secret created or deleted while the pages were read shifts every later page by one row,
         // so one row is lost or read twice (a sync would report it deleted, then created). The pages
         // then disagree on the total: read them again, once.
