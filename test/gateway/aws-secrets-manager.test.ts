@@ -35,32 +35,23 @@ beforeAll(async () => {
   big = await startAwsSecretsManagerEmulator({ scale: 4 });
   stack = await startStack({
     configure: (config) => {
-      config.sources.push({
-        id: 'aws-test',
-        provider: 'aws-secrets-manager',
-        region: AWS_EMULATOR_CREDENTIALS.region,
-        endpoint: aws.url,
-        credentials: {
-          accessKeyId: AWS_EMULATOR_CREDENTIALS.accessKeyId,
-          secretAccessKey: AWS_EMULATOR_CREDENTIALS.secretAccessKey,
-        },
-        includePlannedDeletion: false,
-        rateLimit: { perSecond: 1000, burst: 1000 },
-        cache: { ttlMs: 0, staleMs: 0, readAhead: false },
-      });
-      config.sources.push({
-        id: 'aws-big',
-        provider: 'aws-secrets-manager',
-        region: AWS_EMULATOR_CREDENTIALS.region,
-        endpoint: big.url,
-        credentials: {
-          accessKeyId: AWS_EMULATOR_CREDENTIALS.accessKeyId,
-          secretAccessKey: AWS_EMULATOR_CREDENTIALS.secretAccessKey,
-        },
-        includePlannedDeletion: false,
-        rateLimit: { perSecond: 1000, burst: 1000 },
-        cache: { ttlMs: 0, staleMs: 0, readAhead: false },
-      });
+      for (const [id, emulator] of [
+        ['aws-test', aws],
+        ['aws-big', big],
+      ] as const)
+        config.sources.push({
+          id,
+          provider: 'aws-secrets-manager',
+          region: AWS_EMULATOR_CREDENTIALS.region,
+          endpoint: emulator.url,
+          credentials: {
+            accessKeyId: AWS_EMULATOR_CREDENTIALS.accessKeyId,
+            secretAccessKey: AWS_EMULATOR_CREDENTIALS.secretAccessKey,
+          },
+          includePlannedDeletion: false,
+          rateLimit: { perSecond: 1000, burst: 1000 },
+          cache: { ttlMs: 0, staleMs: 0, readAhead: false },
+        });
     },
   });
 }, 60_000);
