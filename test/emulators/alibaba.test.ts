@@ -231,6 +231,15 @@ describe('signature verifiers (direct)', () => {
     expect(store.use('other', 'n1', 500)).toBe(true);
     expect(store.use('ak', 'n1', 2000)).toBe(true);
   });
+
+  it('nonce store holds at most its limit, the oldest going first', () => {
+    const store = new NonceStore(60_000, 3);
+    for (const nonce of ['n1', 'n2', 'n3', 'n4']) expect(store.use('ak', nonce, 0)).toBe(true);
+    expect(store.size).toBe(3);
+    expect(store.use('ak', 'n4', 1)).toBe(false);
+    // n1 was let go for n4: within the window, but past the limit.
+    expect(store.use('ak', 'n1', 1)).toBe(true);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

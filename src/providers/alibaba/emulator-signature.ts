@@ -31,23 +31,34 @@ export interface VerifyOptions {
 export const RPC_TIMESTAMP_WINDOW_MS = 31 * 60_000;
 /** ROA: the `date` header must lie within this distance of the server clock. */
 export const ROA_DATE_WINDOW_MS = 15 * 60_000;
+/**
+ * Nonces remembered at most: a local emulator under a benchmark's load (thousands of calls a second
+ * for the 31-minute window) would otherwise hold millions. A replay is caught within the last 100,000.
+ */
+const MAX_NONCES = 100_000;
 
 /**
  * Remembers nonces per AccessKeyId for as long as a request carrying them could still pass the
  * timestamp check; entries are dropped lazily in insertion order, so memory stays bounded by the
- * request rate times the window.
+ * request rate times the window, and by MAX_NONCES (the oldest go first).
  */
 export class NonceStore {
   private readonly seen = new Map<string, number>();
 
-  constructor(private readonly windowMs: number) {}
+  constructor(
+    private readonly windowMs: number,
+    private readonly maxNonces = MAX_NONCES,
+  ) {}
 
   /** Records the nonce; returns false if it was already used within the window. */
   use(accessKeyId: string, nonce: string, now: number): boolean {
     this.prune(now);
-    const key = `${accessKeyId}\u0000${nonce}`;
+    // A copy: the nonce and the key id are slices of the request's URL or Authorization header, and
+    // a key made of them would keep the whole request line alive for the window.
+    const key = Buffer.from(`${accessKeyId}\u0000${nonce}`).toString();
     if (this.seen.has(key)) return false;
     this.seen.set(key, now);
+    if (this.seen.size > this.maxNonces) this.seen.delete(this.seen.keys().next().value!);
     return true;
   }
 
