@@ -434,48 +434,47 @@ export function createAwsSecretsManagerEmulator(
     return list;
   }
 
-  /** A ListSecrets NextToken: after the secret with this sort key, for this query. */
-  function listToken(key: SortKey, query: string): string {
-    const payload = Buffer.from(JSON.stringify({ k: key })).toString('base64url');
+  /** A NextToken carrying `value`, signed and bound to the query it continues. */
+  function signedToken(value: unknown, query: string): string {
+    const payload = Buffer.from(JSON.stringify(value)).toString('base64url');
     return `${payload}.${tokenMac(payload, query)}`;
   }
+
+  /** What a token of ours for this query carries; undefined when it is not one (altered, forged, another query's). */
+  function tokenValue(token: unknown, query: string): unknown {
+    if (typeof token !== 'string') return undefined;
+    const [payload, mac, extra] = token.split('.');
+    if (!payload || !mac || extra !== undefined || !sameText(mac, tokenMac(payload, query))) return undefined;
+    try {
+      return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A ListSecrets NextToken: after the secret with this sort key, for this query. */
+  const listToken = (key: SortKey, query: string) => signedToken({ k: key }, query);
 
   /** 'start' without a token; the key a token names; null when it is not one of ours for this query. */
   function readListToken(token: unknown, query: string): SortKey | 'start' | null {
     if (token === undefined) return 'start';
-    if (typeof token !== 'string') return null;
-    const [payload, mac, extra] = token.split('.');
-    if (!payload || !mac || extra !== undefined || !sameText(mac, tokenMac(payload, query))) return null;
-    try {
-      const key = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { k?: unknown }).k;
-      return Array.isArray(key) &&
-        key.length === 2 &&
-        (typeof key[0] === 'number' || typeof key[0] === 'string') &&
-        typeof key[1] === 'string'
-        ? (key as SortKey)
-        : null;
-    } catch {
-      return null;
-    }
+    const key = (tokenValue(token, query) as { k?: unknown } | undefined)?.k;
+    return Array.isArray(key) &&
+      key.length === 2 &&
+      (typeof key[0] === 'number' || typeof key[0] === 'string') &&
+      typeof key[1] === 'string'
+      ? (key as SortKey)
+      : null;
   }
 
-  function nextToken(offset: number, query: string): string {
-    const payload = Buffer.from(JSON.stringify({ o: offset })).toString('base64url');
-    return `${payload}.${tokenMac(payload, query)}`;
-  }
+  /** A BatchGetSecretValue NextToken: the offset the next page starts at, for this query. */
+  const nextToken = (offset: number, query: string) => signedToken({ o: offset }, query);
 
   /** The offset a NextToken stands for: 0 without one, null when it is not one of ours for this query. */
   function readNextToken(token: unknown, query: string): number | null {
     if (token === undefined) return 0;
-    if (typeof token !== 'string') return null;
-    const [payload, mac, extra] = token.split('.');
-    if (!payload || !mac || extra !== undefined || !sameText(mac, tokenMac(payload, query))) return null;
-    try {
-      const offset = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { o?: unknown }).o;
-      return Number.isInteger(offset) && (offset as number) >= 0 ? (offset as number) : null;
-    } catch {
-      return null;
-    }
+    const offset = (tokenValue(token, query) as { o?: unknown } | undefined)?.o;
+    return Number.isInteger(offset) && (offset as number) >= 0 ? (offset as number) : null;
   }
 
   function tokenMac(payload: string, query: string): string {
