@@ -91,8 +91,8 @@ export function createGateway(
     graphiql: false,
     maskedErrors: { maskError: errorLog.maskError },
     logging: errorLog.yogaLogger,
-    // Counted while it streams (whatever the transfer encoding); refused with our code by useRequestBody.
-    maxRequestBodySize: config.limits.maxBodyBytes,
+    // The body's size is useRequestBody's: yoga's counter streams every body, even one with a length.
+    maxRequestBodySize: false,
     // No upload in the schema: a multipart body is nothing but a way around the JSON parser.
     multipart: false,
     context: ({ request }) => createContext(services, requestIdOf(request), callerOf(request)),
