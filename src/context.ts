@@ -63,29 +63,21 @@ export interface AppServices {
 const NO_CACHE: SourceCachePolicy = { ttlMs: 0, staleMs: 0, readAhead: false };
 
 export function createContext(services: AppServices, requestId: string, caller: Caller): GatewayContext {
+  const logger = services.logger.child({ requestId });
   const sources = sourceView(services.registry, caller.grant);
-  // Child loggers are made on first use: most requests log nothing, and pino serializes a child's
-  // bindings when it is made.
-  let logger: Logger | undefined;
-  let audit: Logger | undefined;
-  const requestLogger = () => (logger ??= services.logger.child({ requestId }));
   return {
     grant: caller.grant,
     validUntil: caller.validUntil,
     sources,
     client: { ip: caller.ip, forwardedFor: caller.forwardedFor },
-    get audit() {
-      return (audit ??= services.audit.child({ requestId }));
-    },
+    audit: services.audit.child({ requestId }),
     cursors: services.cursors,
-    get logger() {
-      return requestLogger();
-    },
+    logger,
     requestId,
     cachePolicy: cachePolicyOf(services),
     catalog: services.catalog,
     inventory: services.inventory,
-    ...requestState(services, sources, requestId, requestLogger),
+    ...requestState(services, sources, requestId, logger),
   };
 }
 
@@ -95,24 +87,17 @@ export function createContext(services: AppServices, requestId: string, caller: 
  * event hours into a stream reads the cloud as of now, within a deadline of its own.
  */
 export function eventContext<C extends GatewayContext>(services: AppServices, context: C): C {
-  return { ...context, ...requestState(services, context.sources, context.requestId, () => context.logger) };
+  return { ...context, ...requestState(services, context.sources, context.requestId, context.logger) };
 }
 
 type RequestState = Pick<GatewayContext, 'scope' | 'loaders' | 'values' | 'partialErrors'>;
 
-function requestState(
-  services: AppServices,
-  sources: SourceView,
-  requestId: string,
-  logger: () => Logger,
-): RequestState {
+function requestState(services: AppServices, sources: SourceView, requestId: string, logger: Logger): RequestState {
   const cachePolicy = cachePolicyOf(services);
   const scope: RequestScope = {
     requestId,
     deadline: Date.now() + services.requestDeadlineMs,
-    get logger() {
-      return logger();
-    },
+    logger,
     retries: new Map(),
   };
   const loaders = createLoaders({
