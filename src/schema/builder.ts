@@ -8,6 +8,7 @@ import { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import type { ConnectionPage } from '../pagination/connection.js';
 import { lookupCost } from './cost.js';
+import { isoInstant } from './iso-instant.js';
 
 /** Every type a global ID may name: each provider's secret type joins as it is defined (secretNode). */
 export const NODE_TYPES = new Set<string>(['Namespace', 'RelatedApp']);
@@ -120,7 +121,7 @@ builder.subscriptionType({ authScopes: { read: true } });
 builder.scalarType('DateTime', {
   description:
     'An instant, as an ISO 8601 string in UTC. Providers send milliseconds, seconds or ISO strings; all arrive here.',
-  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(value as string).toISOString()),
+  serialize: (value) => isoInstant(value instanceof Date ? value : new Date(value as string)),
   parseValue: (value) => {
     const date = typeof value === 'string' ? new Date(value) : null;
     if (!date || Number.isNaN(date.getTime()))

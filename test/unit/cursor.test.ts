@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bindingOf, CursorCodec } from '../../src/pagination/cursor.js';
 
@@ -87,9 +88,11 @@ describe('CursorCodec', () => {
     });
     expect(reasonOf(() => codec.decode('', binding, 'after'))).toMatchObject({ reason: 'MALFORMED_CURSOR' });
     const [body, mac] = good.split('.');
-    const forged = Buffer.from(Buffer.from(body, 'base64url').toString().replace('"p":3', '"p":4')).toString(
-      'base64url',
-    );
+    const forged = Buffer.from(
+      Buffer.from(body, 'base64url')
+        .toString()
+        .replace(/"p": *3/, '"p":4'),
+    ).toString('base64url');
     expect(reasonOf(() => codec.decode(`${forged}.${mac}`, binding, 'after'))).toMatchObject({
       reason: 'TAMPERED_CURSOR',
     });
@@ -99,5 +102,48 @@ describe('CursorCodec', () => {
     expect(
       reasonOf(() => new CursorCodec('another-secret-of-enough-length').decode(good, binding, 'after')),
     ).toMatchObject({ reason: 'TAMPERED_CURSOR' });
+  });
+
+  it('accepts the cursors the previous release issued with the same secret (a walk survives a rolling upgrade)', () => {
+    // Issued by the release before this one (HMAC-SHA256) with this codec's secret and binding.
+    expect(binding).toBe('DXhCeUu-rzXa');
+    const keyset =
+      'eyJ2IjoyLCJiIjoiRFhoQ2VVdS1yelhhIiwicyI6IkBpbnZlbnRvcnkiLCJwIjoiW1sxNzY0NTQ3MjAwMDAwXSwwLDIsMTE3XSJ9.19Qri5G3_y1bkqiFHnaLmR';
+    expect(codec.decode(keyset, binding, 'after')).toEqual({
+      s: '@inventory',
+      p: JSON.stringify([[1764547200000], 0, 2, 117]),
+    });
+    const run = 'eyJ2IjoyLCJiIjoiRFhoQ2VVdS1yelhhIiwicyI6InNlZyIsInAiOjQwLCJuIjozLCJoIjo2NjB9.cUS7fqaH_Vcbnl02iokSuE.2';
+    expect(codec.decode(run, binding, 'after')).toEqual({ s: 'seg', p: 42, h: 660 });
+    // This release signs its own way; another secret accepts neither.
+    expect(codec.encode(binding, { s: '@inventory', p: JSON.stringify([[1764547200000], 0, 2, 117]) })).not.toBe(
+      keyset,
+    );
+    const other = new CursorCodec('another-secret-of-enough-length');
+    for (const cursor of [keyset, run])
+      expect(reasonOf(() => other.decode(cursor, binding, 'after'))).toMatchObject({ reason: 'TAMPERED_CURSOR' });
+  });
+
+  it('refuses every cursor one character away from one it issued (seeded property)', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.';
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.integer({ min: 0, max: 1e6 }), fc.string({ maxLength: 40 })),
+        fc.option(fc.integer({ min: 0, max: 1e5 }), { nil: undefined }),
+        fc.nat(),
+        fc.nat(),
+        (p, h, at, replacement) => {
+          const cursor = codec.encode(binding, h === undefined ? { s: 'seg', p } : { s: 'seg', p, h });
+          const i = at % cursor.length;
+          const ch = alphabet[replacement % alphabet.length];
+          fc.pre(ch !== cursor[i]);
+          const changed = cursor.slice(0, i) + ch + cursor.slice(i + 1);
+          const extensions = reasonOf(() => codec.decode(changed, binding, 'after'));
+          expect(extensions.code).toBe('BAD_USER_INPUT');
+          expect(['TAMPERED_CURSOR', 'MALFORMED_CURSOR']).toContain(extensions.reason);
+        },
+      ),
+      { seed: 20261207, numRuns: 2000 },
+    );
   });
 });
