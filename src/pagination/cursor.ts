@@ -83,11 +83,12 @@ export class CursorCodec {
     return hash('sha256', this.outer + hash('sha256', this.inner + body, 'base64url'), 'base64url').slice(0, 22);
   }
 
-  private body(binding: string, payload: CursorPayload, runLength?: number): string {
-    const prefixKey = `${binding}\n${payload.s}`;
+  /** The payload's start for one segment, as base64 (see `body`). */
+  private prefixOf(binding: string, segment: string): string {
+    const prefixKey = `${binding}\n${segment}`;
     let prefix = this.prefixes.get(prefixKey);
     if (prefix === undefined) {
-      let json = `{"v":${VERSION},"b":${JSON.stringify(binding)},"s":${JSON.stringify(payload.s)},"p":`;
+      let json = `{"v":${VERSION},"b":${JSON.stringify(binding)},"s":${JSON.stringify(segment)},"p":`;
       // Spaces (JSON's whitespace) up to whole base64 groups of 3 bytes: the body is then the prefix's
       // base64 followed by that of the cursor's own part, and only that part is encoded per edge.
       json += ' '.repeat((3 - (Buffer.byteLength(json) % 3)) % 3);
@@ -96,8 +97,21 @@ export class CursorCodec {
       if (this.prefixes.size >= 1000) this.prefixes.clear();
       this.prefixes.set(prefixKey, prefix);
     }
+    return prefix;
+  }
+
+  private body(binding: string, payload: CursorPayload, runLength?: number): string {
     const own = `${JSON.stringify(payload.p)}${runLength === undefined ? '' : `,"n":${runLength}`}${payload.h === undefined ? '' : `,"h":${payload.h}`}${payload.z === undefined ? '' : `,"z":${payload.z}`}}`;
-    return prefix + Buffer.from(own).toString('base64url');
+    return this.prefixOf(binding, payload.s) + Buffer.from(own).toString('base64url');
+  }
+
+  /** `encode` of many positions of one segment (a page's edges), with the segment's prefix found once. */
+  encoderFor(binding: string, segment: string): (position: number | string) => string {
+    const prefix = this.prefixOf(binding, segment);
+    return (position) => {
+      const body = prefix + Buffer.from(`${JSON.stringify(position)}}`).toString('base64url');
+      return `${body}.${this.sign(body)}`;
+    };
   }
 
   encode(binding: string, payload: CursorPayload): string {

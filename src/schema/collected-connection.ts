@@ -1,10 +1,11 @@
 import type { GatewayContext } from '../context.js';
-import type { SecretFilter, SecretOrder } from '../domain/records.js';
+import type { SecretFilter, SecretOrder, SecretRecord } from '../domain/records.js';
 import {
   countOf,
   type Entry,
   entryOf,
   isKeyset,
+  type Keyset,
   keeperOf,
   pageOf,
   type Scope,
@@ -168,15 +169,8 @@ export async function collectedPage(
     after: request.backward ? null : key,
     before: request.backward ? key : null,
   });
-  const cursorOf = (i: number) =>
-    ctx.cursors.encode(binding, { s: COLLECTED_SEGMENT, p: JSON.stringify(page.keysets[i]) });
-  // Signed when asked for: most pages are read for their nodes and endCursor, not every edge's cursor.
-  const edges = page.entries.map((entry, i) => ({
-    node: entry.record,
-    get cursor() {
-      return cursorOf(i);
-    },
-  }));
+  const cursorAt = ctx.cursors.encoderFor(binding, COLLECTED_SEGMENT);
+  const edges = page.entries.map((entry, i) => new CollectedEdge(entry.record, page.keysets[i], cursorAt));
   return {
     edges,
     pageInfo: {
@@ -194,4 +188,20 @@ export async function collectedPage(
     interruption: null,
     asOf: collection.asOf,
   };
+}
+
+/** An edge of a collected page. Its cursor is signed when asked for: most pages are read for their nodes and endCursor. */
+class CollectedEdge {
+  private signed: string | undefined;
+
+  constructor(
+    readonly node: SecretRecord,
+    private readonly keyset: Keyset,
+    private readonly encode: (position: string) => string,
+  ) {}
+
+  get cursor(): string {
+    this.signed ??= this.encode(JSON.stringify(this.keyset));
+    return this.signed;
+  }
 }
