@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyConfig } from './config.js';
 import { createGrant, type Grant } from './grant.js';
 
@@ -22,10 +22,11 @@ export class ApiKeys {
   /** The grant of the key, or null. Every configured hash is compared, so timing tells nothing about which came close. */
   match(presented: string): Grant | null {
     if (presented.length === 0 || presented.length > 512) return null;
-    const hash = createHash('sha256').update(presented, 'utf8').digest();
+    // One-shot; 'buffer' returns a Buffer, which @types/node 20 does not know.
+    const presentedHash = hash('sha256', presented, 'buffer') as unknown as Buffer;
     let found: Grant | null = null;
     for (const entry of this.entries) {
-      if (timingSafeEqual(entry.hash, hash) && found === null) found = entry.grant;
+      if (timingSafeEqual(entry.hash, presentedHash) && found === null) found = entry.grant;
     }
     return found;
   }

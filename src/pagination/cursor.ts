@@ -1,4 +1,4 @@
-import { createHash, createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 
 /**
@@ -36,7 +36,7 @@ export function cursorError(reason: CursorProblem, argument: string): GraphQLErr
 
 /** Stable digest of what a cursor must be used with: the connection and its filter. */
 export function bindingOf(value: unknown): string {
-  return createHash('sha256').update(stableStringify(value)).digest('base64url').slice(0, 12);
+  return hash('sha256', stableStringify(value), 'base64url').slice(0, 12);
 }
 
 /**
