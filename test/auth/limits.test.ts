@@ -104,6 +104,23 @@ describe('query limits: rejected before execution, with a stable code, never a 5
     expect(allUpstreamCalls(stack)).toBe(0);
   });
 
+  it('a Content-Length that is not one length (a fetch Headers joins duplicates with ", ") is 400 BAD_REQUEST; one that is, passes', async () => {
+    const body = JSON.stringify({ query: '{ sources { id } }' });
+    const post = (contentLength: string) =>
+      stack.gateway.yoga.fetch('http://gateway/graphql', {
+        method: 'POST',
+        headers: { ...stack.authHeaders, 'content-type': 'application/json', 'content-length': contentLength },
+        body,
+      });
+    const doubled = await post(`${body.length}, ${body.length}`);
+    expect(doubled.status).toBe(400);
+    expect((await doubled.json()).errors[0].extensions).toMatchObject({ code: 'BAD_REQUEST' });
+    const single = await post(String(body.length));
+    expect(single.status).toBe(200);
+    expect((await single.json()).data.sources).toHaveLength(DEMO_SOURCE_COUNT);
+    expect(allUpstreamCalls(stack)).toBe(0);
+  });
+
   it('breadth: more than 300 field selections', async () => {
     const response = await send(
       `{ secrets(first: 1) { nodes { ${Array.from({ length: 320 }, () => 'name').join(' ')} } } }`,
