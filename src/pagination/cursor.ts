@@ -78,7 +78,7 @@ export class CursorCodec {
     return hash('sha256', this.macKey + body, 'base64url').slice(0, 22);
   }
 
-  /** The MAC cursors carried before (HMAC's two nested passes), still accepted so that a walk survives a rolling upgrade. */
+  /** The MAC cursors carried before (HMAC's two nested passes), still accepted: a walk begun on an older replica goes on here. */
   private signedBefore(body: string): string {
     return hash('sha256', this.outer + hash('sha256', this.inner + body, 'base64url'), 'base64url').slice(0, 22);
   }

@@ -104,7 +104,7 @@ describe('CursorCodec', () => {
     ).toMatchObject({ reason: 'TAMPERED_CURSOR' });
   });
 
-  it('accepts the cursors the previous release issued with the same secret (a walk survives a rolling upgrade)', () => {
+  it('accepts the cursors the previous release issued with the same secret (a walk begun on an older replica goes on)', () => {
     // Issued by the release before this one (HMAC-SHA256) with this codec's secret and binding.
     expect(binding).toBe('DXhCeUu-rzXa');
     const keyset =
