@@ -19,7 +19,7 @@ import { benchConfig, writeConfig } from './lib/config.js';
 import { PAGE_QUERY, post, requestBody } from './lib/graphql.js';
 import { load } from './lib/load.js';
 import { buildGateway, cpuMs, ROOT, spawnIpcChild, spawnNode } from './lib/processes.js';
-import { inventoryScales } from './scenarios/8-inventory.js';
+import { inventoryScales, LOAD_TERM, SEARCH_QUERY, syncStates } from './scenarios/8-inventory.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,15 +32,10 @@ const { values: args } = parseArgs({
 });
 const rounds = Number(args.rounds);
 const seconds = Number(args.seconds);
-const SEARCH_QUERY = /* GraphQL */ `
-  query SearchPage($first: Int!) {
-    secrets(first: $first, filter: { search: "redis" }, orderBy: [{ field: UPDATED_AT, direction: DESC }]) {
-      pageInfo { hasNextPage endCursor }
-      edges { cursor node { ...ListFields } }
-    }
-  }
-  ${PAGE_QUERY.slice(PAGE_QUERY.indexOf('fragment'))}`;
-const body = requestBody(args.search ? SEARCH_QUERY : PAGE_QUERY, { first: 50 });
+// The bodies of scenario 8's part 3.
+const body = args.search
+  ? requestBody(SEARCH_QUERY, { term: LOAD_TERM, first: 50 })
+  : requestBody(PAGE_QUERY, { first: 50 });
 
 mkdirSync(join(ROOT, '.bench'), { recursive: true });
 const emulators = spawnIpcChild('bench/children/emulators.ts', {
@@ -71,9 +66,7 @@ async function startGateway(name: string, entry: string) {
   });
   const url = `http://127.0.0.1:${port}/graphql`;
   for (;;) {
-    const answer = await post(url, requestBody('{ inventory { sources { state } } }', {})).catch(() => null);
-    const states = (answer?.body as { data?: { inventory?: { sources: Array<{ state: string }> } } } | undefined)?.data
-      ?.inventory?.sources;
+    const states = await syncStates(url).catch(() => null);
     if (states?.length && states.every((s) => s.state === 'FRESH')) break;
     await new Promise((r) => setTimeout(r, 100));
   }

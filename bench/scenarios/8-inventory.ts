@@ -60,12 +60,12 @@ const QUIET_MS = 1200;
 /** Search terms from common to absent; their match counts are read from `secretCounts` in the run. */
 const SEARCH_TERMS = ['prod', 'redis', 'canary', 'gateway_migration', 'no-such-secret'];
 /** The search page of parts 3 and 5. */
-const LOAD_TERM = 'redis';
+export const LOAD_TERM = 'redis';
 
 const INVENTORY_QUERY = /* GraphQL */ `
   { inventory { sources { source { id } state syncedAt secretCount listCalls lastError { code message } } } }`;
 
-const SEARCH_QUERY = /* GraphQL */ `
+export const SEARCH_QUERY = /* GraphQL */ `
   query BenchSearch($term: String!, $first: Int!) {
     secrets(first: $first, filter: { search: $term }, orderBy: [{ field: UPDATED_AT, direction: DESC }]) {
       asOf
@@ -286,7 +286,7 @@ async function graphql(url: string, query: string, variables: Record<string, unk
   return { data: result.body!.data, ms: result.ms };
 }
 
-async function syncStates(url: string): Promise<SourceSync[]> {
+export async function syncStates(url: string): Promise<SourceSync[]> {
   return (await graphql(url, INVENTORY_QUERY)).data.inventory.sources as SourceSync[];
 }
 

@@ -100,23 +100,24 @@ export class CursorCodec {
     return prefix;
   }
 
-  private body(binding: string, payload: CursorPayload, runLength?: number): string {
+  /** A cursor's body: its segment's prefix, then its own part (position, run length, hint, end). */
+  private body(prefix: string, payload: Omit<CursorPayload, 's'>, runLength?: number): string {
     const own = `${JSON.stringify(payload.p)}${runLength === undefined ? '' : `,"n":${runLength}`}${payload.h === undefined ? '' : `,"h":${payload.h}`}${payload.z === undefined ? '' : `,"z":${payload.z}`}}`;
-    return this.prefixOf(binding, payload.s) + Buffer.from(own).toString('base64url');
+    return prefix + Buffer.from(own).toString('base64url');
+  }
+
+  private signed(body: string): string {
+    return `${body}.${this.sign(body)}`;
   }
 
   /** `encode` of many positions of one segment (a page's edges), with the segment's prefix found once. */
   encoderFor(binding: string, segment: string): (position: number | string) => string {
     const prefix = this.prefixOf(binding, segment);
-    return (position) => {
-      const body = prefix + Buffer.from(`${JSON.stringify(position)}}`).toString('base64url');
-      return `${body}.${this.sign(body)}`;
-    };
+    return (position) => this.signed(this.body(prefix, { p: position }));
   }
 
   encode(binding: string, payload: CursorPayload): string {
-    const body = this.body(binding, payload);
-    return `${body}.${this.sign(body)}`;
+    return this.signed(this.body(this.prefixOf(binding, payload.s), payload));
   }
 
   /**
@@ -129,8 +130,7 @@ export class CursorCodec {
     payload: Omit<CursorPayload, 'z'> & { p: number },
     length: number,
   ): (offset: number) => string {
-    const body = this.body(binding, payload, length);
-    const signed = `${body}.${this.sign(body)}`;
+    const signed = this.signed(this.body(this.prefixOf(binding, payload.s), payload, length));
     return (offset) => `${signed}.${offset}`;
   }
 

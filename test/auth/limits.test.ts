@@ -7,6 +7,7 @@ import { getIntrospectionQuery } from 'graphql';
 import { encodeGlobalId } from '../../src/schema/builder.js';
 import { EXAMPLE_TABS } from '../../src/server/examples.js';
 import { SOURCE, DEMO_SOURCE_COUNT } from '../helpers/expected.js';
+import { rawRequest } from '../helpers/raw-http.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { allUpstreamCalls, gatewayOn, post, type RawResponse } from './helpers.js';
 
@@ -118,6 +119,24 @@ describe('query limits: rejected before execution, with a stable code, never a 5
     const single = await post(String(body.length));
     expect(single.status).toBe(200);
     expect((await single.json()).data.sources).toHaveLength(DEMO_SOURCE_COUNT);
+    // On the wire, as a proxy may pass it on: the length twice, or once with a second value. Never served, never a 500.
+    for (const lengths of [
+      [String(body.length), String(body.length)],
+      [String(body.length), '70000'],
+    ]) {
+      const wire = await rawRequest(stack.server.url, {
+        path: '/graphql',
+        headers: [
+          ...Object.entries(stack.authHeaders),
+          ['content-type', 'application/json'],
+          ...lengths.map((length): [string, string] => ['content-length', length]),
+        ],
+        body,
+      });
+      expect(wire.status, lengths.join(', ')).toBeGreaterThanOrEqual(400);
+      expect(wire.status, lengths.join(', ')).toBeLessThan(500);
+      expect(wire.json?.data, lengths.join(', ')).toBeUndefined();
+    }
     expect(allUpstreamCalls(stack)).toBe(0);
   });
 
