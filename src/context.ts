@@ -7,7 +7,7 @@ import type { SourceCachePolicy } from './config.js';
 import { createLoaders, type Loaders } from './loaders/index.js';
 import type { KnownTotals } from './loaders/memo.js';
 import { createValueLoader, type ValueLoader } from './loaders/values.js';
-import type { Logger } from './logger.js';
+import { lazyChild, type Logger } from './logger.js';
 import type { CursorCodec } from './pagination/cursor.js';
 import type { Inventory } from './inventory/inventory.js';
 import type { ProviderCatalog } from './sources/catalog.js';
@@ -63,14 +63,14 @@ export interface AppServices {
 const NO_CACHE: SourceCachePolicy = { ttlMs: 0, staleMs: 0, readAhead: false };
 
 export function createContext(services: AppServices, requestId: string, caller: Caller): GatewayContext {
-  const logger = services.logger.child({ requestId });
+  const logger = lazyChild(services.logger, { requestId });
   const sources = sourceView(services.registry, caller.grant);
   return {
     grant: caller.grant,
     validUntil: caller.validUntil,
     sources,
     client: { ip: caller.ip, forwardedFor: caller.forwardedFor },
-    audit: services.audit.child({ requestId }),
+    audit: lazyChild(services.audit, { requestId }),
     cursors: services.cursors,
     logger,
     requestId,

@@ -8,7 +8,7 @@ import {
   type GraphQLFieldConfigMap,
   type GraphQLSchema,
 } from 'graphql';
-import { builder } from './builder.js';
+import { builder, encodeGlobalId } from './builder.js';
 import { lookupCost } from './cost.js';
 import './refs.js';
 import './secret.js';
@@ -21,8 +21,9 @@ import './inventory.js';
 import './changes.js';
 import { secretEntity } from './entities.js';
 import { implementProviderEnums } from './provider-enum.js';
-import type { SchemaProvider } from './secret-node.js';
+import { secretKey, typenameOf, type SchemaProvider } from './secret-node.js';
 import type { ProviderCatalog } from '../sources/catalog.js';
+import type { SecretRecord } from '../domain/records.js';
 
 export interface GatewaySchema {
   /** The served schema: the whole API plus `_entities` and `_service` for a federation router. */
@@ -51,6 +52,7 @@ export function buildSchema(catalog: ProviderCatalog<SchemaProvider>): GatewaySc
     federationDirectives: ['@key', '@shareable', '@inaccessible', '@tag'],
   });
   withEntityChecks(schema);
+  for (const provider of catalog.providers) withSynchronousId(schema, typenameOf(provider.id));
   const subgraphSdl = printSubgraphSchema(withoutQueryFields(schema, new Set(['node', 'nodes'])));
   // The router reads the SDL from `_service`: answer with the composed-safe one.
   schema.getQueryType()!.getFields()._service.resolve = () => ({ sdl: subgraphSdl });
@@ -74,6 +76,16 @@ function withoutQueryFields(source: GraphQLSchema, names: ReadonlySet<string>): 
       return new GraphQLObjectType({ ...config, astNode: undefined, fields });
     },
   });
+}
+
+/**
+ * Pothos's relay plugin resolves a node's `id` through two async functions: a promise per secret,
+ * which a page of 100 then awaits 100 times. The ID is the same synchronous encoding of the same
+ * parts (`encodeGlobalID` of the builder's options), so the field resolves without them.
+ */
+function withSynchronousId(schema: GraphQLSchema, typename: string): void {
+  const id = (schema.getType(typename) as GraphQLObjectType).getFields().id;
+  id.resolve = (record: SecretRecord) => encodeGlobalId(typename, secretKey(record));
 }
 
 // `_entities` comes from the federation plugin, outside Pothos: give it the cost of a lookup per reference.
