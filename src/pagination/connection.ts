@@ -1,7 +1,7 @@
 import { UpstreamError } from '../upstream/errors.js';
 import type { CursorCodec } from './cursor.js';
 import type { SegmentPager } from './segment.js';
-import { type ConnectionArgs, pageRequest, startOf } from './connection/args.js';
+import { type ConnectionArgs, type PageRequest, pageRequest, startOf } from './connection/args.js';
 import { countAll } from './connection/count.js';
 import { type Edge, edgesOf } from './connection/edges.js';
 import type { PageInterruption, Segment, SegmentGroup, SegmentReader, SegmentState } from './connection/segments.js';
@@ -39,9 +39,11 @@ export async function paginate(options: {
   args: ConnectionArgs;
   codec: CursorCodec;
   binding: string;
+  /** The arguments as the caller already read them (one cursor check per request). */
+  request?: PageRequest;
 }): Promise<ConnectionPage> {
   const { groups, codec, binding } = options;
-  const request = pageRequest(options.args, codec, binding);
+  const request = options.request ?? pageRequest(options.args, codec, binding);
   const states: SegmentState[] = [];
   const reader = segmentReader(groups);
 

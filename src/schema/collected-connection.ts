@@ -17,7 +17,7 @@ import {
 import type { SourceIndex } from '../inventory/source-index.js';
 import type { ConnectionArgs, ConnectionPage, SegmentState } from '../pagination/connection.js';
 import { cursorError, stableStringify } from '../pagination/cursor.js';
-import { pageRequest } from '../pagination/connection/args.js';
+import type { PageRequest } from '../pagination/connection/args.js';
 import { hasRecordFilter, namespaceCanMatch, recordTest, sourceCanMatch, textSearchOf } from '../pagination/filter.js';
 import type { SecretSource } from '../sources/types.js';
 
@@ -144,10 +144,10 @@ export async function collectedPage(
   filter: SecretFilter,
   orders: readonly SecretOrder[],
   args: ConnectionArgs & { live?: boolean | null },
+  request: PageRequest,
   binding: string,
   namespaceId?: string,
 ): Promise<ConnectionPage & { asOf: Date | null }> {
-  const request = pageRequest(args, ctx.cursors, binding);
   let key = null;
   if (request.cursor) {
     try {

@@ -21,9 +21,8 @@ import './inventory.js';
 import './changes.js';
 import { secretEntity } from './entities.js';
 import { implementProviderEnums } from './provider-enum.js';
-import { secretKey, typenameOf, type SchemaProvider } from './secret-node.js';
+import type { SchemaProvider } from './secret-node.js';
 import type { ProviderCatalog } from '../sources/catalog.js';
-import type { SecretRecord } from '../domain/records.js';
 
 export interface GatewaySchema {
   /** The served schema: the whole API plus `_entities` and `_service` for a federation router. */
@@ -52,7 +51,8 @@ export function buildSchema(catalog: ProviderCatalog<SchemaProvider>): GatewaySc
     federationDirectives: ['@key', '@shareable', '@inaccessible', '@tag'],
   });
   withEntityChecks(schema);
-  for (const provider of catalog.providers) withSynchronousId(schema, typenameOf(provider.id));
+  withSynchronousIds(schema);
+  withPropertyReads(schema);
   const subgraphSdl = printSubgraphSchema(withoutQueryFields(schema, new Set(['node', 'nodes'])));
   // The router reads the SDL from `_service`: answer with the composed-safe one.
   schema.getQueryType()!.getFields()._service.resolve = () => ({ sdl: subgraphSdl });
@@ -79,13 +79,37 @@ function withoutQueryFields(source: GraphQLSchema, names: ReadonlySet<string>): 
 }
 
 /**
- * Pothos's relay plugin resolves a node's `id` through two async functions: a promise per secret,
- * which a page of 100 then awaits 100 times. The ID is the same synchronous encoding of the same
- * parts (`encodeGlobalID` of the builder's options), so the field resolves without them.
+ * Pothos's relay plugin resolves a node's `id` through two async functions: a promise per node, which
+ * a page of 100 secrets then awaits 100 times. Every node type here names itself synchronously, so
+ * its `id` field encodes the node's own id (`encodeGlobalID` of the builder's options) without them.
  */
-function withSynchronousId(schema: GraphQLSchema, typename: string): void {
-  const id = (schema.getType(typename) as GraphQLObjectType).getFields().id;
-  id.resolve = (record: SecretRecord) => encodeGlobalId(typename, secretKey(record));
+function withSynchronousIds(schema: GraphQLSchema): void {
+  for (const type of Object.values(schema.getTypeMap())) {
+    const resolveId = (type.extensions as { pothosOptions?: { id?: { resolve?: (node: unknown) => unknown } } })
+      .pothosOptions?.id?.resolve;
+    if (!(type instanceof GraphQLObjectType) || !resolveId) continue;
+    const typename = type.name;
+    type.getFields().id.resolve = (node: unknown) => encodeGlobalId(typename, String(resolveId(node)));
+  }
+}
+
+/** `(x) => x.name` as a function's source prints it (parentheses optional, any parameter name). */
+const PROPERTY_READ = /^\(?\s*([A-Za-z_$][\w$]*)\s*\)?\s*=>\s*\1\.([A-Za-z_$][\w$]*)$/;
+
+/**
+ * A resolver that only reads the property of its field's own name (Pothos's connection `edges` and
+ * edge `node`, `(r) => r.createdAt`) does what the default resolver does. Without one, graphql-jit
+ * reads the field inline; with one, it calls it with a resolve info of its own, for every field of
+ * every secret of a page.
+ */
+function withPropertyReads(schema: GraphQLSchema): void {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!(type instanceof GraphQLObjectType) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const read = field.resolve && PROPERTY_READ.exec(field.resolve.toString().trim());
+      if (read && read[2] === field.name) field.resolve = undefined;
+    }
+  }
 }
 
 // `_entities` comes from the federation plugin, outside Pothos: give it the cost of a lookup per reference.

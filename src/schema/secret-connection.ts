@@ -326,13 +326,13 @@ export async function resolveSecretConnection(
   });
   const request = pageRequest(args, ctx.cursors, binding);
   if (collectedMode(ctx, scope.sources, filter, orders, args, request.cursor?.s ?? null))
-    return collectedPage(ctx, scope.sources, filter, orders, args, binding, scope.namespaceId);
+    return collectedPage(ctx, scope.sources, filter, orders, args, request, binding, scope.namespaceId);
   const { groups, asOf } = secretGroups(ctx, scope.sources, filter, {
     namespaceId: scope.namespaceId,
     live: !!args.live,
     cursorSegment: request.cursor?.s ?? null,
   });
-  const page = await paginate({ groups, args, codec: ctx.cursors, binding });
+  const page = await paginate({ groups, args, codec: ctx.cursors, binding, request });
   page.asOf = asOf;
   for (const state of page.states) {
     if (state.error)
