@@ -86,6 +86,9 @@ export function createMetrics(sources: SourceRegistry, redis?: RedisLink): { reg
   const plugin = usePrometheus({
     registry,
     endpoint: '/metrics',
+    // The plugin labels HTTP durations with the request's whole URL, query string and Host header
+    // included: a series per GET query (or per Host a proxy passes on), without bound.
+    labels: { url: false },
     // The plugin's defaults turn on everything; these are the ones worth their cost per request.
     // (The deprecated-field counter alone walked every document with a TypeInfo, per request.)
     metrics: {

@@ -312,6 +312,24 @@ describe('operations: a query, or a subscription as an event stream', () => {
     expect(allUpstreamCalls(stack)).toBe(0);
   });
 
+  it('GET queries with their own query strings and Host headers add no series to /metrics (no URL label)', async () => {
+    const series = async () =>
+      (await (await fetch(`${stack.server.url}/metrics`)).text())
+        .split('\n')
+        .filter((line) => line.startsWith('graphql_yoga_http_duration_count{'));
+    for (let i = 0; i < 5; i++) {
+      const response = await send({
+        method: 'GET',
+        path: `/graphql?query=${encodeURIComponent('{ sources { id } }')}&n=${i}`,
+        headers: [...json.filter(([name]) => name !== 'host'), ['host', `proxy-${i}.example`]],
+      });
+      expect(response.status, response.text).toBe(200);
+    }
+    const lines = await series();
+    expect(lines.some((line) => line.includes('method="GET"'))).toBe(true);
+    expect(lines.join('\n')).not.toMatch(/url=|proxy-|n=\d/);
+  });
+
   it('GET with a mutation → 405 with Allow: POST; GET with a subscription and no event stream → 406', async () => {
     const get = (query: string) =>
       send({

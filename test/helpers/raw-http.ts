@@ -41,7 +41,8 @@ export function rawRequest(baseUrl: string, spec: RawRequest): Promise<RawRespon
         port: Number(port),
         method: spec.method ?? 'POST',
         path: spec.path,
-        headers: grouped,
+        // A single value as a string: Node takes `host` only so.
+        headers: Object.fromEntries(Object.entries(grouped).map(([name, values]) => [name, values.length === 1 ? values[0] : values])),
         agent: false,
       },
       (res) => {
