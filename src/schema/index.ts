@@ -21,7 +21,8 @@ import './inventory.js';
 import './changes.js';
 import { secretEntity } from './entities.js';
 import { implementProviderEnums } from './provider-enum.js';
-import type { SchemaProvider } from './secret-node.js';
+import { isSecretTypename, secretGlobalId, type SchemaProvider } from './secret-node.js';
+import type { SecretRecord } from '../domain/records.js';
 import type { ProviderCatalog } from '../sources/catalog.js';
 
 export interface GatewaySchema {
@@ -89,7 +90,9 @@ function withSynchronousIds(schema: GraphQLSchema): void {
       .pothosOptions?.id?.resolve;
     if (!(type instanceof GraphQLObjectType) || !resolveId) continue;
     const typename = type.name;
-    type.getFields().id.resolve = (node: unknown) => encodeGlobalId(typename, String(resolveId(node)));
+    type.getFields().id.resolve = isSecretTypename(typename)
+      ? (record: SecretRecord) => secretGlobalId(typename, record)
+      : (node: unknown) => encodeGlobalId(typename, String(resolveId(node)));
   }
 }
 

@@ -300,6 +300,24 @@ function validateOrder(orderBy: ReadonlyArray<OrderArg> | null | undefined): Sec
   return orders;
 }
 
+/** The bindings of pages without filter or order (most of them), per connection and grant. */
+const plainBindings = new Map<string, string>();
+
+/** A cursor is good only for the connection, filter, order and grant (what the caller may see) it came from. */
+function bindingFor(connection: string, filter: SecretFilter, orders: SecretOrder[], grantDigest: string): string {
+  const binding = () =>
+    bindingOf({ c: connection, f: filter, g: grantDigest, o: orders.length > 0 ? orders : undefined });
+  if (orders.length > 0 || Object.keys(filter).length > 0) return binding();
+  const key = `${connection}\n${grantDigest}`;
+  let plain = plainBindings.get(key);
+  if (plain === undefined) {
+    // Connections differ per source and namespace, grants per caller: keep the memo small.
+    if (plainBindings.size >= 1000) plainBindings.clear();
+    plainBindings.set(key, (plain = binding()));
+  }
+  return plain;
+}
+
 /**
  * Runs a secrets connection and reports failed sources as errors beside the data. Pages come from the
  * collected set (the inventory, or live scans for an order) when a global order is asked or every
@@ -317,13 +335,7 @@ export async function resolveSecretConnection(
 ): Promise<ConnectionPage> {
   const filter = validateFilter(args.filter);
   const orders = validateOrder(args.orderBy);
-  // A cursor is good only for the connection, filter, order and grant (what the caller may see) it came from.
-  const binding = bindingOf({
-    c: scope.connection,
-    f: filter,
-    g: ctx.grant.digest,
-    o: orders.length > 0 ? orders : undefined,
-  });
+  const binding = bindingFor(scope.connection, filter, orders, ctx.grant.digest);
   const request = pageRequest(args, ctx.cursors, binding);
   if (collectedMode(ctx, scope.sources, filter, orders, args, request.cursor?.s ?? null))
     return collectedPage(ctx, scope.sources, filter, orders, args, request, binding, scope.namespaceId);

@@ -36,6 +36,40 @@ export function secretKey(record: SecretRecord): string {
   return JSON.stringify([record.sourceId, record.namespaceId, record.key]);
 }
 
+/** A namespace's start of its secrets' IDs, `Typename:["source","namespace",`, as base64url of its whole 3-byte groups, and the rest. */
+type IdPrefix = { encoded: string; rest: string } | null;
+const idPrefixes = new Map<string, Map<string, Map<string, IdPrefix>>>();
+
+function idPrefixOf(typename: string, sourceId: string, namespaceId: string): IdPrefix {
+  let bySource = idPrefixes.get(typename);
+  if (!bySource) idPrefixes.set(typename, (bySource = new Map()));
+  let byNamespace = bySource.get(sourceId);
+  if (!byNamespace) bySource.set(sourceId, (byNamespace = new Map()));
+  let prefix = byNamespace.get(namespaceId);
+  if (prefix === undefined) {
+    const text = `${typename}:${JSON.stringify([sourceId, namespaceId]).slice(0, -1)},`;
+    // Cut between characters only: an ASCII text, whose characters are bytes.
+    const cut = text.length - (text.length % 3);
+    prefix =
+      Buffer.byteLength(text) === text.length
+        ? { encoded: Buffer.from(text.slice(0, cut)).toString('base64url'), rest: text.slice(cut) }
+        : null;
+    byNamespace.set(namespaceId, prefix);
+  }
+  return prefix;
+}
+
+/**
+ * `encodeGlobalId(typename, secretKey(record))`, with the part every secret of a namespace shares
+ * encoded once: base64 encodes 3 bytes at a time, so the encoding of whole groups is a prefix of
+ * the whole one. A page of 100 secrets makes 100 IDs.
+ */
+export function secretGlobalId(typename: string, record: SecretRecord): string {
+  const prefix = idPrefixOf(typename, record.sourceId, record.namespaceId);
+  if (prefix === null) return encodeGlobalId(typename, secretKey(record));
+  return prefix.encoded + Buffer.from(`${prefix.rest}${JSON.stringify(record.key)}]`).toString('base64url');
+}
+
 export function sourceOf(ctx: GatewayContext, sourceId: string): SecretSource {
   const source = ctx.sources.get(sourceId);
   if (!source) throw new Error(`unknown source ${sourceId}`);

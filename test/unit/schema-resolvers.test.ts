@@ -1,8 +1,11 @@
+import fc from 'fast-check';
 import { type GraphQLFieldResolver, GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { PROVIDER_CATALOG } from '../../src/providers/index.js';
-import { decodeGlobalId } from '../../src/schema/builder.js';
+import { decodeGlobalId, encodeGlobalId } from '../../src/schema/builder.js';
 import { buildSchema } from '../../src/schema/index.js';
+import { secretGlobalId, secretKey } from '../../src/schema/secret-node.js';
+import type { SecretRecord } from '../../src/domain/records.js';
 
 const { schema } = buildSchema(PROVIDER_CATALOG);
 const SECRET_TYPES = ['SaeSecret', 'ApigSecret', 'KmsSecret', 'CsmsSecret', 'AwsSecret'];
@@ -63,5 +66,18 @@ describe('per-secret resolvers', () => {
 
   it('a type the list carried is answered without a promise', () => {
     expect(call(field('KmsSecret', 'type').resolve, { provider: 'alibaba-kms', type: 'Generic' })).toBe('Generic');
+  });
+
+  it("a secret's ID, its namespace's start encoded once, is the ID encoded whole (seeded property)", () => {
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }));
+    fc.assert(
+      fc.property(fc.constantFrom(...SECRET_TYPES), text, text, text, (typename, sourceId, namespaceId, key) => {
+        const record = { sourceId, namespaceId, key } as SecretRecord;
+        // Twice: the first meets an empty memo, the second the namespace's kept start.
+        for (let i = 0; i < 2; i++)
+          expect(secretGlobalId(typename, record)).toBe(encodeGlobalId(typename, secretKey(record)));
+      }),
+      { seed: 20261207, numRuns: 5_000 },
+    );
   });
 });
