@@ -42,7 +42,9 @@ export function rawRequest(baseUrl: string, spec: RawRequest): Promise<RawRespon
         method: spec.method ?? 'POST',
         path: spec.path,
         // A single value as a string: Node takes `host` only so.
-        headers: Object.fromEntries(Object.entries(grouped).map(([name, values]) => [name, values.length === 1 ? values[0] : values])),
+        headers: Object.fromEntries(
+          Object.entries(grouped).map(([name, values]) => [name, values.length === 1 ? values[0] : values]),
+        ),
         agent: false,
       },
       (res) => {
