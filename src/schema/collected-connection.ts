@@ -99,11 +99,23 @@ export async function collect(
   }
   const selection = { keep: keeperOf({ namespaces, tests }), search };
   if (allIndexed && inventory) {
-    let inScope = '';
-    for (let position = 0; position < namespaces.length; position++)
-      inScope += `${namespaces[position]?.map((kept) => (kept ? 1 : 0)).join('') ?? '-'},`;
-    const selectionKey = `${stableStringify(filter)}|${inScope}`;
-    return { set: inventory.sorted(orders), selection, asOf, states, selectionKey };
+    let selectionKey: string | undefined;
+    return {
+      set: inventory.sorted(orders),
+      selection,
+      asOf,
+      states,
+      // Only sums read it: a page without totalCount does not spell it out.
+      get selectionKey() {
+        if (selectionKey === undefined) {
+          let inScope = '';
+          for (let position = 0; position < namespaces.length; position++)
+            inScope += `${namespaces[position]?.map((kept) => (kept ? 1 : 0)).join('') ?? '-'},`;
+          selectionKey = `${stableStringify(filter)}|${inScope}`;
+        }
+        return selectionKey;
+      },
+    };
   }
   const indexed: Entry[] = [];
   if (inventory && asOf) {
