@@ -21,7 +21,7 @@ import './inventory.js';
 import './changes.js';
 import { secretEntity } from './entities.js';
 import { implementProviderEnums } from './provider-enum.js';
-import { isSecretTypename, secretGlobalId, type SchemaProvider } from './secret-node.js';
+import { secretGlobalId, secretKey, type SchemaProvider } from './secret-node.js';
 import type { SecretRecord } from '../domain/records.js';
 import type { ProviderCatalog } from '../sources/catalog.js';
 
@@ -90,9 +90,11 @@ function withSynchronousIds(schema: GraphQLSchema): void {
       .pothosOptions?.id?.resolve;
     if (!(type instanceof GraphQLObjectType) || !resolveId) continue;
     const typename = type.name;
-    type.getFields().id.resolve = isSecretTypename(typename)
-      ? (record: SecretRecord) => secretGlobalId(typename, record)
-      : (node: unknown) => encodeGlobalId(typename, String(resolveId(node)));
+    // A secret's id is `secretKey`, whose encoding `secretGlobalId` makes with its namespace's start kept.
+    type.getFields().id.resolve =
+      resolveId === secretKey
+        ? (record: SecretRecord) => secretGlobalId(typename, record)
+        : (node: unknown) => encodeGlobalId(typename, String(resolveId(node)));
   }
 }
 

@@ -30,7 +30,7 @@ export function useRequestBody(maxBytes: number): Plugin {
         if (Number(declared) > maxBytes) throw tooLarge(Number(declared));
         return;
       }
-      if (!requestParser || !request.body) return;
+      if (!requestParser) return;
       setRequestParser((req) => requestParser(counted(req, maxBytes, tooLarge, fetchAPI)));
     },
   };
