@@ -29,13 +29,14 @@ import { SOURCE_IDS } from '../lib/config.js';
 import { LIST_FIELDS, PAGE_QUERY, post, problemsOf, requestBody, requestHeaders } from '../lib/graphql.js';
 import { load } from '../lib/load.js';
 import { exportMinimum, lowerBoundMs, sdkExportTargets, segments, type Minimum } from '../lib/plan.js';
-import { cpuSnapshot, foreignShare, peakRssMb, ROOT, rssMb, stopChild } from '../lib/processes.js';
+import { cpuMs, cpuSnapshot, foreignShare, peakRssMb, ROOT, rssMb, stopChild } from '../lib/processes.js';
 import { summarizeProfile } from '../lib/profile.js';
 import { fmt, median, type Row, type TargetResult } from '../lib/report.js';
 import { takeTurns, type TurnRun } from '../lib/turns.js';
 import { PROVIDER_KEYS, type InventorySummary, type ProviderKey, type UpstreamStats } from '../lib/types.js';
 import { readHeap, type HeapReading } from './6-throughput.js';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
 /** The main gateway syncs as often as the embedded demo does. */
@@ -265,7 +266,17 @@ interface InventoryResult {
    * A cold gateway with the shipped cache policy whose export begins as soon as it answers: each
    * source from its index once fresh, the others live while their first syncs run.
    */
-  coldAtOnce: { ms: number; listCalls: number; syncCalls: number; sdkMs: number; problems: string[] } | null;
+  coldAtOnce: {
+    ms: number;
+    listCalls: number;
+    syncCalls: number;
+    sdkMs: number;
+    problems: string[];
+    /** CPU time (ms) each process used during the walk (the client is this process), and during the SDK export. */
+    cores: number;
+    cpuMs: Record<string, number>;
+    sdkCpuMs: Record<string, number>;
+  } | null;
   memory: Array<{ gateway: string; peakRssMb: number | null; rssMb: number | null; heap: HeapReading | null }>;
   noise: ReturnType<typeof foreignShare>;
   /** --profile: where the main gateway's CPU went in each part. */
@@ -1046,12 +1057,15 @@ async function run(bench: Bench): Promise<InventoryResult> {
     { emulators, extra: { inventory: { refreshMs: REFRESH_MS } } },
   );
   const atOnceStart = Date.now();
+  const walkCpu = cpuOf({ gateway: atOnce.pid, emulators: emulators.pid });
   const walkedAtOnce = await walk(PAGE_QUERY, {}, 100, totalOf(current()))(atOnce.url);
   const atOnceMs = Date.now() - atOnceStart;
+  const walkUsed = walkCpu();
   const atOnceSync = await firstSync(bench, emulators, current(), atOnce, latencyMs);
   const atOnceCalls = listCallsOf(await emulators.stats());
   await remember(atOnce);
   await stopChild(atOnce.child);
+  const sdkCpu = cpuOf({ sdk: sdk.child.pid!, emulators: emulators.pid }, false);
   const atOnceSdk = await sdkExport();
   const coldAtOnce = {
     ms: atOnceMs,
@@ -1059,10 +1073,14 @@ async function run(bench: Bench): Promise<InventoryResult> {
     syncCalls: atOnceSync.perSource.reduce((n, p) => n + p.listCalls, 0),
     sdkMs: atOnceSdk.ms,
     problems: walkedAtOnce.problems,
+    cores: availableParallelism(),
+    cpuMs: walkUsed,
+    sdkCpuMs: sdkCpu(),
   };
   bench.progress(
     `  s8 cold start, export begun at once: ${fmt(coldAtOnce.ms)} ms, ${coldAtOnce.listCalls} ListSecrets (the first sync's ${coldAtOnce.syncCalls}); SDK export ${fmt(coldAtOnce.sdkMs)} ms${coldAtOnce.problems.length ? `; PROBLEMS ${coldAtOnce.problems.slice(0, 2).join('; ')}` : ''}`,
   );
+  bench.progress(`  s8 ${cpuLine(coldAtOnce)}`);
   await stopChild(sdk.child);
   const noise = foreignShare(cpuAtStart, cpuSnapshot(bench.children));
   await emulators.ipc.request('stop').catch(() => undefined);
@@ -1083,6 +1101,36 @@ async function run(bench: Bench): Promise<InventoryResult> {
     noise,
     profiles,
   };
+}
+
+/**
+ * CPU time each process uses from now until the returned function is called; `client` is this
+ * process, which runs the walks (left out when it only waits for a child). On a machine whose cores all three share, their sum over the cores
+ * is a floor under the wall time of whatever they do together.
+ */
+function cpuOf(pids: Record<string, number>, client = true): () => Record<string, number> {
+  const read = (): Record<string, number> => {
+    const own = process.cpuUsage();
+    return {
+      ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid) ?? Number.NaN])),
+      ...(client ? { client: (own.user + own.system) / 1000 } : {}),
+    };
+  };
+  const start = read();
+  return () => {
+    const end = read();
+    return Object.fromEntries(Object.entries(end).map(([name, ms]) => [name, Math.round(ms - start[name]!)]));
+  };
+}
+
+/** Where the export begun at once spent CPU, against the SDK export's, and the floor that puts under its wall time. */
+function cpuLine(c: NonNullable<InventoryResult['coldAtOnce']>): string {
+  const sum = (used: Record<string, number>) => Object.values(used).reduce((a, b) => a + b, 0);
+  const parts = (used: Record<string, number>) =>
+    Object.entries(used)
+      .map(([name, ms]) => `${name} ${fmt(ms)}`)
+      .join(' + ');
+  return `CPU during the export begun at once: ${parts(c.cpuMs)} = ${fmt(sum(c.cpuMs))} ms on ${c.cores} cores, a floor of ${fmt(sum(c.cpuMs) / c.cores)} ms of wall time (${(sum(c.cpuMs) / c.cores / c.sdkMs).toFixed(2)}x the SDK export); the SDK export used ${parts(c.sdkCpuMs)} = ${fmt(sum(c.sdkCpuMs))} ms in its ${fmt(c.sdkMs)} ms`;
 }
 
 function report(result: InventoryResult | null, bench: Bench): ScenarioReport {
@@ -1345,6 +1393,7 @@ function report(result: InventoryResult | null, bench: Bench): ScenarioReport {
     ...(r.coldAtOnce
       ? [
           `- cold start, export begun at once (shipped cache policy): ${fmt(r.coldAtOnce.ms)} ms = ${(r.coldAtOnce.ms / r.coldAtOnce.sdkMs).toFixed(2)}x the SDK export (${fmt(r.coldAtOnce.sdkMs)} ms); ${r.coldAtOnce.listCalls} ListSecrets, the first sync's ${r.coldAtOnce.syncCalls}${r.coldAtOnce.problems.length ? `; PROBLEMS ${r.coldAtOnce.problems.slice(0, 2).join('; ')}` : ''}`,
+          `- ${cpuLine(r.coldAtOnce)}`,
         ]
       : []),
     ...r.coldStarts.map(
