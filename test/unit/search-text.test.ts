@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { SecretOrder, SecretRecord, Tag } from '../../src/domain/records.js';
 import {
   countOf,
+  type Entry,
   entryOf,
   type Keyset,
   keeperOf,
@@ -117,6 +118,71 @@ describe('search over the index (one search text per sorted set)', () => {
     const selection = { keep: () => true, search: 'paymen' };
     expect(countOf(set, selection)).toBe(0);
     expect(countOf(set, { ...selection, search: 'ments' })).toBe(2);
+  });
+});
+
+describe('the global order (sortEntries)', () => {
+  const instant = fc.option(
+    fc.integer({ min: 0, max: 5 }).map((n) => new Date(Date.UTC(2026, 0, 1) + n * 1000)),
+    {
+      nil: null,
+    },
+  );
+  const orderArb = fc
+    .uniqueArray(fc.constantFrom('NAME', 'CREATED_AT', 'UPDATED_AT', 'PROVIDER', 'SOURCE'), { maxLength: 3 })
+    .chain((fields) =>
+      fc.tuple(
+        ...fields.map((field) => fc.record({ field: fc.constant(field), direction: fc.constantFrom('ASC', 'DESC') })),
+      ),
+    ) as fc.Arbitrary<SecretOrder[]>;
+
+  it('sorts as the SDL says: each key in its direction, missing times last, ties by source, namespace, then seq', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            name: fc.constantFrom('a', 'A', 'b', 'B', 'ab', 'é'),
+            provider: fc.constantFrom('alibaba-kms', 'aws-secrets-manager'),
+            sourceId: fc.constantFrom('s1', 's2', 'S1'),
+            createdAt: instant,
+            updatedAt: instant,
+            place: fc.record({ sourceIndex: fc.nat(2), namespaceIndex: fc.nat(2), seq: fc.nat(5) }),
+          }),
+          { maxLength: 40 },
+        ),
+        orderArb,
+        (rows, orders) => {
+          const entries = rows.map((row, i) =>
+            entryOf({ ...secret({ name: row.name, description: null }, i), ...row, key: String(i) }, row.place, {}),
+          );
+          const value = (entry: Entry, field: SecretOrder['field']): string | number | null => {
+            const r = entry.record;
+            if (field === 'NAME') return r.name.toLowerCase();
+            if (field === 'PROVIDER') return r.provider;
+            if (field === 'SOURCE') return r.sourceId;
+            const at = field === 'CREATED_AT' ? r.createdAt : r.updatedAt;
+            return at ? at.getTime() : null;
+          };
+          const oracle = [...entries].sort((a, b) => {
+            for (const order of orders) {
+              const [x, y] = [value(a, order.field), value(b, order.field)];
+              if (x === y) continue;
+              if (x === null || y === null) return x === null ? 1 : -1;
+              return (x < y ? -1 : 1) * (order.direction === 'DESC' ? -1 : 1);
+            }
+            return a.sourceIndex - b.sourceIndex || a.namespaceIndex - b.namespaceIndex || a.seq - b.seq;
+          });
+          const sorted = sortEntries(entries, orders).entries;
+          // Equal places (the generator allows them) leave no order to check between those entries.
+          const place = (e: Entry) => `${e.sourceIndex}/${e.namespaceIndex}/${e.seq}`;
+          expect(sorted.map((e) => orders.map((o) => value(e, o.field)).concat(place(e)))).toEqual(
+            oracle.map((e) => orders.map((o) => value(e, o.field)).concat(place(e))),
+          );
+          expect(new Set(sorted)).toEqual(new Set(entries));
+        },
+      ),
+      { seed: SEED, numRuns: 3000 },
+    );
   });
 });
 
