@@ -126,6 +126,26 @@ export class SourceIndex {
     return list;
   }
 
+  /**
+   * Where a live read's namespaces stand in the index's order: each known one at its place here, the
+   * others after them in list order. A walk that read a source live goes on from the same places
+   * when it reads the index (and the other way round), so its keysets mean the same on both.
+   */
+  namespacePlaces(namespaces: readonly NamespaceRecord[]): number[] {
+    let next = this.namespaces.length;
+    return namespaces.map((ns) => {
+      const at = this.namespaces.findIndex((known) => known.id === ns.id);
+      return at >= 0 ? at : next++;
+    });
+  }
+
+  /** The same for a live read's secrets of a namespace: their seqs here, then seqs after every other, in list order, as the next sync would give them. */
+  seqsOf(namespaceId: string, records: readonly SecretRecord[]): number[] {
+    const secrets = this.byNamespace.get(namespaceId);
+    let next = this.nextSeq;
+    return records.map((record) => secrets?.get(record.key)?.seq ?? next++);
+  }
+
   /** A namespace's secrets in the index's order. */
   records(namespaceId: string): SecretRecord[] {
     return [...(this.byNamespace.get(namespaceId)?.values() ?? [])].map((entry) => entry.record);

@@ -88,12 +88,21 @@ export async function collect(
     // Through the loaders, which answer from a fresh index unless told to read the cloud.
     const read = { live: options.live };
     const listed = await ctx.loaders.namespaces(source, read);
-    namespaces[position] = listed.map((ns) => inScope(ns.id));
-    for (const [namespaceIndex, ns] of listed.entries()) {
-      if (!namespaces[position][namespaceIndex]) continue;
+    // A source synced before is placed as its index places it (a walk may read it live on one page
+    // and from the index on the next); one never synced, in list order.
+    const known = inventory?.syncedAt(source.id) ? inventory.indexOf(source.id) : null;
+    const places = known ? known.namespacePlaces(listed) : listed.map((_, i) => i);
+    const kept: boolean[] = (namespaces[position] = []);
+    for (const [i, ns] of listed.entries()) kept[places[i]] = inScope(ns.id);
+    for (const [i, ns] of listed.entries()) {
+      const namespaceIndex = places[i];
+      if (!kept[namespaceIndex]) continue;
       const records = await ctx.loaders.scan(source, ns.id, read);
-      for (const [seq, record] of records.entries())
-        live.push(entryOf(record, { sourceIndex: position, namespaceIndex, seq }, provider.facets(record)));
+      const seqs = known ? known.seqsOf(ns.id, records) : null;
+      for (const [row, record] of records.entries()) {
+        const place = { sourceIndex: position, namespaceIndex, seq: seqs ? seqs[row] : row };
+        live.push(entryOf(record, place, provider.facets(record)));
+      }
     }
     states.push({ sourceId: source.id, provider: source.provider, namespaceId: null, status: 'OK', error: null });
   }

@@ -25,7 +25,7 @@ const codec = new CursorCodec('unit-test-cursor-secret-0123456789');
 const binding = bindingOf({ c: 'unit' });
 
 function record(sourceId: string, namespaceId: string, name: string): SecretRecord {
-  return { provider: 'alibaba-kms', sourceId, namespaceId, name } as unknown as SecretRecord;
+  return { provider: 'alibaba-kms', sourceId, namespaceId, key: name, name } as unknown as SecretRecord;
 }
 
 function failure(sourceId: string): UpstreamError {

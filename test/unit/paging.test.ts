@@ -408,21 +408,50 @@ describe('unpaged', () => {
   const items = inventory(10);
   const scheme = unpagedPaging({ fetchAll: async () => items });
 
-  it('one call per segment, sliced both ways; positions are row indexes', async () => {
+  it('one call per segment, sliced both ways; positions are rows anchored on keys', async () => {
     const lists = directLists();
     const pager = scheme.pager(lists, null);
     const first = await pager.forward(null, 3);
-    expect(positions(first)).toEqual([0, 1, 2]);
-    const last = await pager.forward(8, 3);
-    expect(positions(last)).toEqual([9]);
+    expect(positions(first)).toEqual(['0:s-000', '1:s-001', '2:s-002']);
+    const last = await pager.forward('8:s-008', 3);
+    expect(positions(last)).toEqual(['9:s-009']);
     expect(last.hasMore).toBe(false);
     const back = await pager.backward(null, 3);
-    expect(positions(back)).toEqual([7, 8, 9]);
+    expect(positions(back)).toEqual(['7:s-007', '8:s-008', '9:s-009']);
     expect(back.hasMore).toBe(true);
     expect(await pager.count()).toBe(10);
     expect(lists.reads).toEqual([`all:${K}`]);
     expect(scheme.countable((record) => record.name.includes('1'))).toBe(true);
     expect(await scheme.pager(directLists(), (record) => record.name.includes('1')).count()).toBe(1);
+  });
+
+  it('a walk resumes at its secret as the list is now: a change elsewhere moves nothing', async () => {
+    const list = inventory(10);
+    const changing = unpagedPaging({ fetchAll: async () => list });
+    const matching = new Set(list.map((r) => r.key));
+    const filter = (r: SecretRecord) => matching.has(r.key);
+    const first = await changing.pager(directLists(), filter).forward(null, 4);
+    const cursor = first.entries.at(-1)!.position;
+    // s-001 stops matching and s-002 is deleted, both before the cursor; s-020 is created at the front.
+    matching.delete('s-001');
+    list.splice(2, 1);
+    list.unshift(record('s-020'));
+    matching.add('s-020');
+    expect(names(await changing.pager(directLists(), filter).forward(cursor, 3))).toEqual(['s-004', 's-005', 's-006']);
+    expect(names(await changing.pager(directLists(), filter).backward(cursor, 3))).toEqual(['s-020', 's-000']);
+    // The cursor's own secret deleted: after (before) the row it had.
+    const at = list.findIndex((r) => r.name === 's-003');
+    list.splice(at, 1);
+    expect(names(await changing.pager(directLists(), filter).forward(cursor, 2))).toEqual(['s-004', 's-005']);
+    expect(names(await changing.pager(directLists(), filter).backward(cursor, 2))).toEqual(['s-020', 's-000']);
+  });
+
+  it('a bare row (a cursor of an earlier release) is a row of the filtered list, as it was then', async () => {
+    const odd = (r: SecretRecord) => Number(r.name.slice(2)) % 2 === 1;
+    const pager = scheme.pager(directLists(), odd);
+    expect(names(await pager.forward(1, 2))).toEqual(['s-005', 's-007']);
+    expect(names(await pager.backward(2, 2))).toEqual(['s-001', 's-003']);
+    expect(names(await scheme.pager(directLists(), null).forward(7, 5))).toEqual(['s-008', 's-009']);
   });
 
   it('reads a later segment ahead only with the cache on', async () => {
@@ -433,7 +462,12 @@ describe('unpaged', () => {
     expect(lists.aheads).toEqual([`all:${K}`]);
   });
 
-  it('a position that is not an index is a PositionError', async () => {
-    await expect(scheme.pager(directLists(), null).forward('0:', 2)).rejects.toBeInstanceOf(PositionError);
+  it('a position that is neither a row nor a row and key is a PositionError, and costs no call', async () => {
+    for (const position of ['0:', 'x:s-001', ':s-001', -1, 1.5]) {
+      const lists = directLists();
+      await expect(scheme.pager(lists, null).forward(position, 2)).rejects.toBeInstanceOf(PositionError);
+      await expect(scheme.pager(lists, null).backward(position, 2)).rejects.toBeInstanceOf(PositionError);
+      expect(lists.reads).toEqual([]);
+    }
   });
 });

@@ -1,7 +1,14 @@
 import type { PushedQuery, SecretRecord } from '../../domain/records.js';
 import type { RequestScope } from '../../upstream/request-scope.js';
 import type { RecordTest } from '../filter.js';
-import { indexPosition, type Position, type PrefetchBudget, type SegmentPager, type Slice } from '../segment.js';
+import {
+  indexPosition,
+  type Position,
+  PositionError,
+  type PrefetchBudget,
+  type SegmentPager,
+  type Slice,
+} from '../segment.js';
 import type { ListCall, PagingScheme, SegmentLists } from './scheme.js';
 
 export interface UnpagedOptions {
@@ -13,7 +20,7 @@ export interface UnpagedPaging extends PagingScheme {
   call(lists: SegmentLists): ListCall<SecretRecord[]>;
 }
 
-/** One call lists a whole namespace (SAE): read once per request and sliced; positions are row indexes. */
+/** One call lists a whole namespace (SAE): read once per request and sliced; positions are rows anchored on keys. */
 export function unpagedPaging(options: UnpagedOptions): UnpagedPaging {
   const call = (lists: SegmentLists): ListCall<SecretRecord[]> => ({
     key: `all:${lists.key}`,
@@ -30,10 +37,17 @@ export function unpagedPaging(options: UnpagedOptions): UnpagedPaging {
   };
 }
 
+/**
+ * Positions are `<row>:<key>`: the secret's row in the whole list (filtered or not) and its key. A walk
+ * resumes after the key's row in the list as it is now, so a secret that stops or starts matching the
+ * filter, or one deleted or created elsewhere in the list, moves no other; when the key itself is gone,
+ * after the row it had. Cursors of earlier releases carry a bare row of the filtered list, and still mean that.
+ */
 class UnpagedPager implements SegmentPager {
   readonly backwardSupported = true;
   readonly countable = true;
   private list: SecretRecord[] | null = null;
+  private rows: Map<string, number> | null = null;
 
   constructor(
     private readonly lists: SegmentLists,
@@ -47,32 +61,66 @@ class UnpagedPager implements SegmentPager {
   }
 
   private async items(): Promise<SecretRecord[]> {
-    if (!this.list) {
-      const all = await this.lists.read(this.call);
-      this.list = this.filter ? all.filter(this.filter) : all;
-    }
+    this.list ??= await this.lists.read(this.call);
     return this.list;
   }
 
+  /** The row in `list` a position stands at (for a bare row: of the filtered list), and whether its secret is still there. */
+  private rowOf(list: SecretRecord[], position: Position): { row: number; present: boolean } {
+    if (typeof position === 'number') {
+      const row = indexPosition(position)!;
+      if (!this.filter) return { row, present: row < list.length };
+      // Row `row` of the filtered list, in the whole one.
+      for (let i = 0, seen = 0; i < list.length; i++)
+        if (this.filter(list[i]) && seen++ === row) return { row: i, present: true };
+      return { row: list.length, present: false };
+    }
+    const colon = position.indexOf(':');
+    const row = colon > 0 ? Number(position.slice(0, colon)) : Number.NaN;
+    if (!Number.isSafeInteger(row) || row < 0 || colon === position.length - 1)
+      throw new PositionError('position is not a row and key');
+    if (!this.rows) {
+      this.rows = new Map();
+      for (const [i, record] of list.entries()) if (!this.rows.has(record.key)) this.rows.set(record.key, i);
+    }
+    const at = this.rows.get(position.slice(colon + 1));
+    return at === undefined ? { row: Math.min(row, list.length), present: false } : { row: at, present: true };
+  }
+
+  /** Up to `want` matching rows from `from` on (forward) or before `to` (backward), and whether more match beyond. */
+  private take(list: SecretRecord[], from: number, to: number, want: number, forward: boolean): Slice {
+    const entries: Slice['entries'] = [];
+    const step = forward ? 1 : -1;
+    let i = forward ? from : to - 1;
+    for (; forward ? i < list.length : i >= 0; i += step) {
+      const record = list[i];
+      if (this.filter && !this.filter(record)) continue;
+      if (entries.length === want) break;
+      entries.push({ record, position: `${i}:${record.key}` });
+    }
+    const hasMore = forward ? i < list.length : i >= 0;
+    if (!forward) entries.reverse();
+    return { entries, hasMore };
+  }
+
   async forward(after: Position | null, want: number): Promise<Slice> {
+    if (after !== null) indexPositionOrKey(after);
     const list = await this.items();
-    const start = (indexPosition(after) ?? -1) + 1;
-    const rows = list.slice(start, start + want);
-    return { entries: rows.map((record, i) => ({ record, position: start + i })), hasMore: start + want < list.length };
+    if (after === null) return this.take(list, 0, list.length, want, true);
+    const { row, present } = this.rowOf(list, after);
+    return this.take(list, present ? row + 1 : row, list.length, want, true);
   }
 
   async backward(before: Position | null, want: number): Promise<Slice> {
+    if (before !== null) indexPositionOrKey(before);
     const list = await this.items();
-    const end = Math.min(indexPosition(before) ?? list.length, list.length);
-    const start = Math.max(0, end - want);
-    return {
-      entries: list.slice(start, end).map((record, i) => ({ record, position: start + i })),
-      hasMore: start > 0,
-    };
+    const end = before === null ? list.length : this.rowOf(list, before).row;
+    return this.take(list, 0, end, want, false);
   }
 
   async count(): Promise<number | null> {
-    return (await this.items()).length;
+    const list = await this.items();
+    return this.filter ? list.filter(this.filter).length : list.length;
   }
 
   totalHint(): null {
@@ -80,4 +128,10 @@ class UnpagedPager implements SegmentPager {
   }
 
   useHint(): void {}
+}
+
+/** A position this scheme can mean, checked before any call: a bare row, or `<row>:<key>`. */
+function indexPositionOrKey(position: Position): void {
+  if (typeof position === 'number') indexPosition(position);
+  else if (!/^\d+:./s.test(position)) throw new PositionError('position is not a row and key');
 }
