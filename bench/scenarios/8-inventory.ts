@@ -302,7 +302,12 @@ async function graphql(url: string, query: string, variables: Record<string, unk
  * both: if a source of `running` is due to sync again within `windowMs` (a boot and a first sync),
  * waits until that sync has ended and the emulators are quiet.
  */
-async function clearOfSyncs(running: Gateway, emulators: Emulators, refreshMs: number, windowMs = 15_000): Promise<void> {
+async function clearOfSyncs(
+  running: Gateway,
+  emulators: Emulators,
+  refreshMs: number,
+  windowMs = 15_000,
+): Promise<void> {
   const due = new Map<string, number>();
   for (const s of await syncStates(running.url)) {
     const next = Date.parse(s.syncedAt ?? '') + refreshMs;
