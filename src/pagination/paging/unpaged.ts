@@ -79,11 +79,14 @@ class UnpagedPager implements SegmentPager {
     const row = colon > 0 ? Number(position.slice(0, colon)) : Number.NaN;
     if (!Number.isSafeInteger(row) || row < 0 || colon === position.length - 1)
       throw new PositionError('position is not a row and key');
+    const key = position.slice(colon + 1);
+    // Where it was, unless the list moved: no map of the list for a walk over an unchanged one.
+    if (list[row]?.key === key) return { row, present: true };
     if (!this.rows) {
       this.rows = new Map();
       for (const [i, record] of list.entries()) if (!this.rows.has(record.key)) this.rows.set(record.key, i);
     }
-    const at = this.rows.get(position.slice(colon + 1));
+    const at = this.rows.get(key);
     return at === undefined ? { row: Math.min(row, list.length), present: false } : { row: at, present: true };
   }
 
