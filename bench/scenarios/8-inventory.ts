@@ -244,6 +244,8 @@ interface InventoryResult {
   latencyMs: number;
   syncs: FirstSync[];
   searches: SearchLatency[];
+  /** The first search page the main gateway answered after its first sync (it sorts the order and builds the set's search text). */
+  firstSearchMs: number;
   live: LiveRead[];
   /** `cached`: a gateway with the shipped whole-response cache (keyed on the index's state) in front of the index. */
   throughput: Array<{ name: string; gateway: TurnRun; cached: TurnRun | null; bare: TurnRun; sameResponse: boolean }>;
@@ -992,6 +994,8 @@ async function run(bench: Bench): Promise<InventoryResult> {
   await remember(main);
 
   // 2, 3. Searches, then pages under load.
+  const firstSearchMs = (await post(main.url, requestBody(SEARCH_QUERY, { term: SEARCH_TERMS[0], first: 50 }))).ms;
+  bench.progress(`  s8 first search after the first sync: ${fmt(firstSearchMs)} ms`);
   const searches = await part('sequential searches', () => searchLatency(bench, main.url, options.s8Searches));
   const live = await livePath(bench, emulators, main);
   // Beside it, the shipped cache policy (--cache-config, else the default): the whole-response cache (keyed on the index's state) in front of the index.
@@ -1122,6 +1126,7 @@ async function run(bench: Bench): Promise<InventoryResult> {
     latencyMs,
     syncs,
     searches,
+    firstSearchMs,
     live,
     throughput: pages,
     levels,
@@ -1405,6 +1410,7 @@ function report(result: InventoryResult | null, bench: Bench): ScenarioReport {
       (s) =>
         `- first sync (${s.gateway}): ${s.perSource.map((p) => `${p.provider} ${p.secretCount} in ${fmt(p.wallMs)} ms (bound ${fmt(p.boundMs)}), ${p.listCalls} calls (emulator ${p.emulatorListCalls}, minimum ${p.minimumCalls})`).join('; ')}${s.problems.length ? `; PROBLEMS ${s.problems.join('; ')}` : ''}`,
     ),
+    `- the first search page after the first sync (sorting UPDATED_AT DESC and building its search text): ${fmt(r.firstSearchMs)} ms`,
     `- search, ${r.searches[0]?.requests ?? 0} sequential requests per term: ${r.searches.map((s) => `"${s.term}" ${s.matches} matches p50/p99/max ${fmt(s.p50Ms, 1)}/${fmt(s.p99Ms, 1)}/${fmt(s.maxMs, 1)} ms`).join('; ')}`,
     ...r.throughput.map(
       (t) =>
