@@ -50,15 +50,19 @@ export function keysetOf(entry: Entry, orders: readonly SecretOrder[]): Keyset {
   return [orders.map((order) => sortValueOf(entry, order)), entry.sourceIndex, entry.namespaceIndex, entry.seq];
 }
 
-/** Each order's direction applies to its value; missing values come last either way; ties go by the default order. */
+/** One order's values: its direction applies; a missing value comes last either way. 0 when equal. */
+function compareValues(x: SortValue, y: SortValue, descending: boolean): number {
+  if (x === y) return 0;
+  if (x === null) return 1;
+  if (y === null) return -1;
+  return x < y !== descending ? -1 : 1;
+}
+
+/** Each order's values in turn; ties go by the default order. */
 export function compareKeysets(a: Keyset, b: Keyset, descending: readonly boolean[]): number {
   for (let i = 0; i < descending.length; i++) {
-    const [x, y] = [a[0][i], b[0][i]];
-    if (x === y) continue;
-    if (x === null) return 1;
-    if (y === null) return -1;
-    const c = x < y ? -1 : 1;
-    return descending[i] ? -c : c;
+    const c = compareValues(a[0][i], b[0][i], descending[i]);
+    if (c !== 0) return c;
   }
   return a[1] - b[1] || a[2] - b[2] || a[3] - b[3];
 }
@@ -97,12 +101,8 @@ export function sortEntries(entries: readonly Entry[], orders: readonly SecretOr
   const positions = Array.from({ length: entries.length }, (_, i) => i);
   positions.sort((a, b) => {
     for (let k = 0; k < values.length; k++) {
-      const x = values[k][a];
-      const y = values[k][b];
-      if (x === y) continue;
-      if (x === null) return 1;
-      if (y === null) return -1;
-      return x < y !== descending[k] ? -1 : 1;
+      const c = compareValues(values[k][a], values[k][b], descending[k]);
+      if (c !== 0) return c;
     }
     const p = entries[a];
     const q = entries[b];
