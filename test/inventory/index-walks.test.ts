@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { post } from '../auth/helpers.js';
-import { keyOfGlobalId, SOURCE, type ProviderKey } from '../helpers/expected.js';
+import { keyOfGlobalId, SOURCE, seedKey, type ProviderKey } from '../helpers/expected.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
 /**
@@ -41,23 +41,6 @@ const UPDATED_FIELD: Record<ProviderKey, string> = {
   csms: 'updateTimeMs',
   aws: 'lastChangedMs',
 };
-
-/** "namespace|key" of a seeded secret, as its global id carries it (see expectedKeys). */
-function seedKey(provider: ProviderKey, seed: Record<string, unknown>, data = currentData!): string {
-  switch (provider) {
-    case 'sae':
-      return `${seed.NamespaceId}|${String(seed.SecretId)}`;
-    case 'apig':
-      return `${data.apig.regionId}|${seed.secretId}`;
-    case 'kms':
-      return `${data.kms.regionId}|${seed.SecretName}`;
-    case 'csms':
-      return `${data.csms.projectId}|${seed.name}`;
-    case 'aws':
-      return `${data.aws.region}|${seed.name}`;
-  }
-}
-let currentData: Stack['emulators']['data'] | undefined;
 
 interface Node {
   id: string;
@@ -186,7 +169,6 @@ describe('walks over the inventory while syncs change it (property-based, seeded
         config.inventory = { refreshMs: 3_600_000, retentionMs: 3_600_000 };
       },
     });
-    currentData = stack.emulators.data;
     original = Object.fromEntries(PROVIDERS.map((p) => [p, structuredClone(seeds(p))])) as typeof original;
     await syncAll();
     times = [...(await everything()).values()]
@@ -323,7 +305,7 @@ describe('walks over the inventory while syncs change it (property-based, seeded
             const unseen = new Map<ProviderKey, string[]>();
             const idByKey = new Map([...before.values()].map((n) => [`${n.sourceId}|${keyOfGlobalId(n.id)}`, n.id]));
             const idOf = (provider: ProviderKey, seed: Record<string, unknown>) =>
-              idByKey.get(`${SOURCE[provider]}|${seedKey(provider, seed)}`) ?? null;
+              idByKey.get(`${SOURCE[provider]}|${seedKey(stack.emulators, provider, seed)}`) ?? null;
             const seen: Node[] = [];
             const pages: Node[][] = [];
             let cursor: string | null = null;
