@@ -491,14 +491,11 @@ export class Inventory {
     if (t.entries?.version === t.index.version) return t.entries.list;
     const before = new Map(t.entries?.list.map((entry) => [entry.record, entry]));
     const list: Entry[] = [];
-    for (const { namespaceIndex, entry } of t.index.entries()) {
+    t.index.eachEntry((namespaceIndex, entry) => {
       const old = before.get(entry.record);
       if (old && old.namespaceIndex === namespaceIndex && old.seq === entry.seq) list.push(old);
-      else {
-        const place = { sourceIndex: t.position, namespaceIndex, seq: entry.seq };
-        list.push(entryOf(entry.record, place, this.facets(entry.record)));
-      }
-    }
+      else list.push(entryOf(entry.record, { sourceIndex: t.position, namespaceIndex, seq: entry.seq }, this.facets));
+    });
     t.entries = { version: t.index.version, list };
     return list;
   }

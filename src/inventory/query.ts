@@ -1,28 +1,45 @@
 import type { RecordFacets, SecretOrder, SecretRecord } from '../domain/records.js';
 import { type RecordTest, SEARCH_BREAK, searchTextOf } from '../pagination/filter.js';
 
-/** One secret in a collected set: its record and where it stands in the default order. */
-export interface Entry {
-  record: SecretRecord;
-  /** Configuration order of its source. */
-  sourceIndex: number;
-  /** Its namespace's place in the source's namespace list. */
-  namespaceIndex: number;
-  /** Its place inside the namespace (the index's order; a live scan's row). */
-  seq: number;
-  /** What `search` looks in (`searchTextOf`), built once when the entry is. */
-  searchText: string;
+/**
+ * One secret in a collected set: its record and where it stands in the default order. What only
+ * search and counts read (its search text, its state) is read from the record when first asked: a
+ * page in the default order after a sync builds an entry per secret and reads neither.
+ */
+export class Entry {
+  private text: string | undefined;
+
+  constructor(
+    readonly record: SecretRecord,
+    /** Configuration order of its source. */
+    readonly sourceIndex: number,
+    /** Its namespace's place in the source's namespace list. */
+    readonly namespaceIndex: number,
+    /** Its place inside the namespace (the index's order; a live scan's row). */
+    readonly seq: number,
+    /** Its provider's reading of a record (tags, state). */
+    private readonly facetsOf: (record: SecretRecord) => RecordFacets,
+  ) {}
+
+  /** What `search` looks in (`searchTextOf`), built on the first search of a set that holds it, then kept. */
+  get searchText(): string {
+    this.text ??= searchTextOf(this.record, this.facetsOf(this.record));
+    return this.text;
+  }
+
   /** CSMS state or APIG status (`secretCounts.byState`); null for providers with none. */
-  state: string | null;
+  get state(): string | null {
+    return this.facetsOf(this.record).state ?? null;
+  }
 }
 
-/** An entry for a record at a place in the default order; `facets` are its provider's reading of it. */
+/** An entry for a record at a place in the default order; `facetsOf` is its provider's reading of records. */
 export function entryOf(
   record: SecretRecord,
   place: { sourceIndex: number; namespaceIndex: number; seq: number },
-  facets: RecordFacets,
+  facetsOf: (record: SecretRecord) => RecordFacets,
 ): Entry {
-  return { record, ...place, searchText: searchTextOf(record, facets), state: facets.state ?? null };
+  return new Entry(record, place.sourceIndex, place.namespaceIndex, place.seq, facetsOf);
 }
 
 type SortValue = string | number | null;
@@ -97,6 +114,8 @@ export interface SortedSet {
  */
 export function sortEntries(entries: readonly Entry[], orders: readonly SecretOrder[]): SortedSet {
   const descending = orders.map((order) => order.direction === 'DESC');
+  // The default order is how the inventory lists its entries: a check instead of a sort.
+  if (orders.length === 0 && inDefaultOrder(entries)) return { entries: [...entries], orders, descending };
   const values = orders.map((order) => entries.map((entry) => sortValueOf(entry, order)));
   const positions = Array.from({ length: entries.length }, (_, i) => i);
   positions.sort((a, b) => {
@@ -109,6 +128,15 @@ export function sortEntries(entries: readonly Entry[], orders: readonly SecretOr
     return p.sourceIndex - q.sourceIndex || p.namespaceIndex - q.namespaceIndex || p.seq - q.seq;
   });
   return { entries: positions.map((i) => entries[i]), orders, descending };
+}
+
+function inDefaultOrder(entries: readonly Entry[]): boolean {
+  for (let i = 1; i < entries.length; i++) {
+    const p = entries[i - 1];
+    const q = entries[i];
+    if ((p.sourceIndex - q.sourceIndex || p.namespaceIndex - q.namespaceIndex || p.seq - q.seq) > 0) return false;
+  }
+  return true;
 }
 
 /** The first index whose keyset is after `key` (`strict`) or at or after it. */

@@ -152,9 +152,11 @@ export class SourceIndex {
   }
 
   /** Every entry, namespace by namespace (in `namespaces` order), each in the index's order. */
-  *entries(): Iterable<{ namespaceIndex: number; entry: IndexedSecret }> {
-    for (const [namespaceIndex, namespace] of this.namespaces.entries())
-      for (const entry of this.byNamespace.get(namespace.id)?.values() ?? []) yield { namespaceIndex, entry };
+  eachEntry(visit: (namespaceIndex: number, entry: IndexedSecret) => void): void {
+    for (let namespaceIndex = 0; namespaceIndex < this.namespaces.length; namespaceIndex++) {
+      const secrets = this.byNamespace.get(this.namespaces[namespaceIndex].id);
+      if (secrets) for (const entry of secrets.values()) visit(namespaceIndex, entry);
+    }
   }
 
   /** The first sync: the index becomes what the lists returned, and no change is recorded. */

@@ -71,7 +71,8 @@ export async function collect(
       if (!index && options.continuing && inventory.syncedAt(source.id)) index = inventory.indexOf(source.id);
     }
     const provider = ctx.catalog.get(source.provider);
-    tests[position] = hasRecordFilter(tested) ? recordTest(tested, (record) => provider.facets(record)) : null;
+    const facetsOf = (record: SecretRecord) => provider.facets(record);
+    tests[position] = hasRecordFilter(tested) ? recordTest(tested, facetsOf) : null;
     const inScope = (namespaceId: string) =>
       ctx.sources.allows(source.id, namespaceId) &&
       namespaceCanMatch(namespaceId, filter) &&
@@ -101,7 +102,7 @@ export async function collect(
       const seqs = known ? known.seqsOf(ns.id, records) : null;
       for (const [row, record] of records.entries()) {
         const place = { sourceIndex: position, namespaceIndex, seq: seqs ? seqs[row] : row };
-        live.push(entryOf(record, place, provider.facets(record)));
+        live.push(entryOf(record, place, facetsOf));
       }
     }
     states.push({ sourceId: source.id, provider: source.provider, namespaceId: null, status: 'OK', error: null });

@@ -81,7 +81,7 @@ describe('search over the index (one search text per sorted set)', () => {
         fc.constantFrom<SecretOrder[]>([], [{ field: 'NAME', direction: 'DESC' }]),
         (rs, search, size, orders) => {
           const entries = rs.map((r, seq) =>
-            entryOf(secret(r, seq), { sourceIndex: 0, namespaceIndex: 0, seq }, { tags: r.tags }),
+            entryOf(secret(r, seq), { sourceIndex: 0, namespaceIndex: 0, seq }, () => ({ tags: r.tags })),
           );
           const set = sortEntries(entries, orders);
           const tags = new Map(rs.map((r, seq) => [String(seq), r.tags]));
@@ -112,7 +112,7 @@ describe('search over the index (one search text per sorted set)', () => {
     const second = secret({ name: 'ments', description: null }, 1);
     expect(searchTextOf(first, { tags: [{ key: 'env', value: 'prod' }] })).not.toContain('payments');
     const set = sortEntries(
-      [first, second].map((rec, seq) => entryOf(rec, { sourceIndex: 0, namespaceIndex: 0, seq }, {})),
+      [first, second].map((rec, seq) => entryOf(rec, { sourceIndex: 0, namespaceIndex: 0, seq }, () => ({}))),
       [],
     );
     const selection = { keep: () => true, search: 'paymen' };
@@ -153,7 +153,7 @@ describe('the global order (sortEntries)', () => {
         orderArb,
         (rows, orders) => {
           const entries = rows.map((row, i) =>
-            entryOf({ ...secret({ name: row.name, description: null }, i), ...row, key: String(i) }, row.place, {}),
+            entryOf({ ...secret({ name: row.name, description: null }, i), ...row, key: String(i) }, row.place, () => ({})),
           );
           const value = (entry: Entry, field: SecretOrder['field']): string | number | null => {
             const r = entry.record;
