@@ -153,7 +153,11 @@ describe('the global order (sortEntries)', () => {
         orderArb,
         (rows, orders) => {
           const entries = rows.map((row, i) =>
-            entryOf({ ...secret({ name: row.name, description: null }, i), ...row, key: String(i) }, row.place, () => ({})),
+            entryOf(
+              { ...secret({ name: row.name, description: null }, i), ...row, key: String(i) },
+              row.place,
+              () => ({}),
+            ),
           );
           const value = (entry: Entry, field: SecretOrder['field']): string | number | null => {
             const r = entry.record;
