@@ -19,6 +19,8 @@
  *    syncing every 5 s (and the feed and a subscriber, where the schema has them): refreshMs + 1 s;
  * 7b. cold start to full export: a new gateway, its first sync, then the export; against the SDK.
  *    Each cold start is one more first-sync sample for part 1.
+ * 7c. cold start with the export begun at once, three turns each followed by the SDK export: the
+ *    median turn against the proposed ≤ 1.5x, and the CPU each process used.
  * 4. peak RSS of every inventory gateway (the kernel's high-water mark): ≤ 400 MB.
  */
 import { PROVIDER_DEMOS } from '../../src/emulators/index.js';
@@ -41,6 +43,10 @@ import { join } from 'node:path';
 
 /** The main gateway syncs as often as the embedded demo does. */
 const REFRESH_MS = 30_000;
+/** Cold starts with the export begun at once, each followed by the SDK export (one with --quick). */
+const AT_ONCE_TURNS = 3;
+/** The bound proposed for it (BENCHMARKS.md, "What each target comes to"). */
+const AT_ONCE_TARGET = 1.5;
 /**
  * The change-propagation gateway syncs this often by default (--s8-refresh-ms), so that part 6 takes
  * seconds. At 100,000 secrets the AWS chain's sync takes longer than 5 s: its syncs then run back to
@@ -238,6 +244,22 @@ interface ColdStart {
   problems: string[];
 }
 
+/**
+ * A cold gateway with the shipped cache policy whose export begins as soon as it answers: each
+ * source from its index once fresh, the others live while their first syncs run.
+ */
+interface ColdAtOnce {
+  ms: number;
+  listCalls: number;
+  syncCalls: number;
+  sdkMs: number;
+  problems: string[];
+  /** CPU time (ms) each process used during the walk (the client is this process), and during the SDK export. */
+  cores: number;
+  cpuMs: Record<string, number>;
+  sdkCpuMs: Record<string, number>;
+}
+
 interface InventoryResult {
   inventory: InventorySummary;
   total: number;
@@ -264,21 +286,8 @@ interface InventoryResult {
   /** `warmUpSdkMs`: the SDK export run before the first sync (cold emulators), not counted in `sdkMs`. */
   exportFresh: { gateway: ExportRun[]; sdkMs: number[]; sdkRows: number; sdkCalls: number; warmUpSdkMs: number };
   coldStarts: Array<ColdStart & { sdkMs: number }>;
-  /**
-   * A cold gateway with the shipped cache policy whose export begins as soon as it answers: each
-   * source from its index once fresh, the others live while their first syncs run.
-   */
-  coldAtOnce: {
-    ms: number;
-    listCalls: number;
-    syncCalls: number;
-    sdkMs: number;
-    problems: string[];
-    /** CPU time (ms) each process used during the walk (the client is this process), and during the SDK export. */
-    cores: number;
-    cpuMs: Record<string, number>;
-    sdkCpuMs: Record<string, number>;
-  } | null;
+  /** The median of `turns` by its ratio to the SDK export (each turn a new gateway, then the SDK export). */
+  coldAtOnce: (ColdAtOnce & { turns: Array<{ ms: number; sdkMs: number; problems: string[] }> }) | null;
   memory: Array<{ gateway: string; peakRssMb: number | null; rssMb: number | null; heap: HeapReading | null }>;
   noise: ReturnType<typeof foreignShare>;
   /** --profile: where the main gateway's CPU went in each part. */
@@ -1084,39 +1093,49 @@ async function run(bench: Bench): Promise<InventoryResult> {
     );
   }
   // 7c. The same, the export begun at once, with the shipped cache policy (a live walk of SAE reads
-  // each namespace once, not once a page).
-  await emulators.reset();
-  const atOnce = await bench.startGateway(
-    'inventory-cold-at-once',
-    (options.cachePolicy ?? DEFAULT_CACHE) as unknown as JsonObject,
-    [],
-    { emulators, extra: { inventory: { refreshMs: REFRESH_MS } } },
-  );
-  const atOnceStart = Date.now();
-  const walkCpu = cpuOf({ gateway: atOnce.pid, emulators: emulators.pid });
-  const walkedAtOnce = await walk(PAGE_QUERY, {}, 100, totalOf(current()))(atOnce.url);
-  const atOnceMs = Date.now() - atOnceStart;
-  const walkUsed = walkCpu();
-  const atOnceSync = await firstSync(bench, emulators, current(), atOnce, latencyMs);
-  const atOnceCalls = listCallsOf(await emulators.stats());
-  await remember(atOnce);
-  await stopChild(atOnce.child);
-  const sdkCpu = cpuOf({ sdk: sdk.child.pid!, emulators: emulators.pid }, false);
-  const atOnceSdk = await sdkExport();
+  // each namespace once, not once a page); in turns with the SDK export, since one cold start alone
+  // swings with the machine (1.21x to 1.56x in one session's runs). The median turn is reported.
+  const atOnceTurns: ColdAtOnce[] = [];
+  for (let turn = 1; turn <= (options.s8Samples > 1 ? AT_ONCE_TURNS : 1); turn++) {
+    await emulators.reset();
+    const atOnce = await bench.startGateway(
+      `inventory-cold-at-once-${turn}`,
+      (options.cachePolicy ?? DEFAULT_CACHE) as unknown as JsonObject,
+      [],
+      { emulators, extra: { inventory: { refreshMs: REFRESH_MS } } },
+    );
+    const atOnceStart = Date.now();
+    const walkCpu = cpuOf({ gateway: atOnce.pid, emulators: emulators.pid });
+    const walkedAtOnce = await walk(PAGE_QUERY, {}, 100, totalOf(current()))(atOnce.url);
+    const atOnceMs = Date.now() - atOnceStart;
+    const walkUsed = walkCpu();
+    const atOnceSync = await firstSync(bench, emulators, current(), atOnce, latencyMs);
+    const atOnceCalls = listCallsOf(await emulators.stats());
+    await remember(atOnce);
+    await stopChild(atOnce.child);
+    const sdkCpu = cpuOf({ sdk: sdk.child.pid!, emulators: emulators.pid }, false);
+    const atOnceSdk = await sdkExport();
+    const t: ColdAtOnce = {
+      ms: atOnceMs,
+      listCalls: atOnceCalls,
+      syncCalls: atOnceSync.perSource.reduce((n, p) => n + p.listCalls, 0),
+      sdkMs: atOnceSdk.ms,
+      problems: walkedAtOnce.problems,
+      cores: availableParallelism(),
+      cpuMs: walkUsed,
+      sdkCpuMs: sdkCpu(),
+    };
+    atOnceTurns.push(t);
+    bench.progress(
+      `  s8 cold start, export begun at once (turn ${turn}): ${fmt(t.ms)} ms, ${t.listCalls} ListSecrets (the first sync's ${t.syncCalls}); SDK export ${fmt(t.sdkMs)} ms = ${(t.ms / t.sdkMs).toFixed(2)}x${t.problems.length ? `; PROBLEMS ${t.problems.slice(0, 2).join('; ')}` : ''}`,
+    );
+    bench.progress(`  s8 ${cpuLine(t)}`);
+  }
+  const byRatio = [...atOnceTurns].sort((a, b) => a.ms / a.sdkMs - b.ms / b.sdkMs);
   const coldAtOnce = {
-    ms: atOnceMs,
-    listCalls: atOnceCalls,
-    syncCalls: atOnceSync.perSource.reduce((n, p) => n + p.listCalls, 0),
-    sdkMs: atOnceSdk.ms,
-    problems: walkedAtOnce.problems,
-    cores: availableParallelism(),
-    cpuMs: walkUsed,
-    sdkCpuMs: sdkCpu(),
+    ...byRatio[Math.floor((byRatio.length - 1) / 2)],
+    turns: atOnceTurns.map((t) => ({ ms: t.ms, sdkMs: t.sdkMs, problems: t.problems })),
   };
-  bench.progress(
-    `  s8 cold start, export begun at once: ${fmt(coldAtOnce.ms)} ms, ${coldAtOnce.listCalls} ListSecrets (the first sync's ${coldAtOnce.syncCalls}); SDK export ${fmt(coldAtOnce.sdkMs)} ms${coldAtOnce.problems.length ? `; PROBLEMS ${coldAtOnce.problems.slice(0, 2).join('; ')}` : ''}`,
-  );
-  bench.progress(`  s8 ${cpuLine(coldAtOnce)}`);
   await stopChild(sdk.child);
   const noise = foreignShare(cpuAtStart, cpuSnapshot(bench.children));
   await emulators.ipc.request('stop').catch(() => undefined);
@@ -1160,8 +1179,13 @@ function cpuOf(pids: Record<string, number>, client = true): () => Record<string
   };
 }
 
+/** Each turn's export begun at once against its SDK export. */
+function turnsOf(c: NonNullable<InventoryResult['coldAtOnce']>): string {
+  return c.turns.map((t) => `${fmt(t.ms)}/${fmt(t.sdkMs)} ms (${(t.ms / t.sdkMs).toFixed(2)}x)`).join(', ');
+}
+
 /** Where the export begun at once spent CPU, against the SDK export's, and the floor that puts under its wall time. */
-function cpuLine(c: NonNullable<InventoryResult['coldAtOnce']>): string {
+function cpuLine(c: ColdAtOnce): string {
   const sum = (used: Record<string, number>) => Object.values(used).reduce((a, b) => a + b, 0);
   const parts = (used: Record<string, number>) =>
     Object.entries(used)
@@ -1181,6 +1205,7 @@ function report(result: InventoryResult | null, bench: Bench): ScenarioReport {
     search6: 'scenario 8: a change at the cloud shows in search within refreshMs + 1 s',
     feed: 'scenario 8: a change reaches secretChanges within refreshMs + 1 s, a subscriber 1 s after that',
     export: 'scenario 8: a full export (cold gateway, all sources) is faster than the hand-written SDK export',
+    exportProposed: `scenario 8 (proposed in place of the export target, whose floor this machine's cores set): a full export begun as a cold gateway starts takes ≤ ${AT_ONCE_TARGET}x the SDK export, median of ${AT_ONCE_TURNS} turns`,
   };
   if (!result) return { rows: [], sections: [], targets: Object.values(TARGETS).map(notMeasured), json: {} };
   const r = result;
@@ -1402,6 +1427,17 @@ function report(result: InventoryResult | null, bench: Bench): ScenarioReport {
       status: r.coldStarts.every((c) => c.totalMs < c.sdkMs) ? 'met' : 'unmet',
       detail: `cold start → export ${r.coldStarts.map((c) => `${fmt(c.totalMs)} ms vs SDK ${fmt(c.sdkMs)} ms`).join(', ')}; export once FRESH ${fmt(freshMedian)} ms vs SDK ${fmt(sdkMedian)} ms (${freshMedian < sdkMedian ? 'faster' : 'slower'})`,
     },
+    r.coldAtOnce
+      ? {
+          target: TARGETS.exportProposed,
+          status:
+            r.coldAtOnce.ms / r.coldAtOnce.sdkMs <= AT_ONCE_TARGET &&
+            r.coldAtOnce.turns.every((t) => !t.problems.length)
+              ? 'met'
+              : 'unmet',
+          detail: `median ${(r.coldAtOnce.ms / r.coldAtOnce.sdkMs).toFixed(2)}x; turns ${turnsOf(r.coldAtOnce)}`,
+        }
+      : notMeasured(TARGETS.exportProposed),
   ];
 
   const section = [
@@ -1430,8 +1466,8 @@ function report(result: InventoryResult | null, bench: Bench): ScenarioReport {
     `- export once FRESH: ${r.exportFresh.gateway.map((g) => `${fmt(g.walkMs)} ms (${g.listCalls} list calls, ${g.syncListCalls} of them the syncs')`).join(', ')}; SDK ${r.exportFresh.sdkMs.map((ms) => fmt(ms)).join(', ')} ms (${r.exportFresh.sdkRows} rows, ${r.exportFresh.sdkCalls} calls); bound ${fmt(exportBound)} ms`,
     ...(r.coldAtOnce
       ? [
-          `- cold start, export begun at once (shipped cache policy): ${fmt(r.coldAtOnce.ms)} ms = ${(r.coldAtOnce.ms / r.coldAtOnce.sdkMs).toFixed(2)}x the SDK export (${fmt(r.coldAtOnce.sdkMs)} ms); ${r.coldAtOnce.listCalls} ListSecrets, the first sync's ${r.coldAtOnce.syncCalls}${r.coldAtOnce.problems.length ? `; PROBLEMS ${r.coldAtOnce.problems.slice(0, 2).join('; ')}` : ''}`,
-          `- ${cpuLine(r.coldAtOnce)}`,
+          `- cold start, export begun at once (shipped cache policy), the median of ${r.coldAtOnce.turns.length} turns: ${fmt(r.coldAtOnce.ms)} ms = ${(r.coldAtOnce.ms / r.coldAtOnce.sdkMs).toFixed(2)}x the SDK export (${fmt(r.coldAtOnce.sdkMs)} ms); ${r.coldAtOnce.listCalls} ListSecrets, the first sync's ${r.coldAtOnce.syncCalls}; turns ${turnsOf(r.coldAtOnce)}${r.coldAtOnce.problems.length ? `; PROBLEMS ${r.coldAtOnce.problems.slice(0, 2).join('; ')}` : ''}`,
+          `- ${cpuLine(r.coldAtOnce)} (the median turn)`,
         ]
       : []),
     ...r.coldStarts.map(
