@@ -34,6 +34,11 @@ const gatewaySchema = (sourceSchema: z.ZodType<SourceConfigBase>) =>
         .default({ host: '127.0.0.1', port: 4000, graphiql: true, requestDeadlineMs: 15_000 }),
       /** Key that signs pagination cursors; random per process when absent (cursors then die with it). */
       cursorSecret: z.string().min(16).optional(),
+      /**
+       * Write cursors as earlier releases wrote them, so that their replicas read them: set it on the
+       * new release's replicas during a rolling upgrade, and remove it once no older replica serves.
+       */
+      compatibleCursors: z.boolean().default(false),
       sources: z.array(sourceSchema).min(1),
       /** Credentials every request must carry, and what each grants (README "Access control"). */
       auth: authSchema,

@@ -55,13 +55,19 @@ export function stableStringify(value: unknown): string {
 }
 
 export class CursorCodec {
+  /**
+   * Cursors are written as every earlier release wrote them, so that its replicas read them: for a
+   * rolling upgrade (`compatibleCursors` in the configuration). Pagers read it too (SAE's positions).
+   */
+  readonly compatible: boolean;
   private readonly macKey: string;
   private readonly inner: string;
   private readonly outer: string;
   /** The start of every payload of one segment, serialized and encoded once per page instead of once per edge. */
   private readonly prefixes = new Map<string, string>();
 
-  constructor(secret?: string) {
+  constructor(secret?: string, options: { compatible?: boolean } = {}) {
+    this.compatible = options.compatible ?? false;
     const key = secret ? Buffer.from(secret) : randomBytes(32);
     this.macKey = createHmac('sha256', key).update('cursor-mac').digest('base64url');
     this.inner = createHmac('sha256', key).update('cursor-mac-inner').digest('base64url');
@@ -83,16 +89,17 @@ export class CursorCodec {
     return hash('sha256', this.outer + hash('sha256', this.inner + body, 'base64url'), 'base64url').slice(0, 22);
   }
 
-  /** The payload's start for one segment, as base64 (see `body`). */
+  /** The payload's start for one segment, as base64 (see `body`); as JSON when compatible, encoded whole with the rest. */
   private prefixOf(binding: string, segment: string): string {
     const prefixKey = `${binding}\n${segment}`;
     let prefix = this.prefixes.get(prefixKey);
     if (prefix === undefined) {
-      let json = `{"v":${VERSION},"b":${JSON.stringify(binding)},"s":${JSON.stringify(segment)},"p":`;
+      const json = `{"v":${VERSION},"b":${JSON.stringify(binding)},"s":${JSON.stringify(segment)},"p":`;
       // Spaces (JSON's whitespace) up to whole base64 groups of 3 bytes: the body is then the prefix's
       // base64 followed by that of the cursor's own part, and only that part is encoded per edge.
-      json += ' '.repeat((3 - (Buffer.byteLength(json) % 3)) % 3);
-      prefix = Buffer.from(json).toString('base64url');
+      prefix = this.compatible
+        ? json
+        : Buffer.from(json + ' '.repeat((3 - (Buffer.byteLength(json) % 3)) % 3)).toString('base64url');
       // Bindings differ per filter and grant: keep the memo small.
       if (this.prefixes.size >= 1000) this.prefixes.clear();
       this.prefixes.set(prefixKey, prefix);
@@ -103,11 +110,12 @@ export class CursorCodec {
   /** A cursor's body: its segment's prefix, then its own part (position, run length, hint, end). */
   private body(prefix: string, payload: Omit<CursorPayload, 's'>, runLength?: number): string {
     const own = `${JSON.stringify(payload.p)}${runLength === undefined ? '' : `,"n":${runLength}`}${payload.h === undefined ? '' : `,"h":${payload.h}`}${payload.z === undefined ? '' : `,"z":${payload.z}`}}`;
+    if (this.compatible) return Buffer.from(prefix + own).toString('base64url');
     return prefix + Buffer.from(own).toString('base64url');
   }
 
   private signed(body: string): string {
-    return `${body}.${this.sign(body)}`;
+    return `${body}.${this.compatible ? this.signedBefore(body) : this.sign(body)}`;
   }
 
   /** `encode` of many positions of one segment (a page's edges), with the segment's prefix found once. */

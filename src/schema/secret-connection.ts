@@ -280,6 +280,7 @@ export function secretGroups(
             pager: () =>
               source.paging.pager(ctx.loaders.fetchers(source, id, query, read), residual, {
                 readAhead: cache.ttlMs > 0 && cache.readAhead,
+                compatibleCursors: ctx.cursors.compatible,
               }),
           }));
         },

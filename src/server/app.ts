@@ -70,7 +70,7 @@ export function createGateway(
     catalog,
     registry,
     inventory: inventoryOf(catalog, config, registry, logger, redis),
-    cursors: new CursorCodec(config.cursorSecret),
+    cursors: new CursorCodec(config.cursorSecret, { compatible: config.compatibleCursors }),
     logger,
     requestDeadlineMs: config.server.requestDeadlineMs,
     totals: new Map(),

@@ -124,6 +124,32 @@ describe('CursorCodec', () => {
       expect(reasonOf(() => other.decode(cursor, binding, 'after'))).toMatchObject({ reason: 'TAMPERED_CURSOR' });
   });
 
+  it('writes, when compatible (a rolling upgrade), exactly the cursors the earlier release wrote, and reads its own', () => {
+    // The same cursors as above, which the release before the one-pass MAC issued with this secret:
+    // an older replica reads what a compatible codec writes because it is what it wrote itself.
+    const compatible = new CursorCodec('a-test-secret-of-enough-length', { compatible: true });
+    const p = JSON.stringify([[1764547200000], 0, 2, 117]);
+    expect(compatible.encode(binding, { s: '@inventory', p })).toBe(
+      'eyJ2IjoyLCJiIjoiRFhoQ2VVdS1yelhhIiwicyI6IkBpbnZlbnRvcnkiLCJwIjoiW1sxNzY0NTQ3MjAwMDAwXSwwLDIsMTE3XSJ9.19Qri5G3_y1bkqiFHnaLmR',
+    );
+    expect(compatible.encodeRun(binding, { s: 'seg', p: 40, h: 660 }, 3)(2)).toBe(
+      'eyJ2IjoyLCJiIjoiRFhoQ2VVdS1yelhhIiwicyI6InNlZyIsInAiOjQwLCJuIjozLCJoIjo2NjB9.cUS7fqaH_Vcbnl02iokSuE.2',
+    );
+    // Per edge, as a page writes them: the same as one at a time.
+    expect(compatible.encoderFor(binding, 'seg')(7)).toBe(compatible.encode(binding, { s: 'seg', p: 7 }));
+    // Both ways between a compatible replica and one that is not, under one secret.
+    for (const [writer, reader] of [
+      [compatible, codec],
+      [codec, compatible],
+    ])
+      for (const payload of [
+        { s: 'seg', p: 7 },
+        { s: 'x', p: 'name-7', h: 12 },
+        { s: 'end', p: null, z: 1 as const },
+      ])
+        expect(reader.decode(writer.encode(binding, payload), binding, 'after')).toEqual(payload);
+  });
+
   it('refuses every cursor one character away from one it issued (seeded property)', () => {
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.';
     fc.assert(

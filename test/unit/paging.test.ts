@@ -454,6 +454,31 @@ describe('unpaged', () => {
     expect(names(await scheme.pager(directLists(), null).forward(7, 5))).toEqual(['s-008', 's-009']);
   });
 
+  it('writes bare rows of the filtered list when compatible (a rolling upgrade), and walks by them as earlier releases did', async () => {
+    const odd = (r: SecretRecord) => Number(r.name.slice(2)) % 2 === 1;
+    for (const filter of [odd, null]) {
+      const pager = () => scheme.pager(directLists(), filter, { compatibleCursors: true });
+      const kept = items.filter((r) => !filter || filter(r));
+      // Forward from the start, page after page, by the positions it wrote.
+      const seen: SecretRecord[] = [];
+      let after: number | string | null = null;
+      for (;;) {
+        const page = await pager().forward(after, 2);
+        for (const [i, entry] of page.entries.entries()) expect(entry.position).toBe(seen.length + i);
+        seen.push(...page.entries.map((e) => e.record));
+        if (!page.hasMore) break;
+        after = page.entries.at(-1)!.position;
+      }
+      expect(seen).toEqual(kept);
+      // Backward from the end: the rows count from the filtered list's start too.
+      const last = await pager().backward(null, 3);
+      expect(last.entries.map((e) => e.position)).toEqual([kept.length - 3, kept.length - 2, kept.length - 1]);
+      expect(names(await pager().backward(last.entries[0].position, 2))).toEqual(
+        kept.slice(kept.length - 5, kept.length - 3).map((r) => r.name),
+      );
+    }
+  });
+
   it('reads a later segment ahead only with the cache on', async () => {
     const lists = directLists('ns', {}, { ahead: true });
     scheme.pager(lists, null).prefetchStart(new PrefetchBudget(12));

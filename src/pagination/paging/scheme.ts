@@ -48,6 +48,8 @@ export interface PagerOptions {
    * while a client walks, read the next ones ahead of it.
    */
   readAhead?: boolean;
+  /** Positions as every earlier release wrote them, so that its replicas read them (a rolling upgrade; `CursorCodec.compatible`). */
+  compatibleCursors?: boolean;
 }
 
 /**

@@ -30,7 +30,13 @@ export function unpagedPaging(options: UnpagedOptions): UnpagedPaging {
   return {
     call,
     pager: (lists, filter, pagerOptions = {}) =>
-      new UnpagedPager(lists, call(lists), filter, (pagerOptions.readAhead ?? false) && lists.ahead !== undefined),
+      new UnpagedPager(
+        lists,
+        call(lists),
+        filter,
+        (pagerOptions.readAhead ?? false) && lists.ahead !== undefined,
+        pagerOptions.compatibleCursors ?? false,
+      ),
     // The list is read whole: counting it is slicing it.
     countable: () => true,
     scan: (lists) => lists.read(call(lists)),
@@ -41,7 +47,8 @@ export function unpagedPaging(options: UnpagedOptions): UnpagedPaging {
  * Positions are `<row>:<key>`: the secret's row in the whole list (filtered or not) and its key. A walk
  * resumes after the key's row in the list as it is now, so a secret that stops or starts matching the
  * filter, or one deleted or created elsewhere in the list, moves no other; when the key itself is gone,
- * after the row it had. Cursors of earlier releases carry a bare row of the filtered list, and still mean that.
+ * after the row it had. Cursors of earlier releases carry a bare row of the filtered list, and still mean that;
+ * with `compatibleCursors` (a rolling upgrade) this pager writes such rows too, for those releases to read.
  */
 class UnpagedPager implements SegmentPager {
   readonly backwardSupported = true;
@@ -54,6 +61,8 @@ class UnpagedPager implements SegmentPager {
     private readonly call: ListCall<SecretRecord[]>,
     private readonly filter: RecordTest | null,
     private readonly prefetch: boolean,
+    /** Bare rows of the filtered list, as earlier releases wrote (and read): for a rolling upgrade. */
+    private readonly bareRows: boolean,
   ) {}
 
   prefetchStart(budget: PrefetchBudget): void {
@@ -95,15 +104,26 @@ class UnpagedPager implements SegmentPager {
     const entries: Slice['entries'] = [];
     const step = forward ? 1 : -1;
     let i = forward ? from : to - 1;
+    // With bare rows: the row in the filtered list of the next record that matches.
+    let matched = this.bareRows ? this.matchingBefore(list, forward ? from : to) - (forward ? 0 : 1) : 0;
     for (; forward ? i < list.length : i >= 0; i += step) {
       const record = list[i];
       if (this.filter && !this.filter(record)) continue;
       if (entries.length === want) break;
-      entries.push({ record, position: `${i}:${record.key}` });
+      entries.push({ record, position: this.bareRows ? matched : `${i}:${record.key}` });
+      matched += step;
     }
     const hasMore = forward ? i < list.length : i >= 0;
     if (!forward) entries.reverse();
     return { entries, hasMore };
+  }
+
+  /** How many rows before `end` match the filter. */
+  private matchingBefore(list: SecretRecord[], end: number): number {
+    if (!this.filter) return end;
+    let n = 0;
+    for (let i = 0; i < end; i++) if (this.filter(list[i])) n++;
+    return n;
   }
 
   async forward(after: Position | null, want: number): Promise<Slice> {
