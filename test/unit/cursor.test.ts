@@ -158,8 +158,11 @@ describe('CursorCodec', () => {
         fc.option(fc.integer({ min: 0, max: 1e5 }), { nil: undefined }),
         fc.nat(),
         fc.nat(),
-        (p, h, at, replacement) => {
-          const cursor = codec.encode(binding, h === undefined ? { s: 'seg', p } : { s: 'seg', p, h });
+        // Written by a replica with `compatibleCursors` or without it; read by one without.
+        fc.boolean(),
+        (p, h, at, replacement, compatible) => {
+          const writer = compatible ? new CursorCodec('a-test-secret-of-enough-length', { compatible }) : codec;
+          const cursor = writer.encode(binding, h === undefined ? { s: 'seg', p } : { s: 'seg', p, h });
           const i = at % cursor.length;
           const ch = alphabet[replacement % alphabet.length];
           fc.pre(ch !== cursor[i]);
