@@ -84,11 +84,7 @@ class UnpagedPager implements SegmentPager {
         if (this.filter(list[i]) && seen++ === row) return { row: i, present: true };
       return { row: list.length, present: false };
     }
-    const colon = position.indexOf(':');
-    const row = colon > 0 ? Number(position.slice(0, colon)) : Number.NaN;
-    if (!Number.isSafeInteger(row) || row < 0 || colon === position.length - 1)
-      throw new PositionError('position is not a row and key');
-    const key = position.slice(colon + 1);
+    const { row, key } = rowAndKey(position);
     // Where it was, unless the list moved: no map of the list for a walk over an unchanged one.
     if (list[row]?.key === key) return { row, present: true };
     if (!this.rows) {
@@ -156,5 +152,14 @@ class UnpagedPager implements SegmentPager {
 /** A position this scheme can mean, checked before any call: a bare row, or `<row>:<key>`. */
 function indexPositionOrKey(position: Position): void {
   if (typeof position === 'number') indexPosition(position);
-  else if (!/^\d+:./s.test(position)) throw new PositionError('position is not a row and key');
+  else rowAndKey(position);
+}
+
+/** `<row>:<key>`: a row of the whole list (digits) and a key that is not empty. */
+function rowAndKey(position: string): { row: number; key: string } {
+  const colon = position.indexOf(':');
+  const row = colon > 0 && /^\d+$/.test(position.slice(0, colon)) ? Number(position.slice(0, colon)) : Number.NaN;
+  if (!Number.isSafeInteger(row) || colon === position.length - 1)
+    throw new PositionError('position is not a row and key');
+  return { row, key: position.slice(colon + 1) };
 }
